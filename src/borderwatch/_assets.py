@@ -25,7 +25,7 @@ from pathlib import Path
 import folium
 import xstatic.pkg.leaflet as _xs_leaflet
 import xstatic.pkg.leaflet_markercluster as _xs_markercluster
-from branca.element import Element, Figure, MacroElement
+from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElement
 
 from ._html import RawHTML
 
@@ -184,7 +184,7 @@ class OfflineAssets(MacroElement):
         self.markercluster = markercluster
         self.extra: dict[str, str] = {}
 
-    def render(self, **kwargs: object) -> None:
+    def render(self, **kwargs: object) -> str:
         figure = self.get_root()
         if not isinstance(figure, Figure):
             msg = "OfflineAssets must be added to a map inside a folium Figure."
@@ -200,6 +200,11 @@ class OfflineAssets(MacroElement):
             ]
         blocks += list(self.extra.items())
         header = figure.header
+        # links that an earlier render (e.g. a notebook display) left in the header
+        for name in [*_INLINE_JS, *_INLINE_CSS, *_MAP_UNUSED]:
+            child = header._children.get(name)
+            if isinstance(child, JavascriptLink | CssLink):
+                del header._children[name]
         for name, text in blocks:
             header.add_child(RawHTML(text), name=name)
         children = header._children
@@ -207,6 +212,7 @@ class OfflineAssets(MacroElement):
             children.move_to_end(name, last=False)
         if "meta_http" in children:
             children.move_to_end("meta_http", last=False)
+        return ""
 
 
 def _walk(element: Element) -> Iterator[Element]:
@@ -266,8 +272,8 @@ def make_offline(m: folium.Map) -> OfflineAssets:
             elif not (is_map and name in _MAP_UNUSED):
                 keep_css.append((name, url))
         # instance attributes: never mutate folium's class-level lists
-        element.default_js = keep_js
-        element.default_css = keep_css
+        setattr(element, "default_js", keep_js)  # noqa: B010 - Element has no such attribute
+        setattr(element, "default_css", keep_css)  # noqa: B010
     return assets
 
 
@@ -275,7 +281,7 @@ MAP_CSS = r"""
 .bw-map.leaflet-container{background:#eef0ea;font-family:"DejaVu Sans","Noto Sans","Segoe UI",Arial,sans-serif;}
 .bw-ui{font-size:calc(18px * var(--bw-scale,1));line-height:1.3;color:#111;background:rgba(255,255,255,.94);
  border-radius:6px;box-shadow:0 1px 6px rgba(0,0,0,.45);padding:8px 12px;}
-.bw-title{position:absolute;top:10px;left:50%;transform:translateX(-50%);z-index:1000;max-width:56%;
+.bw-title{position:absolute;top:10px;left:50%;transform:translateX(-50%);z-index:690;max-width:56%;
  text-align:center;}
 .bw-title h1{font-size:1.55em;margin:0 0 4px 0;line-height:1.15;}
 .bw-title .bw-line{font-size:.82em;margin:1px 0;}
@@ -451,18 +457,18 @@ MAP_JS = r"""
         }
       }
     };
-    var gj = L.geoJSON(spec.fc, opts);
-    var group = gj;
-    if (spec.halo) {
+    var halo = null;
+    if (spec.halo) {  /* created first: a FeatureGroup draws its layers in creation order */
       var haloStyle = {};
       for (var k in base) { if (Object.prototype.hasOwnProperty.call(base, k)) { haloStyle[k] = base[k]; } }
       haloStyle.color = safeColor(spec.halo.color, "#ffffff");
       haloStyle.weight = spec.halo.weight;
       haloStyle.dashArray = null;
       haloStyle.pane = pane;
-      var halo = L.geoJSON(spec.fc, { pane: pane, style: function () { return haloStyle; }, interactive: false });
-      group = L.featureGroup([halo, gj]);
+      halo = L.geoJSON(spec.fc, { pane: pane, style: function () { return haloStyle; }, interactive: false });
     }
+    var gj = L.geoJSON(spec.fc, opts);
+    var group = halo ? L.featureGroup([halo, gj]) : gj;
     if (spec.temporal) {
       var items = [];
       gj.eachLayer(function (layer) {
@@ -477,6 +483,7 @@ MAP_JS = r"""
   function makePoints(map, spec, data, temporal) {
     var pane = ensurePane(map, "bwPoints", 450);
     var renderer = L.canvas({ pane: pane, padding: 0.3 });
+    if (spec.cluster && !isFinite(map.getMaxZoom())) { map.setMaxZoom(19); }  /* markercluster needs it */
     var group = (spec.cluster && L.markerClusterGroup)
       ? L.markerClusterGroup({ chunkedLoading: true, maxClusterRadius: 45, showCoverageOnHover: false,
                                spiderfyOnMaxZoom: true, disableClusteringAtZoom: 14 })

@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import geopandas as gpd
 import numpy as np
 from pyproj import CRS
@@ -45,7 +47,7 @@ def study_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> CRS:
     >>> from shapely.geometry import box
     >>> units = gpd.GeoDataFrame(geometry=[box(0, 10, 4, 14)], crs=4326)
     >>> study_crs(units).to_proj4()  # doctest: +ELLIPSIS
-    '+proj=laea +lat_0=12.0 +lon_0=2.0 ...'
+    '+proj=laea +lat_0=12 +lon_0=2 ...'
     """
     require_crs(gdf, what="geometries")
     geo = gdf.to_crs(WGS84) if not CRS(gdf.crs).equals(WGS84) else gdf
@@ -66,7 +68,10 @@ def crs_string(crs: CRS | str | int) -> str:
     epsg = c.to_epsg(min_confidence=100)
     if epsg is not None:
         return f"EPSG:{epsg}"
-    proj4 = c.to_proj4()
+    with warnings.catch_warnings():
+        # pyproj warns that PROJ strings may lose information; the study CRS is built from one
+        warnings.simplefilter("ignore", UserWarning)
+        proj4 = c.to_proj4()
     return proj4 if proj4 else c.to_wkt()
 
 

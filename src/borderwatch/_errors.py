@@ -26,8 +26,16 @@ def format_rows(rows: Sequence[int] | object, *, limit: int = 10) -> str:
     Row numbers are 1-based data rows (the header is not counted), as a user
     sees them in a spreadsheet below the header.
     """
-    seq = [int(r) for r in list(rows)]  # type: ignore[call-overload]
-    shown = ", ".join(str(r) for r in seq[:limit])
+    seq = [_label(r) for r in list(rows)]  # type: ignore[call-overload]
+    shown = ", ".join(seq[:limit])
     more = f" (and {len(seq) - limit} more)" if len(seq) > limit else ""
     word = "row" if len(seq) == 1 else "rows"
     return f"{word} {shown}{more}"
+
+
+def _label(row: object) -> str:
+    """A row number as text; index labels that are not numbers (e.g. "a") are kept as they are."""
+    try:
+        return str(int(row))  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return str(row)

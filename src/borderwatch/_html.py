@@ -28,7 +28,7 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -91,7 +91,7 @@ def to_text(value: object) -> str:
     if isinstance(value, str):
         return value
     try:
-        if pd.isna(value):  # pd.NA and friends
+        if pd.isna(cast(Any, value)):  # pd.NA and friends
             return ""
     except (TypeError, ValueError):
         pass
@@ -129,7 +129,7 @@ def to_jsonable(obj: Any) -> Any:
     if isinstance(obj, pd.Timestamp | _dt.datetime | _dt.date):
         return obj.isoformat()
     try:
-        if pd.isna(obj):
+        if pd.isna(cast(Any, obj)):
             return None
     except (TypeError, ValueError):
         pass

@@ -21,8 +21,10 @@ from scipy import sparse, stats
 
 __all__ = ["bh_adjust", "mann_kendall", "perm_tail_pvalues", "two_sided"]
 
-#: Elements (observations x permutations x neighbours) per vectorised chunk.
-CHUNK_ELEMENTS = 3_000_000
+#: Elements (observations x permutations) per vectorised chunk.
+CHUNK_ELEMENTS = 1_000_000
+#: Largest number of focal observations sharing one matrix of draws.
+CHUNK_FOCAL = 512
 
 
 def bh_adjust(p: np.ndarray) -> np.ndarray:
@@ -57,6 +59,19 @@ def _draws(rng: np.random.Generator, n_pop: int, rows: int, c: int) -> np.ndarra
         if not dup.any():
             return out
         out[dup] = rng.integers(0, n_pop, size=(int(dup.sum()), c))
+
+
+def _all_zero_probability(zeros: np.ndarray, n_pop: int, c: np.ndarray) -> np.ndarray:
+    """P(c draws without replacement from n_pop items, ``zeros`` of them zero, are all zero).
+
+    The hypergeometric probability ``C(zeros, c) / C(n_pop, c)`` as the product
+    ``prod_{k<c} (zeros - k) / (n_pop - k)``, vectorised over observations.
+    """
+    prob = np.ones(len(c))
+    for k in range(int(c.max()) if len(c) else 0):
+        active = c > k
+        prob[active] *= np.clip(zeros[active] - k, 0, None) / (n_pop - k)
+    return prob
 
 
 def perm_tail_pvalues(
@@ -105,8 +120,8 @@ def perm_tail_pvalues(
         zero = sim_needed & (obs <= 0)
         if zero.any():
             # all c draws must be zeros: hypergeometric
-            zeros_other = int((y == 0).sum()) - (y[idx[zero]] == 0).astype(int)
-            pl[zero] = stats.hypergeom.pmf(card[zero], n - 1, zeros_other, card[zero])
+            zeros_other = float((y == 0).sum()) - (y[idx[zero]] == 0)
+            pl[zero] = _all_zero_probability(zeros_other, n - 1, card[zero])
             pg[zero] = 1.0
         sim_needed &= ~zero
     if not sim_needed.any() or permutations <= 0:
@@ -120,13 +135,12 @@ def perm_tail_pvalues(
     tol = 1e-10 * (np.abs(obs[pos]) + 1.0)
     for c in np.unique(card[pos]):
         grp = np.flatnonzero(card[pos] == c)
-        block = max(1, CHUNK_ELEMENTS // (permutations * int(c)))
+        block = max(1, min(CHUNK_FOCAL, CHUNK_ELEMENTS // permutations))
         for start in range(0, len(grp), block):
             sel = grp[start : start + block]
             focal = idx[pos[sel]]
             d = _draws(rng, n - 1, permutations, int(c))  # shared by the chunk
-            take = d[None, :, :] + (d[None, :, :] >= focal[:, None, None])  # skip the focal cell
-            sims = y[take].sum(axis=2)
+            sims = _neighbour_sums(y, d, focal)
             o = obs[pos[sel]][:, None]
             t = tol[sel][:, None]
             ge[sel] = (sims >= o - t).sum(axis=1)
@@ -134,6 +148,31 @@ def perm_tail_pvalues(
     pg[pos] = (ge + 1.0) / (permutations + 1.0)
     pl[pos] = (le + 1.0) / (permutations + 1.0)
     return pg, pl
+
+
+def _neighbour_sums(y: np.ndarray, d: np.ndarray, focal: np.ndarray) -> np.ndarray:
+    """Simulated neighbour sums (len(focal), P) for shared draws ``d`` (P, c).
+
+    A draw ``k`` in ``range(n - 1)`` stands for observation ``k`` when
+    ``k < i`` and ``k + 1`` otherwise, which skips the focal observation ``i``
+    (as esda does). For a chunk of focal observations between ``lo`` and
+    ``hi``, draws below ``lo`` or at/above ``hi`` map the same way for every
+    focal observation, so only the few draws in between need a per-focal
+    correction.
+    """
+    lo, hi = int(focal.min()), int(focal.max())
+    v_low = y[d]
+    v_high = y[d + 1]
+    fixed = np.where(d >= hi, v_high, np.where(d < lo, v_low, 0.0)).sum(axis=1)
+    sims = np.broadcast_to(fixed, (len(focal), len(fixed))).copy()
+    mid = (d >= lo) & (d < hi)
+    rows = np.flatnonzero(mid.any(axis=1))
+    if rows.size:
+        dm, mm = d[rows], mid[rows]
+        shift = dm[None, :, :] >= focal[:, None, None]
+        vals = np.where(shift, v_high[rows][None], v_low[rows][None]) * mm[None]
+        sims[:, rows] += vals.sum(axis=2)
+    return sims
 
 
 def mann_kendall(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 from pyproj import CRS
 
-from ._crs import WGS84, require_crs, study_crs
+from ._crs import WGS84, crs_string, require_crs, study_crs
 from ._errors import DataError
 
 __all__ = ["border_lines", "distance_to_border", "study_crs"]
@@ -89,7 +88,7 @@ def border_lines(
                      "geometry": merged})
     out = gpd.GeoDataFrame(rows, columns=["countries", "length_km", "geometry"], geometry="geometry", crs=metric)
     out = out.to_crs(WGS84)
-    out.attrs["crs"] = metric.to_proj4()
+    out.attrs["crs"] = crs_string(metric)
     out.attrs["tolerance_m"] = tolerance_m
     return out.reset_index(drop=True)
 
@@ -108,8 +107,8 @@ def _shared_outline(a: shapely.Geometry, b: shapely.Geometry, tol: float, min_le
     that full-resolution boundaries stay fast; overlaps (slivers) count as
     within, since their distance to ``b`` is zero.
     """
-    # densify so that no segment is much longer than the tolerance
-    outline = shapely.segmentize(shapely.boundary(a), max(tol, 1.0))
+    # densify to tol/4 so that a kept segment overshoots the true border end by at most ~1.25 tol
+    outline = shapely.segmentize(shapely.boundary(a), max(tol / 4.0, 1.0))
     segs = _segments(outline)
     near_box = shapely.buffer(shapely.envelope(b), tol)
     segs = segs[shapely.intersects(segs, near_box)]
@@ -119,7 +118,17 @@ def _shared_outline(a: shapely.Geometry, b: shapely.Geometry, tol: float, min_le
     keep = shapely.dwithin(segs, b, tol)
     if not keep.any():
         return None
-    merged = shapely.line_merge(shapely.union_all(segs[keep]))
+    kept = segs[keep]
+    # segments that reach beyond the tolerance (at the ends of the border) are cut exactly at it;
+    # they are few, so buffering a local piece of `b` for each is cheap
+    coords = shapely.get_coordinates(kept).reshape(-1, 2, 2)
+    far = (shapely.distance(shapely.points(coords[:, 0]), b) > tol) | (
+        shapely.distance(shapely.points(coords[:, 1]), b) > tol)
+    for i in np.flatnonzero(far):
+        x0, y0, x1, y1 = shapely.bounds(kept[i])
+        local = shapely.clip_by_rect(b, x0 - 2 * tol, y0 - 2 * tol, x1 + 2 * tol, y1 + 2 * tol)
+        kept[i] = shapely.intersection(kept[i], shapely.buffer(local, tol, quad_segs=8))
+    merged = shapely.line_merge(shapely.union_all(kept))
     parts = [p for p in shapely.get_parts(merged) if p.length >= min_len] if min_len > 0 else list(shapely.get_parts(merged))
     if not parts:
         return None

@@ -9,6 +9,7 @@ are for learning the tool, not for drawing conclusions about the region.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -18,7 +19,7 @@ import shapely
 
 from ._crs import WGS84, study_crs
 from ._data import boundaries_dir, data_path
-from ._errors import DataError
+from ._errors import BorderwatchWarning, DataError
 
 __all__ = ["DEMO_SEED", "boundary_path", "demo_incidents", "demo_meetings", "demo_towns", "demo_units",
            "list_boundaries", "load_demo"]
@@ -63,7 +64,10 @@ def demo_units() -> gpd.GeoDataFrame:
     """The real admin-1 units of the demo region (Mali, Burkina Faso, Niger)."""
     from .io import read_units
 
-    return read_units(boundary_path("liptako_gourma"))
+    with warnings.catch_warnings():
+        # Natural Earth repeats the hasc code ML.KK (Bamako, Koulikoro); read_units numbers the repeat
+        warnings.simplefilter("ignore", BorderwatchWarning)
+        return read_units(boundary_path("liptako_gourma"))
 
 
 def demo_towns() -> pd.DataFrame:

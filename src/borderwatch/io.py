@@ -553,7 +553,8 @@ def map_categories(
         else:
             padded = f" {f} "
             for text, c, s in contains:
-                if text and f" {text} " in padded:
+                # word-bounded, allowing a plural "s"/"es" ("drugs", "drogas", "drogues")
+                if text and any(f" {text}{end} " in padded for end in ("", "s", "es")):
                     hit = (c, bool(s))
                     break
             if hit is None:
@@ -736,7 +737,10 @@ def _points(
     if id_col is not None:
         _require_column(table, id_col, option="--id-col", what="id")
     if idc is not None:
-        ids = frame[idc].astype("string").fillna("").astype(object)
+        raw_ids = frame[idc]
+        if pd.api.types.is_float_dtype(raw_ids) and bool((raw_ids.dropna() % 1 == 0).all()):
+            raw_ids = raw_ids.astype("Int64")  # whole numbers read as floats (a blank id): 101, not 101.0
+        ids = raw_ids.astype("string").fillna("").astype(object)
         used.add(idc)
     else:
         ids = pd.Series([f"row-{x}" for x in table.lines], dtype=object)

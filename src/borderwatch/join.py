@@ -11,7 +11,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from ._crs import require_crs, study_crs
+from ._crs import crs_string, require_crs, study_crs
 from ._errors import BorderwatchWarning, DataError
 from .borders import border_lines, distance_to_border
 
@@ -137,7 +137,7 @@ def join_units(
         rep = out["reported_country"]
         out["country_mismatch"] = (rep.notna() & out["country"].notna() & (rep != out["country"])).astype(bool)
     out.attrs.update(points.attrs)
-    out.attrs["crs"] = metric.to_proj4()
+    out.attrs["crs"] = crs_string(metric)
     out.attrs["join"] = join_summary(out)
     n_out = out.attrs["join"]["outside"]
     if n_out:

@@ -1,0 +1,179 @@
+"""Tests of emerging hot spots: Mann-Kendall, the ArcGIS-style patterns, end to end."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from scipy import stats
+
+from borderwatch import grid
+from borderwatch._errors import BorderwatchWarning, DataError
+from borderwatch._stats import mann_kendall
+from borderwatch.hotspots import (
+    TREND_LABELS,
+    _classify_trend,
+    _time_bins,
+    cell_hotspots,
+    emerging_hotspots,
+)
+
+
+def test_mann_kendall_equals_scipy_kendalltau():
+    rng = np.random.default_rng(11)
+    x = np.vstack(
+        [
+            rng.normal(size=(20, 15)),
+            rng.integers(0, 3, size=(20, 15)).astype(float),  # many ties
+            np.arange(15.0)[None] + rng.normal(0, 2, (5, 15)),  # trend
+            np.ones((1, 15)),  # constant
+        ]
+    )
+    s, z, p = mann_kendall(x)
+    t = np.arange(x.shape[1])
+    for row, si, pi in zip(x, s, p, strict=True):
+        expected_s = sum(np.sign(row[j] - row[i]) for i in range(15) for j in range(i + 1, 15))
+        assert si == expected_s
+        if np.ptp(row) == 0:
+            assert pi == 1.0
+            continue
+        ref = stats.kendalltau(t, row, method="asymptotic")
+        assert pi == pytest.approx(ref.pvalue, rel=1e-9, abs=1e-12)
+    assert (z[40:45] > 0).all() and (p[40:45] < 0.01).all()
+
+
+def _flags(hot: str, cold: str = "") -> tuple[np.ndarray, np.ndarray]:
+    h = np.array([c == "H" for c in hot])
+    c = np.array([ch == "C" for ch in (cold or hot)])
+    return h[None], c[None]
+
+
+@pytest.mark.parametrize(
+    ("series", "trend", "expected"),
+    [
+        ("..........H", 0, "new hot spot"),
+        (".......HHHH", 0, "consecutive hot spot"),
+        ("HHHHHHHHHHH", 0, "persistent hot spot"),
+        ("HHHHHHHHHHH", +1, "intensifying hot spot"),
+        ("HHHHHHHHHHH", -1, "diminishing hot spot"),
+        ("HHHHHHHHHH.", 0, "historical hot spot"),
+        ("..H..H...HH", 0, "sporadic hot spot"),
+        ("H.H...H...H", 0, "sporadic hot spot"),
+        ("CC......H.H", 0, "oscillating hot spot"),
+        ("..........C", 0, "new cold spot"),
+        ("........CCC", 0, "consecutive cold spot"),
+        ("CCCCCCCCCCC", -1, "intensifying cold spot"),
+        ("CCCCCCCCCCC", +1, "diminishing cold spot"),
+        ("CCCCCCCCCCC", 0, "persistent cold spot"),
+        ("CCCCCCCCCC.", 0, "historical cold spot"),
+        ("C..C..C.C.C", 0, "sporadic cold spot"),
+        ("H.H......CC", 0, "oscillating cold spot"),
+        ("HH.........", 0, "no pattern"),
+        ("...........", 0, "no pattern"),
+        ("HHHHH.HHHHH", 0, "persistent hot spot"),  # 10 of 11 bins: at least 90 %
+        ("HHHH.HHHH.H", 0, "sporadic hot spot"),  # 9 of 11: below 90 %, interrupted
+    ],
+)
+def test_trend_patterns(series, trend, expected):
+    hot, cold = _flags(series)
+    z = np.array([3.0 * trend])
+    p = np.array([0.001 if trend else 0.5])
+    assert _classify_trend(hot, cold, z, p)[0] == expected
+    assert expected in TREND_LABELS
+
+
+def test_time_bins_months_and_quarters():
+    d = pd.Series(pd.to_datetime(["2023-01-15", "2023-01-31", "2023-02-01", "2023-04-30"]))
+    idx, starts = _time_bins(d, "MS")
+    assert idx.tolist() == [0, 0, 1, 3]
+    assert [s.strftime("%Y-%m-%d") for s in starts] == [
+        "2023-01-01",
+        "2023-02-01",
+        "2023-03-01",
+        "2023-04-01",
+    ]
+    idx, starts = _time_bins(d, "QS")
+    assert idx.tolist() == [0, 0, 0, 1]
+
+
+W, H = 240e3, 160e3
+
+
+@pytest.fixture(scope="module")
+def planted_trends():
+    area = gpd.GeoDataFrame({"country": ["AAA"]}, geometry=[shapely.box(0, 0, W, H)], crs=3857)
+    cells = grid.hex_grid(area, cell_km=10)
+    rng = np.random.default_rng(90210)
+    months = pd.date_range("2022-01-01", periods=12, freq="MS")
+    sites = {  # centre, incidents per month
+        "persistent": ((40e3, 40e3), [25] * 12),
+        "new": ((120e3, 40e3), [0] * 11 + [60]),
+        "intensifying": ((200e3, 40e3), list(range(20, 56, 3))),
+        "historical": ((40e3, 120e3), [25] * 11 + [0]),
+        "diminishing": ((120e3, 120e3), list(range(60, 24, -3))),
+        "consecutive": ((200e3, 120e3), [0] * 8 + [30] * 4),
+    }
+    xy, dates = [], []
+    for m, month in enumerate(months):
+        bg = rng.uniform([0, 0], [W, H], (80, 2))
+        xy.append(bg)
+        dates += [month + pd.Timedelta(days=int(d)) for d in rng.integers(0, 28, len(bg))]
+        for centre, counts in sites.values():
+            pts = rng.normal(centre, 4_000, (counts[m], 2))
+            xy.append(pts)
+            dates += [month + pd.Timedelta(days=int(d)) for d in rng.integers(0, 28, len(pts))]
+    xy = np.vstack(xy)
+    inc = gpd.GeoDataFrame(
+        {"date": dates, "country": "AAA"}, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=3857
+    )
+    return area, cells, inc, sites
+
+
+def test_planted_trends_are_classified(planted_trends):
+    _, cells, inc, sites = planted_trends
+    tc = emerging_hotspots(inc, cells, seed=5)
+    assert tc.attrs["emerging"]["bins"] == 12 and tc.attrs["emerging"]["freq"] == "MS"
+    centres = gpd.GeoSeries(
+        gpd.points_from_xy(*zip(*[c for c, _ in sites.values()], strict=True)), crs=3857
+    )
+    where = grid.point_cells(cells, centres)
+    got = dict(zip(sites, tc.to_numpy()[where], strict=True))
+    assert got == {name: f"{name} hot spot" for name in sites}
+    # the background stays quiet
+    assert (tc == "no pattern").mean() > 0.9
+    # the weights may be passed as the spec recorded in params / summary.json
+    spec = grid.cell_weights(cells, warn=False).spec
+    assert emerging_hotspots(inc, cells, seed=5, weights=spec).equals(tc)
+
+
+def test_cell_hotspots_fills_trend_class(planted_trends):
+    area, _, inc, _ = planted_trends
+    out, params = cell_hotspots(inc, area, cell_km=10, seed=5, permutations=99)
+    assert params["trend"]["bins"] == 12
+    assert out["trend_class"].notna().all()
+    assert set(out["trend_class"]) <= set(TREND_LABELS)
+    assert "persistent hot spot" in set(out["trend_class"])
+    out2, params2 = cell_hotspots(inc.assign(date=pd.NaT), area, cell_km=10, permutations=99)
+    assert (
+        out2["trend_class"].isna().all() and "no incident has a date" in params2["trend"]["skipped"]
+    )
+
+
+def test_emerging_coarsens_long_spans_and_rejects_short_ones():
+    area = gpd.GeoSeries([shapely.box(0, 0, 50_000, 50_000)], crs=3857)
+    cells = grid.hex_grid(area, cell_km=10)
+    rng = np.random.default_rng(3)
+    xy = rng.uniform(0, 50_000, (400, 2))
+    dates = pd.Timestamp("1995-01-01") + pd.to_timedelta(rng.integers(0, 365 * 25, 400), "D")
+    inc = gpd.GeoDataFrame(
+        {"date": dates}, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=3857
+    )
+    with pytest.warns(BorderwatchWarning, match="'QS'"):
+        tc = emerging_hotspots(inc, cells)
+    assert tc.attrs["emerging"]["freq"] == "QS" and tc.attrs["emerging"]["bins"] <= 240
+    with pytest.raises(DataError, match="at least 4"):
+        emerging_hotspots(inc.assign(date=pd.Timestamp("2020-05-05")), cells)
+    with pytest.raises(DataError, match="'date'"):
+        emerging_hotspots(inc.drop(columns="date"), cells)

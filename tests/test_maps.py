@@ -1,0 +1,840 @@
+"""make_map, save_map and export_static: layers, privacy of the public view, offline assets."""
+
+from __future__ import annotations
+
+import doctest
+import io
+import json
+import re
+import sys
+import types
+import warnings
+
+import folium
+import geopandas as gpd
+import mapclassify
+import numpy as np
+import pandas as pd
+import pytest
+from pyproj import CRS
+from shapely.geometry import box
+
+import borderwatch._assets as assets
+import borderwatch._html as bw_html
+from _browser import (
+    SHARED_DATA,
+    all_layers,
+    border_from_units,
+    cells_grid,
+    cluster_regions,
+    density_surface,
+    hotspot_regions,
+    incidents,
+    liptako_units,
+    meetings,
+)
+from borderwatch import maps
+from borderwatch._assets import OfflineAssets, leaflet_js, make_offline, network_urls
+from borderwatch._errors import BorderwatchWarning, DataError
+from borderwatch._result import AnalysisResult
+from borderwatch.maps import (
+    HOTSPOT_COLORS,
+    LANGUAGES,
+    SUPPRESSED_COLOR,
+    export_static,
+    make_map,
+    save_map,
+    translations,
+)
+
+DATA_RE = re.compile(
+    r'<script type="application/json" id="(bw-data-[0-9a-f]+)">(.*?)</script>', re.S
+)
+CDN_HOSTS = (
+    "jsdelivr",
+    "jquery.com",
+    "cloudflare",
+    "bootstrapcdn",
+    "unpkg",
+    "fontawesome",
+    "googleapis",
+)
+
+
+def data_of(m: folium.Map) -> dict:
+    blocks = [json.loads(b) for _, b in DATA_RE.findall(m.get_root().render())]
+    assert len(blocks) >= 1
+    return blocks[-1]
+
+
+def layer(data: dict, key: str) -> dict:
+    found = [x for x in data["layers"] if x["key"] == key]
+    assert found, f"no layer {key}: {[x['key'] for x in data['layers']]}"
+    return found[0]
+
+
+def features(data: dict, key: str) -> list[dict]:
+    return layer(data, key)["fc"]["features"]
+
+
+def quiet_map(**kwargs) -> folium.Map:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BorderwatchWarning)
+        return make_map(**kwargs)
+
+
+@pytest.fixture(scope="module")
+def layers() -> dict:
+    return all_layers()
+
+
+# ---------------------------------------------------------------------------
+# offline
+
+
+@pytest.mark.parametrize("view", ["public", "internal"])
+def test_saved_map_fetches_nothing(tmp_path, layers, view) -> None:
+    m = quiet_map(**layers, view=view, synthetic=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", BorderwatchWarning)
+        out = save_map(m, tmp_path / "map.html")
+    page = out.read_text(encoding="utf-8")
+    assert network_urls(page) == []
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", page, re.I)
+    assert not re.search(r"""url\(\s*["']?\s*(?:https?:)?//""", page, re.I)
+    for host in CDN_HOSTS:
+        assert host not in page
+    assert leaflet_js()[:500] in page  # Leaflet inlined from xstatic-leaflet
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_markercluster_is_inlined_only_when_clustering(layers) -> None:
+    small = quiet_map(units=layers["units"], incidents=incidents(50), view="internal")
+    assert assets.markercluster_js()[:300] not in small.get_root().render()
+    big = quiet_map(
+        units=layers["units"], incidents=incidents(maps.CLUSTER_ABOVE + 1), view="internal"
+    )
+    page = big.get_root().render()
+    assert assets.markercluster_js()[:300] in page
+    assert layer(data_of(big), "incidents")["cluster"] is True
+
+
+def test_make_offline_on_a_plain_folium_map_with_markercluster_plugin() -> None:
+    from folium.plugins import MarkerCluster
+
+    m = folium.Map(tiles=None)
+    MarkerCluster().add_to(m)
+    assert network_urls(m.get_root().render())  # folium's CDN links
+    make_offline(m)
+    make_offline(m)  # idempotent
+    page = m.get_root().render()
+    assert network_urls(page) == []
+    assert sum(isinstance(c, OfflineAssets) for c in m._children.values()) == 1
+    assert assets.markercluster_js()[:300] in page
+    # folium's class-level lists are untouched
+    assert any("jsdelivr" in url for _, url in folium.Map.default_js)
+
+
+def test_inline_assets_come_first_in_the_header() -> None:
+    from folium.plugins import MarkerCluster
+
+    m = folium.Map(tiles=None)
+    MarkerCluster().add_to(m)
+    make_offline(m)
+    page = m.get_root().render()
+    head = page.split("</head>")[0]
+    assert head.index(leaflet_js()[:200]) < head.index("L_NO_TOUCH")
+
+
+def test_save_map_warns_about_online_plugins(tmp_path, layers) -> None:
+    from folium.plugins import Fullscreen
+
+    m = make_map(units=layers["units"])
+    Fullscreen().add_to(m)
+    with pytest.warns(BorderwatchWarning, match="from the internet"):
+        save_map(m, tmp_path / "m.html")
+
+
+def test_leaflet_css_images_are_data_uris() -> None:
+    css = assets.leaflet_css()
+    assert "images/" not in css
+    assert css.count('url("data:image/png;base64,') == 3
+    assert "https://leafletjs.com" not in leaflet_js()
+
+
+# ---------------------------------------------------------------------------
+# the public view
+
+
+def test_public_view_suppresses_small_counts(layers) -> None:
+    data = data_of(quiet_map(units=layers["units"], hotspots=hotspot_regions()))
+    feats = features(data, "units")
+    # units 0, 1, 2 hold 3, 0 and 4 incidents
+    assert feats[0]["properties"]["v"][1] == "<5"
+    assert feats[1]["properties"]["v"][1] == "0"
+    assert feats[2]["properties"]["v"][1] == "<5"
+    assert feats[0]["properties"]["c"] == SUPPRESSED_COLOR == feats[2]["properties"]["c"]
+    assert feats[1]["properties"]["c"] != SUPPRESSED_COLOR
+    assert feats[0]["properties"]["tip"].endswith(": <5")
+    legend = [it["label"] for sec in data["legend"] for it in sec["items"]]
+    assert "Fewer than 5 (hidden to protect people)" in legend
+    labels = [f["properties"]["lbl"] for f in features(data, "hotspots")]
+    assert labels == [
+        "Cross-border hotspot 1: 134 incidents, Mali–Niger",
+        "Hotspot 2: <5 incidents, Mali",
+    ]
+    assert "Public view" in data["lines"][-1]["text"]
+
+
+def test_internal_view_shows_exact_counts(layers) -> None:
+    data = data_of(quiet_map(units=layers["units"], hotspots=hotspot_regions(), view="internal"))
+    assert features(data, "units")[0]["properties"]["v"][1] == "3"
+    assert features(data, "hotspots")[1]["properties"]["lbl"] == "Hotspot 2: 3 incidents, Mali"
+    assert data["lines"][-1]["warn"] is True
+
+
+@pytest.mark.parametrize("k", [1, 3, 10])
+def test_k_is_configurable(layers, k) -> None:
+    data = data_of(quiet_map(units=layers["units"], k=k))
+    shown = [f["properties"]["v"][1] for f in features(data, "units")]
+    counts = layers["units"]["incidents"].to_numpy()
+    expected = int(((counts > 0) & (counts < k)).sum())
+    assert shown.count(f"<{k}") == expected
+    assert data["k"] == k
+
+
+def test_nan_counts_show_as_suppressed_in_public_and_unknown_in_internal(layers) -> None:
+    units = layers["units"].copy()
+    units["incidents"] = units["incidents"].astype(float)
+    units.loc[5, "incidents"] = np.nan
+    pub = features(data_of(quiet_map(units=units)), "units")[5]["properties"]
+    assert pub["v"][1] == "<5" and pub["c"] == SUPPRESSED_COLOR
+    internal = features(data_of(quiet_map(units=units, view="internal")), "units")[5]["properties"]
+    assert internal["v"][1] == "–"
+
+
+def test_public_view_never_draws_incidents(tmp_path, layers) -> None:
+    inc = incidents(300)
+    with pytest.warns(BorderwatchWarning, match="never shows incident points"):
+        m = make_map(**{**layers, "incidents": inc}, view="public")
+    page = save_map(m, tmp_path / "p.html").read_text(encoding="utf-8")
+    data = data_of(m)
+    assert {x["key"] for x in data["layers"]}.isdisjoint({"incidents", "incidents_grid"})
+    assert "INC-000" not in page
+    for x, y in zip(inc.geometry.x[:100], inc.geometry.y[:100], strict=True):
+        assert f"{x:.5f}".rstrip("0") not in page or f"{y:.5f}".rstrip("0") not in page
+
+
+def test_public_result_goes_through_privacy_public_view(monkeypatch, layers) -> None:
+    calls = []
+
+    def public_view(result, *, k=5):
+        calls.append(k)
+        return result.replace(view="public", incidents=None, title="generalised")
+
+    fake = types.ModuleType("borderwatch.privacy")
+    fake.public_view = public_view
+    monkeypatch.setitem(sys.modules, "borderwatch.privacy", fake)
+    result = AnalysisResult(
+        units=layers["units"],
+        border=layers["border"],
+        crs=CRS.from_epsg(3857),
+        incidents=incidents(20),
+        hotspots=hotspot_regions(),
+        view="internal",
+        k=4,
+        synthetic=True,
+    )
+    data = data_of(make_map(result))
+    assert calls == [4] and data["title"] == "generalised" and data["k"] == 4
+    assert data["synthetic"] == "SYNTHETIC"
+    # an already public result is not transformed again; keyword layers override it
+    data = data_of(
+        make_map(result.replace(view="public", incidents=None), hotspots=cluster_regions())
+    )
+    assert calls == [4]
+    assert features(data, "hotspots")[0]["properties"]["lbl"].startswith("Cross-border hotspot 7")
+    # the internal view of an internal result draws its incidents
+    data = data_of(make_map(result, view="internal"))
+    assert calls == [4] and len(layer(data, "incidents")["lon"]) == 20
+
+
+def test_density_is_masked_below_k_in_the_public_view() -> None:
+    calls = []
+    base = density_surface()
+
+    class Surface:
+        values, transform, crs, masked_below = base.values, base.transform, base.crs, None
+
+        def masked(self, k):
+            calls.append(k)
+            out = Surface()
+            out.values = np.where(base.values > 0.5, base.values, np.nan)
+            return out
+
+    quiet_map(density=Surface(), k=7)
+    assert calls == [7]
+    quiet_map(density=Surface(), view="internal")
+    assert calls == [7]
+
+
+# ---------------------------------------------------------------------------
+# layers
+
+
+@pytest.mark.filterwarnings("ignore:Numba not installed")
+def test_choropleth_classes_are_fisher_jenks(layers) -> None:
+    data = data_of(quiet_map(units=layers["units"], view="internal"))
+    values = layers["units"]["incidents"].to_numpy(dtype=float)
+    bins = mapclassify.FisherJenks(values, k=5).bins
+    items = data["legend"][0]["items"]
+    assert [it["label"].split("–")[-1] for it in items] == [str(int(b)) for b in bins]
+    colors = [it["c"] for it in items]
+    got = [f["properties"]["c"] for f in features(data, "units")]
+    expected = [colors[int(np.searchsorted(bins, v, side="left"))] for v in values]
+    assert got == expected
+
+
+def test_value_can_be_a_rate_or_a_category(layers) -> None:
+    rate = data_of(quiet_map(units=layers["units"], value="rate_per_100k"))
+    assert rate["legend"][0]["title"] == "Incidents per 100,000 people"
+    # the rate of a unit whose count is suppressed is hidden too
+    assert features(rate, "units")[0]["properties"]["c"] == SUPPRESSED_COLOR
+    assert features(rate, "units")[0]["properties"]["v"][2] is None
+    cat = data_of(quiet_map(units=layers["units"], value="iccs02_harm", lang="fr"))
+    assert cat["legend"][0]["title"] == "Violences et atteintes aux personnes : incidents par unité"
+    with pytest.raises(DataError, match="no column 'population'.*incidents"):
+        make_map(units=layers["units"], value="population")
+
+
+def test_only_significant_cells_are_drawn_in_the_hot_cold_palette(layers) -> None:
+    data = data_of(quiet_map(cells=layers["cells"]))
+    feats = features(data, "cells")
+    assert len(feats) == 11
+    colors = [f["properties"]["c"] for f in feats]
+    assert colors.count(HOTSPOT_COLORS[("hot", 99)]) == 2
+    assert colors.count(HOTSPOT_COLORS[("hot", 95)]) == 3
+    assert colors.count(HOTSPOT_COLORS[("hot", 90)]) == 4
+    assert colors.count(HOTSPOT_COLORS[("cold", 95)]) == 2
+    first = feats[0]["properties"]["v"]
+    assert (
+        first[0] == "Hot spot – 99% confidence"
+        and first[1] == "40"
+        and first[5] == "Intensifying hot spot"
+    )
+    assert feats[6]["properties"]["v"][1] == "<5"  # cell 13 holds 2 incidents
+    legend = next(sec for sec in data["legend"] if sec["title"].startswith("Hotspot analysis"))
+    assert (
+        len(legend["items"]) == 5 and legend["items"][-1]["label"] == "Not significant (not drawn)"
+    )
+
+
+def test_cells_without_labels_are_classified_from_gi(layers) -> None:
+    cells = layers["cells"].drop(columns="hotspot")
+    feats = features(data_of(quiet_map(cells=cells)), "cells")
+    colors = [f["properties"]["c"] for f in feats]
+    assert colors.count(HOTSPOT_COLORS[("hot", 99)]) == 9
+    assert colors.count(HOTSPOT_COLORS[("cold", 99)]) == 2
+
+
+@pytest.mark.parametrize(
+    ("lang", "label"),
+    [
+        ("en", "Cross-border hotspot 1: 134 incidents, Mali–Niger"),
+        ("fr", "Point chaud transfrontalier 1 : 134 incidents, Mali–Niger"),
+        ("es", "Punto caliente transfronterizo 1: 134 incidentes, Malí–Níger"),
+        ("pt", "Ponto quente transfronteiriço 1: 134 incidentes, Mali–Níger"),
+        (
+            "ar",
+            "بؤرة ساخنة عابرة للحدود \u20681\u2069: \u2068134\u2069 حادثة، \u2068مالي–النيجر\u2069",
+        ),
+    ],
+)
+def test_hotspot_labels_in_every_language(lang, label) -> None:
+    data = data_of(quiet_map(hotspots=hotspot_regions(), clusters=cluster_regions(), lang=lang))
+    assert features(data, "hotspots")[0]["properties"]["lbl"] == label
+    assert layer(data, "hotspots")["label"] == "permanent"
+    assert layer(data, "clusters")["show"] is False  # clusters start hidden next to hotspots
+    assert data["dir"] == ("rtl" if lang == "ar" else "ltr")
+
+
+def test_cluster_labels_and_many_regions_use_hover_labels() -> None:
+    data = data_of(quiet_map(clusters=cluster_regions()))
+    assert [f["properties"]["lbl"] for f in features(data, "clusters")] == [
+        "Cross-border cluster 7: 52 incidents, Burkina Faso–Niger",
+        "Cluster 8: 11 incidents, Niger",
+    ]
+    assert layer(data, "clusters")["show"] is True
+    many = pd.concat([cluster_regions()] * 20, ignore_index=True)
+    assert layer(data_of(quiet_map(clusters=many)), "clusters")["label"] == "hover"
+
+
+def test_border_and_zone(layers) -> None:
+    data = data_of(quiet_map(border=layers["border"], zone_km=15))
+    zone = layer(data, "border_zone")
+    assert zone["name"] == "Border zone (15 km)"
+    border = layer(data, "border")
+    assert border["halo"]["weight"] > border["style"]["weight"] >= 4
+    tips = sorted(f["properties"]["tip"] for f in border["fc"]["features"])
+    assert tips == ["Burkina Faso–Mali", "Burkina Faso–Niger", "Mali–Niger"]
+    # the band is about 2 x 15 km wide: its area / border length ~ 30 km
+    gz = gpd.GeoDataFrame.from_features(zone["fc"]["features"], crs=4326)
+    metric = maps.study_crs(layers["border"])
+    width_km = gz.to_crs(metric).area.sum() / layers["border"].to_crs(metric).length.sum() / 1000
+    assert 25 < width_km < 33
+    assert "border_zone" not in {
+        x["key"] for x in data_of(quiet_map(border=layers["border"], zone_km=0))["layers"]
+    }
+
+
+def test_meeting_popups(layers) -> None:
+    pub = features(data_of(quiet_map(meetings=meetings())), "meetings")
+    vals = pub[0]["properties"]["v"]
+    # date, place, total, women, men, youth, migrants, police, leaders, topics
+    assert vals[:3] == ["2023-02-10", "Ménaka", "44"]
+    assert vals[6] == "<5" and vals[7] == "<5" and vals[3] == "12"
+    assert vals[9] == ["cattle theft", "road banditry"]
+    internal = features(data_of(quiet_map(meetings=meetings(), view="internal")), "meetings")
+    assert internal[0]["properties"]["v"][6] == "2"
+    assert pub[2]["properties"]["v"][6] == "0"
+
+
+def test_months_and_time_indices(layers) -> None:
+    data = data_of(quiet_map(**layers, view="internal"))
+    assert data["months"][0] == "2023-01" and data["months"][-1] == "2023-12"
+    assert len(data["months"]) == 12
+    assert [f["properties"]["m0"] for f in features(data, "meetings")] == [1, 3, 3, 7, 10]
+    hs = features(data, "hotspots")
+    assert (hs[0]["properties"]["m0"], hs[0]["properties"]["m1"]) == (1, 8)
+    inc = layer(data, "incidents")
+    dates = layers["incidents"]["date"]
+    assert inc["m"] == list(dates.dt.month - 1)
+    assert layer(data, "meetings")["temporal"] and not layer(data, "units").get("temporal")
+
+
+def test_no_time_control_without_dates(layers) -> None:
+    data = data_of(quiet_map(units=layers["units"], border=layers["border"]))
+    assert data["months"] == []
+
+
+def test_incidents_layer_columns(layers) -> None:
+    inc = incidents(100)
+    data = data_of(quiet_map(incidents=inc, view="internal"))
+    lay = layer(data, "incidents")
+    assert lay["cluster"] is False
+    assert lay["lon"][:3] == [round(v, 5) for v in inc.geometry.x[:3]]
+    assert lay["cols"][0]["v"][:2] == ["INC-000000", "INC-000001"]
+    days = lay["cols"][1]["v"]
+    assert (
+        pd.Timestamp("1970-01-01") + pd.Timedelta(days=days[0]) == inc["date"].iloc[0].normalize()
+    )
+    cats = lay["cols"][2]
+    assert cats["d"][cats["i"][0]] == maps._Tr("en").category(inc["category"].iloc[0])
+    yes_no = lay["cols"][6]
+    assert sorted(yes_no["d"]) == ["no", "yes"]
+    assert [yes_no["d"][i] == "yes" for i in yes_no["i"]] == list(inc["sensitive"])
+
+
+def test_large_incident_sets_are_sampled_with_grid_totals(monkeypatch) -> None:
+    monkeypatch.setattr(maps, "MAX_POINTS", 500)
+    inc = incidents(2000)
+    data = data_of(quiet_map(incidents=inc, view="internal", seed=1))
+    lay = layer(data, "incidents")
+    assert len(lay["lon"]) == 500 and lay["cluster"] is False
+    grid = layer(data, "incidents_grid")
+    assert sum(grid["n"]) == 2000
+    assert any("500 of 2000 incidents" in line["text"] for line in data["lines"])
+    again = layer(data_of(quiet_map(incidents=inc, view="internal", seed=1)), "incidents")
+    other = layer(data_of(quiet_map(incidents=inc, view="internal", seed=2)), "incidents")
+    assert again["lon"] == lay["lon"] and other["lon"] != lay["lon"]
+
+
+@pytest.mark.slow
+def test_a_million_incidents_stay_under_10_mb(tmp_path) -> None:
+    n = 1_000_000
+    rng = np.random.default_rng(5)
+    inc = gpd.GeoDataFrame(
+        {
+            "id": np.char.add("INC-", np.arange(n).astype(str)).astype(object),
+            "date": pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 730, n), unit="D"),
+            "category": np.array(["iccs02_harm", "iccs05_property", "iccs06_drugs"], dtype=object)[
+                rng.integers(0, 3, n)
+            ],
+        },
+        geometry=gpd.points_from_xy(rng.uniform(0, 3, n), rng.uniform(13, 16, n)),
+        crs=4326,
+    )
+    m = make_map(units=liptako_units(), incidents=inc, view="internal")
+    size = save_map(m, tmp_path / "million.html").stat().st_size
+    assert size < 10_000_000
+    data = data_of(m)
+    assert sum(layer(data, "incidents_grid")["n"]) == n
+    assert len(layer(data, "incidents")["lon"]) == maps.MAX_POINTS
+
+
+def test_demo_sized_map_is_under_5_mb(tmp_path) -> None:
+    """Units, 4,000 cells (all significant, the worst case), regions, density, meetings."""
+    units = liptako_units()
+    xs, ys = np.meshgrid(np.arange(80) * 0.1 - 2, np.arange(50) * 0.1 + 12)
+    labels = np.array(list(maps.HOTSPOT_COLORS))
+    pick = labels[np.arange(xs.size) % len(labels)]
+    cells = gpd.GeoDataFrame(
+        {
+            "cell_id": np.arange(xs.size),
+            "count": np.arange(xs.size) % 50,
+            "gi_z": np.where(pick[:, 0] == "hot", 3.0, -3.0),
+            "gi_p": 0.001,
+            "gi_p_fdr": 0.004,
+            "hotspot": [f"{k.capitalize()} spot - {c}% confidence" for k, c in pick],
+            "countries": "BFA,MLI",
+            "trend_class": "no trend",
+        },
+        geometry=[box(x, y, x + 0.1, y + 0.1) for x, y in zip(xs.ravel(), ys.ravel(), strict=True)],
+        crs=4326,
+    )
+    m = quiet_map(
+        units=units,
+        border=border_from_units(units),
+        cells=cells,
+        hotspots=hotspot_regions(),
+        clusters=cluster_regions(),
+        meetings=meetings(),
+        density=density_surface(),
+        synthetic=True,
+    )
+    size = save_map(m, tmp_path / "demo.html").stat().st_size
+    assert size < 5_000_000
+    assert len(features(data_of(m), "cells")) == 4000
+
+
+def test_density_overlay(layers) -> None:
+    data = data_of(quiet_map(density=layers["density"]))
+    img = layer(data, "density")
+    assert img["url"].startswith("data:image/png;base64,") and img["show"] is True
+    (s, w), (n, e) = img["bounds"]
+    assert s < 14.5 < n and w < 1.5 < e  # the LAEA centre of the surface
+    assert 2.5 < n - s < 3.0 and 3.5 < e - w < 4.0  # 300 km x 400 km
+    import base64
+
+    from matplotlib.image import imread
+
+    rgba = imread(io.BytesIO(base64.b64decode(img["url"].split(",", 1)[1])), format="png")
+    assert rgba.shape[2] == 4
+    assert rgba[..., 3].min() == 0 and rgba[..., 3].max() > 0.5  # NaN corner transparent
+    assert layer(data_of(quiet_map(**layers)), "density")["show"] is False  # cells come first
+
+
+def test_density_surface_from_the_density_module() -> None:
+    density_mod = pytest.importorskip("borderwatch.density")
+    surf = density_mod.density(incidents(300), bandwidth_km=10.0)
+    data = data_of(quiet_map(density=surf, view="internal"))
+    assert layer(data, "density")["url"].startswith("data:image/png;base64,")
+
+
+def test_tiles_are_opt_in(layers) -> None:
+    assert data_of(quiet_map(units=layers["units"]))["tiles"] is None
+    url = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    data = data_of(quiet_map(units=layers["units"], tiles=url, attribution="© OpenStreetMap"))
+    assert data["tiles"] == {"url": url, "attribution": "© OpenStreetMap"}
+    assert any(line["text"] == "Basemap loaded from the internet." for line in data["lines"])
+    for bad in (
+        "javascript:alert(1)//{z}{x}{y}",
+        "https://x.org/tiles.png",
+        'https://x.org/{z}/{x}/{y}.png"><b>',
+    ):
+        with pytest.raises(DataError, match="tile URL"):
+            make_map(units=layers["units"], tiles=bad)
+
+
+def test_input_errors(layers) -> None:
+    units = layers["units"]
+    cases = [
+        ({"view": "secret"}, "not a view"),
+        ({"lang": "de"}, "lang='de' is not available"),
+        ({"k": 0}, "k must be a whole number"),
+        ({"k": 2.5}, "k must be a whole number"),
+        ({"k": True}, "k must be a whole number"),
+        ({"font_scale": 10}, "font_scale"),
+        ({"zone_km": -1}, "zone_km"),
+        ({"m": "not a map"}, "folium.Map"),
+    ]
+    for kwargs, match in cases:
+        with pytest.raises(DataError, match=match):
+            make_map(units=units, **kwargs)
+    with pytest.raises(DataError, match="must be a GeoDataFrame"):
+        make_map(units=pd.DataFrame(units.drop(columns="geometry")))
+    with pytest.raises(DataError, match="no coordinate reference system"):
+        make_map(units=units.set_crs(None, allow_override=True))
+    with pytest.raises(DataError, match="AnalysisResult"):
+        make_map({"units": units})
+    with pytest.raises(DataError, match="neither a 'hotspot' nor a 'gi_z'"):
+        make_map(cells=cells_grid()[["cell_id", "geometry"]])
+    with pytest.raises(TypeError, match="folium.Map"):
+        save_map("nope", "x.html")  # type: ignore[arg-type]
+
+
+def test_layers_in_other_crs_are_reprojected(layers) -> None:
+    units = layers["units"].to_crs(3857)
+    feats = features(data_of(quiet_map(units=units)), "units")
+    xy = np.array(gpd.GeoDataFrame.from_features(feats, crs=4326).total_bounds)
+    assert np.allclose(xy, layers["units"].total_bounds, atol=1e-4)
+
+
+def test_drawing_onto_an_existing_map(layers) -> None:
+    m = folium.Map(location=[14, 1], zoom_start=5, tiles=None)
+    out = make_map(units=layers["units"], m=m)
+    out2 = make_map(meetings=meetings(), m=m)
+    assert out is m and out2 is m
+    page = m.get_root().render()
+    blocks = [json.loads(b) for _, b in DATA_RE.findall(page)]
+    assert len(blocks) == 2 and blocks[0]["fit"] is False
+    assert sum(isinstance(c, OfflineAssets) for c in m._children.values()) == 1
+    assert page.count("window.borderwatch = {") == 1  # the script is included once
+    assert network_urls(page) == []
+
+
+def test_title_period_source_defaults(layers) -> None:
+    data = data_of(quiet_map(incidents=incidents(50), view="internal", source="Police reports"))
+    assert data["title"] == "Community safety map"
+    inc = incidents(50)
+    lo, hi = inc["date"].min(), inc["date"].max()
+    assert data["lines"][0]["text"] == f"Period: {lo:%Y-%m-%d} – {hi:%Y-%m-%d}"
+    assert data["lines"][1]["text"] == "Source: Police reports"
+    result = AnalysisResult(
+        units=layers["units"],
+        border=layers["border"],
+        crs=CRS.from_epsg(3857),
+        view="public",
+        title="Liptako-Gourma",
+        source="Synthetic",
+        summary={"date_min": "2021-01-01", "date_max": "2021-06-30"},
+    )
+    data = data_of(make_map(result, lang="es"))
+    assert data["title"] == "Liptako-Gourma"
+    assert data["lines"][0]["text"] == "Periodo: 2021-01-01 – 2021-06-30"
+    assert data["lines"][1]["text"] == "Fuente: Synthetic"
+    assert "<title>Liptako-Gourma</title>" in make_map(result).get_root().render()
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_synthetic_word_in_every_language(layers, lang) -> None:
+    data = data_of(quiet_map(units=layers["units"], synthetic=True, lang=lang))
+    assert data["synthetic"].startswith("SYNTHETIC")
+    assert data["lang"] == lang
+    assert data_of(quiet_map(units=layers["units"], lang=lang))["synthetic"] is None
+    if lang != "en":
+        en = translations("en")["strings"]
+        assert data["t"]["time.all"] != en["time.all"]
+        assert layer(data, "units")["name"] != en["layer.units"]
+
+
+# ---------------------------------------------------------------------------
+# translations
+
+
+def test_translation_files_are_complete_and_consistent() -> None:
+    en = translations("en")
+    placeholders = re.compile(r"\{(\w+)\}")
+    for lang in LANGUAGES:
+        doc = translations(lang)
+        assert doc["lang"] == lang
+        assert doc["dir"] == ("rtl" if lang == "ar" else "ltr")
+        assert set(doc["strings"]) == set(en["strings"]), lang
+        assert set(doc["countries"]) == set(en["countries"]), lang
+        for key, text in doc["strings"].items():
+            assert text.strip(), (lang, key)
+            assert set(placeholders.findall(text)) == set(
+                placeholders.findall(en["strings"][key])
+            ), (lang, key)
+        assert all(v.strip() for v in doc["countries"].values())
+    codes = set(en["countries"])
+    for path in sorted(maps.data_path("i18n").glob("*.json")):
+        assert path.stem in LANGUAGES
+    # every country of the shipped boundaries has a name
+    for path in sorted(assets_boundaries()):
+        iso = set(gpd.read_file(path, ignore_geometry=True)["adm0_iso3"])
+        assert iso <= codes, (path.name, iso - codes)
+
+
+def assets_boundaries():
+    from borderwatch._data import boundaries_dir
+
+    return boundaries_dir().glob("ne10m_adm1_*.geojson")
+
+
+def test_translations_returns_a_copy() -> None:
+    t = translations("fr")
+    t["strings"]["layer.units"] = "changed"
+    assert translations("fr")["strings"]["layer.units"] == "Unités administratives"
+
+
+# ---------------------------------------------------------------------------
+# static export
+
+
+def test_static_png_is_a4(tmp_path, layers) -> None:
+    from matplotlib.image import imread
+
+    out = export_static(
+        None, tmp_path / "map.png", **layers, view="internal", synthetic=True, dpi=50
+    )
+    img = imread(out)
+    assert abs(img.shape[0] - 8.27 * 50) <= 1 and abs(img.shape[1] - 11.69 * 50) <= 1
+    assert img[..., :3].std() > 0.05
+
+
+def test_static_pdf(tmp_path, layers) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BorderwatchWarning)
+        out = export_static(
+            None, tmp_path / "map.pdf", **layers, lang="ar", title="خريطة", synthetic=True
+        )
+    raw = out.read_bytes()
+    assert raw.startswith(b"%PDF") and len(raw) > 20_000
+    assert b"borderwatch" in raw  # Creator metadata
+
+
+def test_static_public_view_has_no_incident_points(layers) -> None:
+    import matplotlib
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BorderwatchWarning)
+        pub = maps._prepare(
+            None,
+            layers=dict(layers),
+            view="public",
+            lang="en",
+            k=None,
+            title=None,
+            period=None,
+            source=None,
+            synthetic=False,
+            value="incidents",
+            zone_km=None,
+        )
+    internal = maps._prepare(
+        None,
+        layers=dict(layers),
+        view="internal",
+        lang="en",
+        k=None,
+        title=None,
+        period=None,
+        source=None,
+        synthetic=False,
+        value="incidents",
+        zone_km=None,
+    )
+    n = len(layers["incidents"])
+
+    def scatter_sizes(p):
+        with matplotlib.rc_context({"text.parse_math": False}):
+            fig = maps._draw_static(p, seed=0)
+        ax = fig.axes[0]
+        return [len(c.get_offsets()) for c in ax.collections if hasattr(c, "get_offsets")]
+
+    assert n in scatter_sizes(internal)
+    assert n not in scatter_sizes(pub)
+
+
+def test_static_export_errors(tmp_path, layers) -> None:
+    with pytest.raises(DataError, match="cannot write a static map as 'svg'"):
+        export_static(None, tmp_path / "m.svg", units=layers["units"])
+    with pytest.raises(DataError, match="nothing to draw"):
+        export_static(None, tmp_path / "m.png")
+
+
+# ---------------------------------------------------------------------------
+# docs and real data
+
+
+@pytest.mark.parametrize("module", [maps, bw_html, assets])
+def test_docstring_examples_run(module) -> None:
+    failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert tried > 0 and failures == 0
+
+
+@pytest.mark.realdata
+def test_many_real_units_mexico_usa(tmp_path) -> None:
+    path = SHARED_DATA / "boundaries" / "mex_usa_border_adm2.geojson"
+    if not path.exists():
+        pytest.skip("../shared/data is not available")
+    raw = gpd.read_file(path)
+    raw["geometry"] = raw.geometry.make_valid()
+    units = gpd.GeoDataFrame(
+        {
+            "name": raw["adm2_name"],
+            "country": raw["adm0_iso3"],
+            "incidents": np.arange(len(raw)) % 40,
+        },
+        geometry=raw.geometry,
+        crs=raw.crs,
+    )
+    m = make_map(units=units, border=border_from_units(units), lang="es")
+    out = save_map(m, tmp_path / "mex.html")
+    assert out.stat().st_size < 5_000_000
+    page = out.read_text(encoding="utf-8")
+    assert network_urls(page) == []
+    data = data_of(m)
+    assert len(features(data, "units")) == len(units)
+    assert {"México–Estados Unidos"} <= {f["properties"]["tip"] for f in features(data, "border")}
+
+
+def test_cross_border_flags_given_as_text() -> None:
+    regions = hotspot_regions()
+    regions["cross_border"] = ["False", "true"]
+    labels = [
+        f["properties"]["lbl"] for f in features(data_of(quiet_map(hotspots=regions)), "hotspots")
+    ]
+    assert labels == [
+        "Hotspot 1: 134 incidents, Mali–Niger",
+        "Cross-border hotspot 2: <5 incidents, Mali",
+    ]
+
+
+def test_notebook_display_is_offline_too(layers) -> None:
+    m = quiet_map(units=layers["units"], meetings=meetings())
+    shown = m._repr_html_()
+    assert shown.startswith("<div") and "srcdoc=" in shown
+    import html as html_mod
+
+    inner = html_mod.unescape(shown.split('srcdoc="', 1)[1].split('" style=', 1)[0])
+    assert network_urls(inner) == []
+    assert leaflet_js()[:200] in inner
+
+
+def test_public_map_of_an_internal_result_with_the_real_privacy_module(tmp_path) -> None:
+    pytest.importorskip("borderwatch.privacy")
+    density_mod = pytest.importorskip("borderwatch.density")
+    layers = all_layers(hostile=True)
+    inc = incidents(200)
+    inc["category_raw"] = [f"free text report {i}" for i in range(len(inc))]
+    metric = CRS.from_proj4("+proj=laea +lat_0=14.5 +lon_0=1.5 +datum=WGS84 +units=m +no_defs")
+    result = AnalysisResult(
+        units=layers["units"],
+        border=layers["border"],
+        crs=metric,
+        incidents=inc,
+        meetings=layers["meetings"],
+        cells=layers["cells"],
+        hotspots=hotspot_regions(),
+        clusters=cluster_regions(),
+        density=density_mod.density(inc, bandwidth_km=10.0, crs=metric),
+        summary={"cell_km": 25.0},
+        view="internal",
+        synthetic=True,
+    )
+    m = make_map(result)
+    page = save_map(m, tmp_path / "public.html").read_text(encoding="utf-8")
+    data = data_of(m)
+    assert data["view"] == "public"
+    assert "incidents" not in {x["key"] for x in data["layers"]}
+    assert [f["properties"]["lbl"] for f in features(data, "hotspots")] == [
+        "Cross-border hotspot 1: 134 incidents, Mali–Niger"  # hotspot 2 (3 incidents) is dropped
+    ]
+    assert data["lines"][0]["text"] == "Period: 2023-01 – 2023-12"  # months in the public view
+    assert features(data, "hotspots")[0]["properties"]["v"][4:] == ["2023-02", "2023-09"]
+    assert "INC-0000" not in page and "free text report" not in page
+    for x, y in zip(inc.geometry.x, inc.geometry.y, strict=True):
+        assert not (repr(round(x, 5)) in page and repr(round(y, 5)) in page)
+    assert network_urls(page) == []
