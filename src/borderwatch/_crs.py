@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import warnings
 
-import warnings
-
 import geopandas as gpd
 import numpy as np
 from pyproj import CRS
@@ -72,9 +70,6 @@ def crs_string(crs: CRS | str | int) -> str:
         return f"EPSG:{epsg}"
     with warnings.catch_warnings():
         # pyproj warns that PROJ strings may lose information; the study CRS is built from one
-        warnings.simplefilter("ignore", UserWarning)
-        with warnings.catch_warnings():
-        # our study CRS is a plain laea definition: its PROJ string loses nothing
         warnings.simplefilter("ignore", UserWarning)
         proj4 = c.to_proj4()
     return proj4 if proj4 else c.to_wkt()
