@@ -87,9 +87,7 @@ def require_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries, *, what: str, source: str
         raise DataError(msg)
 
 
-def to_metric(
-    gdf: gpd.GeoDataFrame, crs: CRS | str | None = None
-) -> tuple[gpd.GeoDataFrame, CRS]:
+def to_metric(gdf: gpd.GeoDataFrame, crs: CRS | str | None = None) -> tuple[gpd.GeoDataFrame, CRS]:
     """Return ``gdf`` in a metric CRS and that CRS.
 
     If ``crs`` is given it is used; else a projected (metre-based) CRS on the

@@ -21,14 +21,18 @@ from ._errors import BorderwatchWarning, DataError
 from ._result import AnalysisResult
 from .borders import border_lines
 from .io import read_incidents, read_meetings, read_units
-from .join import join_summary, join_units, unit_counts
+from .join import aggregate_counts, join_summary, join_units, unit_counts
 
 __all__ = ["analyze", "write_outputs"]
 
 Progress = Callable[[str], None]
 
 _INCIDENT_OPTS = ("lon_col", "lat_col", "time_col", "category_col", "id_col", "country_col")
-_UNIT_OPTS = {"unit_id_col": "id_col", "unit_name_col": "name_col", "unit_country_col": "country_col"}
+_UNIT_OPTS = {
+    "unit_id_col": "id_col",
+    "unit_name_col": "name_col",
+    "unit_country_col": "country_col",
+}
 
 
 def _quiet(_: str) -> None:
@@ -52,6 +56,7 @@ def analyze(
     eps_km: float | None = None,
     min_samples: int | None = None,
     tolerance_km: float = 1.0,
+    period: str = "month",
     engine: str = "pandas",
     partitions: int | None = None,
     on_invalid: str = "raise",
@@ -81,6 +86,8 @@ def analyze(
     cluster_method : {"dbscan", "hdbscan", "spacetime"}
     tolerance_km : float
         Snapping tolerance of the join.
+    period : {"week", "month", "year"}
+        Time bin of the counts table (``counts.csv``): unit × category × period.
     engine : {"pandas", "dask"}
         ``dask`` joins the incidents partition by partition with dask-geopandas.
     on_invalid : {"raise", "drop"}
@@ -102,6 +109,9 @@ def analyze(
     if view not in ("public", "internal"):
         msg = f"view must be 'public' or 'internal', not {view!r}."
         raise DataError(msg)
+    if period not in ("week", "month", "year"):
+        msg = f"period must be 'week', 'month' or 'year', not {period!r}."
+        raise DataError(msg)
     if engine not in ("pandas", "dask"):
         msg = f"engine must be 'pandas' or 'dask', not {engine!r}."
         raise DataError(msg)
@@ -112,17 +122,27 @@ def analyze(
     with warnings.catch_warnings(record=True) as wlist:
         warnings.simplefilter("always", BorderwatchWarning)
         say("reading units")
-        if isinstance(units, gpd.GeoDataFrame) and {"unit_id", "name", "country"} <= set(units.columns) \
-                and not any(cols.get(o) for o in _UNIT_OPTS):
+        if (
+            isinstance(units, gpd.GeoDataFrame)
+            and {"unit_id", "name", "country"} <= set(units.columns)
+            and not any(cols.get(o) for o in _UNIT_OPTS)
+        ):
             u = units.copy()
         else:
             u = read_units(units, **{v: cols.get(o) for o, v in _UNIT_OPTS.items()})
         say("reading incidents")
-        if isinstance(incidents, gpd.GeoDataFrame) and {"id", "category", "sensitive"} <= set(incidents.columns):
+        if isinstance(incidents, gpd.GeoDataFrame) and {"id", "category", "sensitive"} <= set(
+            incidents.columns
+        ):
             inc = incidents.copy()
         else:
-            inc = read_incidents(incidents, units=u, crosswalk=crosswalk, on_invalid=on_invalid,  # type: ignore[arg-type]
-                                 **{o: cols.get(o) for o in _INCIDENT_OPTS})
+            inc = read_incidents(
+                incidents,
+                units=u,
+                crosswalk=crosswalk,
+                on_invalid=on_invalid,  # type: ignore[arg-type]
+                **{o: cols.get(o) for o in _INCIDENT_OPTS},
+            )
         mt = None
         if meetings is not None:
             say("reading meetings")
@@ -134,10 +154,24 @@ def analyze(
         say("finding international borders")
         border = border_lines(u, crs=metric)
         say(f"joining {len(inc):,} incidents to {len(u)} units")
-        joined, n_parts = _join(inc, u, border=border, crs=metric, tolerance_km=tolerance_km,
-                                engine=engine, partitions=partitions)
-        mtj = join_units(mt, u, border=border, crs=metric, tolerance_km=tolerance_km) if mt is not None else None
+        joined, n_parts = _join(
+            inc,
+            u,
+            border=border,
+            crs=metric,
+            tolerance_km=tolerance_km,
+            engine=engine,
+            partitions=partitions,
+        )
+        mtj = (
+            join_units(mt, u, border=border, crs=metric, tolerance_km=tolerance_km)
+            if mt is not None
+            else None
+        )
         units_out = unit_counts(joined, u)
+        counts = aggregate_counts(joined, period=period, by=("unit_id", "country", "category"))  # type: ignore[arg-type]
+        counts = counts[counts["unit_id"].notna()].reset_index(drop=True)
+        counts["period"] = pd.to_datetime(counts["period"]).dt.strftime("%Y-%m-%d")
         units_out["area_km2"] = units_out.to_crs(metric).area.to_numpy() / 1e6
         pop_raster = None
         if population is not None:
@@ -146,21 +180,56 @@ def analyze(
 
         from .clusters import find_clusters
         from .density import density
-        from .hotspots import cell_hotspots, hotspot_regions, pai_of_map
+        from .hotspots import cell_hotspots, hotspot_regions, pai_of_map, unit_hotspots
 
         say("hotspot statistics (Gi*, local Moran, emerging hotspots)")
-        cells, stats_params = cell_hotspots(joined, u, cell_km=cell_km, alpha=alpha,
-                                            permutations=permutations, seed=seed, crs=metric)
+        cells, stats_params = cell_hotspots(
+            joined,
+            u,
+            cell_km=cell_km,
+            alpha=alpha,
+            permutations=permutations,
+            seed=seed,
+            crs=metric,
+        )
+        say("Gi* on units (fuzzy contiguity across borders)")
+        unit_stats = unit_hotspots(
+            units_out,
+            column="incidents",
+            permutations=permutations,
+            seed=seed,
+            alpha=alpha,
+            crs=metric,
+        )
+        keep_stats = ["gi_z", "gi_p", "gi_p_fdr", "hotspot", "n_neighbors", "moran_class"]
+        for col in keep_stats:
+            if col in unit_stats.columns:
+                units_out[col] = unit_stats[col].to_numpy()
+        units_out = units_out[
+            [c for c in units_out.columns if c != units_out.geometry.name]
+            + [units_out.geometry.name]
+        ]
         say("hotspot regions")
         regions = hotspot_regions(cells, joined, border, alpha=alpha)
         say("point clusters")
-        cluster_opts: dict[str, Any] = {"eps_km": eps_km if eps_km is not None else float(stats_params["cell_km"])}
+        cluster_opts: dict[str, Any] = {
+            "eps_km": eps_km if eps_km is not None else float(stats_params["cell_km"])
+        }
         if min_samples is not None:
             cluster_opts["min_samples"] = int(min_samples)
-        clusters = find_clusters(joined, method=cluster_method, border=border, crs=metric, seed=seed, **cluster_opts)
+        clusters = find_clusters(
+            joined, method=cluster_method, border=border, crs=metric, seed=seed, **cluster_opts
+        )
         say("density surface")
-        dens = density(joined, bandwidth_km=bandwidth_km if bandwidth_km is not None else float(stats_params["cell_km"]),
-                       crs=metric, bounds=tuple(u.to_crs(metric).total_bounds), population=pop_raster)
+        dens = density(
+            joined,
+            bandwidth_km=bandwidth_km
+            if bandwidth_km is not None
+            else float(stats_params["cell_km"]),
+            crs=metric,
+            bounds=tuple(u.to_crs(metric).total_bounds),
+            population=pop_raster,
+        )
         pai = pai_of_map(joined, cells, alpha=alpha, seed=seed, weights=stats_params.get("weights"))
     for w in wlist:
         if issubclass(w.category, BorderwatchWarning):
@@ -168,7 +237,9 @@ def analyze(
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
-    dates = pd.to_datetime(joined["date"]) if "date" in joined else pd.Series(dtype="datetime64[ns]")
+    dates = (
+        pd.to_datetime(joined["date"]) if "date" in joined else pd.Series(dtype="datetime64[ns]")
+    )
     summary: dict[str, Any] = {
         "tool": "borderwatch",
         "synthetic": bool(synthetic),
@@ -182,14 +253,22 @@ def analyze(
         "countries": sorted(u["country"].unique().tolist()),
         "date_first": _iso(dates.min()),
         "date_last": _iso(dates.max()),
-        "date_precision": sorted({p for p in joined.get("date_precision", pd.Series(dtype=object)).dropna()}),
+        "date_precision": sorted(
+            {p for p in joined.get("date_precision", pd.Series(dtype=object)).dropna()}
+        ),
         "join": join_summary(joined),
         "dropped_invalid": {**inc.attrs.get("dropped", {})},
-        "border": {"tolerance_m": float(border.attrs.get("tolerance_m", 0)),
-                   "pairs": border["countries"].tolist()},
+        "border": {
+            "tolerance_m": float(border.attrs.get("tolerance_m", 0)),
+            "pairs": border["countries"].tolist(),
+        },
         "cell_km": float(stats_params["cell_km"]),
         "weights": stats_params["weights"],
         "islands": stats_params.get("islands", []),
+        "unit_weights": unit_stats.attrs.get("weights"),
+        "unit_islands": units_out.loc[
+            units_out.get("n_neighbors", pd.Series(1, index=units_out.index)) == 0, "unit_id"
+        ].tolist(),
         "alpha": float(alpha),
         "permutations": int(permutations),
         "seed": int(seed),
@@ -199,30 +278,52 @@ def analyze(
         "n_hotspot_cells": int(cells["hotspot"].astype(str).str.startswith("Hot").sum()),
         "n_hotspots": len(regions),
         "n_cross_border_hotspots": int(regions["cross_border"].sum()) if len(regions) else 0,
-        "clusters": {"method": cluster_method, **clusters.attrs.get("params", {}),
-                     "n": len(clusters)},
+        "clusters": {
+            "method": cluster_method,
+            **clusters.attrs.get("params", {}),
+            "n": len(clusters),
+        },
         "density": {"bandwidth_km": float(dens.bandwidth_km), "cell_km": float(dens.cell_km)},
         "pai": pai,
         "engine": engine,
+        "counts_period": period,
         "warnings": caught,
         "population": None if population is None else Path(str(population)).name,
-        "note": ("Hotspots and clusters describe where incidents were recorded together (association), "
-                 "not why; recording practices differ between services and across the border."),
+        "note": (
+            "Hotspots and clusters describe where incidents were recorded together (association), "
+            "not why; recording practices differ between services and across the border."
+        ),
     }
     if engine == "dask":
         summary["partitions"] = n_parts
     if synthetic:
         summary["data"] = "SYNTHETIC demo data: not real incidents"
-    period = f"{summary['date_first'] or '?'} – {summary['date_last'] or '?'}"
+    period_text = f"{summary['date_first'] or '?'} – {summary['date_last'] or '?'}"
     result = AnalysisResult(
-        units=units_out, border=border, crs=metric, incidents=joined, meetings=mtj,
-        cells=cells.to_crs(WGS84), hotspots=regions.to_crs(WGS84) if len(regions) else regions,
+        units=units_out,
+        border=border,
+        crs=metric,
+        incidents=joined,
+        meetings=mtj,
+        counts=counts,
+        cells=cells.to_crs(WGS84),
+        hotspots=regions.to_crs(WGS84) if len(regions) else regions,
         clusters=clusters.to_crs(WGS84) if clusters.crs is not None else clusters,
-        density=dens, summary=summary, view="internal", k=k, synthetic=synthetic,
-        title=title or ("borderwatch demo: Liptako-Gourma (SYNTHETIC)" if synthetic else "borderwatch"),
-        source=source or (inc.attrs.get("source", "") if not synthetic else "SYNTHETIC demo data; boundaries: Natural Earth"),
+        density=dens,
+        summary=summary,
+        view="internal",
+        k=k,
+        synthetic=synthetic,
+        title=title
+        or ("borderwatch demo: Liptako-Gourma (SYNTHETIC)" if synthetic else "borderwatch"),
+        source=source
+        or (
+            inc.attrs.get("source", "")
+            if not synthetic
+            else "SYNTHETIC demo data; boundaries: Natural Earth"
+        ),
     )
-    result.summary["period"] = period
+    result.summary["period"] = period_text
     if view == "public":
         from .privacy import public_view
 
@@ -237,8 +338,16 @@ def _iso(ts: Any) -> str | None:
     return pd.Timestamp(ts).strftime("%Y-%m-%d")
 
 
-def _join(inc: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, border: gpd.GeoDataFrame, crs: Any,
-          tolerance_km: float, engine: str, partitions: int | None) -> tuple[gpd.GeoDataFrame, int | None]:
+def _join(
+    inc: gpd.GeoDataFrame,
+    units: gpd.GeoDataFrame,
+    *,
+    border: gpd.GeoDataFrame,
+    crs: Any,
+    tolerance_km: float,
+    engine: str,
+    partitions: int | None,
+) -> tuple[gpd.GeoDataFrame, int | None]:
     if engine == "pandas":
         return join_units(inc, units, border=border, crs=crs, tolerance_km=tolerance_km), None
     try:
@@ -249,8 +358,9 @@ def _join(inc: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, border: gpd.GeoData
     nparts = partitions or max(1, min(64, len(inc) // 250_000 + 1))
     dgdf = dask_geopandas.from_geopandas(inc, npartitions=nparts)
     meta = join_units(inc.iloc[:0], units, border=border, crs=crs, tolerance_km=tolerance_km)
-    out = dgdf.map_partitions(join_units, units, border=border, crs=crs, tolerance_km=tolerance_km,
-                              meta=meta).compute()
+    out = dgdf.map_partitions(
+        join_units, units, border=border, crs=crs, tolerance_km=tolerance_km, meta=meta
+    ).compute()
     out = gpd.GeoDataFrame(out, geometry="geometry", crs=inc.crs)
     out.attrs.update(inc.attrs)
     out.attrs["join"] = join_summary(out)
@@ -274,7 +384,9 @@ def _unit_population(units_out: gpd.GeoDataFrame, raster: str | os.PathLike[str]
         band = src.read(1, masked=True).astype("float64").filled(0.0)
         band[~np.isfinite(band)] = 0.0
         shapes = ((g, i + 1) for i, g in enumerate(units_out.to_crs(src.crs).geometry))
-        zones = rasterize(shapes, out_shape=band.shape, transform=src.transform, fill=0, dtype="int32")
+        zones = rasterize(
+            shapes, out_shape=band.shape, transform=src.transform, fill=0, dtype="int32"
+        )
         sums = np.bincount(zones.ravel(), weights=band.ravel(), minlength=len(units_out) + 1)[1:]
         info = {"path": str(raster), "crs": src.crs, "transform": src.transform, "values": band}
     out = units_out.copy()
@@ -294,9 +406,15 @@ def _to_gpkg_frame(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         if col == out.geometry.name:
             continue
         s = out[col]
-        if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype == object or pd.api.types.is_string_dtype(s):
+        if (
+            isinstance(s.dtype, pd.CategoricalDtype)
+            or s.dtype == object
+            or pd.api.types.is_string_dtype(s)
+        ):
             if s.map(lambda v: isinstance(v, list | tuple | dict)).any():
-                out[col] = s.map(lambda v: json.dumps(v) if isinstance(v, list | tuple | dict) else v)
+                out[col] = s.map(
+                    lambda v: json.dumps(v) if isinstance(v, list | tuple | dict) else v
+                )
     return out
 
 
@@ -340,13 +458,17 @@ def write_outputs(
     return target
 
 
-def _write_all(result: AnalysisResult, d: Path, *, lang: str, tiles: str | None, static: bool,
-               say: Progress) -> None:
+def _write_all(
+    result: AnalysisResult, d: Path, *, lang: str, tiles: str | None, static: bool, say: Progress
+) -> None:
     say("writing hotspots.gpkg")
     gpkg = d / "hotspots.gpkg"
     layers: dict[str, gpd.GeoDataFrame | None] = {
-        "units": result.units, "border": result.border, "cells": result.cells,
-        "hotspots": result.hotspots, "clusters": result.clusters,
+        "units": result.units,
+        "border": result.border,
+        "cells": result.cells,
+        "hotspots": result.hotspots,
+        "clusters": result.clusters,
     }
     for name, layer in layers.items():
         if layer is None:
@@ -355,14 +477,19 @@ def _write_all(result: AnalysisResult, d: Path, *, lang: str, tiles: str | None,
         frame.to_file(gpkg, layer=name, driver="GPKG")
     units_tbl = pd.DataFrame(result.units.drop(columns=result.units.geometry.name))
     units_tbl.to_csv(d / "units.csv", index=False)
+    if result.counts is not None:
+        result.counts.to_csv(d / "counts.csv", index=False)
     if result.density is not None:
         say("writing density.tif")
         result.density.to_geotiff(d / "density.tif")
     summary = dict(result.summary)
     summary["view"] = result.view
-    summary["files"] = sorted(["summary.json", "hotspots.gpkg", "units.csv", "map.html"]
-                              + (["density.tif"] if result.density is not None else [])
-                              + (["map.png", "map.pdf"] if static else []))
+    summary["files"] = sorted(
+        ["summary.json", "hotspots.gpkg", "units.csv", "map.html"]
+        + (["counts.csv"] if result.counts is not None else [])
+        + (["density.tif"] if result.density is not None else [])
+        + (["map.png", "map.pdf"] if static else [])
+    )
     say("drawing map.html")
     from .maps import make_map, save_map
 
@@ -374,8 +501,9 @@ def _write_all(result: AnalysisResult, d: Path, *, lang: str, tiles: str | None,
         say("drawing map.png and map.pdf")
         export_static(result, d / "map.png", view=result.view, lang=lang)
         export_static(result, d / "map.pdf", view=result.view, lang=lang)
-    (d / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=_json_default),
-                                    encoding="utf-8")
+    (d / "summary.json").write_text(
+        json.dumps(summary, indent=2, ensure_ascii=False, default=_json_default), encoding="utf-8"
+    )
 
 
 def _json_default(o: Any) -> Any:

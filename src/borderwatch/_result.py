@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 from pyproj import CRS
 
 __all__ = ["AnalysisResult"]
@@ -31,6 +32,9 @@ class AnalysisResult:
         Joined incidents (see ``docs/architecture.md``). ``None`` in the public view.
     meetings : GeoDataFrame or None
         Joined community meetings.
+    counts : DataFrame or None
+        Incidents per unit × category × period (``unit_id``, ``country``,
+        ``category``, ``period``, ``count``), see :func:`borderwatch.aggregate_counts`.
     cells : GeoDataFrame or None
         Every grid cell: ``cell_id``, ``count``, ``gi_z``, ``gi_p``, ``gi_p_fdr``,
         ``hotspot``, ``countries``, ``trend_class`` and ``moran_class``.
@@ -56,6 +60,7 @@ class AnalysisResult:
     crs: CRS
     incidents: gpd.GeoDataFrame | None = None
     meetings: gpd.GeoDataFrame | None = None
+    counts: pd.DataFrame | None = None
     cells: gpd.GeoDataFrame | None = None
     hotspots: gpd.GeoDataFrame | None = None
     clusters: gpd.GeoDataFrame | None = None

@@ -76,17 +76,26 @@ def border_lines(
     rows: list[dict[str, object]] = []
     tree = shapely.STRtree(geoms)
     left, right = tree.query(geoms, predicate="dwithin", distance=max(tolerance_m, 1e-9))
-    pairs = sorted({(min(a, b), max(a, b)) for a, b in zip(left, right, strict=True) if a != b},
-                   key=lambda p: (codes[p[0]], codes[p[1]]))
+    pairs = sorted(
+        {(min(a, b), max(a, b)) for a, b in zip(left, right, strict=True) if a != b},
+        key=lambda p: (codes[p[0]], codes[p[1]]),
+    )
     for a, b in pairs:
         ca, cb = codes[a], codes[b]
         first, second = (a, b) if ca < cb else (b, a)
         merged = _shared_outline(geoms[first], geoms[second], tolerance_m, min_len)
         if merged is None:
             continue
-        rows.append({"countries": ",".join(sorted((ca, cb))), "length_km": float(merged.length) / 1000.0,
-                     "geometry": merged})
-    out = gpd.GeoDataFrame(rows, columns=["countries", "length_km", "geometry"], geometry="geometry", crs=metric)
+        rows.append(
+            {
+                "countries": ",".join(sorted((ca, cb))),
+                "length_km": float(merged.length) / 1000.0,
+                "geometry": merged,
+            }
+        )
+    out = gpd.GeoDataFrame(
+        rows, columns=["countries", "length_km", "geometry"], geometry="geometry", crs=metric
+    )
     out = out.to_crs(WGS84)
     out.attrs["crs"] = crs_string(metric)
     out.attrs["tolerance_m"] = tolerance_m
@@ -95,12 +104,16 @@ def border_lines(
 
 def _segments(lines: shapely.Geometry | np.ndarray) -> np.ndarray:
     """Every straight segment of (multi)lines as an array of 2-point LineStrings."""
-    coords, idx = shapely.get_coordinates(shapely.get_parts(shapely.get_parts(lines)), return_index=True)
+    coords, idx = shapely.get_coordinates(
+        shapely.get_parts(shapely.get_parts(lines)), return_index=True
+    )
     same = idx[1:] == idx[:-1]
     return shapely.linestrings(np.stack([coords[:-1][same], coords[1:][same]], axis=1))
 
 
-def _shared_outline(a: shapely.Geometry, b: shapely.Geometry, tol: float, min_len: float) -> shapely.Geometry | None:
+def _shared_outline(
+    a: shapely.Geometry, b: shapely.Geometry, tol: float, min_len: float
+) -> shapely.Geometry | None:
     """The part of polygon ``a``'s outline that lies within ``tol`` of polygon ``b``.
 
     Works segment by segment (vectorised ``dwithin`` against prepared ``b``), so
@@ -123,13 +136,18 @@ def _shared_outline(a: shapely.Geometry, b: shapely.Geometry, tol: float, min_le
     # they are few, so buffering a local piece of `b` for each is cheap
     coords = shapely.get_coordinates(kept).reshape(-1, 2, 2)
     far = (shapely.distance(shapely.points(coords[:, 0]), b) > tol) | (
-        shapely.distance(shapely.points(coords[:, 1]), b) > tol)
+        shapely.distance(shapely.points(coords[:, 1]), b) > tol
+    )
     for i in np.flatnonzero(far):
         x0, y0, x1, y1 = shapely.bounds(kept[i])
         local = shapely.clip_by_rect(b, x0 - 2 * tol, y0 - 2 * tol, x1 + 2 * tol, y1 + 2 * tol)
         kept[i] = shapely.intersection(kept[i], shapely.buffer(local, tol, quad_segs=8))
     merged = shapely.line_merge(shapely.union_all(kept))
-    parts = [p for p in shapely.get_parts(merged) if p.length >= min_len] if min_len > 0 else list(shapely.get_parts(merged))
+    parts = (
+        [p for p in shapely.get_parts(merged) if p.length >= min_len]
+        if min_len > 0
+        else list(shapely.get_parts(merged))
+    )
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else shapely.MultiLineString(parts)
@@ -164,7 +182,8 @@ def distance_to_border(
     # exact distance to those segments: exact up to the rare case where the nearest segment is not
     # among the 4 nearest midpoints (then the error is below ~50 m)
     coords, idx = shapely.get_coordinates(
-        shapely.get_parts(shapely.get_parts(shapely.segmentize(b, 100.0))), return_index=True)
+        shapely.get_parts(shapely.get_parts(shapely.segmentize(b, 100.0))), return_index=True
+    )
     same = idx[1:] == idx[:-1]
     a_xy, b_xy = coords[:-1][same], coords[1:][same]
     ok = ~(shapely.is_missing(g) | shapely.is_empty(g))
@@ -182,7 +201,9 @@ def distance_to_border(
         for j in range(k):
             a, ab = a_xy[nn[:, j]], b_xy[nn[:, j]] - a_xy[nn[:, j]]
             denom = np.einsum("ij,ij->i", ab, ab)
-            t = np.clip(np.einsum("ij,ij->i", p - a, ab) / np.where(denom > 0, denom, 1.0), 0.0, 1.0)
+            t = np.clip(
+                np.einsum("ij,ij->i", p - a, ab) / np.where(denom > 0, denom, 1.0), 0.0, 1.0
+            )
             best = np.minimum(best, np.hypot(*(p - a - t[:, None] * ab).T))
         out[ok] = best / 1000.0
     return out

@@ -24,10 +24,37 @@ __all__ = ["main"]
 LANGS = ("en", "fr", "es", "pt", "ar")
 
 _CONFIG_KEYS = {
-    "view", "lang", "cell_km", "engine", "lon_col", "lat_col", "time_col", "category_col", "id_col",
-    "country_col", "unit_id_col", "unit_name_col", "unit_country_col", "drop_invalid", "tiles", "k",
-    "permutations", "seed", "alpha", "bandwidth_km", "cluster_method", "eps_km", "min_samples",
-    "tolerance_km", "crosswalk", "population", "meetings", "partitions", "static", "title",
+    "view",
+    "lang",
+    "cell_km",
+    "engine",
+    "lon_col",
+    "lat_col",
+    "time_col",
+    "category_col",
+    "id_col",
+    "country_col",
+    "unit_id_col",
+    "unit_name_col",
+    "unit_country_col",
+    "drop_invalid",
+    "tiles",
+    "k",
+    "permutations",
+    "seed",
+    "alpha",
+    "bandwidth_km",
+    "cluster_method",
+    "eps_km",
+    "min_samples",
+    "tolerance_km",
+    "period",
+    "crosswalk",
+    "population",
+    "meetings",
+    "partitions",
+    "static",
+    "title",
 }
 
 
@@ -49,14 +76,24 @@ class _Progress:
 
 def _add_common(p: argparse.ArgumentParser) -> None:
     cols = p.add_argument_group("column names (detected when omitted)")
-    for opt, what in (("lon-col", "longitude"), ("lat-col", "latitude"), ("time-col", "date/time or year"),
-                      ("category-col", "incident category"), ("id-col", "incident id"),
-                      ("country-col", "the incident's own country (ISO3 code or English name)"),
-                      ("unit-id-col", "unit id, e.g. adm2_code"), ("unit-name-col", "unit name, e.g. adm2_name"),
-                      ("unit-country-col", "unit country, e.g. adm0_iso3")):
+    for opt, what in (
+        ("lon-col", "longitude"),
+        ("lat-col", "latitude"),
+        ("time-col", "date/time or year"),
+        ("category-col", "incident category"),
+        ("id-col", "incident id"),
+        ("country-col", "the incident's own country (ISO3 code or English name)"),
+        ("unit-id-col", "unit id, e.g. adm2_code"),
+        ("unit-name-col", "unit name, e.g. adm2_name"),
+        ("unit-country-col", "unit country, e.g. adm0_iso3"),
+    ):
         cols.add_argument(f"--{opt}", metavar="C", help=f"column holding the {what}")
-    p.add_argument("--drop-invalid", action="store_true", default=None,
-                   help="drop invalid rows (bad coordinates, (0,0), bad dates) with a warning instead of failing")
+    p.add_argument(
+        "--drop-invalid",
+        action="store_true",
+        default=None,
+        help="drop invalid rows (bad coordinates, (0,0), bad dates) with a warning instead of failing",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -70,45 +107,120 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"borderwatch {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    demo = sub.add_parser("demo", help="run the whole pipeline on the synthetic demo data",
-                          description="Run the whole pipeline on SYNTHETIC incidents and meetings on the real "
-                                      "Liptako-Gourma boundaries (Mali, Burkina Faso, Niger).")
+    demo = sub.add_parser(
+        "demo",
+        help="run the whole pipeline on the synthetic demo data",
+        description="Run the whole pipeline on SYNTHETIC incidents and meetings on the real "
+        "Liptako-Gourma boundaries (Mali, Burkina Faso, Niger).",
+    )
     demo.add_argument("--out", required=True, metavar="DIR", help="output directory")
-    demo.add_argument("--view", choices=("public", "internal"), default=None, help="public (default) or internal")
-    demo.add_argument("--lang", choices=LANGS, default=None, help="language of the map (default en)")
+    demo.add_argument(
+        "--view", choices=("public", "internal"), default=None, help="public (default) or internal"
+    )
+    demo.add_argument(
+        "--lang", choices=LANGS, default=None, help="language of the map (default en)"
+    )
     demo.add_argument("--seed", type=int, default=None, help="seed of the synthetic data")
-    demo.add_argument("--tiles", metavar="URL", default=None, help="add an online tile basemap (default: none, offline)")
-    demo.add_argument("--no-static", dest="static", action="store_false", default=None,
-                      help="skip map.png / map.pdf")
+    demo.add_argument(
+        "--tiles",
+        metavar="URL",
+        default=None,
+        help="add an online tile basemap (default: none, offline)",
+    )
+    demo.add_argument(
+        "--no-static",
+        dest="static",
+        action="store_false",
+        default=None,
+        help="skip map.png / map.pdf",
+    )
     demo.add_argument("--quiet", action="store_true", help="no progress messages")
-    demo.add_argument("--progress", action="store_true", help="progress messages even when stderr is not a terminal")
+    demo.add_argument(
+        "--progress",
+        action="store_true",
+        help="progress messages even when stderr is not a terminal",
+    )
 
-    an = sub.add_parser("analyze", help="analyse your own units and incidents",
-                        description="Join incidents (and meetings) to units on both sides of a border, find "
-                                    "hotspots and clusters, and write the output directory.")
-    an.add_argument("--units", required=True, metavar="FILE", help="administrative units (GeoJSON, GPKG, SHP, ...)")
-    an.add_argument("--incidents", required=True, metavar="FILE", help="incidents (CSV, Excel, GeoJSON, GPKG, Parquet)")
+    an = sub.add_parser(
+        "analyze",
+        help="analyse your own units and incidents",
+        description="Join incidents (and meetings) to units on both sides of a border, find "
+        "hotspots and clusters, and write the output directory.",
+    )
+    an.add_argument(
+        "--units",
+        required=True,
+        metavar="FILE",
+        help="administrative units (GeoJSON, GPKG, SHP, ...)",
+    )
+    an.add_argument(
+        "--incidents",
+        required=True,
+        metavar="FILE",
+        help="incidents (CSV, Excel, GeoJSON, GPKG, Parquet)",
+    )
     an.add_argument("--meetings", metavar="FILE", default=None, help="community meetings")
-    an.add_argument("--population", metavar="RASTER", default=None, help="population-count GeoTIFF for rates")
+    an.add_argument(
+        "--population", metavar="RASTER", default=None, help="population-count GeoTIFF for rates"
+    )
     an.add_argument("--out", required=True, metavar="DIR", help="output directory")
-    an.add_argument("--view", choices=("public", "internal"), default=None, help="public (default) or internal")
+    an.add_argument(
+        "--view", choices=("public", "internal"), default=None, help="public (default) or internal"
+    )
     an.add_argument("--lang", choices=LANGS, default=None, help="language of the map (default en)")
-    an.add_argument("--cell-km", type=float, default=None, metavar="KM", help="grid cell size (default: from the data)")
-    an.add_argument("--config", metavar="FILE.toml", default=None, help="settings file; options given here win")
-    an.add_argument("--engine", choices=("pandas", "dask"), default=None, help="pandas (default) or dask")
-    an.add_argument("--tiles", metavar="URL", default=None, help="add an online tile basemap (default: none, offline)")
-    an.add_argument("--k", type=int, default=None, help="public-view suppression threshold (default 5)")
+    an.add_argument(
+        "--cell-km",
+        type=float,
+        default=None,
+        metavar="KM",
+        help="grid cell size (default: from the data)",
+    )
+    an.add_argument(
+        "--period",
+        choices=("week", "month", "year"),
+        default=None,
+        help="time bin of counts.csv, unit x category x period (default month)",
+    )
+    an.add_argument(
+        "--config", metavar="FILE.toml", default=None, help="settings file; options given here win"
+    )
+    an.add_argument(
+        "--engine", choices=("pandas", "dask"), default=None, help="pandas (default) or dask"
+    )
+    an.add_argument(
+        "--tiles",
+        metavar="URL",
+        default=None,
+        help="add an online tile basemap (default: none, offline)",
+    )
+    an.add_argument(
+        "--k", type=int, default=None, help="public-view suppression threshold (default 5)"
+    )
     an.add_argument("--permutations", type=int, default=None, help="Gi* permutations (default 999)")
-    an.add_argument("--seed", type=int, default=None, help="seed of the permutation tests (default 0)")
-    an.add_argument("--no-static", dest="static", action="store_false", default=None,
-                    help="skip map.png / map.pdf")
+    an.add_argument(
+        "--seed", type=int, default=None, help="seed of the permutation tests (default 0)"
+    )
+    an.add_argument(
+        "--no-static",
+        dest="static",
+        action="store_false",
+        default=None,
+        help="skip map.png / map.pdf",
+    )
     an.add_argument("--quiet", action="store_true", help="no progress messages")
-    an.add_argument("--progress", action="store_true", help="progress messages even when stderr is not a terminal")
+    an.add_argument(
+        "--progress",
+        action="store_true",
+        help="progress messages even when stderr is not a terminal",
+    )
     _add_common(an)
 
-    va = sub.add_parser("validate", help="check input files and report what borderwatch detects",
-                        description="Read the inputs, run every check, and report detected columns, join "
-                                    "counts and warnings. Writes nothing.")
+    va = sub.add_parser(
+        "validate",
+        help="check input files and report what borderwatch detects",
+        description="Read the inputs, run every check, and report detected columns, join "
+        "counts and warnings. Writes nothing.",
+    )
     va.add_argument("--units", required=True, metavar="FILE")
     va.add_argument("--incidents", metavar="FILE", default=None)
     va.add_argument("--meetings", metavar="FILE", default=None)
@@ -131,8 +243,10 @@ def _load_config(path: str | None) -> dict[str, Any]:
     cfg = {k.replace("-", "_"): v for k, v in cfg.get("borderwatch", cfg).items()}
     unknown = sorted(set(cfg) - _CONFIG_KEYS)
     if unknown:
-        msg = (f"{path}: unknown settings {', '.join(unknown)}. Hint: known settings are "
-               f"{', '.join(sorted(_CONFIG_KEYS))}.")
+        msg = (
+            f"{path}: unknown settings {', '.join(unknown)}. Hint: known settings are "
+            f"{', '.join(sorted(_CONFIG_KEYS))}."
+        )
         raise DataError(msg)
     return cfg
 
@@ -146,8 +260,17 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _columns(s: dict[str, Any]) -> dict[str, Any]:
-    keys = ("lon_col", "lat_col", "time_col", "category_col", "id_col", "country_col",
-            "unit_id_col", "unit_name_col", "unit_country_col")
+    keys = (
+        "lon_col",
+        "lat_col",
+        "time_col",
+        "category_col",
+        "id_col",
+        "country_col",
+        "unit_id_col",
+        "unit_name_col",
+        "unit_country_col",
+    )
     return {k: s.get(k) for k in keys}
 
 
@@ -163,15 +286,24 @@ def _run(args: argparse.Namespace) -> int:
         msg = f"{out}: --out exists and is a file, not a directory. Hint: choose another --out."
         raise DataError(msg)
     if out.is_dir() and any(out.iterdir()) and not (out / "summary.json").exists():
-        msg = (f"{out}: --out is a non-empty folder that is not a borderwatch output; refusing to replace it. "
-               "Hint: choose a new or empty directory.")
+        msg = (
+            f"{out}: --out is a non-empty folder that is not a borderwatch output; refusing to replace it. "
+            "Hint: choose a new or empty directory."
+        )
         raise DataError(msg)
     common: dict[str, Any] = {
-        "view": s.get("view", "public"), "k": int(s.get("k", 5)), "cell_km": s.get("cell_km"),
-        "permutations": int(s.get("permutations", 999)), "seed": int(s.get("seed", 0)),
-        "alpha": float(s.get("alpha", 0.05)), "bandwidth_km": s.get("bandwidth_km"),
-        "cluster_method": s.get("cluster_method", "dbscan"), "eps_km": s.get("eps_km"),
-        "min_samples": s.get("min_samples"), "tolerance_km": float(s.get("tolerance_km", 1.0)),
+        "view": s.get("view", "public"),
+        "k": int(s.get("k", 5)),
+        "cell_km": s.get("cell_km"),
+        "permutations": int(s.get("permutations", 999)),
+        "seed": int(s.get("seed", 0)),
+        "alpha": float(s.get("alpha", 0.05)),
+        "bandwidth_km": s.get("bandwidth_km"),
+        "cluster_method": s.get("cluster_method", "dbscan"),
+        "eps_km": s.get("eps_km"),
+        "min_samples": s.get("min_samples"),
+        "tolerance_km": float(s.get("tolerance_km", 1.0)),
+        "period": s.get("period", "month"),
         "progress": progress,
     }
     if args.command == "demo":
@@ -181,21 +313,41 @@ def _run(args: argparse.Namespace) -> int:
         progress(f"generating SYNTHETIC demo data (seed {seed})")
         units = demo_units()
         common["seed"] = 0
-        result = analyze(units, demo_incidents(seed=seed, units=units), demo_meetings(seed=seed),
-                         synthetic=True, **common)
+        result = analyze(
+            units,
+            demo_incidents(seed=seed, units=units),
+            demo_meetings(seed=seed),
+            synthetic=True,
+            **common,
+        )
     else:
         result = analyze(
-            s["units"], s["incidents"], s.get("meetings"), population=s.get("population"),
-            engine=s.get("engine", "pandas"), partitions=s.get("partitions"),
-            on_invalid="drop" if s.get("drop_invalid") else "raise", crosswalk=s.get("crosswalk"),
-            columns=_columns(s), title=s.get("title"), **common,
+            s["units"],
+            s["incidents"],
+            s.get("meetings"),
+            population=s.get("population"),
+            engine=s.get("engine", "pandas"),
+            partitions=s.get("partitions"),
+            on_invalid="drop" if s.get("drop_invalid") else "raise",
+            crosswalk=s.get("crosswalk"),
+            columns=_columns(s),
+            title=s.get("title"),
+            **common,
         )
-    write_outputs(result, out, lang=s.get("lang", "en"), tiles=s.get("tiles"),
-                  static=bool(s.get("static", True)), progress=progress)
+    write_outputs(
+        result,
+        out,
+        lang=s.get("lang", "en"),
+        tiles=s.get("tiles"),
+        static=bool(s.get("static", True)),
+        progress=progress,
+    )
     sm = result.summary
-    print(f"borderwatch: wrote {out} ({sm['view']} view): {sm['n_incidents']:,} incidents, "
-          f"{sm['n_hotspots']} hotspot regions ({sm['n_cross_border_hotspots']} cross-border), "
-          f"{sm['clusters']['n']} clusters. Open {out / 'map.html'} in a browser (works offline).")
+    print(
+        f"borderwatch: wrote {out} ({sm['view']} view): {sm['n_incidents']:,} incidents, "
+        f"{sm['n_hotspots']} hotspot regions ({sm['n_cross_border_hotspots']} cross-border), "
+        f"{sm['clusters']['n']} clusters. Open {out / 'map.html'} in a browser (works offline)."
+    )
     return 0
 
 
@@ -207,19 +359,43 @@ def _validate(s: dict[str, Any]) -> int:
     on_invalid = "drop" if s.get("drop_invalid") else "raise"
     with warnings.catch_warnings(record=True) as wl:
         warnings.simplefilter("always", BorderwatchWarning)
-        units = read_units(s["units"], id_col=cols["unit_id_col"], name_col=cols["unit_name_col"],
-                           country_col=cols["unit_country_col"])
-        lines = [f"units: {s['units']}: {len(units)} units in {', '.join(sorted(units['country'].unique()))}; "
-                 f"columns {units.attrs['columns']}"]
+        units = read_units(
+            s["units"],
+            id_col=cols["unit_id_col"],
+            name_col=cols["unit_name_col"],
+            country_col=cols["unit_country_col"],
+        )
+        lines = [
+            f"units: {s['units']}: {len(units)} units in {', '.join(sorted(units['country'].unique()))}; "
+            f"columns {units.attrs['columns']}"
+        ]
         if s.get("incidents"):
-            inc = read_incidents(s["incidents"], units=units, on_invalid=on_invalid,
-                                 **{k: cols[k] for k in ("lon_col", "lat_col", "time_col", "category_col", "id_col", "country_col")})
+            inc = read_incidents(
+                s["incidents"],
+                units=units,
+                on_invalid=on_invalid,
+                **{
+                    k: cols[k]
+                    for k in (
+                        "lon_col",
+                        "lat_col",
+                        "time_col",
+                        "category_col",
+                        "id_col",
+                        "country_col",
+                    )
+                },
+            )
             j = join_units(inc, units)
-            lines.append(f"incidents: {s['incidents']}: {len(inc):,} rows; columns {inc.attrs['columns']}; "
-                         f"join {j.attrs['join']}; dropped {inc.attrs.get('dropped', {})}")
+            lines.append(
+                f"incidents: {s['incidents']}: {len(inc):,} rows; columns {inc.attrs['columns']}; "
+                f"join {j.attrs['join']}; dropped {inc.attrs.get('dropped', {})}"
+            )
         if s.get("meetings"):
             mt = read_meetings(s["meetings"], units=units, on_invalid=on_invalid)
-            lines.append(f"meetings: {s['meetings']}: {len(mt)} rows; columns {mt.attrs['columns']}")
+            lines.append(
+                f"meetings: {s['meetings']}: {len(mt)} rows; columns {mt.attrs['columns']}"
+            )
     for w in wl:
         lines.append(f"warning: {w.message}")
     print("\n".join(lines))
@@ -244,8 +420,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - exit code 1 with a one-line message
         if debug:
             raise
-        print(f"borderwatch: unexpected failure: {type(exc).__name__}: {exc}. "
-              "Set BORDERWATCH_DEBUG=1 for the traceback, and please report it.", file=sys.stderr)
+        print(
+            f"borderwatch: unexpected failure: {type(exc).__name__}: {exc}. "
+            "Set BORDERWATCH_DEBUG=1 for the traceback, and please report it.",
+            file=sys.stderr,
+        )
         return 1
 
 

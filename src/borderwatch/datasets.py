@@ -21,8 +21,16 @@ from ._crs import WGS84, study_crs
 from ._data import boundaries_dir, data_path
 from ._errors import BorderwatchWarning, DataError
 
-__all__ = ["DEMO_SEED", "boundary_path", "demo_incidents", "demo_meetings", "demo_towns", "demo_units",
-           "list_boundaries", "load_demo"]
+__all__ = [
+    "DEMO_SEED",
+    "boundary_path",
+    "demo_incidents",
+    "demo_meetings",
+    "demo_towns",
+    "demo_units",
+    "list_boundaries",
+    "load_demo",
+]
 
 DEMO_SEED = 20240611
 """The seed of the demo data. Tests of the statistics use other seeds and regions."""
@@ -38,7 +46,9 @@ def list_boundaries() -> list[str]:
     >>> "liptako_gourma_mli_bfa_ner" in list_boundaries()
     True
     """
-    return sorted(p.stem.removeprefix("ne10m_adm1_") for p in boundaries_dir().glob("ne10m_adm1_*.geojson"))
+    return sorted(
+        p.stem.removeprefix("ne10m_adm1_") for p in boundaries_dir().glob("ne10m_adm1_*.geojson")
+    )
 
 
 def boundary_path(region: str = "liptako_gourma") -> Path:
@@ -77,20 +87,45 @@ def demo_towns() -> pd.DataFrame:
 
 # The planted hotspots, as (name, anchor lon, lat, sigma_km, n, start_month, category mix)
 _PLANTED = [
-    ("mli_ner_border", (1.10, 15.05), 9.0, 420, "MLI,NER"),   # Ménaka/Tillabéri, near Labbezanga/Ouatagouna
-    ("bfa_mli_border", (-1.55, 14.50), 8.0, 300, "BFA,MLI"),  # Djibo/Boulkessi area, Burkina Faso-Mali
-    ("interior_town", (-0.04, 16.27), 5.0, 240, "MLI"),       # Gao, well inside Mali
+    (
+        "mli_ner_border",
+        (1.10, 15.05),
+        9.0,
+        420,
+        "MLI,NER",
+    ),  # Ménaka/Tillabéri, near Labbezanga/Ouatagouna
+    (
+        "bfa_mli_border",
+        (-1.55, 14.50),
+        8.0,
+        300,
+        "BFA,MLI",
+    ),  # Djibo/Boulkessi area, Burkina Faso-Mali
+    ("interior_town", (-0.04, 16.27), 5.0, 240, "MLI"),  # Gao, well inside Mali
 ]
 
 _CATEGORIES = [  # raw category texts as two police services might write them, with weights
-    ("Vol de bétail", 0.20), ("Cattle rustling", 0.08), ("Braquage", 0.10), ("Armed robbery", 0.06),
-    ("Enlèvement", 0.07), ("Attaque armée", 0.10), ("Contrebande", 0.08), ("Trafic de drogue", 0.05),
-    ("Coups et blessures", 0.07), ("Violence sexuelle", 0.04), ("VBG", 0.03), ("Traite des personnes", 0.03),
-    ("Violence domestique", 0.04), ("Orpaillage illégal", 0.03), ("Fraude", 0.02),
+    ("Vol de bétail", 0.20),
+    ("Cattle rustling", 0.08),
+    ("Braquage", 0.10),
+    ("Armed robbery", 0.06),
+    ("Enlèvement", 0.07),
+    ("Attaque armée", 0.10),
+    ("Contrebande", 0.08),
+    ("Trafic de drogue", 0.05),
+    ("Coups et blessures", 0.07),
+    ("Violence sexuelle", 0.04),
+    ("VBG", 0.03),
+    ("Traite des personnes", 0.03),
+    ("Violence domestique", 0.04),
+    ("Orpaillage illégal", 0.03),
+    ("Fraude", 0.02),
 ]
 
 
-def _snap_to_border(units: gpd.GeoDataFrame, anchor: tuple[float, float], pair: str, crs) -> np.ndarray:
+def _snap_to_border(
+    units: gpd.GeoDataFrame, anchor: tuple[float, float], pair: str, crs
+) -> np.ndarray:
     from .borders import border_lines
 
     border = border_lines(units)
@@ -104,8 +139,14 @@ def _snap_to_border(units: gpd.GeoDataFrame, anchor: tuple[float, float], pair: 
     return np.array([snapped.x, snapped.y])
 
 
-def demo_incidents(*, seed: int = DEMO_SEED, n_background: int = 1800, units: gpd.GeoDataFrame | None = None,
-                   start: str = "2023-01-01", months: int = 24) -> pd.DataFrame:
+def demo_incidents(
+    *,
+    seed: int = DEMO_SEED,
+    n_background: int = 1800,
+    units: gpd.GeoDataFrame | None = None,
+    start: str = "2023-01-01",
+    months: int = 24,
+) -> pd.DataFrame:
     """Synthetic incidents with planted hotspots, as a plain table (like a police export).
 
     * a hotspot straddling the Mali–Niger border (~420 incidents), growing over time;
@@ -142,14 +183,26 @@ def demo_incidents(*, seed: int = DEMO_SEED, n_background: int = 1800, units: gp
         y = cy + rng.normal(0, sigma_km * 1000, n)
         # the border hotspot intensifies: later months are likelier
         u = rng.random(n) ** (0.6 if name == "mli_ner_border" else 1.0)
-        days = (u * span_days).astype(int) if name == "mli_ner_border" else rng.integers(0, span_days, n)
+        days = (
+            (u * span_days).astype(int)
+            if name == "mli_ner_border"
+            else rng.integers(0, span_days, n)
+        )
         pieces.append(pd.DataFrame({"x": x, "y": y, "day": days, "planted": name}))
     w = towns["weight"].to_numpy(dtype=float)
     pick = rng.choice(len(towns), size=n_background, p=w / w.sum())
     x = tx[pick] + rng.normal(0, 12000, n_background)
     y = ty[pick] + rng.normal(0, 12000, n_background)
-    pieces.append(pd.DataFrame({"x": x, "y": y, "day": rng.integers(0, span_days, n_background),
-                                "planted": "background"}))
+    pieces.append(
+        pd.DataFrame(
+            {
+                "x": x,
+                "y": y,
+                "day": rng.integers(0, span_days, n_background),
+                "planted": "background",
+            }
+        )
+    )
     df = pd.concat(pieces, ignore_index=True)
     pts = gpd.GeoSeries(gpd.points_from_xy(df["x"], df["y"]), crs=crs).to_crs(WGS84)
     inside = units.sindex.query(pts, predicate="intersects")
@@ -163,27 +216,47 @@ def demo_incidents(*, seed: int = DEMO_SEED, n_background: int = 1800, units: gp
     cats = rng.choice(np.asarray(labels, dtype=object), size=len(df), p=p)
     dates = t0 + pd.to_timedelta(df["day"], unit="D")
     order = np.argsort(dates.to_numpy(), kind="stable")
-    out = pd.DataFrame({
-        "incident_id": [f"INC-{seed % 1000:03d}-{i:05d}" for i in range(len(df))],
-        "date": dates.dt.strftime("%Y-%m-%d").to_numpy(),
-        "longitude": pts.x.round(5).to_numpy(),
-        "latitude": pts.y.round(5).to_numpy(),
-        "category": cats,
-        "country": joined["country"].to_numpy(),
-        "description": [f"Synthetic report {i}: {c.lower()} near settlement" for i, c in enumerate(cats)],
-        "planted": df["planted"].to_numpy(),
-        "source": SYNTHETIC_NOTE,
-    }).iloc[order].reset_index(drop=True)
+    out = (
+        pd.DataFrame(
+            {
+                "incident_id": [f"INC-{seed % 1000:03d}-{i:05d}" for i in range(len(df))],
+                "date": dates.dt.strftime("%Y-%m-%d").to_numpy(),
+                "longitude": pts.x.round(5).to_numpy(),
+                "latitude": pts.y.round(5).to_numpy(),
+                "category": cats,
+                "country": joined["country"].to_numpy(),
+                "description": [
+                    f"Synthetic report {i}: {c.lower()} near settlement" for i, c in enumerate(cats)
+                ],
+                "planted": df["planted"].to_numpy(),
+                "source": SYNTHETIC_NOTE,
+            }
+        )
+        .iloc[order]
+        .reset_index(drop=True)
+    )
     out["incident_id"] = [f"INC-{seed % 1000:03d}-{i:05d}" for i in range(len(out))]
     return out
 
 
-_TOPICS = ["cattle theft", "road banditry", "kidnappings", "school safety", "market security",
-           "women's safety at water points", "smuggling", "relations with the police", "youth recruitment",
-           "displaced families", "cross-border grazing routes"]
+_TOPICS = [
+    "cattle theft",
+    "road banditry",
+    "kidnappings",
+    "school safety",
+    "market security",
+    "women's safety at water points",
+    "smuggling",
+    "relations with the police",
+    "youth recruitment",
+    "displaced families",
+    "cross-border grazing routes",
+]
 
 
-def demo_meetings(*, seed: int = DEMO_SEED, n: int = 36, start: str = "2023-01-01", months: int = 24) -> pd.DataFrame:
+def demo_meetings(
+    *, seed: int = DEMO_SEED, n: int = 36, start: str = "2023-01-01", months: int = 24
+) -> pd.DataFrame:
     """Synthetic community meetings held in some of the demo towns.
 
     Columns: ``meeting_id``, ``date``, ``longitude``, ``latitude``, ``place``
@@ -197,21 +270,32 @@ def demo_meetings(*, seed: int = DEMO_SEED, n: int = 36, start: str = "2023-01-0
     t0 = pd.Timestamp(start)
     span = int((t0 + pd.DateOffset(months=months) - t0).days)
     dates = t0 + pd.to_timedelta(np.sort(rng.integers(0, span, n)), unit="D")
-    topics = ["; ".join(rng.choice(_TOPICS, size=int(rng.integers(1, 4)), replace=False)) for _ in range(n)]
-    return pd.DataFrame({
-        "meeting_id": [f"MTG-{i:03d}" for i in range(n)],
-        "date": dates.strftime("%Y-%m-%d"),
-        "longitude": hosts["lon"].to_numpy()[pick] + rng.normal(0, 0.01, n).round(4),
-        "latitude": hosts["lat"].to_numpy()[pick] + rng.normal(0, 0.01, n).round(4),
-        "place": hosts["town"].to_numpy()[pick],
-        "women": rng.integers(3, 40, n), "men": rng.integers(5, 45, n), "youth": rng.integers(2, 30, n),
-        "migrants": rng.integers(0, 20, n), "police": rng.integers(1, 8, n), "leaders": rng.integers(1, 10, n),
-        "topics": topics,
-        "source": SYNTHETIC_NOTE,
-    })
+    topics = [
+        "; ".join(rng.choice(_TOPICS, size=int(rng.integers(1, 4)), replace=False))
+        for _ in range(n)
+    ]
+    return pd.DataFrame(
+        {
+            "meeting_id": [f"MTG-{i:03d}" for i in range(n)],
+            "date": dates.strftime("%Y-%m-%d"),
+            "longitude": hosts["lon"].to_numpy()[pick] + rng.normal(0, 0.01, n).round(4),
+            "latitude": hosts["lat"].to_numpy()[pick] + rng.normal(0, 0.01, n).round(4),
+            "place": hosts["town"].to_numpy()[pick],
+            "women": rng.integers(3, 40, n),
+            "men": rng.integers(5, 45, n),
+            "youth": rng.integers(2, 30, n),
+            "migrants": rng.integers(0, 20, n),
+            "police": rng.integers(1, 8, n),
+            "leaders": rng.integers(1, 10, n),
+            "topics": topics,
+            "source": SYNTHETIC_NOTE,
+        }
+    )
 
 
-def load_demo(*, seed: int = DEMO_SEED) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+def load_demo(
+    *, seed: int = DEMO_SEED
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Units, incidents and meetings of the demo, read through the normal readers.
 
     Examples

@@ -49,40 +49,194 @@ _VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".fgb", ".gml", ".kml"
 _TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xls", ".xlsm", ".parquet", ".pq"}
 
 # -- candidate column names (compared case-insensitively, after the last "/" of Kobo groups) --
-_LON = ["lon", "lng", "long", "longitude", "x", "_location_longitude", "_geolocation_longitude",
-        "location_longitude", "gps_longitude", "_gps_longitude", "geo_lon", "#geo+lon"]
-_LAT = ["lat", "latitude", "y", "_location_latitude", "_geolocation_latitude", "location_latitude",
-        "gps_latitude", "_gps_latitude", "geo_lat", "#geo+lat"]
-_GEOPOINT = ["_geolocation", "geolocation", "_location", "location", "gps", "geopoint", "#geo+coord"]
-_TIME = ["date", "datetime", "timestamp", "event_date", "incident_date", "date_start", "date_of_incident",
-         "date_occurred", "occurred", "time", "meeting_date", "#date", "#date+occurred", "#date+start",
-         "_submission_time", "submission_time", "year", "#date+year"]
-_CATEGORY = ["category", "incident_category", "incident_type", "crime_type", "crime", "offence",
-             "offense", "type", "event_type", "#event+type", "#crisis+type", "#event+category"]
-_ID = ["id", "incident_id", "event_id", "report_id", "case_id", "uuid", "_uuid", "_id",
-       "meeting_id", "#event+id", "#meta+id", "#activity+id"]
-_COUNTRY = ["country", "country_iso3", "iso3", "country_code", "adm0_iso3", "adm0", "#country+code",
-            "#country+name", "#country"]
+_LON = [
+    "lon",
+    "lng",
+    "long",
+    "longitude",
+    "x",
+    "_location_longitude",
+    "_geolocation_longitude",
+    "location_longitude",
+    "gps_longitude",
+    "_gps_longitude",
+    "geo_lon",
+    "#geo+lon",
+]
+_LAT = [
+    "lat",
+    "latitude",
+    "y",
+    "_location_latitude",
+    "_geolocation_latitude",
+    "location_latitude",
+    "gps_latitude",
+    "_gps_latitude",
+    "geo_lat",
+    "#geo+lat",
+]
+_GEOPOINT = [
+    "_geolocation",
+    "geolocation",
+    "_location",
+    "location",
+    "gps",
+    "geopoint",
+    "#geo+coord",
+]
+_TIME = [
+    "date",
+    "datetime",
+    "timestamp",
+    "event_date",
+    "incident_date",
+    "date_start",
+    "date_of_incident",
+    "date_occurred",
+    "occurred",
+    "time",
+    "meeting_date",
+    "#date",
+    "#date+occurred",
+    "#date+start",
+    "_submission_time",
+    "submission_time",
+    "year",
+    "#date+year",
+]
+_CATEGORY = [
+    "category",
+    "incident_category",
+    "incident_type",
+    "crime_type",
+    "crime",
+    "offence",
+    "offense",
+    "type",
+    "event_type",
+    "#event+type",
+    "#crisis+type",
+    "#event+category",
+]
+_ID = [
+    "id",
+    "incident_id",
+    "event_id",
+    "report_id",
+    "case_id",
+    "uuid",
+    "_uuid",
+    "_id",
+    "meeting_id",
+    "#event+id",
+    "#meta+id",
+    "#activity+id",
+]
+_COUNTRY = [
+    "country",
+    "country_iso3",
+    "iso3",
+    "country_code",
+    "adm0_iso3",
+    "adm0",
+    "#country+code",
+    "#country+name",
+    "#country",
+]
 _SENSITIVE = ["sensitive", "is_sensitive", "protected", "#meta+sensitive"]
 
-_UNIT_ID = ["unit_id", "adm3_pcode", "adm3_code", "adm2_pcode", "adm2_code", "adm1_pcode", "adm1_code",
-            "hasc", "hasc_2", "hasc_1", "pcode", "shapeid", "gid_2", "gid_1", "id", "code"]
-_UNIT_NAME = ["name", "unit_name", "adm3_name", "adm3_en", "adm2_name", "adm2_en", "adm1_name",
-              "adm1_en", "shapename", "name_2", "name_1", "admin_name", "nom"]
-_UNIT_COUNTRY = ["country", "adm0_iso3", "iso3", "iso_a3", "adm0_a3", "gid_0", "shapegroup",
-                 "country_code", "adm0_pcode", "iso_a2", "admin", "adm0_name", "adm0_en"]
+_UNIT_ID = [
+    "unit_id",
+    "adm3_pcode",
+    "adm3_code",
+    "adm2_pcode",
+    "adm2_code",
+    "adm1_pcode",
+    "adm1_code",
+    "hasc",
+    "hasc_2",
+    "hasc_1",
+    "pcode",
+    "shapeid",
+    "gid_2",
+    "gid_1",
+    "id",
+    "code",
+]
+_UNIT_NAME = [
+    "name",
+    "unit_name",
+    "adm3_name",
+    "adm3_en",
+    "adm2_name",
+    "adm2_en",
+    "adm1_name",
+    "adm1_en",
+    "shapename",
+    "name_2",
+    "name_1",
+    "admin_name",
+    "nom",
+]
+_UNIT_COUNTRY = [
+    "country",
+    "adm0_iso3",
+    "iso3",
+    "iso_a3",
+    "adm0_a3",
+    "gid_0",
+    "shapegroup",
+    "country_code",
+    "adm0_pcode",
+    "iso_a2",
+    "admin",
+    "adm0_name",
+    "adm0_en",
+]
 
 _ATTENDANCE = {
-    "att_women": ["att_women", "women", "attendance_women", "n_women", "female", "femmes", "mujeres"],
+    "att_women": [
+        "att_women",
+        "women",
+        "attendance_women",
+        "n_women",
+        "female",
+        "femmes",
+        "mujeres",
+    ],
     "att_men": ["att_men", "men", "attendance_men", "n_men", "male", "hommes", "hombres"],
     "att_youth": ["att_youth", "youth", "attendance_youth", "n_youth", "jeunes", "jovenes"],
-    "att_migrants": ["att_migrants", "migrants", "displaced", "migrants_displaced", "attendance_migrants",
-                     "idps", "refugees", "deplaces"],
+    "att_migrants": [
+        "att_migrants",
+        "migrants",
+        "displaced",
+        "migrants_displaced",
+        "attendance_migrants",
+        "idps",
+        "refugees",
+        "deplaces",
+    ],
     "att_police": ["att_police", "police", "attendance_police", "n_police", "security"],
-    "att_leaders": ["att_leaders", "leaders", "local_leaders", "attendance_leaders", "chiefs", "notables"],
+    "att_leaders": [
+        "att_leaders",
+        "leaders",
+        "local_leaders",
+        "attendance_leaders",
+        "chiefs",
+        "notables",
+    ],
 }
 _TOPICS = ["topics", "topic", "themes", "subjects", "agenda", "issues", "#meta+topics"]
-_PLACE = ["place", "location_name", "village", "town", "venue", "locality", "#loc+name", "#adm2+name"]
+_PLACE = [
+    "place",
+    "location_name",
+    "village",
+    "town",
+    "venue",
+    "locality",
+    "#loc+name",
+    "#adm2+name",
+]
 
 
 @dataclass
@@ -151,9 +305,11 @@ def _load_table(source: Source, *, what: str, sheet: str | int | None = 0) -> _T
         except DataError:
             raise
         except Exception as exc:  # noqa: BLE001 - any reader failure is unreadable input
-            msg = (f"{name}: cannot read the {what} file ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}). "
-                   "Hint: supported formats are CSV, Excel, GeoJSON, GeoPackage, Shapefile and (Geo)Parquet; "
-                   "check that the file is not truncated or password-protected.")
+            msg = (
+                f"{name}: cannot read the {what} file ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}). "
+                "Hint: supported formats are CSV, Excel, GeoJSON, GeoPackage, Shapefile and (Geo)Parquet; "
+                "check that the file is not truncated or password-protected."
+            )
             raise DataError(msg) from exc
         frame = frame.reset_index(drop=True)
         lines = np.arange(2, len(frame) + 2)  # header is line 1
@@ -208,7 +364,9 @@ def _norm_col(name: Any) -> str:
     return text.rsplit("/", 1)[-1].replace(" ", "_").replace("-", "_")
 
 
-def _find(frame: pd.DataFrame, candidates: list[str], *, exclude: set[str] | None = None) -> str | None:
+def _find(
+    frame: pd.DataFrame, candidates: list[str], *, exclude: set[str] | None = None
+) -> str | None:
     norm = {}
     for col in frame.columns:
         if exclude and col in exclude:
@@ -222,7 +380,11 @@ def _find(frame: pd.DataFrame, candidates: list[str], *, exclude: set[str] | Non
         if cand.startswith("#"):
             base = cand.split("+")
             for key, col in norm.items():
-                if key.startswith("#") and all(p in key.split("+") for p in base[1:]) and key.split("+")[0] == base[0]:
+                if (
+                    key.startswith("#")
+                    and all(p in key.split("+") for p in base[1:])
+                    and key.split("+")[0] == base[0]
+                ):
                     return str(col)
     return None
 
@@ -231,8 +393,10 @@ def _require_column(table: _Table, name: str, *, option: str, what: str) -> str:
     if name in table.frame.columns:
         return name
     cols = ", ".join(map(str, list(table.frame.columns)[:30]))
-    msg = (f"{table.source}: the {what} column '{name}' given with {option} does not exist. "
-           f"Columns present: {cols}. Hint: check the spelling (column names are case-sensitive).")
+    msg = (
+        f"{table.source}: the {what} column '{name}' given with {option} does not exist. "
+        f"Columns present: {cols}. Hint: check the spelling (column names are case-sensitive)."
+    )
     raise DataError(msg)
 
 
@@ -331,8 +495,12 @@ def read_units(
     ['BFA', 'MLI', 'NER']
     """
     if isinstance(source, gpd.GeoDataFrame):
-        table = _Table(source.copy().reset_index(drop=True), "<GeoDataFrame>",
-                       np.asarray(source.index.astype(str)), is_file=False)
+        table = _Table(
+            source.copy().reset_index(drop=True),
+            "<GeoDataFrame>",
+            np.asarray(source.index.astype(str)),
+            is_file=False,
+        )
     elif isinstance(source, pd.DataFrame):
         msg = "<DataFrame>: units must be a GeoDataFrame with polygon geometries. Hint: use geopandas."
         raise DataError(msg)
@@ -350,8 +518,10 @@ def read_units(
     gdf = table.frame
     src = table.source
     if not isinstance(gdf, gpd.GeoDataFrame) or "geometry" not in gdf:
-        msg = (f"{src}: the units have no geometry column. Hint: units must be a vector file "
-               "(GeoJSON, GeoPackage, Shapefile, GeoParquet) with polygons, not a plain table.")
+        msg = (
+            f"{src}: the units have no geometry column. Hint: units must be a vector file "
+            "(GeoJSON, GeoPackage, Shapefile, GeoParquet) with polygons, not a plain table."
+        )
         raise DataError(msg)
     if len(gdf) == 0:
         msg = f"{src}: the units file holds no features. Hint: check the layer and the export."
@@ -367,30 +537,40 @@ def read_units(
     bad = ~np.isin(types, [3, 6])  # Polygon, MultiPolygon
     if bad.any():
         kinds = sorted(set(np.asarray(gdf.geom_type)[bad]))
-        msg = (f"{src}: units must be polygons, but {int(bad.sum())} features are {', '.join(kinds)} "
-               f"({table.rows(bad)}). Hint: pass administrative areas (polygons), not points or lines.")
+        msg = (
+            f"{src}: units must be polygons, but {int(bad.sum())} features are {', '.join(kinds)} "
+            f"({table.rows(bad)}). Hint: pass administrative areas (polygons), not points or lines."
+        )
         raise DataError(msg)
 
     idc = id_col or _find(gdf, _UNIT_ID, exclude={"geometry"})
     namec = name_col or _find(gdf, _UNIT_NAME, exclude={"geometry"})
     countryc = country_col or _find(gdf, _UNIT_COUNTRY, exclude={"geometry"})
-    for given, opt in ((id_col, "--unit-id-col"), (name_col, "--unit-name-col"), (country_col, "--unit-country-col")):
+    for given, opt in (
+        (id_col, "--unit-id-col"),
+        (name_col, "--unit-name-col"),
+        (country_col, "--unit-country-col"),
+    ):
         if given is not None:
             _require_column(table, given, option=opt, what="unit")
     if countryc is None:
         cols = ", ".join(c for c in gdf.columns if c != "geometry")
-        msg = (f"{src}: no country column found among the unit columns ({cols}). borderwatch needs the "
-               "country of every unit to find international borders. Hint: name it with "
-               "--unit-country-col (country_col=...), e.g. adm0_iso3.")
+        msg = (
+            f"{src}: no country column found among the unit columns ({cols}). borderwatch needs the "
+            "country of every unit to find international borders. Hint: name it with "
+            "--unit-country-col (country_col=...), e.g. adm0_iso3."
+        )
         raise DataError(msg)
 
     country = to_iso3(gdf[countryc])
     nocountry = country.isna().to_numpy()
     if nocountry.any():
         vals = sorted({str(v) for v in gdf.loc[nocountry, countryc].tolist()})[:5]
-        msg = (f"{src}: column '{countryc}' has a missing or unknown country for {int(nocountry.sum())} units "
-               f"({table.rows(nocountry)}; values: {', '.join(vals)}). Hint: use ISO 3166-1 alpha-3 codes "
-               "(e.g. MLI, NER) or English country names.")
+        msg = (
+            f"{src}: column '{countryc}' has a missing or unknown country for {int(nocountry.sum())} units "
+            f"({table.rows(nocountry)}; values: {', '.join(vals)}). Hint: use ISO 3166-1 alpha-3 codes "
+            "(e.g. MLI, NER) or English country names."
+        )
         raise DataError(msg)
 
     if idc is not None:
@@ -407,15 +587,20 @@ def read_units(
         n_dup = int(unit_id.duplicated().sum())
         rank = unit_id.groupby(unit_id).cumcount()
         unit_id = unit_id.where(rank == 0, unit_id + "-" + (rank + 1).astype(str))
-        warnings.warn(f"{src}: the detected id column '{idc}' repeats {n_dup} ids ({table.rows(dup)}); "
-                      "repeats were numbered (e.g. ML.KK-2). Pass --unit-id-col to choose a unique id.",
-                      BorderwatchWarning, stacklevel=2)
+        warnings.warn(
+            f"{src}: the detected id column '{idc}' repeats {n_dup} ids ({table.rows(dup)}); "
+            "repeats were numbered (e.g. ML.KK-2). Pass --unit-id-col to choose a unique id.",
+            BorderwatchWarning,
+            stacklevel=2,
+        )
         dup = unit_id.duplicated(keep=False).to_numpy()
     if dup.any():
         vals = ", ".join(sorted(set(unit_id[dup]))[:5])
-        msg = (f"{src}: column '{idc}' has duplicate unit ids ({table.rows(dup)}; ids: {vals}). "
-               "Hint: each unit needs a unique id; choose a finer id column with --unit-id-col "
-               "(e.g. adm2_code rather than adm1_code) or dissolve the duplicates.")
+        msg = (
+            f"{src}: column '{idc}' has duplicate unit ids ({table.rows(dup)}; ids: {vals}). "
+            "Hint: each unit needs a unique id; choose a finer id column with --unit-id-col "
+            "(e.g. adm2_code rather than adm1_code) or dissolve the duplicates."
+        )
         raise DataError(msg)
     name = unit_id.copy()
     if namec is not None:
@@ -430,12 +615,19 @@ def read_units(
         arr = np.asarray(geoms.array, dtype=object).copy()
         arr[invalid] = polys
         geoms = gpd.GeoSeries(arr, index=gdf.index, crs=gdf.crs)
-        warnings.warn(f"{src}: repaired {int(invalid.sum())} invalid unit geometries with make_valid.",
-                      BorderwatchWarning, stacklevel=2)
+        warnings.warn(
+            f"{src}: repaired {int(invalid.sum())} invalid unit geometries with make_valid.",
+            BorderwatchWarning,
+            stacklevel=2,
+        )
     out = gpd.GeoDataFrame(
-        {"unit_id": unit_id.to_numpy(dtype=object), "name": name.to_numpy(dtype=object),
-         "country": country.to_numpy(dtype=object)},
-        geometry=geoms.to_numpy() if hasattr(geoms, "to_numpy") else geoms, crs=gdf.crs,
+        {
+            "unit_id": unit_id.to_numpy(dtype=object),
+            "name": name.to_numpy(dtype=object),
+            "country": country.to_numpy(dtype=object),
+        },
+        geometry=geoms.to_numpy() if hasattr(geoms, "to_numpy") else geoms,
+        crs=gdf.crs,
     )
     used = {c for c in (idc, namec, countryc) if c}
     for col in gdf.columns:
@@ -465,9 +657,18 @@ def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
 
 
 TAXONOMY: list[str] = [
-    "iccs01_death", "iccs02_harm", "iccs03_sexual", "iccs04_violent_property", "iccs05_property",
-    "iccs06_drugs", "iccs07_fraud", "iccs08_public_order", "iccs09_public_safety",
-    "iccs10_environment", "iccs11_other", "unspecified",
+    "iccs01_death",
+    "iccs02_harm",
+    "iccs03_sexual",
+    "iccs04_violent_property",
+    "iccs05_property",
+    "iccs06_drugs",
+    "iccs07_fraud",
+    "iccs08_public_order",
+    "iccs09_public_safety",
+    "iccs10_environment",
+    "iccs11_other",
+    "unspecified",
 ]
 """Keys of the common category taxonomy (ICCS top-level sections, plus ``unspecified``)."""
 
@@ -506,8 +707,10 @@ def load_crosswalk(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
         cw["sensitive"] = "0"
     bad = ~cw["category"].isin(TAXONOMY)
     if bad.any():
-        msg = (f"{src}: unknown categories {', '.join(sorted(set(cw.loc[bad, 'category'])))} "
-               f"({format_rows(np.flatnonzero(bad.to_numpy()) + 2)}). Hint: use one of {', '.join(TAXONOMY)}.")
+        msg = (
+            f"{src}: unknown categories {', '.join(sorted(set(cw.loc[bad, 'category'])))} "
+            f"({format_rows(np.flatnonzero(bad.to_numpy()) + 2)}). Hint: use one of {', '.join(TAXONOMY)}."
+        )
         raise DataError(msg)
     cw["text"] = cw["text"].map(_fold)
     cw["match"] = cw["match"].str.strip().str.lower().replace("", "exact")
@@ -534,7 +737,12 @@ def map_categories(
     cw = crosswalk if isinstance(crosswalk, pd.DataFrame) else load_crosswalk(crosswalk)
     values = pd.Series(raw)
     uniques = pd.unique(values.dropna())
-    exact = {t: (c, s) for t, c, s in cw.loc[cw["match"] == "exact", ["text", "category", "sensitive"]].itertuples(index=False)}
+    exact = {
+        t: (c, s)
+        for t, c, s in cw.loc[cw["match"] == "exact", ["text", "category", "sensitive"]].itertuples(
+            index=False
+        )
+    }
     contains = sorted(
         cw.loc[cw["match"] != "exact", ["text", "category", "sensitive"]].itertuples(index=False),
         key=lambda r: -len(r[0]),
@@ -578,7 +786,20 @@ def _truthy(v: Any) -> bool:
         return bool(v)
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return False
-    return _fold(v) in {"1", "true", "yes", "y", "oui", "si", "sim", "t", "x", "vrai", "verdadero", "1 0"}
+    return _fold(v) in {
+        "1",
+        "true",
+        "yes",
+        "y",
+        "oui",
+        "si",
+        "sim",
+        "t",
+        "x",
+        "vrai",
+        "verdadero",
+        "1 0",
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -642,8 +863,10 @@ def _points(
         types = np.asarray(shapely.get_type_id(gs.array))
         nonpt = (types != 0) & ~np.asarray(shapely.is_missing(gs.array))
         if nonpt.any():
-            msg = (f"{src}: {kind} must be points, but {int(nonpt.sum())} features are not "
-                   f"({table.rows(nonpt)}). Hint: use centroids (gdf.geometry.centroid) or export points.")
+            msg = (
+                f"{src}: {kind} must be points, but {int(nonpt.sum())} features are not "
+                f"({table.rows(nonpt)}). Hint: use centroids (gdf.geometry.centroid) or export points."
+            )
             raise DataError(msg)
         missing_g = np.asarray(shapely.is_missing(gs.array) | shapely.is_empty(gs.array))
         lon_raw = pd.Series(np.where(missing_g, np.nan, shapely.get_x(gs.array)), dtype=float)
@@ -661,10 +884,14 @@ def _points(
                 used.add(gp)
             else:
                 cols = ", ".join(map(str, list(frame.columns)[:30]))
-                missing_what = " and ".join(w for w, c in (("longitude", lonc), ("latitude", latc)) if c is None)
-                msg = (f"{src}: no {missing_what} column found (columns: {cols}). Hint: name them lon/lat "
-                       "(or longitude/latitude, x/y, HXL #geo+lon/#geo+lat, Kobo _location_longitude/"
-                       "_location_latitude), or pass --lon-col and --lat-col (lon_col=, lat_col=).")
+                missing_what = " and ".join(
+                    w for w, c in (("longitude", lonc), ("latitude", latc)) if c is None
+                )
+                msg = (
+                    f"{src}: no {missing_what} column found (columns: {cols}). Hint: name them lon/lat "
+                    "(or longitude/latitude, x/y, HXL #geo+lon/#geo+lat, Kobo _location_longitude/"
+                    "_location_latitude), or pass --lon-col and --lat-col (lon_col=, lat_col=)."
+                )
                 raise DataError(msg)
         else:
             lon_raw, lat_raw = frame[lonc], frame[latc]
@@ -677,7 +904,9 @@ def _points(
     nonnum_lon = lon.isna().to_numpy() & _present(lon_raw)
     nonnum_lat = lat.isna().to_numpy() & _present(lat_raw)
     invalid["non_numeric"] = nonnum_lon | nonnum_lat
-    invalid["no_coordinates"] = (lon.isna().to_numpy() | lat.isna().to_numpy()) & ~invalid["non_numeric"]
+    invalid["no_coordinates"] = (lon.isna().to_numpy() | lat.isna().to_numpy()) & ~invalid[
+        "non_numeric"
+    ]
     lonv = lon.to_numpy(dtype=float)
     latv = lat.to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
@@ -686,11 +915,26 @@ def _points(
         invalid["zero_zero"] = (lonv == 0) & (latv == 0)
 
     details = {
-        "non_numeric": (f"columns '{lon_name}'/'{lat_name}'", "coordinates must be decimal degrees such as 13.52 (use a dot as decimal separator; degrees-minutes-seconds must be converted)"),
-        "no_coordinates": (f"columns '{lon_name}'/'{lat_name}'", "fill in the coordinates or drop these rows"),
-        "lat_range": (f"column '{lat_name}'", "latitude must be between -90 and 90; are the columns swapped or in projected metres?"),
-        "lon_range": (f"column '{lon_name}'", "longitude must be between -180 and 180; are these projected metres rather than degrees?"),
-        "zero_zero": (f"columns '{lon_name}'/'{lat_name}'", "(0, 0) in the Gulf of Guinea is almost always a missing GPS fix exported as zeros"),
+        "non_numeric": (
+            f"columns '{lon_name}'/'{lat_name}'",
+            "coordinates must be decimal degrees such as 13.52 (use a dot as decimal separator; degrees-minutes-seconds must be converted)",
+        ),
+        "no_coordinates": (
+            f"columns '{lon_name}'/'{lat_name}'",
+            "fill in the coordinates or drop these rows",
+        ),
+        "lat_range": (
+            f"column '{lat_name}'",
+            "latitude must be between -90 and 90; are the columns swapped or in projected metres?",
+        ),
+        "lon_range": (
+            f"column '{lon_name}'",
+            "longitude must be between -180 and 180; are these projected metres rather than degrees?",
+        ),
+        "zero_zero": (
+            f"columns '{lon_name}'/'{lat_name}'",
+            "(0, 0) in the Gulf of Guinea is almost always a missing GPS fix exported as zeros",
+        ),
     }
 
     # ---- time
@@ -700,9 +944,14 @@ def _points(
     dates: pd.Series
     precision: pd.Series
     if timec is not None:
-        dates, precision, bad_date = _parse_dates(frame[timec], date_format=date_format, dayfirst=dayfirst)
+        dates, precision, bad_date = _parse_dates(
+            frame[timec], date_format=date_format, dayfirst=dayfirst
+        )
         invalid["bad_date"] = bad_date
-        details["bad_date"] = (f"column '{timec}'", "use ISO 8601 dates (YYYY-MM-DD, YYYY-MM or YYYY), or pass date_format= / --time-col for another column")
+        details["bad_date"] = (
+            f"column '{timec}'",
+            "use ISO 8601 dates (YYYY-MM-DD, YYYY-MM or YYYY), or pass date_format= / --time-col for another column",
+        )
         used.add(timec)
     else:
         dates = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
@@ -717,9 +966,14 @@ def _points(
         parts = []
         for reason, n in counts.items():
             col, hint = details[reason]
-            parts.append(f"{n} with {_REASONS[reason]} in {col} ({table.rows(invalid[reason])}): {hint}")
-        msg = (f"{src}: {int(any_bad.sum())} of {len(frame)} {kind} rows are invalid. " + "; ".join(parts)
-               + ". Hint: fix these rows, or pass --drop-invalid (on_invalid='drop') to drop them with a warning.")
+            parts.append(
+                f"{n} with {_REASONS[reason]} in {col} ({table.rows(invalid[reason])}): {hint}"
+            )
+        msg = (
+            f"{src}: {int(any_bad.sum())} of {len(frame)} {kind} rows are invalid. "
+            + "; ".join(parts)
+            + ". Hint: fix these rows, or pass --drop-invalid (on_invalid='drop') to drop them with a warning."
+        )
         raise DataError(msg)
     if counts:
         text = ", ".join(f"{n} {_REASONS[r]}" for r, n in counts.items())
@@ -739,14 +993,21 @@ def _points(
     if idc is not None:
         raw_ids = frame[idc]
         if pd.api.types.is_float_dtype(raw_ids) and bool((raw_ids.dropna() % 1 == 0).all()):
-            raw_ids = raw_ids.astype("Int64")  # whole numbers read as floats (a blank id): 101, not 101.0
+            raw_ids = raw_ids.astype(
+                "Int64"
+            )  # whole numbers read as floats (a blank id): 101, not 101.0
         ids = raw_ids.astype("string").fillna("").astype(object)
         used.add(idc)
     else:
         ids = pd.Series([f"row-{x}" for x in table.lines], dtype=object)
 
-    out = pd.DataFrame({"id": ids.to_numpy(dtype=object), "date": dates.to_numpy(),
-                        "date_precision": precision.to_numpy(dtype=object)})
+    out = pd.DataFrame(
+        {
+            "id": ids.to_numpy(dtype=object),
+            "date": dates.to_numpy(),
+            "date_precision": precision.to_numpy(dtype=object),
+        }
+    )
     for col in frame.columns:
         if col in used or col == geom_col or col in out.columns:
             continue
@@ -790,12 +1051,16 @@ def _parse_dates(
         d = s.dt.tz_convert(None) if getattr(s.dt, "tz", None) is not None else s
         d = d.astype("datetime64[ns]")
         has_time = (d.dt.normalize() != d) & d.notna()
-        prec = pd.Series(np.where(d.isna(), None, np.where(has_time, "datetime", "day")), dtype=object)
+        prec = pd.Series(
+            np.where(d.isna(), None, np.where(has_time, "datetime", "day")), dtype=object
+        )
         return d, prec, np.zeros(n, dtype=bool)
     if pd.api.types.is_numeric_dtype(s):
         v = s.astype(float)
         isyear = v.between(1000, 2200) & (v == np.floor(v))
-        d = pd.to_datetime(v.where(isyear).astype("Int64").astype("string") + "-01-01", errors="coerce")
+        d = pd.to_datetime(
+            v.where(isyear).astype("Int64").astype("string") + "-01-01", errors="coerce"
+        )
         bad = (v.notna() & ~isyear).to_numpy()
         prec = pd.Series(np.where(isyear, "year", None), dtype=object)
         return d.astype("datetime64[ns]"), prec, bad
@@ -811,8 +1076,11 @@ def _parse_dates(
         out[isyear] = pd.to_datetime(text[isyear].str.slice(0, 4) + "-01-01", errors="coerce")
         prec[isyear] = "year"
     if ismonth.any():
-        out[ismonth] = pd.to_datetime(text[ismonth].str.replace("/", "-", regex=False) + "-01",
-                                      format="%Y-%m-%d", errors="coerce")
+        out[ismonth] = pd.to_datetime(
+            text[ismonth].str.replace("/", "-", regex=False) + "-01",
+            format="%Y-%m-%d",
+            errors="coerce",
+        )
         prec[ismonth] = "month"
     rest = present & ~isyear & ~ismonth
     if rest.any():
@@ -823,7 +1091,9 @@ def _parse_dates(
             parsed = pd.to_datetime(sub, format="ISO8601", errors="coerce", utc=True)
             retry = parsed.isna().to_numpy()
             if retry.any():
-                again = pd.to_datetime(sub[retry], format="mixed", dayfirst=dayfirst, errors="coerce", utc=True)
+                again = pd.to_datetime(
+                    sub[retry], format="mixed", dayfirst=dayfirst, errors="coerce", utc=True
+                )
                 parsed = parsed.copy()
                 parsed[retry] = again
         if getattr(parsed.dt, "tz", None) is not None:
@@ -836,8 +1106,14 @@ def _parse_dates(
 
 
 def _check_study_area(
-    table: _Table, kind: str, lon: np.ndarray, lat: np.ndarray, units: gpd.GeoDataFrame,
-    lon_name: str, lat_name: str, keep: np.ndarray,
+    table: _Table,
+    kind: str,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    units: gpd.GeoDataFrame,
+    lon_name: str,
+    lat_name: str,
+    keep: np.ndarray,
 ) -> None:
     """Raise when most points fall outside the units; detect swapped lat/lon."""
     require_crs(units, what="units")
@@ -848,20 +1124,26 @@ def _check_study_area(
     share_out = 1.0 - inside.mean()
     if share_out <= 0.5:
         return
-    swapped_in = shapely.contains_xy(area, lat, lon) if np.all(np.abs(lon) <= 90) else np.zeros_like(inside)
+    swapped_in = (
+        shapely.contains_xy(area, lat, lon) if np.all(np.abs(lon) <= 90) else np.zeros_like(inside)
+    )
     lines = table.lines[keep]
     outside = ~inside
     if swapped_in.mean() > 0.5:
-        msg = (f"{table.source}: latitude and longitude look swapped: {int(outside.sum())} of {len(lon)} {kind} "
-               f"fall outside the units, but {int(swapped_in.sum())} fall inside when columns '{lon_name}' and "
-               f"'{lat_name}' are exchanged ({_lines(lines[outside & swapped_in], table.is_file)}). "
-               f"Hint: pass --lon-col {lat_name} --lat-col {lon_name} (lon_col=..., lat_col=...).")
+        msg = (
+            f"{table.source}: latitude and longitude look swapped: {int(outside.sum())} of {len(lon)} {kind} "
+            f"fall outside the units, but {int(swapped_in.sum())} fall inside when columns '{lon_name}' and "
+            f"'{lat_name}' are exchanged ({_lines(lines[outside & swapped_in], table.is_file)}). "
+            f"Hint: pass --lon-col {lat_name} --lat-col {lon_name} (lon_col=..., lat_col=...)."
+        )
         raise DataError(msg)
     bounds = ", ".join(f"{b:.2f}" for b in u.total_bounds)
-    msg = (f"{table.source}: {int(outside.sum())} of {len(lon)} {kind} ({share_out:.0%}) fall outside the study "
-           f"area of the units (lon/lat bounds {bounds}) ({_lines(lines[outside], table.is_file)}). "
-           f"Hint: check that the incidents and the units cover the same region, that '{lon_name}'/'{lat_name}' "
-           "hold decimal degrees (not projected metres), and that the right units file was given.")
+    msg = (
+        f"{table.source}: {int(outside.sum())} of {len(lon)} {kind} ({share_out:.0%}) fall outside the study "
+        f"area of the units (lon/lat bounds {bounds}) ({_lines(lines[outside], table.is_file)}). "
+        f"Hint: check that the incidents and the units cover the same region, that '{lon_name}'/'{lat_name}' "
+        "hold decimal degrees (not projected metres), and that the right units file was given."
+    )
     raise DataError(msg)
 
 
@@ -938,23 +1220,40 @@ def read_incidents(
     ['lon', 'lat', 'date', 'type']
     """
     gdf, table, dropped, warns = _points(
-        "incidents", source, lon_col=lon_col, lat_col=lat_col, time_col=time_col, id_col=id_col,
-        units=units, on_invalid=on_invalid, date_format=date_format, dayfirst=dayfirst, sheet=sheet,
+        "incidents",
+        source,
+        lon_col=lon_col,
+        lat_col=lat_col,
+        time_col=time_col,
+        id_col=id_col,
+        units=units,
+        on_invalid=on_invalid,
+        date_format=date_format,
+        dayfirst=dayfirst,
+        sheet=sheet,
     )
     frame = gdf
     # category
     if category_col is not None:
-        _require_column(_Table(frame, table.source, table.lines, table.is_file), category_col,
-                        option="--category-col", what="category")
-    catc = category_col or _find(frame, _CATEGORY, exclude={"id", "date", "date_precision", "geometry"})
+        _require_column(
+            _Table(frame, table.source, table.lines, table.is_file),
+            category_col,
+            option="--category-col",
+            what="category",
+        )
+    catc = category_col or _find(
+        frame, _CATEGORY, exclude={"id", "date", "date_precision", "geometry"}
+    )
     if catc is not None:
         raw = frame[catc].astype("string").str.strip().replace("", pd.NA).astype(object)
         raw = raw.where(raw.notna(), None)
         cats, sens, unmatched = map_categories(raw, crosswalk=crosswalk)
         if unmatched:
-            w = (f"{table.source}: {len(unmatched)} category values in column '{catc}' are not in the crosswalk "
-                 f"and were counted as iccs11_other: {', '.join(repr(u) for u in unmatched[:10])}"
-                 f"{' ...' if len(unmatched) > 10 else ''}. Hint: add them to a copy of the crosswalk and pass it with crosswalk=.")
+            w = (
+                f"{table.source}: {len(unmatched)} category values in column '{catc}' are not in the crosswalk "
+                f"and were counted as iccs11_other: {', '.join(repr(u) for u in unmatched[:10])}"
+                f"{' ...' if len(unmatched) > 10 else ''}. Hint: add them to a copy of the crosswalk and pass it with crosswalk=."
+            )
             warnings.warn(w, BorderwatchWarning, stacklevel=2)
             warns.append(w)
         frame = frame.drop(columns=[catc])
@@ -966,8 +1265,12 @@ def read_incidents(
     frame.insert(4, "category_raw", raw.to_numpy(dtype=object))
     # sensitive
     if sensitive_col is not None:
-        _require_column(_Table(frame, table.source, table.lines, table.is_file), sensitive_col,
-                        option="sensitive_col", what="sensitive")
+        _require_column(
+            _Table(frame, table.source, table.lines, table.is_file),
+            sensitive_col,
+            option="sensitive_col",
+            what="sensitive",
+        )
     sensc = sensitive_col or _find(frame, _SENSITIVE, exclude={"category"})
     flag = sens.to_numpy(dtype=bool).copy()
     if sensc is not None:
@@ -976,24 +1279,34 @@ def read_incidents(
     frame.insert(5, "sensitive", flag)
     # own country
     if country_col is not None:
-        _require_column(_Table(frame, table.source, table.lines, table.is_file), country_col,
-                        option="--country-col", what="country")
+        _require_column(
+            _Table(frame, table.source, table.lines, table.is_file),
+            country_col,
+            option="--country-col",
+            what="country",
+        )
     countryc = country_col or _find(frame, _COUNTRY, exclude={"id", "category", "category_raw"})
     if countryc is not None:
         iso = to_iso3(frame[countryc])
         unknown = iso.isna().to_numpy() & frame[countryc].notna().to_numpy()
         if unknown.any():
             vals = sorted({str(v) for v in frame.loc[unknown, countryc]})[:5]
-            w = (f"{table.source}: column '{countryc}' has {int(unknown.sum())} country values that are neither "
-                 f"ISO3 codes nor English country names ({', '.join(vals)}); they are left empty.")
+            w = (
+                f"{table.source}: column '{countryc}' has {int(unknown.sum())} country values that are neither "
+                f"ISO3 codes nor English country names ({', '.join(vals)}); they are left empty."
+            )
             warnings.warn(w, BorderwatchWarning, stacklevel=2)
             warns.append(w)
         frame = frame.drop(columns=[countryc])
         frame.insert(6, "reported_country", iso.to_numpy(dtype=object))
     frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=WGS84)
     frame.attrs.update(gdf.attrs)
-    frame.attrs["columns"] = {**gdf.attrs.get("columns", {}), "category": catc, "sensitive": sensc,
-                              "country": countryc}
+    frame.attrs["columns"] = {
+        **gdf.attrs.get("columns", {}),
+        "category": catc,
+        "sensitive": sensc,
+        "country": countryc,
+    }
     frame.attrs["dropped"] = dropped
     frame.attrs["warnings"] = warns
     return frame
@@ -1041,14 +1354,31 @@ def read_meetings(
     (15, 'cattle theft; roads')
     """
     gdf, table, dropped, warns = _points(
-        "meetings", source, lon_col=lon_col, lat_col=lat_col, time_col=time_col, id_col=id_col,
-        units=units, on_invalid=on_invalid, date_format=date_format, dayfirst=dayfirst, sheet=sheet,
+        "meetings",
+        source,
+        lon_col=lon_col,
+        lat_col=lat_col,
+        time_col=time_col,
+        id_col=id_col,
+        units=units,
+        on_invalid=on_invalid,
+        date_format=date_format,
+        dayfirst=dayfirst,
+        sheet=sheet,
     )
     frame = gdf.copy()
     placec = place_col or _find(frame, _PLACE, exclude={"id", "date"})
     topicsc = topics_col or _find(frame, _TOPICS, exclude={"id", "date"})
-    place = frame[placec].astype("string").astype(object) if placec else pd.Series([None] * len(frame), dtype=object)
-    topics = frame[topicsc].astype("string").astype(object) if topicsc else pd.Series([None] * len(frame), dtype=object)
+    place = (
+        frame[placec].astype("string").astype(object)
+        if placec
+        else pd.Series([None] * len(frame), dtype=object)
+    )
+    topics = (
+        frame[topicsc].astype("string").astype(object)
+        if topicsc
+        else pd.Series([None] * len(frame), dtype=object)
+    )
     place = place.where(pd.notna(place), None)
     topics = topics.where(pd.notna(topics), None)
     att: dict[str, pd.Series] = {}
@@ -1059,8 +1389,10 @@ def read_meetings(
             vals = _to_number(frame[col])
             bad = (vals < 0).to_numpy() | (vals.notna() & (vals != np.floor(vals))).to_numpy()
             if bad.any():
-                msg = (f"{table.source}: column '{col}' ({key}) must hold whole numbers of people, "
-                       f"{table.rows(bad)} do not. Hint: fix the attendance counts.")
+                msg = (
+                    f"{table.source}: column '{col}' ({key}) must hold whole numbers of people, "
+                    f"{table.rows(bad)} do not. Hint: fix the attendance counts."
+                )
                 raise DataError(msg)
             att[key] = vals.round().astype("Int64")
             drop.append(col)

@@ -117,10 +117,16 @@ def join_units(
     rest = np.flatnonzero(valid & (assigned < 0))
     if len(rest) and tolerance_km > 0:
         tree = shapely.STRtree(geoms)
-        qi, dist = tree.query_nearest(pm.array[rest], max_distance=tolerance_km * 1000.0,
-                                      return_distance=True, all_matches=True)
+        qi, dist = tree.query_nearest(
+            pm.array[rest],
+            max_distance=tolerance_km * 1000.0,
+            return_distance=True,
+            all_matches=True,
+        )
         if len(dist):
-            pairs = pd.DataFrame({"p": qi[0], "u": qi[1], "d": dist}).sort_values(["p", "d", "u"], kind="stable")
+            pairs = pd.DataFrame({"p": qi[0], "u": qi[1], "d": dist}).sort_values(
+                ["p", "d", "u"], kind="stable"
+            )
             best = pairs.drop_duplicates("p", keep="first")
             assigned[rest[best["p"].to_numpy()]] = best["u"].to_numpy()
             status[rest[best["p"].to_numpy()]] = "snapped"
@@ -135,14 +141,20 @@ def join_units(
     out["border_km"] = distance_to_border(pm, border, crs=metric)
     if "reported_country" in out.columns:
         rep = out["reported_country"]
-        out["country_mismatch"] = (rep.notna() & out["country"].notna() & (rep != out["country"])).astype(bool)
+        out["country_mismatch"] = (
+            rep.notna() & out["country"].notna() & (rep != out["country"])
+        ).astype(bool)
     out.attrs.update(points.attrs)
     out.attrs["crs"] = crs_string(metric)
     out.attrs["join"] = join_summary(out)
     n_out = out.attrs["join"]["outside"]
     if n_out:
-        warnings.warn(f"{n_out} of {n} points fall outside every unit (beyond {tolerance_km} km); "
-                      "they keep join='outside' and no unit.", BorderwatchWarning, stacklevel=2)
+        warnings.warn(
+            f"{n_out} of {n} points fall outside every unit (beyond {tolerance_km} km); "
+            "they keep join='outside' and no unit.",
+            BorderwatchWarning,
+            stacklevel=2,
+        )
     return out
 
 
@@ -243,7 +255,9 @@ def unit_counts(
     total = inside.groupby("unit_id").size() if len(inside) else pd.Series(dtype=int)
     base["incidents"] = base["unit_id"].map(total).fillna(0).astype(int)
     if cats:
-        table = pd.crosstab(inside["unit_id"], inside["category"]) if len(inside) else pd.DataFrame()
+        table = (
+            pd.crosstab(inside["unit_id"], inside["category"]) if len(inside) else pd.DataFrame()
+        )
         for c in cats:
             col = table[c] if c in table.columns else pd.Series(dtype=int)
             base[c] = base["unit_id"].map(col).fillna(0).astype(int)

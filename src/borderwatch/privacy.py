@@ -113,6 +113,7 @@ _SHAPE_COLUMNS = {
 }
 _KNOWN_FIELDS = frozenset(
     {
+        "counts",
         "units",
         "border",
         "crs",
@@ -307,6 +308,7 @@ def public_view(
     )
     density = _public_density(result.density, k=k)
     meetings = _public_meetings(result.meetings, k=k)
+    counts = public_counts(result.counts, k=k) if result.counts is not None else None
     summary = _public_summary(result.summary, k=k, info=info)
     summary["view"] = "public"
     summary["k"] = k
@@ -343,6 +345,7 @@ def public_view(
 
     return result.replace(
         units=units,
+        counts=counts,
         incidents=None,
         meetings=meetings,
         cells=cells,
@@ -549,6 +552,38 @@ def _protect(
                 supp[int(members[~s][0])] = True
                 changed = True
     return supp
+
+
+def public_counts(counts: pd.DataFrame, *, k: int = 5) -> pd.DataFrame:
+    """Suppress a long table of counts (unit × category × period) for the public view.
+
+    Counts from 1 to k−1 become null, and further counts are hidden so that no
+    hidden count can be recovered from the per-unit, per-category totals that
+    the ``units`` layer publishes (every unit × category line is protected as
+    if its total were published). Hidden rows are then dropped: the table
+    lists no zeros either, so an absent row means "none, or hidden".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"unit_id": ["A", "A", "A"], "category": ["x"] * 3,
+    ...                   "period": ["2024-01", "2024-02", "2024-03"], "count": [9, 2, 7]})
+    >>> public_counts(t, k=5)["count"].tolist()
+    [9]
+    """
+    out = counts.copy()
+    vals, missing = _as_counts(out["count"])
+    primary = (vals >= 1) & (vals < k)
+    keys = [c for c in ("unit_id", "category") if c in out.columns]
+    lines: list[tuple[np.ndarray, int | None]] = []
+    if keys:
+        for idx in out.groupby(keys, dropna=False, sort=False).indices.values():
+            lines.append((np.asarray(idx, dtype=np.int64), None))
+    supp = _protect(vals, primary, lines, k=k)
+    out["count"] = _suppressed_int(vals, missing, supp, out.index)
+    # a listed row with a hidden count would still say "at least one incident of this category here
+    # this month": drop hidden rows, so that an absent row means "none, or hidden"
+    return out[out["count"].notna()].reset_index(drop=True)
 
 
 def _as_counts(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,54 @@
+"""The README's two commands, .ci/run, package data and the public API."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+from pathlib import Path
+
+import borderwatch as bw
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _readme_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Two commands", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```bash\n(.+?)\n```", section, flags=re.S)
+
+
+def test_readme_gives_two_commands_demo_and_tests():
+    demo, tests = _readme_commands()
+    assert "borderwatch demo --out demo-output" in demo
+    assert "pip install ." in demo
+    assert "pytest" in tests and ".[test]" in tests and "chromium" in tests
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    _, tests = _readme_commands()
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert tests.strip() in [line.strip() for line in ci]
+
+
+def test_package_data_is_installed_with_the_package():
+    # these come from the installed package (a wheel in CI), not from the source tree
+    names = bw.datasets.list_boundaries()
+    assert "liptako_gourma_mli_bfa_ner" in names and len(names) == 9
+    assert bw.datasets.boundary_path("liptako_gourma").is_file()
+    for lang in ("en", "fr", "es", "pt", "ar"):
+        assert bw.maps.translations(lang)
+    assert len(bw.load_crosswalk()) > 50
+    assert len(bw.datasets.demo_towns()) > 10
+
+
+def test_public_api_and_version():
+    assert bw.__version__ == importlib.metadata.version("borderwatch")
+    for name in bw.__all__:
+        assert hasattr(bw, name), name
+    assert issubclass(bw.DataError, ValueError)
+    assert (Path(bw.__file__).parent / "py.typed").exists()
+
+
+def test_examples_and_notebooks_exist():
+    assert (ROOT / "examples" / "quickstart.py").is_file()
+    assert list((ROOT / "notebooks").glob("*.ipynb"))

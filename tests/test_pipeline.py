@@ -1,0 +1,218 @@
+"""End to end: the CLI's output directory, read like a user reads it.
+
+The demo runs once per view as a subprocess; its files are scanned for leaks
+(public view), opened in headless Chromium with the network blocked, and read
+back with geopandas / pandas / rasterio.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import rasterio
+
+import borderwatch as bw
+from _browser import PageRun
+from _browser import browser as browser  # noqa: F401 - the session fixture
+from borderwatch.datasets import DEMO_SEED, demo_incidents, demo_units
+from conftest import run_cli
+
+CONTRACT_CELLS = {
+    "cell_id",
+    "count",
+    "gi_z",
+    "gi_p",
+    "gi_p_fdr",
+    "hotspot",
+    "countries",
+    "trend_class",
+}
+CONTRACT_REGIONS = {
+    "n_incidents",
+    "countries",
+    "cross_border",
+    "border_km",
+    "first_date",
+    "last_date",
+}
+
+
+@pytest.fixture(scope="module")
+def demo_dirs(tmp_path_factory):
+    out = {}
+    for view in ("public", "internal"):
+        d = tmp_path_factory.mktemp(view) / "demo-output"
+        code, _, err = run_cli("demo", "--out", d, "--view", view, "--quiet", timeout=600)
+        assert code == 0, err
+        out[view] = d
+    return out
+
+
+@pytest.fixture(scope="module")
+def demo_input():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bw.BorderwatchWarning)
+        units = demo_units()
+        raw = demo_incidents(seed=DEMO_SEED, units=units)
+        return units, raw, bw.read_incidents(raw, units=units)
+
+
+def test_every_contract_file_and_layer(demo_dirs):
+    for view, d in demo_dirs.items():
+        names = {p.name for p in d.iterdir()}
+        assert {
+            "summary.json",
+            "hotspots.gpkg",
+            "units.csv",
+            "counts.csv",
+            "density.tif",
+            "map.html",
+            "map.png",
+            "map.pdf",
+        } <= names, view
+        layers = {name for name, _ in pyogrio.list_layers(d / "hotspots.gpkg")}
+        assert {"units", "border", "cells", "hotspots", "clusters"} <= layers
+        cells = gpd.read_file(d / "hotspots.gpkg", layer="cells")
+        assert CONTRACT_CELLS <= set(cells.columns)
+        assert cells.crs.to_epsg() == 4326
+        assert (cells["count"].fillna(0) == 0).sum() > 0  # zeros are included
+        regions = gpd.read_file(d / "hotspots.gpkg", layer="hotspots")
+        assert CONTRACT_REGIONS | {"hotspot_id"} <= set(regions.columns)
+        clusters = gpd.read_file(d / "hotspots.gpkg", layer="clusters")
+        assert CONTRACT_REGIONS | {"cluster_id"} <= set(clusters.columns)
+        summary = json.loads((d / "summary.json").read_text(encoding="utf-8"))
+        for key in (
+            "crs",
+            "view",
+            "n_incidents",
+            "join",
+            "cell_km",
+            "weights",
+            "alpha",
+            "permutations",
+            "seed",
+            "engine",
+            "warnings",
+        ):
+            assert key in summary, key
+        assert summary["view"] == view
+
+
+def test_demo_finds_the_planted_cross_border_hotspots(demo_dirs):
+    regions = gpd.read_file(demo_dirs["internal"] / "hotspots.gpkg", layer="hotspots")
+    cross = regions[regions["cross_border"]]
+    assert {"MLI,NER", "BFA,MLI"} <= set(cross["countries"])
+    # Gao, the planted interior hotspot, is a hotspot that is not cross-border
+    gao = gpd.GeoSeries.from_xy([-0.0444], [16.2666], crs=4326).iloc[0]
+    hit = regions[regions.intersects(gao.buffer(0.2))]
+    assert len(hit) and not hit["cross_border"].any() and set(hit["countries"]) == {"MLI"}
+
+
+def test_public_outputs_leak_nothing(demo_dirs, demo_input):
+    units, raw, incidents = demo_input
+    summary = json.loads((demo_dirs["public"] / "summary.json").read_text(encoding="utf-8"))
+    leaks = bw.scan_for_leaks(demo_dirs["public"], incidents, crs=summary["crs"], k=5)
+    assert leaks == []
+    # the scanner does see the internal view's points, ids and free text
+    leaks_internal = bw.scan_for_leaks(demo_dirs["internal"], incidents, crs=summary["crs"], k=5)
+    assert len(leaks_internal) > 0
+    html = (demo_dirs["public"] / "map.html").read_text(encoding="utf-8")
+    for i in range(0, len(raw), 97):
+        assert raw["incident_id"].iloc[i] not in html
+        assert raw["description"].iloc[i] not in html
+
+
+def test_public_counts_are_suppressed(demo_dirs):
+    public = pd.read_csv(demo_dirs["public"] / "units.csv")
+    counts = public.drop(
+        columns=[c for c in public.columns if not c.startswith(("iccs", "incidents"))]
+    )
+    vals = counts.to_numpy(dtype=float)
+    assert not ((vals >= 1) & (vals <= 4)).any()
+    long = pd.read_csv(demo_dirs["public"] / "counts.csv")
+    assert long["count"].min() >= 5
+    internal = pd.read_csv(demo_dirs["internal"] / "counts.csv")
+    assert internal["count"].min() == 1 and len(internal) > len(long)
+    # the internal long table adds up to the per-unit totals
+    units_int = pd.read_csv(demo_dirs["internal"] / "units.csv").set_index("unit_id")
+    sums = internal.groupby("unit_id")["count"].sum()
+    assert (units_int.loc[sums.index, "incidents"] == sums).all()
+
+
+def test_density_tif_is_masked_in_public(demo_dirs):
+    with (
+        rasterio.open(demo_dirs["public"] / "density.tif") as pub,
+        rasterio.open(demo_dirs["internal"] / "density.tif") as internal,
+    ):
+        a, b = pub.read(1), internal.read(1)
+        assert pub.crs == internal.crs and pub.crs.is_projected
+    assert np.isnan(a).sum() > np.isnan(b).sum()
+
+
+def test_units_layer_has_unit_gi_star(demo_dirs):
+    units = gpd.read_file(demo_dirs["internal"] / "hotspots.gpkg", layer="units")
+    assert {"gi_z", "gi_p_fdr", "hotspot", "moran_class"} <= set(units.columns)
+    assert units["hotspot"].str.startswith("Hot").any()
+    public = gpd.read_file(demo_dirs["public"] / "hotspots.gpkg", layer="units")
+    assert public["gi_z"].isna().all()  # z-scores would let a reader solve for hidden counts
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("view", ["public", "internal"])
+def test_demo_map_draws_offline(browser, demo_dirs, view, tmp_path):  # noqa: F811
+    run = PageRun(browser, demo_dirs[view] / "map.html")
+    try:
+        page = run.page
+        assert run.requests == [] and run.page_errors == [] and run.console_errors == []
+        assert page.evaluate("typeof window.L") == "object"
+        assert page.locator("path.leaflet-interactive").count() > 50
+        shot = tmp_path / f"{view}.png"
+        page.screenshot(path=str(shot))
+        assert shot.stat().st_size > 20_000
+        assert "SYNTHETIC" in page.content()
+    finally:
+        run.close()
+
+
+def test_demo_map_size(demo_dirs):
+    for d in demo_dirs.values():
+        assert (d / "map.html").stat().st_size < 5 * 1024 * 1024
+
+
+def test_analyze_period_and_config(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bw.BorderwatchWarning)
+        df = demo_incidents(seed=11, n_background=300)
+    df.to_csv(tmp_path / "inc.csv", index=False)
+    (tmp_path / "cfg.toml").write_text('period = "year"\npermutations = 99\nview = "internal"\n')
+    out = tmp_path / "out"
+    code, _, err = run_cli(
+        "analyze",
+        "--units",
+        bw.datasets.boundary_path("liptako_gourma"),
+        "--incidents",
+        tmp_path / "inc.csv",
+        "--out",
+        out,
+        "--config",
+        tmp_path / "cfg.toml",
+        "--no-static",
+        "--quiet",
+        "--period",
+        "week",
+    )
+    assert code == 0, err
+    counts = pd.read_csv(out / "counts.csv")
+    days = pd.to_datetime(counts["period"]).dt.day_of_week
+    assert (
+        days == 0
+    ).all()  # the command line (week) wins over the config (year); weeks start Monday
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["permutations"] == 99 and summary["view"] == "internal"
+    assert summary["counts_period"] == "week"
