@@ -216,3 +216,47 @@ def test_analyze_period_and_config(tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["permutations"] == 99 and summary["view"] == "internal"
     assert summary["counts_period"] == "week"
+
+
+@pytest.mark.realdata
+def test_analyze_with_population_raster(shared_data, tmp_path):
+    raster = shared_data / "population" / "gpw_v4_popcount_2000_15min_liptako_gourma.tif"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bw.BorderwatchWarning)
+        demo_incidents(seed=5, n_background=300).to_csv(tmp_path / "inc.csv", index=False)
+    out = tmp_path / "out"
+    code, _, err = run_cli("analyze", "--units", bw.datasets.boundary_path("liptako_gourma"), "--incidents",
+                           tmp_path / "inc.csv", "--population", raster, "--out", out, "--view", "internal",
+                           "--permutations", "99", "--no-static", "--quiet")
+    assert code == 0, err
+    units = pd.read_csv(out / "units.csv")
+    with rasterio.open(raster) as src:
+        total = float(src.read(1, masked=True).sum())
+    # the clip covers lon -6..6, lat 10..17.5: units reaching beyond it get no population, not a false one
+    summary = json.loads((out / "summary.json").read_text())
+    assert any("does not cover" in w for w in summary["warnings"])
+    assert units["population"].isna().any() and units["population"].notna().sum() >= 30
+    assert 0.3 * total < units["population"].sum() <= total
+    ok = units["population"] > 0
+    expected = units.loc[ok, "incidents"] / units.loc[ok, "population"] * 1e5
+    assert np.allclose(units.loc[ok, "rate_per_100k"], expected)
+    with rasterio.open(out / "density.tif") as src:
+        assert "100,000" in json.dumps(src.tags())
+
+
+def test_dask_engine_gives_the_same_join(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bw.BorderwatchWarning)
+        df = demo_incidents(seed=3, n_background=500)
+    df.to_csv(tmp_path / "inc.csv", index=False)
+    outs = {}
+    for engine in ("pandas", "dask"):
+        outs[engine] = tmp_path / engine
+        code, _, err = run_cli("analyze", "--units", bw.datasets.boundary_path("liptako_gourma"), "--incidents",
+                               tmp_path / "inc.csv", "--out", outs[engine], "--engine", engine, "--view",
+                               "internal", "--permutations", "99", "--no-static", "--quiet")
+        assert code == 0, err
+    a = json.loads((outs["pandas"] / "summary.json").read_text())
+    b = json.loads((outs["dask"] / "summary.json").read_text())
+    assert a["join"] == b["join"] and b["engine"] == "dask" and b["partitions"] >= 1
+    pd.testing.assert_frame_equal(pd.read_csv(outs["pandas"] / "units.csv"), pd.read_csv(outs["dask"] / "units.csv"))

@@ -52,6 +52,8 @@ def analyze(
     alpha: float = 0.05,
     permutations: int = 999,
     seed: int = 0,
+    grid: str = "hex",
+    weights: str = "distance_band",
     cluster_method: str = "dbscan",
     eps_km: float | None = None,
     min_samples: int | None = None,
@@ -83,6 +85,10 @@ def analyze(
     cell_km, bandwidth_km : float, optional
         Grid cell and density bandwidth; chosen from the data when omitted.
     alpha, permutations, seed : Gi* inference settings.
+    grid : {"hex", "square"}
+        Shape of the grid cells.
+    weights : {"distance_band", "knn", "contiguity"}
+        Spatial weights of the cell Gi* (recorded exactly in ``summary["weights"]``).
     cluster_method : {"dbscan", "hdbscan", "spacetime"}
     tolerance_km : float
         Snapping tolerance of the join.
@@ -231,6 +237,8 @@ def analyze(
             population=pop_raster,
         )
         pai = pai_of_map(joined, cells, alpha=alpha, seed=seed, weights=stats_params.get("weights"))
+        evaluation = _evaluation(joined, u, cell_km=float(stats_params["cell_km"]), shape=grid, crs=metric,
+                                 seed=seed, alpha=alpha) if pai is not None else None
     for w in wlist:
         if issubclass(w.category, BorderwatchWarning):
             caught.append(str(w.message))
@@ -284,7 +292,9 @@ def analyze(
             "n": len(clusters),
         },
         "density": {"bandwidth_km": float(dens.bandwidth_km), "cell_km": float(dens.cell_km)},
+        "grid": grid,
         "pai": pai,
+        "evaluation": evaluation,
         "engine": engine,
         "counts_period": period,
         "warnings": caught,
@@ -330,6 +340,23 @@ def analyze(
         say("applying the public view")
         result = public_view(result, k=k)
     return result
+
+
+def _evaluation(joined: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, cell_km: float, shape: str,
+                crs: Any, seed: int, alpha: float) -> list[dict[str, Any]] | None:
+    """PAI, PEI and RRI of Gi*, KDE and plain counts on a temporal split (None when not possible)."""
+    from .hotspots import evaluate
+
+    try:
+        table = evaluate(joined, units, cell_km=cell_km, shape=shape, crs=crs, seed=seed, alpha=alpha)  # type: ignore[arg-type]
+    except DataError as exc:
+        warnings.warn(f"evaluation skipped: {exc}", BorderwatchWarning, stacklevel=2)
+        return None
+    keep = [c for c in ("method", "cell_km", "split_date", "coverage", "pai", "pei", "rri") if c in table.columns]
+    out = table[keep].copy()
+    if "split_date" in out:
+        out["split_date"] = pd.to_datetime(out["split_date"]).dt.strftime("%Y-%m-%d")
+    return out.to_dict("records")  # type: ignore[no-any-return]
 
 
 def _iso(ts: Any) -> str | None:
@@ -389,10 +416,22 @@ def _unit_population(units_out: gpd.GeoDataFrame, raster: str | os.PathLike[str]
         )
         sums = np.bincount(zones.ravel(), weights=band.ravel(), minlength=len(units_out) + 1)[1:]
         info = {"path": str(raster), "crs": src.crs, "transform": src.transform, "values": band}
+        # units the raster does not cover (fully) get no population rather than a false one
+        import shapely
+
+        geoms = units_out.to_crs(src.crs).geometry.array
+        covered = shapely.area(shapely.intersection(geoms, shapely.box(*src.bounds))) / shapely.area(geoms)
+        partial = covered < 0.99
+    if partial.any():
+        names = ", ".join(units_out.loc[partial, "name"].astype(str).head(5))
+        warnings.warn(f"{raster}: the population raster does not cover {int(partial.sum())} units "
+                      f"({names}{', ...' if partial.sum() > 5 else ''}); their population and rate are left empty.",
+                      BorderwatchWarning, stacklevel=2)
+        sums = np.where(partial, np.nan, sums)
     out = units_out.copy()
     out["population"] = sums
     with np.errstate(divide="ignore", invalid="ignore"):
-        out["rate_per_100k"] = np.where(sums > 0, out["incidents"] / sums * 1e5, np.nan)
+        out["rate_per_100k"] = np.where(np.nan_to_num(sums) > 0, out["incidents"] / sums * 1e5, np.nan)
     return out, info
 
 

@@ -303,7 +303,8 @@ def _run(args: argparse.Namespace) -> int:
         "eps_km": s.get("eps_km"),
         "min_samples": s.get("min_samples"),
         "tolerance_km": float(s.get("tolerance_km", 1.0)),
-        "period": s.get("period", "month"),
+        "period": s.get("period", "month"), "grid": s.get("grid", "hex"),
+        "weights": s.get("weights", "distance_band"),
         "progress": progress,
     }
     if args.command == "demo":

@@ -60,8 +60,11 @@ VIEWS = ("public", "internal")
 CLUSTER_ABOVE = 3000
 #: At most this many incident points are drawn; above, a random sample plus grid totals.
 MAX_POINTS = 50_000
-#: Hotspot / cluster labels stay visible (permanent) up to this many features.
-PERMANENT_LABELS = 30
+#: At most this many hotspot / cluster labels are shown at once; every region
+#: also has its full label on hover and in its popup.
+MAX_LABELS = 6
+#: Regions (per layer, in priority order) that may get a permanent label on the web map.
+LABEL_CANDIDATES = 24
 #: Decimal places of coordinates written to the page (1e-5 degree is about 1 m).
 DECIMALS = 5
 
@@ -375,8 +378,11 @@ def _sample_colors(cmap: str, n: int, lo: float = 0.15, hi: float = 0.8) -> list
 
 @dataclass
 class _Legend:
+    """A legend section; ``key`` (and an item's ``"key"``) name the layer it explains."""
+
     title: str
     items: list[dict[str, Any]] = field(default_factory=list)
+    key: str | None = None
 
 
 @dataclass
@@ -534,7 +540,7 @@ def _prepare_units(p: _Prepared, units: gpd.GeoDataFrame) -> None:
         title = tr("legend.units_category", category=tr.category(p.value))
     else:
         title = p.value
-    legend = _Legend(title)
+    legend = _Legend(title, key="units")
     finite = values[np.isfinite(values)]
     labels = _class_labels(bins, float(finite.min()), integer) if finite.size else []
     legend.items += [
@@ -830,7 +836,7 @@ def _border_layers(p: _Prepared, border: gpd.GeoDataFrame) -> list[dict[str, Any
                 "name": name,
                 "show": True,
                 "pane": "bwZone",
-                "z": 425,
+                "z": 418,  # under the hotspot cells: the yellow must not tint their classes
                 "fc": _fc([_feature(geom, {"tip": name})]),
                 "style": {
                     "color": "#b59b00",
@@ -856,7 +862,7 @@ def _border_layers(p: _Prepared, border: gpd.GeoDataFrame) -> list[dict[str, Any
             "name": tr("layer.border"),
             "show": True,
             "pane": "bwBorder",
-            "z": 430,
+            "z": 447,  # above the hotspot regions and clusters: the border stays whole
             "fc": _fc(features),
             "style": {
                 "color": BORDER_COLOR,
@@ -868,6 +874,7 @@ def _border_layers(p: _Prepared, border: gpd.GeoDataFrame) -> list[dict[str, Any
             "halo": {"color": "#ffffff", "weight": 10},
             "popup": False,
             "tooltip": True,
+            "avoid": True,  # labels are placed clear of these lines
         }
     )
     return out
@@ -954,6 +961,25 @@ def _region_label(p: _Prepared, frame: gpd.GeoDataFrame, kind: str) -> list[str]
     return out
 
 
+def _label_order(p: _Prepared, frame: gpd.GeoDataFrame) -> np.ndarray:
+    """Row positions in label priority: cross-border regions first, then by incidents.
+
+    Counts hidden in the public view ("<k") rank as 0, so the order reveals nothing
+    that the labels do not show.
+    """
+    counts = p.counts
+    n = np.array(
+        [
+            0.0 if counts.suppressed(v) or _is_missing(v) else float(v)
+            for v in _col(frame, "n_incidents")
+        ],
+        dtype=float,
+    )
+    n = np.where(np.isfinite(n), n, 0.0)
+    cross = np.array([bool(_truthy(v)) for v in _col(frame, "cross_border")], dtype=bool)
+    return np.lexsort((np.arange(len(frame)), -n, ~cross))
+
+
 def _regions_layer(p: _Prepared, frame: gpd.GeoDataFrame, kind: str) -> dict[str, Any]:
     tr, counts = p.tr, p.counts
     fields = [
@@ -973,6 +999,9 @@ def _regions_layer(p: _Prepared, frame: gpd.GeoDataFrame, kind: str) -> dict[str
     m0 = _month_idx(p, first)
     m1 = _month_idx(p, last)
     temporal = any(v is not None for v in m0)
+    rank = np.empty(len(frame), dtype=int)
+    rank[_label_order(p, frame)] = np.arange(len(frame))
+    cross = [bool(_truthy(v)) for v in _col(frame, "cross_border")]
     features = []
     for i, geom in enumerate(_round_geoms(frame.geometry.to_numpy())):
         vals = [
@@ -988,7 +1017,11 @@ def _regions_layer(p: _Prepared, frame: gpd.GeoDataFrame, kind: str) -> dict[str
             a = b
         if b is None:
             b = a
-        props = {"t": labels[i], "v": vals, "lbl": labels[i], "m0": a, "m1": b}
+        props: dict[str, Any] = {"t": labels[i], "v": vals, "lbl": labels[i], "m0": a, "m1": b}
+        # may get a permanent label: lr = priority, lx = cross-border
+        if rank[i] < LABEL_CANDIDATES:
+            props["lr"] = int(rank[i])
+            props["lx"] = cross[i]
         features.append(_feature(geom, props))
     line = HOTSPOT_LINE if kind == "hotspot" else CLUSTER_LINE
     return {
@@ -1010,7 +1043,8 @@ def _regions_layer(p: _Prepared, frame: gpd.GeoDataFrame, kind: str) -> dict[str
         "radius": 9,
         "fields": fields,
         "popup": True,
-        "label": "permanent" if len(frame) <= PERMANENT_LABELS else "hover",
+        "label": "permanent",
+        "labelOrder": 0 if kind == "hotspot" else 1,
         "temporal": temporal,
     }
 
@@ -1218,7 +1252,7 @@ def _incident_layers(
             "radius": 5,
         }
     )
-    legend = _Legend(tr("legend.incidents"))
+    legend = _Legend(tr("legend.incidents"), key="incidents")
     for c, color in zip(order, colors, strict=True):
         label = tr.category(None if c == "__none__" else c)
         legend.items.append({"k": "point", "c": color, "label": label})
@@ -1315,6 +1349,7 @@ def _page_data(
                             "hi": tr("legend.density_high"),
                         }
                     ],
+                    key="density",
                 )
             )
     if p.cells is not None:
@@ -1327,11 +1362,13 @@ def _page_data(
         items.append(
             {"k": "fill", "c": "#f7f7f7", "label": tr("legend.not_drawn", label=tr("class.ns"))}
         )
-        legend.append(_Legend(tr("legend.cells"), items))
+        legend.append(_Legend(tr("legend.cells"), items, key="cells"))
     lines = _Legend(tr("legend.lines"))
     if p.border is not None:
         layers += _border_layers(p, p.border)
-        lines.items.append({"k": "line", "c": BORDER_COLOR, "w": 5, "label": tr("layer.border")})
+        lines.items.append(
+            {"k": "line", "c": BORDER_COLOR, "w": 5, "label": tr("layer.border"), "key": "border"}
+        )
         if p.zone is not None:
             lines.items.append(
                 {
@@ -1339,17 +1376,26 @@ def _page_data(
                     "c": ZONE_COLOR,
                     "label": tr("layer.border_zone", km=_fmt_num(p.zone_km)),
                     "dash": True,
+                    "key": "border_zone",
                 }
             )
     if p.hotspots is not None:
         layers.append(_regions_layer(p, p.hotspots, "hotspot"))
-        lines.items.append({"k": "outline", "c": HOTSPOT_LINE, "label": tr("legend.hotspot")})
+        lines.items.append(
+            {"k": "outline", "c": HOTSPOT_LINE, "label": tr("legend.hotspot"), "key": "hotspots"}
+        )
     if p.clusters is not None:
         layer = _regions_layer(p, p.clusters, "cluster")
         layer["show"] = p.hotspots is None
         layers.append(layer)
         lines.items.append(
-            {"k": "outline", "c": CLUSTER_LINE, "label": tr("legend.cluster"), "dash": True}
+            {
+                "k": "outline",
+                "c": CLUSTER_LINE,
+                "label": tr("legend.cluster"),
+                "dash": True,
+                "key": "clusters",
+            }
         )
     if lines.items:
         legend.append(lines)
@@ -1359,6 +1405,7 @@ def _page_data(
             _Legend(
                 tr("layer.meetings"),
                 [{"k": "marker", "c": MEETING_COLOR, "label": tr("legend.meeting")}],
+                key="meetings",
             )
         )
     if p.incidents is not None:
@@ -1370,6 +1417,7 @@ def _page_data(
                 _Legend(
                     tr("layer.incidents_grid"),
                     [{"k": "point", "c": GRID_COLOR, "label": tr("legend.grid")}],
+                    key="incidents_grid",
                 )
             )
     title_lines: list[dict[str, Any]] = []
@@ -1402,7 +1450,8 @@ def _page_data(
         "months": p.months,
         "t": {key: tr(key) for key in ui_keys},
         "layers": layers,
-        "legend": [{"title": sec.title, "items": sec.items} for sec in legend],
+        "legend": [{"title": sec.title, "items": sec.items, "key": sec.key} for sec in legend],
+        "maxLabels": MAX_LABELS,
         "fontScale": font_scale,
     }
 
@@ -1849,7 +1898,8 @@ def _draw_static(p: _Prepared, *, seed: int) -> Any:
                         label=it["label"],
                     )
                 )
-    if p.density is not None:
+    if p.density is not None and p.cells is None and p.hotspots is None:
+        # as on the web map, where the surface starts hidden under cells and regions
         vals = np.asarray(p.density.values, dtype=float)
         rows, cols = vals.shape
         t = p.density.transform
@@ -1864,6 +1914,16 @@ def _draw_static(p: _Prepared, *, seed: int) -> Any:
                 zorder=1.5,
                 interpolation="bilinear",
             )
+            from matplotlib import colormaps
+
+            cm = colormaps[DENSITY_CMAP]
+            section(tr("layer.density"))
+            handles.append(Patch(facecolor=cm(0.15), alpha=0.7, label=tr("legend.density_low")))
+            handles.append(Patch(facecolor=cm(0.95), alpha=0.7, label=tr("legend.density_high")))
+    if p.zone is not None:  # under the cells, so that their classes keep their colours
+        gpd.GeoSeries([p.zone], crs=WGS84).to_crs(crs).plot(
+            ax=ax, color=ZONE_COLOR, alpha=0.3, edgecolor="#b59b00", linewidth=0.8, zorder=1.8
+        )
     if p.cells is not None:
         p.cells.to_crs(crs).plot(
             ax=ax, color=p.cell_colors, edgecolor="#444444", linewidth=0.2, zorder=2
@@ -1876,9 +1936,6 @@ def _draw_static(p: _Prepared, *, seed: int) -> Any:
                 )
     lines_started = False
     if p.zone is not None:
-        gpd.GeoSeries([p.zone], crs=WGS84).to_crs(crs).plot(
-            ax=ax, color=ZONE_COLOR, alpha=0.3, edgecolor="#b59b00", linewidth=0.8, zorder=2.5
-        )
         section(tr("legend.lines"))
         lines_started = True
         handles.append(
@@ -1889,18 +1946,22 @@ def _draw_static(p: _Prepared, *, seed: int) -> Any:
                 label=tr("layer.border_zone", km=_fmt_num(p.zone_km)),
             )
         )
+    border_m = None
     if p.border is not None:
-        b = p.border.to_crs(crs)
-        b.plot(ax=ax, color="white", linewidth=5, zorder=3)
-        b.plot(ax=ax, color=BORDER_COLOR, linewidth=2.6, zorder=3.1)
+        # above the hotspot regions, so that the border is drawn whole
+        border_m = p.border.to_crs(crs)
+        border_m.plot(ax=ax, color="white", linewidth=5, zorder=4.2)
+        border_m.plot(ax=ax, color=BORDER_COLOR, linewidth=2.6, zorder=4.3)
         if not lines_started:
             section(tr("legend.lines"))
             lines_started = True
         handles.append(Line2D([], [], color=BORDER_COLOR, linewidth=2.6, label=tr("layer.border")))
-    for frame, kind, color, style in (
-        (p.hotspots, "hotspot", HOTSPOT_LINE, "-"),
-        (p.clusters, "cluster", CLUSTER_LINE, "--"),
-    ):
+    # clusters only when there are no hotspot regions: the web map starts the same way
+    regions = [(p.hotspots, "hotspot", HOTSPOT_LINE, "-")]
+    if p.hotspots is None:
+        regions.append((p.clusters, "cluster", CLUSTER_LINE, "--"))
+    label_items: list[dict[str, Any]] = []
+    for frame, kind, color, style in regions:
         if frame is None:
             continue
         g = frame.to_crs(crs)
@@ -1911,23 +1972,11 @@ def _draw_static(p: _Prepared, *, seed: int) -> Any:
         if len(pts):
             pts.plot(ax=ax, color=color, markersize=30, zorder=4)
         labels = _region_label(p, frame, kind)
-        n = pd.to_numeric(_series(frame, "n_incidents"), errors="coerce").fillna(0).to_numpy()
-        order = np.argsort(-n, kind="stable")[:15]
-        anchors = g.geometry.representative_point()
-        for i in order:
-            pt = anchors.iloc[i]
-            ax.text(
-                pt.x,
-                pt.y,
-                labels[i],
-                fontsize=7.5,
-                ha="center",
-                va="center",
-                color=color,
-                fontweight="bold",
-                path_effects=halo,
-                zorder=6,
-                clip_on=True,
+        bounds = g.geometry.bounds.to_numpy()
+        cross = [bool(_truthy(v)) for v in _col(frame, "cross_border")]
+        for i in _label_order(p, frame):
+            label_items.append(
+                {"text": labels[i], "color": color, "bounds": bounds[i], "cross": cross[i]}
             )
         if not lines_started:
             section(tr("legend.lines"))
@@ -1938,7 +1987,7 @@ def _draw_static(p: _Prepared, *, seed: int) -> Any:
                 [],
                 color=color,
                 linewidth=2,
-                linestyle="-" if kind == "hotspot" else "--",
+                linestyle=style,
                 label=tr("legend.hotspot" if kind == "hotspot" else "legend.cluster"),
             )
         )
@@ -1996,33 +2045,40 @@ def _draw_static(p: _Prepared, *, seed: int) -> Any:
         padx, pady = (maxx - minx) * 0.03, (maxy - miny) * 0.03
         ax.set_xlim(minx - padx, maxx + padx)
         ax.set_ylim(miny - pady, maxy + pady)
-    _scale_bar(ax, tr)
-    ax.text(
-        0.98,
-        0.96,
-        tr("static.north") + "\n↑",
-        transform=ax.transAxes,
-        ha="center",
-        va="top",
-        fontsize=14,
-        fontweight="bold",
-        path_effects=halo,
+    furniture = _scale_bar(ax, tr)
+    furniture.append(
+        ax.text(
+            0.98,
+            0.96,
+            tr("static.north") + "\n↑",
+            transform=ax.transAxes,
+            ha="center",
+            va="top",
+            fontsize=14,
+            fontweight="bold",
+            path_effects=halo,
+        )
     )
-    # title and notes
-    fig.text(0.02, 0.955, p.title, fontsize=20, fontweight="bold", va="top")
+    if label_items:
+        _place_labels(ax, label_items, furniture=furniture, border=border_m)
+    # title and notes (right-aligned in a right-to-left language)
+    rtl = tr.dir == "rtl"
+    x_start, ha_start = (0.98, "right") if rtl else (0.02, "left")
+    fig.text(x_start, 0.955, p.title, fontsize=20, fontweight="bold", va="top", ha=ha_start)
     sub = []
     if p.period:
         sub.append(tr("title.period", period=p.period))
     if p.source:
         sub.append(tr("title.source", source=p.source))
-    fig.text(0.02, 0.895, "   ·   ".join(sub), fontsize=11, va="top")
+    fig.text(x_start, 0.895, "   ·   ".join(sub), fontsize=11, va="top", ha=ha_start)
     note = tr("title.public", k=p.k) if p.view == "public" else tr("title.internal")
     fig.text(
-        0.02,
+        x_start,
         0.03,
         note,
         fontsize=9.5,
         va="bottom",
+        ha=ha_start,
         color="#a50f15" if p.view != "public" else "#222222",
         fontweight="bold" if p.view != "public" else "normal",
     )
@@ -2041,12 +2097,12 @@ def _draw_static(p: _Prepared, *, seed: int) -> Any:
             zorder=10,
         )
         fig.text(
-            0.98,
-            0.955,
+            x_start,
+            0.862,
             tr("title.synthetic_note"),
             fontsize=10,
             color="#a50f15",
-            ha="right",
+            ha=ha_start,
             va="top",
             fontweight="bold",
         )
@@ -2055,14 +2111,15 @@ def _draw_static(p: _Prepared, *, seed: int) -> Any:
         lax.set_axis_off()
         leg = lax.legend(
             handles=handles,
-            loc="upper left",
+            loc="upper right" if rtl else "upper left",
             fontsize=8.5,
             frameon=False,
             borderaxespad=0,
             handlelength=1.8,
             title=tr("legend.title"),
             title_fontsize=12,
-            alignment="left",
+            alignment="right" if rtl else "left",
+            markerfirst=not rtl,
         )
         for text in leg.get_texts():
             if text.get_text() in section_titles:
@@ -2070,14 +2127,143 @@ def _draw_static(p: _Prepared, *, seed: int) -> Any:
     return fig
 
 
-def _scale_bar(ax: Any, tr: _Tr) -> None:
+#: Where a region label may go, in order of preference (the same on the web map).
+_LABEL_SIDES = ("top", "bottom", "right", "left", "ne", "nw", "se", "sw")
+
+
+def _place_labels(
+    ax: Any,
+    items: list[dict[str, Any]],
+    *,
+    furniture: Sequence[Any] = (),
+    border: gpd.GeoDataFrame | None = None,
+    max_labels: int = MAX_LABELS,
+) -> list[Any]:
+    """Draw at most ``max_labels`` region labels that overlap nothing, in priority order.
+
+    Each label is tried above, below, right and left of its region's bounding box,
+    then at its corners, and kept at the first place where its box (in screen
+    space) stays inside the map, overlaps no label placed before it and no map
+    furniture (scale bar, north arrow), and does not cover the border. A
+    cross-border region that fits only over the border is labelled there; other
+    labels that do not fit are left out (the web map shows them on hover).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = ax.figure
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    renderer = canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    pad = 3.0 * fig.dpi / 72.0  # points -> pixels: keeps labels a little apart
+    taken = [a.get_window_extent(renderer).padded(pad) for a in furniture]
+    lines = None
+    if border is not None and len(border):
+        disp = shapely.transform(
+            np.asarray(border.geometry.to_numpy(), dtype=object),
+            lambda c: ax.transData.transform(c),
+        )
+        lines = shapely.union_all(disp)
+        shapely.prepare(lines)
+    offsets = {
+        "top": (0, 5),
+        "bottom": (0, -5),
+        "right": (5, 0),
+        "left": (-5, 0),
+        "ne": (3, 3),
+        "nw": (-3, 3),
+        "se": (3, -3),
+        "sw": (-3, -3),
+    }
+    aligns = {
+        "top": ("center", "bottom"),
+        "bottom": ("center", "top"),
+        "right": ("left", "center"),
+        "left": ("right", "center"),
+        "ne": ("left", "bottom"),
+        "nw": ("right", "bottom"),
+        "se": ("left", "top"),
+        "sw": ("right", "top"),
+    }
+    placed: list[Any] = []
+    for it in items:
+        if len(placed) >= max_labels:
+            break
+        minx, miny, maxx, maxy = (float(v) for v in it["bounds"])
+        if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
+            continue
+        cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+        anchors = {
+            "top": (cx, maxy),
+            "bottom": (cx, miny),
+            "right": (maxx, cy),
+            "left": (minx, cy),
+            "ne": (maxx, maxy),
+            "nw": (minx, maxy),
+            "se": (maxx, miny),
+            "sw": (minx, miny),
+        }
+
+        def draw(side: str, it: dict[str, Any] = it, anchors: dict = anchors) -> Any:
+            ha, va = aligns[side]
+            return ax.annotate(
+                it["text"],
+                xy=anchors[side],
+                xytext=offsets[side],
+                textcoords="offset points",
+                ha=ha,
+                va=va,
+                fontsize=9,
+                fontweight="bold",
+                color="#111111",
+                zorder=6,
+                annotation_clip=False,
+                bbox={
+                    "boxstyle": "round,pad=0.25",
+                    "facecolor": "white",
+                    "edgecolor": it["color"],
+                    "linewidth": 1.4,
+                    "alpha": 0.92,
+                },
+            )
+
+        fallback = None
+        chosen = None
+        for side in _LABEL_SIDES:
+            text = draw(side)
+            box = text.get_window_extent(renderer).padded(pad)
+            text.remove()
+            inside = (
+                box.x0 >= frame.x0
+                and box.x1 <= frame.x1
+                and box.y0 >= frame.y0
+                and box.y1 <= frame.y1
+            )
+            if not inside or any(box.overlaps(t) for t in taken):
+                continue
+            if lines is not None and lines.intersects(shapely.box(*box.extents)):
+                if fallback is None and it["cross"]:
+                    fallback = side
+                continue
+            chosen = side
+            break
+        chosen = chosen or fallback
+        if chosen is None:
+            continue
+        text = draw(chosen)
+        taken.append(text.get_window_extent(renderer).padded(pad))
+        placed.append(text)
+    return placed
+
+
+def _scale_bar(ax: Any, tr: _Tr) -> list[Any]:
+    """Draw a metric scale bar; returns its artists (for label placement)."""
     from matplotlib import patheffects
 
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     length = _nice_length((x1 - x0) * 0.2)
     bx, by = x0 + (x1 - x0) * 0.04, y0 + (y1 - y0) * 0.05
-    ax.plot(
+    (bar,) = ax.plot(
         [bx, bx + length], [by, by], color="black", linewidth=4, solid_capstyle="butt", zorder=7
     )
     ax.plot(
@@ -2088,7 +2274,7 @@ def _scale_bar(ax: Any, tr: _Tr) -> None:
         solid_capstyle="butt",
         zorder=7.1,
     )
-    ax.text(
+    text = ax.text(
         bx + length / 2,
         by + (y1 - y0) * 0.015,
         tr("static.scale", km=_fmt_num(length / 1000)),
@@ -2098,3 +2284,4 @@ def _scale_bar(ax: Any, tr: _Tr) -> None:
         zorder=7,
         path_effects=[patheffects.withStroke(linewidth=3, foreground="white")],
     )
+    return [bar, text]
