@@ -289,9 +289,12 @@ MAP_CSS = r"""
 .bw-title.bw-internal{border:4px solid #a50f15;}
 .bw-watermark{position:absolute;left:0;right:0;top:0;bottom:0;display:flex;align-items:center;
  justify-content:center;pointer-events:none;z-index:640;overflow:hidden;}
-.bw-watermark span{font-size:calc(min(11vw,150px));font-weight:900;color:rgba(190,0,0,.17);
- transform:rotate(-20deg);white-space:nowrap;letter-spacing:.04em;}
+.bw-watermark .bw-wm{transform:rotate(-20deg);text-align:center;line-height:1.05;}
+.bw-watermark span{display:block;font-size:calc(min(10vw,140px));font-weight:900;color:rgba(190,0,0,.17);
+ white-space:nowrap;letter-spacing:.04em;}
+.bw-watermark span+span{font-size:calc(min(7vw,100px));}
 .bw-legend{max-height:55vh;overflow:auto;max-width:30vw;min-width:12em;}
+.bw-legend .bw-off{display:none;}
 .bw-legend h2{font-size:1.05em;margin:0 0 4px 0;cursor:pointer;}
 .bw-legend h3{font-size:.9em;margin:8px 0 3px 0;}
 .bw-legend .bw-item{font-size:.85em;margin:2px 0;display:flex;align-items:center;}
@@ -312,11 +315,17 @@ MAP_CSS = r"""
 .bw-popup td{vertical-align:top;padding:1px 0;}
 .bw-popup ul{margin:0;padding-inline-start:1.1em;}
 .bw-tip{font-size:calc(16px * var(--bw-scale,1));}
+.bw-map .leaflet-tooltip{left:0;top:0;}
 .leaflet-tooltip.bw-label{font-size:calc(15px * var(--bw-scale,1));font-weight:700;color:#111;
- background:rgba(255,255,255,.88);border:2px solid #67001f;box-shadow:none;white-space:nowrap;}
+ background:rgba(255,255,255,.92);border:2px solid #67001f;box-shadow:none;white-space:nowrap;
+ padding:3px 7px;}
 .leaflet-tooltip.bw-label-cluster{border-color:#01665e;}
+.leaflet-tooltip.bw-label:before{display:none;}
+.leaflet-tooltip.bw-label-off{visibility:hidden;}
+.leaflet-tooltip.bw-label-off.bw-label-hover{visibility:visible;z-index:10;}
 .bw-map .leaflet-control-layers{font-size:calc(16px * var(--bw-scale,1));line-height:1.5;}
 .bw-map .leaflet-control-layers-expanded{padding:6px 12px 6px 8px;}
+.bw-map .leaflet-control-scale{direction:ltr;}
 .bw-map .leaflet-control-scale-line{font-size:calc(15px * var(--bw-scale,1));border-width:3px;
  border-color:#111;padding:2px 6px;background:rgba(255,255,255,.85);color:#111;}
 .bw-map .leaflet-popup-content{margin:10px 14px;}

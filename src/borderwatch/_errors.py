@@ -26,7 +26,7 @@ def format_rows(rows: Sequence[int] | object, *, limit: int = 10) -> str:
     Row numbers are 1-based data rows (the header is not counted), as a user
     sees them in a spreadsheet below the header.
     """
-    seq = [_label(r) for r in list(rows)]  # type: ignore[call-overload]
+    seq = [_label(r) for r in list(rows)]  # type: ignore[call-overload, var-annotated, arg-type]
     shown = ", ".join(seq[:limit])
     more = f" (and {len(seq) - limit} more)" if len(seq) > limit else ""
     word = "row" if len(seq) == 1 else "rows"

@@ -147,7 +147,7 @@ def analyze(
                 units=u,
                 crosswalk=crosswalk,
                 on_invalid=on_invalid,  # type: ignore[arg-type]
-                **{o: cols.get(o) for o in _INCIDENT_OPTS},
+                **{o: cols.get(o) for o in _INCIDENT_OPTS},  # type: ignore[arg-type]
             )
         mt = None
         if meetings is not None:

@@ -15,7 +15,7 @@ import tomllib
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ._errors import BorderwatchWarning, DataError
 
@@ -357,7 +357,7 @@ def _validate(s: dict[str, Any]) -> int:
     from .join import join_units
 
     cols = _columns(s)
-    on_invalid = "drop" if s.get("drop_invalid") else "raise"
+    on_invalid: Literal["raise", "drop"] = "drop" if s.get("drop_invalid") else "raise"
     with warnings.catch_warnings(record=True) as wl:
         warnings.simplefilter("always", BorderwatchWarning)
         units = read_units(

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 import geopandas as gpd
 import numpy as np
@@ -41,7 +41,7 @@ __all__ = [
     "to_iso3",
 ]
 
-Source = str | os.PathLike[str] | pd.DataFrame
+Source: TypeAlias = str | os.PathLike[str] | pd.DataFrame
 
 OnInvalid = Literal["raise", "drop"]
 
@@ -367,7 +367,7 @@ def _norm_col(name: Any) -> str:
 def _find(
     frame: pd.DataFrame, candidates: list[str], *, exclude: set[str] | None = None
 ) -> str | None:
-    norm = {}
+    norm: dict[str, Any] = {}
     for col in frame.columns:
         if exclude and col in exclude:
             continue
@@ -595,9 +595,9 @@ def read_units(
         )
         dup = unit_id.duplicated(keep=False).to_numpy()
     if dup.any():
-        vals = ", ".join(sorted(set(unit_id[dup]))[:5])
+        dup_ids = ", ".join(sorted(set(unit_id[dup]))[:5])
         msg = (
-            f"{src}: column '{idc}' has duplicate unit ids ({table.rows(dup)}; ids: {vals}). "
+            f"{src}: column '{idc}' has duplicate unit ids ({table.rows(dup)}; ids: {dup_ids}). "
             "Hint: each unit needs a unique id; choose a finer id column with --unit-id-col "
             "(e.g. adm2_code rather than adm1_code) or dissolve the duplicates."
         )
@@ -1052,7 +1052,8 @@ def _parse_dates(
         d = d.astype("datetime64[ns]")
         has_time = (d.dt.normalize() != d) & d.notna()
         prec = pd.Series(
-            np.where(d.isna(), None, np.where(has_time, "datetime", "day")), dtype=object
+            np.where(d.isna().to_numpy(), None, np.where(has_time.to_numpy(), "datetime", "day")),  # type: ignore[call-overload]
+            dtype=object,
         )
         return d, prec, np.zeros(n, dtype=bool)
     if pd.api.types.is_numeric_dtype(s):
@@ -1062,7 +1063,7 @@ def _parse_dates(
             v.where(isyear).astype("Int64").astype("string") + "-01-01", errors="coerce"
         )
         bad = (v.notna() & ~isyear).to_numpy()
-        prec = pd.Series(np.where(isyear, "year", None), dtype=object)
+        prec = pd.Series(np.where(isyear.to_numpy(), "year", None), dtype=object)  # type: ignore[call-overload]
         return d.astype("datetime64[ns]"), prec, bad
     text = s.astype("string").str.strip()
     text = text.where(text != "", None)

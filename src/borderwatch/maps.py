@@ -1987,7 +1987,7 @@ def _draw_static(p: _Prepared, *, seed: int) -> Any:
                 [],
                 color=color,
                 linewidth=2,
-                linestyle=style,
+                linestyle=style,  # type: ignore[arg-type]
                 label=tr("legend.hotspot" if kind == "hotspot" else "legend.cluster"),
             )
         )
