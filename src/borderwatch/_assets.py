@@ -420,7 +420,153 @@ MAP_JS = r"""
     return (v === null || v === undefined) ? null : v;
   }
 
-  function makeGeoJson(map, spec, data, temporal) {
+  /* Region labels. Candidates (features with an "lr" priority) are bound as
+     permanent tooltips; after every change of view, month or layers, update()
+     walks them in priority order (hotspots before clusters, cross-border first)
+     and shows at most data.maxLabels, each at the first side of its region
+     (top, bottom, right, left, then the corners) where it stays inside the map
+     and overlaps no label shown before it, no panel (title, legend, controls) and
+     no border line. A cross-border region that fits only over the border is
+     labelled there. Hidden labels appear while the pointer is over their region;
+     every region also has its text in its popup. */
+  var SIDES = ["top", "bottom", "right", "left", "ne", "nw", "se", "sw"];
+
+  function overlaps(a, b, pad) {
+    return a.left < b.right + pad && b.left < a.right + pad && a.top < b.bottom + pad && b.top < a.bottom + pad;
+  }
+  function segmentHitsRect(x0, y0, x1, y1, r) {  /* Liang-Barsky clipping */
+    var t0 = 0, t1 = 1, dx = x1 - x0, dy = y1 - y0;
+    var p = [-dx, dx, -dy, dy], q = [x0 - r.left, r.right - x0, y0 - r.top, r.bottom - y0];
+    for (var i = 0; i < 4; i++) {
+      if (p[i] === 0) { if (q[i] < 0) { return false; } continue; }
+      var t = q[i] / p[i];
+      if (p[i] < 0) { if (t > t1) { return false; } if (t > t0) { t0 = t; } }
+      else { if (t < t0) { return false; } if (t < t1) { t1 = t; } }
+    }
+    return true;
+  }
+
+  function makeLabeller(map, data) {
+    var items = [], avoid = [];
+    var max = Math.max(0, +data.maxLabels || 0);
+    function relative(r, origin) {
+      return { left: r.left - origin.left, top: r.top - origin.top, right: r.right - origin.left,
+               bottom: r.bottom - origin.top };
+    }
+    function segments() {
+      var segs = [];
+      avoid.forEach(function (a) {
+        if (!map.hasLayer(a.layer)) { return; }
+        a.fc.features.forEach(function (f) {
+          var g = f.geometry;
+          if (!g) { return; }
+          var parts = g.type === "LineString" ? [g.coordinates]
+            : (g.type === "MultiLineString" || g.type === "Polygon") ? g.coordinates : [];
+          parts.forEach(function (part) {
+            var prev = null;
+            for (var i = 0; i < part.length; i++) {
+              var pt = map.latLngToContainerPoint([part[i][1], part[i][0]]);
+              if (prev) { segs.push([prev.x, prev.y, pt.x, pt.y]); }
+              prev = pt;
+            }
+          });
+        });
+      });
+      return segs;
+    }
+    function hitsLines(r, segs, pad) {
+      var box = { left: r.left - pad, top: r.top - pad, right: r.right + pad, bottom: r.bottom + pad };
+      for (var i = 0; i < segs.length; i++) {
+        var s = segs[i];
+        if (Math.max(s[0], s[2]) < box.left || Math.min(s[0], s[2]) > box.right ||
+            Math.max(s[1], s[3]) < box.top || Math.min(s[1], s[3]) > box.bottom) { continue; }
+        if (segmentHitsRect(s[0], s[1], s[2], s[3], box)) { return true; }
+      }
+      return false;
+    }
+    function place(it, side, node) {
+      var layer = it.layer, tip = layer.getTooltip();
+      var ll, b = layer.getBounds ? layer.getBounds() : null;
+      var r = b ? 0 : (layer.options.radius || 0) + 2;
+      if (b) {
+        var c = b.getCenter(), n = b.getNorth(), s = b.getSouth(), e = b.getEast(), w = b.getWest();
+        ll = { top: [n, c.lng], bottom: [s, c.lng], right: [c.lat, e], left: [c.lat, w],
+               ne: [n, e], nw: [n, w], se: [s, e], sw: [s, w] }[side];
+      } else {
+        ll = layer.getLatLng();
+      }
+      var h = node ? node.offsetHeight / 2 + 3 : 0;
+      var dir = { top: "top", bottom: "bottom", right: "right", left: "left",
+                  ne: "right", se: "right", nw: "left", sw: "left" }[side];
+      var off = { top: [0, -r], bottom: [0, r], right: [r, 0], left: [-r, 0],
+                  ne: [r, -r - h], se: [r, r + h], nw: [-r, -r - h], sw: [-r, r + h] }[side];
+      tip.options.direction = dir;
+      tip.options.offset = off;
+      tip.setLatLng(ll);
+    }
+    function update() {
+      var container = map.getContainer();
+      var origin = container.getBoundingClientRect();
+      var view = { left: 0, top: 0, right: origin.width, bottom: origin.height };
+      var taken = [];
+      container.querySelectorAll(".leaflet-control, .bw-title").forEach(function (e) {
+        var r = e.getBoundingClientRect();
+        if (r.width > 0 && r.height > 0) { taken.push(relative(r, origin)); }
+      });
+      var segs = null, shown = 0;
+      items.forEach(function (it) {
+        var tip = it.layer.getTooltip();
+        var node = tip && tip.getElement();
+        if (!node || !it.layer._map || !tip.isOpen()) { return; }
+        var chosen = null, fallback = null, rect = null, fallbackRect = null;
+        for (var i = 0; shown < max && i < SIDES.length && chosen === null; i++) {
+          place(it, SIDES[i], node);
+          var r = relative(node.getBoundingClientRect(), origin);
+          if (r.left < view.left || r.top < view.top || r.right > view.right || r.bottom > view.bottom) { continue; }
+          var clash = false;
+          for (var j = 0; j < taken.length && !clash; j++) { clash = overlaps(r, taken[j], 3); }
+          if (clash) { continue; }
+          if (segs === null) { segs = segments(); }
+          if (hitsLines(r, segs, 5)) {
+            if (fallback === null && it.cross) { fallback = SIDES[i]; fallbackRect = r; }
+            continue;
+          }
+          chosen = SIDES[i]; rect = r;
+        }
+        if (chosen === null && fallback !== null) { chosen = fallback; rect = fallbackRect; }
+        if (chosen !== null) {
+          place(it, chosen, node);
+          taken.push(rect);
+          shown += 1;
+          node.classList.remove("bw-label-off");
+        } else {
+          place(it, "top", node);
+          node.classList.add("bw-label-off");
+        }
+      });
+    }
+    function add(layer, props, spec) {
+      var it = { layer: layer, order: +spec.labelOrder || 0, rank: +props.lr || 0, cross: props.lx === true };
+      items.push(it);
+      items.sort(function (a, b) { return (a.order - b.order) || (a.rank - b.rank); });
+      function hover(on) {
+        var tip = layer.getTooltip(), node = tip && tip.getElement();
+        if (node) { node.classList.toggle("bw-label-hover", on); }
+      }
+      layer.on("mouseover", function () { hover(true); });
+      layer.on("mouseout", function () { hover(false); });
+    }
+    function avoidLines(spec, layer) { avoid.push({ fc: spec.fc, layer: layer }); }
+    function visible() {
+      return items.filter(function (it) {
+        var tip = it.layer.getTooltip(), node = tip && tip.getElement();
+        return it.layer._map && tip.isOpen() && node && !node.classList.contains("bw-label-off");
+      }).length;
+    }
+    return { add: add, avoidLines: avoidLines, update: update, visible: visible };
+  }
+
+  function makeGeoJson(map, spec, data, temporal, labeller) {
     var pane = ensurePane(map, spec.pane, spec.z);
     var base = spec.style || {};
     function style(f) {
@@ -456,11 +602,15 @@ MAP_JS = r"""
           layer.bindPopup(function () { return popupNode(p.t, spec.fields || [], p.v || [], data.dir); },
                           { maxWidth: 460, minWidth: 180 });
         }
-        if (spec.label && p.lbl) {
+        if (spec.label && p.lbl && p.lr !== undefined && p.lr !== null && labeller) {
           layer.bindTooltip(function () { return textNode(p.lbl, "bw-label-text", data.dir); }, {
-            permanent: spec.label === "permanent", direction: "center", interactive: false,
-            className: "bw-label" + (spec.key === "clusters" ? " bw-label-cluster" : ""), opacity: 1
+            permanent: true, direction: "top", interactive: false,
+            className: "bw-label bw-label-off" + (spec.key === "clusters" ? " bw-label-cluster" : ""),
+            opacity: 1
           });
+          labeller.add(layer, p, spec);
+        } else if (spec.label && p.lbl) {
+          layer.bindTooltip(function () { return textNode(p.lbl, "bw-tip", data.dir); }, { sticky: true });
         } else if (spec.tooltip && p.tip) {
           layer.bindTooltip(function () { return textNode(p.tip, "bw-tip", data.dir); }, { sticky: true });
         }
@@ -478,6 +628,7 @@ MAP_JS = r"""
     }
     var gj = L.geoJSON(spec.fc, opts);
     var group = halo ? L.featureGroup([halo, gj]) : gj;
+    if (spec.avoid && labeller) { labeller.avoidLines(spec, group); }
     if (spec.temporal) {
       var items = [];
       gj.eachLayer(function (layer) {
@@ -540,7 +691,16 @@ MAP_JS = r"""
     return group;
   }
 
-  function makeLegend(map, data) {
+  /* The legend explains the layers that are on the map: a section or item whose
+     layer is switched off in the layer control is hidden with it. */
+  function makeLegend(map, data, layers, onChange) {
+    var parts = [];  /* {node, keys} */
+    function shown(key) { return !key || !layers[key] || map.hasLayer(layers[key]); }
+    function refresh() {
+      parts.forEach(function (part) {
+        part.node.classList.toggle("bw-off", !part.keys.some(shown));
+      });
+    }
     var Legend = L.Control.extend({
       options: { position: "bottomright" },
       onAdd: function () {
@@ -548,11 +708,15 @@ MAP_JS = r"""
         box.setAttribute("dir", data.dir);
         var h = el("h2", null, data.t["legend.title"], box);
         var body = el("div", "bw-body", null, box);
-        h.addEventListener("click", function () { box.classList.toggle("bw-collapsed"); });
+        h.addEventListener("click", function () { box.classList.toggle("bw-collapsed"); if (onChange) { onChange(); } });
         data.legend.forEach(function (sec) {
-          el("h3", null, sec.title, body);
-          sec.items.forEach(function (it) {
-            var row = el("div", "bw-item", null, body);
+          var section = el("div", "bw-section", null, body);
+          var itemKeys = sec.items.map(function (it) { return it.key || sec.key || null; });
+          parts.push({ node: section, keys: itemKeys.length ? itemKeys : [sec.key || null] });
+          el("h3", null, sec.title, section);
+          sec.items.forEach(function (it, idx) {
+            var row = el("div", "bw-item", null, section);
+            if (it.key) { parts.push({ node: row, keys: [itemKeys[idx]] }); }
             var sw;
             if (it.k === "gradient") {
               el("span", null, it.lo, row);
@@ -592,7 +756,24 @@ MAP_JS = r"""
         return box;
       }
     });
-    return new Legend();
+    var legend = new Legend();
+    legend.refresh = refresh;
+    return legend;
+  }
+
+  /* The legend may use the height left below the layer control. */
+  function fitLegend(map, legend) {
+    var box = legend && legend.getContainer && legend.getContainer();
+    if (!box) { return; }
+    var container = map.getContainer();
+    var height = container.clientHeight;
+    var top = 10;
+    var ctl = map._bwLayerControl && map._bwLayerControl.getContainer();
+    if (ctl) {
+      var r = ctl.getBoundingClientRect(), o = container.getBoundingClientRect();
+      top = r.bottom - o.top + 10;
+    }
+    box.style.maxHeight = String(Math.max(120, Math.floor(height - top - 14 - 16))) + "px";
   }
 
   function makeTime(map, data, setMonth) {
@@ -646,6 +827,7 @@ MAP_JS = r"""
     var temporal = [];
     var layers = {};
     var overlays = [];
+    var labeller = makeLabeller(map, data);
     if (data.tiles) {
       var tl = L.tileLayer(data.tiles.url, { attribution: esc(data.tiles.attribution || ""), maxZoom: 19 });
       tl.addTo(map);
@@ -658,7 +840,7 @@ MAP_JS = r"""
     data.layers.forEach(function (spec) {
       var layer = null;
       try {
-        if (spec.type === "geojson") { layer = makeGeoJson(map, spec, data, temporal); }
+        if (spec.type === "geojson") { layer = makeGeoJson(map, spec, data, temporal, labeller); }
         else if (spec.type === "points") { layer = makePoints(map, spec, data, temporal); }
         else if (spec.type === "circles") { layer = makeCircles(map, spec, data); }
         else if (spec.type === "image") {
@@ -684,7 +866,13 @@ MAP_JS = r"""
     }
     overlays.forEach(function (o) { ctl.addOverlay(o[1], esc(o[0])); });
 
-    if (data.legend && data.legend.length) { makeLegend(map, data).addTo(map); }
+    var legend = null;
+    if (data.legend && data.legend.length) {
+      legend = makeLegend(map, data, layers, function () { labeller.update(); });
+      legend.addTo(map);
+      legend.refresh();
+      fitLegend(map, legend);
+    }
 
     var title = container.querySelector(".bw-title");
     if (title) { title.parentNode.removeChild(title); }
@@ -698,8 +886,8 @@ MAP_JS = r"""
     L.DomEvent.disableScrollPropagation(title);
 
     if (data.synthetic && !container.querySelector(".bw-watermark")) {
-      var wm = el("div", "bw-watermark", null, container);
-      el("span", null, data.synthetic, wm);
+      var wm = el("div", "bw-wm", null, el("div", "bw-watermark", null, container));
+      String(data.synthetic).split(" \u00b7 ").forEach(function (word) { el("span", null, word, wm); });
     }
 
     function setMonth(idx) {
@@ -715,11 +903,21 @@ MAP_JS = r"""
         if (t.group.addLayers) { t.group.addLayers(keep); }
         else { for (var j = 0; j < keep.length; j++) { t.group.addLayer(keep[j]); } }
       });
+      labeller.update();
     }
     if (data.months.length && temporal.length) { makeTime(map, data, setMonth).addTo(map); }
 
+    map.on("overlayadd overlayremove", function () {
+      if (legend) { legend.refresh(); }
+      labeller.update();
+    });
+    map.on("moveend", labeller.update);
+    map.on("resize", function () { fitLegend(map, legend); labeller.update(); });
+
     if (data.fit && data.bounds) { map.fitBounds(data.bounds, { padding: [24, 24] }); }
-    var entry = { map: map, layers: layers, setMonth: setMonth, months: data.months, data: dataId };
+    labeller.update();
+    var entry = { map: map, layers: layers, setMonth: setMonth, months: data.months, data: dataId,
+                  labels: labeller };
     window.__borderwatch.push(entry);
     return entry;
   }
