@@ -104,6 +104,19 @@ def test_every_contract_file_and_layer(demo_dirs):
         assert summary["view"] == view
 
 
+def test_everything_the_demo_writes_says_synthetic(demo_dirs):
+    for d in demo_dirs.values():
+        assert "SYNTHETIC" in (d / "summary.json").read_text(encoding="utf-8")
+        assert "SYNTHETIC" in (d / "map.html").read_text(encoding="utf-8")
+        for name in ("units.csv", "counts.csv"):
+            assert (pd.read_csv(d / name)["data"] == "SYNTHETIC demo data, not real incidents").all()
+        for layer, _ in pyogrio.list_layers(d / "hotspots.gpkg"):
+            frame = gpd.read_file(d / "hotspots.gpkg", layer=layer)
+            assert len(frame) == 0 or frame["data"].str.startswith("SYNTHETIC").all(), layer
+        with rasterio.open(d / "density.tif") as src:
+            assert src.tags()["DATA"].startswith("SYNTHETIC")
+
+
 def test_demo_finds_the_planted_cross_border_hotspots(demo_dirs):
     regions = gpd.read_file(demo_dirs["internal"] / "hotspots.gpkg", layer="hotspots")
     cross = regions[regions["cross_border"]]

@@ -294,7 +294,7 @@ MAP_CSS = r"""
  white-space:nowrap;letter-spacing:.04em;}
 .bw-watermark span+span{font-size:calc(min(7vw,100px));}
 .bw-legend{max-height:55vh;overflow:auto;max-width:30vw;min-width:12em;}
-.bw-legend .bw-off{display:none;}
+.bw-legend .bw-body .bw-off{display:none;}
 .bw-legend h2{font-size:1.05em;margin:0 0 4px 0;cursor:pointer;}
 .bw-legend h3{font-size:.9em;margin:8px 0 3px 0;}
 .bw-legend .bw-item{font-size:.85em;margin:2px 0;display:flex;align-items:center;}

@@ -27,6 +27,8 @@ __all__ = ["analyze", "write_outputs"]
 
 Progress = Callable[[str], None]
 
+SYNTHETIC = "SYNTHETIC demo data, not real incidents"
+
 _INCIDENT_OPTS = ("lon_col", "lat_col", "time_col", "category_col", "id_col", "country_col")
 _UNIT_OPTS = {
     "unit_id_col": "id_col",
@@ -513,14 +515,26 @@ def _write_all(
         if layer is None:
             continue
         frame = _to_gpkg_frame(layer)
+        if result.synthetic:
+            frame["data"] = SYNTHETIC
         frame.to_file(gpkg, layer=name, driver="GPKG")
     units_tbl = pd.DataFrame(result.units.drop(columns=result.units.geometry.name))
+    counts_tbl = result.counts.copy() if result.counts is not None else None
+    if result.synthetic:
+        units_tbl["data"] = SYNTHETIC
+        if counts_tbl is not None:
+            counts_tbl["data"] = SYNTHETIC
     units_tbl.to_csv(d / "units.csv", index=False)
-    if result.counts is not None:
-        result.counts.to_csv(d / "counts.csv", index=False)
+    if counts_tbl is not None:
+        counts_tbl.to_csv(d / "counts.csv", index=False)
     if result.density is not None:
         say("writing density.tif")
         result.density.to_geotiff(d / "density.tif")
+        if result.synthetic:
+            import rasterio
+
+            with rasterio.open(d / "density.tif", "r+") as dst:
+                dst.update_tags(DATA=SYNTHETIC)
     summary = dict(result.summary)
     summary["view"] = result.view
     summary["files"] = sorted(

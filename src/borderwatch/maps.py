@@ -2107,7 +2107,7 @@ def _draw_static(p: _Prepared, *, seed: int) -> Any:
             fontweight="bold",
         )
     if handles:
-        lax = fig.add_axes((0.72, 0.07, 0.27, 0.78))
+        lax = fig.add_axes((0.72, 0.07, 0.27, 0.755))  # below the notes under the title
         lax.set_axis_off()
         leg = lax.legend(
             handles=handles,
@@ -2153,8 +2153,9 @@ def _place_labels(
     fig = ax.figure
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     renderer = canvas.get_renderer()
+    ax.apply_aspect()  # the axes box as drawn ("equal" aspect), before measuring anything
     frame = ax.get_window_extent(renderer)
-    pad = 3.0 * fig.dpi / 72.0  # points -> pixels: keeps labels a little apart
+    pad = 4.0 * fig.dpi / 72.0  # 4 points in pixels: boxes (with their frames) keep apart
     taken = [a.get_window_extent(renderer).padded(pad) for a in furniture]
     lines = None
     if border is not None and len(border):
