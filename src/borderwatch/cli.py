@@ -96,6 +96,34 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_output_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by the commands that write an output directory."""
+    p.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    p.add_argument(
+        "--view", choices=("public", "internal"), default=None, help="public (default) or internal"
+    )
+    p.add_argument("--lang", choices=LANGS, default=None, help="language of the map (default en)")
+    p.add_argument(
+        "--tiles",
+        metavar="URL",
+        default=None,
+        help="add an online tile basemap (default: none, offline)",
+    )
+    p.add_argument(
+        "--no-static",
+        dest="static",
+        action="store_false",
+        default=None,
+        help="skip map.png / map.pdf",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress messages")
+    p.add_argument(
+        "--progress",
+        action="store_true",
+        help="progress messages even when stderr is not a terminal",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -113,33 +141,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Run the whole pipeline on SYNTHETIC incidents and meetings on the real "
         "Liptako-Gourma boundaries (Mali, Burkina Faso, Niger).",
     )
-    demo.add_argument("--out", required=True, metavar="DIR", help="output directory")
-    demo.add_argument(
-        "--view", choices=("public", "internal"), default=None, help="public (default) or internal"
-    )
-    demo.add_argument(
-        "--lang", choices=LANGS, default=None, help="language of the map (default en)"
-    )
+    _add_output_options(demo)
     demo.add_argument("--seed", type=int, default=None, help="seed of the synthetic data")
-    demo.add_argument(
-        "--tiles",
-        metavar="URL",
-        default=None,
-        help="add an online tile basemap (default: none, offline)",
-    )
-    demo.add_argument(
-        "--no-static",
-        dest="static",
-        action="store_false",
-        default=None,
-        help="skip map.png / map.pdf",
-    )
-    demo.add_argument("--quiet", action="store_true", help="no progress messages")
-    demo.add_argument(
-        "--progress",
-        action="store_true",
-        help="progress messages even when stderr is not a terminal",
-    )
 
     an = sub.add_parser(
         "analyze",
@@ -163,11 +166,7 @@ def _parser() -> argparse.ArgumentParser:
     an.add_argument(
         "--population", metavar="RASTER", default=None, help="population-count GeoTIFF for rates"
     )
-    an.add_argument("--out", required=True, metavar="DIR", help="output directory")
-    an.add_argument(
-        "--view", choices=("public", "internal"), default=None, help="public (default) or internal"
-    )
-    an.add_argument("--lang", choices=LANGS, default=None, help="language of the map (default en)")
+    _add_output_options(an)
     an.add_argument(
         "--cell-km",
         type=float,
@@ -188,30 +187,11 @@ def _parser() -> argparse.ArgumentParser:
         "--engine", choices=("pandas", "dask"), default=None, help="pandas (default) or dask"
     )
     an.add_argument(
-        "--tiles",
-        metavar="URL",
-        default=None,
-        help="add an online tile basemap (default: none, offline)",
-    )
-    an.add_argument(
         "--k", type=int, default=None, help="public-view suppression threshold (default 5)"
     )
     an.add_argument("--permutations", type=int, default=None, help="Gi* permutations (default 999)")
     an.add_argument(
         "--seed", type=int, default=None, help="seed of the permutation tests (default 0)"
-    )
-    an.add_argument(
-        "--no-static",
-        dest="static",
-        action="store_false",
-        default=None,
-        help="skip map.png / map.pdf",
-    )
-    an.add_argument("--quiet", action="store_true", help="no progress messages")
-    an.add_argument(
-        "--progress",
-        action="store_true",
-        help="progress messages even when stderr is not a terminal",
     )
     _add_common(an)
 
@@ -303,7 +283,8 @@ def _run(args: argparse.Namespace) -> int:
         "eps_km": s.get("eps_km"),
         "min_samples": s.get("min_samples"),
         "tolerance_km": float(s.get("tolerance_km", 1.0)),
-        "period": s.get("period", "month"), "grid": s.get("grid", "hex"),
+        "period": s.get("period", "month"),
+        "grid": s.get("grid", "hex"),
         "weights": s.get("weights", "distance_band"),
         "progress": progress,
     }
