@@ -24,6 +24,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from affine import Affine
 from pyproj import CRS
 from shapely.geometry import Point, box
@@ -192,6 +193,52 @@ def cluster_regions() -> gpd.GeoDataFrame:
             "last_date": pd.to_datetime(["2023-12-01", "2023-04-01"]),
         },
         geometry=[box(0.9, 13.2, 1.5, 13.7), box(2.0, 13.0, 2.4, 13.4)],
+        crs=4326,
+    )
+
+
+def crowded_regions(
+    border: gpd.GeoDataFrame, *, n: int = 18, kind: str = "hotspot"
+) -> gpd.GeoDataFrame:
+    """``n`` regions crowded along the border, like the demo (18 hotspots, 19 clusters).
+
+    Region ``i`` is a 0.4 degree square centred on a point along one of the
+    border lines, shifted 0.3 degree north, south or not at all; the unshifted
+    ones (``i % 3 == 0``) are cross-border, on each of the three borders. Incidents fall with ``i`` (``400 - 15 i``);
+    region 17 has 3 (shown as "<5" in the public view). All run through 2023,
+    except region 4 (June and July only).
+    """
+    lines = [shapely.line_merge(g) for g in border.geometry]
+    shifts = [0.0, 0.3, -0.3]
+    geoms, countries, cross = [], [], []
+    for i in range(n):
+        j = (i + i // 3) % len(lines)
+        line = lines[j]
+        pt = shapely.line_interpolate_point(line, ((i // 3) * 0.37 + 0.2) % 1.0, normalized=True)
+        dy = shifts[(i // 3 + i) % 3] if i % 3 else 0.0
+        x, y = pt.x, pt.y + dy
+        geoms.append(box(x - 0.2, y - 0.2, x + 0.2, y + 0.2))
+        pair = border["countries"].iloc[j]
+        cross.append(i % 3 == 0)
+        countries.append(pair if i % 3 == 0 else pair.split(",")[i % 2])
+    n_inc = [400 - 15 * i for i in range(n)]
+    if n > 17:
+        n_inc[17] = 3
+    first = ["2023-01-01"] * n
+    last = ["2023-12-31"] * n
+    if n > 4:
+        first[4], last[4] = "2023-06-01", "2023-07-31"
+    return gpd.GeoDataFrame(
+        {
+            f"{kind}_id": list(range(1, n + 1)),
+            "n_incidents": n_inc,
+            "countries": countries,
+            "cross_border": cross,
+            "border_km": [0.0 if c else 30.0 for c in cross],
+            "first_date": pd.to_datetime(first),
+            "last_date": pd.to_datetime(last),
+        },
+        geometry=geoms,
         crs=4326,
     )
 

@@ -13,7 +13,17 @@ from typing import Any
 import folium
 import pytest
 
-from _browser import HOSTILE, PageRun, all_layers, incidents, liptako_units
+from _browser import (
+    HOSTILE,
+    PageRun,
+    all_layers,
+    border_from_units,
+    cells_grid,
+    crowded_regions,
+    incidents,
+    liptako_units,
+    meetings,
+)
 from _browser import browser as browser  # noqa: F401 - the session fixture
 from borderwatch._errors import BorderwatchWarning
 from borderwatch.maps import make_map, save_map
@@ -27,6 +37,20 @@ def build(path: Path, **kwargs: Any) -> Path:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
         return save_map(make_map(**kwargs), path)
+
+
+def crowded() -> dict[str, Any]:
+    """Like the demo: 18 hotspot regions and 19 clusters crowded along the border."""
+    units = liptako_units()
+    border = border_from_units(units)
+    return {
+        "units": units,
+        "border": border,
+        "cells": cells_grid(),
+        "hotspots": crowded_regions(border),
+        "clusters": crowded_regions(border, n=19, kind="cluster"),
+        "meetings": meetings(),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +70,8 @@ def pages(browser, tmp_path_factory) -> Any:  # noqa: F811 - pytest fixture inje
             view="internal",
             lang="fr",
         ),
+        "crowded": build(out / "crowded.html", **crowded(), synthetic=True),
+        "crowded_ar": build(out / "crowded_ar.html", **crowded(), synthetic=True, lang="ar"),
     }
     opened: dict[str, PageRun] = {}
 
@@ -307,3 +333,283 @@ def test_a_plain_folium_map_made_offline(browser, tmp_path) -> None:  # noqa: F8
     assert requests == [] and errors == []
     assert page.evaluate("typeof L.MarkerClusterGroup") == "function"
     context.close()
+
+
+# ---------------------------------------------------------------------------
+# the border drawn whole, and labels that do not pile up
+
+
+BORDER_ON_SCREEN = """
+() => {
+  const e = window.__borderwatch[0], map = e.map;
+  const o = map.getContainer().getBoundingClientRect();
+  const spec = JSON.parse(document.getElementById(e.data).textContent)
+    .layers.find((l) => l.key === 'border');
+  const expected = spec.fc.features.map((f) => {
+    const g = f.geometry;
+    const lines = g.type === 'LineString' ? [g.coordinates] : g.coordinates;
+    let len = 0;
+    const box = [Infinity, Infinity, -Infinity, -Infinity];
+    lines.forEach((line) => {
+      let prev = null;
+      line.forEach((c) => {
+        const p = map.latLngToContainerPoint([c[1], c[0]]);
+        box[0] = Math.min(box[0], p.x); box[1] = Math.min(box[1], p.y);
+        box[2] = Math.max(box[2], p.x); box[3] = Math.max(box[3], p.y);
+        if (prev) { len += prev.distanceTo(p); }
+        prev = p;
+      });
+    });
+    return { len, box };
+  });
+  const drawn = Array.from(
+    document.querySelectorAll('.leaflet-bwBorder-pane path.leaflet-interactive')
+  ).map((p) => {
+    const r = p.getBoundingClientRect();
+    return { len: p.getTotalLength(), box: [r.left - o.left, r.top - o.top, r.right - o.left, r.bottom - o.top] };
+  });
+  /* every 4 px along the drawn border: is it under a visible label or a panel? */
+  const covers = Array.from(document.querySelectorAll('.leaflet-tooltip, .leaflet-control, .bw-title'))
+    .filter((x) => getComputedStyle(x).visibility === 'visible')
+    .map((x) => x.getBoundingClientRect())
+    .filter((r) => r.width > 0 && r.height > 0);
+  let samples = 0, covered = 0;
+  document.querySelectorAll('.leaflet-bwBorder-pane path.leaflet-interactive').forEach((p) => {
+    const m = p.getScreenCTM(), total = p.getTotalLength();
+    for (let s = 0; s <= total; s += 4) {
+      const q = p.getPointAtLength(s);
+      const x = m.a * q.x + m.c * q.y + m.e, y = m.b * q.x + m.d * q.y + m.f;
+      if (x < o.left || x > o.right || y < o.top || y > o.bottom) { continue; }
+      samples += 1;
+      if (covers.some((r) => x >= r.left && x <= r.right && y >= r.top && y <= r.bottom)) { covered += 1; }
+    }
+  });
+  /* border length under each visible region label, in px */
+  const segs = [];
+  spec.fc.features.forEach((f) => {
+    const g = f.geometry;
+    (g.type === 'LineString' ? [g.coordinates] : g.coordinates).forEach((line) => {
+      let prev = null;
+      line.forEach((c) => {
+        const p = map.latLngToContainerPoint([c[1], c[0]]);
+        if (prev) { segs.push([prev.x, prev.y, p.x, p.y]); }
+        prev = p;
+      });
+    });
+  });
+  const clip = (x0, y0, x1, y1, r) => {
+    let t0 = 0, t1 = 1;
+    const dx = x1 - x0, dy = y1 - y0;
+    const p = [-dx, dx, -dy, dy], q = [x0 - r[0], r[2] - x0, y0 - r[1], r[3] - y0];
+    for (let i = 0; i < 4; i++) {
+      if (p[i] === 0) { if (q[i] < 0) { return 0; } continue; }
+      const t = q[i] / p[i];
+      if (p[i] < 0) { if (t > t1) { return 0; } t0 = Math.max(t0, t); }
+      else { if (t < t0) { return 0; } t1 = Math.min(t1, t); }
+    }
+    return (t1 - t0) * Math.hypot(dx, dy);
+  };
+  const labels = [];
+  ['hotspots', 'clusters'].forEach((key) => {
+    if (!e.layers[key]) { return; }
+    e.layers[key].eachLayer((layer) => {
+      const tip = layer.getTooltip(), node = tip && tip.getElement();
+      if (!node || !node.isConnected || getComputedStyle(node).visibility !== 'visible') { return; }
+      const b = node.getBoundingClientRect();
+      const r = [b.left - o.left, b.top - o.top, b.right - o.left, b.bottom - o.top];
+      let cover = 0;
+      segs.forEach((s) => { cover += clip(s[0], s[1], s[2], s[3], r); });
+      labels.push({ text: node.textContent, cross: layer.feature.properties.lx === true, cover,
+                    height: r[3] - r[1] });
+    });
+  });
+  const z = (name) => +getComputedStyle(document.querySelector('.leaflet-' + name + '-pane')).zIndex;
+  return { expected, drawn, samples, covered, labels,
+           z: { border: z('bwBorder'), regions: z('bwRegions'), cells: z('bwCells'), units: z('bwUnits'),
+                zone: z('bwZone') } };
+}
+"""
+
+VISIBLE_LABELS = """
+() => {
+  const o = window.__borderwatch[0].map.getContainer().getBoundingClientRect();
+  const rect = (x) => { const r = x.getBoundingClientRect(); return [r.left - o.left, r.top - o.top, r.right - o.left, r.bottom - o.top]; };
+  const shown = Array.from(document.querySelectorAll('.leaflet-tooltip.bw-label'))
+    .filter((x) => getComputedStyle(x).visibility === 'visible');
+  const panels = Array.from(document.querySelectorAll('.leaflet-control, .bw-title')).map(rect);
+  return { texts: shown.map((x) => x.textContent), rects: shown.map(rect), panels,
+           size: [o.width, o.height] };
+}
+"""
+
+HOVER_EVERY_REGION = """
+(key) => {
+  const group = window.__borderwatch[0].layers[key];
+  const out = [];
+  group.eachLayer((layer) => {
+    const at = layer.getBounds().getCenter();
+    layer.fire('mouseover', { latlng: at });
+    const tip = layer.getTooltip();
+    const node = tip && tip.getElement();
+    out.push({ lbl: layer.feature.properties.lbl, text: node && node.isConnected ? node.textContent : null,
+               visible: !!(node && node.isConnected && getComputedStyle(node).visibility === 'visible') });
+    layer.fire('mouseout', { latlng: at });
+  });
+  return out;
+}
+"""
+
+LABEL_DISTANCE = """
+(key) => {
+  /* gap in px between each visible label and the screen box of its region */
+  const e = window.__borderwatch[0], map = e.map, o = map.getContainer().getBoundingClientRect();
+  const out = [];
+  e.layers[key].eachLayer((layer) => {
+    const tip = layer.getTooltip(), node = tip && tip.getElement();
+    if (!node || !node.isConnected || getComputedStyle(node).visibility !== 'visible') { return; }
+    const b = layer.getBounds();
+    const nw = map.latLngToContainerPoint(b.getNorthWest()), se = map.latLngToContainerPoint(b.getSouthEast());
+    const r = node.getBoundingClientRect();
+    const dx = Math.max(0, nw.x - (r.right - o.left), (r.left - o.left) - se.x);
+    const dy = Math.max(0, nw.y - (r.bottom - o.top), (r.top - o.top) - se.y);
+    out.push(Math.hypot(dx, dy));
+  });
+  return out;
+}
+"""
+
+
+SET_ZOOM = "(z) => window.__borderwatch[0].map.setZoom(z, {animate: false})"
+
+
+def _overlap(a: list[float], b: list[float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def check_labels(run: PageRun) -> dict[str, Any]:
+    got = run.page.evaluate(VISIBLE_LABELS)
+    rects = got["rects"]
+    assert 1 <= len(rects) <= 6, got["texts"]
+    width, height = got["size"]
+    for i, a in enumerate(rects):
+        assert a[0] >= 0 and a[1] >= 0 and a[2] <= width and a[3] <= height, got["texts"][i]
+        for b in rects[i + 1 :]:
+            assert not _overlap(a, b), got["texts"]
+        for panel in got["panels"]:
+            assert not _overlap(a, panel), got["texts"][i]
+    return got
+
+
+@pytest.mark.parametrize("name", ["crowded", "crowded_ar", "public"])
+def test_the_border_is_drawn_whole_and_not_hidden(pages, name) -> None:
+    run = pages(name)
+    got = run.page.evaluate(BORDER_ON_SCREEN)
+    assert len(got["drawn"]) == len(got["expected"]) == 3
+    for exp, drawn in zip(got["expected"], got["drawn"], strict=True):
+        # not clipped, cut or filtered: the drawn path spans the border's whole extent
+        assert all(abs(a - b) <= 3 for a, b in zip(exp["box"], drawn["box"], strict=True))
+        assert drawn["len"] >= 0.9 * exp["len"]
+    z = got["z"]
+    assert z["border"] > max(z["regions"], z["cells"], z["units"])
+    assert z["units"] < z["zone"] < z["cells"]
+    # labels and panels leave (almost) all of it in sight: only a cross-border
+    # region's label may cross it (where nothing else fits), hiding at most two
+    # label heights of line
+    assert got["samples"] > 150
+    assert got["covered"] / got["samples"] < 0.06, got
+    assert got["labels"]
+    for label in got["labels"]:
+        if not label["cross"]:
+            assert label["cover"] == 0, label
+        assert label["cover"] <= 2 * label["height"] + 1, label
+
+
+@pytest.mark.parametrize("name", ["crowded", "crowded_ar"])
+def test_labels_are_few_apart_and_cross_border_first(pages, name) -> None:
+    run = pages(name)
+    got = check_labels(run)
+    assert len(got["texts"]) >= 3
+    cross = "Cross-border hotspot" if name == "crowded" else "بؤرة ساخنة عابرة للحدود"
+    assert sum(cross in t for t in got["texts"]) >= 3
+    # labels sit next to their own region (also right to left, where Leaflet's
+    # tooltips would shift by their width without left:0)
+    gaps = run.page.evaluate(LABEL_DISTANCE, "hotspots")
+    assert len(gaps) == len(got["texts"]) and max(gaps) <= 16, gaps
+    # every region shows its full text on hover
+    for item in run.page.evaluate(HOVER_EVERY_REGION, "hotspots"):
+        assert item["visible"] and item["text"] == item["lbl"], item
+    assert check_labels(run)["texts"] == got["texts"]  # hovering changed nothing
+    assert run.console_errors == [] and run.page_errors == []
+
+
+def test_labels_follow_zoom_layers_and_months(pages) -> None:
+    run = pages("crowded")
+    before = check_labels(run)["texts"]
+    assert not any("luster" in t for t in before)  # clusters start hidden
+    # clusters switched on: hotspot labels keep priority, still at most 6 in all
+    toggle = run.page.locator(
+        ".leaflet-control-layers-overlays label", has_text="Incident clusters"
+    )
+    toggle.click()
+    with_clusters = check_labels(run)["texts"]
+    assert [t for t in with_clusters if "otspot" in t] == before
+    legend = run.page.evaluate(
+        "Array.from(document.querySelectorAll('.bw-legend .bw-item'))"
+        ".filter((x) => x.offsetParent !== null).map((x) => x.textContent)"
+    )
+    assert "Incident cluster" in legend
+    toggle.click()
+    assert check_labels(run)["texts"] == before
+    # zoomed in two levels: labels are placed again
+    zoom = run.page.evaluate("window.__borderwatch[0].map.getZoom()")
+    run.page.evaluate(SET_ZOOM, zoom + 2)
+    check_labels(run)
+    run.page.evaluate(SET_ZOOM, zoom)
+    assert check_labels(run)["texts"] == before
+    # March: hotspot 5 (June and July only) is not drawn, and has no label
+    run.page.evaluate(
+        "window.__borderwatch[0].setMonth(window.__borderwatch[0].months.indexOf('2023-03'))"
+    )
+    march = check_labels(run)["texts"]
+    assert not any(t.startswith("Hotspot 5:") for t in march)
+    assert count(run, ".leaflet-bwRegions-pane path.leaflet-interactive") == 17
+    run.page.evaluate("window.__borderwatch[0].setMonth(-1)")
+    assert check_labels(run)["texts"] == before
+    assert run.console_errors == [] and run.page_errors == []
+
+
+def test_legend_follows_the_layer_control(pages) -> None:
+    run = pages("public")
+    shown = (
+        "Array.from(document.querySelectorAll('.bw-legend h3, .bw-legend .bw-item'))"
+        ".filter((x) => x.offsetParent !== null).map((x) => x.textContent)"
+    )
+    start = run.page.evaluate(shown)
+    assert "Incident cluster" not in start and "Incident density" not in start
+    assert "Hotspot region" in start and "International border" in start
+    toggle = run.page.locator(".leaflet-control-layers-overlays label", has_text="Incident density")
+    toggle.click()
+    assert "Incident density" in run.page.evaluate(shown)
+    toggle.click()
+    assert run.page.evaluate(shown) == start
+    # the legend fits below the layer control
+    fits = run.page.evaluate(
+        """() => { const l = document.querySelector('.bw-legend').getBoundingClientRect();
+                   const c = document.querySelector('.leaflet-control-layers').getBoundingClientRect();
+                   return l.top >= c.bottom && l.bottom <= window.innerHeight; }"""
+    )
+    assert fits
+
+
+def test_right_to_left_furniture(pages) -> None:
+    run = pages("ar")
+    words = run.page.evaluate(
+        "Array.from(document.querySelectorAll('.bw-watermark span')).map((x) => x.textContent)"
+    )
+    assert words == ["SYNTHETIC", "بيانات مصطنعة"]  # two lines, both readable
+    assert (
+        run.page.evaluate(
+            "getComputedStyle(document.querySelector('.leaflet-control-scale-line')).direction"
+        )
+        == "ltr"
+    )  # "500 km", not "km 500"

@@ -16,6 +16,7 @@ import mapclassify
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from pyproj import CRS
 from shapely.geometry import box
 
@@ -27,6 +28,7 @@ from _browser import (
     border_from_units,
     cells_grid,
     cluster_regions,
+    crowded_regions,
     density_surface,
     hotspot_regions,
     incidents,
@@ -358,15 +360,43 @@ def test_hotspot_labels_in_every_language(lang, label) -> None:
     assert data["dir"] == ("rtl" if lang == "ar" else "ltr")
 
 
-def test_cluster_labels_and_many_regions_use_hover_labels() -> None:
+def test_cluster_labels_and_label_priority() -> None:
     data = data_of(quiet_map(clusters=cluster_regions()))
     assert [f["properties"]["lbl"] for f in features(data, "clusters")] == [
         "Cross-border cluster 7: 52 incidents, Burkina Faso–Niger",
         "Cluster 8: 11 incidents, Niger",
     ]
+    assert [f["properties"]["lr"] for f in features(data, "clusters")] == [0, 1]
+    assert [f["properties"]["lx"] for f in features(data, "clusters")] == [True, False]
     assert layer(data, "clusters")["show"] is True
+    assert data["maxLabels"] == maps.MAX_LABELS == 6
+    # 40 regions: only the first LABEL_CANDIDATES by priority may get a permanent
+    # label (cross-border first, then by incidents); the rest show theirs on hover
     many = pd.concat([cluster_regions()] * 20, ignore_index=True)
-    assert layer(data_of(quiet_map(clusters=many)), "clusters")["label"] == "hover"
+    many["n_incidents"] = np.arange(40) + 5
+    many.loc[7, "cross_border"] = True  # cross-border, but not the largest
+    feats = features(data_of(quiet_map(clusters=many, view="internal")), "clusters")
+    ranked = sorted(
+        (f["properties"]["lr"], i) for i, f in enumerate(feats) if "lr" in f["properties"]
+    )
+    assert len(ranked) == maps.LABEL_CANDIDATES
+    cross = [i for i in range(40) if i % 2 == 0 or i == 7]
+    expected = sorted(cross, key=lambda i: -many.loc[i, "n_incidents"])
+    expected += sorted(set(range(40)) - set(cross), key=lambda i: -many.loc[i, "n_incidents"])
+    assert [i for _, i in ranked] == expected[: maps.LABEL_CANDIDATES]
+    assert all(f["properties"]["lbl"] for f in feats)  # hover text for every region
+
+
+def test_label_priority_does_not_reveal_hidden_counts() -> None:
+    regions = pd.concat([hotspot_regions()] * 3, ignore_index=True)
+    regions["cross_border"] = False
+    regions["n_incidents"] = [1, 4, 2, 3, 40, 30]  # 1 to 4 are all "<5" in public
+    pub = [
+        f["properties"]["lr"] for f in features(data_of(quiet_map(hotspots=regions)), "hotspots")
+    ]
+    assert pub == [2, 3, 4, 5, 0, 1]  # the hidden ones keep their input order
+    internal = features(data_of(quiet_map(hotspots=regions, view="internal")), "hotspots")
+    assert [f["properties"]["lr"] for f in internal] == [5, 2, 4, 3, 0, 1]
 
 
 def test_border_and_zone(layers) -> None:
@@ -385,6 +415,20 @@ def test_border_and_zone(layers) -> None:
     assert "border_zone" not in {
         x["key"] for x in data_of(quiet_map(border=layers["border"], zone_km=0))["layers"]
     }
+
+
+def test_border_is_drawn_above_regions_and_the_zone_under_cells(layers) -> None:
+    data = data_of(
+        quiet_map(**{k: layers[k] for k in ("units", "border", "cells", "hotspots", "clusters")})
+    )
+    z = {x["key"]: x["z"] for x in data["layers"] if "z" in x}
+    assert z["border"] > max(z["hotspots"], z["clusters"], z["cells"], z["units"])
+    assert z["units"] < z["border_zone"] < z["cells"]  # yellow must not tint the classes
+    assert layer(data, "border")["avoid"] is True  # labels are placed clear of it
+    keys = {sec["key"] for sec in data["legend"]}
+    assert {"units", "cells"} <= keys
+    lines = next(sec for sec in data["legend"] if sec["title"] == "Borders and areas")
+    assert [it["key"] for it in lines["items"]] == ["border", "border_zone", "hotspots", "clusters"]
 
 
 def test_meeting_popups(layers) -> None:
@@ -735,6 +779,99 @@ def test_static_public_view_has_no_incident_points(layers) -> None:
 
     assert n in scatter_sizes(internal)
     assert n not in scatter_sizes(pub)
+
+
+def _static_figure(lang: str = "en", **layers):
+    import matplotlib
+
+    full = dict.fromkeys(
+        ("units", "border", "cells", "hotspots", "clusters", "density", "meetings", "incidents")
+    )
+    full.update(layers)
+    p = maps._prepare(
+        None,
+        layers=full,
+        view="public",
+        lang=lang,
+        k=None,
+        title=None,
+        period=None,
+        source=None,
+        synthetic=True,
+        value="incidents",
+        zone_km=None,
+    )
+    with matplotlib.rc_context({"text.parse_math": False, "font.family": "DejaVu Sans"}):
+        fig = maps._draw_static(p, seed=0)
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+    return fig, canvas
+
+
+def _crowded() -> dict:
+    units = liptako_units()
+    border = border_from_units(units)
+    return {
+        "units": units,
+        "border": border,
+        "cells": cells_grid(),
+        "hotspots": crowded_regions(border),
+        "clusters": crowded_regions(border, n=19, kind="cluster"),
+        "meetings": meetings(),
+    }
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_static_border_is_whole_and_labels_do_not_pile_up(lang) -> None:
+    layers = _crowded()
+    fig, canvas = _static_figure(lang, **layers)
+    ax = fig.axes[0]
+    img = np.asarray(canvas.buffer_rgba())[..., :3].astype(int)
+    height = img.shape[0]
+    # every 2 km along the border, the pixel under the line is the border's near-black
+    crs = maps.study_crs(layers["units"])
+    lines = layers["border"].to_crs(crs).geometry
+    dark = total = 0
+    for line in lines:
+        dist = np.arange(0, line.length, 2000.0)
+        pts = shapely.get_coordinates(shapely.line_interpolate_point(line, dist))
+        for x, y in ax.transData.transform(pts):
+            row, col = int(round(height - y)), int(round(x))
+            total += 1
+            dark += int(img[row, col].max() < 90)
+    assert total > 1000
+    assert dark / total > 0.93, f"border visible at {dark}/{total} points"
+    # labels: at most MAX_LABELS, no two overlapping, cross-border ones first
+    renderer = canvas.get_renderer()
+    labels = [t for t in ax.texts if t.get_bbox_patch() is not None]
+    assert 3 <= len(labels) <= maps.MAX_LABELS
+    boxes = [t.get_bbox_patch().get_window_extent(renderer) for t in labels]
+    frame = ax.get_window_extent(renderer)
+    lines_px = shapely.union_all(
+        [shapely.transform(g, ax.transData.transform) for g in lines.to_numpy()]
+    )
+    cross_word = "Cross-border hotspot" if lang == "en" else "بؤرة ساخنة عابرة للحدود"
+    for i, a in enumerate(boxes):
+        assert frame.x0 <= a.x0 and a.x1 <= frame.x1 and frame.y0 <= a.y0 and a.y1 <= frame.y1
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b)
+        # only a cross-border label may cross the border, hiding <= 2 label heights
+        cover = shapely.clip_by_rect(lines_px, *a.extents).length
+        assert cover <= 2 * a.height + 1
+        if cross_word not in labels[i].get_text():
+            assert cover == 0
+    texts = [t.get_text() for t in labels]
+    n_cross = sum(cross_word in t for t in texts)
+    assert n_cross >= 3 and all(cross_word in t for t in texts[:n_cross])
+    # clusters are not drawn next to hotspot regions (the web map starts the same way)
+    assert not any("luster" in t or "تجمّع" in t for t in texts)
+    legend = [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
+    assert maps.translations(lang)["strings"]["legend.cluster"] not in legend
+    if lang == "ar":  # right to left: swatches after the text, titles right-aligned
+        assert fig.axes[1].get_legend()._legend_box.align == "right"
+        assert fig.texts[0].get_horizontalalignment() == "right"
 
 
 def test_static_export_errors(tmp_path, layers) -> None:

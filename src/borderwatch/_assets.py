@@ -317,8 +317,9 @@ MAP_CSS = r"""
 .bw-tip{font-size:calc(16px * var(--bw-scale,1));}
 .bw-map .leaflet-tooltip{left:0;top:0;}
 .leaflet-tooltip.bw-label{font-size:calc(15px * var(--bw-scale,1));font-weight:700;color:#111;
- background:rgba(255,255,255,.92);border:2px solid #67001f;box-shadow:none;white-space:nowrap;
- padding:3px 7px;}
+ background:rgba(255,255,255,.92);border:2px solid #67001f;box-shadow:none;white-space:normal;
+ width:max-content;max-width:24em;text-align:center;line-height:1.2;padding:3px 7px;}
+.bw-label-text .bw-line{display:block;}
 .leaflet-tooltip.bw-label-cluster{border-color:#01665e;}
 .leaflet-tooltip.bw-label:before{display:none;}
 .leaflet-tooltip.bw-label-off{visibility:hidden;}
@@ -392,6 +393,16 @@ MAP_JS = r"""
     el("bdi", null, text, s);
     return s;
   }
+  /* A region label on two lines, "Hotspot 2:" and "357 incidents, Mali" (split
+     after the first colon; the text content stays the whole label). */
+  function labelNode(text, dir) {
+    var s = el("div", "bw-label-text");
+    s.setAttribute("dir", dir);
+    var m = /^([\s\S]*?:\s+)([\s\S]+)$/.exec(String(text));
+    if (m) { el("bdi", "bw-line", m[1], s); el("bdi", "bw-line", m[2], s); }
+    else { el("bdi", null, text, s); }
+    return s;
+  }
   function ensurePane(map, name, z) {
     var p = map.getPane(name);
     if (!p) { p = map.createPane(name); p.style.zIndex = String(z); }
@@ -427,28 +438,30 @@ MAP_JS = r"""
      (top, bottom, right, left, then the corners) where it stays inside the map
      and overlaps no label shown before it, no panel (title, legend, controls) and
      no border line. A cross-border region that fits only over the border is
-     labelled there. Hidden labels appear while the pointer is over their region;
+     labelled where it hides the least of it, if no more than data.labelMaxCover
+     label heights (crossing the border, not running along it). Hidden labels appear while the pointer is over their region;
      every region also has its text in its popup. */
   var SIDES = ["top", "bottom", "right", "left", "ne", "nw", "se", "sw"];
 
   function overlaps(a, b, pad) {
     return a.left < b.right + pad && b.left < a.right + pad && a.top < b.bottom + pad && b.top < a.bottom + pad;
   }
-  function segmentHitsRect(x0, y0, x1, y1, r) {  /* Liang-Barsky clipping */
+  function clippedLength(x0, y0, x1, y1, r) {  /* of a segment inside r (Liang-Barsky) */
     var t0 = 0, t1 = 1, dx = x1 - x0, dy = y1 - y0;
     var p = [-dx, dx, -dy, dy], q = [x0 - r.left, r.right - x0, y0 - r.top, r.bottom - y0];
     for (var i = 0; i < 4; i++) {
-      if (p[i] === 0) { if (q[i] < 0) { return false; } continue; }
+      if (p[i] === 0) { if (q[i] < 0) { return -1; } continue; }
       var t = q[i] / p[i];
-      if (p[i] < 0) { if (t > t1) { return false; } if (t > t0) { t0 = t; } }
-      else { if (t < t0) { return false; } if (t < t1) { t1 = t; } }
+      if (p[i] < 0) { if (t > t1) { return -1; } if (t > t0) { t0 = t; } }
+      else { if (t < t0) { return -1; } if (t < t1) { t1 = t; } }
     }
-    return true;
+    return (t1 - t0) * Math.sqrt(dx * dx + dy * dy);
   }
 
   function makeLabeller(map, data) {
     var items = [], avoid = [];
     var max = Math.max(0, +data.maxLabels || 0);
+    var maxCover = +data.labelMaxCover || 0;
     function relative(r, origin) {
       return { left: r.left - origin.left, top: r.top - origin.top, right: r.right - origin.left,
                bottom: r.bottom - origin.top };
@@ -474,15 +487,17 @@ MAP_JS = r"""
       });
       return segs;
     }
-    function hitsLines(r, segs, pad) {
+    function coveredLength(r, segs, pad) {  /* -1: clear of every line */
       var box = { left: r.left - pad, top: r.top - pad, right: r.right + pad, bottom: r.bottom + pad };
+      var total = -1;
       for (var i = 0; i < segs.length; i++) {
         var s = segs[i];
         if (Math.max(s[0], s[2]) < box.left || Math.min(s[0], s[2]) > box.right ||
             Math.max(s[1], s[3]) < box.top || Math.min(s[1], s[3]) > box.bottom) { continue; }
-        if (segmentHitsRect(s[0], s[1], s[2], s[3], box)) { return true; }
+        var len = clippedLength(s[0], s[1], s[2], s[3], box);
+        if (len >= 0) { total = Math.max(total, 0) + len; }
       }
-      return false;
+      return total;
     }
     function place(it, side, node) {
       var layer = it.layer, tip = layer.getTooltip();
@@ -518,7 +533,7 @@ MAP_JS = r"""
         var tip = it.layer.getTooltip();
         var node = tip && tip.getElement();
         if (!node || !it.layer._map || !tip.isOpen()) { return; }
-        var chosen = null, fallback = null, rect = null, fallbackRect = null;
+        var chosen = null, fallback = null, rect = null, fallbackRect = null, fallbackCover = 0;
         for (var i = 0; shown < max && i < SIDES.length && chosen === null; i++) {
           place(it, SIDES[i], node);
           var r = relative(node.getBoundingClientRect(), origin);
@@ -527,8 +542,13 @@ MAP_JS = r"""
           for (var j = 0; j < taken.length && !clash; j++) { clash = overlaps(r, taken[j], 3); }
           if (clash) { continue; }
           if (segs === null) { segs = segments(); }
-          if (hitsLines(r, segs, 5)) {
-            if (fallback === null && it.cross) { fallback = SIDES[i]; fallbackRect = r; }
+          if (coveredLength(r, segs, 5) >= 0) {
+            /* a cross-border label may cross the border (measured under the label
+               itself), but not run along it */
+            var cover = Math.max(0, coveredLength(r, segs, 0));
+            if (it.cross && cover <= maxCover * (r.bottom - r.top) && (fallback === null || cover < fallbackCover)) {
+              fallback = SIDES[i]; fallbackRect = r; fallbackCover = cover;
+            }
             continue;
           }
           chosen = SIDES[i]; rect = r;
@@ -603,7 +623,7 @@ MAP_JS = r"""
                           { maxWidth: 460, minWidth: 180 });
         }
         if (spec.label && p.lbl && p.lr !== undefined && p.lr !== null && labeller) {
-          layer.bindTooltip(function () { return textNode(p.lbl, "bw-label-text", data.dir); }, {
+          layer.bindTooltip(function () { return labelNode(p.lbl, data.dir); }, {
             permanent: true, direction: "top", interactive: false,
             className: "bw-label bw-label-off" + (spec.key === "clusters" ? " bw-label-cluster" : ""),
             opacity: 1

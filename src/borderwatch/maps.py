@@ -65,6 +65,9 @@ MAX_POINTS = 50_000
 MAX_LABELS = 6
 #: Regions (per layer, in priority order) that may get a permanent label on the web map.
 LABEL_CANDIDATES = 24
+#: A cross-border region's label that fits nowhere else may hide at most this many
+#: label heights of border line (it crosses the border instead of running along it).
+LABEL_MAX_COVER = 2
 #: Decimal places of coordinates written to the page (1e-5 degree is about 1 m).
 DECIMALS = 5
 
@@ -1452,6 +1455,7 @@ def _page_data(
         "layers": layers,
         "legend": [{"title": sec.title, "items": sec.items, "key": sec.key} for sec in legend],
         "maxLabels": MAX_LABELS,
+        "labelMaxCover": LABEL_MAX_COVER,
         "fontScale": font_scale,
     }
 
@@ -1767,10 +1771,13 @@ def export_static(
 ) -> Path:
     """Write the map as a printable A4 handout (PNG or PDF) with matplotlib.
 
-    The same view as :func:`make_map` (same classes, colours, suppression and
-    language), drawn in the study area's equal-area projection with a legend,
-    title, period, source, scale bar and, for demo data, SYNTHETIC across the
-    page. Text is never parsed as mathtext.
+    The view :func:`make_map` opens with (same classes, colours, suppression and
+    language; clusters only when there are no hotspot regions), drawn in the
+    study area's equal-area projection with a legend, title, period, source,
+    scale bar and, for demo data, SYNTHETIC across the page. The border is drawn
+    over the regions; at most :data:`MAX_LABELS` region labels are placed,
+    cross-border regions first, clear of each other and of the border. Text is
+    never parsed as mathtext.
 
     Parameters
     ----------
@@ -1976,7 +1983,13 @@ def _draw_static(p: _Prepared, *, seed: int) -> Any:
         cross = [bool(_truthy(v)) for v in _col(frame, "cross_border")]
         for i in _label_order(p, frame):
             label_items.append(
-                {"text": labels[i], "color": color, "bounds": bounds[i], "cross": cross[i]}
+                {
+                    # on paper, two short lines: "Hotspot 2:" / "357 incidents, Mali"
+                    "text": re.sub(r"\s*:\s+", ":\n", labels[i], count=1),
+                    "color": color,
+                    "bounds": bounds[i],
+                    "cross": cross[i],
+                }
             )
         if not lines_started:
             section(tr("legend.lines"))
@@ -2145,7 +2158,9 @@ def _place_labels(
     then at its corners, and kept at the first place where its box (in screen
     space) stays inside the map, overlaps no label placed before it and no map
     furniture (scale bar, north arrow), and does not cover the border. A
-    cross-border region that fits only over the border is labelled there; other
+    cross-border region that fits only over the border is labelled where its
+    label hides the least of it, if that is at most ``LABEL_MAX_COVER`` label
+    heights (the label crosses the border rather than running along it); other
     labels that do not fit are left out (the web map shows them on hover).
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -2156,6 +2171,7 @@ def _place_labels(
     ax.apply_aspect()  # the axes box as drawn ("equal" aspect), before measuring anything
     frame = ax.get_window_extent(renderer)
     pad = 4.0 * fig.dpi / 72.0  # 4 points in pixels: boxes (with their frames) keep apart
+    frame_pad = (0.25 * 9 + 1.4) * fig.dpi / 72.0  # the frame: pad=0.25 (of 9 pt), 1.4 pt line
     taken = [a.get_window_extent(renderer).padded(pad) for a in furniture]
     lines = None
     if border is not None and len(border):
@@ -2213,6 +2229,7 @@ def _place_labels(
                 textcoords="offset points",
                 ha=ha,
                 va=va,
+                multialignment="center",
                 fontsize=9,
                 fontweight="bold",
                 color="#111111",
@@ -2227,12 +2244,14 @@ def _place_labels(
                 },
             )
 
-        fallback = None
+        fallback: tuple[float, str] | None = None
         chosen = None
         for side in _LABEL_SIDES:
             text = draw(side)
-            box = text.get_window_extent(renderer).padded(pad)
+            extent = text.get_window_extent(renderer)
             text.remove()
+            shown = extent.padded(frame_pad)  # the box as drawn, with its frame
+            box = extent.padded(pad)
             inside = (
                 box.x0 >= frame.x0
                 and box.x1 <= frame.x1
@@ -2242,12 +2261,18 @@ def _place_labels(
             if not inside or any(box.overlaps(t) for t in taken):
                 continue
             if lines is not None and lines.intersects(shapely.box(*box.extents)):
-                if fallback is None and it["cross"]:
-                    fallback = side
+                # a cross-border label may cross the border, but not run along it
+                if it["cross"]:
+                    cover = float(shapely.clip_by_rect(lines, *shown.extents).length)
+                    if cover <= LABEL_MAX_COVER * shown.height and (
+                        fallback is None or cover < fallback[0]
+                    ):
+                        fallback = (cover, side)
                 continue
             chosen = side
             break
-        chosen = chosen or fallback
+        if chosen is None and fallback is not None:
+            chosen = fallback[1]
         if chosen is None:
             continue
         text = draw(chosen)
