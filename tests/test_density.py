@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import importlib
 import math
 import warnings
 from pathlib import Path
@@ -16,10 +17,12 @@ from rasterio.transform import Affine, rowcol
 from shapely.geometry import LineString, Point, box
 from sklearn.neighbors import KernelDensity
 
-import borderwatch.density as density_module
 from borderwatch._crs import study_crs
 from borderwatch._errors import BorderwatchWarning, DataError
 from borderwatch.density import DensitySurface, default_bandwidth_km, density
+
+# `borderwatch.density` is also the function, so take the module from sys.modules
+density_module = importlib.import_module("borderwatch.density")
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 UTM = "EPSG:32631"  # metric CRS for synthetic tests

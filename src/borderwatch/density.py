@@ -278,51 +278,15 @@ class DensitySurface:
         >>> rgba.dtype.name, rgba.shape[2], s < 13.0 < n, w < 2.05 < e
         ('uint8', 4, True, True)
         """
-        from matplotlib import colormaps
-        from pyproj import Transformer
-        from rasterio.crs import CRS as RioCRS
-        from rasterio.enums import Resampling
-        from rasterio.warp import calculate_default_transform, reproject
-
-        rows, cols = self.shape
-        src_crs = RioCRS.from_wkt(self.crs.to_wkt())
-        dst_crs = RioCRS.from_epsg(3857)
-        with warnings.catch_warnings():  # rasterio's own use of Affine * (not ours)
-            warnings.simplefilter("ignore", PendingDeprecationWarning)
-            dst_transform, width, height = calculate_default_transform(
-                src_crs, dst_crs, cols, rows, *self.bounds
-            )
-            scale = max(width, height) / max_size
-            if scale > 1:
-                width, height = max(1, round(width / scale)), max(1, round(height / scale))
-                dst_transform, width, height = calculate_default_transform(
-                    src_crs, dst_crs, cols, rows, *self.bounds, dst_width=width, dst_height=height
-                )
-        out = np.full((height, width), np.nan)
-        reproject(
-            source=self.values.astype(np.float64),
-            destination=out,
-            src_transform=self.transform,
-            src_crs=src_crs,
-            src_nodata=np.nan,
-            dst_transform=dst_transform,
-            dst_crs=dst_crs,
-            dst_nodata=np.nan,
-            resampling=Resampling.bilinear,
+        return surface_image(
+            self.values,
+            self.transform,
+            self.crs,
+            cmap=cmap,
+            vmax=vmax,
+            alpha=alpha,
+            max_size=max_size,
         )
-        finite = np.isfinite(out)
-        top = float(np.nanmax(out)) if finite.any() else 0.0
-        vmax = top if vmax is None else float(vmax)
-        scaled = np.clip(np.where(finite, out, 0.0) / vmax, 0.0, 1.0) if vmax > 0 else out * 0
-        rgba = (colormaps[cmap](scaled) * 255).round().astype(np.uint8)
-        visible = finite & (np.where(finite, out, 0.0) > 0)
-        rgba[..., 3] = np.where(visible, round(255 * float(alpha)), 0).astype(np.uint8)
-        west, north = dst_transform.c, dst_transform.f
-        east = west + width * dst_transform.a
-        south = north + height * dst_transform.e
-        to_ll = Transformer.from_crs(3857, 4326, always_xy=True)
-        (lon0, lon1), (lat0, lat1) = to_ll.transform([west, east], [south, north])
-        return rgba, [[float(lat0), float(lon0)], [float(lat1), float(lon1)]]
 
 
 # ----------------------------------------------------------------------------
@@ -981,3 +945,63 @@ def _per_capita(
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(usable, surface.values / smooth * 1e5, np.nan)
     return replace(surface, values=rate, units=PER_100K, per_capita=True, population=people)
+
+
+def surface_image(
+    values: np.ndarray,
+    transform: Affine,
+    crs: Any,
+    *,
+    cmap: str = "YlOrRd",
+    vmax: float | None = None,
+    alpha: float = 0.75,
+    max_size: int = 1024,
+) -> tuple[np.ndarray, list[list[float]]]:
+    """An RGBA Web Mercator image of a north-up grid (see :meth:`DensitySurface.to_image`)."""
+    from matplotlib import colormaps
+    from pyproj import Transformer
+    from rasterio.crs import CRS as RioCRS
+    from rasterio.enums import Resampling
+    from rasterio.transform import array_bounds
+    from rasterio.warp import calculate_default_transform, reproject
+
+    rows, cols = np.shape(values)
+    src_crs = RioCRS.from_wkt(CRS(crs).to_wkt())
+    bounds = array_bounds(rows, cols, transform)
+    dst_crs = RioCRS.from_epsg(3857)
+    with warnings.catch_warnings():  # rasterio's own use of Affine * (not ours)
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        dst_transform, width, height = calculate_default_transform(
+            src_crs, dst_crs, cols, rows, *bounds
+        )
+        scale = max(width, height) / max_size
+        if scale > 1:
+            width, height = max(1, round(width / scale)), max(1, round(height / scale))
+            dst_transform, width, height = calculate_default_transform(
+                src_crs, dst_crs, cols, rows, *bounds, dst_width=width, dst_height=height
+            )
+    out = np.full((height, width), np.nan)
+    reproject(
+        source=np.asarray(values, dtype=np.float64),
+        destination=out,
+        src_transform=transform,
+        src_crs=src_crs,
+        src_nodata=np.nan,
+        dst_transform=dst_transform,
+        dst_crs=dst_crs,
+        dst_nodata=np.nan,
+        resampling=Resampling.bilinear,
+    )
+    finite = np.isfinite(out)
+    top = float(np.nanmax(out)) if finite.any() else 0.0
+    vmax = top if vmax is None else float(vmax)
+    scaled = np.clip(np.where(finite, out, 0.0) / vmax, 0.0, 1.0) if vmax > 0 else out * 0
+    rgba = (colormaps[cmap](scaled) * 255).round().astype(np.uint8)
+    visible = finite & (np.where(finite, out, 0.0) > 0)
+    rgba[..., 3] = np.where(visible, round(255 * float(alpha)), 0).astype(np.uint8)
+    west, north = dst_transform.c, dst_transform.f
+    east = west + width * dst_transform.a
+    south = north + height * dst_transform.e
+    to_ll = Transformer.from_crs(3857, 4326, always_xy=True)
+    (lon0, lon1), (lat0, lat1) = to_ll.transform([west, east], [south, north])
+    return rgba, [[float(lat0), float(lon0)], [float(lat1), float(lon1)]]

@@ -1053,53 +1053,15 @@ def _regions_layer(p: _Prepared, frame: gpd.GeoDataFrame, kind: str) -> dict[str
 
 
 def _density_image(density: Any) -> tuple[np.ndarray, list[list[float]]]:
-    """RGBA image in Web Mercator and its lat/lon bounds."""
+    """RGBA image in Web Mercator and its lat/lon bounds (any object with values/transform/crs)."""
+    from .density import surface_image
+
     with warnings.catch_warnings():
         # rasterio multiplies affine transforms with `*` (affine >= 3 prefers `@`)
         warnings.simplefilter("ignore", PendingDeprecationWarning)
-        if hasattr(density, "to_image"):
-            return density.to_image(cmap=DENSITY_CMAP, alpha=0.75)
-        return _warp_density(density)
-
-
-def _warp_density(density: Any) -> tuple[np.ndarray, list[list[float]]]:
-    from matplotlib import colormaps
-    from rasterio.crs import CRS as RioCRS
-    from rasterio.enums import Resampling
-    from rasterio.transform import array_bounds
-    from rasterio.warp import calculate_default_transform, reproject, transform_bounds
-
-    values = np.asarray(density.values, dtype=float)
-    rows, cols = values.shape
-    src_crs = RioCRS.from_wkt(CRS(density.crs).to_wkt())
-    dst_crs = RioCRS.from_epsg(3857)
-    left, bottom, right, top = array_bounds(rows, cols, density.transform)
-    size = {}
-    if max(rows, cols) > 1024:
-        f = 1024 / max(rows, cols)
-        size = {"dst_width": max(1, round(cols * f)), "dst_height": max(1, round(rows * f))}
-    dst_transform, width, height = calculate_default_transform(
-        src_crs, dst_crs, cols, rows, left, bottom, right, top, **size
-    )
-    out = np.full((height, width), np.nan)
-    reproject(
-        source=values,
-        destination=out,
-        src_transform=density.transform,
-        src_crs=src_crs,
-        src_nodata=np.nan,
-        dst_transform=dst_transform,
-        dst_crs=dst_crs,
-        dst_nodata=np.nan,
-        resampling=Resampling.bilinear,
-    )
-    finite = np.isfinite(out)
-    vmax = float(np.nanmax(out)) if finite.any() else 0.0
-    scaled = np.clip(np.where(finite, out, 0.0) / vmax, 0, 1) if vmax > 0 else np.zeros_like(out)
-    rgba = (colormaps[DENSITY_CMAP](scaled) * 255).round().astype(np.uint8)
-    rgba[..., 3] = np.where(finite & (np.where(finite, out, 0) > 0), 191, 0).astype(np.uint8)
-    w, s, e, n = transform_bounds(dst_crs, "EPSG:4326", *array_bounds(height, width, dst_transform))
-    return rgba, [[s, w], [n, e]]
+        return surface_image(
+            density.values, density.transform, density.crs, cmap=DENSITY_CMAP, alpha=0.75
+        )
 
 
 def _png_data_uri(rgba: np.ndarray) -> str:
