@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from _browser import browser  # noqa: F401 - the one session-wide Chromium, shared by every test module
+
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

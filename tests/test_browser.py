@@ -24,7 +24,6 @@ from _browser import (
     liptako_units,
     meetings,
 )
-from _browser import browser as browser  # noqa: F401 - the session fixture
 from borderwatch._errors import BorderwatchWarning
 from borderwatch.maps import make_map, save_map
 

@@ -16,10 +16,10 @@ import pandas as pd
 import pyogrio
 import pytest
 import rasterio
+import shapely
 
 import borderwatch as bw
 from _browser import PageRun
-from _browser import browser as browser  # noqa: F401 - the session fixture
 from borderwatch.datasets import DEMO_SEED, demo_incidents, demo_units
 from conftest import run_cli
 
@@ -109,7 +109,9 @@ def test_everything_the_demo_writes_says_synthetic(demo_dirs):
         assert "SYNTHETIC" in (d / "summary.json").read_text(encoding="utf-8")
         assert "SYNTHETIC" in (d / "map.html").read_text(encoding="utf-8")
         for name in ("units.csv", "counts.csv"):
-            assert (pd.read_csv(d / name)["data"] == "SYNTHETIC demo data, not real incidents").all()
+            assert (
+                pd.read_csv(d / name)["data"] == "SYNTHETIC demo data, not real incidents"
+            ).all()
         for layer, _ in pyogrio.list_layers(d / "hotspots.gpkg"):
             frame = gpd.read_file(d / "hotspots.gpkg", layer=layer)
             assert len(frame) == 0 or frame["data"].str.startswith("SYNTHETIC").all(), layer
@@ -238,9 +240,23 @@ def test_analyze_with_population_raster(shared_data, tmp_path):
         warnings.simplefilter("ignore", bw.BorderwatchWarning)
         demo_incidents(seed=5, n_background=300).to_csv(tmp_path / "inc.csv", index=False)
     out = tmp_path / "out"
-    code, _, err = run_cli("analyze", "--units", bw.datasets.boundary_path("liptako_gourma"), "--incidents",
-                           tmp_path / "inc.csv", "--population", raster, "--out", out, "--view", "internal",
-                           "--permutations", "99", "--no-static", "--quiet")
+    code, _, err = run_cli(
+        "analyze",
+        "--units",
+        bw.datasets.boundary_path("liptako_gourma"),
+        "--incidents",
+        tmp_path / "inc.csv",
+        "--population",
+        raster,
+        "--out",
+        out,
+        "--view",
+        "internal",
+        "--permutations",
+        "99",
+        "--no-static",
+        "--quiet",
+    )
     assert code == 0, err
     units = pd.read_csv(out / "units.csv")
     with rasterio.open(raster) as src:
@@ -265,11 +281,168 @@ def test_dask_engine_gives_the_same_join(tmp_path):
     outs = {}
     for engine in ("pandas", "dask"):
         outs[engine] = tmp_path / engine
-        code, _, err = run_cli("analyze", "--units", bw.datasets.boundary_path("liptako_gourma"), "--incidents",
-                               tmp_path / "inc.csv", "--out", outs[engine], "--engine", engine, "--view",
-                               "internal", "--permutations", "99", "--no-static", "--quiet")
+        code, _, err = run_cli(
+            "analyze",
+            "--units",
+            bw.datasets.boundary_path("liptako_gourma"),
+            "--incidents",
+            tmp_path / "inc.csv",
+            "--out",
+            outs[engine],
+            "--engine",
+            engine,
+            "--view",
+            "internal",
+            "--permutations",
+            "99",
+            "--no-static",
+            "--quiet",
+        )
         assert code == 0, err
     a = json.loads((outs["pandas"] / "summary.json").read_text())
     b = json.loads((outs["dask"] / "summary.json").read_text())
     assert a["join"] == b["join"] and b["engine"] == "dask" and b["partitions"] >= 1
-    pd.testing.assert_frame_equal(pd.read_csv(outs["pandas"] / "units.csv"), pd.read_csv(outs["dask"] / "units.csv"))
+    pd.testing.assert_frame_equal(
+        pd.read_csv(outs["pandas"] / "units.csv"), pd.read_csv(outs["dask"] / "units.csv")
+    )
+
+
+def _analyze_cli(tmp_path, df, *extra, config: str | None = None, meetings=None):
+    df.to_csv(tmp_path / "inc.csv", index=False)
+    args = [
+        "analyze",
+        "--units",
+        bw.datasets.boundary_path("liptako_gourma"),
+        "--incidents",
+        tmp_path / "inc.csv",
+        "--out",
+        tmp_path / "out",
+        "--no-static",
+        "--quiet",
+        *extra,
+    ]
+    if config is not None:
+        (tmp_path / "cfg.toml").write_text(config, encoding="utf-8")
+        args += ["--config", tmp_path / "cfg.toml"]
+    if meetings is not None:
+        meetings.to_csv(tmp_path / "mt.csv", index=False)
+        args += ["--meetings", tmp_path / "mt.csv"]
+    return run_cli(*args)
+
+
+def test_tiny_input_runs_end_to_end(tmp_path):
+    # five incidents: no cluster, maybe no hotspot region; empty layers must still be written
+    df = pd.DataFrame(
+        {
+            "lon": [1.40, 1.45, 1.50, 0.20, -1.5],
+            "lat": [14.2, 14.25, 14.2, 14.9, 14.1],
+            "date": ["2024-01-02"] * 5,
+            "category": ["theft"] * 5,
+        }
+    )
+    for view in ("public", "internal"):
+        code, _, err = _analyze_cli(tmp_path, df, "--view", view, "--permutations", "99")
+        assert code == 0, err
+        assert len(gpd.read_file(tmp_path / "out" / "hotspots.gpkg", layer="units")) == 62
+
+
+@pytest.mark.parametrize(
+    ("config", "check"),
+    [
+        (
+            'grid = "square"\nweights = "knn"\nknn = 6\n',
+            lambda s, cells: (
+                s["weights"] == {"type": "knn", "k": 6, "star": True}
+                and s["grid"] == "square"
+                and np.median(shapely.get_num_coordinates(cells.geometry.array)) == 5,
+            ),
+        ),
+        (
+            'cluster_method = "hdbscan"\nmin_samples = 10\n',
+            lambda s, cells: (
+                s["clusters"]["method"] == "hdbscan" and s["clusters"]["min_samples"] == 10
+            ),
+        ),
+        (
+            'cluster_method = "spacetime"\neps_km = 8\ndays = 14\n',
+            lambda s, cells: s["clusters"]["days"] == 14 and s["clusters"]["eps_km"] == 8,
+        ),
+    ],
+    ids=["square-knn", "hdbscan", "spacetime"],
+)
+def test_config_settings_reach_the_analysis(tmp_path, config, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bw.BorderwatchWarning)
+        df = demo_incidents(seed=13, n_background=300)
+    code, _, err = _analyze_cli(
+        tmp_path, df, "--view", "internal", "--permutations", "99", config=config
+    )
+    assert code == 0, err
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    cells = gpd.read_file(tmp_path / "out" / "hotspots.gpkg", layer="cells")
+    interior = cells[cells.geometry.geom_type == "Polygon"]
+    assert check(summary, interior), summary
+
+
+@pytest.mark.parametrize(
+    ("extra", "config", "fragment"),
+    [
+        (["--permutations", "-3"], None, "permutations must be a whole number >= 0"),
+        (["--cell-km", "0"], None, "cell_km must be a positive number"),
+        ([], 'knn = "six"\n', "setting 'knn' must be a whole number"),
+        ([], 'grid = "triangle"\n', "grid must be 'hex' or 'square'"),
+        ([], 'attendance_cols = "women"\n', "attendance_cols"),
+    ],
+)
+def test_bad_settings_exit_2_and_write_nothing(tmp_path, extra, config, fragment):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bw.BorderwatchWarning)
+        df = demo_incidents(seed=2, n_background=50)
+    code, out, err = _analyze_cli(tmp_path, df, *extra, config=config)
+    assert code == 2, err
+    assert fragment in " ".join(err.split()) and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_meeting_columns_from_config_and_bad_attendance(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bw.BorderwatchWarning)
+        df = demo_incidents(seed=4, n_background=100)
+    mt = pd.DataFrame(
+        {
+            "gx": [1.45, 2.1],
+            "gy": [14.2, 13.5],
+            "when": ["2024-03-01", "2024-04-02"],
+            "village": ["Tillabéri", "Niamey"],
+            "femmes": [12, 7],
+            "sujets": ["vol; routes", "école"],
+        }
+    )
+    cfg = (
+        'meeting_lon_col = "gx"\nmeeting_lat_col = "gy"\nmeeting_time_col = "when"\n'
+        'meeting_place_col = "village"\nmeeting_topics_col = "sujets"\nattendance_cols = {att_women = "femmes"}\n'
+        'view = "internal"\npermutations = 99\n'
+    )
+    code, _, err = _analyze_cli(tmp_path, df, config=cfg, meetings=mt)
+    assert code == 0, err
+    assert json.loads((tmp_path / "out" / "summary.json").read_text())["n_meetings"] == 2
+    html = (tmp_path / "out" / "map.html").read_text(encoding="utf-8")
+    assert "Tillab" in html and "sujets" not in html
+    # attendance that is not a number is an error, not a silent blank
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    code, _, err = _analyze_cli(bad, df, config=cfg, meetings=mt.assign(femmes=["many", 7]))
+    assert code == 2 and "femmes" in err and "whole numbers" in " ".join(err.split())
+    assert not (bad / "out").exists()
+
+
+def test_public_summary_keeps_drop_counts(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bw.BorderwatchWarning)
+        df = demo_incidents(seed=6, n_background=200)
+    df["latitude"] = df["latitude"].astype(object)
+    df.loc[[3, 9], "latitude"] = "north"
+    code, _, err = _analyze_cli(tmp_path, df, "--drop-invalid", "--permutations", "99")
+    assert code == 0, err
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["view"] == "public" and summary["dropped_invalid"] == {"non_numeric": 2}

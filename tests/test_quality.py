@@ -19,6 +19,12 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_tool_passes(tool, args):
     if importlib.util.find_spec(tool) is None:
         pytest.skip(f"{tool} is not installed")
-    proc = subprocess.run([sys.executable, "-m", tool, *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=600, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", tool, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]

@@ -56,9 +56,11 @@ def analyze(
     seed: int = 0,
     grid: str = "hex",
     weights: str = "distance_band",
+    knn: int = 8,
     cluster_method: str = "dbscan",
     eps_km: float | None = None,
     min_samples: int | None = None,
+    days: float | None = None,
     tolerance_km: float = 1.0,
     period: str = "month",
     engine: str = "pandas",
@@ -66,6 +68,9 @@ def analyze(
     on_invalid: str = "raise",
     crosswalk: str | os.PathLike[str] | pd.DataFrame | None = None,
     columns: Mapping[str, str | None] | None = None,
+    meeting_columns: Mapping[str, Any] | None = None,
+    date_format: str | None = None,
+    dayfirst: bool = False,
     synthetic: bool = False,
     title: str | None = None,
     source: str | None = None,
@@ -91,7 +96,14 @@ def analyze(
         Shape of the grid cells.
     weights : {"distance_band", "knn", "contiguity"}
         Spatial weights of the cell Gi* (recorded exactly in ``summary["weights"]``).
+    knn : int
+        Number of neighbours when ``weights="knn"``.
     cluster_method : {"dbscan", "hdbscan", "spacetime"}
+    eps_km, min_samples, days : optional
+        Cluster settings: the neighbourhood radius (default: the grid cell
+        size, for DBSCAN and space-time; HDBSCAN needs none), the minimum
+        cluster core size (default 5) and the time window of space-time
+        clustering (default 30 days).
     tolerance_km : float
         Snapping tolerance of the join.
     period : {"week", "month", "year"}
@@ -99,6 +111,11 @@ def analyze(
     engine : {"pandas", "dask"}
         ``dask`` joins the incidents partition by partition with dask-geopandas.
     on_invalid : {"raise", "drop"}
+    meeting_columns : mapping, optional
+        Keyword arguments for :func:`read_meetings` (``lon_col``, ``lat_col``,
+        ``time_col``, ``id_col``, ``place_col``, ``topics_col``, ``attendance_cols``).
+    date_format, dayfirst : optional
+        How to read unusual dates (see :func:`read_incidents`).
     columns : mapping, optional
         Column names for the readers: ``lon_col``, ``lat_col``, ``time_col``,
         ``category_col``, ``id_col``, ``country_col``, ``unit_id_col``,
@@ -122,6 +139,34 @@ def analyze(
         raise DataError(msg)
     if engine not in ("pandas", "dask"):
         msg = f"engine must be 'pandas' or 'dask', not {engine!r}."
+        raise DataError(msg)
+    for name, value, low in (("permutations", permutations, 0), ("knn", knn, 1), ("seed", seed, 0)):
+        if not isinstance(value, int | np.integer) or value < low:
+            msg = f"{name} must be a whole number >= {low}, not {value!r}."
+            raise DataError(msg)
+    for name, fvalue in (
+        ("cell_km", cell_km),
+        ("bandwidth_km", bandwidth_km),
+        ("eps_km", eps_km),
+        ("days", days),
+        ("tolerance_km", tolerance_km),
+    ):
+        if fvalue is not None and not (
+            np.isfinite(fvalue) and fvalue > 0 or (name == "tolerance_km" and fvalue == 0)
+        ):
+            msg = f"{name} must be a positive number of {'days' if name == 'days' else 'kilometres'}, not {fvalue!r}."
+            raise DataError(msg)
+    if not 0 < alpha < 1:
+        msg = f"alpha must be between 0 and 1, not {alpha!r}."
+        raise DataError(msg)
+    if grid not in ("hex", "square"):
+        msg = f"grid must be 'hex' or 'square', not {grid!r}."
+        raise DataError(msg)
+    if weights not in ("distance_band", "knn", "contiguity"):
+        msg = f"weights must be 'distance_band', 'knn' or 'contiguity', not {weights!r}."
+        raise DataError(msg)
+    if cluster_method not in ("dbscan", "hdbscan", "spacetime"):
+        msg = f"cluster_method must be 'dbscan', 'hdbscan' or 'spacetime', not {cluster_method!r}."
         raise DataError(msg)
     if k < 2:
         msg = f"k (the public-view suppression threshold) must be at least 2, not {k}."
@@ -149,6 +194,8 @@ def analyze(
                 units=u,
                 crosswalk=crosswalk,
                 on_invalid=on_invalid,  # type: ignore[arg-type]
+                date_format=date_format,
+                dayfirst=dayfirst,
                 **{o: cols.get(o) for o in _INCIDENT_OPTS},  # type: ignore[arg-type]
             )
         mt = None
@@ -157,7 +204,14 @@ def analyze(
             if isinstance(meetings, gpd.GeoDataFrame) and "attendance" in meetings.columns:
                 mt = meetings.copy()
             else:
-                mt = read_meetings(meetings, units=u, on_invalid=on_invalid)  # type: ignore[arg-type]
+                mt = read_meetings(
+                    meetings,
+                    units=u,
+                    on_invalid=on_invalid,  # type: ignore[arg-type]
+                    date_format=date_format,
+                    dayfirst=dayfirst,
+                    **dict(meeting_columns or {}),
+                )
         metric = study_crs(u)
         say("finding international borders")
         border = border_lines(u, crs=metric)
@@ -196,6 +250,9 @@ def analyze(
             u,
             cell_km=cell_km,
             alpha=alpha,
+            shape=grid,  # type: ignore[arg-type]
+            weights=weights,  # type: ignore[arg-type]
+            k=knn,
             permutations=permutations,
             seed=seed,
             crs=metric,
@@ -209,10 +266,18 @@ def analyze(
             alpha=alpha,
             crs=metric,
         )
-        keep_stats = ["gi_z", "gi_p", "gi_p_fdr", "hotspot", "n_neighbors", "moran_class"]
-        for col in keep_stats:
+        # `neighbours` (not n_...): a count of links between units, not of incidents
+        keep_stats = {
+            "gi_z": "gi_z",
+            "gi_p": "gi_p",
+            "gi_p_fdr": "gi_p_fdr",
+            "hotspot": "hotspot",
+            "n_neighbors": "neighbours",
+            "moran_class": "moran_class",
+        }
+        for col, out_col in keep_stats.items():
             if col in unit_stats.columns:
-                units_out[col] = unit_stats[col].to_numpy()
+                units_out[out_col] = unit_stats[col].to_numpy()
         units_out = units_out[
             [c for c in units_out.columns if c != units_out.geometry.name]
             + [units_out.geometry.name]
@@ -220,11 +285,17 @@ def analyze(
         say("hotspot regions")
         regions = hotspot_regions(cells, joined, border, alpha=alpha)
         say("point clusters")
-        cluster_opts: dict[str, Any] = {
-            "eps_km": eps_km if eps_km is not None else float(stats_params["cell_km"])
-        }
+        cluster_opts: dict[str, Any] = {}
+        if eps_km is not None or cluster_method != "hdbscan":
+            # DBSCAN's radius defaults to the grid cell, the scale of the hotspot analysis;
+            # HDBSCAN chooses its own scale
+            cluster_opts["eps_km"] = (
+                eps_km if eps_km is not None else float(stats_params["cell_km"])
+            )
         if min_samples is not None:
             cluster_opts["min_samples"] = int(min_samples)
+        if days is not None:
+            cluster_opts["days"] = float(days)
         clusters = find_clusters(
             joined, method=cluster_method, border=border, crs=metric, seed=seed, **cluster_opts
         )
@@ -239,8 +310,19 @@ def analyze(
             population=pop_raster,
         )
         pai = pai_of_map(joined, cells, alpha=alpha, seed=seed, weights=stats_params.get("weights"))
-        evaluation = _evaluation(joined, u, cell_km=float(stats_params["cell_km"]), shape=grid, crs=metric,
-                                 seed=seed, alpha=alpha) if pai is not None else None
+        evaluation = (
+            _evaluation(
+                joined,
+                u,
+                cell_km=float(stats_params["cell_km"]),
+                shape=grid,
+                crs=metric,
+                seed=seed,
+                alpha=alpha,
+            )
+            if pai is not None
+            else None
+        )
     for w in wlist:
         if issubclass(w.category, BorderwatchWarning):
             caught.append(str(w.message))
@@ -277,7 +359,7 @@ def analyze(
         "islands": stats_params.get("islands", []),
         "unit_weights": unit_stats.attrs.get("weights"),
         "unit_islands": units_out.loc[
-            units_out.get("n_neighbors", pd.Series(1, index=units_out.index)) == 0, "unit_id"
+            units_out.get("neighbours", pd.Series(1, index=units_out.index)) == 0, "unit_id"
         ].tolist(),
         "alpha": float(alpha),
         "permutations": int(permutations),
@@ -290,6 +372,7 @@ def analyze(
         "n_cross_border_hotspots": int(regions["cross_border"].sum()) if len(regions) else 0,
         "clusters": {
             "method": cluster_method,
+            **{key: v for key, v in cluster_opts.items()},
             **clusters.attrs.get("params", {}),
             "n": len(clusters),
         },
@@ -344,17 +427,31 @@ def analyze(
     return result
 
 
-def _evaluation(joined: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, cell_km: float, shape: str,
-                crs: Any, seed: int, alpha: float) -> list[dict[str, Any]] | None:
+def _evaluation(
+    joined: gpd.GeoDataFrame,
+    units: gpd.GeoDataFrame,
+    *,
+    cell_km: float,
+    shape: str,
+    crs: Any,
+    seed: int,
+    alpha: float,
+) -> list[dict[str, Any]] | None:
     """PAI, PEI and RRI of Gi*, KDE and plain counts on a temporal split (None when not possible)."""
     from .hotspots import evaluate
 
     try:
-        table = evaluate(joined, units, cell_km=cell_km, shape=shape, crs=crs, seed=seed, alpha=alpha)  # type: ignore[arg-type]
+        table = evaluate(
+            joined, units, cell_km=cell_km, shape=shape, crs=crs, seed=seed, alpha=alpha
+        )  # type: ignore[arg-type]
     except DataError as exc:
         warnings.warn(f"evaluation skipped: {exc}", BorderwatchWarning, stacklevel=2)
         return None
-    keep = [c for c in ("method", "cell_km", "split_date", "coverage", "pai", "pei", "rri") if c in table.columns]
+    keep = [
+        c
+        for c in ("method", "cell_km", "split_date", "coverage", "pai", "pei", "rri")
+        if c in table.columns
+    ]
     out = table[keep].copy()
     if "split_date" in out:
         out["split_date"] = pd.to_datetime(out["split_date"]).dt.strftime("%Y-%m-%d")
@@ -422,18 +519,25 @@ def _unit_population(units_out: gpd.GeoDataFrame, raster: str | os.PathLike[str]
         import shapely
 
         geoms = units_out.to_crs(src.crs).geometry.array
-        covered = shapely.area(shapely.intersection(geoms, shapely.box(*src.bounds))) / shapely.area(geoms)
+        covered = shapely.area(
+            shapely.intersection(geoms, shapely.box(*src.bounds))
+        ) / shapely.area(geoms)
         partial = covered < 0.99
     if partial.any():
         names = ", ".join(units_out.loc[partial, "name"].astype(str).head(5))
-        warnings.warn(f"{raster}: the population raster does not cover {int(partial.sum())} units "
-                      f"({names}{', ...' if partial.sum() > 5 else ''}); their population and rate are left empty.",
-                      BorderwatchWarning, stacklevel=2)
+        warnings.warn(
+            f"{raster}: the population raster does not cover {int(partial.sum())} units "
+            f"({names}{', ...' if partial.sum() > 5 else ''}); their population and rate are left empty.",
+            BorderwatchWarning,
+            stacklevel=2,
+        )
         sums = np.where(partial, np.nan, sums)
     out = units_out.copy()
     out["population"] = sums
     with np.errstate(divide="ignore", invalid="ignore"):
-        out["rate_per_100k"] = np.where(np.nan_to_num(sums) > 0, out["incidents"] / sums * 1e5, np.nan)
+        out["rate_per_100k"] = np.where(
+            np.nan_to_num(sums) > 0, out["incidents"] / sums * 1e5, np.nan
+        )
     return out, info
 
 
@@ -447,12 +551,12 @@ def _to_gpkg_frame(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         if col == out.geometry.name:
             continue
         s = out[col]
-        if (
+        if len(out) and (
             isinstance(s.dtype, pd.CategoricalDtype)
             or s.dtype == object
             or pd.api.types.is_string_dtype(s)
         ):
-            if s.map(lambda v: isinstance(v, list | tuple | dict)).any():
+            if s.astype(object).map(lambda v: isinstance(v, list | tuple | dict)).any():
                 out[col] = s.map(
                     lambda v: json.dumps(v) if isinstance(v, list | tuple | dict) else v
                 )

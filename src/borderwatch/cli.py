@@ -23,6 +23,23 @@ __all__ = ["main"]
 
 LANGS = ("en", "fr", "es", "pt", "ar")
 
+_MEETING_KEYS = {
+    "meeting_lon_col": "lon_col",
+    "meeting_lat_col": "lat_col",
+    "meeting_time_col": "time_col",
+    "meeting_id_col": "id_col",
+    "meeting_place_col": "place_col",
+    "meeting_topics_col": "topics_col",
+}
+_ATTENDANCE_KEYS = (
+    "att_women",
+    "att_men",
+    "att_youth",
+    "att_migrants",
+    "att_police",
+    "att_leaders",
+)
+
 _CONFIG_KEYS = {
     "view",
     "lang",
@@ -47,14 +64,22 @@ _CONFIG_KEYS = {
     "cluster_method",
     "eps_km",
     "min_samples",
+    "days",
     "tolerance_km",
     "period",
+    "grid",
+    "weights",
+    "knn",
     "crosswalk",
     "population",
     "meetings",
     "partitions",
     "static",
     "title",
+    "date_format",
+    "dayfirst",
+    "attendance_cols",
+    *_MEETING_KEYS,
 }
 
 
@@ -254,6 +279,35 @@ def _columns(s: dict[str, Any]) -> dict[str, Any]:
     return {k: s.get(k) for k in keys}
 
 
+def _number(s: dict[str, Any], key: str, kind: type, default: Any) -> Any:
+    """A numeric setting, or DataError naming it (config values arrive untyped)."""
+    value = s.get(key, default)
+    if value is None:
+        return None
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or (kind is int and isinstance(value, float) and not value.is_integer()):
+        msg = f"setting '{key}' must be a {'whole number' if kind is int else 'number'}, not {value!r}."
+        raise DataError(msg)
+    return number
+
+
+def _meeting_columns(s: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {arg: s[key] for key, arg in _MEETING_KEYS.items() if s.get(key)}
+    att = s.get("attendance_cols")
+    if att is not None:
+        if not isinstance(att, dict) or not set(att) <= set(_ATTENDANCE_KEYS):
+            msg = (
+                f"setting 'attendance_cols' must be a table mapping {', '.join(_ATTENDANCE_KEYS)} "
+                f"to your column names, not {att!r}."
+            )
+            raise DataError(msg)
+        out["attendance_cols"] = att
+    return out
+
+
 def _run(args: argparse.Namespace) -> int:
     from ._pipeline import analyze, write_outputs
 
@@ -273,19 +327,21 @@ def _run(args: argparse.Namespace) -> int:
         raise DataError(msg)
     common: dict[str, Any] = {
         "view": s.get("view", "public"),
-        "k": int(s.get("k", 5)),
-        "cell_km": s.get("cell_km"),
-        "permutations": int(s.get("permutations", 999)),
-        "seed": int(s.get("seed", 0)),
-        "alpha": float(s.get("alpha", 0.05)),
-        "bandwidth_km": s.get("bandwidth_km"),
+        "k": _number(s, "k", int, 5),
+        "cell_km": _number(s, "cell_km", float, None),
+        "permutations": _number(s, "permutations", int, 999),
+        "seed": _number(s, "seed", int, 0),
+        "alpha": _number(s, "alpha", float, 0.05),
+        "bandwidth_km": _number(s, "bandwidth_km", float, None),
         "cluster_method": s.get("cluster_method", "dbscan"),
-        "eps_km": s.get("eps_km"),
-        "min_samples": s.get("min_samples"),
-        "tolerance_km": float(s.get("tolerance_km", 1.0)),
+        "eps_km": _number(s, "eps_km", float, None),
+        "min_samples": _number(s, "min_samples", int, None),
+        "days": _number(s, "days", float, None),
+        "tolerance_km": _number(s, "tolerance_km", float, 1.0),
         "period": s.get("period", "month"),
         "grid": s.get("grid", "hex"),
         "weights": s.get("weights", "distance_band"),
+        "knn": _number(s, "knn", int, 8),
         "progress": progress,
     }
     if args.command == "demo":
@@ -313,6 +369,9 @@ def _run(args: argparse.Namespace) -> int:
             on_invalid="drop" if s.get("drop_invalid") else "raise",
             crosswalk=s.get("crosswalk"),
             columns=_columns(s),
+            meeting_columns=_meeting_columns(s),
+            date_format=s.get("date_format"),
+            dayfirst=bool(s.get("dayfirst", False)),
             title=s.get("title"),
             **common,
         )

@@ -1388,7 +1388,11 @@ def read_meetings(
         col = (attendance_cols or {}).get(key) or _find(frame, cands, exclude={"id", "date", *drop})
         if col is not None and col in frame.columns:
             vals = _to_number(frame[col])
-            bad = (vals < 0).to_numpy() | (vals.notna() & (vals != np.floor(vals))).to_numpy()
+            bad = (
+                (vals < 0).to_numpy()
+                | (vals.notna() & (vals != np.floor(vals))).to_numpy()
+                | (vals.isna().to_numpy() & _present(frame[col]))  # text such as "many"
+            )
             if bad.any():
                 msg = (
                     f"{table.source}: column '{col}' ({key}) must hold whole numbers of people, "

@@ -1073,7 +1073,6 @@ def _public_summary(
             (
                 "incident" in p
                 or "sensitive" in p
-                or "dropped" in p
                 or p in _SUMMARY_COUNT_KEYS
                 or _CATEGORY_RE.match(p)
             )
