@@ -446,3 +446,16 @@ def test_public_summary_keeps_drop_counts(tmp_path):
     assert code == 0, err
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["view"] == "public" and summary["dropped_invalid"] == {"non_numeric": 2}
+
+
+def test_demo_tiles_and_arabic_from_the_cli(tmp_path):
+    out = tmp_path / "ar"
+    url = "https://tile.example.org/{z}/{x}/{y}.png"
+    code, _, err = run_cli("demo", "--out", out, "--lang", "ar", "--tiles", url, "--no-static", "--quiet")
+    assert code == 0, err
+    html = (out / "map.html").read_text(encoding="utf-8")
+    assert "tile.example.org" in html  # the one online resource, asked for explicitly
+    assert 'dir="rtl"' in html or "direction: rtl" in html or "'rtl'" in html or '"rtl"' in html
+    assert "مالي" in html or "النيجر" in html  # country names in Arabic
+    code, _, err = run_cli("demo", "--out", tmp_path / "en", "--no-static", "--quiet")
+    assert "tile.example.org" not in (tmp_path / "en" / "map.html").read_text(encoding="utf-8")

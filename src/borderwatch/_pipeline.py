@@ -442,8 +442,14 @@ def _evaluation(
 
     try:
         table = evaluate(
-            joined, units, cell_km=cell_km, shape=shape, crs=crs, seed=seed, alpha=alpha
-        )  # type: ignore[arg-type]
+            joined,
+            units,
+            cell_km=cell_km,
+            shape=shape,  # type: ignore[arg-type]
+            crs=crs,
+            seed=seed,
+            alpha=alpha,
+        )
     except DataError as exc:
         warnings.warn(f"evaluation skipped: {exc}", BorderwatchWarning, stacklevel=2)
         return None
