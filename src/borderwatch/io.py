@@ -251,9 +251,7 @@ class _Table:
 
     def rows(self, mask: np.ndarray | pd.Series) -> str:
         """'lines 3, 7' (files) or 'index 3, 7' (frames) for the rows where ``mask`` is true."""
-        text = format_rows(self.lines[np.asarray(mask, dtype=bool)])
-        word = "line" if self.is_file else "index"
-        return text.replace("rows", word + "s" if self.is_file else word).replace("row", word)
+        return _lines(self.lines[np.asarray(mask, dtype=bool)], self.is_file)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1149,6 +1147,7 @@ def _check_study_area(
 
 
 def _lines(lines: np.ndarray, is_file: bool) -> str:
+    """'lines 3, 7' for files (line numbers, header = line 1), 'index 3, 7' for frames."""
     text = format_rows(lines)
     word = "line" if is_file else "index"
     return text.replace("rows", word + "s" if is_file else word).replace("row", word)
