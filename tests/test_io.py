@@ -1025,3 +1025,9 @@ def test_read_meetings_shares_the_point_checks(tmp_path):
         DataError, match=r"meetings\.csv: 1 of 1 meetings rows are invalid.*point at \(0, 0\)"
     ):
         read_meetings(path)
+
+
+def test_csv_ids_keep_leading_zeros(tmp_path):
+    path = tmp_path / "ids.csv"
+    path.write_text("incident_id,lon,lat\n007,1.4,14.2\n0100,1.5,14.3\n", encoding="utf-8")
+    assert read_incidents(path)["id"].tolist() == ["007", "0100"]

@@ -239,6 +239,10 @@ _PLACE = [
 ]
 
 
+#: Columns read as text from CSV files (ids and codes keep leading zeros).
+_TEXT_CODES = {c for c in _ID + _UNIT_ID if not c.startswith("#")} - {"code"}
+
+
 @dataclass
 class _Table:
     """A loaded table plus what is needed to talk about it."""
@@ -285,12 +289,19 @@ def _load_table(source: Source, *, what: str, sheet: str | int | None = 0) -> _T
         suffix = path.suffix.lower()
         try:
             if suffix in {".csv", ".txt", ".tsv"}:
-                if suffix == ".tsv":
-                    frame = pd.read_csv(path, sep="\t", low_memory=False)
-                elif _sniff_needed(path):
-                    frame = pd.read_csv(path, sep=None, engine="python")
-                else:
-                    frame = pd.read_csv(path, low_memory=False)
+                opts: dict[str, Any] = (
+                    {"sep": "\t"}
+                    if suffix == ".tsv"
+                    else {"sep": None, "engine": "python"}
+                    if _sniff_needed(path)
+                    else {}
+                )
+                # ids and codes stay text: "007" must not become 7
+                header = pd.read_csv(path, nrows=0, **opts).columns
+                text_cols = {c: str for c in header if _norm_col(c) in _TEXT_CODES}
+                if "engine" not in opts:
+                    opts["low_memory"] = False
+                frame = pd.read_csv(path, dtype=text_cols or None, **opts)
             elif suffix in {".xlsx", ".xls", ".xlsm"}:
                 frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0)
             elif suffix in {".parquet", ".pq"}:
@@ -948,7 +959,7 @@ def _points(
         invalid["bad_date"] = bad_date
         details["bad_date"] = (
             f"column '{timec}'",
-            "use ISO 8601 dates (YYYY-MM-DD, YYYY-MM or YYYY), or pass date_format= / --time-col for another column",
+            'use ISO 8601 dates (YYYY-MM-DD, YYYY-MM or YYYY), or give the format (date_format = "%d/%m/%Y" in --config, date_format= in Python), or choose another column with --time-col',
         )
         used.add(timec)
     else:
