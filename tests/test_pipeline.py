@@ -43,6 +43,13 @@ CONTRACT_REGIONS = {
 }
 
 
+def _demo_df(*, seed: int, n_background: int) -> pd.DataFrame:
+    """Synthetic incidents as a plain table (the demo generator, quietly)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bw.BorderwatchWarning)
+        return demo_incidents(seed=seed, n_background=n_background)
+
+
 @pytest.fixture(scope="module")
 def demo_dirs(tmp_path_factory):
     out = {}
@@ -201,9 +208,7 @@ def test_demo_map_size(demo_dirs):
 
 
 def test_analyze_period_and_config(tmp_path):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", bw.BorderwatchWarning)
-        df = demo_incidents(seed=11, n_background=300)
+    df = _demo_df(seed=11, n_background=300)
     df.to_csv(tmp_path / "inc.csv", index=False)
     (tmp_path / "cfg.toml").write_text('period = "year"\npermutations = 99\nview = "internal"\n')
     out = tmp_path / "out"
@@ -274,9 +279,7 @@ def test_analyze_with_population_raster(shared_data, tmp_path):
 
 
 def test_dask_engine_gives_the_same_join(tmp_path):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", bw.BorderwatchWarning)
-        df = demo_incidents(seed=3, n_background=500)
+    df = _demo_df(seed=3, n_background=500)
     df.to_csv(tmp_path / "inc.csv", index=False)
     outs = {}
     for engine in ("pandas", "dask"):
@@ -371,9 +374,7 @@ def test_tiny_input_runs_end_to_end(tmp_path):
     ids=["square-knn", "hdbscan", "spacetime"],
 )
 def test_config_settings_reach_the_analysis(tmp_path, config, check):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", bw.BorderwatchWarning)
-        df = demo_incidents(seed=13, n_background=300)
+    df = _demo_df(seed=13, n_background=300)
     code, _, err = _analyze_cli(
         tmp_path, df, "--view", "internal", "--permutations", "99", config=config
     )
@@ -395,9 +396,7 @@ def test_config_settings_reach_the_analysis(tmp_path, config, check):
     ],
 )
 def test_bad_settings_exit_2_and_write_nothing(tmp_path, extra, config, fragment):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", bw.BorderwatchWarning)
-        df = demo_incidents(seed=2, n_background=50)
+    df = _demo_df(seed=2, n_background=50)
     code, out, err = _analyze_cli(tmp_path, df, *extra, config=config)
     assert code == 2, err
     assert fragment in " ".join(err.split()) and "Traceback" not in err
@@ -405,9 +404,7 @@ def test_bad_settings_exit_2_and_write_nothing(tmp_path, extra, config, fragment
 
 
 def test_meeting_columns_from_config_and_bad_attendance(tmp_path):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", bw.BorderwatchWarning)
-        df = demo_incidents(seed=4, n_background=100)
+    df = _demo_df(seed=4, n_background=100)
     mt = pd.DataFrame(
         {
             "gx": [1.45, 2.1],
@@ -437,9 +434,7 @@ def test_meeting_columns_from_config_and_bad_attendance(tmp_path):
 
 
 def test_public_summary_keeps_drop_counts(tmp_path):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", bw.BorderwatchWarning)
-        df = demo_incidents(seed=6, n_background=200)
+    df = _demo_df(seed=6, n_background=200)
     df["latitude"] = df["latitude"].astype(object)
     df.loc[[3, 9], "latitude"] = "north"
     code, _, err = _analyze_cli(tmp_path, df, "--drop-invalid", "--permutations", "99")
@@ -451,7 +446,9 @@ def test_public_summary_keeps_drop_counts(tmp_path):
 def test_demo_tiles_and_arabic_from_the_cli(tmp_path):
     out = tmp_path / "ar"
     url = "https://tile.example.org/{z}/{x}/{y}.png"
-    code, _, err = run_cli("demo", "--out", out, "--lang", "ar", "--tiles", url, "--no-static", "--quiet")
+    code, _, err = run_cli(
+        "demo", "--out", out, "--lang", "ar", "--tiles", url, "--no-static", "--quiet"
+    )
     assert code == 0, err
     html = (out / "map.html").read_text(encoding="utf-8")
     assert "tile.example.org" in html  # the one online resource, asked for explicitly

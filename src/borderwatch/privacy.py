@@ -281,27 +281,19 @@ def public_view(
     if metric is None:
         metric = study_crs(result.units) if result.units is not None and len(result.units) else None
 
-    hotspots = _public_shapes(
-        result.hotspots,
-        kind="hotspots",
-        k=k,
-        lattice_km=lattice_km,
-        crs=metric,
-        info=info,
-        border=result.border,
-        min_vertex_m=min_vertex_m,
-        cells=None if cell_km is not None else result.cells,
-    )
-    clusters = _public_shapes(
-        result.clusters,
-        kind="clusters",
-        k=k,
-        lattice_km=lattice_km,
-        crs=metric,
-        info=info,
-        border=result.border,
-        min_vertex_m=min_vertex_m,
-        cells=None if cell_km is not None else result.cells,
+    hotspots, clusters = (
+        _public_shapes(
+            getattr(result, kind),
+            kind=kind,
+            k=k,
+            lattice_km=lattice_km,
+            crs=metric,
+            info=info,
+            border=result.border,
+            min_vertex_m=min_vertex_m,
+            cells=None if cell_km is not None else result.cells,
+        )
+        for kind in ("hotspots", "clusters")
     )
     cells = _public_cells(
         result.cells, k=k, regions=result.hotspots, info=info, cell_stats=cell_stats
