@@ -207,26 +207,35 @@ def test_demo_map_size(demo_dirs):
         assert (d / "map.html").stat().st_size < 5 * 1024 * 1024
 
 
-def test_analyze_period_and_config(tmp_path):
-    df = _demo_df(seed=11, n_background=300)
+def _analyze_cli(tmp_path, df, *extra, config: str | None = None, meetings=None, out: str = "out"):
+    """Run `borderwatch analyze` on the Liptako-Gourma units and a table of incidents."""
     df.to_csv(tmp_path / "inc.csv", index=False)
-    (tmp_path / "cfg.toml").write_text('period = "year"\npermutations = 99\nview = "internal"\n')
-    out = tmp_path / "out"
-    code, _, err = run_cli(
+    args = [
         "analyze",
         "--units",
         bw.datasets.boundary_path("liptako_gourma"),
         "--incidents",
         tmp_path / "inc.csv",
         "--out",
-        out,
-        "--config",
-        tmp_path / "cfg.toml",
+        tmp_path / out,
         "--no-static",
         "--quiet",
-        "--period",
-        "week",
-    )
+        *extra,
+    ]
+    if config is not None:
+        (tmp_path / "cfg.toml").write_text(config, encoding="utf-8")
+        args += ["--config", tmp_path / "cfg.toml"]
+    if meetings is not None:
+        meetings.to_csv(tmp_path / "mt.csv", index=False)
+        args += ["--meetings", tmp_path / "mt.csv"]
+    return run_cli(*args)
+
+
+def test_analyze_period_and_config(tmp_path):
+    df = _demo_df(seed=11, n_background=300)
+    config = 'period = "year"\npermutations = 99\nview = "internal"\n'
+    code, _, err = _analyze_cli(tmp_path, df, "--period", "week", config=config)
+    out = tmp_path / "out"
     assert code == 0, err
     counts = pd.read_csv(out / "counts.csv")
     days = pd.to_datetime(counts["period"]).dt.day_of_week
@@ -241,27 +250,17 @@ def test_analyze_period_and_config(tmp_path):
 @pytest.mark.realdata
 def test_analyze_with_population_raster(shared_data, tmp_path):
     raster = shared_data / "population" / "gpw_v4_popcount_2000_15min_liptako_gourma.tif"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", bw.BorderwatchWarning)
-        demo_incidents(seed=5, n_background=300).to_csv(tmp_path / "inc.csv", index=False)
-    out = tmp_path / "out"
-    code, _, err = run_cli(
-        "analyze",
-        "--units",
-        bw.datasets.boundary_path("liptako_gourma"),
-        "--incidents",
-        tmp_path / "inc.csv",
+    code, _, err = _analyze_cli(
+        tmp_path,
+        _demo_df(seed=5, n_background=300),
         "--population",
         raster,
-        "--out",
-        out,
         "--view",
         "internal",
         "--permutations",
         "99",
-        "--no-static",
-        "--quiet",
     )
+    out = tmp_path / "out"
     assert code == 0, err
     units = pd.read_csv(out / "units.csv")
     with rasterio.open(raster) as src:
@@ -280,26 +279,19 @@ def test_analyze_with_population_raster(shared_data, tmp_path):
 
 def test_dask_engine_gives_the_same_join(tmp_path):
     df = _demo_df(seed=3, n_background=500)
-    df.to_csv(tmp_path / "inc.csv", index=False)
     outs = {}
     for engine in ("pandas", "dask"):
         outs[engine] = tmp_path / engine
-        code, _, err = run_cli(
-            "analyze",
-            "--units",
-            bw.datasets.boundary_path("liptako_gourma"),
-            "--incidents",
-            tmp_path / "inc.csv",
-            "--out",
-            outs[engine],
+        code, _, err = _analyze_cli(
+            tmp_path,
+            df,
             "--engine",
             engine,
             "--view",
             "internal",
             "--permutations",
             "99",
-            "--no-static",
-            "--quiet",
+            out=engine,
         )
         assert code == 0, err
     a = json.loads((outs["pandas"] / "summary.json").read_text())
@@ -308,29 +300,6 @@ def test_dask_engine_gives_the_same_join(tmp_path):
     pd.testing.assert_frame_equal(
         pd.read_csv(outs["pandas"] / "units.csv"), pd.read_csv(outs["dask"] / "units.csv")
     )
-
-
-def _analyze_cli(tmp_path, df, *extra, config: str | None = None, meetings=None):
-    df.to_csv(tmp_path / "inc.csv", index=False)
-    args = [
-        "analyze",
-        "--units",
-        bw.datasets.boundary_path("liptako_gourma"),
-        "--incidents",
-        tmp_path / "inc.csv",
-        "--out",
-        tmp_path / "out",
-        "--no-static",
-        "--quiet",
-        *extra,
-    ]
-    if config is not None:
-        (tmp_path / "cfg.toml").write_text(config, encoding="utf-8")
-        args += ["--config", tmp_path / "cfg.toml"]
-    if meetings is not None:
-        meetings.to_csv(tmp_path / "mt.csv", index=False)
-        args += ["--meetings", tmp_path / "mt.csv"]
-    return run_cli(*args)
 
 
 def test_tiny_input_runs_end_to_end(tmp_path):

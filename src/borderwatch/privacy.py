@@ -43,6 +43,8 @@ from scipy.spatial import cKDTree
 from ._crs import WGS84, study_crs
 from ._errors import BorderwatchWarning, DataError
 from ._result import AnalysisResult
+from .clusters import CLUSTER_COLUMNS
+from .hotspots import REGION_COLUMNS
 
 __all__ = [
     "MIN_VERTEX_M",
@@ -85,31 +87,11 @@ _VOCAB_COLUMNS = frozenset(
         "countries",
     }
 )
+# the public columns of each shape layer: the layer's own columns, less those that are not safe
+# (the peak z-score of a region, the number of core points of a cluster can reveal small counts)
 _SHAPE_COLUMNS = {
-    "hotspots": (
-        "hotspot_id",
-        "n_incidents",
-        "countries",
-        "cross_border",
-        "border_km",
-        "first_date",
-        "last_date",
-        "area_km2",
-        "n_cells",
-        "geometry",
-    ),
-    "clusters": (
-        "cluster_id",
-        "n_incidents",
-        "countries",
-        "cross_border",
-        "border_km",
-        "first_date",
-        "last_date",
-        "area_km2",
-        "method",
-        "geometry",
-    ),
+    "hotspots": (*(c for c in REGION_COLUMNS if c != "gi_z_max"), "geometry"),
+    "clusters": (*(c for c in CLUSTER_COLUMNS if c != "n_core"), "geometry"),
 }
 _KNOWN_FIELDS = frozenset(
     {
