@@ -152,7 +152,12 @@ def cells_grid() -> gpd.GeoDataFrame:
             "gi_z": z,
             "gi_p": np.where(np.abs(z) > 2, 0.004, 0.6),
             "gi_p_fdr": np.where(np.abs(z) > 2, 0.009, 0.8),
-            "hotspot": labels,
+            "hotspot_kind": [
+                lab.split(" ")[0].lower() if "spot" in lab else "none" for lab in labels
+            ],
+            "hotspot_confidence": [
+                int(lab.split(" - ")[1][:2]) if "spot" in lab else 0 for lab in labels
+            ],
             "countries": ["MLI,NER"] * n,
             "trend_class": [
                 "intensifying hot spot" if i in (0, 1) else HOSTILE["js"] for i in range(n)

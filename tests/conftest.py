@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,47 @@ def run_cli(
 def cli():
     """The :func:`run_cli` helper as a fixture."""
     return run_cli
+
+
+@pytest.fixture(scope="session")
+def demo_data():
+    """The demo's SYNTHETIC inputs: (units, incidents, meetings), generated once per session."""
+    from borderwatch import BorderwatchWarning
+    from borderwatch.datasets import DEMO_SEED, demo_incidents, demo_meetings, demo_units
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BorderwatchWarning)
+        units = demo_units()
+        return units, demo_incidents(seed=DEMO_SEED, units=units), demo_meetings(seed=DEMO_SEED)
+
+
+@pytest.fixture(scope="session")
+def demo_result(demo_data):
+    """The demo analysis in the internal view, run once per session in memory.
+
+    The same call as ``borderwatch demo --view internal``. Tests must not modify it.
+    """
+    from borderwatch import analyze
+
+    units, incidents, meetings = demo_data
+    return analyze(units, incidents, meetings, synthetic=True, view="internal")
+
+
+@pytest.fixture(scope="session")
+def demo_public(demo_result):
+    """The public view of :func:`demo_result` (as ``borderwatch demo``)."""
+    from borderwatch.privacy import public_view
+
+    return public_view(demo_result, k=demo_result.k)
+
+
+@pytest.fixture(scope="session")
+def demo_outputs(tmp_path_factory, demo_result, demo_public):
+    """The demo's output directories for both views, without map.png/map.pdf: {view: path}."""
+    from borderwatch import write_outputs
+
+    root = tmp_path_factory.mktemp("demo-outputs")
+    return {
+        "public": write_outputs(demo_public, root / "public", static=False),
+        "internal": write_outputs(demo_result, root / "internal", static=False),
+    }

@@ -239,15 +239,17 @@ def test_classes_follow_adjusted_p_and_sign():
     y = np.random.default_rng(4).poisson(2, n).astype(float)
     y[100:106] = 40
     res = gi_star(y, adj, permutations=0)
-    assert set(res["hotspot"]) <= set(hotspots.CLASS_LABELS)
-    hot = res["hotspot"].str.startswith("Hot")
+    assert set(res["hotspot_kind"]) <= {"hot", "cold", "none"}
+    assert set(res["hotspot_confidence"]) <= {0, 90, 95, 99}
+    assert ((res["hotspot_kind"] == "none") == (res["hotspot_confidence"] == 0)).all()
+    hot = res["hotspot_kind"] == "hot"
     assert hot[100:106].all()
     assert (res.loc[hot, "gi_z"] > 0).all()
     lvl = res["gi_p_fdr"]
-    assert (lvl[res["hotspot"] == "Hot spot - 99% confidence"] <= 0.01).all()
+    assert (lvl[hot & (res["hotspot_confidence"] == 99)] <= 0.01).all()
     assert (
-        (lvl[res["hotspot"] == "Hot spot - 95% confidence"] > 0.01)
-        & (lvl[res["hotspot"] == "Hot spot - 95% confidence"] <= 0.05)
+        (lvl[hot & (res["hotspot_confidence"] == 95)] > 0.01)
+        & (lvl[hot & (res["hotspot_confidence"] == 95)] <= 0.05)
     ).all()
     # combined p is the larger of the analytical and exact ones
     np.testing.assert_allclose(bh_adjust(np.fmax(res["gi_p"], res["gi_p_csr"])), res["gi_p_fdr"])
@@ -258,16 +260,16 @@ def test_min_count_blocks_tiny_hot_spots():
     y = np.zeros(100)
     y[50] = 2
     res = gi_star(y, adj, permutations=0, inference="analytic")
-    assert res["hotspot"].str.startswith("Hot").any()  # the analytical trap
+    assert (res["hotspot_kind"] == "hot").any()  # the analytical trap
     res3 = gi_star(y, adj, permutations=0, inference="analytic", min_count=3)
-    assert not res3["hotspot"].str.startswith("Hot").any()
+    assert not (res3["hotspot_kind"] == "hot").any()
 
 
 def test_islands_never_significant():
     adj = np.zeros((4, 4))
     adj[0, 1] = adj[1, 0] = adj[1, 2] = adj[2, 1] = 1
     res = gi_star([0, 1, 2, 90], adj, permutations=99, inference="analytic")
-    assert res.loc[3, "hotspot"] == "Not significant"
+    assert res.loc[3, "hotspot_kind"] == "none" and res.loc[3, "hotspot_confidence"] == 0
     assert res.loc[3, "gi_p_sim"] == 1.0 and res.loc[3, "gi_p"] == 1.0
     assert res.attrs["gi"]["islands"] == 1
 
@@ -304,12 +306,12 @@ def test_uniform_sparse_background_gives_no_hot_spot(n_points, cell_km):
             pts, units, cell_km=cell_km, seed=3, permutations=99, trend=False
         )
     assert len(cells) > 5_000 and (cells["count"] > 0).mean() < 0.05  # sparse
-    assert not cells["hotspot"].str.startswith("Hot").any()
+    assert not (cells["hotspot_kind"] == "hot").any()
     assert params["inference"] == "combined"
     # the trap: the analytical p-values with FDR and no minimum count flag hundreds
     w = grid.cell_weights(cells, warn=False)
     naive = gi_star(cells["count"], w, permutations=0, inference="analytic")
-    assert naive["hotspot"].str.startswith("Hot").sum() > 200
+    assert (naive["hotspot_kind"] == "hot").sum() > 200
     if cell_km == 10.0:  # a lone incident in an empty area
         lone = (cells["count"].to_numpy() == 1) & (naive["gi"].to_numpy() * n_points == 1)
         assert np.median(naive["gi_z"].to_numpy()[lone]) > 4
@@ -393,7 +395,7 @@ def test_hotspot_region_contract(col_ven_planted):
     assert regions.crs.equals(cells.crs)
     assert (regions["area_km2"] > 0).all()
     # every region is made of significant hot cells
-    hot = cells[cells["hotspot"].isin(["Hot spot - 99% confidence", "Hot spot - 95% confidence"])]
+    hot = cells[(cells["hotspot_kind"] == "hot") & (cells["hotspot_confidence"] >= 95)]
     assert regions["n_cells"].sum() == len(hot)
 
 
@@ -405,7 +407,8 @@ def test_cells_contract_and_params(col_ven_planted):
         "gi_z",
         "gi_p",
         "gi_p_fdr",
-        "hotspot",
+        "hotspot_kind",
+        "hotspot_confidence",
         "countries",
         "trend_class",
         "moran_class",
@@ -439,7 +442,7 @@ def test_background_only_gives_no_cross_border_hotspot():
         cells, _ = cell_hotspots(pts, units, seed=4, trend=False, permutations=99)
     regions = hotspot_regions(cells, pts, borders(units))
     assert not regions["cross_border"].any()
-    assert cells["hotspot"].str.startswith("Hot").sum() <= 2
+    assert (cells["hotspot_kind"] == "hot").sum() <= 2
 
 
 def test_planted_ken_som_eth_square_grid():
@@ -466,7 +469,7 @@ def test_planted_ken_som_eth_square_grid():
 
 def test_regions_without_hot_cells_is_empty_frame():
     cells = gpd.GeoDataFrame(
-        {"hotspot": ["Not significant"], "gi_z": [0.0]},
+        {"hotspot_kind": ["none"], "hotspot_confidence": [0], "gi_z": [0.0]},
         geometry=[shapely.box(0, 0, 1, 1)],
         crs=3857,
     )
@@ -533,7 +536,7 @@ def test_unit_hotspots_across_borders():
         res = unit_hotspots(units, permutations=99, seed=1)
     assert res.attrs["weights"]["type"] == "fuzzy_contiguity"
     assert res.crs == units.crs and len(res) == len(units)
-    flagged = res[res["hotspot"].str.startswith("Hot")]
+    flagged = res[res["hotspot_kind"] == "hot"]
     assert {"COL", "VEN"} <= set(flagged["country"])
     # Norte de Santander has neighbours across the border
     w = grid.unit_weights(units, warn=False)
@@ -588,8 +591,8 @@ def test_ucdp_mexico_juarez_and_tijuana_are_hot():
     where = grid.point_cells(
         cells, gpd.GeoSeries(gpd.points_from_xy(*zip(*towns.values(), strict=True)), crs=4326)
     )
-    labels = cells["hotspot"].to_numpy()[where]
-    assert all(lab == "Hot spot - 99% confidence" for lab in labels), labels
+    labels = cells[["hotspot_kind", "hotspot_confidence"]].to_numpy()[where].tolist()
+    assert all(lab == ["hot", 99] for lab in labels), labels
     regions = hotspot_regions(cells, pts, borders(units))
     assert len(regions) <= 6
     top2 = regions.head(2).to_crs(4326)
@@ -600,7 +603,7 @@ def test_ucdp_mexico_juarez_and_tijuana_are_hot():
     perm = gi_star(
         cells["count"], w, permutations=999, seed=1, inference="permutation", min_count=3
     )
-    assert not perm["hotspot"].str.startswith("Hot").any()
+    assert not (perm["hotspot_kind"] == "hot").any()
 
 
 def test_doctests():

@@ -332,7 +332,7 @@ def test_only_significant_cells_are_drawn_in_the_hot_cold_palette(layers) -> Non
 
 
 def test_cells_without_labels_are_classified_from_gi(layers) -> None:
-    cells = layers["cells"].drop(columns="hotspot")
+    cells = layers["cells"].drop(columns=["hotspot_kind", "hotspot_confidence"])
     feats = features(data_of(quiet_map(cells=cells)), "cells")
     colors = [f["properties"]["c"] for f in feats]
     assert colors.count(HOTSPOT_COLORS[("hot", 99)]) == 9
@@ -529,7 +529,8 @@ def test_demo_sized_map_is_under_5_mb(tmp_path) -> None:
             "gi_z": np.where(pick[:, 0] == "hot", 3.0, -3.0),
             "gi_p": 0.001,
             "gi_p_fdr": 0.004,
-            "hotspot": [f"{k.capitalize()} spot - {c}% confidence" for k, c in pick],
+            "hotspot_kind": [str(k) for k, _ in pick],
+            "hotspot_confidence": [int(c) for _, c in pick],
             "countries": "BFA,MLI",
             "trend_class": "no trend",
         },
@@ -611,7 +612,7 @@ def test_input_errors(layers) -> None:
         make_map(units=units.set_crs(None, allow_override=True))
     with pytest.raises(DataError, match="AnalysisResult"):
         make_map({"units": units})
-    with pytest.raises(DataError, match="neither a 'hotspot' nor a 'gi_z'"):
+    with pytest.raises(DataError, match="neither 'hotspot_kind' nor 'gi_z'"):
         make_map(cells=cells_grid()[["cell_id", "geometry"]])
     with pytest.raises(TypeError, match="folium.Map"):
         save_map("nope", "x.html")  # type: ignore[arg-type]

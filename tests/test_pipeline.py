@@ -179,7 +179,7 @@ def test_density_tif_is_masked_in_public(demo_dirs):
 
 def test_units_layer_has_unit_gi_star(demo_dirs):
     units = gpd.read_file(demo_dirs["internal"] / "hotspots.gpkg", layer="units")
-    assert {"gi_z", "gi_p_fdr", "hotspot", "moran_class"} <= set(units.columns)
+    assert {"gi_z", "gi_p_fdr", "hotspot", "hotspot_kind", "moran_class"} <= set(units.columns)
     assert units["hotspot"].str.startswith("Hot").any()
     public = gpd.read_file(demo_dirs["public"] / "hotspots.gpkg", layer="units")
     assert public["gi_z"].isna().all()  # z-scores would let a reader solve for hidden counts

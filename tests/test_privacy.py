@@ -184,7 +184,8 @@ def _cells(inc: gpd.GeoDataFrame, *, size: float = 5000.0) -> gpd.GeoDataFrame:
     cells["gi_z"] = rng.normal(size=len(cells))
     cells["gi_p"] = rng.uniform(size=len(cells))
     cells["gi_p_fdr"] = np.minimum(cells["gi_p"] * 2, 1.0)
-    cells["hotspot"] = np.where(cells["count"] >= 5, "Hot spot - 95% confidence", "Not significant")
+    cells["hotspot_kind"] = np.where(cells["count"] >= 5, "hot", "none")
+    cells["hotspot_confidence"] = np.where(cells["count"] >= 5, 95, 0)
     cells["countries"] = np.where(cells.geometry.centroid.x < 0, "MLI", "NER")
     cells["trend_class"] = "no pattern"
     cells["moran_class"] = "not significant"
@@ -519,7 +520,8 @@ def test_cell_stats_are_nulled_by_default_and_kept_on_request(internal, public):
     for c in ("gi_z", "gi_p", "gi_p_fdr"):
         assert c in public.cells.columns and public.cells[c].isna().all()
     assert public.units["gi_z"].isna().all()
-    assert public.cells["hotspot"].tolist() == internal.cells["hotspot"].tolist()
+    for c in ("hotspot_kind", "hotspot_confidence"):
+        assert public.cells[c].tolist() == internal.cells[c].tolist()
     kept = public_view(internal, cell_stats="keep")
     np.testing.assert_allclose(kept.cells["gi_z"], internal.cells["gi_z"])
     assert kept.cells["count"].isna().sum() == public.cells["count"].isna().sum()

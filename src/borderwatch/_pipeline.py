@@ -19,6 +19,7 @@ import pandas as pd
 from ._crs import WGS84, crs_string, study_crs
 from ._errors import BorderwatchWarning, DataError
 from ._result import AnalysisResult
+from ._schema import SYNTHETIC, hotspot_labels
 from .borders import border_lines
 from .io import read_incidents, read_meetings, read_units
 from .join import aggregate_counts, join_summary, join_units, unit_counts
@@ -27,7 +28,6 @@ __all__ = ["analyze", "write_outputs"]
 
 Progress = Callable[[str], None]
 
-SYNTHETIC = "SYNTHETIC demo data, not real incidents"
 
 _INCIDENT_OPTS = ("lon_col", "lat_col", "time_col", "category_col", "id_col", "country_col")
 _UNIT_OPTS = {
@@ -271,7 +271,8 @@ def analyze(
             "gi_z": "gi_z",
             "gi_p": "gi_p",
             "gi_p_fdr": "gi_p_fdr",
-            "hotspot": "hotspot",
+            "hotspot_kind": "hotspot_kind",
+            "hotspot_confidence": "hotspot_confidence",
             "n_neighbors": "neighbours",
             "moran_class": "moran_class",
         }
@@ -367,7 +368,7 @@ def analyze(
         "fdr": stats_params.get("fdr", "benjamini-hochberg"),
         "inference": stats_params.get("inference"),
         "min_count": stats_params.get("min_count"),
-        "n_hotspot_cells": int(cells["hotspot"].astype(str).str.startswith("Hot").sum()),
+        "n_hotspot_cells": int((cells["hotspot_kind"] == "hot").sum()),
         "n_hotspots": len(regions),
         "n_cross_border_hotspots": int(regions["cross_border"].sum()) if len(regions) else 0,
         "clusters": {
@@ -551,7 +552,17 @@ def _unit_population(units_out: gpd.GeoDataFrame, raster: str | os.PathLike[str]
 # writing
 
 
+def _with_labels(frame: pd.DataFrame) -> pd.DataFrame:
+    """The contract's display column ``hotspot``, after ``hotspot_kind``, where a frame has classes."""
+    if "hotspot_kind" not in frame.columns:
+        return frame
+    out = frame.copy()
+    out.insert(list(out.columns).index("hotspot_kind"), "hotspot", hotspot_labels(out))
+    return out
+
+
 def _to_gpkg_frame(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    gdf = _with_labels(gdf)  # type: ignore[assignment]
     out = gdf.to_crs(WGS84) if gdf.crs is not None and not gdf.crs.equals(WGS84) else gdf.copy()
     for col in out.columns:
         if col == out.geometry.name:
@@ -628,7 +639,7 @@ def _write_all(
         if result.synthetic:
             frame["data"] = SYNTHETIC
         frame.to_file(gpkg, layer=name, driver="GPKG")
-    units_tbl = pd.DataFrame(result.units.drop(columns=result.units.geometry.name))
+    units_tbl = _with_labels(pd.DataFrame(result.units.drop(columns=result.units.geometry.name)))
     counts_tbl = result.counts.copy() if result.counts is not None else None
     if result.synthetic:
         units_tbl["data"] = SYNTHETIC

@@ -28,9 +28,11 @@ five coordinates, they find no hot spot at all, not even Ciudad Juarez),
 because a neighbourhood holding one of the few busy cells is not rare among
 permutations. See ``docs/hotspots.md``.
 
-The class (``hotspot``) follows ArcGIS's ``Gi_Bin``: "Hot spot - 99%
-confidence" when the adjusted p-value is at most 0.01 and ``gi_z > 0``, 95 %
-at 0.05, 90 % at 0.10, the same for cold spots, else "Not significant".
+The class follows ArcGIS's ``Gi_Bin`` and is stored as two columns:
+``hotspot_kind`` (``"hot"``, ``"cold"`` or ``"none"``) and ``hotspot_confidence``
+(99 when the adjusted p-value is at most 0.01, 95 at 0.05, 90 at 0.10, 0 when
+not significant). The display label ("Hot spot - 99% confidence") is built
+only for display, by :func:`borderwatch._schema.hotspot_label`.
 """
 
 from __future__ import annotations
@@ -52,10 +54,10 @@ from scipy.spatial import cKDTree
 from . import grid as _grid
 from ._crs import crs_string, require_crs, to_metric
 from ._errors import BorderwatchWarning, DataError
+from ._schema import CONFIDENCE_LEVELS, classify_hotspots, is_hot
 from ._stats import bh_adjust, mann_kendall, perm_tail_pvalues, two_sided
 
 __all__ = [
-    "CLASS_LABELS",
     "TREND_LABELS",
     "cell_hotspots",
     "emerging_hotspots",
@@ -68,21 +70,6 @@ __all__ = [
     "unit_hotspots",
 ]
 
-NOT_SIGNIFICANT = "Not significant"
-_LEVELS = ((0.01, "99"), (0.05, "95"), (0.10, "90"))
-#: The class labels of :func:`gi_star`, hottest first.
-CLASS_LABELS = (
-    "Hot spot - 99% confidence",
-    "Hot spot - 95% confidence",
-    "Hot spot - 90% confidence",
-    NOT_SIGNIFICANT,
-    "Cold spot - 90% confidence",
-    "Cold spot - 95% confidence",
-    "Cold spot - 99% confidence",
-)
-_LABEL_LEVEL = {
-    f"{kind} spot - {pct}% confidence": lvl for lvl, pct in _LEVELS for kind in ("Hot", "Cold")
-}
 #: The classes of :func:`emerging_hotspots` (ArcGIS Emerging Hot Spot Analysis).
 TREND_PATTERNS = (
     "new",
@@ -96,6 +83,16 @@ TREND_PATTERNS = (
 )
 TREND_LABELS = tuple(f"{p} {k} spot" for k in ("hot", "cold") for p in TREND_PATTERNS) + (
     "no pattern",
+)
+#: The Gi* columns that :func:`cell_hotspots` and :func:`unit_hotspots` copy from :func:`gi_star`.
+GI_COLUMNS = (
+    "gi_z",
+    "gi_p",
+    "gi_p_csr",
+    "gi_p_sim",
+    "gi_p_fdr",
+    "hotspot_kind",
+    "hotspot_confidence",
 )
 MORAN_LABELS = ("high-high", "low-low", "high-low", "low-high", "not significant")
 
@@ -165,15 +162,6 @@ def _gi_analytic(y: np.ndarray, adj: sparse.csr_array) -> tuple[np.ndarray, np.n
         z = (statistic - expected) / np.sqrt(ev)
     z = np.where(np.isfinite(z), z, 0.0)
     return statistic, z
-
-
-def _classify(z: np.ndarray, p: np.ndarray, hot_ok: np.ndarray, cold_ok: np.ndarray) -> np.ndarray:
-    out = np.full(len(z), NOT_SIGNIFICANT, dtype=object)
-    for level, pct in reversed(_LEVELS):  # 90 first, overwritten by stronger levels
-        sig = np.isfinite(p) & (p <= level)
-        out[sig & (z > 0) & hot_ok] = f"Hot spot - {pct}% confidence"
-        out[sig & (z < 0) & cold_ok] = f"Cold spot - {pct}% confidence"
-    return out
 
 
 def _refined_perm(
@@ -275,9 +263,10 @@ def gi_star(
         * ``gi_p_sim``: two-sided conditional-permutation p-value,
           ``min(1, 2 * min(p_greater, p_lesser))``; NaN without permutations;
         * ``gi_p_fdr``: BH-adjusted p-value of the p-value in use;
-        * ``hotspot``: the class label.
+        * ``hotspot_kind`` (``"hot"``, ``"cold"``, ``"none"``) and
+          ``hotspot_confidence`` (99, 95, 90; 0 when not significant).
 
-        Observations without neighbours are "Not significant".
+        Observations without neighbours are not significant.
         ``attrs["gi"]`` records the settings.
 
     Notes
@@ -323,8 +312,8 @@ def gi_star(
     >>> res = gi_star([2, 3, 3.2, 5, 8, 7], adj, permutations=99, seed=1, inference="analytic")
     >>> res["gi_z"].round(4).tolist()
     [-1.3973, -0.2892, 0.6506, -0.2892, 1.2345, 2.0242]
-    >>> res["hotspot"].unique().tolist()
-    ['Not significant']
+    >>> res["hotspot_kind"].unique().tolist()
+    ['none']
     """
     values, index = _values(y, "gi_star")
     n = len(values)
@@ -375,7 +364,7 @@ def gi_star(
             rng=rng,
             fdr=fdr,
             max_permutations=max_permutations if inference == "permutation" else 0,
-            level=_LEVELS[0][0],
+            level=CONFIDENCE_LEVELS[0][0],
         )
         p_sim = two_sided(pg, pl)
     else:
@@ -396,7 +385,7 @@ def gi_star(
     elif inference == "permutation":
         hot_ok = hot_ok & (pg <= pl)
         cold_ok = cold_ok & (pl < pg)
-    label = _classify(z, p_cls, hot_ok, cold_ok)
+    kind, confidence = classify_hotspots(z, p_cls, hot_ok, cold_ok)
     out = pd.DataFrame(
         {
             "gi": stat,
@@ -405,7 +394,8 @@ def gi_star(
             "gi_p_csr": p_csr,
             "gi_p_sim": p_sim,
             "gi_p_fdr": p_adj,
-            "hotspot": pd.array(label, dtype="str"),
+            "hotspot_kind": pd.array(kind, dtype="str"),
+            "hotspot_confidence": confidence,
         },
         index=index,
     )
@@ -597,7 +587,8 @@ def cell_hotspots(
     cells : GeoDataFrame
         Every cell of the grid, zeros included, in the metric CRS:
         ``cell_id``, ``count``, ``gi_z``, ``gi_p``, ``gi_p_csr``, ``gi_p_sim``,
-        ``gi_p_fdr``, ``hotspot``, ``countries``, ``trend_class``, ``moran_i``, ``moran_p``,
+        ``gi_p_fdr``, ``hotspot_kind``, ``hotspot_confidence``, ``countries``, ``trend_class``,
+        ``moran_i``, ``moran_p``,
         ``moran_class``, ``area_km2``, ``x_m``, ``y_m``, geometry.
     params : dict
         For ``summary.json``: ``crs``, ``cell_km``, ``cell_km_source``
@@ -619,7 +610,7 @@ def cell_hotspots(
     >>> cells, params = cell_hotspots(pts, units, cell_km=10, seed=1, trend=False)
     >>> int(cells["count"].sum()), params["weights"]["threshold_m"]
     (250, 10100.0)
-    >>> hot = cells[cells["hotspot"].str.startswith("Hot")]
+    >>> hot = cells[cells["hotspot_kind"] == "hot"]
     >>> sorted(set(",".join(hot["countries"]).split(",")))
     ['AAA', 'BBB']
     """
@@ -661,7 +652,7 @@ def cell_hotspots(
     )
     out = cells[["cell_id"]].copy()
     out["count"] = counts
-    for col in ("gi_z", "gi_p", "gi_p_csr", "gi_p_sim", "gi_p_fdr", "hotspot"):
+    for col in GI_COLUMNS:
         out[col] = gi[col].to_numpy()
     out["countries"] = cells["countries"].to_numpy()
     trend_info: dict[str, Any]
@@ -768,7 +759,8 @@ def unit_hotspots(
     -------
     GeoDataFrame
         A copy of ``units`` (same CRS) with ``gi_z``, ``gi_p``, ``gi_p_csr``,
-        ``gi_p_sim``, ``gi_p_fdr``, ``hotspot``, ``n_neighbors``, ``moran_i``, ``moran_p``,
+        ``gi_p_sim``, ``gi_p_fdr``, ``hotspot_kind``, ``hotspot_confidence``, ``n_neighbors``,
+        ``moran_i``, ``moran_p``,
         ``moran_class``; ``attrs["weights"]`` holds the weights spec.
 
     Examples
@@ -814,7 +806,7 @@ def unit_hotspots(
         max_permutations=max_permutations,
     )
     out = units.copy()
-    for col in ("gi_z", "gi_p", "gi_p_csr", "gi_p_sim", "gi_p_fdr", "hotspot"):
+    for col in GI_COLUMNS:
         out[col] = gi[col].to_numpy()
     out["n_neighbors"] = w.cardinalities
     for col in ("moran_i", "moran_p", "moran_class"):
@@ -825,14 +817,6 @@ def unit_hotspots(
 
 
 # --------------------------------------------------------------------------- regions
-
-
-def _significant_hot(labels: pd.Series, alpha: float) -> np.ndarray:
-    lab = labels.astype("object").fillna("").to_numpy()
-    lvl = np.array(
-        [_LABEL_LEVEL.get(x, np.inf) if str(x).startswith("Hot") else np.inf for x in lab]
-    )
-    return lvl <= alpha + 1e-12
 
 
 def _join_codes(values: pd.Series) -> str:
@@ -872,7 +856,8 @@ def hotspot_regions(
     Parameters
     ----------
     cells : GeoDataFrame
-        From :func:`cell_hotspots` (``hotspot``, ``gi_z``, geometry), metric CRS.
+        From :func:`cell_hotspots` (``hotspot_kind``, ``hotspot_confidence``, ``gi_z``,
+        geometry), metric CRS.
     incidents : GeoDataFrame
         Points with ``country`` (ISO3, from the join; missing allowed) and
         optionally ``date``.
@@ -895,7 +880,7 @@ def hotspot_regions(
     --------
     >>> import geopandas as gpd
     >>> from shapely.geometry import Point, box, LineString
-    >>> cells = gpd.GeoDataFrame({"hotspot": ["Hot spot - 99% confidence"] * 2 + ["Not significant"],
+    >>> cells = gpd.GeoDataFrame({"hotspot_kind": ["hot", "hot", "none"], "hotspot_confidence": [99, 99, 0],
     ...     "gi_z": [4.0, 3.0, 0.1]}, geometry=[box(0, 0, 1e3, 1e3), box(1e3, 0, 2e3, 1e3), box(5e3, 0, 6e3, 1e3)], crs=3857)
     >>> pts = gpd.GeoDataFrame({"country": ["AAA", "BBB", "AAA"]},
     ...     geometry=[Point(500, 500), Point(1500, 500), Point(5500, 500)], crs=3857)
@@ -905,9 +890,10 @@ def hotspot_regions(
     [{'hotspot_id': 1, 'n_incidents': 2, 'countries': 'AAA,BBB', 'cross_border': True, 'border_km': 0.0}]
     """
     require_crs(cells, what="cells")
-    if "hotspot" not in cells.columns:
+    if not {"hotspot_kind", "hotspot_confidence"} <= set(cells.columns):
         msg = (
-            "hotspot_regions: the cells have no 'hotspot' column. Hint: run cell_hotspots() first."
+            "hotspot_regions: the cells have no 'hotspot_kind' and 'hotspot_confidence' columns. "
+            "Hint: run cell_hotspots() first."
         )
         raise DataError(msg)
     incidents = _check_points(incidents)
@@ -917,7 +903,7 @@ def hotspot_regions(
     crs = CRS(cells.crs)
     if not crs.is_projected:
         cells, crs = to_metric(cells)
-    sig = _significant_hot(cells["hotspot"], alpha)
+    sig = is_hot(cells, alpha=alpha)
     empty = gpd.GeoDataFrame(
         {
             c: pd.Series(dtype=t)
@@ -1244,11 +1230,8 @@ def emerging_hotspots(
             inference=inference,
             exposure=exposure,
         )
-        lab = res["hotspot"]
-        lvl = np.array([_LABEL_LEVEL.get(x, np.inf) for x in lab.astype("object")])
-        sig = lvl <= alpha + 1e-12
-        hot[:, b] = sig & lab.str.startswith("Hot").to_numpy(bool)
-        cold[:, b] = sig & lab.str.startswith("Cold").to_numpy(bool)
+        hot[:, b] = is_hot(res, alpha=alpha)
+        cold[:, b] = is_hot(res, alpha=alpha, kind="cold")
         zs[:, b] = res["gi_z"].to_numpy()
     active = hot.any(axis=1) | cold.any(axis=1)
     mk_z = np.zeros(n)
@@ -1479,7 +1462,7 @@ def _score_cells(
             res = gi_star(
                 cf, w, permutations=permutations, seed=seed, alpha=alpha, min_count=3, exposure=area
             )
-            sel = _significant_hot(res["hotspot"], alpha)
+            sel = is_hot(res, alpha=alpha)
         rows.append(_scores(meth, ck, split_date, cf, ct, area, sel, n_fit_all, n_test_all))
     return rows
 

@@ -105,8 +105,6 @@ MEETING_COLOR = "#1b9e77"
 GRID_COLOR = "#6a51a3"
 DEFAULT_ZONE_KM = 20.0
 
-_CLASS_RE = re.compile(r"^\s*(hot|cold)\s*spot\s*[-–—:,]?\s*(\d{2})\s*%", re.IGNORECASE)
-_NS_RE = re.compile(r"not\s+significant", re.IGNORECASE)
 _ATTENDANCE = ("att_women", "att_men", "att_youth", "att_migrants", "att_police", "att_leaders")
 _TILE_RE = re.compile(r"^https?://[^\s\"'<>]+$")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -204,13 +202,10 @@ class _Tr:
             return self("category.unknown")
         return self(f"category.{text}") if self.has(f"category.{text}") else text
 
-    def hotspot_class(self, label: object) -> str:
-        kind, conf = _parse_class(label)
-        if kind in ("hot", "cold"):
+    def hotspot_class(self, kind: object, conf: object) -> str:
+        if kind in ("hot", "cold") and conf in (99, 95, 90):
             return self(f"class.{kind}", p=conf)
-        if kind == "ns":
-            return self("class.ns")
-        return to_text(label)
+        return self("class.ns")
 
     def trend(self, value: object) -> str:
         text = to_text(value)
@@ -236,16 +231,6 @@ def _truthy(value: object) -> bool | None:
             return False
         return None
     return bool(value)
-
-
-def _parse_class(label: object) -> tuple[str, int]:
-    text = to_text(label)
-    m = _CLASS_RE.match(text)
-    if m:
-        return m.group(1).lower(), int(m.group(2))
-    if not text or _NS_RE.search(text):
-        return "ns", 0
-    return "other", 0
 
 
 # ---------------------------------------------------------------------------
@@ -577,8 +562,12 @@ def _zone(border: gpd.GeoDataFrame, zone_km: float) -> Any:
 
 def _select_cells(cells: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[str], list[str]]:
     """Significant cells, their colours and class keys."""
-    if "hotspot" in cells.columns:
-        parsed = [_parse_class(v) for v in cells["hotspot"].astype(object)]
+    if {"hotspot_kind", "hotspot_confidence"} <= set(cells.columns):
+        conf = pd.to_numeric(cells["hotspot_confidence"], errors="coerce").fillna(0).astype(int)
+        parsed = [
+            (str(k), int(c)) if k in ("hot", "cold") else ("ns", 0)
+            for k, c in zip(cells["hotspot_kind"].astype(object), conf, strict=True)
+        ]
     elif "gi_z" in cells.columns:
         z = pd.to_numeric(cells["gi_z"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         pcol = "gi_p_fdr" if "gi_p_fdr" in cells.columns else "gi_p"
@@ -592,7 +581,7 @@ def _select_cells(cells: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[str],
                 ("hot" if zi > 0 else "cold", conf) if conf and np.isfinite(zi) else ("ns", 0)
             )
     else:
-        msg = "cells have neither a 'hotspot' nor a 'gi_z' column. Hint: pass the cells layer of the analysis."
+        msg = "cells have neither 'hotspot_kind' nor 'gi_z' columns. Hint: pass the cells layer of the analysis."
         raise DataError(msg)
     keep = np.array([kc in HOTSPOT_COLORS for kc in parsed], dtype=bool)
     sel = cells[keep]
@@ -893,12 +882,7 @@ def _cells_layer(p: _Prepared, cells: gpd.GeoDataFrame) -> dict[str, Any]:
         tr("field.countries"),
         tr("field.trend"),
     ]
-    labels = _col(cells, "hotspot")
-    if "hotspot" not in cells.columns:
-        _, _, keys = _select_cells(cells)
-        labels = [
-            f"{'Hot' if k.startswith('hot') else 'Cold'} spot - {k[-2:]}% confidence" for k in keys
-        ]
+    _, _, keys = _select_cells(cells)
     count = _col(cells, "count")
     z = _col(cells, "gi_z")
     pf = _col(cells, "gi_p_fdr")
@@ -910,7 +894,7 @@ def _cells_layer(p: _Prepared, cells: gpd.GeoDataFrame) -> dict[str, Any]:
             dates = _month_idx(p, cells[col])
     features = []
     for i, geom in enumerate(_round_geoms(cells.geometry.to_numpy())):
-        cls = tr.hotspot_class(labels[i])
+        cls = tr.hotspot_class(keys[i][:-2], int(keys[i][-2:]))
         vals = [
             cls,
             counts.text(count[i]) if "count" in cells.columns else None,

@@ -166,7 +166,8 @@ def public_view(
         No vertex of a generalised shape lies closer than this to an incident
         (checked when ``result.incidents`` is present).
     cell_stats : {"class", "keep"}, default "class"
-        ``"class"`` keeps the class columns of the cells and units (``hotspot``,
+        ``"class"`` keeps the class columns of the cells and units (``hotspot_kind``,
+        ``hotspot_confidence``,
         ``trend_class``, ``moran_class``) and nulls their numeric statistics
         (``gi_z``, ``gi_p``, ...): Gi* z-scores are linear in the neighbourhood
         counts, and with the shown counts they give back every suppressed count
@@ -712,7 +713,17 @@ def _public_cells(
                 lines.append((np.sort(grp["_i"].to_numpy()), None))
         supp = _protect(vals, primary, lines, k=k)
         out["count"] = _suppressed_int(vals, missing, supp, out.index)
-    safe_float = {"area_km2", "border_km", "population", "cell_km", "x", "y", "x_m", "y_m"}
+    safe_float = {
+        "area_km2",
+        "border_km",
+        "population",
+        "cell_km",
+        "x",
+        "y",
+        "x_m",
+        "y_m",
+        "hotspot_confidence",
+    }
     for c in out.columns:
         if c in ("count", "cell_id", geom) or not isinstance(c, str):
             continue
@@ -725,7 +736,9 @@ def _public_cells(
         elif cell_stats == "class" and c not in safe_float:
             out[c] = np.nan
     drop = _unsafe_columns(
-        out, info=info, keep={"cell_id", "countries", "hotspot", "trend_class", "moran_class"}
+        out,
+        info=info,
+        keep={"cell_id", "countries", "hotspot_kind", "trend_class", "moran_class"},
     )
     return out.drop(columns=drop)
 
