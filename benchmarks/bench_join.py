@@ -39,11 +39,10 @@ def main(n: int) -> None:
     t = time.perf_counter()
     joined = bw.join_units(inc, units, border=border)
     t_join = time.perf_counter() - t
-    from borderwatch._pipeline import _join
+    from borderwatch.pipeline import _join_dask
 
     t = time.perf_counter()
-    _, parts = _join(inc, units, border=border, crs=bw.study_crs(units), tolerance_km=1.0, engine="dask",
-                     partitions=None)
+    _, parts = _join_dask(inc, units, partitions=None, border=border, crs=bw.study_crs(units), tolerance_km=1.0)
     t_dask = time.perf_counter() - t
     print(f"incidents: {n:,}")
     print(f"read_incidents (CSV, detection, validation, study-area check): {t_read:6.2f} s")

@@ -90,11 +90,11 @@ def demo_public(demo_result):
 
 @pytest.fixture(scope="session")
 def demo_outputs(tmp_path_factory, demo_result, demo_public):
-    """The demo's output directories for both views, without map.png/map.pdf: {view: path}."""
+    """The demo's output directories for both views, as ``borderwatch demo`` writes them: {view: path}."""
     from borderwatch import write_outputs
 
     root = tmp_path_factory.mktemp("demo-outputs")
     return {
-        "public": write_outputs(demo_public, root / "public", static=False),
-        "internal": write_outputs(demo_result, root / "internal", static=False),
+        "public": write_outputs(demo_public, root / "public"),
+        "internal": write_outputs(demo_result, root / "internal"),
     }

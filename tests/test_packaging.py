@@ -37,7 +37,9 @@ def test_package_data_is_installed_with_the_package():
     assert bw.datasets.boundary_path("liptako_gourma").is_file()
     for lang in ("en", "fr", "es", "pt", "ar"):
         assert bw.maps.translations(lang)
-    assert len(bw.load_crosswalk()) > 50
+    from borderwatch.io import load_crosswalk
+
+    assert len(load_crosswalk()) > 50
     assert len(bw.datasets.demo_towns()) > 10
 
 

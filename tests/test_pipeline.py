@@ -1,8 +1,10 @@
-"""End to end: the CLI's output directory, read like a user reads it.
+"""End to end: the output directory, read like a user reads it.
 
-The demo runs once per view as a subprocess; its files are scanned for leaks
-(public view), opened in headless Chromium with the network blocked, and read
-back with geopandas / pandas / rasterio.
+The demo's outputs (the session-wide in-memory analysis, written once per view;
+``borderwatch demo`` itself runs as a subprocess in tests/test_cli.py) are
+scanned for leaks (public view), opened in headless Chromium with the network
+blocked, and read back with geopandas / pandas / rasterio. The other tests run
+``borderwatch analyze`` as a subprocess.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import shapely
 
 import borderwatch as bw
 from _browser import PageRun
-from borderwatch.datasets import DEMO_SEED, demo_incidents, demo_units
+from borderwatch.datasets import demo_incidents
 from conftest import run_cli
 
 CONTRACT_CELLS = {
@@ -51,22 +53,16 @@ def _demo_df(*, seed: int, n_background: int) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def demo_dirs(tmp_path_factory):
-    out = {}
-    for view in ("public", "internal"):
-        d = tmp_path_factory.mktemp(view) / "demo-output"
-        code, _, err = run_cli("demo", "--out", d, "--view", view, "--quiet", timeout=600)
-        assert code == 0, err
-        out[view] = d
-    return out
+def demo_dirs(demo_outputs):
+    """{view: output directory} of the demo (the session-wide analysis)."""
+    return demo_outputs
 
 
 @pytest.fixture(scope="module")
-def demo_input():
+def demo_input(demo_data):
+    units, raw, _ = demo_data
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", bw.BorderwatchWarning)
-        units = demo_units()
-        raw = demo_incidents(seed=DEMO_SEED, units=units)
         return units, raw, bw.read_incidents(raw, units=units)
 
 
@@ -322,7 +318,7 @@ def test_tiny_input_runs_end_to_end(tmp_path):
     ("config", "check"),
     [
         (
-            'grid = "square"\nweights = "knn"\nknn = 6\n',
+            'grid = "square"\nweights = "knn"\nn_neighbors = 6\n',
             lambda s, cells: (
                 s["weights"] == {"type": "knn", "k": 6, "star": True}
                 and s["grid"] == "square"
@@ -359,7 +355,7 @@ def test_config_settings_reach_the_analysis(tmp_path, config, check):
     [
         (["--permutations", "-3"], None, "permutations must be a whole number >= 0"),
         (["--cell-km", "0"], None, "cell_km must be a positive number"),
-        ([], 'knn = "six"\n', "setting 'knn' must be a whole number"),
+        ([], 'n_neighbors = "six"\n', "n_neighbors must be a whole number"),
         ([], 'grid = "triangle"\n', "grid must be 'hex' or 'square'"),
         ([], 'attendance_cols = "women"\n', "attendance_cols"),
     ],
@@ -423,5 +419,9 @@ def test_demo_tiles_and_arabic_from_the_cli(tmp_path):
     assert "tile.example.org" in html  # the one online resource, asked for explicitly
     assert 'dir="rtl"' in html or "direction: rtl" in html or "'rtl'" in html or '"rtl"' in html
     assert "مالي" in html or "النيجر" in html  # country names in Arabic
-    code, _, err = run_cli("demo", "--out", tmp_path / "en", "--no-static", "--quiet")
-    assert "tile.example.org" not in (tmp_path / "en" / "map.html").read_text(encoding="utf-8")
+
+
+def test_no_tiles_unless_asked(demo_dirs):
+    for d in demo_dirs.values():
+        html = (d / "map.html").read_text(encoding="utf-8")
+        assert "tile.example.org" not in html and "tile.openstreetmap" not in html

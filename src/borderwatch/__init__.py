@@ -1,13 +1,18 @@
 """borderwatch: cross-border hotspots and offline meeting maps for community policing.
 
-The public API is re-exported here; each concern lives in its own module
-(:mod:`borderwatch.io`, :mod:`~borderwatch.borders`, :mod:`~borderwatch.join`,
-:mod:`~borderwatch.grid`, :mod:`~borderwatch.hotspots`, :mod:`~borderwatch.clusters`,
-:mod:`~borderwatch.density`, :mod:`~borderwatch.privacy`, :mod:`~borderwatch.maps`,
-:mod:`~borderwatch.datasets`, :mod:`~borderwatch.cli`).
+The small public API is here, as in geopandas; everything else is reached
+through its module, as in osmnx (``borderwatch.hotspots.gi_star``,
+``borderwatch.grid.cell_weights``, ``borderwatch.clusters.find_clusters``,
+``borderwatch.privacy.public_counts``, ...). See ``docs/architecture.md``.
 
 The library is quiet: it reports through :class:`BorderwatchWarning` and
 :class:`DataError`, never by printing.
+
+Examples
+--------
+>>> import borderwatch as bw
+>>> sorted(bw.Settings().to_dict())[:3]
+['alpha', 'attendance_cols', 'bandwidth_km']
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -15,41 +20,16 @@ from importlib.metadata import PackageNotFoundError, version
 from . import datasets
 from ._crs import study_crs
 from ._errors import BorderwatchWarning, DataError
-from ._pipeline import analyze, write_outputs
 from ._result import AnalysisResult
-from .borders import border_lines, distance_to_border
-from .clusters import find_clusters, label_points
+from .borders import border_lines
 from .density import DensitySurface, density
-from .grid import (
-    SpatialWeights,
-    cell_weights,
-    count_points,
-    default_cell_km,
-    hex_grid,
-    square_grid,
-    unit_weights,
-)
-from .hotspots import (
-    cell_hotspots,
-    emerging_hotspots,
-    evaluate,
-    gi_star,
-    hotspot_regions,
-    local_moran,
-    unit_hotspots,
-)
-from .io import (
-    TAXONOMY,
-    load_crosswalk,
-    map_categories,
-    read_incidents,
-    read_meetings,
-    read_units,
-    to_iso3,
-)
-from .join import aggregate_counts, join_units, unit_counts
-from .maps import export_static, make_map, save_map
-from .privacy import public_counts, public_view, scan_for_leaks
+from .io import read_incidents, read_meetings, read_units
+from .join import join_units
+from .maps import make_map, save_map
+from .outputs import write_outputs
+from .pipeline import analyze
+from .privacy import public_view, scan_for_leaks
+from .settings import Settings
 
 try:
     __version__ = version("borderwatch")
@@ -57,48 +37,24 @@ except PackageNotFoundError:  # pragma: no cover - running from a bare source tr
     __version__ = "0+unknown"
 
 __all__ = [
-    "TAXONOMY",
     "AnalysisResult",
     "BorderwatchWarning",
     "DataError",
     "DensitySurface",
-    "SpatialWeights",
+    "Settings",
     "__version__",
-    "aggregate_counts",
     "analyze",
     "border_lines",
-    "cell_hotspots",
-    "cell_weights",
-    "count_points",
     "datasets",
-    "default_cell_km",
     "density",
-    "distance_to_border",
-    "emerging_hotspots",
-    "evaluate",
-    "export_static",
-    "find_clusters",
-    "gi_star",
-    "hex_grid",
-    "hotspot_regions",
     "join_units",
-    "label_points",
-    "load_crosswalk",
-    "local_moran",
     "make_map",
-    "map_categories",
-    "public_counts",
     "public_view",
     "read_incidents",
     "read_meetings",
     "read_units",
     "save_map",
     "scan_for_leaks",
-    "square_grid",
     "study_crs",
-    "to_iso3",
-    "unit_counts",
-    "unit_hotspots",
-    "unit_weights",
     "write_outputs",
 ]

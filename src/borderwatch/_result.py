@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
 from pyproj import CRS
+
+from .settings import Settings
+
+if TYPE_CHECKING:
+    from .density import DensitySurface
 
 __all__ = ["AnalysisResult"]
 
@@ -53,6 +58,8 @@ class AnalysisResult:
         True for demo data; every output then says SYNTHETIC.
     title, source : str
         For map titles and footers.
+    settings : Settings
+        The settings of the analysis (:class:`borderwatch.Settings`).
     """
 
     units: gpd.GeoDataFrame
@@ -64,13 +71,14 @@ class AnalysisResult:
     cells: gpd.GeoDataFrame | None = None
     hotspots: gpd.GeoDataFrame | None = None
     clusters: gpd.GeoDataFrame | None = None
-    density: Any = None
+    density: DensitySurface | None = None
     summary: dict[str, Any] = field(default_factory=dict)
     view: str = "internal"
     k: int = 5
     synthetic: bool = False
     title: str = "borderwatch"
     source: str = ""
+    settings: Settings = field(default_factory=Settings)
 
     def replace(self, **changes: Any) -> AnalysisResult:
         """A copy with some fields replaced (frames are not deep-copied)."""

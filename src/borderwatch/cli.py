@@ -1,7 +1,8 @@
 """The ``borderwatch`` command.
 
-Exit codes: 0 success; 2 bad input (one paragraph on stderr, no traceback,
-nothing written to ``--out``); 1 any other failure.
+Its flags and their help come from :class:`borderwatch.settings.Settings`; this
+module copies no default. Exit codes: 0 success; 2 bad input (one paragraph on
+stderr, no traceback, nothing written to ``--out``); 1 any other failure.
 """
 
 from __future__ import annotations
@@ -15,71 +16,24 @@ import tomllib
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from ._errors import BorderwatchWarning, DataError
+from .settings import Settings, option_specs
 
 __all__ = ["main"]
 
-LANGS = ("en", "fr", "es", "pt", "ar")
-
-_MEETING_KEYS = {
-    "meeting_lon_col": "lon_col",
-    "meeting_lat_col": "lat_col",
-    "meeting_time_col": "time_col",
-    "meeting_id_col": "id_col",
-    "meeting_place_col": "place_col",
-    "meeting_topics_col": "topics_col",
-}
-_ATTENDANCE_KEYS = (
-    "att_women",
-    "att_men",
-    "att_youth",
-    "att_migrants",
-    "att_police",
-    "att_leaders",
-)
-
-_CONFIG_KEYS = {
-    "view",
-    "lang",
-    "cell_km",
-    "engine",
-    "lon_col",
-    "lat_col",
-    "time_col",
-    "category_col",
-    "id_col",
-    "country_col",
-    "unit_id_col",
-    "unit_name_col",
-    "unit_country_col",
-    "drop_invalid",
-    "tiles",
-    "k",
-    "permutations",
-    "seed",
-    "alpha",
-    "bandwidth_km",
-    "cluster_method",
-    "eps_km",
-    "min_samples",
-    "days",
-    "tolerance_km",
-    "period",
-    "grid",
-    "weights",
-    "knn",
-    "crosswalk",
-    "population",
+#: Flags that are not settings: inputs, output folder, and how the command talks.
+_NOT_SETTINGS = {
+    "command",
+    "config",
+    "quiet",
+    "progress",
+    "out",
+    "units",
+    "incidents",
     "meetings",
-    "partitions",
-    "static",
-    "title",
-    "date_format",
-    "dayfirst",
-    "attendance_cols",
-    *_MEETING_KEYS,
+    "data_seed",
 }
 
 
@@ -99,48 +53,55 @@ class _Progress:
             print(f"[{time.perf_counter() - self.t0:6.1f}s] {message}", file=sys.stderr, flush=True)
 
 
-def _add_common(p: argparse.ArgumentParser) -> None:
-    cols = p.add_argument_group("column names (detected when omitted)")
-    for opt, what in (
-        ("lon-col", "longitude"),
-        ("lat-col", "latitude"),
-        ("time-col", "date/time or year"),
-        ("category-col", "incident category"),
-        ("id-col", "incident id"),
-        ("country-col", "the incident's own country (ISO3 code or English name)"),
-        ("unit-id-col", "unit id, e.g. adm2_code"),
-        ("unit-name-col", "unit name, e.g. adm2_name"),
-        ("unit-country-col", "unit country, e.g. adm0_iso3"),
-    ):
-        cols.add_argument(f"--{opt}", metavar="C", help=f"column holding the {what}")
-    p.add_argument(
-        "--drop-invalid",
-        action="store_true",
-        default=None,
-        help="drop invalid rows (bad coordinates, (0,0), bad dates) with a warning instead of failing",
-    )
+# ------------------------------------------------------------------------------- parser
 
 
-def _add_output_options(p: argparse.ArgumentParser) -> None:
-    """Options shared by the commands that write an output directory."""
+def _add_settings(p: argparse.ArgumentParser, command: str) -> None:
+    """One flag per setting offered by ``command``, with the help and default of Settings."""
+    groups: dict[str, Any] = {}
+    for name, default, opt in option_specs():
+        if command not in opt.commands:
+            continue
+        if opt.group not in groups:
+            groups[opt.group] = p if opt.group == "analysis" else p.add_argument_group(opt.group)
+        g = groups[opt.group]
+        flag = "--" + name.replace("_", "-")
+        shown = "" if default is None else f" (default: {default})"
+        if opt.kind == "bool" and default is True:
+            g.add_argument(
+                f"--no-{name.replace('_', '-')}",
+                dest=name,
+                action="store_false",
+                default=None,
+                help=f"do not {opt.help}",
+            )
+        elif opt.kind == "bool":
+            g.add_argument(flag, dest=name, action="store_true", default=None, help=opt.help)
+        elif opt.kind == "choice":
+            g.add_argument(
+                flag, dest=name, choices=opt.choices, default=None, help=opt.help + shown
+            )
+        else:
+            g.add_argument(
+                flag,
+                dest=name,
+                metavar=opt.metavar or name.upper(),
+                default=None,
+                help=opt.help + shown,
+            )
+    if command in ("analyze", "validate"):
+        p.add_argument(
+            "--drop-invalid",
+            dest="on_invalid",
+            action="store_const",
+            const="drop",
+            default=None,
+            help="drop invalid rows (bad coordinates, (0,0), bad dates) with a warning instead of failing",
+        )
+
+
+def _add_talk(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="output directory")
-    p.add_argument(
-        "--view", choices=("public", "internal"), default=None, help="public (default) or internal"
-    )
-    p.add_argument("--lang", choices=LANGS, default=None, help="language of the map (default en)")
-    p.add_argument(
-        "--tiles",
-        metavar="URL",
-        default=None,
-        help="add an online tile basemap (default: none, offline)",
-    )
-    p.add_argument(
-        "--no-static",
-        dest="static",
-        action="store_false",
-        default=None,
-        help="skip map.png / map.pdf",
-    )
     p.add_argument("--quiet", action="store_true", help="no progress messages")
     p.add_argument(
         "--progress",
@@ -159,16 +120,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"borderwatch {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
     demo = sub.add_parser(
         "demo",
         help="run the whole pipeline on the synthetic demo data",
         description="Run the whole pipeline on SYNTHETIC incidents and meetings on the real "
         "Liptako-Gourma boundaries (Mali, Burkina Faso, Niger).",
     )
-    _add_output_options(demo)
-    demo.add_argument("--seed", type=int, default=None, help="seed of the synthetic data")
-
+    _add_talk(demo)
+    _add_settings(demo, "demo")
+    demo.add_argument(
+        "--seed", dest="data_seed", type=int, default=None, help="seed of the synthetic data"
+    )
     an = sub.add_parser(
         "analyze",
         help="analyse your own units and incidents",
@@ -189,37 +151,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     an.add_argument("--meetings", metavar="FILE", default=None, help="community meetings")
     an.add_argument(
-        "--population", metavar="RASTER", default=None, help="population-count GeoTIFF for rates"
-    )
-    _add_output_options(an)
-    an.add_argument(
-        "--cell-km",
-        type=float,
-        default=None,
-        metavar="KM",
-        help="grid cell size (default: from the data)",
-    )
-    an.add_argument(
-        "--period",
-        choices=("week", "month", "year"),
-        default=None,
-        help="time bin of counts.csv, unit x category x period (default month)",
-    )
-    an.add_argument(
         "--config", metavar="FILE.toml", default=None, help="settings file; options given here win"
     )
-    an.add_argument(
-        "--engine", choices=("pandas", "dask"), default=None, help="pandas (default) or dask"
-    )
-    an.add_argument(
-        "--k", type=int, default=None, help="public-view suppression threshold (default 5)"
-    )
-    an.add_argument("--permutations", type=int, default=None, help="Gi* permutations (default 999)")
-    an.add_argument(
-        "--seed", type=int, default=None, help="seed of the permutation tests (default 0)"
-    )
-    _add_common(an)
-
+    _add_talk(an)
+    _add_settings(an, "analyze")
     va = sub.add_parser(
         "validate",
         help="check input files and report what borderwatch detects",
@@ -229,8 +164,11 @@ def _parser() -> argparse.ArgumentParser:
     va.add_argument("--units", required=True, metavar="FILE")
     va.add_argument("--incidents", metavar="FILE", default=None)
     va.add_argument("--meetings", metavar="FILE", default=None)
-    _add_common(va)
+    _add_settings(va, "validate")
     return p
+
+
+# ------------------------------------------------------------------------------- settings
 
 
 def _load_config(path: str | None) -> dict[str, Any]:
@@ -245,77 +183,27 @@ def _load_config(path: str | None) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         msg = f"{path}: the config file is not valid TOML ({exc}). Hint: write key = value lines, strings in quotes."
         raise DataError(msg) from exc
-    cfg = {k.replace("-", "_"): v for k, v in cfg.get("borderwatch", cfg).items()}
-    unknown = sorted(set(cfg) - _CONFIG_KEYS)
-    if unknown:
-        msg = (
-            f"{path}: unknown settings {', '.join(unknown)}. Hint: known settings are "
-            f"{', '.join(sorted(_CONFIG_KEYS))}."
-        )
-        raise DataError(msg)
-    return cfg
+    return dict(cfg.get("borderwatch", cfg))
 
 
-def _settings(args: argparse.Namespace) -> dict[str, Any]:
-    cfg = _load_config(getattr(args, "config", None))
-    for key, value in vars(args).items():
-        if value is not None and key not in ("command", "config", "quiet", "progress"):
-            cfg[key] = value
-    return cfg
+def _settings(args: argparse.Namespace) -> Settings:
+    """The config file's settings, then the command line's on top (the command line wins)."""
+    path = getattr(args, "config", None)
+    base = Settings.from_mapping(_load_config(path), where=str(path)) if path else Settings()
+    flags = {k: v for k, v in vars(args).items() if v is not None and k not in _NOT_SETTINGS}
+    return Settings.from_mapping({**_explicit(base), **flags}, where="command line")
 
 
-def _columns(s: dict[str, Any]) -> dict[str, Any]:
-    keys = (
-        "lon_col",
-        "lat_col",
-        "time_col",
-        "category_col",
-        "id_col",
-        "country_col",
-        "unit_id_col",
-        "unit_name_col",
-        "unit_country_col",
-    )
-    return {k: s.get(k) for k in keys}
+def _explicit(s: Settings) -> dict[str, Any]:
+    """The settings of ``s`` that differ from the defaults (what a config file set)."""
+    default = Settings().to_dict()
+    return {k: v for k, v in s.to_dict().items() if v != default[k] and k != "synthetic"}
 
 
-def _number(s: dict[str, Any], key: str, kind: type, default: Any) -> Any:
-    """A numeric setting, or DataError naming it (config values arrive untyped)."""
-    value = s.get(key, default)
-    if value is None:
-        return None
-    try:
-        number = kind(value)
-    except (TypeError, ValueError):
-        number = None
-    if number is None or (kind is int and isinstance(value, float) and not value.is_integer()):
-        msg = f"setting '{key}' must be a {'whole number' if kind is int else 'number'}, not {value!r}."
-        raise DataError(msg)
-    return number
+# ------------------------------------------------------------------------------- commands
 
 
-def _meeting_columns(s: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {arg: s[key] for key, arg in _MEETING_KEYS.items() if s.get(key)}
-    att = s.get("attendance_cols")
-    if att is not None:
-        if not isinstance(att, dict) or not set(att) <= set(_ATTENDANCE_KEYS):
-            msg = (
-                f"setting 'attendance_cols' must be a table mapping {', '.join(_ATTENDANCE_KEYS)} "
-                f"to your column names, not {att!r}."
-            )
-            raise DataError(msg)
-        out["attendance_cols"] = att
-    return out
-
-
-def _run(args: argparse.Namespace) -> int:
-    from ._pipeline import analyze, write_outputs
-
-    progress = _Progress(getattr(args, "quiet", False), getattr(args, "progress", False))
-    s = _settings(args)
-    if args.command == "validate":
-        return _validate(s)
-    out = Path(s["out"])
+def _check_out(out: Path) -> None:
     if out.exists() and not out.is_dir():
         msg = f"{out}: --out exists and is a file, not a directory. Hint: choose another --out."
         raise DataError(msg)
@@ -325,64 +213,34 @@ def _run(args: argparse.Namespace) -> int:
             "Hint: choose a new or empty directory."
         )
         raise DataError(msg)
-    common: dict[str, Any] = {
-        "view": s.get("view", "public"),
-        "k": _number(s, "k", int, 5),
-        "cell_km": _number(s, "cell_km", float, None),
-        "permutations": _number(s, "permutations", int, 999),
-        "seed": _number(s, "seed", int, 0),
-        "alpha": _number(s, "alpha", float, 0.05),
-        "bandwidth_km": _number(s, "bandwidth_km", float, None),
-        "cluster_method": s.get("cluster_method", "dbscan"),
-        "eps_km": _number(s, "eps_km", float, None),
-        "min_samples": _number(s, "min_samples", int, None),
-        "days": _number(s, "days", float, None),
-        "tolerance_km": _number(s, "tolerance_km", float, 1.0),
-        "period": s.get("period", "month"),
-        "grid": s.get("grid", "hex"),
-        "weights": s.get("weights", "distance_band"),
-        "knn": _number(s, "knn", int, 8),
-        "progress": progress,
-    }
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .outputs import write_outputs
+    from .pipeline import analyze
+
+    s = _settings(args)
+    if args.command == "validate":
+        return _validate(args, s)
+    progress = _Progress(args.quiet, args.progress)
+    out = Path(args.out)
+    _check_out(out)
     if args.command == "demo":
         from .datasets import DEMO_SEED, demo_incidents, demo_meetings, demo_units
 
-        seed = int(s.get("seed", DEMO_SEED))
+        seed = DEMO_SEED if args.data_seed is None else int(args.data_seed)
         progress(f"generating SYNTHETIC demo data (seed {seed})")
         units = demo_units()
-        common["seed"] = 0
-        result = analyze(
+        inputs: tuple[Any, Any, Any] = (
             units,
             demo_incidents(seed=seed, units=units),
             demo_meetings(seed=seed),
-            synthetic=True,
-            **common,
         )
+        s = s.replace(synthetic=True)
     else:
-        result = analyze(
-            s["units"],
-            s["incidents"],
-            s.get("meetings"),
-            population=s.get("population"),
-            engine=s.get("engine", "pandas"),
-            partitions=s.get("partitions"),
-            on_invalid="drop" if s.get("drop_invalid") else "raise",
-            crosswalk=s.get("crosswalk"),
-            columns=_columns(s),
-            meeting_columns=_meeting_columns(s),
-            date_format=s.get("date_format"),
-            dayfirst=bool(s.get("dayfirst", False)),
-            title=s.get("title"),
-            **common,
-        )
-    write_outputs(
-        result,
-        out,
-        lang=s.get("lang", "en"),
-        tiles=s.get("tiles"),
-        static=bool(s.get("static", True)),
-        progress=progress,
-    )
+        inputs = (args.units, args.incidents, args.meetings)
+    result = analyze(*inputs, settings=s, progress=progress)
+    write_outputs(result, out, progress=progress)
     sm = result.summary
     print(
         f"borderwatch: wrote {out} ({sm['view']} view): {sm['n_incidents']:,} incidents, "
@@ -392,53 +250,32 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _validate(s: dict[str, Any]) -> int:
+def _validate(args: argparse.Namespace, s: Settings) -> int:
     from .io import read_incidents, read_meetings, read_units
     from .join import join_units
 
-    cols = _columns(s)
-    on_invalid: Literal["raise", "drop"] = "drop" if s.get("drop_invalid") else "raise"
     with warnings.catch_warnings(record=True) as wl:
         warnings.simplefilter("always", BorderwatchWarning)
-        units = read_units(
-            s["units"],
-            id_col=cols["unit_id_col"],
-            name_col=cols["unit_name_col"],
-            country_col=cols["unit_country_col"],
-        )
+        units = read_units(args.units, **s.unit_columns)
         lines = [
-            f"units: {s['units']}: {len(units)} units in {', '.join(sorted(units['country'].unique()))}; "
+            f"units: {args.units}: {len(units)} units in {', '.join(sorted(units['country'].unique()))}; "
             f"columns {units.attrs['columns']}"
         ]
-        if s.get("incidents"):
+        if args.incidents:
             inc = read_incidents(
-                s["incidents"],
-                units=units,
-                on_invalid=on_invalid,
-                **{
-                    k: cols[k]
-                    for k in (
-                        "lon_col",
-                        "lat_col",
-                        "time_col",
-                        "category_col",
-                        "id_col",
-                        "country_col",
-                    )
-                },
+                args.incidents, units=units, on_invalid=s.on_invalid, **s.incident_columns
             )
             j = join_units(inc, units)
             lines.append(
-                f"incidents: {s['incidents']}: {len(inc):,} rows; columns {inc.attrs['columns']}; "
+                f"incidents: {args.incidents}: {len(inc):,} rows; columns {inc.attrs['columns']}; "
                 f"join {j.attrs['join']}; dropped {inc.attrs.get('dropped', {})}"
             )
-        if s.get("meetings"):
-            mt = read_meetings(s["meetings"], units=units, on_invalid=on_invalid)
+        if args.meetings:
+            mt = read_meetings(args.meetings, units=units, on_invalid=s.on_invalid)
             lines.append(
-                f"meetings: {s['meetings']}: {len(mt)} rows; columns {mt.attrs['columns']}"
+                f"meetings: {args.meetings}: {len(mt)} rows; columns {mt.attrs['columns']}"
             )
-    for w in wl:
-        lines.append(f"warning: {w.message}")
+    lines += [f"warning: {w.message}" for w in wl]
     print("\n".join(lines))
     print("borderwatch: the inputs are valid.")
     return 0
@@ -446,8 +283,7 @@ def _validate(s: dict[str, Any]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``borderwatch`` command; returns the exit code."""
-    parser = _parser()
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     debug = os.environ.get("BORDERWATCH_DEBUG") == "1"
     try:
         return _run(args)

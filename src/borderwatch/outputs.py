@@ -1,0 +1,209 @@
+"""Writing the output directory of an analysis, atomically (:func:`write_outputs`).
+
+The files and their columns are the contract in ``../shared/CONTRACT.md`` and
+``docs/outputs.md``. Frames are written in EPSG:4326; demo data get a ``data``
+column (and a GeoTIFF tag) saying SYNTHETIC.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ._crs import WGS84
+from ._result import AnalysisResult
+from ._schema import SYNTHETIC, hotspot_labels
+
+__all__ = ["write_outputs"]
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def write_outputs(
+    result: AnalysisResult,
+    out: str | os.PathLike[str],
+    *,
+    lang: str | None = None,
+    tiles: str | None = None,
+    static: bool | None = None,
+    progress: Progress | None = None,
+) -> Path:
+    """Write the output directory of an analysis, atomically.
+
+    Everything is written to a temporary directory next to ``out`` and moved
+    into place only when complete, so a failure never leaves a half-written
+    directory. Files: ``summary.json``, ``hotspots.gpkg`` (layers ``units``,
+    ``border``, ``cells``, ``hotspots``, ``clusters``), ``units.csv``,
+    ``counts.csv``, ``density.tif``, ``map.html`` and, with ``static``,
+    ``map.png`` and ``map.pdf``.
+
+    Parameters
+    ----------
+    result : AnalysisResult
+        From :func:`borderwatch.analyze`.
+    out : path
+        The output directory; replaced as a whole if it exists.
+    lang, tiles, static : optional
+        The map's language, an online tile basemap, and whether to draw the
+        PNG/PDF handouts; default: the result's settings.
+    progress : callable, optional
+        Called with a short message before each file.
+
+    Returns
+    -------
+    Path
+        ``out``.
+    """
+    say = progress or _quiet
+    s = result.settings
+    target = Path(out)
+    parent = target.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
+    try:
+        _write_all(
+            result,
+            tmp,
+            lang=lang if lang is not None else s.lang,
+            tiles=tiles if tiles is not None else s.tiles,
+            static=static if static is not None else s.static,
+            say=say,
+        )
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700; give the folder the user's usual mode
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=parent))
+            os.replace(target, old / "previous")
+            os.replace(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def _write_all(
+    result: AnalysisResult, d: Path, *, lang: str, tiles: str | None, static: bool, say: Progress
+) -> None:
+    say("writing hotspots.gpkg")
+    _write_layers(result, d / "hotspots.gpkg")
+    _write_tables(result, d)
+    if result.density is not None:
+        say("writing density.tif")
+        _write_density(result, d / "density.tif")
+    say("drawing map.html")
+    from .maps import export_static, make_map, save_map
+
+    save_map(make_map(result, view=result.view, lang=lang, tiles=tiles, k=result.k), d / "map.html")
+    if static:
+        say("drawing map.png and map.pdf")
+        export_static(result, d / "map.png", view=result.view, lang=lang)
+        export_static(result, d / "map.pdf", view=result.view, lang=lang)
+    summary = dict(result.summary)
+    summary["view"] = result.view
+    summary["files"] = sorted(
+        ["summary.json", "hotspots.gpkg", "units.csv", "map.html"]
+        + (["counts.csv"] if result.counts is not None else [])
+        + (["density.tif"] if result.density is not None else [])
+        + (["map.png", "map.pdf"] if static else [])
+    )
+    text = json.dumps(summary, indent=2, ensure_ascii=False, default=_json_default)
+    (d / "summary.json").write_text(text, encoding="utf-8")
+
+
+def _write_layers(result: AnalysisResult, gpkg: Path) -> None:
+    layers: dict[str, gpd.GeoDataFrame | None] = {
+        "units": result.units,
+        "border": result.border,
+        "cells": result.cells,
+        "hotspots": result.hotspots,
+        "clusters": result.clusters,
+    }
+    for name, layer in layers.items():
+        if layer is None:
+            continue
+        frame = _to_gpkg_frame(layer)
+        if result.synthetic:
+            frame["data"] = SYNTHETIC
+        frame.to_file(gpkg, layer=name, driver="GPKG")
+
+
+def _write_tables(result: AnalysisResult, d: Path) -> None:
+    units_tbl = with_labels(pd.DataFrame(result.units.drop(columns=result.units.geometry.name)))
+    counts_tbl = result.counts.copy() if result.counts is not None else None
+    if result.synthetic:
+        units_tbl["data"] = SYNTHETIC
+        if counts_tbl is not None:
+            counts_tbl["data"] = SYNTHETIC
+    units_tbl.to_csv(d / "units.csv", index=False)
+    if counts_tbl is not None:
+        counts_tbl.to_csv(d / "counts.csv", index=False)
+
+
+def _write_density(result: AnalysisResult, path: Path) -> None:
+    result.density.to_geotiff(path)  # type: ignore[union-attr]
+    if result.synthetic:
+        import rasterio
+
+        with rasterio.open(path, "r+") as dst:
+            dst.update_tags(DATA=SYNTHETIC)
+
+
+def with_labels(frame: pd.DataFrame) -> pd.DataFrame:
+    """The contract's display column ``hotspot``, before ``hotspot_kind``, where a frame has classes."""
+    if "hotspot_kind" not in frame.columns:
+        return frame
+    out = frame.copy()
+    out.insert(list(out.columns).index("hotspot_kind"), "hotspot", hotspot_labels(out))
+    return out
+
+
+def _to_gpkg_frame(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    gdf = with_labels(gdf)  # type: ignore[assignment]
+    out = gdf.to_crs(WGS84) if gdf.crs is not None and not gdf.crs.equals(WGS84) else gdf.copy()
+    for col in out.columns:
+        if col == out.geometry.name:
+            continue
+        s = out[col]
+        textual = (
+            isinstance(s.dtype, pd.CategoricalDtype)
+            or s.dtype == object
+            or pd.api.types.is_string_dtype(s)
+        )
+        if (
+            len(out)
+            and textual
+            and s.astype(object).map(lambda v: isinstance(v, list | tuple | dict)).any()
+        ):
+            out[col] = s.map(lambda v: json.dumps(v) if isinstance(v, list | tuple | dict) else v)
+    return out
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return None if not np.isfinite(o) else float(o)
+    if isinstance(o, np.bool_):
+        return bool(o)
+    if isinstance(o, pd.Timestamp):
+        return o.isoformat()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    return str(o)

@@ -1,0 +1,418 @@
+"""Every option of an analysis, in one place: its default, its check and its help.
+
+:class:`Settings` is a frozen dataclass. The command line builds its flags and
+their help from it (:func:`option_specs`), a TOML file is read with
+:meth:`Settings.from_mapping`, and :func:`borderwatch.analyze` takes it as
+``settings=``. No other module writes a default again.
+
+Examples
+--------
+>>> from borderwatch.settings import Settings
+>>> s = Settings(cell_km=10)
+>>> s.view, s.permutations, s.n_neighbors
+('public', 999, 8)
+>>> Settings.from_mapping({"cell-km": "5", "drop_invalid": True}).on_invalid
+'drop'
+>>> s.replace(view="internal").view
+'internal'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import MISSING, asdict, dataclass, field, fields
+from typing import Any, Literal
+
+from ._errors import DataError
+from ._schema import ATTENDANCE, truthy
+
+__all__ = ["LANGS", "Option", "Settings", "option_specs"]
+
+#: Languages of the maps and handouts.
+LANGS = ("en", "fr", "es", "pt", "ar")
+
+
+@dataclass(frozen=True)
+class Option:
+    """How one setting is checked and offered on the command line.
+
+    Attributes
+    ----------
+    help : str
+        One line for ``--help`` and the docs.
+    kind : {"int", "float", "str", "bool", "choice", "path", "mapping"}
+    choices : tuple of str
+        Allowed values of a ``"choice"``.
+    low, high : float, optional
+        Inclusive bounds of a number; ``positive`` asks for ``> 0``.
+    commands : tuple of str
+        The CLI commands that offer it as a flag (empty: TOML and Python only).
+    toml : bool
+        Whether a settings file may set it.
+    group : str
+        Heading of the flag in ``--help``.
+    metavar : str, optional
+    """
+
+    help: str
+    kind: str = "str"
+    choices: tuple[str, ...] = ()
+    low: float | None = None
+    high: float | None = None
+    positive: bool = False
+    commands: tuple[str, ...] = ()
+    toml: bool = True
+    group: str = "analysis"
+    metavar: str | None = None
+
+
+def _opt(default: Any, help: str, **spec: Any) -> Any:
+    return field(default=default, metadata={"option": Option(help=help, **spec)})
+
+
+_IO = ("analyze", "validate")
+_OUT = ("demo", "analyze")
+_COLUMN = {
+    "kind": "str",
+    "commands": _IO,
+    "group": "column names (detected when omitted)",
+    "metavar": "C",
+}
+_MEETING = {"kind": "str", "group": "meeting columns (detected when omitted)"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The options of one analysis, checked when created.
+
+    Every field has its default, its check and its help text in its
+    metadata (:class:`Option`). Build one with keywords, from a TOML table or
+    the command line (:meth:`from_mapping`), and change it with
+    :meth:`replace`; a bad value raises :class:`borderwatch.DataError`.
+    """
+
+    # -- output
+    view: Literal["public", "internal"] = _opt(
+        "public",
+        "public (aggregates only, the default) or internal",
+        kind="choice",
+        choices=("public", "internal"),
+        commands=_OUT,
+        group="output",
+    )
+    lang: str = _opt(
+        "en", "language of the map", kind="choice", choices=LANGS, commands=_OUT, group="output"
+    )
+    title: str | None = _opt(None, "title of the map and handouts", group="output")
+    tiles: str | None = _opt(
+        None,
+        "add an online tile basemap (default: none, offline)",
+        commands=_OUT,
+        group="output",
+        metavar="URL",
+    )
+    static: bool = _opt(
+        True, "write map.png and map.pdf", kind="bool", commands=_OUT, group="output"
+    )
+    period: Literal["week", "month", "year"] = _opt(
+        "month",
+        "time bin of counts.csv, unit x category x period",
+        kind="choice",
+        choices=("week", "month", "year"),
+        commands=("analyze",),
+        group="output",
+    )
+    k: int = _opt(
+        5,
+        "public view: counts from 1 to k-1 are suppressed",
+        kind="int",
+        low=2,
+        commands=("analyze",),
+        group="output",
+    )
+    # -- analysis
+    cell_km: float | None = _opt(
+        None,
+        "grid cell size in km (default: from the data)",
+        kind="float",
+        positive=True,
+        commands=("analyze",),
+        metavar="KM",
+    )
+    bandwidth_km: float | None = _opt(
+        None, "density bandwidth in km (default: the cell size)", kind="float", positive=True
+    )
+    alpha: float = _opt(
+        0.05, "significance level of hotspot regions", kind="float", low=0, high=1, positive=True
+    )
+    permutations: int = _opt(
+        999,
+        "conditional permutations of Gi* and local Moran",
+        kind="int",
+        low=0,
+        commands=("analyze",),
+    )
+    seed: int = _opt(0, "seed of every random step", kind="int", low=0, commands=("analyze",))
+    grid: Literal["hex", "square"] = _opt(
+        "hex", "shape of the grid cells", kind="choice", choices=("hex", "square")
+    )
+    weights: Literal["distance_band", "knn", "contiguity"] = _opt(
+        "distance_band",
+        "spatial weights of the cell Gi*",
+        kind="choice",
+        choices=("distance_band", "knn", "contiguity"),
+    )
+    n_neighbors: int = _opt(8, "neighbours per cell when weights = 'knn'", kind="int", low=1)
+    cluster_method: Literal["dbscan", "hdbscan", "spacetime"] = _opt(
+        "dbscan", "point clusters", kind="choice", choices=("dbscan", "hdbscan", "spacetime")
+    )
+    eps_km: float | None = _opt(
+        None,
+        "cluster radius in km (default: the cell size; HDBSCAN needs none)",
+        kind="float",
+        positive=True,
+    )
+    min_samples: int | None = _opt(
+        None, "minimum core size of a cluster (default 5)", kind="int", low=1
+    )
+    days: float | None = _opt(
+        None, "time window of space-time clusters (default 30)", kind="float", positive=True
+    )
+    tolerance_km: float = _opt(
+        1.0, "snap points in gaps and slivers up to this distance", kind="float", low=0
+    )
+    engine: Literal["pandas", "dask"] = _opt(
+        "pandas",
+        "pandas (default) or dask (the 'scale' extra)",
+        kind="choice",
+        choices=("pandas", "dask"),
+        commands=("analyze",),
+    )
+    partitions: int | None = _opt(
+        None, "dask partitions (default: from the size)", kind="int", low=1
+    )
+    # -- inputs
+    population: str | None = _opt(
+        None,
+        "population-count GeoTIFF for rates",
+        kind="path",
+        commands=("analyze",),
+        group="inputs",
+        metavar="RASTER",
+    )
+    crosswalk: str | None = _opt(None, "your category crosswalk CSV", kind="path", group="inputs")
+    on_invalid: Literal["raise", "drop"] = _opt(
+        "raise",
+        "invalid rows: 'raise' (default) or 'drop' with a warning (--drop-invalid)",
+        kind="choice",
+        choices=("raise", "drop"),
+        group="inputs",
+    )
+    date_format: str | None = _opt(
+        None, "strftime format of the dates, e.g. %d/%m/%Y", group="inputs"
+    )
+    dayfirst: bool = _opt(
+        False, "read ambiguous dates day first (DD/MM)", kind="bool", group="inputs"
+    )
+    lon_col: str | None = _opt(None, "column holding the longitude", **_COLUMN)
+    lat_col: str | None = _opt(None, "column holding the latitude", **_COLUMN)
+    time_col: str | None = _opt(None, "column holding the date/time or year", **_COLUMN)
+    category_col: str | None = _opt(None, "column holding the incident category", **_COLUMN)
+    id_col: str | None = _opt(None, "column holding the incident id", **_COLUMN)
+    country_col: str | None = _opt(
+        None, "column holding the incident's own country (ISO3 code or English name)", **_COLUMN
+    )
+    unit_id_col: str | None = _opt(None, "column holding the unit id, e.g. adm2_code", **_COLUMN)
+    unit_name_col: str | None = _opt(
+        None, "column holding the unit name, e.g. adm2_name", **_COLUMN
+    )
+    unit_country_col: str | None = _opt(
+        None, "column holding the unit country, e.g. adm0_iso3", **_COLUMN
+    )
+    meeting_lon_col: str | None = _opt(None, "meetings: longitude column", **_MEETING)
+    meeting_lat_col: str | None = _opt(None, "meetings: latitude column", **_MEETING)
+    meeting_time_col: str | None = _opt(None, "meetings: date column", **_MEETING)
+    meeting_id_col: str | None = _opt(None, "meetings: id column", **_MEETING)
+    meeting_place_col: str | None = _opt(None, "meetings: place-name column", **_MEETING)
+    meeting_topics_col: str | None = _opt(None, "meetings: topics column", **_MEETING)
+    attendance_cols: Mapping[str, str] | None = _opt(
+        None,
+        f"meetings: your columns for {', '.join(ATTENDANCE)}",
+        kind="mapping",
+        group="meeting columns (detected when omitted)",
+    )
+    synthetic: bool = _opt(
+        False, "every output says SYNTHETIC (demo data)", kind="bool", toml=False
+    )
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = _check(f.name, getattr(self, f.name), f.metadata["option"])
+            object.__setattr__(self, f.name, value)
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, Any], *, where: str = "settings") -> Settings:
+        """Settings from a mapping (a TOML table, the CLI's flags), checked.
+
+        Keys may use ``-`` or ``_``; ``None`` values are ignored (the
+        default stays). ``drop_invalid = true`` means ``on_invalid = "drop"``.
+        Unknown keys and bad values raise :class:`borderwatch.DataError`
+        naming ``where`` (e.g. the TOML file).
+        """
+        known = {f.name: f.metadata["option"] for f in fields(cls)}
+        values: dict[str, Any] = {}
+        for raw_key, value in mapping.items():
+            key = str(raw_key).replace("-", "_")
+            if key == "drop_invalid":
+                key, value = "on_invalid", "drop" if truthy(value) else None
+            if value is None:
+                continue
+            if key not in known or not known[key].toml:
+                names = ", ".join(sorted(k for k, o in known.items() if o.toml))
+                msg = f"{where}: unknown settings {raw_key}. Hint: known settings are {names}, drop_invalid."
+                raise DataError(msg)
+            values[key] = value
+        try:
+            return cls(**values)
+        except DataError as exc:
+            msg = f"{where}: {exc}"
+            raise DataError(msg) from None
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some settings changed, checked; unknown names raise DataError."""
+        known = {f.name for f in fields(self)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            msg = f"unknown setting {unknown[0]!r}. Hint: known settings are {', '.join(sorted(known))}."
+            raise DataError(msg)
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every setting as a plain dict."""
+        out = asdict(self)
+        if self.attendance_cols is not None:
+            out["attendance_cols"] = dict(self.attendance_cols)
+        return out
+
+    # ------------------------------------------------------------------ views for the readers
+
+    @property
+    def incident_columns(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`borderwatch.read_incidents` naming columns."""
+        return {
+            "lon_col": self.lon_col,
+            "lat_col": self.lat_col,
+            "time_col": self.time_col,
+            "category_col": self.category_col,
+            "id_col": self.id_col,
+            "country_col": self.country_col,
+        }
+
+    @property
+    def unit_columns(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`borderwatch.read_units` naming columns."""
+        return {
+            "id_col": self.unit_id_col,
+            "name_col": self.unit_name_col,
+            "country_col": self.unit_country_col,
+        }
+
+    @property
+    def meeting_columns(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`borderwatch.read_meetings` naming columns."""
+        named = {
+            "lon_col": self.meeting_lon_col,
+            "lat_col": self.meeting_lat_col,
+            "time_col": self.meeting_time_col,
+            "id_col": self.meeting_id_col,
+            "place_col": self.meeting_place_col,
+            "topics_col": self.meeting_topics_col,
+        }
+        out: dict[str, Any] = {k: v for k, v in named.items() if v}
+        if self.attendance_cols:
+            out["attendance_cols"] = dict(self.attendance_cols)
+        return out
+
+
+def option_specs() -> list[tuple[str, Any, Option]]:
+    """``(name, default, Option)`` of every setting, in declaration order (for the CLI and docs)."""
+    return [
+        (f.name, None if f.default is MISSING else f.default, f.metadata["option"])
+        for f in fields(Settings)
+    ]
+
+
+# ---------------------------------------------------------------------------------- checks
+
+
+def _check(name: str, value: Any, opt: Option) -> Any:
+    """The value of one setting, coerced to its kind, or DataError."""
+    if value is None:
+        return None
+    if opt.kind in ("int", "float"):
+        return _number(name, value, opt)
+    if opt.kind == "bool":
+        flag = truthy(value, missing=None)
+        if flag is None:
+            msg = f"{name} must be true or false, not {value!r}."
+            raise DataError(msg)
+        return flag
+    if opt.kind == "choice":
+        if value not in opt.choices:
+            allowed = ", ".join(f"'{c}'" for c in opt.choices[:-1]) + f" or '{opt.choices[-1]}'"
+            msg = f"{name} must be {allowed}, not {value!r}."
+            raise DataError(msg)
+        return value
+    if opt.kind == "mapping":
+        return _mapping(name, value)
+    if opt.kind == "path":
+        if not isinstance(value, str | os.PathLike):
+            msg = f"{name} must be a file path, not {value!r}."
+            raise DataError(msg)
+        return os.fspath(value)
+    if not isinstance(value, str):
+        msg = f"{name} must be text, not {value!r}."
+        raise DataError(msg)
+    return value
+
+
+def _number(name: str, value: Any, opt: Option) -> int | float:
+    whole = opt.kind == "int"
+    try:
+        number = float(value) if not isinstance(value, bool) else math.nan
+    except (TypeError, ValueError):
+        number = math.nan
+    ok = math.isfinite(number) and (not whole or number.is_integer())
+    if ok and opt.low is not None:
+        ok = number > opt.low if opt.positive and opt.low == 0 else number >= opt.low
+    elif ok and opt.positive:
+        ok = number > 0
+    if ok and opt.high is not None:
+        ok = number < opt.high
+    if not ok:
+        if whole:
+            want = "a whole number" + (f" >= {int(opt.low)}" if opt.low is not None else "")
+        elif opt.high is not None:
+            want = f"a number between {opt.low:g} and {opt.high:g}"
+        elif opt.positive:
+            want = "a positive number" + (" of days" if name == "days" else " of kilometres")
+        else:
+            want = f"a number >= {opt.low:g}"
+        msg = f"{name} must be {want}, not {value!r}."
+        raise DataError(msg)
+    return int(number) if whole else number
+
+
+def _mapping(name: str, value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping) or not set(value) <= set(ATTENDANCE):
+        msg = (
+            f"setting '{name}' must be a table mapping {', '.join(ATTENDANCE)} to your column "
+            f"names, not {value!r}."
+        )
+        raise DataError(msg)
+    return {str(k): str(v) for k, v in value.items()}
