@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -139,6 +140,37 @@ def _snap_to_border(
     return np.array([snapped.x, snapped.y])
 
 
+def _planted(
+    rng: np.random.Generator, units: gpd.GeoDataFrame, crs: Any, spec: tuple, span_days: int
+) -> pd.DataFrame:
+    """The incidents of one planted hotspot (metric x, y, day since the start)."""
+    name, anchor, sigma_km, n, pair = spec
+    if "," in pair:
+        cx, cy = _snap_to_border(units, anchor, pair, crs)
+    else:
+        c = gpd.GeoSeries(gpd.points_from_xy([anchor[0]], [anchor[1]]), crs=WGS84).to_crs(crs)
+        cx, cy = c.x.iloc[0], c.y.iloc[0]
+    x = cx + rng.normal(0, sigma_km * 1000, n)
+    y = cy + rng.normal(0, sigma_km * 1000, n)
+    # the border hotspot intensifies: later months are likelier
+    growing = name == "mli_ner_border"
+    u = rng.random(n) ** (0.6 if growing else 1.0)
+    days = (u * span_days).astype(int) if growing else rng.integers(0, span_days, n)
+    return pd.DataFrame({"x": x, "y": y, "day": days, "planted": name})
+
+
+def _background(rng: np.random.Generator, crs: Any, n: int, span_days: int) -> pd.DataFrame:
+    """Background incidents around the demo towns, weighted by size."""
+    towns = demo_towns()
+    xy_t = gpd.GeoSeries(gpd.points_from_xy(towns["lon"], towns["lat"]), crs=WGS84).to_crs(crs)
+    w = towns["weight"].to_numpy(dtype=float)
+    pick = rng.choice(len(towns), size=n, p=w / w.sum())
+    x = xy_t.x.to_numpy()[pick] + rng.normal(0, 12000, n)
+    y = xy_t.y.to_numpy()[pick] + rng.normal(0, 12000, n)
+    days = rng.integers(0, span_days, n)
+    return pd.DataFrame({"x": x, "y": y, "day": days, "planted": "background"})
+
+
 def demo_incidents(
     *,
     seed: int = DEMO_SEED,
@@ -167,42 +199,10 @@ def demo_incidents(
     rng = np.random.default_rng(seed)
     units = demo_units() if units is None else units
     crs = study_crs(units)
-    towns = demo_towns()
-    xy_t = gpd.GeoSeries(gpd.points_from_xy(towns["lon"], towns["lat"]), crs=WGS84).to_crs(crs)
-    tx, ty = xy_t.x.to_numpy(), xy_t.y.to_numpy()
-    pieces = []
     t0 = pd.Timestamp(start)
     span_days = int((t0 + pd.DateOffset(months=months) - t0).days)
-    for name, anchor, sigma_km, n, pair in _PLANTED:
-        if "," in pair:
-            cx, cy = _snap_to_border(units, anchor, pair, crs)
-        else:
-            c = gpd.GeoSeries(gpd.points_from_xy([anchor[0]], [anchor[1]]), crs=WGS84).to_crs(crs)
-            cx, cy = c.x.iloc[0], c.y.iloc[0]
-        x = cx + rng.normal(0, sigma_km * 1000, n)
-        y = cy + rng.normal(0, sigma_km * 1000, n)
-        # the border hotspot intensifies: later months are likelier
-        u = rng.random(n) ** (0.6 if name == "mli_ner_border" else 1.0)
-        days = (
-            (u * span_days).astype(int)
-            if name == "mli_ner_border"
-            else rng.integers(0, span_days, n)
-        )
-        pieces.append(pd.DataFrame({"x": x, "y": y, "day": days, "planted": name}))
-    w = towns["weight"].to_numpy(dtype=float)
-    pick = rng.choice(len(towns), size=n_background, p=w / w.sum())
-    x = tx[pick] + rng.normal(0, 12000, n_background)
-    y = ty[pick] + rng.normal(0, 12000, n_background)
-    pieces.append(
-        pd.DataFrame(
-            {
-                "x": x,
-                "y": y,
-                "day": rng.integers(0, span_days, n_background),
-                "planted": "background",
-            }
-        )
-    )
+    pieces = [_planted(rng, units, crs, spec, span_days) for spec in _PLANTED]
+    pieces.append(_background(rng, crs, n_background, span_days))
     df = pd.concat(pieces, ignore_index=True)
     pts = gpd.GeoSeries(gpd.points_from_xy(df["x"], df["y"]), crs=crs).to_crs(WGS84)
     inside = units.sindex.query(pts, predicate="intersects")
@@ -219,7 +219,6 @@ def demo_incidents(
     out = (
         pd.DataFrame(
             {
-                "incident_id": [f"INC-{seed % 1000:03d}-{i:05d}" for i in range(len(df))],
                 "date": dates.dt.strftime("%Y-%m-%d").to_numpy(),
                 "longitude": pts.x.round(5).to_numpy(),
                 "latitude": pts.y.round(5).to_numpy(),
