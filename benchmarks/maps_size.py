@@ -19,7 +19,7 @@ import pandas as pd
 from shapely.geometry import box
 
 from borderwatch._data import boundaries_dir
-from borderwatch.maps import export_static, make_map, save_map
+from borderwatch.maps import Layers, export_static, make_map, save_map
 
 
 def units() -> gpd.GeoDataFrame:
@@ -91,14 +91,17 @@ def main() -> None:
     print(
         f"units: {len(u)}, cells: {len(c)} ({(c['hotspot'] != 'Not significant').sum()} significant)"
     )
-    m = timed("make_map, public, units + cells", lambda: make_map(units=u, cells=c, synthetic=True))
+    m = timed(
+        "make_map, public, units + cells",
+        lambda: make_map(layers=Layers(units=u, cells=c), synthetic=True),
+    )
     size = timed("save_map", lambda: save_map(m, out / "public.html")).stat().st_size
     print(f"{'  size':<48} {size / 1e6:7.2f} MB")
     for n in (10_000, 1_000_000):
         inc = incidents(n)
         m = timed(
             f"make_map, internal, {n:,} incidents",
-            lambda inc=inc: make_map(units=u, incidents=inc, view="internal"),
+            lambda inc=inc: make_map(layers=Layers(units=u, incidents=inc), view="internal"),
         )
         size = (
             timed("save_map", lambda m=m, n=n: save_map(m, out / f"internal_{n}.html"))
@@ -108,9 +111,12 @@ def main() -> None:
         print(f"{'  size':<48} {size / 1e6:7.2f} MB")
     timed(
         "export_static PNG (A4, 200 dpi)",
-        lambda: export_static(None, out / "map.png", units=u, cells=c),
+        lambda: export_static(None, out / "map.png", layers=Layers(units=u, cells=c)),
     )
-    timed("export_static PDF (A4)", lambda: export_static(None, out / "map.pdf", units=u, cells=c))
+    timed(
+        "export_static PDF (A4)",
+        lambda: export_static(None, out / "map.pdf", layers=Layers(units=u, cells=c)),
+    )
 
 
 if __name__ == "__main__":

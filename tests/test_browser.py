@@ -25,7 +25,7 @@ from _browser import (
     meetings,
 )
 from borderwatch._errors import BorderwatchWarning
-from borderwatch.maps import make_map, save_map
+from borderwatch.maps import Layers, make_map, save_map
 
 pytestmark = pytest.mark.browser
 
@@ -58,19 +58,26 @@ def pages(browser, tmp_path_factory) -> Any:  # noqa: F811 - pytest fixture inje
     hostile = all_layers(hostile=True)
     files = {
         "public": build(
-            out / "public.html", **hostile, title=TITLE, source=HOSTILE["img"], synthetic=True
+            out / "public.html",
+            layers=Layers(**hostile),
+            title=TITLE,
+            source=HOSTILE["img"],
+            synthetic=True,
         ),
-        "internal": build(out / "internal.html", **hostile, view="internal", title=TITLE),
-        "ar": build(out / "ar.html", **hostile, lang="ar", synthetic=True),
+        "internal": build(
+            out / "internal.html", layers=Layers(**hostile), view="internal", title=TITLE
+        ),
+        "ar": build(out / "ar.html", layers=Layers(**hostile), lang="ar", synthetic=True),
         "clustered": build(
             out / "clustered.html",
-            units=liptako_units(),
-            incidents=incidents(4000),
+            layers=Layers(units=liptako_units(), incidents=incidents(4000)),
             view="internal",
             lang="fr",
         ),
-        "crowded": build(out / "crowded.html", **crowded(), synthetic=True),
-        "crowded_ar": build(out / "crowded_ar.html", **crowded(), synthetic=True, lang="ar"),
+        "crowded": build(out / "crowded.html", layers=Layers(**crowded()), synthetic=True),
+        "crowded_ar": build(
+            out / "crowded_ar.html", layers=Layers(**crowded()), synthetic=True, lang="ar"
+        ),
     }
     opened: dict[str, PageRun] = {}
 
