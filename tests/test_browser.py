@@ -619,3 +619,31 @@ def test_right_to_left_furniture(pages) -> None:
         )
         == "ltr"
     )  # "500 km", not "km 500"
+
+
+def test_colours_come_from_the_page_data(pages) -> None:
+    """The stylesheet's colours are the palette of the page's JSON (CSS custom properties)."""
+    from borderwatch.maps import _style
+
+    def rgb(hex_colour: str) -> str:
+        r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+        return f"rgb({r}, {g}, {b})"
+
+    run = pages("internal")
+    got = run.page.evaluate(
+        """() => {
+        const s = (sel, prop) => getComputedStyle(document.querySelector(sel))[prop];
+        return { map: s('.bw-map', 'backgroundColor'),
+                 title: s('.bw-title.bw-internal', 'borderTopColor'),
+                 warn: s('.bw-title .bw-warn', 'color'),
+                 label: s('.leaflet-tooltip.bw-label', 'borderTopColor'),
+                 meeting: s('.bw-meeting-inner', 'backgroundColor') };
+    }"""
+    )
+    assert got == {
+        "map": rgb(_style.PAGE["background"]),
+        "title": rgb(_style.WARN),
+        "warn": rgb(_style.WARN),
+        "label": rgb(_style.HOTSPOT_LINE),
+        "meeting": rgb(_style.MEETING_COLOR),
+    }

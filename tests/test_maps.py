@@ -46,6 +46,7 @@ from borderwatch.maps import (
     _labels,
     _page,
     _prepare,
+    _style,
     export_static,
     make_map,
     save_map,
@@ -175,6 +176,53 @@ def test_leaflet_css_images_are_data_uris() -> None:
     assert "images/" not in css
     assert css.count('url("data:image/png;base64,') == 3
     assert "https://leafletjs.com" not in leaflet_js()
+
+
+def test_page_script_and_style_are_package_files_inlined_into_the_page(layers) -> None:
+    from importlib import resources
+
+    folder = resources.files("borderwatch.maps").joinpath("assets")
+    js = folder.joinpath("borderwatch.js").read_text(encoding="utf-8")
+    css = folder.joinpath("borderwatch.css").read_text(encoding="utf-8")
+    page = quiet_map(layers=Layers(units=layers["units"])).get_root().render()
+    assert assets.inline_script(js) in page and assets.inline_style(css) in page
+    assert "window.borderwatch = {" in js
+
+
+def test_page_script_and_style_hold_no_colours(layers) -> None:
+    """Colours come from the page's JSON: the palette, layer styles and legend items."""
+    from importlib import resources
+
+    named = r"\b(?:white|black|red|green|blue|gr[ae]y|yellow|orange|purple|silver|navy)\b(?!-)"
+    colour = re.compile(r"#[0-9a-fA-F]{3,8}\b|\brgba?\(|\bhsla?\(|" + named, re.I)
+    folder = resources.files("borderwatch.maps").joinpath("assets")
+    for name in ("borderwatch.js", "borderwatch.css"):
+        text = folder.joinpath(name).read_text(encoding="utf-8")
+        code = re.sub(r"/\*.*?\*/", "", text, flags=re.S)  # comments may name colours
+        assert not colour.findall(code), (name, colour.findall(code))
+    # every colour variable the stylesheet uses is in the palette the page carries
+    css = folder.joinpath("borderwatch.css").read_text(encoding="utf-8")
+    used = set(re.findall(r"var\(--bw-([a-z0-9-]+)", css)) - {"scale"}
+    data = data_of(quiet_map(layers=Layers(units=layers["units"])))
+    assert used and used == set(data["palette"]) == set(_style.PAGE)
+    assert all(re.match(r"^(#[0-9a-f]{6}|rgba\([\d., ]+\))$", c) for c in data["palette"].values())
+
+
+def test_label_rules_travel_in_the_page(layers) -> None:
+    data = data_of(quiet_map(layers=Layers(hotspots=hotspot_regions())))
+    assert data["maxLabels"] == _labels.MAX_LABELS
+    assert data["labelMaxCover"] == _labels.LABEL_MAX_COVER
+    sides = [(s.ax, s.ay, s.dx, s.dy) for s in _labels.SIDES]
+    assert [(s["ax"], s["ay"], s["dx"], s["dy"]) for s in data["labelSides"]] == sides
+    assert sides[:4] == [(0.5, 1, 0, 1), (0.5, 0, 0, -1), (1, 0.5, 1, 0), (0, 0.5, -1, 0)]
+    # the label's two lines are split once, in Python, and join to the whole label
+    props = features(data, "hotspots")[0]["properties"]
+    assert props["ll"] == ["Cross-border hotspot 1: ", "134 incidents, Mali–Niger"]
+    assert "".join(props["ll"]) == props["lbl"]
+    from importlib import resources
+
+    js = resources.files("borderwatch.maps").joinpath("assets", "borderwatch.js").read_text()
+    assert '"nw"' not in js and "labelSides" in js
 
 
 # ---------------------------------------------------------------------------
