@@ -16,10 +16,12 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 from shapely.geometry import box
 
 from borderwatch._data import boundaries_dir
-from borderwatch.maps import export_static, make_map, save_map
+from borderwatch._schema import classify_hotspots
+from borderwatch.maps import Layers, export_static, make_map, save_map
 
 
 def units() -> gpd.GeoDataFrame:
@@ -40,21 +42,17 @@ def cells(n_side: int = 60) -> gpd.GeoDataFrame:
     rng = np.random.default_rng(1)
     xs, ys = np.meshgrid(np.arange(n_side) * 0.1 - 2, np.arange(n_side) * 0.1 + 12)
     z = rng.normal(0, 2, xs.size)
-    labels = np.where(
-        z > 2.58,
-        "Hot spot - 99% confidence",
-        np.where(
-            z > 1.96,
-            "Hot spot - 95% confidence",
-            np.where(z < -1.96, "Cold spot - 95% confidence", "Not significant"),
-        ),
-    )
+    p = 2 * norm.sf(np.abs(z))
+    ok = np.ones(xs.size, dtype=bool)
+    kind, confidence = classify_hotspots(z, p, ok, ok)
     return gpd.GeoDataFrame(
         {
             "cell_id": np.arange(xs.size),
             "count": rng.integers(0, 60, xs.size),
             "gi_z": z,
-            "hotspot": labels,
+            "gi_p": p,
+            "hotspot_kind": kind,
+            "hotspot_confidence": confidence,
         },
         geometry=[box(x, y, x + 0.1, y + 0.1) for x, y in zip(xs.ravel(), ys.ravel(), strict=True)],
         crs=4326,
@@ -88,17 +86,18 @@ def main() -> None:
     out = Path(tempfile.mkdtemp())
     u = units()
     c = cells()
-    print(
-        f"units: {len(u)}, cells: {len(c)} ({(c['hotspot'] != 'Not significant').sum()} significant)"
+    print(f"units: {len(u)}, cells: {len(c)} ({(c['hotspot_kind'] != 'none').sum()} significant)")
+    m = timed(
+        "make_map, public, units + cells",
+        lambda: make_map(layers=Layers(units=u, cells=c), synthetic=True),
     )
-    m = timed("make_map, public, units + cells", lambda: make_map(units=u, cells=c, synthetic=True))
     size = timed("save_map", lambda: save_map(m, out / "public.html")).stat().st_size
     print(f"{'  size':<48} {size / 1e6:7.2f} MB")
     for n in (10_000, 1_000_000):
         inc = incidents(n)
         m = timed(
             f"make_map, internal, {n:,} incidents",
-            lambda inc=inc: make_map(units=u, incidents=inc, view="internal"),
+            lambda inc=inc: make_map(layers=Layers(units=u, incidents=inc), view="internal"),
         )
         size = (
             timed("save_map", lambda m=m, n=n: save_map(m, out / f"internal_{n}.html"))
@@ -108,9 +107,12 @@ def main() -> None:
         print(f"{'  size':<48} {size / 1e6:7.2f} MB")
     timed(
         "export_static PNG (A4, 200 dpi)",
-        lambda: export_static(None, out / "map.png", units=u, cells=c),
+        lambda: export_static(None, out / "map.png", layers=Layers(units=u, cells=c)),
     )
-    timed("export_static PDF (A4)", lambda: export_static(None, out / "map.pdf", units=u, cells=c))
+    timed(
+        "export_static PDF (A4)",
+        lambda: export_static(None, out / "map.pdf", layers=Layers(units=u, cells=c)),
+    )
 
 
 if __name__ == "__main__":

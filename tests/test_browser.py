@@ -25,7 +25,7 @@ from _browser import (
     meetings,
 )
 from borderwatch._errors import BorderwatchWarning
-from borderwatch.maps import make_map, save_map
+from borderwatch.maps import Layers, make_map, save_map
 
 pytestmark = pytest.mark.browser
 
@@ -58,19 +58,26 @@ def pages(browser, tmp_path_factory) -> Any:  # noqa: F811 - pytest fixture inje
     hostile = all_layers(hostile=True)
     files = {
         "public": build(
-            out / "public.html", **hostile, title=TITLE, source=HOSTILE["img"], synthetic=True
+            out / "public.html",
+            layers=Layers(**hostile),
+            title=TITLE,
+            source=HOSTILE["img"],
+            synthetic=True,
         ),
-        "internal": build(out / "internal.html", **hostile, view="internal", title=TITLE),
-        "ar": build(out / "ar.html", **hostile, lang="ar", synthetic=True),
+        "internal": build(
+            out / "internal.html", layers=Layers(**hostile), view="internal", title=TITLE
+        ),
+        "ar": build(out / "ar.html", layers=Layers(**hostile), lang="ar", synthetic=True),
         "clustered": build(
             out / "clustered.html",
-            units=liptako_units(),
-            incidents=incidents(4000),
+            layers=Layers(units=liptako_units(), incidents=incidents(4000)),
             view="internal",
             lang="fr",
         ),
-        "crowded": build(out / "crowded.html", **crowded(), synthetic=True),
-        "crowded_ar": build(out / "crowded_ar.html", **crowded(), synthetic=True, lang="ar"),
+        "crowded": build(out / "crowded.html", layers=Layers(**crowded()), synthetic=True),
+        "crowded_ar": build(
+            out / "crowded_ar.html", layers=Layers(**crowded()), synthetic=True, lang="ar"
+        ),
     }
     opened: dict[str, PageRun] = {}
 
@@ -612,3 +619,31 @@ def test_right_to_left_furniture(pages) -> None:
         )
         == "ltr"
     )  # "500 km", not "km 500"
+
+
+def test_colours_come_from_the_page_data(pages) -> None:
+    """The stylesheet's colours are the palette of the page's JSON (CSS custom properties)."""
+    from borderwatch.maps import _style
+
+    def rgb(hex_colour: str) -> str:
+        r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+        return f"rgb({r}, {g}, {b})"
+
+    run = pages("internal")
+    got = run.page.evaluate(
+        """() => {
+        const s = (sel, prop) => getComputedStyle(document.querySelector(sel))[prop];
+        return { map: s('.bw-map', 'backgroundColor'),
+                 title: s('.bw-title.bw-internal', 'borderTopColor'),
+                 warn: s('.bw-title .bw-warn', 'color'),
+                 label: s('.leaflet-tooltip.bw-label', 'borderTopColor'),
+                 meeting: s('.bw-meeting-inner', 'backgroundColor') };
+    }"""
+    )
+    assert got == {
+        "map": rgb(_style.PAGE["background"]),
+        "title": rgb(_style.WARN),
+        "warn": rgb(_style.WARN),
+        "label": rgb(_style.HOTSPOT_LINE),
+        "meeting": rgb(_style.MEETING_COLOR),
+    }

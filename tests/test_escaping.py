@@ -14,9 +14,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _browser import HOSTILE, all_layers, hostile_units, meetings
-from borderwatch._assets import inline_script, inline_style
-from borderwatch._html import RawHTML, escape_html, json_block, script_json, to_jsonable, to_text
-from borderwatch.maps import export_static, make_map
+from borderwatch.maps import Layers, export_static, make_map
+from borderwatch.maps._html import (
+    RawHTML,
+    escape_html,
+    json_block,
+    script_json,
+    to_jsonable,
+    to_text,
+)
+from borderwatch.maps._offline import inline_script, inline_style
 
 DATA_RE = re.compile(
     r'<script type="application/json" id="(bw-data-[0-9a-f]+)">(.*?)</script>', re.S
@@ -96,7 +103,7 @@ def test_hostile_strings_reach_the_page_only_as_json(view: str) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         m = make_map(
-            **layers,
+            layers=Layers(**layers),
             view=view,
             title=HOSTILE["script"],
             source=HOSTILE["img"],
@@ -134,8 +141,7 @@ def test_hostile_strings_reach_the_page_only_as_json(view: str) -> None:
 def test_hostile_tiles_attribution_and_ids_are_data() -> None:
     units = hostile_units()
     m = make_map(
-        units=units,
-        meetings=meetings(hostile=True),
+        layers=Layers(units=units, meetings=meetings(hostile=True)),
         tiles="https://tiles.example.org/{z}/{x}/{y}.png",
         attribution=HOSTILE["img"],
     )
@@ -151,7 +157,7 @@ def test_static_export_shows_hostile_text_literally(tmp_path) -> None:
         out = export_static(
             None,
             tmp_path / "hostile.png",
-            **layers,
+            layers=Layers(**layers),
             view="internal",
             title=HOSTILE["dollar"] + " " + HOSTILE["backslash"],
             source=HOSTILE["jinja"],
@@ -171,9 +177,9 @@ def test_script_json_any_text(text: str) -> None:
 @settings(max_examples=100, deadline=None)
 @given(st.text(max_size=40))
 def test_translated_sentences_never_expand_placeholders_in_values(text: str) -> None:
-    from borderwatch.maps import _Tr
+    from borderwatch.maps._i18n import Tr
 
     for lang in ("en", "ar"):
-        tr = _Tr(lang)
+        tr = Tr(lang)
         out = tr("label.hotspot", id=text, n="{k}", countries="{id}")
         assert text in out and "{k}" in out and "{id}" in out

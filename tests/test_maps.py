@@ -20,8 +20,7 @@ import shapely
 from pyproj import CRS
 from shapely.geometry import box
 
-import borderwatch._assets as assets
-import borderwatch._html as bw_html
+import borderwatch.maps._offline as assets
 from _browser import (
     SHARED_DATA,
     all_layers,
@@ -35,19 +34,31 @@ from _browser import (
     liptako_units,
     meetings,
 )
-from borderwatch import maps
-from borderwatch._assets import OfflineAssets, leaflet_js, make_offline, network_urls
+from borderwatch._crs import study_crs
+from borderwatch._data import data_path
 from borderwatch._errors import BorderwatchWarning, DataError
 from borderwatch._result import AnalysisResult
 from borderwatch.maps import (
-    HOTSPOT_COLORS,
     LANGUAGES,
-    SUPPRESSED_COLOR,
+    Layers,
+    _format,
+    _i18n,
+    _labels,
+    _page,
+    _prepare,
+    _style,
     export_static,
     make_map,
     save_map,
+    static,
     translations,
+    web,
 )
+from borderwatch.maps import _html as bw_html
+from borderwatch.maps._i18n import Tr
+from borderwatch.maps._offline import OfflineAssets, leaflet_js, make_offline, network_urls
+from borderwatch.maps._prepare import prepare
+from borderwatch.maps._style import HOTSPOT_COLORS, SUPPRESSED_COLOR
 
 DATA_RE = re.compile(
     r'<script type="application/json" id="(bw-data-[0-9a-f]+)">(.*?)</script>', re.S
@@ -96,7 +107,7 @@ def layers() -> dict:
 
 @pytest.mark.parametrize("view", ["public", "internal"])
 def test_saved_map_fetches_nothing(tmp_path, layers, view) -> None:
-    m = quiet_map(**layers, view=view, synthetic=True)
+    m = quiet_map(layers=Layers(**layers), view=view, synthetic=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error", BorderwatchWarning)
         out = save_map(m, tmp_path / "map.html")
@@ -111,10 +122,13 @@ def test_saved_map_fetches_nothing(tmp_path, layers, view) -> None:
 
 
 def test_markercluster_is_inlined_only_when_clustering(layers) -> None:
-    small = quiet_map(units=layers["units"], incidents=incidents(50), view="internal")
+    small = quiet_map(
+        layers=Layers(units=layers["units"], incidents=incidents(50)), view="internal"
+    )
     assert assets.markercluster_js()[:300] not in small.get_root().render()
     big = quiet_map(
-        units=layers["units"], incidents=incidents(maps.CLUSTER_ABOVE + 1), view="internal"
+        layers=Layers(units=layers["units"], incidents=incidents(_page.CLUSTER_ABOVE + 1)),
+        view="internal",
     )
     page = big.get_root().render()
     assert assets.markercluster_js()[:300] in page
@@ -151,7 +165,7 @@ def test_inline_assets_come_first_in_the_header() -> None:
 def test_save_map_warns_about_online_plugins(tmp_path, layers) -> None:
     from folium.plugins import Fullscreen
 
-    m = make_map(units=layers["units"])
+    m = make_map(layers=Layers(units=layers["units"]))
     Fullscreen().add_to(m)
     with pytest.warns(BorderwatchWarning, match="from the internet"):
         save_map(m, tmp_path / "m.html")
@@ -164,12 +178,59 @@ def test_leaflet_css_images_are_data_uris() -> None:
     assert "https://leafletjs.com" not in leaflet_js()
 
 
+def test_page_script_and_style_are_package_files_inlined_into_the_page(layers) -> None:
+    from importlib import resources
+
+    folder = resources.files("borderwatch.maps").joinpath("assets")
+    js = folder.joinpath("borderwatch.js").read_text(encoding="utf-8")
+    css = folder.joinpath("borderwatch.css").read_text(encoding="utf-8")
+    page = quiet_map(layers=Layers(units=layers["units"])).get_root().render()
+    assert assets.inline_script(js) in page and assets.inline_style(css) in page
+    assert "window.borderwatch = {" in js
+
+
+def test_page_script_and_style_hold_no_colours(layers) -> None:
+    """Colours come from the page's JSON: the palette, layer styles and legend items."""
+    from importlib import resources
+
+    named = r"\b(?:white|black|red|green|blue|gr[ae]y|yellow|orange|purple|silver|navy)\b(?!-)"
+    colour = re.compile(r"#[0-9a-fA-F]{3,8}\b|\brgba?\(|\bhsla?\(|" + named, re.I)
+    folder = resources.files("borderwatch.maps").joinpath("assets")
+    for name in ("borderwatch.js", "borderwatch.css"):
+        text = folder.joinpath(name).read_text(encoding="utf-8")
+        code = re.sub(r"/\*.*?\*/", "", text, flags=re.S)  # comments may name colours
+        assert not colour.findall(code), (name, colour.findall(code))
+    # every colour variable the stylesheet uses is in the palette the page carries
+    css = folder.joinpath("borderwatch.css").read_text(encoding="utf-8")
+    used = set(re.findall(r"var\(--bw-([a-z0-9-]+)", css)) - {"scale"}
+    data = data_of(quiet_map(layers=Layers(units=layers["units"])))
+    assert used and used == set(data["palette"]) == set(_style.PAGE)
+    assert all(re.match(r"^(#[0-9a-f]{6}|rgba\([\d., ]+\))$", c) for c in data["palette"].values())
+
+
+def test_label_rules_travel_in_the_page(layers) -> None:
+    data = data_of(quiet_map(layers=Layers(hotspots=hotspot_regions())))
+    assert data["maxLabels"] == _labels.MAX_LABELS
+    assert data["labelMaxCover"] == _labels.LABEL_MAX_COVER
+    sides = [(s.ax, s.ay, s.dx, s.dy) for s in _labels.SIDES]
+    assert [(s["ax"], s["ay"], s["dx"], s["dy"]) for s in data["labelSides"]] == sides
+    assert sides[:4] == [(0.5, 1, 0, 1), (0.5, 0, 0, -1), (1, 0.5, 1, 0), (0, 0.5, -1, 0)]
+    # the label's two lines are split once, in Python, and join to the whole label
+    props = features(data, "hotspots")[0]["properties"]
+    assert props["ll"] == ["Cross-border hotspot 1: ", "134 incidents, Mali–Niger"]
+    assert "".join(props["ll"]) == props["lbl"]
+    from importlib import resources
+
+    js = resources.files("borderwatch.maps").joinpath("assets", "borderwatch.js").read_text()
+    assert '"nw"' not in js and "labelSides" in js
+
+
 # ---------------------------------------------------------------------------
 # the public view
 
 
 def test_public_view_suppresses_small_counts(layers) -> None:
-    data = data_of(quiet_map(units=layers["units"], hotspots=hotspot_regions()))
+    data = data_of(quiet_map(layers=Layers(units=layers["units"], hotspots=hotspot_regions())))
     feats = features(data, "units")
     # units 0, 1, 2 hold 3, 0 and 4 incidents
     assert feats[0]["properties"]["v"][1] == "<5"
@@ -189,7 +250,9 @@ def test_public_view_suppresses_small_counts(layers) -> None:
 
 
 def test_internal_view_shows_exact_counts(layers) -> None:
-    data = data_of(quiet_map(units=layers["units"], hotspots=hotspot_regions(), view="internal"))
+    data = data_of(
+        quiet_map(layers=Layers(units=layers["units"], hotspots=hotspot_regions()), view="internal")
+    )
     assert features(data, "units")[0]["properties"]["v"][1] == "3"
     assert features(data, "hotspots")[1]["properties"]["lbl"] == "Hotspot 2: 3 incidents, Mali"
     assert data["lines"][-1]["warn"] is True
@@ -197,7 +260,7 @@ def test_internal_view_shows_exact_counts(layers) -> None:
 
 @pytest.mark.parametrize("k", [1, 3, 10])
 def test_k_is_configurable(layers, k) -> None:
-    data = data_of(quiet_map(units=layers["units"], k=k))
+    data = data_of(quiet_map(layers=Layers(units=layers["units"]), k=k))
     shown = [f["properties"]["v"][1] for f in features(data, "units")]
     counts = layers["units"]["incidents"].to_numpy()
     expected = int(((counts > 0) & (counts < k)).sum())
@@ -209,16 +272,17 @@ def test_nan_counts_show_as_suppressed_in_public_and_unknown_in_internal(layers)
     units = layers["units"].copy()
     units["incidents"] = units["incidents"].astype(float)
     units.loc[5, "incidents"] = np.nan
-    pub = features(data_of(quiet_map(units=units)), "units")[5]["properties"]
+    pub = features(data_of(quiet_map(layers=Layers(units=units))), "units")[5]["properties"]
     assert pub["v"][1] == "<5" and pub["c"] == SUPPRESSED_COLOR
-    internal = features(data_of(quiet_map(units=units, view="internal")), "units")[5]["properties"]
+    internal_map = quiet_map(layers=Layers(units=units), view="internal")
+    internal = features(data_of(internal_map), "units")[5]["properties"]
     assert internal["v"][1] == "–"
 
 
 def test_public_view_never_draws_incidents(tmp_path, layers) -> None:
     inc = incidents(300)
     with pytest.warns(BorderwatchWarning, match="never shows incident points"):
-        m = make_map(**{**layers, "incidents": inc}, view="public")
+        m = make_map(layers=Layers(**{**layers, "incidents": inc}), view="public")
     page = save_map(m, tmp_path / "p.html").read_text(encoding="utf-8")
     data = data_of(m)
     assert {x["key"] for x in data["layers"]}.isdisjoint({"incidents", "incidents_grid"})
@@ -252,7 +316,9 @@ def test_public_result_goes_through_privacy_public_view(monkeypatch, layers) -> 
     assert data["synthetic"] == "SYNTHETIC"
     # an already public result is not transformed again; keyword layers override it
     data = data_of(
-        make_map(result.replace(view="public", incidents=None), hotspots=cluster_regions())
+        make_map(
+            result.replace(view="public", incidents=None), layers=Layers(hotspots=cluster_regions())
+        )
     )
     assert calls == [4]
     assert features(data, "hotspots")[0]["properties"]["lbl"].startswith("Cross-border hotspot 7")
@@ -274,9 +340,9 @@ def test_density_is_masked_below_k_in_the_public_view() -> None:
             out.values = np.where(base.values > 0.5, base.values, np.nan)
             return out
 
-    quiet_map(density=Surface(), k=7)
+    quiet_map(layers=Layers(density=Surface()), k=7)
     assert calls == [7]
-    quiet_map(density=Surface(), view="internal")
+    quiet_map(layers=Layers(density=Surface()), view="internal")
     assert calls == [7]
 
 
@@ -286,7 +352,7 @@ def test_density_is_masked_below_k_in_the_public_view() -> None:
 
 @pytest.mark.filterwarnings("ignore:Numba not installed")
 def test_choropleth_classes_are_fisher_jenks(layers) -> None:
-    data = data_of(quiet_map(units=layers["units"], view="internal"))
+    data = data_of(quiet_map(layers=Layers(units=layers["units"]), view="internal"))
     values = layers["units"]["incidents"].to_numpy(dtype=float)
     bins = mapclassify.FisherJenks(values, k=5).bins
     items = data["legend"][0]["items"]
@@ -298,19 +364,19 @@ def test_choropleth_classes_are_fisher_jenks(layers) -> None:
 
 
 def test_value_can_be_a_rate_or_a_category(layers) -> None:
-    rate = data_of(quiet_map(units=layers["units"], value="rate_per_100k"))
+    rate = data_of(quiet_map(layers=Layers(units=layers["units"]), value="rate_per_100k"))
     assert rate["legend"][0]["title"] == "Incidents per 100,000 people"
     # the rate of a unit whose count is suppressed is hidden too
     assert features(rate, "units")[0]["properties"]["c"] == SUPPRESSED_COLOR
     assert features(rate, "units")[0]["properties"]["v"][2] is None
-    cat = data_of(quiet_map(units=layers["units"], value="iccs02_harm", lang="fr"))
+    cat = data_of(quiet_map(layers=Layers(units=layers["units"]), value="iccs02_harm", lang="fr"))
     assert cat["legend"][0]["title"] == "Violences et atteintes aux personnes : incidents par unité"
     with pytest.raises(DataError, match="no column 'population'.*incidents"):
-        make_map(units=layers["units"], value="population")
+        make_map(layers=Layers(units=layers["units"]), value="population")
 
 
 def test_only_significant_cells_are_drawn_in_the_hot_cold_palette(layers) -> None:
-    data = data_of(quiet_map(cells=layers["cells"]))
+    data = data_of(quiet_map(layers=Layers(cells=layers["cells"])))
     feats = features(data, "cells")
     assert len(feats) == 11
     colors = [f["properties"]["c"] for f in feats]
@@ -333,7 +399,7 @@ def test_only_significant_cells_are_drawn_in_the_hot_cold_palette(layers) -> Non
 
 def test_cells_without_labels_are_classified_from_gi(layers) -> None:
     cells = layers["cells"].drop(columns=["hotspot_kind", "hotspot_confidence"])
-    feats = features(data_of(quiet_map(cells=cells)), "cells")
+    feats = features(data_of(quiet_map(layers=Layers(cells=cells))), "cells")
     colors = [f["properties"]["c"] for f in feats]
     assert colors.count(HOTSPOT_COLORS[("hot", 99)]) == 9
     assert colors.count(HOTSPOT_COLORS[("cold", 99)]) == 2
@@ -353,7 +419,9 @@ def test_cells_without_labels_are_classified_from_gi(layers) -> None:
     ],
 )
 def test_hotspot_labels_in_every_language(lang, label) -> None:
-    data = data_of(quiet_map(hotspots=hotspot_regions(), clusters=cluster_regions(), lang=lang))
+    data = data_of(
+        quiet_map(layers=Layers(hotspots=hotspot_regions(), clusters=cluster_regions()), lang=lang)
+    )
     assert features(data, "hotspots")[0]["properties"]["lbl"] == label
     assert layer(data, "hotspots")["label"] == "permanent"
     assert layer(data, "clusters")["show"] is False  # clusters start hidden next to hotspots
@@ -361,7 +429,7 @@ def test_hotspot_labels_in_every_language(lang, label) -> None:
 
 
 def test_cluster_labels_and_label_priority() -> None:
-    data = data_of(quiet_map(clusters=cluster_regions()))
+    data = data_of(quiet_map(layers=Layers(clusters=cluster_regions())))
     assert [f["properties"]["lbl"] for f in features(data, "clusters")] == [
         "Cross-border cluster 7: 52 incidents, Burkina Faso–Niger",
         "Cluster 8: 11 incidents, Niger",
@@ -369,21 +437,21 @@ def test_cluster_labels_and_label_priority() -> None:
     assert [f["properties"]["lr"] for f in features(data, "clusters")] == [0, 1]
     assert [f["properties"]["lx"] for f in features(data, "clusters")] == [True, False]
     assert layer(data, "clusters")["show"] is True
-    assert data["maxLabels"] == maps.MAX_LABELS == 6
+    assert data["maxLabels"] == _labels.MAX_LABELS == 6
     # 40 regions: only the first LABEL_CANDIDATES by priority may get a permanent
     # label (cross-border first, then by incidents); the rest show theirs on hover
     many = pd.concat([cluster_regions()] * 20, ignore_index=True)
     many["n_incidents"] = np.arange(40) + 5
     many.loc[7, "cross_border"] = True  # cross-border, but not the largest
-    feats = features(data_of(quiet_map(clusters=many, view="internal")), "clusters")
+    feats = features(data_of(quiet_map(layers=Layers(clusters=many), view="internal")), "clusters")
     ranked = sorted(
         (f["properties"]["lr"], i) for i, f in enumerate(feats) if "lr" in f["properties"]
     )
-    assert len(ranked) == maps.LABEL_CANDIDATES
+    assert len(ranked) == _labels.LABEL_CANDIDATES
     cross = [i for i in range(40) if i % 2 == 0 or i == 7]
     expected = sorted(cross, key=lambda i: -many.loc[i, "n_incidents"])
     expected += sorted(set(range(40)) - set(cross), key=lambda i: -many.loc[i, "n_incidents"])
-    assert [i for _, i in ranked] == expected[: maps.LABEL_CANDIDATES]
+    assert [i for _, i in ranked] == expected[: _labels.LABEL_CANDIDATES]
     assert all(f["properties"]["lbl"] for f in feats)  # hover text for every region
 
 
@@ -392,15 +460,18 @@ def test_label_priority_does_not_reveal_hidden_counts() -> None:
     regions["cross_border"] = False
     regions["n_incidents"] = [1, 4, 2, 3, 40, 30]  # 1 to 4 are all "<5" in public
     pub = [
-        f["properties"]["lr"] for f in features(data_of(quiet_map(hotspots=regions)), "hotspots")
+        f["properties"]["lr"]
+        for f in features(data_of(quiet_map(layers=Layers(hotspots=regions))), "hotspots")
     ]
     assert pub == [2, 3, 4, 5, 0, 1]  # the hidden ones keep their input order
-    internal = features(data_of(quiet_map(hotspots=regions, view="internal")), "hotspots")
+    internal = features(
+        data_of(quiet_map(layers=Layers(hotspots=regions), view="internal")), "hotspots"
+    )
     assert [f["properties"]["lr"] for f in internal] == [5, 2, 4, 3, 0, 1]
 
 
 def test_border_and_zone(layers) -> None:
-    data = data_of(quiet_map(border=layers["border"], zone_km=15))
+    data = data_of(quiet_map(layers=Layers(border=layers["border"]), zone_km=15))
     zone = layer(data, "border_zone")
     assert zone["name"] == "Border zone (15 km)"
     border = layer(data, "border")
@@ -409,17 +480,22 @@ def test_border_and_zone(layers) -> None:
     assert tips == ["Burkina Faso–Mali", "Burkina Faso–Niger", "Mali–Niger"]
     # the band is about 2 x 15 km wide: its area / border length ~ 30 km
     gz = gpd.GeoDataFrame.from_features(zone["fc"]["features"], crs=4326)
-    metric = maps.study_crs(layers["border"])
+    metric = study_crs(layers["border"])
     width_km = gz.to_crs(metric).area.sum() / layers["border"].to_crs(metric).length.sum() / 1000
     assert 25 < width_km < 33
     assert "border_zone" not in {
-        x["key"] for x in data_of(quiet_map(border=layers["border"], zone_km=0))["layers"]
+        x["key"]
+        for x in data_of(quiet_map(layers=Layers(border=layers["border"]), zone_km=0))["layers"]
     }
 
 
 def test_border_is_drawn_above_regions_and_the_zone_under_cells(layers) -> None:
     data = data_of(
-        quiet_map(**{k: layers[k] for k in ("units", "border", "cells", "hotspots", "clusters")})
+        quiet_map(
+            layers=Layers(
+                **{k: layers[k] for k in ("units", "border", "cells", "hotspots", "clusters")}
+            )
+        )
     )
     z = {x["key"]: x["z"] for x in data["layers"] if "z" in x}
     assert z["border"] > max(z["hotspots"], z["clusters"], z["cells"], z["units"])
@@ -432,19 +508,21 @@ def test_border_is_drawn_above_regions_and_the_zone_under_cells(layers) -> None:
 
 
 def test_meeting_popups(layers) -> None:
-    pub = features(data_of(quiet_map(meetings=meetings())), "meetings")
+    pub = features(data_of(quiet_map(layers=Layers(meetings=meetings()))), "meetings")
     vals = pub[0]["properties"]["v"]
     # date, place, total, women, men, youth, migrants, police, leaders, topics
     assert vals[:3] == ["2023-02-10", "Ménaka", "44"]
     assert vals[6] == "<5" and vals[7] == "<5" and vals[3] == "12"
     assert vals[9] == ["cattle theft", "road banditry"]
-    internal = features(data_of(quiet_map(meetings=meetings(), view="internal")), "meetings")
+    internal = features(
+        data_of(quiet_map(layers=Layers(meetings=meetings()), view="internal")), "meetings"
+    )
     assert internal[0]["properties"]["v"][6] == "2"
     assert pub[2]["properties"]["v"][6] == "0"
 
 
 def test_months_and_time_indices(layers) -> None:
-    data = data_of(quiet_map(**layers, view="internal"))
+    data = data_of(quiet_map(layers=Layers(**layers), view="internal"))
     assert data["months"][0] == "2023-01" and data["months"][-1] == "2023-12"
     assert len(data["months"]) == 12
     assert [f["properties"]["m0"] for f in features(data, "meetings")] == [1, 3, 3, 7, 10]
@@ -457,13 +535,13 @@ def test_months_and_time_indices(layers) -> None:
 
 
 def test_no_time_control_without_dates(layers) -> None:
-    data = data_of(quiet_map(units=layers["units"], border=layers["border"]))
+    data = data_of(quiet_map(layers=Layers(units=layers["units"], border=layers["border"])))
     assert data["months"] == []
 
 
 def test_incidents_layer_columns(layers) -> None:
     inc = incidents(100)
-    data = data_of(quiet_map(incidents=inc, view="internal"))
+    data = data_of(quiet_map(layers=Layers(incidents=inc), view="internal"))
     lay = layer(data, "incidents")
     assert lay["cluster"] is False
     assert lay["lon"][:3] == [round(v, 5) for v in inc.geometry.x[:3]]
@@ -473,23 +551,27 @@ def test_incidents_layer_columns(layers) -> None:
         pd.Timestamp("1970-01-01") + pd.Timedelta(days=days[0]) == inc["date"].iloc[0].normalize()
     )
     cats = lay["cols"][2]
-    assert cats["d"][cats["i"][0]] == maps._Tr("en").category(inc["category"].iloc[0])
+    assert cats["d"][cats["i"][0]] == Tr("en").category(inc["category"].iloc[0])
     yes_no = lay["cols"][6]
     assert sorted(yes_no["d"]) == ["no", "yes"]
     assert [yes_no["d"][i] == "yes" for i in yes_no["i"]] == list(inc["sensitive"])
 
 
 def test_large_incident_sets_are_sampled_with_grid_totals(monkeypatch) -> None:
-    monkeypatch.setattr(maps, "MAX_POINTS", 500)
+    monkeypatch.setattr(_prepare, "MAX_POINTS", 500)
     inc = incidents(2000)
-    data = data_of(quiet_map(incidents=inc, view="internal", seed=1))
+    data = data_of(quiet_map(layers=Layers(incidents=inc), view="internal", seed=1))
     lay = layer(data, "incidents")
     assert len(lay["lon"]) == 500 and lay["cluster"] is False
     grid = layer(data, "incidents_grid")
     assert sum(grid["n"]) == 2000
     assert any("500 of 2000 incidents" in line["text"] for line in data["lines"])
-    again = layer(data_of(quiet_map(incidents=inc, view="internal", seed=1)), "incidents")
-    other = layer(data_of(quiet_map(incidents=inc, view="internal", seed=2)), "incidents")
+    again = layer(
+        data_of(quiet_map(layers=Layers(incidents=inc), view="internal", seed=1)), "incidents"
+    )
+    other = layer(
+        data_of(quiet_map(layers=Layers(incidents=inc), view="internal", seed=2)), "incidents"
+    )
     assert again["lon"] == lay["lon"] and other["lon"] != lay["lon"]
 
 
@@ -508,19 +590,19 @@ def test_a_million_incidents_stay_under_10_mb(tmp_path) -> None:
         geometry=gpd.points_from_xy(rng.uniform(0, 3, n), rng.uniform(13, 16, n)),
         crs=4326,
     )
-    m = make_map(units=liptako_units(), incidents=inc, view="internal")
+    m = make_map(layers=Layers(units=liptako_units(), incidents=inc), view="internal")
     size = save_map(m, tmp_path / "million.html").stat().st_size
     assert size < 10_000_000
     data = data_of(m)
     assert sum(layer(data, "incidents_grid")["n"]) == n
-    assert len(layer(data, "incidents")["lon"]) == maps.MAX_POINTS
+    assert len(layer(data, "incidents")["lon"]) == _prepare.MAX_POINTS
 
 
 def test_demo_sized_map_is_under_5_mb(tmp_path) -> None:
     """Units, 4,000 cells (all significant, the worst case), regions, density, meetings."""
     units = liptako_units()
     xs, ys = np.meshgrid(np.arange(80) * 0.1 - 2, np.arange(50) * 0.1 + 12)
-    labels = np.array(list(maps.HOTSPOT_COLORS))
+    labels = np.array(list(HOTSPOT_COLORS))
     pick = labels[np.arange(xs.size) % len(labels)]
     cells = gpd.GeoDataFrame(
         {
@@ -538,13 +620,15 @@ def test_demo_sized_map_is_under_5_mb(tmp_path) -> None:
         crs=4326,
     )
     m = quiet_map(
-        units=units,
-        border=border_from_units(units),
-        cells=cells,
-        hotspots=hotspot_regions(),
-        clusters=cluster_regions(),
-        meetings=meetings(),
-        density=density_surface(),
+        layers=Layers(
+            units=units,
+            border=border_from_units(units),
+            cells=cells,
+            hotspots=hotspot_regions(),
+            clusters=cluster_regions(),
+            meetings=meetings(),
+            density=density_surface(),
+        ),
         synthetic=True,
     )
     size = save_map(m, tmp_path / "demo.html").stat().st_size
@@ -553,7 +637,7 @@ def test_demo_sized_map_is_under_5_mb(tmp_path) -> None:
 
 
 def test_density_overlay(layers) -> None:
-    data = data_of(quiet_map(density=layers["density"]))
+    data = data_of(quiet_map(layers=Layers(density=layers["density"])))
     img = layer(data, "density")
     assert img["url"].startswith("data:image/png;base64,") and img["show"] is True
     (s, w), (n, e) = img["bounds"]
@@ -566,20 +650,23 @@ def test_density_overlay(layers) -> None:
     rgba = imread(io.BytesIO(base64.b64decode(img["url"].split(",", 1)[1])), format="png")
     assert rgba.shape[2] == 4
     assert rgba[..., 3].min() == 0 and rgba[..., 3].max() > 0.5  # NaN corner transparent
-    assert layer(data_of(quiet_map(**layers)), "density")["show"] is False  # cells come first
+    full = data_of(quiet_map(layers=Layers(**layers)))
+    assert layer(full, "density")["show"] is False  # cells come first
 
 
 def test_density_surface_from_the_density_module() -> None:
     density_mod = pytest.importorskip("borderwatch.density")
     surf = density_mod.density(incidents(300), bandwidth_km=10.0)
-    data = data_of(quiet_map(density=surf, view="internal"))
+    data = data_of(quiet_map(layers=Layers(density=surf), view="internal"))
     assert layer(data, "density")["url"].startswith("data:image/png;base64,")
 
 
 def test_tiles_are_opt_in(layers) -> None:
-    assert data_of(quiet_map(units=layers["units"]))["tiles"] is None
+    assert data_of(quiet_map(layers=Layers(units=layers["units"])))["tiles"] is None
     url = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-    data = data_of(quiet_map(units=layers["units"], tiles=url, attribution="© OpenStreetMap"))
+    data = data_of(
+        quiet_map(layers=Layers(units=layers["units"]), tiles=url, attribution="© OpenStreetMap")
+    )
     assert data["tiles"] == {"url": url, "attribution": "© OpenStreetMap"}
     assert any(line["text"] == "Basemap loaded from the internet." for line in data["lines"])
     for bad in (
@@ -588,7 +675,7 @@ def test_tiles_are_opt_in(layers) -> None:
         'https://x.org/{z}/{x}/{y}.png"><b>',
     ):
         with pytest.raises(DataError, match="tile URL"):
-            make_map(units=layers["units"], tiles=bad)
+            make_map(layers=Layers(units=layers["units"]), tiles=bad)
 
 
 def test_input_errors(layers) -> None:
@@ -605,30 +692,30 @@ def test_input_errors(layers) -> None:
     ]
     for kwargs, match in cases:
         with pytest.raises(DataError, match=match):
-            make_map(units=units, **kwargs)
+            make_map(layers=Layers(units=units), **kwargs)
     with pytest.raises(DataError, match="must be a GeoDataFrame"):
-        make_map(units=pd.DataFrame(units.drop(columns="geometry")))
+        make_map(layers=Layers(units=pd.DataFrame(units.drop(columns="geometry"))))
     with pytest.raises(DataError, match="no coordinate reference system"):
-        make_map(units=units.set_crs(None, allow_override=True))
+        make_map(layers=Layers(units=units.set_crs(None, allow_override=True)))
     with pytest.raises(DataError, match="AnalysisResult"):
         make_map({"units": units})
     with pytest.raises(DataError, match="neither 'hotspot_kind' nor 'gi_z'"):
-        make_map(cells=cells_grid()[["cell_id", "geometry"]])
+        make_map(layers=Layers(cells=cells_grid()[["cell_id", "geometry"]]))
     with pytest.raises(TypeError, match="folium.Map"):
         save_map("nope", "x.html")  # type: ignore[arg-type]
 
 
 def test_layers_in_other_crs_are_reprojected(layers) -> None:
     units = layers["units"].to_crs(3857)
-    feats = features(data_of(quiet_map(units=units)), "units")
+    feats = features(data_of(quiet_map(layers=Layers(units=units))), "units")
     xy = np.array(gpd.GeoDataFrame.from_features(feats, crs=4326).total_bounds)
     assert np.allclose(xy, layers["units"].total_bounds, atol=1e-4)
 
 
 def test_drawing_onto_an_existing_map(layers) -> None:
     m = folium.Map(location=[14, 1], zoom_start=5, tiles=None)
-    out = make_map(units=layers["units"], m=m)
-    out2 = make_map(meetings=meetings(), m=m)
+    out = make_map(layers=Layers(units=layers["units"]), m=m)
+    out2 = make_map(layers=Layers(meetings=meetings()), m=m)
     assert out is m and out2 is m
     page = m.get_root().render()
     blocks = [json.loads(b) for _, b in DATA_RE.findall(page)]
@@ -639,7 +726,9 @@ def test_drawing_onto_an_existing_map(layers) -> None:
 
 
 def test_title_period_source_defaults(layers) -> None:
-    data = data_of(quiet_map(incidents=incidents(50), view="internal", source="Police reports"))
+    data = data_of(
+        quiet_map(layers=Layers(incidents=incidents(50)), view="internal", source="Police reports")
+    )
     assert data["title"] == "Community safety map"
     inc = incidents(50)
     lo, hi = inc["date"].min(), inc["date"].max()
@@ -663,10 +752,10 @@ def test_title_period_source_defaults(layers) -> None:
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_synthetic_word_in_every_language(layers, lang) -> None:
-    data = data_of(quiet_map(units=layers["units"], synthetic=True, lang=lang))
+    data = data_of(quiet_map(layers=Layers(units=layers["units"]), synthetic=True, lang=lang))
     assert data["synthetic"].startswith("SYNTHETIC")
     assert data["lang"] == lang
-    assert data_of(quiet_map(units=layers["units"], lang=lang))["synthetic"] is None
+    assert data_of(quiet_map(layers=Layers(units=layers["units"]), lang=lang))["synthetic"] is None
     if lang != "en":
         en = translations("en")["strings"]
         assert data["t"]["time.all"] != en["time.all"]
@@ -693,7 +782,7 @@ def test_translation_files_are_complete_and_consistent() -> None:
             ), (lang, key)
         assert all(v.strip() for v in doc["countries"].values())
     codes = set(en["countries"])
-    for path in sorted(maps.data_path("i18n").glob("*.json")):
+    for path in sorted(data_path("i18n").glob("*.json")):
         assert path.stem in LANGUAGES
     # every country of the shipped boundaries has a name
     for path in sorted(assets_boundaries()):
@@ -721,7 +810,7 @@ def test_static_png_is_a4(tmp_path, layers) -> None:
     from matplotlib.image import imread
 
     out = export_static(
-        None, tmp_path / "map.png", **layers, view="internal", synthetic=True, dpi=50
+        None, tmp_path / "map.png", layers=Layers(**layers), view="internal", synthetic=True, dpi=50
     )
     img = imread(out)
     assert abs(img.shape[0] - 8.27 * 50) <= 1 and abs(img.shape[1] - 11.69 * 50) <= 1
@@ -732,7 +821,12 @@ def test_static_pdf(tmp_path, layers) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
         out = export_static(
-            None, tmp_path / "map.pdf", **layers, lang="ar", title="خريطة", synthetic=True
+            None,
+            tmp_path / "map.pdf",
+            layers=Layers(**layers),
+            lang="ar",
+            title="خريطة",
+            synthetic=True,
         )
     raw = out.read_bytes()
     assert raw.startswith(b"%PDF") and len(raw) > 20_000
@@ -744,37 +838,13 @@ def test_static_public_view_has_no_incident_points(layers) -> None:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
-        pub = maps._prepare(
-            None,
-            layers=dict(layers),
-            view="public",
-            lang="en",
-            k=None,
-            title=None,
-            period=None,
-            source=None,
-            synthetic=False,
-            value="incidents",
-            zone_km=None,
-        )
-    internal = maps._prepare(
-        None,
-        layers=dict(layers),
-        view="internal",
-        lang="en",
-        k=None,
-        title=None,
-        period=None,
-        source=None,
-        synthetic=False,
-        value="incidents",
-        zone_km=None,
-    )
+        pub = prepare(None, layers=Layers(**layers), view="public")
+    internal = prepare(None, layers=Layers(**layers), view="internal")
     n = len(layers["incidents"])
 
     def scatter_sizes(p):
         with matplotlib.rc_context({"text.parse_math": False}):
-            fig = maps._draw_static(p, seed=0)
+            fig = static.draw(p)
         ax = fig.axes[0]
         return [len(c.get_offsets()) for c in ax.collections if hasattr(c, "get_offsets")]
 
@@ -785,25 +855,9 @@ def test_static_public_view_has_no_incident_points(layers) -> None:
 def _static_figure(lang: str = "en", **layers):
     import matplotlib
 
-    full = dict.fromkeys(
-        ("units", "border", "cells", "hotspots", "clusters", "density", "meetings", "incidents")
-    )
-    full.update(layers)
-    p = maps._prepare(
-        None,
-        layers=full,
-        view="public",
-        lang=lang,
-        k=None,
-        title=None,
-        period=None,
-        source=None,
-        synthetic=True,
-        value="incidents",
-        zone_km=None,
-    )
+    p = prepare(None, layers=Layers(**layers), view="public", lang=lang, synthetic=True)
     with matplotlib.rc_context({"text.parse_math": False, "font.family": "DejaVu Sans"}):
-        fig = maps._draw_static(p, seed=0)
+        fig = static.draw(p)
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
         canvas = FigureCanvasAgg(fig)
@@ -832,7 +886,7 @@ def test_static_border_is_whole_and_labels_do_not_pile_up(lang) -> None:
     img = np.asarray(canvas.buffer_rgba())[..., :3].astype(int)
     height = img.shape[0]
     # every 2 km along the border, the pixel under the line is the border's near-black
-    crs = maps.study_crs(layers["units"])
+    crs = study_crs(layers["units"])
     lines = layers["border"].to_crs(crs).geometry
     dark = total = 0
     for line in lines:
@@ -847,7 +901,7 @@ def test_static_border_is_whole_and_labels_do_not_pile_up(lang) -> None:
     # labels: at most MAX_LABELS, no two overlapping, cross-border ones first
     renderer = canvas.get_renderer()
     labels = [t for t in ax.texts if t.get_bbox_patch() is not None]
-    assert 3 <= len(labels) <= maps.MAX_LABELS
+    assert 3 <= len(labels) <= _labels.MAX_LABELS
     boxes = [t.get_bbox_patch().get_window_extent(renderer) for t in labels]
     frame = ax.get_window_extent(renderer)
     lines_px = shapely.union_all(
@@ -869,7 +923,7 @@ def test_static_border_is_whole_and_labels_do_not_pile_up(lang) -> None:
     # clusters are not drawn next to hotspot regions (the web map starts the same way)
     assert not any("luster" in t or "تجمّع" in t for t in texts)
     legend = [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
-    assert maps.translations(lang)["strings"]["legend.cluster"] not in legend
+    assert translations(lang)["strings"]["legend.cluster"] not in legend
     if lang == "ar":  # right to left: swatches after the text, titles right-aligned
         assert fig.axes[1].get_legend()._legend_box.align == "right"
         assert fig.texts[0].get_horizontalalignment() == "right"
@@ -877,7 +931,7 @@ def test_static_border_is_whole_and_labels_do_not_pile_up(lang) -> None:
 
 def test_static_export_errors(tmp_path, layers) -> None:
     with pytest.raises(DataError, match="cannot write a static map as 'svg'"):
-        export_static(None, tmp_path / "m.svg", units=layers["units"])
+        export_static(None, tmp_path / "m.svg", layers=Layers(units=layers["units"]))
     with pytest.raises(DataError, match="nothing to draw"):
         export_static(None, tmp_path / "m.png")
 
@@ -886,7 +940,9 @@ def test_static_export_errors(tmp_path, layers) -> None:
 # docs and real data
 
 
-@pytest.mark.parametrize("module", [maps, bw_html, assets])
+@pytest.mark.parametrize(
+    "module", [web, static, _prepare, _labels, _i18n, _format, bw_html, assets]
+)
 def test_docstring_examples_run(module) -> None:
     failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert tried > 0 and failures == 0
@@ -908,7 +964,7 @@ def test_many_real_units_mexico_usa(tmp_path) -> None:
         geometry=raw.geometry,
         crs=raw.crs,
     )
-    m = make_map(units=units, border=border_from_units(units), lang="es")
+    m = make_map(layers=Layers(units=units, border=border_from_units(units)), lang="es")
     out = save_map(m, tmp_path / "mex.html")
     assert out.stat().st_size < 5_000_000
     page = out.read_text(encoding="utf-8")
@@ -922,7 +978,8 @@ def test_cross_border_flags_given_as_text() -> None:
     regions = hotspot_regions()
     regions["cross_border"] = ["False", "true"]
     labels = [
-        f["properties"]["lbl"] for f in features(data_of(quiet_map(hotspots=regions)), "hotspots")
+        f["properties"]["lbl"]
+        for f in features(data_of(quiet_map(layers=Layers(hotspots=regions))), "hotspots")
     ]
     assert labels == [
         "Hotspot 1: 134 incidents, Mali–Niger",
@@ -931,7 +988,7 @@ def test_cross_border_flags_given_as_text() -> None:
 
 
 def test_notebook_display_is_offline_too(layers) -> None:
-    m = quiet_map(units=layers["units"], meetings=meetings())
+    m = quiet_map(layers=Layers(units=layers["units"], meetings=meetings()))
     shown = m._repr_html_()
     assert shown.startswith("<div") and "srcdoc=" in shown
     import html as html_mod

@@ -1,345 +1,6 @@
-"""Offline assets: Leaflet, its plugins and borderwatch's own script, inlined.
-
-folium links Leaflet, jQuery, Bootstrap, Font Awesome and awesome-markers from
-CDNs. A borderwatch map must draw with no network, so:
-
-* Leaflet and Leaflet.markercluster are read from the ``xstatic-leaflet`` and
-  ``xstatic-leaflet-markercluster`` packages and inlined into the page;
-  the images that ``leaflet.css`` references become ``data:`` URIs;
-* jQuery, Bootstrap and the icon fonts are dropped: borderwatch draws with
-  circle markers and CSS-only ``divIcon`` symbols;
-* the one outbound link in Leaflet (the attribution prefix) is neutralised.
-
-:func:`make_offline` applies this to any :class:`folium.Map`, and
-:func:`network_urls` lists whatever a page would still fetch.
-"""
-
-from __future__ import annotations
-
-import base64
-import re
-from collections.abc import Iterator
-from functools import lru_cache
-from pathlib import Path
-
-import folium
-import xstatic.pkg.leaflet as _xs_leaflet
-import xstatic.pkg.leaflet_markercluster as _xs_markercluster
-from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElement
-
-from ._html import RawHTML
-
-__all__ = [
-    "MAP_CSS",
-    "MAP_JS",
-    "OfflineAssets",
-    "inline_script",
-    "inline_style",
-    "leaflet_css",
-    "leaflet_js",
-    "make_offline",
-    "markercluster_css",
-    "markercluster_js",
-    "network_urls",
-]
-
-LEAFLET_VERSION = _xs_leaflet.VERSION
-MARKERCLUSTER_VERSION = _xs_markercluster.VERSION
-
-# folium resource names that we replace with inline copies ...
-_INLINE_JS = {"leaflet": "leaflet", "markerclusterjs": "markercluster"}
-_INLINE_CSS = {
-    "leaflet_css": "leaflet",
-    "markerclustercss": "markercluster",
-    "markerclusterdefaultcss": "markercluster",
-}
-# ... and the ones folium's Map links but borderwatch does not need.
-_MAP_UNUSED = {
-    "jquery",
-    "bootstrap",
-    "awesome_markers",
-    "bootstrap_css",
-    "glyphicons_css",
-    "awesome_markers_font_css",
-    "awesome_markers_css",
-    "awesome_rotate_css",
-}
-
-_NETWORK_RE = re.compile(
-    r"""(?:\b(?:src|href|srcset|poster|data|action|background)\s*=\s*["']?\s*"""
-    r"""|url\(\s*["']?\s*|@import\s+["']?\s*)((?:https?:)?//[^\s"')>]+)""",
-    re.IGNORECASE,
-)
-
-
-def _read(base: str, name: str) -> str:
-    return (Path(base) / name).read_text(encoding="utf-8")
-
-
-def _data_uri(path: Path, mime: str) -> str:
-    return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
-
-
-def inline_script(js: str) -> str:
-    """``js`` as an inline ``<script>`` element that cannot end early.
-
-    Examples
-    --------
-    >>> inline_script("var s = '</script>';")
-    "<script>var s = '<\\\\/script>';</script>"
-    """
-    js = re.sub(r"</(script)", r"<\\/\1", js, flags=re.IGNORECASE)
-    js = js.replace("<!--", "<\\!--")
-    return f"<script>{js}</script>"
-
-
-def inline_style(css: str) -> str:
-    """``css`` as an inline ``<style>`` element.
-
-    Examples
-    --------
-    >>> inline_style("a{color:red}")
-    '<style>a{color:red}</style>'
-    """
-    if re.search(r"</style", css, flags=re.IGNORECASE):
-        msg = "stylesheet contains '</style' and cannot be inlined."
-        raise ValueError(msg)
-    return f"<style>{css}</style>"
-
-
-@lru_cache(maxsize=1)
-def leaflet_js() -> str:
-    """Leaflet's minified script from ``xstatic-leaflet``, with no outbound link."""
-    js = _read(_xs_leaflet.BASE_DIR, "leaflet.js")
-    # The attribution prefix links to leafletjs.com; borderwatch sets no prefix,
-    # and the page must not contain a fetchable-looking URL.
-    return js.replace("https://leafletjs.com", "#")
-
-
-@lru_cache(maxsize=1)
-def leaflet_css() -> str:
-    """Leaflet's stylesheet with its images inlined as ``data:`` URIs."""
-    base = Path(_xs_leaflet.BASE_DIR)
-    css = (base / "leaflet.css").read_text(encoding="utf-8")
-
-    def repl(m: re.Match[str]) -> str:
-        return f'url("{_data_uri(base / "images" / m.group(1), "image/png")}")'
-
-    return re.sub(r"url\(\s*['\"]?images/([\w.\-]+\.png)['\"]?\s*\)", repl, css)
-
-
-@lru_cache(maxsize=1)
-def _default_icon_js() -> str:
-    """Point ``L.Icon.Default`` at inlined images (for plain ``L.marker`` use)."""
-    img = Path(_xs_leaflet.BASE_DIR) / "images"
-    return (
-        "if(window.L&&L.Icon&&L.Icon.Default){L.Icon.Default.imagePath='';"
-        "L.Icon.Default.mergeOptions({"
-        f"iconUrl:'{_data_uri(img / 'marker-icon.png', 'image/png')}',"
-        f"iconRetinaUrl:'{_data_uri(img / 'marker-icon-2x.png', 'image/png')}',"
-        f"shadowUrl:'{_data_uri(img / 'marker-shadow.png', 'image/png')}'"
-        "});}"
-    )
-
-
-@lru_cache(maxsize=1)
-def markercluster_js() -> str:
-    """Leaflet.markercluster's minified script from ``xstatic-leaflet-markercluster``."""
-    return _read(_xs_markercluster.BASE_DIR, "leaflet.markercluster.js")
-
-
-@lru_cache(maxsize=1)
-def markercluster_css() -> str:
-    """Leaflet.markercluster's two stylesheets (no images needed)."""
-    base = _xs_markercluster.BASE_DIR
-    return _read(base, "MarkerCluster.css") + "\n" + _read(base, "MarkerCluster.Default.css")
-
-
-def network_urls(html: str) -> list[str]:
-    """URLs in ``html`` that a browser would fetch (``src``, ``href``, ``url()``...).
-
-    Namespace strings such as ``http://www.w3.org/2000/svg`` are not matched;
-    ``data:`` URIs are not URLs on the network.
-
-    Examples
-    --------
-    >>> network_urls('<script src="https://cdn.x/l.js"></script><a href="#">x</a>')
-    ['https://cdn.x/l.js']
-    >>> network_urls("<div style=\\"background:url('//cdn.x/i.png')\\"></div>")
-    ['//cdn.x/i.png']
-    """
-    return [m.group(1) for m in _NETWORK_RE.finditer(html)]
-
-
-class OfflineAssets(MacroElement):
-    """Writes inline Leaflet (and, on request, markercluster) into a page header.
-
-    The inline blocks go to the top of the header, before anything a plugin
-    links, so that scripts which expect ``L`` at load time find it.
-    """
-
-    def __init__(self, *, markercluster: bool = False) -> None:
-        super().__init__()
-        self._name = "BorderwatchOfflineAssets"
-        self.markercluster = markercluster
-        self.extra: dict[str, str] = {}
-
-    def render(self, **kwargs: object) -> str:
-        figure = self.get_root()
-        if not isinstance(figure, Figure):
-            msg = "OfflineAssets must be added to a map inside a folium Figure."
-            raise TypeError(msg)
-        blocks = [
-            ("bw_leaflet_css", inline_style(leaflet_css())),
-            ("bw_leaflet_js", inline_script(leaflet_js() + "\n" + _default_icon_js())),
-        ]
-        if self.markercluster:
-            blocks += [
-                ("bw_markercluster_css", inline_style(markercluster_css())),
-                ("bw_markercluster_js", inline_script(markercluster_js())),
-            ]
-        blocks += list(self.extra.items())
-        header = figure.header
-        # links that an earlier render (e.g. a notebook display) left in the header
-        for name in [*_INLINE_JS, *_INLINE_CSS, *_MAP_UNUSED]:
-            child = header._children.get(name)
-            if isinstance(child, JavascriptLink | CssLink):
-                del header._children[name]
-        for name, text in blocks:
-            header.add_child(RawHTML(text), name=name)
-        children = header._children
-        for name, _ in reversed(blocks):
-            children.move_to_end(name, last=False)
-        if "meta_http" in children:
-            children.move_to_end("meta_http", last=False)
-        return ""
-
-
-def _walk(element: Element) -> Iterator[Element]:
-    yield element
-    for child in list(element._children.values()):
-        yield from _walk(child)
-
-
-def make_offline(m: folium.Map) -> OfflineAssets:
-    """Make ``m`` load Leaflet and its plugins from the page itself.
-
-    Drops folium's CDN links for Leaflet, jQuery, Bootstrap, Font Awesome and
-    awesome-markers from the map (and markercluster from any
-    ``folium.plugins.MarkerCluster`` in it), and adds an :class:`OfflineAssets`
-    element that inlines Leaflet and markercluster. Links of other plugins are
-    left alone; :func:`network_urls` on the rendered page reports them.
-    Idempotent: calling it twice adds nothing.
-
-    Parameters
-    ----------
-    m : folium.Map
-        Changed in place (it is the map being drawn on).
-
-    Returns
-    -------
-    OfflineAssets
-        The (new or existing) assets element of ``m``.
-
-    Examples
-    --------
-    >>> import folium
-    >>> m = folium.Map(tiles=None)
-    >>> _ = make_offline(m)
-    >>> network_urls(m.get_root().render())
-    []
-    """
-    assets = next((c for c in m._children.values() if isinstance(c, OfflineAssets)), None)
-    if assets is None:
-        assets = OfflineAssets()
-        m.add_child(assets, name="bw_offline_assets")
-    for element in _walk(m):
-        js = getattr(element, "default_js", None)
-        css = getattr(element, "default_css", None)
-        if js is None and css is None:
-            continue
-        is_map = isinstance(element, folium.Map)
-        keep_js = []
-        for name, url in js or []:
-            if name in _INLINE_JS:
-                assets.markercluster |= _INLINE_JS[name] == "markercluster"
-            elif not (is_map and name in _MAP_UNUSED):
-                keep_js.append((name, url))
-        keep_css = []
-        for name, url in css or []:
-            if name in _INLINE_CSS:
-                assets.markercluster |= _INLINE_CSS[name] == "markercluster"
-            elif not (is_map and name in _MAP_UNUSED):
-                keep_css.append((name, url))
-        # instance attributes: never mutate folium's class-level lists
-        setattr(element, "default_js", keep_js)  # noqa: B010 - Element has no such attribute
-        setattr(element, "default_css", keep_css)  # noqa: B010
-    return assets
-
-
-MAP_CSS = r"""
-.bw-map.leaflet-container{background:#eef0ea;font-family:"DejaVu Sans","Noto Sans","Segoe UI",Arial,sans-serif;}
-.bw-ui{font-size:calc(18px * var(--bw-scale,1));line-height:1.3;color:#111;background:rgba(255,255,255,.94);
- border-radius:6px;box-shadow:0 1px 6px rgba(0,0,0,.45);padding:8px 12px;}
-.bw-title{position:absolute;top:10px;left:50%;transform:translateX(-50%);z-index:690;max-width:56%;
- text-align:center;}
-.bw-title h1{font-size:1.55em;margin:0 0 4px 0;line-height:1.15;}
-.bw-title .bw-line{font-size:.82em;margin:1px 0;}
-.bw-title .bw-warn{color:#a50f15;font-weight:bold;}
-.bw-title.bw-internal{border:4px solid #a50f15;}
-.bw-watermark{position:absolute;left:0;right:0;top:0;bottom:0;display:flex;align-items:center;
- justify-content:center;pointer-events:none;z-index:640;overflow:hidden;}
-.bw-watermark .bw-wm{transform:rotate(-20deg);text-align:center;line-height:1.05;}
-.bw-watermark span{display:block;font-size:calc(min(10vw,140px));font-weight:900;color:rgba(190,0,0,.17);
- white-space:nowrap;letter-spacing:.04em;}
-.bw-watermark span+span{font-size:calc(min(7vw,100px));}
-.bw-legend{max-height:55vh;overflow:auto;max-width:30vw;min-width:12em;}
-.bw-legend .bw-body .bw-off{display:none;}
-.bw-legend h2{font-size:1.05em;margin:0 0 4px 0;cursor:pointer;}
-.bw-legend h3{font-size:.9em;margin:8px 0 3px 0;}
-.bw-legend .bw-item{font-size:.85em;margin:2px 0;display:flex;align-items:center;}
-.bw-legend.bw-collapsed .bw-body{display:none;}
-.bw-sw{display:inline-block;flex:0 0 auto;width:1.5em;height:1.05em;margin-inline-end:.45em;
- border:1px solid #555;box-sizing:border-box;}
-.bw-sw-line{height:0;border:0;border-top-style:solid;}
-.bw-sw-marker{width:1em;height:1em;transform:rotate(45deg);border:2px solid #fff;box-shadow:0 0 0 1px #0b3d2e;
- margin-inline-start:.25em;margin-inline-end:.7em;}
-.bw-sw-point{width:.9em;height:.9em;border-radius:50%;border:1px solid #fff;box-shadow:0 0 0 1px #333;
- margin-inline-end:.6em;}
-.bw-grad{display:inline-block;width:9em;height:1em;border:1px solid #555;margin:0 .4em;}
-.bw-popup{font-size:calc(17px * var(--bw-scale,1));line-height:1.3;}
-.bw-popup .bw-popup-title{font-weight:bold;font-size:1.1em;margin-bottom:4px;}
-.bw-popup table{border-collapse:collapse;}
-.bw-popup th{text-align:start;vertical-align:top;padding:1px .7em 1px 0;font-weight:600;color:#333;}
-.bw-popup[dir="rtl"] th{padding:1px 0 1px .7em;}
-.bw-popup td{vertical-align:top;padding:1px 0;}
-.bw-popup ul{margin:0;padding-inline-start:1.1em;}
-.bw-tip{font-size:calc(16px * var(--bw-scale,1));}
-.bw-map .leaflet-tooltip{left:0;top:0;}
-.leaflet-tooltip.bw-label{font-size:calc(15px * var(--bw-scale,1));font-weight:700;color:#111;
- background:rgba(255,255,255,.92);border:2px solid #67001f;box-shadow:none;white-space:normal;
- width:max-content;max-width:24em;text-align:center;line-height:1.2;padding:3px 7px;}
-.bw-label-text .bw-line{display:block;}
-.leaflet-tooltip.bw-label-cluster{border-color:#01665e;}
-.leaflet-tooltip.bw-label:before{display:none;}
-.leaflet-tooltip.bw-label-off{visibility:hidden;}
-.leaflet-tooltip.bw-label-off.bw-label-hover{visibility:visible;z-index:10;}
-.bw-map .leaflet-control-layers{font-size:calc(16px * var(--bw-scale,1));line-height:1.5;}
-.bw-map .leaflet-control-layers-expanded{padding:6px 12px 6px 8px;}
-.bw-map .leaflet-control-scale{direction:ltr;}
-.bw-map .leaflet-control-scale-line{font-size:calc(15px * var(--bw-scale,1));border-width:3px;
- border-color:#111;padding:2px 6px;background:rgba(255,255,255,.85);color:#111;}
-.bw-map .leaflet-popup-content{margin:10px 14px;}
-.bw-time{display:flex;align-items:center;gap:.5em;font-size:calc(16px * var(--bw-scale,1));}
-.bw-time input[type=range]{width:16em;}
-.bw-time button{font-size:1em;padding:2px 10px;cursor:pointer;}
-.bw-time .bw-month{min-width:9em;font-weight:bold;}
-.bw-meeting-icon{background:transparent;border:0;}
-.bw-meeting-inner{width:18px;height:18px;margin:3px;background:#1b9e77;border:3px solid #fff;
- box-shadow:0 0 0 2px #0b3d2e;transform:rotate(45deg);box-sizing:border-box;}
-"""
-
-MAP_JS = r"""
+/* borderwatch's meeting maps: draws the JSON block of one map (borderwatch/maps/_page.py)
+   on a Leaflet map. Every string from the data is written with textContent; every colour
+   comes from the data (layer styles, legend items and the palette). */
 (function () {
   "use strict";
   if (window.borderwatch) { return; }
@@ -362,8 +23,26 @@ MAP_JS = r"""
       return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : m;
     });
   }
+  var COLOR_RE = /^(#[0-9a-fA-F]{3,8}|rgba?\(\s*[\d.]+\s*,\s*[\d.]+\s*,\s*[\d.]+\s*(,\s*[\d.]+\s*)?\))$/;
+  /* A colour from the data, or fallback (also from the data, or undefined: no colour). */
   function safeColor(c, fallback) {
-    return (typeof c === "string" && /^#[0-9a-fA-F]{3,8}$/.test(c)) ? c : fallback;
+    return (typeof c === "string" && COLOR_RE.test(c)) ? c : fallback;
+  }
+  /* A copy of a layer's style (colours checked) with options added. */
+  function extend(style, options) {
+    var out = {};
+    Object.keys(style || {}).forEach(function (k) {
+      out[k] = (k === "color" || k === "fillColor") ? safeColor(style[k]) : style[k];
+    });
+    Object.keys(options).forEach(function (k) { out[k] = options[k]; });
+    return out;
+  }
+  /* The palette becomes CSS custom properties --bw-<name>, which the stylesheet uses. */
+  function setPalette(container, palette) {
+    Object.keys(palette || {}).forEach(function (name) {
+      var c = safeColor(palette[name]);
+      if (/^[a-z][a-z0-9-]*$/.test(name) && c) { container.style.setProperty("--bw-" + name, c); }
+    });
   }
   function popupNode(title, fields, values, dir) {
     var box = el("div", "bw-popup");
@@ -393,14 +72,13 @@ MAP_JS = r"""
     el("bdi", null, text, s);
     return s;
   }
-  /* A region label on two lines, "Hotspot 2:" and "357 incidents, Mali" (split
-     after the first colon; the text content stays the whole label). */
-  function labelNode(text, dir) {
+  /* A region label on its lines ("Hotspot 2: " and "357 incidents, Mali", split in
+     Python; the text content stays the whole label). */
+  function labelNode(lines, dir) {
     var s = el("div", "bw-label-text");
     s.setAttribute("dir", dir);
-    var m = /^([\s\S]*?:\s+)([\s\S]+)$/.exec(String(text));
-    if (m) { el("bdi", "bw-line", m[1], s); el("bdi", "bw-line", m[2], s); }
-    else { el("bdi", null, text, s); }
+    if (lines.length > 1) { lines.forEach(function (line) { el("bdi", "bw-line", line, s); }); }
+    else { el("bdi", null, lines[0], s); }
     return s;
   }
   function ensurePane(map, name, z) {
@@ -431,18 +109,18 @@ MAP_JS = r"""
     return (v === null || v === undefined) ? null : v;
   }
 
-  /* Region labels. Candidates (features with an "lr" priority) are bound as
-     permanent tooltips; after every change of view, month or layers, update()
-     walks them in priority order (hotspots before clusters, cross-border first)
-     and shows at most data.maxLabels, each at the first side of its region
-     (top, bottom, right, left, then the corners) where it stays inside the map
-     and overlaps no label shown before it, no panel (title, legend, controls) and
-     no border line. A cross-border region that fits only over the border is
-     labelled where it hides the least of it, if no more than data.labelMaxCover
-     label heights (crossing the border, not running along it). Hidden labels appear while the pointer is over their region;
-     every region also has its text in its popup. */
-  var SIDES = ["top", "bottom", "right", "left", "ne", "nw", "se", "sw"];
-
+  /* Region labels, by the rules of borderwatch/maps/_labels.py, which also give each
+     candidate its priority and text and the places to try (data.labelSides).
+     Candidates (features with an "lr" priority) are bound as permanent tooltips;
+     after every change of view, month or layers, update() walks them in priority
+     order (hotspots before clusters, cross-border first) and shows at most
+     data.maxLabels, each at the first place next to its region where it stays
+     inside the map and overlaps no label shown before it, no panel (title, legend,
+     controls) and no border line. A cross-border region that fits only over the
+     border is labelled where it hides the least of it, if no more than
+     data.labelMaxCover label heights (crossing the border, not running along it).
+     Hidden labels appear while the pointer is over their region; every region
+     also has its text in its popup. */
   function overlaps(a, b, pad) {
     return a.left < b.right + pad && b.left < a.right + pad && a.top < b.bottom + pad && b.top < a.bottom + pad;
   }
@@ -462,6 +140,7 @@ MAP_JS = r"""
     var items = [], avoid = [];
     var max = Math.max(0, +data.maxLabels || 0);
     var maxCover = +data.labelMaxCover || 0;
+    var sides = data.labelSides || [];
     function relative(r, origin) {
       return { left: r.left - origin.left, top: r.top - origin.top, right: r.right - origin.left,
                bottom: r.bottom - origin.top };
@@ -499,24 +178,22 @@ MAP_JS = r"""
       }
       return total;
     }
+    /* side: {ax, ay} the anchor as a fraction of the region's box (west/south = 0),
+       {dx, dy} the direction the label extends from it (dy = 1: up). */
     function place(it, side, node) {
       var layer = it.layer, tip = layer.getTooltip();
       var ll, b = layer.getBounds ? layer.getBounds() : null;
       var r = b ? 0 : (layer.options.radius || 0) + 2;
       if (b) {
-        var c = b.getCenter(), n = b.getNorth(), s = b.getSouth(), e = b.getEast(), w = b.getWest();
-        ll = { top: [n, c.lng], bottom: [s, c.lng], right: [c.lat, e], left: [c.lat, w],
-               ne: [n, e], nw: [n, w], se: [s, e], sw: [s, w] }[side];
+        var s = b.getSouth(), w = b.getWest();
+        ll = [s + side.ay * (b.getNorth() - s), w + side.ax * (b.getEast() - w)];
       } else {
         ll = layer.getLatLng();
       }
-      var h = node ? node.offsetHeight / 2 + 3 : 0;
-      var dir = { top: "top", bottom: "bottom", right: "right", left: "left",
-                  ne: "right", se: "right", nw: "left", sw: "left" }[side];
-      var off = { top: [0, -r], bottom: [0, r], right: [r, 0], left: [-r, 0],
-                  ne: [r, -r - h], se: [r, r + h], nw: [-r, -r - h], sw: [-r, r + h] }[side];
-      tip.options.direction = dir;
-      tip.options.offset = off;
+      /* Leaflet centres "left"/"right" tooltips vertically: a corner moves up or down */
+      var h = (node && side.dx !== 0) ? node.offsetHeight / 2 + 3 : 0;
+      tip.options.direction = side.dx > 0 ? "right" : side.dx < 0 ? "left" : side.dy > 0 ? "top" : "bottom";
+      tip.options.offset = [side.dx * r, -side.dy * (r + h)];
       tip.setLatLng(ll);
     }
     function update() {
@@ -534,8 +211,8 @@ MAP_JS = r"""
         var node = tip && tip.getElement();
         if (!node || !it.layer._map || !tip.isOpen()) { return; }
         var chosen = null, fallback = null, rect = null, fallbackRect = null, fallbackCover = 0;
-        for (var i = 0; shown < max && i < SIDES.length && chosen === null; i++) {
-          place(it, SIDES[i], node);
+        for (var i = 0; shown < max && i < sides.length && chosen === null; i++) {
+          place(it, sides[i], node);
           var r = relative(node.getBoundingClientRect(), origin);
           if (r.left < view.left || r.top < view.top || r.right > view.right || r.bottom > view.bottom) { continue; }
           var clash = false;
@@ -547,11 +224,11 @@ MAP_JS = r"""
                itself), but not run along it */
             var cover = Math.max(0, coveredLength(r, segs, 0));
             if (it.cross && cover <= maxCover * (r.bottom - r.top) && (fallback === null || cover < fallbackCover)) {
-              fallback = SIDES[i]; fallbackRect = r; fallbackCover = cover;
+              fallback = sides[i]; fallbackRect = r; fallbackCover = cover;
             }
             continue;
           }
-          chosen = SIDES[i]; rect = r;
+          chosen = sides[i]; rect = r;
         }
         if (chosen === null && fallback !== null) { chosen = fallback; rect = fallbackRect; }
         if (chosen !== null) {
@@ -560,7 +237,7 @@ MAP_JS = r"""
           shown += 1;
           node.classList.remove("bw-label-off");
         } else {
-          place(it, "top", node);
+          if (sides.length) { place(it, sides[0], node); }
           node.classList.add("bw-label-off");
         }
       });
@@ -623,7 +300,7 @@ MAP_JS = r"""
                           { maxWidth: 460, minWidth: 180 });
         }
         if (spec.label && p.lbl && p.lr !== undefined && p.lr !== null && labeller) {
-          layer.bindTooltip(function () { return labelNode(p.lbl, data.dir); }, {
+          layer.bindTooltip(function () { return labelNode(p.ll || [p.lbl], data.dir); }, {
             permanent: true, direction: "top", interactive: false,
             className: "bw-label bw-label-off" + (spec.key === "clusters" ? " bw-label-cluster" : ""),
             opacity: 1
@@ -640,7 +317,7 @@ MAP_JS = r"""
     if (spec.halo) {  /* created first: a FeatureGroup draws its layers in creation order */
       var haloStyle = {};
       for (var k in base) { if (Object.prototype.hasOwnProperty.call(base, k)) { haloStyle[k] = base[k]; } }
-      haloStyle.color = safeColor(spec.halo.color, "#ffffff");
+      haloStyle.color = safeColor(spec.halo.color, base.color);
       haloStyle.weight = spec.halo.weight;
       haloStyle.dashArray = null;
       haloStyle.pane = pane;
@@ -673,10 +350,9 @@ MAP_JS = r"""
     var layers = [];
     for (var i = 0; i < spec.lat.length; i++) {
       var c = spec.cat ? spec.cat[i] : 0;
-      var cm = L.circleMarker([spec.lat[i], spec.lon[i]], {
-        renderer: renderer, pane: pane, radius: spec.radius || 5, color: "#ffffff", weight: 1,
-        fillColor: safeColor(colors[c], "#444444"), fillOpacity: 0.9
-      });
+      var cm = L.circleMarker([spec.lat[i], spec.lon[i]], extend(spec.style, {
+        renderer: renderer, pane: pane, radius: spec.radius || 5, fillColor: safeColor(colors[c])
+      }));
       cm._bwIndex = i;
       layers.push(cm);
       if (spec.m) { items.push({ layer: cm, m0: spec.m[i] < 0 ? null : spec.m[i], m1: spec.m[i] < 0 ? null : spec.m[i] }); }
@@ -699,10 +375,9 @@ MAP_JS = r"""
     var renderer = L.canvas({ pane: pane, padding: 0.3 });
     var group = L.featureGroup();
     for (var i = 0; i < spec.lat.length; i++) {
-      var cm = L.circleMarker([spec.lat[i], spec.lon[i]], {
-        renderer: renderer, pane: pane, radius: spec.r[i], color: "#3f007d", weight: 1,
-        fillColor: safeColor(spec.color, "#6a51a3"), fillOpacity: 0.55
-      });
+      var cm = L.circleMarker([spec.lat[i], spec.lon[i]], extend(spec.style, {
+        renderer: renderer, pane: pane, radius: spec.r[i]
+      }));
       (function (text) {
         cm.bindTooltip(function () { return textNode(text, "bw-tip", data.dir); }, { sticky: true });
       })(fmt(spec.tip, { n: spec.n[i] }));
@@ -741,31 +416,31 @@ MAP_JS = r"""
             if (it.k === "gradient") {
               el("span", null, it.lo, row);
               sw = el("span", "bw-grad", null, row);
-              sw.style.background = "linear-gradient(to right," + safeColor(it.c, "#ffffff") + "," +
-                safeColor(it.c2, "#000000") + ")";
+              sw.style.background = "linear-gradient(to right," + safeColor(it.c, "") + "," +
+                safeColor(it.c2, "") + ")";
               el("span", null, it.hi, row);
               return;
             }
             if (it.k === "line") {
               sw = el("span", "bw-sw bw-sw-line", null, row);
-              sw.style.borderTopColor = safeColor(it.c, "#000000");
+              sw.style.borderTopColor = safeColor(it.c, "");
               sw.style.borderTopWidth = String(Math.min(+it.w || 3, 10)) + "px";
               if (it.dash) { sw.style.borderTopStyle = "dashed"; }
             } else if (it.k === "outline") {
               sw = el("span", "bw-sw", null, row);
-              sw.style.borderColor = safeColor(it.c, "#000000");
+              sw.style.borderColor = safeColor(it.c, "");
               sw.style.borderWidth = "3px";
               if (it.dash) { sw.style.borderStyle = "dashed"; }
               sw.style.background = "transparent";
             } else if (it.k === "marker") {
               sw = el("span", "bw-sw bw-sw-marker", null, row);
-              sw.style.background = safeColor(it.c, "#1b9e77");
+              sw.style.background = safeColor(it.c, "");
             } else if (it.k === "point") {
               sw = el("span", "bw-sw bw-sw-point", null, row);
-              sw.style.background = safeColor(it.c, "#444444");
+              sw.style.background = safeColor(it.c, "");
             } else {
               sw = el("span", "bw-sw", null, row);
-              sw.style.background = safeColor(it.c, "#cccccc");
+              sw.style.background = safeColor(it.c, "");
               if (it.dash) { sw.style.borderStyle = "dashed"; }
             }
             el("bdi", null, it.label, row);
@@ -840,6 +515,7 @@ MAP_JS = r"""
     var container = map.getContainer();
     container.classList.add("bw-map");
     container.style.setProperty("--bw-scale", String(+data.fontScale || 1));
+    setPalette(container, data.palette);
     var root = document.documentElement;
     if (!root.getAttribute("lang")) { root.setAttribute("lang", data.lang); }
     if (!root.getAttribute("dir")) { root.setAttribute("dir", data.dir); }
@@ -944,4 +620,3 @@ MAP_JS = r"""
 
   window.borderwatch = { draw: draw, version: 1 };
 })();
-"""

@@ -1,0 +1,698 @@
+"""The page's JSON: every layer, legend, text and colour of one web map.
+
+:func:`page_data` turns a :class:`~borderwatch.maps._prepare.Prepared` into
+plain JSON data. The page's script (``assets/borderwatch.js``) draws it and
+writes every string with ``textContent``; colours come from here too.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .._schema import ATTENDANCE
+from ._format import column, date_text, dates, fmt_int, fmt_num, is_missing
+from ._html import to_text
+from ._labels import LABEL_CANDIDATES, page_rules
+from ._prepare import (
+    CellsLayer,
+    IncidentsLayer,
+    Legend,
+    LegendItem,
+    Prepared,
+    RegionsLayer,
+    UnitsLayer,
+    count_column,
+)
+from ._style import (
+    BORDER_COLOR,
+    CATEGORY_COLORS,
+    CELL_LINE,
+    CLUSTER_LINE,
+    DENSITY_CMAP,
+    EXTRA_COLORS,
+    GRID_COLOR,
+    GRID_LINE,
+    HALO,
+    HOTSPOT_COLORS,
+    HOTSPOT_LINE,
+    MEETING_COLOR,
+    NO_CATEGORY_COLOR,
+    NOT_SIGNIFICANT_COLOR,
+    PAGE,
+    POINT_LINE,
+    UNIT_LINE,
+    ZONE_COLOR,
+    ZONE_LINE,
+)
+
+__all__ = ["CLUSTER_ABOVE", "DECIMALS", "bounds", "page_data"]
+
+#: Incident points are clustered (Leaflet.markercluster) above this many.
+CLUSTER_ABOVE: Final = 3000
+#: Decimal places of coordinates written to the page (1e-5 degree is about 1 m).
+DECIMALS: Final = 5
+_UI_KEYS = ("time.label", "time.all", "time.play", "time.pause", "legend.title", "layer.basemap")
+
+
+def _round_geoms(geoms: Any, decimals: int = DECIMALS) -> np.ndarray:
+    arr = np.asarray(geoms, dtype=object)
+    return shapely.transform(arr, lambda c: np.round(c, decimals))
+
+
+def _feature(geom: Any, props: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "geometry": json.loads(shapely.to_geojson(geom)),
+        "properties": props,
+    }
+
+
+def _fc(features: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _category_columns(frame: gpd.GeoDataFrame) -> list[str]:
+    return [c for c in frame.columns if re.match(r"^iccs\d\d_\w+$", str(c))]
+
+
+# ---------------------------------------------------------------------------
+# layers
+
+
+def _units_layer(p: Prepared, layer: UnitsLayer) -> dict[str, Any]:
+    tr, counts, units = p.tr, p.counts, layer.frame
+    cats = _category_columns(units)
+    fields = [tr("field.country"), tr("field.incidents")]
+    has_rate = "rate_per_100k" in units.columns
+    if has_rate:
+        fields.append(tr("field.rate"))
+    fields += [tr.category(c) for c in cats]
+    names = column(units, "name") if "name" in units.columns else column(units, "unit_id")
+    value_is_count = count_column(units, p.value) == p.value
+    has_count = "incidents" in units.columns
+    incidents = column(units, "incidents")
+    rates = column(units, "rate_per_100k")
+    values = column(units, p.value)
+    countries = column(units, "country")
+    cat_values = {c: column(units, c) for c in cats}
+    features = []
+    for i, geom in enumerate(_round_geoms(units.geometry.to_numpy())):
+        hidden_row = has_count and counts.suppressed(incidents[i])
+        vals: list[Any] = [
+            tr.country(countries[i]) or None,
+            counts.text(incidents[i]) if has_count else None,
+        ]
+        if has_rate:
+            vals.append(None if hidden_row else fmt_num(rates[i]))
+        for c in cats:
+            v = cat_values[c][i]
+            vals.append(None if (not is_missing(v) and float(v) == 0) else counts.text(v))
+        if value_is_count:
+            shown = counts.text(values[i])
+        elif hidden_row:
+            shown = tr("value.suppressed", k=p.k)
+        else:
+            shown = fmt_num(values[i]) or tr("value.unknown")
+        name = to_text(names[i])
+        country = tr.country(countries[i])
+        tip = f"{name} ({country}): {shown}" if country else f"{name}: {shown}"
+        features.append(_feature(geom, {"c": layer.colors[i], "t": name, "v": vals, "tip": tip}))
+    return {
+        "type": "geojson",
+        "key": "units",
+        "name": tr("layer.units"),
+        "show": True,
+        "pane": "bwUnits",
+        "z": 405,
+        "fc": _fc(features),
+        "style": {"color": UNIT_LINE, "weight": 1, "opacity": 0.9, "fillOpacity": 0.72},
+        "fields": fields,
+        "popup": True,
+        "tooltip": True,
+    }
+
+
+def _zone_layer(p: Prepared) -> dict[str, Any]:
+    name = p.tr("layer.border_zone", km=fmt_num(p.zone_km))
+    geom = _round_geoms([p.zone])[0]
+    return {
+        "type": "geojson",
+        "key": "border_zone",
+        "name": name,
+        "show": True,
+        "pane": "bwZone",
+        "z": 418,  # under the hotspot cells: the yellow must not tint their classes
+        "fc": _fc([_feature(geom, {"tip": name})]),
+        "style": {
+            "color": ZONE_LINE,
+            "weight": 1.5,
+            "dashArray": "6 5",
+            "fillColor": ZONE_COLOR,
+            "fillOpacity": 0.28,
+        },
+        "interactive": False,
+        "popup": False,
+        "tooltip": False,
+    }
+
+
+def _border_layers(p: Prepared, border: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    tr = p.tr
+    out = []
+    if p.zone is not None and not p.zone.is_empty:
+        out.append(_zone_layer(p))
+    features = []
+    for geom, codes in zip(
+        _round_geoms(border.geometry.to_numpy()), column(border, "countries"), strict=True
+    ):
+        features.append(_feature(geom, {"tip": tr.countries(codes) or tr("layer.border")}))
+    out.append(
+        {
+            "type": "geojson",
+            "key": "border",
+            "name": tr("layer.border"),
+            "show": True,
+            "pane": "bwBorder",
+            "z": 447,  # above the hotspot regions and clusters: the border stays whole
+            "fc": _fc(features),
+            "style": {
+                "color": BORDER_COLOR,
+                "weight": 5,
+                "opacity": 1,
+                "dashArray": "14 6 3 6",
+                "fill": False,
+            },
+            "halo": {"color": HALO, "weight": 10},
+            "popup": False,
+            "tooltip": True,
+            "avoid": True,  # labels are placed clear of these lines
+        }
+    )
+    return out
+
+
+def _cells_layer(p: Prepared, layer: CellsLayer) -> dict[str, Any]:
+    tr, counts, cells = p.tr, p.counts, layer.frame
+    fields = [
+        tr("field.hotspot"),
+        tr("field.incidents"),
+        tr("field.gi_z"),
+        tr("field.gi_p_fdr"),
+        tr("field.countries"),
+        tr("field.trend"),
+    ]
+    count = column(cells, "count")
+    z = column(cells, "gi_z")
+    pf = column(cells, "gi_p_fdr")
+    countries = column(cells, "countries")
+    trend = column(cells, "trend_class")
+    months = None
+    for col in ("date", "month"):
+        if col in cells.columns:
+            months = p.months.index(cells[col])
+    features = []
+    for i, geom in enumerate(_round_geoms(cells.geometry.to_numpy())):
+        cls = tr.hotspot_class(*layer.classes[i])
+        vals = [
+            cls,
+            counts.text(count[i]) if "count" in cells.columns else None,
+            None if is_missing(z[i]) else f"{float(z[i]):.2f}",
+            None if is_missing(pf[i]) else f"{float(pf[i]):.3f}",
+            tr.countries(countries[i]) or None,
+            tr.trend(trend[i]) or None,
+        ]
+        props: dict[str, Any] = {
+            "c": layer.colors[i],
+            "v": vals,
+            "tip": f"{cls}: {vals[1]}" if vals[1] else cls,
+            "t": cls,
+        }
+        if months is not None:
+            props["m0"] = props["m1"] = months[i]
+        features.append(_feature(geom, props))
+    return {
+        "type": "geojson",
+        "key": "cells",
+        "name": tr("layer.cells"),
+        "show": True,
+        "pane": "bwCells",
+        "z": 420,
+        "fc": _fc(features),
+        "style": {"color": CELL_LINE, "weight": 0.6, "opacity": 0.7, "fillOpacity": 0.72},
+        "fields": fields,
+        "popup": True,
+        "tooltip": True,
+        "temporal": months is not None,
+    }
+
+
+def _regions_layer(p: Prepared, layer: RegionsLayer) -> dict[str, Any]:
+    tr, counts, frame, labels = p.tr, p.counts, layer.frame, layer.labels
+    hotspot = layer.kind == "hotspot"
+    fields = [
+        tr("field.countries"),
+        tr("field.incidents"),
+        tr("field.cross_border"),
+        tr("field.border_km"),
+        tr("field.first_date"),
+        tr("field.last_date"),
+    ]
+    n = column(frame, "n_incidents")
+    first_raw = column(frame, "first_date")
+    last_raw = column(frame, "last_date")
+    m0 = p.months.index(dates(first_raw))
+    m1 = p.months.index(dates(last_raw))
+    countries = column(frame, "countries")
+    cross = column(frame, "cross_border")
+    border_km = column(frame, "border_km")
+    features = []
+    for i, geom in enumerate(_round_geoms(frame.geometry.to_numpy())):
+        vals = [
+            tr.countries(countries[i]) or None,
+            counts.text(n[i]),
+            tr.yes_no(cross[i]),
+            fmt_num(border_km[i]),
+            date_text(first_raw[i]),
+            date_text(last_raw[i]),
+        ]
+        a = m0[i] if m0[i] is not None else m1[i]
+        b = m1[i] if m1[i] is not None else a
+        text = labels.texts[i]
+        props: dict[str, Any] = {"t": text, "v": vals, "lbl": text, "m0": a, "m1": b}
+        # may get a permanent label: lr = priority, lx = cross-border, ll = its two lines
+        if labels.rank[i] < LABEL_CANDIDATES:
+            props["lr"] = int(labels.rank[i])
+            props["lx"] = labels.cross[i]
+            props["ll"] = list(labels.lines(i))
+        features.append(_feature(geom, props))
+    line = HOTSPOT_LINE if hotspot else CLUSTER_LINE
+    return {
+        "type": "geojson",
+        "key": "hotspots" if hotspot else "clusters",
+        "name": tr("layer.hotspots" if hotspot else "layer.clusters"),
+        "show": True,
+        "pane": "bwRegions",
+        "z": 440 if hotspot else 445,
+        "fc": _fc(features),
+        "style": {
+            "color": line,
+            "weight": 4 if hotspot else 3,
+            "opacity": 1,
+            "dashArray": None if hotspot else "8 6",
+            "fillColor": line,
+            "fillOpacity": 0.06,
+        },
+        "radius": 9,
+        "fields": fields,
+        "popup": True,
+        "label": "permanent",
+        "labelOrder": 0 if hotspot else 1,
+        "temporal": any(v is not None for v in m0),
+    }
+
+
+def _density_image(density: Any) -> tuple[np.ndarray, list[list[float]]]:
+    """RGBA image in Web Mercator and its lat/lon bounds (any object with values/transform/crs)."""
+    from ..density import surface_image
+
+    with warnings.catch_warnings():
+        # rasterio multiplies affine transforms with `*` (affine >= 3 prefers `@`)
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        return surface_image(
+            density.values, density.transform, density.crs, cmap=DENSITY_CMAP, alpha=0.75
+        )
+
+
+def _png_data_uri(rgba: np.ndarray) -> str:
+    from matplotlib.image import imsave
+
+    buf = io.BytesIO()
+    imsave(buf, rgba, format="png")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _density_layer(p: Prepared) -> dict[str, Any] | None:
+    rgba, corners = _density_image(p.density)
+    if rgba.size == 0 or not np.any(rgba[..., 3]):
+        return None
+    return {
+        "type": "image",
+        "key": "density",
+        "name": p.tr("layer.density"),
+        "show": p.cells is None and p.hotspots is None,
+        "url": _png_data_uri(rgba),
+        "bounds": [[round(float(v), 6) for v in pair] for pair in corners],
+        "opacity": 0.85,
+    }
+
+
+def _meetings_layer(p: Prepared, meetings: gpd.GeoDataFrame) -> dict[str, Any]:
+    tr, counts = p.tr, p.counts
+    fields = [tr("field.date"), tr("field.place"), tr("field.attendance")]
+    fields += [tr(f"field.{c}") for c in ATTENDANCE]
+    fields.append(tr("field.topics"))
+    days = dates(column(meetings, "date"))
+    months = p.months.index(days)
+    place = column(meetings, "place")
+    total = column(meetings, "attendance")
+    att = {c: column(meetings, c) for c in ATTENDANCE}
+    topics = column(meetings, "topics")
+    features = []
+    for i, geom in enumerate(_round_geoms(meetings.geometry.to_numpy())):
+        day = None if pd.isna(days.iloc[i]) else f"{days.iloc[i]:%Y-%m-%d}"
+        where = to_text(place[i]) or None
+        groups = [None if is_missing(att[c][i]) else counts.text(att[c][i]) for c in ATTENDANCE]
+        topic_list = [t.strip() for t in to_text(topics[i]).split(";") if t.strip()]
+        vals = [
+            day,
+            where,
+            None if is_missing(total[i]) else fmt_int(float(total[i])),
+            *groups,
+            topic_list,
+        ]
+        title = " – ".join(x for x in (day, where) if x) or tr("legend.meeting")
+        props = {"t": title, "v": vals, "tip": title, "m0": months[i], "m1": months[i]}
+        features.append(_feature(geom, props))
+    return {
+        "type": "geojson",
+        "key": "meetings",
+        "name": tr("layer.meetings"),
+        "show": True,
+        "pane": "bwMeetings",
+        "z": 600,
+        "fc": _fc(features),
+        "marker": "meeting",
+        "fields": fields,
+        "popup": True,
+        "tooltip": True,
+        "temporal": any(m is not None for m in months),
+    }
+
+
+def _dict_column(values: Sequence[Any], transform: Callable[[Any], str | None]) -> dict[str, Any]:
+    """Dictionary-encode a column: distinct display texts and one index per row (-1: none)."""
+    codes, uniques = pd.factorize(pd.Series(list(values), dtype=object), use_na_sentinel=True)
+    texts: dict[str, int] = {}
+    remap = []
+    for u in uniques:
+        text = None if is_missing(u) else transform(u)
+        remap.append(texts.setdefault(text, len(texts)) if text else -1)
+    lookup = np.asarray([*remap, -1], dtype=np.int64)  # code -1 (missing) maps to -1
+    return {"k": "dict", "d": list(texts), "i": lookup[codes].tolist()}
+
+
+@dataclass(frozen=True)
+class _Categories:
+    """The incident categories drawn, in legend order, with their colours."""
+
+    order: tuple[str, ...]
+    colors: tuple[str, ...]
+    index: tuple[int, ...]  # of each drawn point
+
+
+def _categories(inc: IncidentsLayer) -> _Categories:
+    sub = inc.frame.iloc[inc.take]
+    cats = [None if is_missing(c) else to_text(c) for c in column(sub, "category")]
+    present = sorted(
+        {c for c in cats if c is not None}, key=lambda c: (c not in CATEGORY_COLORS, c)
+    )
+    order = present + (["__none__"] if any(c is None for c in cats) else [])
+    extra = iter(EXTRA_COLORS * (1 + len(order) // len(EXTRA_COLORS)))
+    colors = [
+        CATEGORY_COLORS.get(c) or (NO_CATEGORY_COLOR if c == "__none__" else next(extra))
+        for c in order
+    ]
+    pos = {c: i for i, c in enumerate(order)}
+    index = tuple(pos[c if c is not None else "__none__"] for c in cats)
+    return _Categories(tuple(order), tuple(colors), index)
+
+
+def _incidents_layer(p: Prepared, inc: IncidentsLayer, cats: _Categories) -> dict[str, Any]:
+    tr = p.tr
+    pts = _points(inc.frame)
+    sub = inc.frame.iloc[inc.take]
+    days_raw = dates(column(sub, "date"))
+    day_numbers = (days_raw - pd.Timestamp("1970-01-01")) // pd.Timedelta(days=1)
+    days = [None if pd.isna(d) else int(d) for d in day_numbers]
+    months = [-1 if m is None else m for m in p.months.index(days_raw)]
+    fields = [
+        tr("field.id"),
+        tr("field.date"),
+        tr("field.category"),
+        tr("field.category_raw"),
+        tr("field.unit"),
+        tr("field.country"),
+        tr("field.sensitive"),
+    ]
+    cols = [
+        {"k": "plain", "v": [to_text(v) or None for v in column(sub, "id")]},
+        {"k": "days", "v": days},
+        _dict_column(column(sub, "category"), tr.category),
+        _dict_column(column(sub, "category_raw"), to_text),
+        _dict_column(column(sub, "unit_name"), to_text),
+        _dict_column(column(sub, "country"), tr.country),
+        _dict_column(column(sub, "sensitive"), tr.yes_no),
+    ]
+    return {
+        "type": "points",
+        "key": "incidents",
+        "name": tr("layer.incidents"),
+        "show": True,
+        "lon": [round(float(v), DECIMALS) for v in pts[0][inc.take]],
+        "lat": [round(float(v), DECIMALS) for v in pts[1][inc.take]],
+        "cat": list(cats.index),
+        "colors": list(cats.colors),
+        "style": {"color": POINT_LINE, "weight": 1, "fillOpacity": 0.9},
+        "m": months if any(m >= 0 for m in months) else None,
+        "cluster": len(inc.take) > CLUSTER_ABOVE,
+        "title": tr("layer.incidents"),
+        "fields": fields,
+        "cols": cols,
+        "radius": 5,
+    }
+
+
+def _points(frame: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Longitudes and latitudes of points (of a point on the surface of other shapes)."""
+    pts = frame.geometry.to_numpy()
+    if not bool(np.all(shapely.get_type_id(pts) == 0)):
+        pts = shapely.point_on_surface(pts)
+    return shapely.get_x(pts), shapely.get_y(pts)
+
+
+def _grid_layer(p: Prepared, inc: IncidentsLayer) -> dict[str, Any]:
+    """Totals of all incidents on a grid of about 120 x 120 cells (when only a sample is drawn)."""
+    lon, lat = _points(inc.frame)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    lon, lat = lon[ok], lat[ok]
+    w, e, s, nn = lon.min(), lon.max(), lat.min(), lat.max()
+    step = max((e - w), (nn - s)) / 120 or 0.01
+    ix = np.floor((lon - w) / step).astype(np.int64)
+    iy = np.floor((lat - s) / step).astype(np.int64)
+    key = ix * 1_000_003 + iy
+    _, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
+    cx = np.bincount(inv, weights=lon) / cnt
+    cy = np.bincount(inv, weights=lat) / cnt
+    radius = 3 + 17 * np.sqrt(cnt / cnt.max())
+    return {
+        "type": "circles",
+        "key": "incidents_grid",
+        "name": p.tr("layer.incidents_grid"),
+        "show": True,
+        "lon": [round(float(v), 4) for v in cx],
+        "lat": [round(float(v), 4) for v in cy],
+        "n": [int(c) for c in cnt],
+        "r": [round(float(r), 1) for r in radius],
+        "tip": p.tr("label.grid"),
+        "style": {"color": GRID_LINE, "weight": 1, "fillColor": GRID_COLOR, "fillOpacity": 0.55},
+    }
+
+
+# ---------------------------------------------------------------------------
+# legend
+
+
+def _density_legend(p: Prepared) -> Legend:
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    cm = colormaps[DENSITY_CMAP]
+    tr = p.tr
+    item = LegendItem(
+        "gradient",
+        to_hex(cm(0.05)),
+        color2=to_hex(cm(1.0)),
+        lo=tr("legend.density_low"),
+        hi=tr("legend.density_high"),
+    )
+    return Legend(tr("layer.density"), (item,), key="density")
+
+
+def _cells_legend(p: Prepared, layer: CellsLayer) -> Legend:
+    tr = p.tr
+    present = set(layer.colors)
+    items = [
+        LegendItem("fill", color, tr(f"class.{kind}", p=conf))
+        for (kind, conf), color in HOTSPOT_COLORS.items()
+        if color in present
+    ]
+    items.append(
+        LegendItem("fill", NOT_SIGNIFICANT_COLOR, tr("legend.not_drawn", label=tr("class.ns")))
+    )
+    return Legend(tr("legend.cells"), tuple(items), key="cells")
+
+
+def _lines_legend(p: Prepared) -> Legend | None:
+    tr = p.tr
+    items = []
+    if p.border is not None:
+        items.append(LegendItem("line", BORDER_COLOR, tr("layer.border"), key="border", width=5))
+        if p.zone is not None:
+            km = fmt_num(p.zone_km)
+            label = tr("layer.border_zone", km=km)
+            items.append(LegendItem("fill", ZONE_COLOR, label, dash=True, key="border_zone"))
+    if p.hotspots is not None:
+        items.append(LegendItem("outline", HOTSPOT_LINE, tr("legend.hotspot"), key="hotspots"))
+    if p.clusters is not None:
+        label = tr("legend.cluster")
+        items.append(LegendItem("outline", CLUSTER_LINE, label, dash=True, key="clusters"))
+    return Legend(tr("legend.lines"), tuple(items)) if items else None
+
+
+def _incidents_legends(p: Prepared, inc: IncidentsLayer, cats: _Categories) -> list[Legend]:
+    tr = p.tr
+    items = tuple(
+        LegendItem("point", color, tr.category(None if c == "__none__" else c))
+        for c, color in zip(cats.order, cats.colors, strict=True)
+    )
+    out = [Legend(tr("legend.incidents"), items, key="incidents")]
+    if inc.sampled:
+        grid = LegendItem("point", GRID_COLOR, tr("legend.grid"))
+        out.append(Legend(tr("layer.incidents_grid"), (grid,), key="incidents_grid"))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# the page
+
+
+def _layers_and_legend(p: Prepared) -> tuple[list[dict[str, Any]], list[Legend]]:
+    """The page's layers, in drawing order, and the legend sections that explain them."""
+    layers: list[dict[str, Any]] = []
+    legend: list[Legend] = []
+    if p.units is not None:
+        layers.append(_units_layer(p, p.units))
+        legend.append(p.units.legend)
+    if p.density is not None:
+        dl = _density_layer(p)
+        if dl is not None:
+            layers.append(dl)
+            legend.append(_density_legend(p))
+    if p.cells is not None:
+        layers.append(_cells_layer(p, p.cells))
+        legend.append(_cells_legend(p, p.cells))
+    if p.border is not None:
+        layers += _border_layers(p, p.border)
+    if p.hotspots is not None:
+        layers.append(_regions_layer(p, p.hotspots))
+    if p.clusters is not None:
+        clusters = _regions_layer(p, p.clusters)
+        clusters["show"] = p.hotspots is None
+        layers.append(clusters)
+    lines = _lines_legend(p)
+    if lines is not None:
+        legend.append(lines)
+    if p.meetings is not None:
+        layers.append(_meetings_layer(p, p.meetings))
+        item = LegendItem("marker", MEETING_COLOR, p.tr("legend.meeting"))
+        legend.append(Legend(p.tr("layer.meetings"), (item,), key="meetings"))
+    if p.incidents is not None:
+        cats = _categories(p.incidents)
+        if p.incidents.sampled:
+            layers.append(_grid_layer(p, p.incidents))
+        layers.append(_incidents_layer(p, p.incidents, cats))
+        legend += _incidents_legends(p, p.incidents, cats)
+    return layers, legend
+
+
+def _title_lines(p: Prepared, *, tiles: bool) -> list[dict[str, Any]]:
+    tr = p.tr
+    lines: list[dict[str, Any]] = []
+    if p.period:
+        lines.append({"text": tr("title.period", period=p.period)})
+    if p.source:
+        lines.append({"text": tr("title.source", source=p.source)})
+    if p.view == "public":
+        lines.append({"text": tr("title.public", k=p.k)})
+    else:
+        lines.append({"text": tr("title.internal"), "warn": True})
+    if p.synthetic:
+        lines.append({"text": tr("title.synthetic_note"), "warn": True})
+    lines += [{"text": note} for note in p.notes]
+    if tiles:
+        lines.append({"text": tr("note.tiles")})
+    return lines
+
+
+def bounds(p: Prepared) -> list[list[float]] | None:
+    """[[south, west], [north, east]] of the units (or of everything drawn)."""
+    frames = p.frames()
+    if not frames:
+        return None
+    if p.units is not None:
+        tb = p.units.frame.total_bounds
+    else:
+        tb = np.array(
+            [
+                min(f.total_bounds[0] for f in frames),
+                min(f.total_bounds[1] for f in frames),
+                max(f.total_bounds[2] for f in frames),
+                max(f.total_bounds[3] for f in frames),
+            ]
+        )
+    if not np.all(np.isfinite(tb)):
+        return None
+    return [
+        [round(float(tb[1]), 5), round(float(tb[0]), 5)],
+        [round(float(tb[3]), 5), round(float(tb[2]), 5)],
+    ]
+
+
+def page_data(
+    p: Prepared, *, tiles: dict[str, str] | None, fit: bool, font_scale: float
+) -> dict[str, Any]:
+    """The JSON block of one map: what the page's script draws."""
+    tr = p.tr
+    layers, legend = _layers_and_legend(p)
+    return {
+        "v": 1,
+        "lang": tr.lang,
+        "dir": tr.dir,
+        "view": p.view,
+        "k": p.k,
+        "title": p.title,
+        "lines": _title_lines(p, tiles=tiles is not None),
+        "synthetic": tr.synthetic_word() if p.synthetic else None,
+        "bounds": bounds(p),
+        "fit": fit,
+        "tiles": tiles,
+        "months": list(p.months.labels),
+        "t": {key: tr(key) for key in _UI_KEYS},
+        "layers": layers,
+        "legend": [sec.as_json() for sec in legend],
+        "palette": dict(PAGE),
+        **page_rules(),
+        "fontScale": font_scale,
+    }

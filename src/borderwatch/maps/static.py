@@ -1,0 +1,560 @@
+"""The printable handout: the web map's opening view on an A4 page (PNG or PDF), with matplotlib.
+
+:func:`export_static` prepares the layers exactly as :func:`~borderwatch.maps.make_map`
+does (:func:`~borderwatch.maps._prepare.prepare`) and :func:`draw` draws them,
+one function per layer, in the study area's equal-area projection.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+from pyproj import CRS
+
+from .._crs import WGS84, study_crs
+from .._errors import DataError
+from .._result import AnalysisResult
+from ._format import column, fmt_num, is_missing
+from ._html import to_text
+from ._i18n import Tr
+from ._labels import LabelItem, place_static
+from ._prepare import Layers, Prepared, prepare
+from ._style import (
+    BORDER_COLOR,
+    CATEGORY_COLORS,
+    CELL_LINE,
+    CLUSTER_LINE,
+    DENSITY_CMAP,
+    HOTSPOT_COLORS,
+    HOTSPOT_LINE,
+    MEETING_COLOR,
+    OTHER_CATEGORY_COLOR,
+    PRINT_HALO,
+    PRINT_NOTE,
+    PRINT_SCALE,
+    PRINT_WATERMARK,
+    SUPPRESSED_HATCH,
+    UNIT_LINE,
+    WARN,
+    ZONE_COLOR,
+    ZONE_LINE,
+)
+
+__all__ = ["A4_LANDSCAPE", "draw", "export_static"]
+
+#: Inches.
+A4_LANDSCAPE = (11.69, 8.27)
+
+
+def export_static(
+    result: AnalysisResult | None,
+    path: str | os.PathLike[str],
+    *,
+    layers: Layers | None = None,
+    view: str = "public",
+    lang: str = "en",
+    k: int | None = None,
+    title: str | None = None,
+    period: str | None = None,
+    source: str | None = None,
+    synthetic: bool = False,
+    value: str = "incidents",
+    zone_km: float | None = None,
+    fmt: str | None = None,
+    dpi: int = 200,
+    seed: int = 0,
+) -> Path:
+    """Write the map as a printable A4 handout (PNG or PDF) with matplotlib.
+
+    The view :func:`~borderwatch.maps.make_map` opens with (same classes,
+    colours, suppression and language; clusters only when there are no hotspot
+    regions), drawn in the study area's equal-area projection with a legend,
+    title, period, source, scale bar and, for demo data, SYNTHETIC across the
+    page. The border is drawn over the regions; at most
+    :data:`~borderwatch.maps._labels.MAX_LABELS` region labels are placed,
+    cross-border regions first, clear of each other and of the border
+    (:mod:`borderwatch.maps._labels`). Text is never parsed as mathtext.
+
+    Parameters
+    ----------
+    result : AnalysisResult or None
+        As for :func:`~borderwatch.maps.make_map`.
+    path : str or PathLike
+        Output file.
+    layers : Layers, optional
+        As for :func:`~borderwatch.maps.make_map`: they replace the result's layers.
+    fmt : {"png", "pdf"}, optional
+        Default from the suffix of ``path``.
+    dpi : int
+        Resolution of a PNG (200 gives 2339 x 1654 pixels).
+    view, lang, k, title, period, source, synthetic, value, zone_km, seed
+        As for :func:`~borderwatch.maps.make_map`.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import tempfile, geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> units = gpd.GeoDataFrame({"name": ["A", "B"], "country": ["MLI", "NER"],
+    ...                           "incidents": [7, 30]},
+    ...                          geometry=[box(0, 14, 1, 15), box(1, 14, 2, 15)], crs=4326)
+    >>> out = export_static(None, tempfile.mkdtemp() + "/map.png", layers=Layers(units=units),
+    ...                     dpi=50)
+    >>> out.read_bytes()[:4] == b"\\x89PNG"
+    True
+    """
+    path = Path(path)
+    fmt = (fmt or path.suffix.lstrip(".")).lower()
+    if fmt not in ("png", "pdf"):
+        msg = f"cannot write a static map as {fmt!r}. Hint: use a .png or .pdf path, or fmt='png'/'pdf'."
+        raise DataError(msg)
+    p = prepare(
+        result,
+        layers=layers,
+        view=view,
+        lang=lang,
+        k=k,
+        title=title,
+        period=period,
+        source=source,
+        synthetic=synthetic,
+        value=value,
+        zone_km=zone_km,
+        seed=seed,
+    )
+    import matplotlib
+
+    with matplotlib.rc_context(
+        {
+            "text.parse_math": False,
+            "text.usetex": False,
+            "pdf.fonttype": 42,
+            "font.family": "DejaVu Sans",
+        }
+    ):
+        fig = draw(p)
+        meta = (
+            {"Title": p.title, "Creator": "borderwatch"}
+            if fmt == "pdf"
+            else {"Title": p.title, "Software": "borderwatch"}
+        )
+        fig.savefig(path, format=fmt, dpi=dpi, metadata=meta)
+    return path
+
+
+class _Legend:
+    """The legend's entries as they are drawn: section titles (bold) and swatches."""
+
+    def __init__(self) -> None:
+        self.handles: list[Any] = []
+        self.titles: set[str] = set()
+
+    def section(self, title: str) -> None:
+        """Start a section (once per title)."""
+        from matplotlib.patches import Patch
+
+        if title not in self.titles:
+            self.handles.append(Patch(facecolor="none", edgecolor="none", label=title))
+            self.titles.add(title)
+
+    def add(self, handle: Any) -> None:
+        self.handles.append(handle)
+
+
+def draw(p: Prepared) -> Any:
+    """The handout of ``p`` as a matplotlib figure (map axes first, then the legend's)."""
+    from matplotlib.figure import Figure as MplFigure
+
+    crs = _crs(p)
+    fig = MplFigure(figsize=A4_LANDSCAPE)
+    ax = fig.add_axes((0.02, 0.07, 0.68, 0.78))
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    legend = _Legend()
+    _draw_units(ax, p, crs, legend)
+    _draw_density(ax, p, legend)
+    _draw_zone(ax, p, crs)
+    _draw_cells(ax, p, crs, legend)
+    _zone_legend(p, legend)
+    border = _draw_border(ax, p, crs, legend)
+    labels = _draw_regions(ax, p, crs, legend)
+    _draw_meetings(ax, p, crs, legend)
+    _draw_incidents(ax, p, crs, legend)
+    _set_extent(ax, p, crs)
+    furniture = [*_scale_bar(ax, p.tr), _north_arrow(ax, p.tr)]
+    if labels:
+        place_static(ax, labels, furniture=furniture, border=border)
+    _draw_titles(fig, p)
+    if legend.handles:
+        _draw_legend(fig, p.tr, legend)
+    return fig
+
+
+def _crs(p: Prepared) -> CRS:
+    """The density's CRS, else the study area's equal-area CRS."""
+    if p.density is not None:
+        return CRS(p.density.crs)
+    frames = p.frames()
+    if not frames:
+        msg = "nothing to draw: give at least one layer (layers=Layers(units=..., border=...))."
+        raise DataError(msg)
+    return study_crs(p.units.frame if p.units is not None else frames[0])
+
+
+def _halo() -> list[Any]:
+    from matplotlib import patheffects
+
+    return [patheffects.withStroke(linewidth=3, foreground=PRINT_HALO)]
+
+
+# ---------------------------------------------------------------------------
+# layers, bottom to top
+
+
+def _draw_units(ax: Any, p: Prepared, crs: CRS, legend: _Legend) -> None:
+    from matplotlib.patches import Patch
+
+    if p.units is None:
+        return
+    u = p.units.frame.to_crs(crs)
+    u.plot(ax=ax, color=list(p.units.colors), edgecolor=UNIT_LINE, linewidth=0.4, zorder=1)
+    hidden = list(p.units.hidden)
+    if any(hidden):
+        u[hidden].plot(
+            ax=ax,
+            facecolor="none",
+            edgecolor=SUPPRESSED_HATCH,
+            hatch="///",
+            linewidth=0,
+            zorder=1.1,
+        )
+    legend.section(p.units.legend.title)
+    for it in p.units.legend.items:
+        legend.add(
+            Patch(
+                facecolor=it.color,
+                edgecolor=UNIT_LINE,
+                hatch="///" if it.dash else None,
+                label=it.label,
+            )
+        )
+
+
+def _draw_density(ax: Any, p: Prepared, legend: _Legend) -> None:
+    """The surface, as on the web map, only where no cells or regions hide it."""
+    from matplotlib import colormaps
+    from matplotlib.patches import Patch
+
+    if p.density is None or p.cells is not None or p.hotspots is not None:
+        return
+    vals = np.asarray(p.density.values, dtype=float)
+    rows, cols = vals.shape
+    t = p.density.transform
+    extent = (t.c, t.c + cols * t.a, t.f + rows * t.e, t.f)
+    shown = np.ma.masked_where(~np.isfinite(vals) | (np.nan_to_num(vals) <= 0), vals)
+    if not shown.count():
+        return
+    ax.imshow(
+        shown, extent=extent, cmap=DENSITY_CMAP, alpha=0.7, zorder=1.5, interpolation="bilinear"
+    )
+    cm = colormaps[DENSITY_CMAP]
+    tr = p.tr
+    legend.section(tr("layer.density"))
+    legend.add(Patch(facecolor=cm(0.15), alpha=0.7, label=tr("legend.density_low")))
+    legend.add(Patch(facecolor=cm(0.95), alpha=0.7, label=tr("legend.density_high")))
+
+
+def _draw_zone(ax: Any, p: Prepared, crs: CRS) -> None:
+    """The border zone, under the cells so that their classes keep their colours."""
+    if p.zone is None:
+        return
+    gpd.GeoSeries([p.zone], crs=WGS84).to_crs(crs).plot(
+        ax=ax, color=ZONE_COLOR, alpha=0.3, edgecolor=ZONE_LINE, linewidth=0.8, zorder=1.8
+    )
+
+
+def _draw_cells(ax: Any, p: Prepared, crs: CRS, legend: _Legend) -> None:
+    from matplotlib.patches import Patch
+
+    if p.cells is None:
+        return
+    colors = list(p.cells.colors)
+    p.cells.frame.to_crs(crs).plot(
+        ax=ax, color=colors, edgecolor=CELL_LINE, linewidth=0.2, zorder=2
+    )
+    legend.section(p.tr("legend.cells"))
+    for (kind, conf), color in HOTSPOT_COLORS.items():
+        if color in set(colors):
+            label = p.tr(f"class.{kind}", p=conf)
+            legend.add(Patch(facecolor=color, edgecolor=CELL_LINE, label=label))
+
+
+def _zone_legend(p: Prepared, legend: _Legend) -> None:
+    from matplotlib.patches import Patch
+
+    if p.zone is None:
+        return
+    legend.section(p.tr("legend.lines"))
+    label = p.tr("layer.border_zone", km=fmt_num(p.zone_km))
+    legend.add(Patch(facecolor=ZONE_COLOR, alpha=0.5, edgecolor=ZONE_LINE, label=label))
+
+
+def _draw_border(ax: Any, p: Prepared, crs: CRS, legend: _Legend) -> gpd.GeoDataFrame | None:
+    """The border on a white halo, above the regions so that it is drawn whole."""
+    from matplotlib.lines import Line2D
+
+    if p.border is None:
+        return None
+    border = p.border.to_crs(crs)
+    border.plot(ax=ax, color=PRINT_HALO, linewidth=5, zorder=4.2)
+    border.plot(ax=ax, color=BORDER_COLOR, linewidth=2.6, zorder=4.3)
+    legend.section(p.tr("legend.lines"))
+    legend.add(Line2D([], [], color=BORDER_COLOR, linewidth=2.6, label=p.tr("layer.border")))
+    return border
+
+
+def _draw_regions(ax: Any, p: Prepared, crs: CRS, legend: _Legend) -> list[LabelItem]:
+    """Hotspot regions (clusters only when there are none, as the web map opens).
+
+    Returns their labels in priority order, for :func:`place_static`.
+    """
+    from matplotlib.lines import Line2D
+
+    layer = p.hotspots if p.hotspots is not None else p.clusters
+    if layer is None:
+        return []
+    hotspot = layer.kind == "hotspot"
+    color = HOTSPOT_LINE if hotspot else CLUSTER_LINE
+    style: Literal["-", "--"] = "-" if hotspot else "--"
+    g = layer.frame.to_crs(crs)
+    areas = g.geom_type.isin(["Polygon", "MultiPolygon"])
+    if areas.any():
+        g[areas].boundary.plot(ax=ax, color=color, linewidth=2, linestyle=style, zorder=4)
+    if (~areas).any():
+        g[~areas].plot(ax=ax, color=color, markersize=30, zorder=4)
+    legend.section(p.tr("legend.lines"))
+    legend.add(
+        Line2D(
+            [],
+            [],
+            color=color,
+            linewidth=2,
+            linestyle=style,
+            label=p.tr("legend.hotspot" if hotspot else "legend.cluster"),
+        )
+    )
+    boxes = g.geometry.bounds.to_numpy()
+    labels = layer.labels
+    return [
+        LabelItem(
+            labels.print_text(i),
+            color,
+            (float(boxes[i][0]), float(boxes[i][1]), float(boxes[i][2]), float(boxes[i][3])),
+            labels.cross[i],
+        )
+        for i in labels.order
+    ]
+
+
+def _draw_meetings(ax: Any, p: Prepared, crs: CRS, legend: _Legend) -> None:
+    from matplotlib.lines import Line2D
+
+    if p.meetings is None:
+        return
+    mt = p.meetings.to_crs(crs)
+    ax.scatter(
+        mt.geometry.x,
+        mt.geometry.y,
+        marker="D",
+        s=55,
+        color=MEETING_COLOR,
+        edgecolor=PRINT_HALO,
+        linewidth=1.2,
+        zorder=5,
+    )
+    legend.section(p.tr("layer.meetings"))
+    legend.add(
+        Line2D(
+            [],
+            [],
+            marker="D",
+            linestyle="none",
+            color=MEETING_COLOR,
+            markeredgecolor=PRINT_HALO,
+            markersize=8,
+            label=p.tr("legend.meeting"),
+        )
+    )
+
+
+def _draw_incidents(ax: Any, p: Prepared, crs: CRS, legend: _Legend) -> None:
+    """Incident points (internal view only; the same sample as the web map)."""
+    from matplotlib.lines import Line2D
+
+    if p.incidents is None:
+        return
+    ip = p.incidents.frame.iloc[p.incidents.take].to_crs(crs)
+    cats = [None if is_missing(c) else to_text(c) for c in column(ip, "category")]
+    colors = [CATEGORY_COLORS.get(c or "", OTHER_CATEGORY_COLOR) for c in cats]
+    ax.scatter(ip.geometry.x, ip.geometry.y, s=4, c=colors, linewidths=0, zorder=4.5)
+    legend.section(p.tr("legend.incidents"))
+    for c in sorted({c for c in cats if c}, key=lambda c: (c not in CATEGORY_COLORS, c)):
+        legend.add(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="none",
+                color=CATEGORY_COLORS.get(c, OTHER_CATEGORY_COLOR),
+                markersize=6,
+                label=p.tr.category(c),
+            )
+        )
+
+
+def _set_extent(ax: Any, p: Prepared, crs: CRS) -> None:
+    """The units (or everything drawn), with a 3 % margin."""
+    frames = p.frames()
+    ref = p.units.frame if p.units is not None else (frames[0] if frames else None)
+    if ref is None:
+        return
+    minx, miny, maxx, maxy = ref.to_crs(crs).total_bounds
+    padx, pady = (maxx - minx) * 0.03, (maxy - miny) * 0.03
+    ax.set_xlim(minx - padx, maxx + padx)
+    ax.set_ylim(miny - pady, maxy + pady)
+
+
+# ---------------------------------------------------------------------------
+# furniture, titles and legend
+
+
+def _nice_length(target_m: float) -> float:
+    exp = 10 ** math.floor(math.log10(max(target_m, 1.0)))
+    for f in (1, 2, 5, 10):
+        if f * exp >= target_m * 0.7:
+            return f * exp
+    return 10 * exp
+
+
+def _scale_bar(ax: Any, tr: Tr) -> list[Any]:
+    """Draw a metric scale bar; returns its artists (for label placement)."""
+    dark, light = PRINT_SCALE
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    length = _nice_length((x1 - x0) * 0.2)
+    bx, by = x0 + (x1 - x0) * 0.04, y0 + (y1 - y0) * 0.05
+    (bar,) = ax.plot(
+        [bx, bx + length], [by, by], color=dark, linewidth=4, solid_capstyle="butt", zorder=7
+    )
+    ax.plot(
+        [bx, bx + length / 2],
+        [by, by],
+        color=light,
+        linewidth=2,
+        solid_capstyle="butt",
+        zorder=7.1,
+    )
+    text = ax.text(
+        bx + length / 2,
+        by + (y1 - y0) * 0.015,
+        tr("static.scale", km=fmt_num(length / 1000)),
+        ha="center",
+        va="bottom",
+        fontsize=10,
+        zorder=7,
+        path_effects=_halo(),
+    )
+    return [bar, text]
+
+
+def _north_arrow(ax: Any, tr: Tr) -> Any:
+    return ax.text(
+        0.98,
+        0.96,
+        tr("static.north") + "\n↑",
+        transform=ax.transAxes,
+        ha="center",
+        va="top",
+        fontsize=14,
+        fontweight="bold",
+        path_effects=_halo(),
+    )
+
+
+def _draw_titles(fig: Any, p: Prepared) -> None:
+    """Title, period and source, the view's note and SYNTHETIC (right-aligned right to left)."""
+    tr = p.tr
+    x, ha = (0.98, "right") if tr.dir == "rtl" else (0.02, "left")
+    fig.text(x, 0.955, p.title, fontsize=20, fontweight="bold", va="top", ha=ha)
+    sub = []
+    if p.period:
+        sub.append(tr("title.period", period=p.period))
+    if p.source:
+        sub.append(tr("title.source", source=p.source))
+    fig.text(x, 0.895, "   ·   ".join(sub), fontsize=11, va="top", ha=ha)
+    public = p.view == "public"
+    fig.text(
+        x,
+        0.03,
+        tr("title.public", k=p.k) if public else tr("title.internal"),
+        fontsize=9.5,
+        va="bottom",
+        ha=ha,
+        color=PRINT_NOTE if public else WARN,
+        fontweight="normal" if public else "bold",
+    )
+    if not p.synthetic:
+        return
+    fig.text(
+        0.5,
+        0.5,
+        tr.synthetic_word().replace(" · ", "\n"),
+        fontsize=72,
+        color=PRINT_WATERMARK,
+        alpha=0.16,
+        rotation=25,
+        ha="center",
+        va="center",
+        fontweight="bold",
+        zorder=10,
+    )
+    fig.text(
+        x,
+        0.862,
+        tr("title.synthetic_note"),
+        fontsize=10,
+        color=WARN,
+        ha=ha,
+        va="top",
+        fontweight="bold",
+    )
+
+
+def _draw_legend(fig: Any, tr: Tr, legend: _Legend) -> None:
+    rtl = tr.dir == "rtl"
+    lax = fig.add_axes((0.72, 0.07, 0.27, 0.755))  # below the notes under the title
+    lax.set_axis_off()
+    leg = lax.legend(
+        handles=legend.handles,
+        loc="upper right" if rtl else "upper left",
+        fontsize=8.5,
+        frameon=False,
+        borderaxespad=0,
+        handlelength=1.8,
+        title=tr("legend.title"),
+        title_fontsize=12,
+        alignment="right" if rtl else "left",
+        markerfirst=not rtl,
+    )
+    for text in leg.get_texts():
+        if text.get_text() in legend.titles:
+            text.set_fontweight("bold")
