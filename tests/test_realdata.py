@@ -24,7 +24,7 @@ from borderwatch._crs import study_crs
 from borderwatch._errors import BorderwatchWarning
 from borderwatch.borders import border_lines
 from borderwatch.io import read_incidents, read_units
-from borderwatch.join import join_units
+from borderwatch.join import join_summary, join_units
 
 pytestmark = pytest.mark.realdata
 
@@ -94,7 +94,7 @@ def car(shared_data) -> gpd.GeoDataFrame:
 def test_share_of_ucdp_events_joined(shared_data, units_file, events_file, n_rows, min_share):
     out = _joined(shared_data, units_file, events_file)
     assert len(out) == n_rows
-    counts = out.attrs["join"]
+    counts = join_summary(out)
     assert counts["within"] + counts["snapped"] + counts["outside"] == n_rows
     share = (counts["within"] + counts["snapped"]) / n_rows
     assert share >= min_share, counts
@@ -121,7 +121,7 @@ def test_year_only_events_keep_year_precision(shared_data):
 
 
 def test_car_events_joined(car):
-    counts = car.attrs["join"]
+    counts = join_summary(car)
     assert counts["outside"] == 0
     assert counts["within"] + counts["snapped"] == len(car) == 1848
 
@@ -142,7 +142,7 @@ def test_bangui_country_disagreement(car):
     mism = car[car["country_mismatch"]]
     pairs = mism.groupby(["country", "reported_country"]).size()
     assert 221 <= pairs[("COD", "CAF")] <= 240
-    assert car.attrs["join"]["country_mismatch"] == len(mism)
+    assert join_summary(car)["country_mismatch"] == len(mism)
 
 
 # ----------------------------------------------------------------------------------------------

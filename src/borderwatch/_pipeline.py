@@ -20,7 +20,7 @@ from ._crs import WGS84, crs_string, study_crs
 from ._errors import BorderwatchWarning, DataError
 from ._result import AnalysisResult
 from ._schema import SYNTHETIC, hotspot_labels
-from .borders import border_lines
+from .borders import DEFAULT_TOLERANCE_M, border_lines
 from .io import read_incidents, read_meetings, read_units
 from .join import aggregate_counts, join_summary, join_units, unit_counts
 
@@ -352,7 +352,7 @@ def analyze(
         "join": join_summary(joined),
         "dropped_invalid": {**inc.attrs.get("dropped", {})},
         "border": {
-            "tolerance_m": float(border.attrs.get("tolerance_m", 0)),
+            "tolerance_m": float(DEFAULT_TOLERANCE_M),
             "pairs": border["countries"].tolist(),
         },
         "cell_km": float(stats_params["cell_km"]),
@@ -495,8 +495,6 @@ def _join(
         join_units, units, border=border, crs=crs, tolerance_km=tolerance_km, meta=meta
     ).compute()
     out = gpd.GeoDataFrame(out, geometry="geometry", crs=inc.crs)
-    out.attrs.update(inc.attrs)
-    out.attrs["join"] = join_summary(out)
     return out, nparts
 
 

@@ -394,7 +394,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _validate(s: dict[str, Any]) -> int:
     from .io import read_incidents, read_meetings, read_units
-    from .join import join_units
+    from .join import join_summary, join_units
 
     cols = _columns(s)
     on_invalid: Literal["raise", "drop"] = "drop" if s.get("drop_invalid") else "raise"
@@ -430,7 +430,7 @@ def _validate(s: dict[str, Any]) -> int:
             j = join_units(inc, units)
             lines.append(
                 f"incidents: {s['incidents']}: {len(inc):,} rows; columns {inc.attrs['columns']}; "
-                f"join {j.attrs['join']}; dropped {inc.attrs.get('dropped', {})}"
+                f"join {join_summary(j)}; dropped {inc.attrs.get('dropped', {})}"
             )
         if s.get("meetings"):
             mt = read_meetings(s["meetings"], units=units, on_invalid=on_invalid)
