@@ -21,7 +21,7 @@ from ._errors import BorderwatchWarning, DataError
 from ._result import AnalysisResult
 from ._schema import SYNTHETIC, hotspot_labels
 from .borders import DEFAULT_TOLERANCE_M, border_lines
-from .io import read_incidents, read_meetings, read_units
+from .io import load_incidents, read_meetings, read_units
 from .join import aggregate_counts, join_summary, join_units, unit_counts
 
 __all__ = ["analyze", "write_outputs"]
@@ -184,12 +184,14 @@ def analyze(
         else:
             u = read_units(units, **{v: cols.get(o) for o, v in _UNIT_OPTS.items()})
         say("reading incidents")
+        inc_dropped: dict[str, int] = {}
+        inc_source = ""
         if isinstance(incidents, gpd.GeoDataFrame) and {"id", "category", "sensitive"} <= set(
             incidents.columns
         ):
             inc = incidents.copy()
         else:
-            inc = read_incidents(
+            loaded = load_incidents(
                 incidents,
                 units=u,
                 crosswalk=crosswalk,
@@ -198,6 +200,7 @@ def analyze(
                 dayfirst=dayfirst,
                 **{o: cols.get(o) for o in _INCIDENT_OPTS},  # type: ignore[arg-type]
             )
+            inc, inc_dropped, inc_source = loaded.frame, loaded.dropped, loaded.source
         mt = None
         if meetings is not None:
             say("reading meetings")
@@ -350,7 +353,7 @@ def analyze(
             {p for p in joined.get("date_precision", pd.Series(dtype=object)).dropna()}
         ),
         "join": join_summary(joined),
-        "dropped_invalid": {**inc.attrs.get("dropped", {})},
+        "dropped_invalid": dict(inc_dropped),
         "border": {
             "tolerance_m": float(DEFAULT_TOLERANCE_M),
             "pairs": border["countries"].tolist(),
@@ -414,7 +417,7 @@ def analyze(
         or ("borderwatch demo: Liptako-Gourma (SYNTHETIC)" if synthetic else "borderwatch"),
         source=source
         or (
-            inc.attrs.get("source", "")
+            inc_source
             if not synthetic
             else "SYNTHETIC demo data; boundaries: Natural Earth"
         ),

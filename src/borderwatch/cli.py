@@ -393,25 +393,26 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _validate(s: dict[str, Any]) -> int:
-    from .io import read_incidents, read_meetings, read_units
+    from .io import load_incidents, load_meetings, load_units
     from .join import join_summary, join_units
 
     cols = _columns(s)
     on_invalid: Literal["raise", "drop"] = "drop" if s.get("drop_invalid") else "raise"
     with warnings.catch_warnings(record=True) as wl:
         warnings.simplefilter("always", BorderwatchWarning)
-        units = read_units(
+        units_loaded = load_units(
             s["units"],
             id_col=cols["unit_id_col"],
             name_col=cols["unit_name_col"],
             country_col=cols["unit_country_col"],
         )
+        units = units_loaded.frame
         lines = [
             f"units: {s['units']}: {len(units)} units in {', '.join(sorted(units['country'].unique()))}; "
-            f"columns {units.attrs['columns']}"
+            f"columns {units_loaded.columns}"
         ]
         if s.get("incidents"):
-            inc = read_incidents(
+            inc_loaded = load_incidents(
                 s["incidents"],
                 units=units,
                 on_invalid=on_invalid,
@@ -427,15 +428,16 @@ def _validate(s: dict[str, Any]) -> int:
                     )
                 },
             )
+            inc = inc_loaded.frame
             j = join_units(inc, units)
             lines.append(
-                f"incidents: {s['incidents']}: {len(inc):,} rows; columns {inc.attrs['columns']}; "
-                f"join {join_summary(j)}; dropped {inc.attrs.get('dropped', {})}"
+                f"incidents: {s['incidents']}: {len(inc):,} rows; columns {inc_loaded.columns}; "
+                f"join {join_summary(j)}; dropped {inc_loaded.dropped}"
             )
         if s.get("meetings"):
-            mt = read_meetings(s["meetings"], units=units, on_invalid=on_invalid)
+            mt_loaded = load_meetings(s["meetings"], units=units, on_invalid=on_invalid)
             lines.append(
-                f"meetings: {s['meetings']}: {len(mt)} rows; columns {mt.attrs['columns']}"
+                f"meetings: {s['meetings']}: {len(mt_loaded.frame)} rows; columns {mt_loaded.columns}"
             )
     for w in wl:
         lines.append(f"warning: {w.message}")
