@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 import borderwatch as bw
+from borderwatch.join import join_summary
 
 
 def main(n: int) -> None:
@@ -46,7 +47,7 @@ def main(n: int) -> None:
     t_dask = time.perf_counter() - t
     print(f"incidents: {n:,}")
     print(f"read_incidents (CSV, detection, validation, study-area check): {t_read:6.2f} s")
-    print(f"join_units (pandas engine):                                   {t_join:6.2f} s  {joined.attrs['join']}")
+    print(f"join_units (pandas engine):                                   {t_join:6.2f} s  {join_summary(joined)}")
     print(f"join (dask engine, {parts} partitions, 2 cores):                 {t_dask:6.2f} s")
 
 

@@ -57,8 +57,12 @@ def test_border_of_two_countries_lies_on_the_shared_edge():
     # the border follows the true edge (within the segment length, 2 × tolerance, at its ends)
     assert _hausdorff_m(border.geometry.iloc[0], truth, metric) <= 2 * 2000.0
     assert ONE_DEG_LAT_KM - 0.5 <= border["length_km"].iloc[0] <= ONE_DEG_LAT_KM + 8.0
-    assert border.attrs["crs"].startswith("+proj=laea")
-    assert CRS(border.attrs["crs"]).is_projected
+    # computed in the study CRS (a projected Lambert azimuthal equal-area) by default
+    assert crs_string(metric).startswith("+proj=laea")
+    assert CRS(crs_string(metric)).is_projected
+    explicit = border_lines(units, crs=metric)
+    assert explicit.geometry.iloc[0].equals_exact(border.geometry.iloc[0], 1e-9)
+    assert border.attrs == {}
 
 
 def test_internal_unit_edges_are_not_borders():

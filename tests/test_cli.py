@@ -25,7 +25,7 @@ from borderwatch._crs import study_crs
 from borderwatch._errors import BorderwatchWarning, DataError
 from borderwatch.datasets import boundary_path, demo_incidents, demo_units
 from borderwatch.io import read_incidents, read_units
-from borderwatch.join import join_units
+from borderwatch.join import join_summary, join_units
 from conftest import FIXTURES, run_cli
 
 UNITS = FIXTURES / "units_mli_ner.geojson"
@@ -529,7 +529,7 @@ def test_analyze_end_to_end(analyze_run):
         warnings.simplefilter("ignore", BorderwatchWarning)
         units = read_units(boundary_path("liptako_gourma"))
         joined = join_units(read_incidents(df, units=units), units)
-    assert summary["join"] == joined.attrs["join"]
+    assert summary["join"] == join_summary(joined)
     table = pd.read_csv(out_dir / "units.csv", dtype={"unit_id": str}).set_index("unit_id")
     expected = joined.groupby("unit_id").size()
     assert table.loc[expected.index, "incidents"].tolist() == expected.tolist()

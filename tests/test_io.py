@@ -17,12 +17,17 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from geopandas.testing import assert_geodataframe_equal
 from shapely.geometry import Point, Polygon, box
 
 from borderwatch._errors import BorderwatchWarning, DataError
 from borderwatch.io import (
     TAXONOMY,
+    Loaded,
     load_crosswalk,
+    load_incidents,
+    load_meetings,
+    load_units,
     map_categories,
     read_incidents,
     read_meetings,
@@ -73,8 +78,12 @@ def test_read_units_detects_columns_and_returns_standard_frame(units):
     assert units["name"].tolist() == ["Mali Ouest", "Mali Est", "Niger Ouest", "Niger Est"]
     assert units["country"].tolist() == ["MLI", "MLI", "NER", "NER"]
     assert units.crs.to_epsg() == 4326
-    assert units.attrs["columns"] == {"unit_id": "hasc", "name": "name", "country": "adm0_iso3"}
     assert set(units.geom_type) == {"Polygon"}
+    loaded = load_units(UNITS_FILE)
+    assert loaded.columns == {"unit_id": "hasc", "name": "name", "country": "adm0_iso3"}
+    assert loaded.source == str(UNITS_FILE)
+    assert (loaded.repaired, loaded.dropped, loaded.warnings) == (0, {}, ())
+    assert_geodataframe_equal(loaded.frame, units)
 
 
 def _gdf_units(**extra) -> gpd.GeoDataFrame:
@@ -208,11 +217,17 @@ def test_read_units_repairs_invalid_geometry_with_warning():
     with pytest.warns(
         BorderwatchWarning, match=r"repaired 1 invalid unit geometries with make_valid"
     ):
-        out = read_units(src, id_col="code", country_col="nation")
+        loaded = load_units(src, id_col="code", country_col="nation")
+    out = loaded.frame
     assert out.geometry.is_valid.all()
     assert set(out.geom_type) <= {"Polygon", "MultiPolygon"}
     assert out.geometry.iloc[0].area == pytest.approx(0.5)  # two triangles of 0.25 deg²
-    assert out.attrs["repaired"] == 1
+    assert loaded.repaired == 1
+    assert loaded.source == "<GeoDataFrame>"
+    assert len(loaded.warnings) == 1 and "repaired 1 invalid" in loaded.warnings[0]
+    # read_units emits the same warning and returns the same frame
+    with pytest.warns(BorderwatchWarning, match=r"repaired 1 invalid unit geometries"):
+        assert_geodataframe_equal(read_units(src, id_col="code", country_col="nation"), out)
 
 
 def test_read_units_rejects_plain_dataframe_and_missing_file(tmp_path):
@@ -247,11 +262,13 @@ EXPECTED_IDS = [f"INC-00{i}" for i in range(1, 9)]
 
 
 def test_read_incidents_csv_fixture(units):
-    inc = read_incidents(FIX / "incidents.csv", units=units)
+    loaded = load_incidents(FIX / "incidents.csv", units=units)
+    inc = loaded.frame
     assert inc.crs.to_epsg() == 4326
     assert inc["id"].tolist() == EXPECTED_IDS
-    assert inc.attrs["columns"]["lon"] == "longitude"
-    assert inc.attrs["columns"]["lat"] == "latitude"
+    assert loaded.columns["lon"] == "longitude"
+    assert loaded.columns["lat"] == "latitude"
+    assert loaded.source == str(FIX / "incidents.csv")
     assert inc.geometry.x.tolist()[:2] == [0.5, 1.5]
     assert inc.geometry.y.tolist()[:2] == [13.5, 13.2]
     assert inc["date"].iloc[3] == pd.Timestamp("2024-02-29")
@@ -286,9 +303,10 @@ def test_read_incidents_csv_fixture(units):
 
 
 def test_read_incidents_excel(units):
-    inc = read_incidents(FIX / "incidents.xlsx", units=units)
+    loaded = load_incidents(FIX / "incidents.xlsx", units=units)
+    inc = loaded.frame
     assert inc["id"].tolist() == EXPECTED_IDS
-    assert inc.attrs["columns"]["lon"] == "lng"
+    assert loaded.columns["lon"] == "lng"
     # real Excel date cells keep the precision of a day
     assert set(inc["date_precision"]) == {"day"}
     assert inc["date"].iloc[0] == pd.Timestamp("2024-01-08")
@@ -344,16 +362,17 @@ def test_read_incidents_semicolon_csv(tmp_path, units):
 )
 def test_coordinate_column_detection(lon, lat):
     df = pd.DataFrame({"id": ["a"], lon: [1.5], lat: [13.5]})
-    inc = read_incidents(df)
-    assert inc.geometry.iloc[0].equals(Point(1.5, 13.5))
-    assert inc.attrs["columns"]["lon"] == lon and inc.attrs["columns"]["lat"] == lat
+    loaded = load_incidents(df)
+    assert loaded.frame.geometry.iloc[0].equals(Point(1.5, 13.5))
+    assert loaded.columns["lon"] == lon and loaded.columns["lat"] == lat
 
 
 def test_hxl_hashtag_row(units):
-    inc = read_incidents(FIX / "incidents_hxl.csv", units=units)
-    assert inc.attrs["columns"]["lat"] == "#geo+lat"
-    assert inc.attrs["columns"]["lon"] == "#geo+lon"
-    assert inc.attrs["columns"]["time"] == "#date"
+    loaded = load_incidents(FIX / "incidents_hxl.csv", units=units)
+    inc = loaded.frame
+    assert loaded.columns["lat"] == "#geo+lat"
+    assert loaded.columns["lon"] == "#geo+lon"
+    assert loaded.columns["time"] == "#date"
     assert inc["id"].tolist() == ["HXL-1", "HXL-2", "HXL-3", "HXL-4"]
     # latitude column comes before longitude in the file: x must still be the longitude
     assert inc.geometry.x.tolist() == [0.5, 1.5, 2.5, 3.5]
@@ -367,7 +386,7 @@ def test_hxl_hashtag_row(units):
     assert inc["reported_country"].tolist() == ["MLI", "MLI", "NER", "NER"]
     # other tagged columns pass through under their hashtag
     assert inc["#adm1+name"].tolist() == ["Ouest", "Est", "Tillabéri", "Tahoua"]
-    assert any("HXL" in n for n in inc.attrs["notes"])
+    assert any("HXL" in n for n in loaded.notes)
 
 
 def test_hxl_error_line_numbers_count_the_hashtag_row(tmp_path):
@@ -394,8 +413,9 @@ def test_hxl_attributes_in_any_order():
 
 
 def test_kobo_export_location_columns(units):
-    inc = read_incidents(FIX / "incidents_kobo.csv", units=units)
-    cols = inc.attrs["columns"]
+    loaded = load_incidents(FIX / "incidents_kobo.csv", units=units)
+    inc = loaded.frame
+    cols = loaded.columns
     assert (cols["lon"], cols["lat"], cols["time"]) == (
         "_location_longitude",
         "_location_latitude",
@@ -412,8 +432,9 @@ def test_kobo_export_location_columns(units):
 
 
 def test_kobo_geopoint_string(units):
-    inc = read_incidents(FIX / "incidents_kobo_geopoint.csv", units=units)
-    assert inc.attrs["columns"]["lon"] == "_geolocation"
+    loaded = load_incidents(FIX / "incidents_kobo_geopoint.csv", units=units)
+    inc = loaded.frame
+    assert loaded.columns["lon"] == loaded.columns["lat"] == "_geolocation"
     assert inc.geometry.x.tolist() == [0.5, 1.5, 2.5]
     assert inc.geometry.y.tolist() == [13.5, 13.2, 13.7]
     assert inc["date_precision"].tolist() == ["datetime"] * 3
@@ -477,8 +498,9 @@ def test_time_precision_year_month_day_datetime():
 
 def test_year_only_integer_column():
     df = pd.DataFrame({"lon": [1.5, 2.5], "lat": [13.5, 13.5], "year": [1999, 2023]})
-    inc = read_incidents(df)
-    assert inc.attrs["columns"]["time"] == "year"
+    loaded = load_incidents(df)
+    inc = loaded.frame
+    assert loaded.columns["time"] == "year"
     assert inc["date_precision"].tolist() == ["year", "year"]
     assert inc["date"].tolist() == [pd.Timestamp("1999-01-01"), pd.Timestamp("2023-01-01")]
 
@@ -681,9 +703,11 @@ def test_unknown_and_missing_categories(tmp_path):
         BorderwatchWarning,
         match=r"1 category values in column 'category' are not in the crosswalk.*'Zorgle'",
     ):
-        inc = read_incidents(df)
+        loaded = load_incidents(df)
+    inc = loaded.frame
     assert inc["category"].tolist() == ["iccs11_other", "unspecified", "iccs03_sexual"]
-    assert inc.attrs["warnings"] and "Zorgle" in inc.attrs["warnings"][0]
+    assert len(loaded.warnings) == 1 and "Zorgle" in loaded.warnings[0]
+    assert loaded.columns["category"] == "category"
 
 
 def test_no_category_column_gives_unspecified():
@@ -955,7 +979,8 @@ def test_drop_invalid_warns_counts_by_reason(tmp_path, units):
     ]
     path = _csv(tmp_path, "id,lon,lat,date\n" + "\n".join(rows))
     with pytest.warns(BorderwatchWarning) as rec:
-        inc = read_incidents(path, units=units, on_invalid="drop")
+        loaded = load_incidents(path, units=units, on_invalid="drop")
+    inc = loaded.frame
     text = " ".join(str(w.message) for w in rec)
     assert "dropped 6 invalid incidents rows" in text
     for part in (
@@ -966,7 +991,7 @@ def test_drop_invalid_warns_counts_by_reason(tmp_path, units):
         "1 missing coordinates",
     ):
         assert part in text
-    assert inc.attrs["dropped"] == {
+    assert loaded.dropped == {
         "non_numeric": 1,
         "no_coordinates": 1,
         "lat_range": 1,
@@ -974,7 +999,8 @@ def test_drop_invalid_warns_counts_by_reason(tmp_path, units):
         "bad_date": 1,
     }
     assert inc["id"].tolist() == [f"R{i}" for i in range(5)]
-    assert inc.attrs["warnings"] and "dropped 6" in inc.attrs["warnings"][0]
+    assert len(loaded.warnings) == 1 and "dropped 6" in loaded.warnings[0]
+    assert [str(w.message) for w in rec] == list(loaded.warnings)
 
 
 def test_missing_coordinates_are_invalid_by_default(tmp_path):
@@ -986,8 +1012,9 @@ def test_missing_coordinates_are_invalid_by_default(tmp_path):
 
 
 def test_drop_invalid_clean_file_has_empty_dropped(units):
-    inc = read_incidents(FIX / "incidents.csv", units=units, on_invalid="drop")
-    assert inc.attrs["dropped"] == {}
+    loaded = load_incidents(FIX / "incidents.csv", units=units, on_invalid="drop")
+    assert loaded.dropped == {}
+    assert len(loaded.frame) == len(EXPECTED_IDS)
 
 
 def test_on_invalid_must_be_known():
@@ -1031,3 +1058,90 @@ def test_csv_ids_keep_leading_zeros(tmp_path):
     path = tmp_path / "ids.csv"
     path.write_text("incident_id,lon,lat\n007,1.4,14.2\n0100,1.5,14.3\n", encoding="utf-8")
     assert read_incidents(path)["id"].tolist() == ["007", "0100"]
+
+
+# ----------------------------------------------------------------------------------------------
+# Loaded: the readers' results
+# ----------------------------------------------------------------------------------------------
+
+
+def test_read_functions_return_the_frame_of_load(units):
+    assert_geodataframe_equal(read_units(UNITS_FILE), load_units(UNITS_FILE).frame)
+    assert_geodataframe_equal(
+        read_incidents(FIX / "incidents.csv", units=units),
+        load_incidents(FIX / "incidents.csv", units=units).frame,
+    )
+    assert_geodataframe_equal(
+        read_meetings(FIX / "meetings.csv", units=units),
+        load_meetings(FIX / "meetings.csv", units=units).frame,
+    )
+
+
+def test_loaded_is_frozen_and_frames_carry_no_attrs(units):
+    import dataclasses
+
+    loaded = load_incidents(FIX / "incidents.csv", units=units)
+    assert isinstance(loaded, Loaded)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        loaded.source = "other"  # type: ignore[misc]
+    assert loaded.decisions == {} and loaded.repaired == 0 and loaded.notes == ()
+    assert loaded.columns == {
+        "lon": "longitude",
+        "lat": "latitude",
+        "time": "date",
+        "id": "incident_id",
+        "category": "category",
+        "sensitive": None,
+        "country": "country",
+    }
+    # results are plain frames: nothing is hidden in pandas .attrs
+    assert loaded.frame.attrs == {}
+    assert load_units(UNITS_FILE).frame.attrs == {}
+    assert read_incidents(FIX / "incidents.csv", units=units).attrs == {}
+    assert read_meetings(FIX / "meetings.csv", units=units).attrs == {}
+
+
+def test_load_meetings_columns_and_source(units):
+    loaded = load_meetings(FIX / "meetings.csv", units=units)
+    assert loaded.source == str(FIX / "meetings.csv")
+    assert set(loaded.columns) == {"lon", "lat", "time", "id"}
+    assert loaded.columns["time"] is not None and loaded.columns["id"] is not None
+    assert (loaded.dropped, loaded.warnings, loaded.repaired) == ({}, (), 0)
+    frame = pd.DataFrame({"lon": [1.5, 0.0], "lat": [13.5, 0.0], "women": [3, 4]})
+    with pytest.warns(BorderwatchWarning, match=r"<DataFrame>: dropped 1 invalid meetings rows"):
+        dropped = load_meetings(frame, on_invalid="drop")
+    assert dropped.source == "<DataFrame>"
+    assert dropped.dropped == {"zero_zero": 1}
+    assert dropped.frame["att_women"].tolist() == [3]
+
+
+def test_reader_warnings_point_at_the_caller(tmp_path):
+    """Warnings raised deep inside the readers name the line that called the reader."""
+    path = _csv(tmp_path, "id,lon,lat\n1,1.5,13.5\n2,0,0")
+    for reader in (read_incidents, load_incidents):
+        with pytest.warns(BorderwatchWarning, match="dropped 1 invalid") as rec:
+            reader(path, on_invalid="drop")
+        assert [Path(w.filename).name for w in rec] == [Path(__file__).name]
+    from borderwatch.datasets import boundary_path
+
+    for units_reader in (read_units, load_units):
+        with pytest.warns(BorderwatchWarning, match="repeats 1 ids") as rec:
+            units_reader(boundary_path("liptako_gourma"))
+        assert [Path(w.filename).name for w in rec] == [Path(__file__).name]
+
+
+def test_sensitive_flags_accept_every_yes_of_the_five_languages():
+    yes = ["1", "true", "Yes", "y", "oui", "Sí", "sim", "T", "x", "vrai", "verdadero", "1.0"]
+    # any non-zero number is a yes (2 and 0.5 too: a doubtful flag protects rather than exposes)
+    other = [True, np.True_, 1, -1, 1.0, np.int64(1), 2, 0.5]
+    no = ["0", "no", "non", "não", "faux", "falso", "", "maybe", None, np.nan, False, 0, 0.0]
+    values = yes + other + no
+    df = pd.DataFrame(
+        {
+            "lon": [1.5] * len(values),
+            "lat": [13.5] * len(values),
+            "sensitive": pd.Series(values, dtype=object),
+        }
+    )
+    flags = read_incidents(df)["sensitive"].tolist()
+    assert flags == [True] * (len(yes) + len(other)) + [False] * len(no)

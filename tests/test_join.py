@@ -18,6 +18,7 @@ import pytest
 from pyproj import Geod
 from shapely.geometry import Point, Polygon, box
 
+from borderwatch._crs import crs_string, study_crs
 from borderwatch._errors import BorderwatchWarning, DataError
 from borderwatch.borders import border_lines
 from borderwatch.io import read_incidents
@@ -80,8 +81,13 @@ def test_within_snapped_outside(units):
     assert out["unit_name"].tolist()[:4] == ["Mali West", "Niger West", "Niger East", "Mali East"]
     assert out["country"].tolist()[:4] == ["MLI", "NER", "NER", "MLI"]
     assert out["unit_id"].iloc[4:].isna().all() and out["country"].iloc[4:].isna().all()
-    assert out.attrs["join"] == {"within": 2, "snapped": 2, "outside": 2}
-    assert out.attrs["crs"].startswith("+proj=laea")
+    assert join_summary(out) == {"within": 2, "snapped": 2, "outside": 2}
+    # distances are taken in the study CRS (a Lambert azimuthal equal-area) by default
+    metric = study_crs(units)
+    assert crs_string(metric).startswith("+proj=laea")
+    explicit = _join(pts, units, crs=metric)
+    np.testing.assert_array_equal(out["border_km"].to_numpy(), explicit["border_km"].to_numpy())
+    assert out.attrs == {}
 
 
 def test_tolerance_is_respected(units):
@@ -174,13 +180,13 @@ def test_country_mismatch_is_flagged_not_overwritten(units):
     assert out["reported_country"].tolist()[:4] == ["MLI", "MLI", "MLI", "NER"]
     assert out["country_mismatch"].tolist() == [True, False, True, False, False]
     assert out["country_mismatch"].dtype == bool
-    assert out.attrs["join"]["country_mismatch"] == 2
+    assert join_summary(out)["country_mismatch"] == 2
 
 
 def test_no_mismatch_column_without_reported_country(units):
     out = _join(_points([(0.5, 13.5)]), units)
     assert "country_mismatch" not in out.columns
-    assert "country_mismatch" not in out.attrs["join"]
+    assert "country_mismatch" not in join_summary(out)
 
 
 def test_reader_country_names_flow_into_the_mismatch_flag(units):
@@ -347,6 +353,5 @@ def test_unit_counts_every_unit_and_category_columns(units):
         "iccs05_property",
         "geometry",
     ]
-    assert (
-        out["incidents"].sum() == joined.attrs["join"]["within"] + joined.attrs["join"]["snapped"]
-    )
+    summary = join_summary(joined)
+    assert out["incidents"].sum() == summary["within"] + summary["snapped"]

@@ -23,8 +23,8 @@ from shapely.geometry import Point
 from borderwatch._crs import study_crs
 from borderwatch._errors import BorderwatchWarning
 from borderwatch.borders import border_lines
-from borderwatch.io import read_incidents, read_units
-from borderwatch.join import join_units
+from borderwatch.io import load_incidents, load_units, read_incidents, read_units
+from borderwatch.join import join_summary, join_units
 
 pytestmark = pytest.mark.realdata
 
@@ -94,7 +94,7 @@ def car(shared_data) -> gpd.GeoDataFrame:
 def test_share_of_ucdp_events_joined(shared_data, units_file, events_file, n_rows, min_share):
     out = _joined(shared_data, units_file, events_file)
     assert len(out) == n_rows
-    counts = out.attrs["join"]
+    counts = join_summary(out)
     assert counts["within"] + counts["snapped"] + counts["outside"] == n_rows
     share = (counts["within"] + counts["snapped"]) / n_rows
     assert share >= min_share, counts
@@ -115,13 +115,15 @@ def test_mexico_events_in_border_states(shared_data):
 
 def test_year_only_events_keep_year_precision(shared_data):
     out = _joined(shared_data, "ne10m_adm1_col_ven.geojson", "ucdp_ged_yearonly_colombia.csv")
-    assert out.attrs["columns"]["time"] == "year"
+    loaded = _quiet(load_incidents, shared_data / "events" / "ucdp_ged_yearonly_colombia.csv")
+    assert loaded.columns["time"] == "year"
+    assert len(loaded.frame) == len(out)
     assert out["date_precision"].eq("year").all()
     assert (out["date"].dt.month == 1).all() and (out["date"].dt.day == 1).all()
 
 
 def test_car_events_joined(car):
-    counts = car.attrs["join"]
+    counts = join_summary(car)
     assert counts["outside"] == 0
     assert counts["within"] + counts["snapped"] == len(car) == 1848
 
@@ -142,7 +144,7 @@ def test_bangui_country_disagreement(car):
     mism = car[car["country_mismatch"]]
     pairs = mism.groupby(["country", "reported_country"]).size()
     assert 221 <= pairs[("COD", "CAF")] <= 240
-    assert car.attrs["join"]["country_mismatch"] == len(mism)
+    assert join_summary(car)["country_mismatch"] == len(mism)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -151,8 +153,13 @@ def test_bangui_country_disagreement(car):
 
 
 @pytest.fixture(scope="module")
-def adm2_full(shared_data):
-    units = read_units(shared_data / "boundaries" / "mex_usa_border_adm2_fullres.gpkg", **ADM2_COLS)
+def adm2_loaded(shared_data):
+    return load_units(shared_data / "boundaries" / "mex_usa_border_adm2_fullres.gpkg", **ADM2_COLS)
+
+
+@pytest.fixture(scope="module")
+def adm2_full(adm2_loaded):
+    units = adm2_loaded.frame
     crs = study_crs(units)
     return units, border_lines(units, crs=crs), crs
 
@@ -164,12 +171,12 @@ def adm2_tree(adm2_full):
     return shapely.STRtree(units.to_crs(crs).geometry.array), units["unit_id"].to_numpy()
 
 
-def test_adm2_units_read_with_explicit_columns(adm2_full):
+def test_adm2_units_read_with_explicit_columns(adm2_full, adm2_loaded):
     units, _, _ = adm2_full
     assert len(units) == 638
     assert sorted(units["country"].unique()) == ["MEX", "USA"]
     assert units["unit_id"].is_unique
-    assert units.attrs["columns"] == {
+    assert adm2_loaded.columns == {
         "unit_id": "adm2_code",
         "name": "adm2_name",
         "country": "adm0_iso3",

@@ -93,11 +93,14 @@ SENSITIVE_CATEGORIES: Final = frozenset(
 def fold(value: object) -> str:
     """Case-fold, strip accents and collapse punctuation to single spaces.
 
-    >>> fold("  Vol de Bétail! ")
-    'vol de betail'
+    Case-folding comes before accents are stripped, as Unicode's full case
+    folding expects (the Greek iota subscript folds to a letter iota).
+
+    >>> fold("  Vol de Bétail! "), fold("ᾼ")
+    ('vol de betail', 'αι')
     """
-    text = unicodedata.normalize("NFKD", str(value))
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    text = unicodedata.normalize("NFKD", str(value)).casefold()
+    text = "".join(c for c in text if not unicodedata.combining(c))
     return " ".join("".join(c if c.isalnum() else " " for c in text).split())
 
 

@@ -10,21 +10,27 @@ borders with third countries are not included.
 
 from __future__ import annotations
 
+from typing import Final
+
 import geopandas as gpd
 import numpy as np
 import shapely
 from pyproj import CRS
 
-from ._crs import WGS84, crs_string, require_crs, study_crs
+from ._crs import WGS84, require_crs, study_crs
 from ._errors import DataError
 
-__all__ = ["border_lines", "distance_to_border", "study_crs"]
+__all__ = ["DEFAULT_TOLERANCE_M", "border_lines", "distance_to_border", "study_crs"]
+
+#: Default ``tolerance_m`` of :func:`border_lines`: the largest gap or sliver (metres)
+#: between two countries' polygons that still counts as a shared border.
+DEFAULT_TOLERANCE_M: Final = 2000.0
 
 
 def border_lines(
     units: gpd.GeoDataFrame,
     *,
-    tolerance_m: float = 2000.0,
+    tolerance_m: float = DEFAULT_TOLERANCE_M,
     crs: CRS | str | None = None,
     min_length_m: float | None = None,
 ) -> gpd.GeoDataFrame:
@@ -34,7 +40,7 @@ def border_lines(
     ----------
     units : GeoDataFrame
         Units with a ``country`` column (see :func:`borderwatch.read_units`).
-    tolerance_m : float, default 2000
+    tolerance_m : float, default :data:`DEFAULT_TOLERANCE_M` (2000)
         Largest gap or sliver between two countries' polygons that still counts
         as a shared border, in metres.
     crs : CRS, optional
@@ -96,10 +102,7 @@ def border_lines(
     out = gpd.GeoDataFrame(
         rows, columns=["countries", "length_km", "geometry"], geometry="geometry", crs=metric
     )
-    out = out.to_crs(WGS84)
-    out.attrs["crs"] = crs_string(metric)
-    out.attrs["tolerance_m"] = tolerance_m
-    return out.reset_index(drop=True)
+    return out.to_crs(WGS84).reset_index(drop=True)
 
 
 def _segments(lines: shapely.Geometry | np.ndarray) -> np.ndarray:

@@ -251,30 +251,29 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace, s: Settings) -> int:
-    from .io import read_incidents, read_meetings, read_units
-    from .join import join_units
+    from .io import load_incidents, load_meetings, load_units
+    from .join import join_summary, join_units
 
     with warnings.catch_warnings(record=True) as wl:
         warnings.simplefilter("always", BorderwatchWarning)
-        units = read_units(args.units, **s.unit_columns)
+        loaded_units = load_units(args.units, **s.unit_columns)
+        units = loaded_units.frame
         lines = [
             f"units: {args.units}: {len(units)} units in {', '.join(sorted(units['country'].unique()))}; "
-            f"columns {units.attrs['columns']}"
+            f"columns {loaded_units.columns}"
         ]
         if args.incidents:
-            inc = read_incidents(
+            inc = load_incidents(
                 args.incidents, units=units, on_invalid=s.on_invalid, **s.incident_columns
             )
-            j = join_units(inc, units)
+            j = join_units(inc.frame, units)
             lines.append(
-                f"incidents: {args.incidents}: {len(inc):,} rows; columns {inc.attrs['columns']}; "
-                f"join {j.attrs['join']}; dropped {inc.attrs.get('dropped', {})}"
+                f"incidents: {args.incidents}: {len(inc.frame):,} rows; columns {inc.columns}; "
+                f"join {join_summary(j)}; dropped {inc.dropped}"
             )
         if args.meetings:
-            mt = read_meetings(args.meetings, units=units, on_invalid=s.on_invalid)
-            lines.append(
-                f"meetings: {args.meetings}: {len(mt)} rows; columns {mt.attrs['columns']}"
-            )
+            mt = load_meetings(args.meetings, units=units, on_invalid=s.on_invalid)
+            lines.append(f"meetings: {args.meetings}: {len(mt.frame)} rows; columns {mt.columns}")
     lines += [f"warning: {w.message}" for w in wl]
     print("\n".join(lines))
     print("borderwatch: the inputs are valid.")

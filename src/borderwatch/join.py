@@ -11,11 +11,12 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from ._crs import crs_string, require_crs, study_crs
+from ._crs import require_crs, study_crs
 from ._errors import BorderwatchWarning, DataError
+from ._schema import TAXONOMY
 from .borders import border_lines, distance_to_border
 
-__all__ = ["JOIN_STATUSES", "aggregate_counts", "join_units", "unit_counts"]
+__all__ = ["JOIN_STATUSES", "aggregate_counts", "join_summary", "join_units", "unit_counts"]
 
 JOIN_STATUSES = ("within", "snapped", "outside")
 """The values of the ``join`` column."""
@@ -55,7 +56,8 @@ def join_units(
         (distance to the nearest international border, km) and, when the
         points carry their own country (``reported_country``),
         ``country_mismatch`` (True where it differs from the unit's country;
-        the unit's country is *not* overwritten).
+        the unit's country is *not* overwritten). :func:`join_summary`
+        counts the statuses.
 
     Notes
     -----
@@ -75,61 +77,20 @@ def join_units(
     >>> join_units(inc, units)[["country", "join"]].to_dict("list")
     {'country': ['NER', 'NER'], 'join': ['within', 'within']}
     """
-    require_crs(points, what="points")
-    require_crs(units, what="units")
-    for col in ("unit_id", "name", "country"):
-        if col not in units.columns:
-            msg = f"join_units: the units have no '{col}' column. Hint: read them with borderwatch.read_units()."
-            raise DataError(msg)
-    if tolerance_km < 0:
-        msg = f"join_units: tolerance_km must be >= 0, not {tolerance_km}."
-        raise DataError(msg)
+    _check_join_inputs(points, units, tolerance_km)
     metric = CRS(crs) if crs is not None else study_crs(units)
     if border is None:
         border = border_lines(units, crs=metric)
-
     # order units by id so that ties are broken by the smallest unit_id
     order = np.argsort(units["unit_id"].astype(str).to_numpy(), kind="stable")
     u = units.iloc[order].reset_index(drop=True)
-    um = u.to_crs(metric)
+    geoms = np.asarray(u.to_crs(metric).geometry.array)
     pm = points.geometry.to_crs(metric)
-    n = len(points)
-    x = shapely.get_x(pm.array)
-    y = shapely.get_y(pm.array)
-    valid = np.isfinite(x) & np.isfinite(y)
-    assigned = np.full(n, -1, dtype=np.int64)
-    status = np.full(n, "outside", dtype=object)
-
-    geoms = um.geometry.array
-    bounds = shapely.bounds(geoms)
-    for i, g in enumerate(geoms):  # a loop over units (tens to thousands), vectorised over points
-        todo = valid & (assigned < 0)
-        minx, miny, maxx, maxy = bounds[i]
-        cand = todo & (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy)
-        if not cand.any():
-            continue
-        shapely.prepare(g)
-        idx = np.flatnonzero(cand)
-        hit = shapely.intersects_xy(g, x[idx], y[idx])
-        assigned[idx[hit]] = i
-    status[assigned >= 0] = "within"
-
-    rest = np.flatnonzero(valid & (assigned < 0))
-    if len(rest) and tolerance_km > 0:
-        tree = shapely.STRtree(geoms)
-        qi, dist = tree.query_nearest(
-            pm.array[rest],
-            max_distance=tolerance_km * 1000.0,
-            return_distance=True,
-            all_matches=True,
-        )
-        if len(dist):
-            pairs = pd.DataFrame({"p": qi[0], "u": qi[1], "d": dist}).sort_values(
-                ["p", "d", "u"], kind="stable"
-            )
-            best = pairs.drop_duplicates("p", keep="first")
-            assigned[rest[best["p"].to_numpy()]] = best["u"].to_numpy()
-            status[rest[best["p"].to_numpy()]] = "snapped"
+    assigned = _within(geoms, pm)
+    status = np.where(assigned >= 0, "within", "outside").astype(object)
+    snapped, nearest = _snap(geoms, pm, assigned, tolerance_km=tolerance_km)
+    assigned[snapped] = nearest
+    status[snapped] = "snapped"
 
     out = points.copy()
     has = assigned >= 0
@@ -144,13 +105,10 @@ def join_units(
         out["country_mismatch"] = (
             rep.notna() & out["country"].notna() & (rep != out["country"])
         ).astype(bool)
-    out.attrs.update(points.attrs)
-    out.attrs["crs"] = crs_string(metric)
-    out.attrs["join"] = join_summary(out)
-    n_out = out.attrs["join"]["outside"]
+    n_out = int((status == "outside").sum())
     if n_out:
         warnings.warn(
-            f"{n_out} of {n} points fall outside every unit (beyond {tolerance_km} km); "
+            f"{n_out} of {len(points)} points fall outside every unit (beyond {tolerance_km} km); "
             "they keep join='outside' and no unit.",
             BorderwatchWarning,
             stacklevel=2,
@@ -158,8 +116,75 @@ def join_units(
     return out
 
 
+def _check_join_inputs(
+    points: gpd.GeoDataFrame, units: gpd.GeoDataFrame, tolerance_km: float
+) -> None:
+    require_crs(points, what="points")
+    require_crs(units, what="units")
+    for col in ("unit_id", "name", "country"):
+        if col not in units.columns:
+            msg = f"join_units: the units have no '{col}' column. Hint: read them with borderwatch.read_units()."
+            raise DataError(msg)
+    if tolerance_km < 0:
+        msg = f"join_units: tolerance_km must be >= 0, not {tolerance_km}."
+        raise DataError(msg)
+
+
+def _within(geoms: np.ndarray, pm: gpd.GeoSeries) -> np.ndarray:
+    """Index of the first unit (in ``geoms`` order) containing each point, boundary
+    included; -1 for points in no unit and for missing points."""
+    x = shapely.get_x(pm.array)
+    y = shapely.get_y(pm.array)
+    valid = np.isfinite(x) & np.isfinite(y)
+    assigned = np.full(len(pm), -1, dtype=np.int64)
+    bounds = shapely.bounds(geoms)
+    for i, g in enumerate(geoms):  # a loop over units (tens to thousands), vectorised over points
+        minx, miny, maxx, maxy = bounds[i]
+        cand = valid & (assigned < 0) & (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy)
+        if not cand.any():
+            continue
+        shapely.prepare(g)
+        idx = np.flatnonzero(cand)
+        hit = shapely.intersects_xy(g, x[idx], y[idx])
+        assigned[idx[hit]] = i
+    return assigned
+
+
+def _snap(
+    geoms: np.ndarray, pm: gpd.GeoSeries, assigned: np.ndarray, *, tolerance_km: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Points in no unit but within the tolerance of one: their positions and the index of
+    the nearest unit (ties in distance go to the first unit in ``geoms`` order)."""
+    x = shapely.get_x(pm.array)
+    y = shapely.get_y(pm.array)
+    rest = np.flatnonzero(np.isfinite(x) & np.isfinite(y) & (assigned < 0))
+    none = np.zeros(0, dtype=np.int64)
+    if not len(rest) or tolerance_km <= 0:
+        return none, none
+    tree = shapely.STRtree(geoms)
+    qi, dist = tree.query_nearest(
+        pm.array[rest],
+        max_distance=tolerance_km * 1000.0,
+        return_distance=True,
+        all_matches=True,
+    )
+    if not len(dist):
+        return none, none
+    pairs = pd.DataFrame({"p": qi[0], "u": qi[1], "d": dist}).sort_values(
+        ["p", "d", "u"], kind="stable"
+    )
+    best = pairs.drop_duplicates("p", keep="first")
+    return rest[best["p"].to_numpy()], best["u"].to_numpy()
+
+
 def join_summary(joined: pd.DataFrame) -> dict[str, int]:
-    """Counts of ``join`` statuses, plus ``country_mismatch`` when present."""
+    """Counts of ``join`` statuses, plus ``country_mismatch`` when present.
+
+    Examples
+    --------
+    >>> join_summary(pd.DataFrame({"join": ["within", "snapped", "within"]}))
+    {'within': 2, 'snapped': 1, 'outside': 0}
+    """
     counts = joined["join"].value_counts()
     out = {s: int(counts.get(s, 0)) for s in JOIN_STATUSES}
     if "country_mismatch" in joined.columns:
@@ -244,8 +269,6 @@ def unit_counts(
     >>> unit_counts(joined, units)[["unit_id", "incidents", "iccs02_harm", "iccs05_property"]].values.tolist()
     [['A', 2, 1, 1], ['B', 0, 0, 0]]
     """
-    from .io import TAXONOMY
-
     cats = categories
     if cats is None:
         present = set(joined["category"].dropna()) if "category" in joined else set()

@@ -35,9 +35,9 @@ from ._errors import BorderwatchWarning, DataError
 from ._population import PopulationRaster, read_population, unit_population
 from ._result import AnalysisResult
 from ._summary import build_summary
-from .borders import border_lines
-from .io import read_incidents, read_meetings, read_units
-from .join import aggregate_counts, join_summary, join_units, unit_counts
+from .borders import DEFAULT_TOLERANCE_M, border_lines
+from .io import load_incidents, read_meetings, read_units
+from .join import aggregate_counts, join_units, unit_counts
 from .settings import Settings
 
 __all__ = ["analyze"]
@@ -192,12 +192,14 @@ def _read_inputs(units: Any, incidents: Any, meetings: Any, s: Settings, say: Pr
     else:
         u = read_units(units, **s.unit_columns)
     say("reading incidents")
+    dropped: dict[str, int] = {}
+    source = ""
     if isinstance(incidents, gpd.GeoDataFrame) and {"id", "category", "sensitive"} <= set(
         incidents.columns
     ):
         inc = incidents.copy()
     else:
-        inc = read_incidents(
+        loaded = load_incidents(
             incidents,
             units=u,
             crosswalk=s.crosswalk,
@@ -206,6 +208,7 @@ def _read_inputs(units: Any, incidents: Any, meetings: Any, s: Settings, say: Pr
             dayfirst=s.dayfirst,
             **s.incident_columns,
         )
+        inc, dropped, source = loaded.frame, dict(loaded.dropped), loaded.source
     mt = None
     if meetings is not None:
         say("reading meetings")
@@ -220,13 +223,7 @@ def _read_inputs(units: Any, incidents: Any, meetings: Any, s: Settings, say: Pr
                 dayfirst=s.dayfirst,
                 **s.meeting_columns,
             )
-    return Inputs(
-        units=u,
-        incidents=inc,
-        meetings=mt,
-        dropped=dict(inc.attrs.get("dropped", {})),
-        source=str(inc.attrs.get("source", "")),
-    )
+    return Inputs(units=u, incidents=inc, meetings=mt, dropped=dropped, source=source)
 
 
 # ------------------------------------------------------------------------------- 2. space
@@ -245,7 +242,7 @@ def _study_space(units: gpd.GeoDataFrame, s: Settings, say: Progress) -> Space:
     metric = study_crs(units)
     say("finding international borders")
     border = border_lines(units, crs=metric)
-    return Space(crs=metric, border=border, tolerance_m=float(border.attrs.get("tolerance_m", 0)))
+    return Space(crs=metric, border=border, tolerance_m=float(DEFAULT_TOLERANCE_M))
 
 
 # ------------------------------------------------------------------------------- 3. join
@@ -305,10 +302,7 @@ def _join_dask(
     dgdf = dask_geopandas.from_geopandas(inc, npartitions=nparts)
     meta = join_units(inc.iloc[:0], units, **opts)
     out = dgdf.map_partitions(join_units, units, meta=meta, **opts).compute()
-    out = gpd.GeoDataFrame(out, geometry="geometry", crs=inc.crs)
-    out.attrs.update(inc.attrs)
-    out.attrs["join"] = join_summary(out)
-    return out, nparts
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=inc.crs), nparts
 
 
 # ------------------------------------------------------------------------------- 4. hotspots

@@ -1,0 +1,250 @@
+"""Reading incidents: points with a date, a category, a sensitive flag and a country."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .._crs import WGS84
+from .._schema import truthy
+from ._columns import CATEGORY, COUNTRY, SENSITIVE, find, require_column
+from ._loaded import Loaded, warn
+from ._points import Points, read_points
+from ._table import OnInvalid, Source
+from .categories import Crosswalk, map_categories
+from .countries import to_iso3
+
+__all__ = ["load_incidents", "read_incidents"]
+
+
+def load_incidents(
+    source: Source,
+    *,
+    lon_col: str | None = None,
+    lat_col: str | None = None,
+    time_col: str | None = None,
+    category_col: str | None = None,
+    id_col: str | None = None,
+    country_col: str | None = None,
+    sensitive_col: str | None = None,
+    units: gpd.GeoDataFrame | None = None,
+    crosswalk: Crosswalk = None,
+    on_invalid: OnInvalid = "raise",
+    date_format: str | None = None,
+    dayfirst: bool = False,
+    sheet: str | int | None = 0,
+) -> Loaded:
+    """Read incidents, with the detected columns and the rows dropped.
+
+    Takes the same arguments as :func:`read_incidents`, whose frame is
+    ``load_incidents(...).frame``. ``columns`` holds the input columns used
+    for ``lon``, ``lat``, ``time``, ``id``, ``category``, ``sensitive`` and
+    ``country``; ``dropped`` counts the rows dropped by ``on_invalid="drop"``
+    by reason; ``notes`` and ``warnings`` say what else happened.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"longitude": [1.5, 0.0], "latitude": [14.2, 0.0], "crime": ["VBG", "vol"]})
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     loaded = load_incidents(df, on_invalid="drop")
+    >>> loaded.columns["lon"], loaded.columns["category"], loaded.dropped
+    ('longitude', 'crime', {'zero_zero': 1})
+    >>> loaded.frame["category"].tolist()
+    ['iccs03_sexual']
+    """
+    sink: list[str] = []
+    pts = read_points(
+        "incidents",
+        source,
+        lon_col=lon_col,
+        lat_col=lat_col,
+        time_col=time_col,
+        id_col=id_col,
+        units=units,
+        on_invalid=on_invalid,
+        date_format=date_format,
+        dayfirst=dayfirst,
+        sheet=sheet,
+        sink=sink,
+    )
+    frame, catc, sens = _categories(pts, category_col, crosswalk=crosswalk, sink=sink)
+    frame, sensc = _sensitive(pts, frame, sensitive_col, sens)
+    frame, countryc = _own_country(pts, frame, country_col, sink=sink)
+    return Loaded(
+        frame=gpd.GeoDataFrame(frame, geometry="geometry", crs=WGS84),
+        source=pts.table.source,
+        columns={**pts.columns, "category": catc, "sensitive": sensc, "country": countryc},
+        dropped=pts.dropped,
+        notes=tuple(pts.table.notes),
+        warnings=tuple(sink),
+    )
+
+
+def read_incidents(
+    source: Source,
+    *,
+    lon_col: str | None = None,
+    lat_col: str | None = None,
+    time_col: str | None = None,
+    category_col: str | None = None,
+    id_col: str | None = None,
+    country_col: str | None = None,
+    sensitive_col: str | None = None,
+    units: gpd.GeoDataFrame | None = None,
+    crosswalk: Crosswalk = None,
+    on_invalid: OnInvalid = "raise",
+    date_format: str | None = None,
+    dayfirst: bool = False,
+    sheet: str | int | None = 0,
+) -> gpd.GeoDataFrame:
+    """Read incidents from a file or a (Geo)DataFrame.
+
+    Columns are detected when not named: longitude/latitude (``lon``, ``lng``,
+    ``longitude``, ``x`` / ``lat``, ``latitude``, ``y``; HXL ``#geo+lon`` /
+    ``#geo+lat``; KoboToolbox/ODK ``_location_longitude`` / ``_location_latitude``
+    or a ``_geolocation`` geopoint), the time (``date``, ``date_start``,
+    ``_submission_time``, ``#date``, ``year``, ...), the category, the id, the
+    incident's own country and a ``sensitive`` flag. An HXL hashtag row under
+    the header is recognised and used for detection.
+
+    Parameters
+    ----------
+    source : path or (Geo)DataFrame
+        CSV, Excel, GeoJSON, GeoPackage, (Geo)Parquet, or a frame.
+    lon_col, lat_col, time_col, category_col, id_col, country_col, sensitive_col : str, optional
+        Name a column instead of detecting it.
+    units : GeoDataFrame, optional
+        When given, the points are checked against the study area: if most fall
+        outside, a :class:`DataError` says so, and says when swapping latitude
+        and longitude would put them inside.
+    crosswalk : path or DataFrame, optional
+        Category crosswalk (see :func:`load_crosswalk`).
+    on_invalid : {"raise", "drop"}
+        Invalid rows (bad coordinates, (0, 0), unparseable dates) raise by
+        default; ``"drop"`` drops them with a warning that counts them by reason
+        (also in ``load_incidents(...).dropped``).
+    date_format : str, optional
+        A ``strftime`` format for unusual dates.
+    dayfirst : bool
+        Read ambiguous dates such as 03/04/2023 as day first.
+    sheet : str or int, default 0
+        Sheet of an Excel workbook.
+
+    Returns
+    -------
+    GeoDataFrame
+        Points in EPSG:4326 with ``id``, ``date``, ``date_precision``,
+        ``category``, ``category_raw``, ``sensitive``, ``reported_country``
+        (when the input has a country) and every other input column.
+        :func:`load_incidents` returns it with the detected columns and the
+        rows dropped.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"lon": [1.5, 2.1], "lat": [14.2, 13.9],
+    ...                    "date": ["2024-03-02", "2024-04"], "type": ["vol de bétail", "VBG"]})
+    >>> inc = read_incidents(df)
+    >>> inc[["category", "sensitive", "date_precision"]].to_dict("list")
+    {'category': ['iccs05_property', 'iccs03_sexual'], 'sensitive': [False, True], 'date_precision': ['day', 'month']}
+    >>> df.columns.tolist()  # the caller's frame is untouched
+    ['lon', 'lat', 'date', 'type']
+    """
+    return load_incidents(
+        source,
+        lon_col=lon_col,
+        lat_col=lat_col,
+        time_col=time_col,
+        category_col=category_col,
+        id_col=id_col,
+        country_col=country_col,
+        sensitive_col=sensitive_col,
+        units=units,
+        crosswalk=crosswalk,
+        on_invalid=on_invalid,
+        date_format=date_format,
+        dayfirst=dayfirst,
+        sheet=sheet,
+    ).frame
+
+
+# -- steps ----------------------------------------------------------------------------------
+
+
+def _categories(
+    pts: Points, category_col: str | None, *, crosswalk: Crosswalk, sink: list[str]
+) -> tuple[pd.DataFrame, str | None, pd.Series]:
+    """The frame with ``category`` and ``category_raw`` (columns 3, 4) instead of the input
+    column, the input column, and the sensitive flag of each category."""
+    frame: pd.DataFrame = pts.frame.copy(deep=False)  # new columns must not reach pts.frame
+    src = pts.table.source
+    if category_col is not None:
+        require_column(frame, src, category_col, option="--category-col", what="category")
+    catc = category_col or find(
+        frame, CATEGORY, exclude={"id", "date", "date_precision", "geometry"}
+    )
+    if catc is not None:
+        raw = frame[catc].astype("string").str.strip().replace("", pd.NA).astype(object)
+        raw = raw.where(raw.notna(), None)
+        cats, sens, unmatched = map_categories(raw, crosswalk=crosswalk)
+        if unmatched:
+            more = " ..." if len(unmatched) > 10 else ""
+            warn(
+                f"{src}: {len(unmatched)} category values in column '{catc}' are not in the crosswalk "
+                f"and were counted as iccs11_other: {', '.join(repr(u) for u in unmatched[:10])}"
+                f"{more}. Hint: add them to a copy of the crosswalk and pass it with crosswalk=.",
+                sink,
+            )
+        frame = frame.drop(columns=[catc])
+    else:
+        raw = pd.Series([None] * len(frame), dtype=object)
+        cats = pd.Series(["unspecified"] * len(frame), dtype=object)
+        sens = pd.Series(np.zeros(len(frame), dtype=bool))
+    frame.insert(3, "category", cats.to_numpy(dtype=object))
+    frame.insert(4, "category_raw", raw.to_numpy(dtype=object))
+    return frame, catc, sens
+
+
+def _sensitive(
+    pts: Points, frame: pd.DataFrame, sensitive_col: str | None, sens: pd.Series
+) -> tuple[pd.DataFrame, str | None]:
+    """The frame with ``sensitive`` (column 5): the category's flag or the input's flag."""
+    if sensitive_col is not None:
+        require_column(
+            frame, pts.table.source, sensitive_col, option="sensitive_col", what="sensitive"
+        )
+    sensc = sensitive_col or find(frame, SENSITIVE, exclude={"category"})
+    flag = sens.to_numpy(dtype=bool).copy()
+    if sensc is not None:
+        flag |= frame[sensc].map(truthy).to_numpy(dtype=bool)
+        frame = frame.drop(columns=[sensc])
+    frame.insert(5, "sensitive", flag)
+    return frame, sensc
+
+
+def _own_country(
+    pts: Points, frame: pd.DataFrame, country_col: str | None, *, sink: list[str]
+) -> tuple[pd.DataFrame, str | None]:
+    """The frame with ``reported_country`` (ISO3, column 6) when the input has a country."""
+    src = pts.table.source
+    if country_col is not None:
+        require_column(frame, src, country_col, option="--country-col", what="country")
+    countryc = country_col or find(frame, COUNTRY, exclude={"id", "category", "category_raw"})
+    if countryc is None:
+        return frame, None
+    iso = to_iso3(frame[countryc])
+    unknown = iso.isna().to_numpy() & frame[countryc].notna().to_numpy()
+    if unknown.any():
+        vals = sorted({str(v) for v in frame.loc[unknown, countryc]})[:5]
+        warn(
+            f"{src}: column '{countryc}' has {int(unknown.sum())} country values that are neither "
+            f"ISO3 codes nor English country names ({', '.join(vals)}); they are left empty.",
+            sink,
+        )
+    frame = frame.drop(columns=[countryc])
+    frame.insert(6, "reported_country", iso.to_numpy(dtype=object))
+    return frame, countryc
