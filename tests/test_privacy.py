@@ -29,11 +29,11 @@ from borderwatch._errors import BorderwatchWarning, DataError
 from borderwatch._result import AnalysisResult
 from borderwatch.privacy import (
     MIN_VERTEX_M,
-    _protect,
     generalise_shapes,
     public_view,
     scan_for_leaks,
 )
+from borderwatch.privacy.suppress import _protect
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 METRIC = CRS.from_proj4(
