@@ -489,6 +489,28 @@ def test_protect_adds_the_smallest_complement():
     assert supp.tolist() == [True, True, True, False]
 
 
+def test_every_taxonomy_category_is_suppressed_without_incidents():
+    """``unspecified`` is a taxonomy key without the ICCS prefix: a count column all the same."""
+    units = gpd.GeoDataFrame(
+        {
+            "unit_id": ["a", "b", "c"],
+            "name": ["A", "B", "C"],
+            "country": ["MLI", "NER", "NER"],
+            "incidents": [12, 9, 16],
+            "unspecified": [2, 0, 6],
+            "iccs05_property": [10, 9, 10],
+        },
+        geometry=[box(0, 0, 1000, 1000), box(1000, 0, 2000, 1000), box(2000, 0, 3000, 1000)],
+        crs=METRIC,
+    )
+    pub = public_view(AnalysisResult(units=units, border=units.iloc[:0], crs=METRIC), k=5)
+    assert str(pub.units["unspecified"].dtype) == "Int64"
+    assert pd.isna(pub.units["unspecified"].iloc[0])  # the 2
+    for c in ("incidents", "unspecified", "iccs05_property"):
+        shown = pub.units[c].dropna().to_numpy()
+        assert not ((shown >= 1) & (shown < 5)).any(), c
+
+
 def test_cells_of_a_hotspot_region_cannot_be_differenced(public, internal):
     """The region's n_incidents minus the shown cells must not give a suppressed cell back."""
     region = internal.hotspots.geometry.iloc[0]

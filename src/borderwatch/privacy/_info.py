@@ -18,6 +18,7 @@ import shapely
 from pyproj import CRS
 
 from .._crs import WGS84, study_crs
+from .._schema import TAXONOMY
 
 __all__ = [
     "CATEGORY_RE",
@@ -30,6 +31,8 @@ __all__ = [
 
 CATEGORY_RE = re.compile(r"^iccs\d{2}_[a-z0-9_]+$")
 """ICCS category keys, also finer ones than the sections of :data:`TAXONOMY`."""
+
+_TAXONOMY = frozenset(TAXONOMY)
 
 #: Columns of the incidents that hold controlled vocabularies, not free text.
 VOCAB_COLUMNS = frozenset(
@@ -52,12 +55,12 @@ _DATE_RE = re.compile(r"[\d\-/:.T Z+]+")
 
 
 def is_category(name: str) -> bool:
-    """Whether ``name`` is a category key (an ICCS key).
+    """Whether ``name`` is a category key (of the taxonomy, or a finer ICCS key).
 
-    >>> is_category("iccs03_sexual"), is_category("incidents")
-    (True, False)
+    >>> is_category("iccs03_sexual"), is_category("unspecified"), is_category("incidents")
+    (True, True, False)
     """
-    return CATEGORY_RE.match(name) is not None
+    return name in _TAXONOMY or CATEGORY_RE.match(name) is not None
 
 
 def is_text(series: pd.Series) -> bool:
