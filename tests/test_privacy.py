@@ -549,6 +549,16 @@ def test_cell_stats_are_nulled_by_default_and_kept_on_request(internal, public):
     assert kept.cells["count"].isna().sum() == public.cells["count"].isna().sum()
 
 
+def test_demo_public_view_keeps_hotspot_classes_of_units_and_cells(demo_result, demo_public):
+    """The class (``hotspot_kind``, ``hotspot_confidence``) stays; the statistics go."""
+    for layer in ("units", "cells"):
+        internal, public = getattr(demo_result, layer), getattr(demo_public, layer)
+        assert (internal["hotspot_kind"] == "hot").any(), layer
+        for c in ("hotspot_kind", "hotspot_confidence"):
+            assert public[c].tolist() == internal[c].tolist(), (layer, c)
+        assert internal["gi_z"].notna().any() and public["gi_z"].isna().all(), layer
+
+
 def test_gi_star_z_scores_give_suppressed_counts_back():
     """Why ``cell_stats="class"`` is the default: with the shown counts and the
     weights, Gi* z-scores (even rounded to one decimal) give back every
