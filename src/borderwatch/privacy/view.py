@@ -328,7 +328,7 @@ def _public_units(
     total, cats, extra_counts = _unit_count_columns(out, info=info)
     count_cols = ([total] if total else []) + cats + extra_counts
     if count_cols:
-        _suppress_unit_counts(out, total=total, cats=cats, count_cols=count_cols, k=k)
+        out = _suppress_unit_counts(out, total=total, cats=cats, count_cols=count_cols, k=k)
     out = _rates_follow_counts(out, total=total, cats=cats)
     out = out.drop(columns=_unsafe_columns(out, info=info, keep=_UNIT_SAFE | set(count_cols)))
     if cell_stats == "class":
@@ -368,12 +368,13 @@ def _unit_count_columns(
 
 
 def _suppress_unit_counts(
-    out: gpd.GeoDataFrame, *, total: str | None, cats: list[str], count_cols: list[str], k: int
-) -> None:
-    """Suppress the count columns of ``out`` in place (a copy made by :func:`_public_units`).
+    units: gpd.GeoDataFrame, *, total: str | None, cats: list[str], count_cols: list[str], k: int
+) -> gpd.GeoDataFrame:
+    """The units with their count columns suppressed.
 
     The lines are each unit's categories with its total, and each column across units.
     """
+    out = units.copy()
     n = len(out)
     mats = [_as_counts(out[c]) for c in count_cols]
     vals = np.concatenate([m[0] for m in mats])
@@ -390,13 +391,14 @@ def _suppress_unit_counts(
     supp = _protect(vals, primary, lines, k=k)
     for c in count_cols:
         out[c] = _suppressed_int(vals[pos[c]], missing[pos[c]], supp[pos[c]], out.index)
+    return out
 
 
 def _rates_follow_counts(
     units: gpd.GeoDataFrame, *, total: str | None, cats: list[str]
 ) -> gpd.GeoDataFrame:
     """Rates null where their count is; a rate that cannot be tied to a count is dropped."""
-    out = units
+    out = units.copy()
     geom = out.geometry.name
     for c in list(out.columns):
         if not isinstance(c, str) or c == geom or not _RATE_RE.search(c):
