@@ -35,7 +35,6 @@ from borderwatch.privacy import (
 )
 from borderwatch.privacy.suppress import _protect
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 METRIC = CRS.from_proj4(
     "+proj=laea +lat_0=14.5 +lon_0=1.5 +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs"
 )
@@ -963,9 +962,9 @@ def test_scanner_input_errors(tmp_path, internal):
 
 
 @pytest.mark.realdata
-def test_scanner_has_no_false_positives_on_real_boundaries_and_events(tmp_path):
+def test_scanner_has_no_false_positives_on_real_boundaries_and_events(tmp_path, shared_data):
     """Real UCDP events scanned against a directory of real boundaries: nothing to find."""
-    events = DATA / "events" / "ucdp_ged_mexico_border_states_1989_2023.csv"
+    events = shared_data / "events" / "ucdp_ged_mexico_border_states_1989_2023.csv"
     if not events.exists():
         pytest.skip("../shared/data is absent")
     raw = pd.read_csv(events)
