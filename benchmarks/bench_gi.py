@@ -102,10 +102,11 @@ def _uniform(units: gpd.GeoDataFrame, n: int, rng: np.random.Generator) -> np.nd
 def _hot_by_rule(
     units_m: gpd.GeoDataFrame, xy: np.ndarray, cell_km: float, probes: np.ndarray
 ) -> dict:
-    cells = grid.hex_grid(units_m, cell_km=cell_km)
+    g = grid.hex_grid(units_m, cell_km=cell_km)
+    cells = g.cells
     pts = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=units_m.crs)
     y = grid.count_points(cells, pts).to_numpy()
-    w = grid.cell_weights(cells, warn=False)
+    w = grid.cell_weights(g, warn=False)
     where = grid.point_cells(
         cells, gpd.GeoSeries(gpd.points_from_xy(probes[:, 0], probes[:, 1]), crs=units_m.crs)
     )
@@ -210,9 +211,10 @@ def main() -> None:
         units = gpd.GeoDataFrame(
             geometry=[shapely.box(0, 0, side_km * 1000 * 1.1, side_km * 1000)], crs=3857
         )
-        cells = grid.hex_grid(units, cell_km=1)
+        g = grid.hex_grid(units, cell_km=1)
+        cells = g.cells
         n = len(cells)
-        w = grid.cell_weights(cells, warn=False)
+        w = grid.cell_weights(g, warn=False)
         wl = w.to_W()
         area = cells["area_km2"].to_numpy()
         for kind in ("dense", "sparse"):

@@ -136,10 +136,11 @@ def test_gi_z_equals_esda_six_point_example():
 @pytest.mark.parametrize("kind", ["distance_band", "knn", "contiguity"])
 def test_gi_z_equals_esda_on_cell_counts(kind):
     units = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 300_000, 200_000)], crs=3857)
-    cells = grid.hex_grid(units, cell_km=10)
+    g = grid.hex_grid(units, cell_km=10)
+    cells = g.cells
     rng = np.random.default_rng(31)
     y = rng.negative_binomial(1, 0.3, len(cells)).astype(float)
-    w = grid.cell_weights(cells, kind=kind, k=5)
+    w = grid.cell_weights(g, kind=kind, k=5)
     ref = esda.G_Local(y, w.to_W(), transform="B", star=True, permutations=0)
     res = gi_star(y, w, permutations=0, inference="analytic")
     np.testing.assert_allclose(res["gi_z"].to_numpy(), ref.Zs, atol=1e-6, rtol=0)
@@ -151,13 +152,14 @@ def test_gi_z_equals_esda_on_cell_counts(kind):
 def test_permutation_pvalues_consistent_with_esda():
     # continuous values (no ties), a lattice of 150 cells, 9999 draws each
     units = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 150_000, 90_000)], crs=3857)
-    cells = grid.hex_grid(units, cell_km=10)
+    g = grid.hex_grid(units, cell_km=10)
+    cells = g.cells
     rng = np.random.default_rng(8)
     y = (
         rng.gamma(2.0, 1.0, len(cells))
         + np.exp(-((cells["x_m"] - 5e4) ** 2 + (cells["y_m"] - 4e4) ** 2) / 4e8) * 6
     )
-    w = grid.cell_weights(cells)
+    w = grid.cell_weights(g)
     ref = esda.G_Local(
         y.to_numpy(), w.to_W(), transform="B", star=True, permutations=9999, seed=5, n_jobs=1
     )
@@ -485,7 +487,8 @@ def test_regions_without_hot_cells_is_empty_frame():
 
 def test_local_moran_equals_esda():
     units = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 200_000, 200_000)], crs=3857)
-    cells = grid.hex_grid(units, cell_km=10)
+    g = grid.hex_grid(units, cell_km=10)
+    cells = g.cells
     rng = np.random.default_rng(77)
     blob = np.exp(-((cells["x_m"] - 6e4) ** 2 + (cells["y_m"] - 6e4) ** 2) / 8e8).to_numpy()
     y = (
@@ -493,7 +496,7 @@ def test_local_moran_equals_esda():
         + 3 * blob
         - 2 * np.exp(-((cells["x_m"] - 1.5e5) ** 2 + (cells["y_m"] - 1.5e5) ** 2) / 8e8).to_numpy()
     )
-    w = grid.cell_weights(cells)
+    w = grid.cell_weights(g)
     ref = esda.Moran_Local(y, w.to_W(), permutations=999, seed=1, n_jobs=1)
     res = local_moran(y, w, permutations=999, seed=2)
     np.testing.assert_allclose(res["moran_i"], ref.Is, atol=1e-10)

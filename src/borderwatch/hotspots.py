@@ -54,8 +54,10 @@ from scipy.spatial import cKDTree
 from . import grid as _grid
 from ._crs import crs_string, require_crs, to_metric
 from ._errors import BorderwatchWarning, DataError
+from ._lattice import Grid, cells_frame, polygonal
 from ._schema import CONFIDENCE_LEVELS, classify_hotspots, is_hot
 from ._stats import bh_adjust, mann_kendall, perm_tail_pvalues, two_sided
+from .weights import resolve_weights
 
 __all__ = [
     "TREND_LABELS",
@@ -625,10 +627,11 @@ def cell_hotspots(
     if shape not in ("hex", "square"):
         msg = f"cell_hotspots: shape must be 'hex' or 'square', not {shape!r}."
         raise DataError(msg)
-    cells = build(units_m, cell_km=float(cell_km), crs=metric)
+    grid = build(units_m, cell_km=float(cell_km), crs=metric)
+    cells = grid.cells
     where = _grid.point_cells(cells, incidents.geometry)
     counts = np.bincount(where[where >= 0], minlength=len(cells)).astype(np.int64)
-    w = _grid.cell_weights(cells, kind=weights, k=k)
+    w = _grid.cell_weights(grid, kind=weights, k=k)
     gi = gi_star(
         counts,
         w,
@@ -663,7 +666,7 @@ def cell_hotspots(
                 warnings.simplefilter("ignore", BorderwatchWarning)
                 tc = emerging_hotspots(
                     incidents,
-                    cells,
+                    grid,
                     freq=freq,
                     weights=w,
                     seed=seed,
@@ -685,7 +688,6 @@ def cell_hotspots(
     out["x_m"] = cells["x_m"].to_numpy()
     out["y_m"] = cells["y_m"].to_numpy()
     out = gpd.GeoDataFrame(out, geometry=cells.geometry.array, crs=metric)
-    out.attrs["grid"] = dict(cells.attrs.get("grid", {}))
     n_outside = int((where < 0).sum())
     if n_outside:
         warnings.warn(
@@ -949,7 +951,7 @@ def hotspot_regions(
     region_geoms = np.array(
         [shapely.union_all(geoms[comp == c]) for c in range(ncomp)], dtype=object
     )
-    region_geoms = _grid._polygonal(region_geoms)
+    region_geoms = polygonal(region_geoms)
     pts = incidents.to_crs(crs) if not CRS(incidents.crs).equals(crs) else incidents
     rtree = shapely.STRtree(region_geoms)
     parr = np.asarray(pts.geometry.array, dtype=object)
@@ -1098,7 +1100,7 @@ def _classify_trend(
 
 def emerging_hotspots(
     incidents: gpd.GeoDataFrame,
-    cells: gpd.GeoDataFrame,
+    cells: Grid | gpd.GeoDataFrame,
     *,
     freq: str = "MS",
     weights: Any = None,
@@ -1178,7 +1180,7 @@ def emerging_hotspots(
     ['consecutive hot spot']
     """
     incidents = _check_points(incidents)
-    require_crs(cells, what="cells")
+    require_crs(cells_frame(cells), what="cells")
     if "date" not in incidents.columns:
         msg = "emerging_hotspots: the incidents have no 'date' column. Hint: pass --time-col when reading them."
         raise DataError(msg)
@@ -1205,7 +1207,8 @@ def emerging_hotspots(
     if t < min_bins:
         msg = f"emerging_hotspots: the dated incidents span only {t} time bins ({used}); at least {min_bins} are needed."
         raise DataError(msg)
-    w = _weights_for(cells, weights)
+    w = resolve_weights(cells, weights)
+    cells = cells_frame(cells)
     where = _grid.point_cells(cells, incidents.geometry[dated])
     ok = where >= 0
     n = len(cells)
@@ -1406,11 +1409,10 @@ def evaluate(
             else _grid.default_cell_km(fit, units=units_m, crs=metric, shape=shape)
         )
         build = _grid.hex_grid if shape == "hex" else _grid.square_grid
-        cells = build(units_m, cell_km=ck, crs=metric)
         rows += _score_cells(
             fit,
             test,
-            cells,
+            build(units_m, cell_km=ck, crs=metric),
             methods=methods,
             split_date=split_date,
             coverage=coverage,
@@ -1426,7 +1428,7 @@ def evaluate(
 def _score_cells(
     fit: gpd.GeoDataFrame,
     test: gpd.GeoDataFrame,
-    cells: gpd.GeoDataFrame,
+    cells: Grid | gpd.GeoDataFrame,
     *,
     methods: Sequence[str],
     split_date: pd.Timestamp,
@@ -1438,18 +1440,17 @@ def _score_cells(
     bandwidth_km: float | None,
 ) -> list[dict[str, Any]]:
     """Fit each method on ``fit`` over ``cells`` and score it on ``test``."""
-    ck = float(cells.attrs.get("grid", {}).get("cell_km", math.nan))
+    ck = cells.cell_km if isinstance(cells, Grid) else math.nan
+    w = resolve_weights(cells, weights) if {"gi", "hotspots"} & set(methods) else None
+    cells = cells_frame(cells)
     area = cells["area_km2"].to_numpy(float)
     wf = _grid.point_cells(cells, fit.geometry)
     wt = _grid.point_cells(cells, test.geometry)
     cf = np.bincount(wf[wf >= 0], minlength=len(cells)).astype(float)
     ct = np.bincount(wt[wt >= 0], minlength=len(cells)).astype(float)
     n_fit_all, n_test_all = cf.sum(), ct.sum()
-    w = None
     rows = []
     for meth in methods:
-        if meth in ("gi", "hotspots") and w is None:
-            w = _weights_for(cells, weights)
         if meth == "counts":
             sel = _top_area(cf, area, coverage)
         elif meth == "gi":
@@ -1465,30 +1466,6 @@ def _score_cells(
             sel = is_hot(res, alpha=alpha)
         rows.append(_scores(meth, ck, split_date, cf, ct, area, sel, n_fit_all, n_test_all))
     return rows
-
-
-def _weights_for(cells: gpd.GeoDataFrame, weights: Any) -> Any:
-    """Weights for ``cells``: given, rebuilt from a ``summary.json`` spec, or the default."""
-    if weights is None:
-        return _grid.cell_weights(cells, warn=False)
-    if isinstance(weights, dict):
-        kind = weights.get("type")
-        if kind == "distance_band":
-            return _grid.cell_weights(cells, threshold_m=weights.get("threshold_m"), warn=False)
-        if kind == "knn":
-            return _grid.cell_weights(cells, kind="knn", k=int(weights.get("k", 8)), warn=False)
-        if kind == "fuzzy_contiguity":
-            return _grid.cell_weights(
-                cells,
-                kind="contiguity",
-                tolerance_m=float(weights.get("tolerance_m", 1.0)),
-                warn=False,
-            )
-        msg = (
-            f"unknown weights spec {weights!r}. Hint: pass the 'weights' of cell_hotspots() params."
-        )
-        raise DataError(msg)
-    return weights
 
 
 def _kde_score(
@@ -1540,7 +1517,7 @@ def _scores(
 
 def pai_of_map(
     incidents: gpd.GeoDataFrame,
-    cells: gpd.GeoDataFrame,
+    cells: Grid | gpd.GeoDataFrame,
     *,
     alpha: float = 0.05,
     seed: int = 0,
@@ -1580,8 +1557,8 @@ def pai_of_map(
     True
     """
     incidents = _check_points(incidents)
-    require_crs(cells, what="cells")
-    if "date" not in incidents.columns or "area_km2" not in cells.columns:
+    require_crs(cells_frame(cells), what="cells")
+    if "date" not in incidents.columns or "area_km2" not in cells_frame(cells).columns:
         return None
     dates = pd.to_datetime(incidents["date"], errors="coerce")
     ok = dates.notna().to_numpy()
