@@ -20,6 +20,8 @@ from ._result import AnalysisResult
 from .borders import border_lines, distance_to_border
 from .clusters import find_clusters, label_points
 from .density import DensitySurface, density
+from .emerging import emerging_hotspots
+from .evaluate import evaluate
 from .grid import (
     SpatialWeights,
     cell_weights,
@@ -29,15 +31,7 @@ from .grid import (
     square_grid,
     unit_weights,
 )
-from .hotspots import (
-    cell_hotspots,
-    emerging_hotspots,
-    evaluate,
-    gi_star,
-    hotspot_regions,
-    local_moran,
-    unit_hotspots,
-)
+from .hotspots import cell_hotspots, gi_star, local_moran, unit_hotspots
 from .io import (
     TAXONOMY,
     load_crosswalk,
@@ -50,6 +44,7 @@ from .io import (
 from .join import aggregate_counts, join_units, unit_counts
 from .maps import export_static, make_map, save_map
 from .privacy import public_counts, public_view, scan_for_leaks
+from .regions import hotspot_regions
 
 try:
     __version__ = version("borderwatch")

@@ -242,10 +242,12 @@ def analyze(
 
         from .clusters import find_clusters
         from .density import density
-        from .hotspots import cell_hotspots, hotspot_regions, pai_of_map, unit_hotspots
+        from .evaluate import hotspot_pai
+        from .hotspots import cell_hotspots, unit_hotspots
+        from .regions import hotspot_regions
 
         say("hotspot statistics (Gi*, local Moran, emerging hotspots)")
-        cells, stats_params = cell_hotspots(
+        cell_stats = cell_hotspots(
             joined,
             u,
             cell_km=cell_km,
@@ -257,8 +259,9 @@ def analyze(
             seed=seed,
             crs=metric,
         )
+        cells, stats_params = cell_stats.cells, cell_stats.summary()
         say("Gi* on units (fuzzy contiguity across borders)")
-        unit_stats = unit_hotspots(
+        unit_result = unit_hotspots(
             units_out,
             column="incidents",
             permutations=permutations,
@@ -266,6 +269,7 @@ def analyze(
             alpha=alpha,
             crs=metric,
         )
+        unit_stats = unit_result.units
         # `neighbours` (not n_...): a count of links between units, not of incidents
         keep_stats = {
             "gi_z": "gi_z",
@@ -284,7 +288,7 @@ def analyze(
             + [units_out.geometry.name]
         ]
         say("hotspot regions")
-        regions = hotspot_regions(cells, joined, border, alpha=alpha)
+        regions = hotspot_regions(cell_stats.grid, joined, border, alpha=alpha)
         say("point clusters")
         cluster_opts: dict[str, Any] = {}
         if eps_km is not None or cluster_method != "hdbscan":
@@ -310,7 +314,9 @@ def analyze(
             bounds=tuple(u.to_crs(metric).total_bounds),
             population=pop_raster,
         )
-        pai = pai_of_map(joined, cells, alpha=alpha, seed=seed, weights=stats_params.get("weights"))
+        pai = hotspot_pai(
+            joined, cell_stats.grid, weights=cell_stats.weights, alpha=alpha, seed=seed
+        )
         evaluation = (
             _evaluation(
                 joined,
@@ -358,7 +364,7 @@ def analyze(
         "cell_km": float(stats_params["cell_km"]),
         "weights": stats_params["weights"],
         "islands": stats_params.get("islands", []),
-        "unit_weights": unit_stats.attrs.get("weights"),
+        "unit_weights": dict(unit_result.weights.spec),
         "unit_islands": units_out.loc[
             units_out.get("neighbours", pd.Series(1, index=units_out.index)) == 0, "unit_id"
         ].tolist(),
@@ -439,7 +445,7 @@ def _evaluation(
     alpha: float,
 ) -> list[dict[str, Any]] | None:
     """PAI, PEI and RRI of Gi*, KDE and plain counts on a temporal split (None when not possible)."""
-    from .hotspots import evaluate
+    from .evaluate import evaluate
 
     try:
         table = evaluate(
