@@ -41,7 +41,7 @@ from scipy.spatial import Delaunay, QhullError, cKDTree
 
 from ._crs import WGS84, require_crs
 from ._errors import BorderwatchWarning, DataError
-from .density import _metric_points
+from ._inputs import metric_points
 
 __all__ = [
     "CLUSTER_COLUMNS",
@@ -469,7 +469,7 @@ def _labels(
     """Raw labels (0-based, -1 noise), core mask, metric xy, CRS and usable mask."""
     method = _check_method(method)
     min_samples = _count(min_samples, "min_samples", minimum=1)
-    xy, target, ok = _metric_points(incidents, crs)
+    xy, target, ok = metric_points(incidents, crs)
     n = len(xy)
     labels = np.full(n, -1, dtype=np.int64)
     core = np.zeros(n, dtype=bool)
