@@ -31,6 +31,7 @@ import shapely
 
 from borderwatch import grid
 from borderwatch._crs import study_crs
+from borderwatch._schema import is_hot
 from borderwatch.hotspots import gi_star
 
 REPO = Path(__file__).resolve().parents[1]
@@ -60,7 +61,7 @@ def run(
     t_es0, ref0 = timed(
         partial(esda.G_Local, y, wl, transform="B", star=True, permutations=0), repeat=3
     )
-    dz = float(np.abs(res0["gi_z"].to_numpy() - ref0.Zs).max())
+    dz = float(np.abs(res0.table["gi_z"].to_numpy() - ref0.Zs).max())
     t_bw, _ = timed(
         partial(
             gi_star, y, w, permutations=999, seed=1, inference="permutation", max_permutations=999
@@ -115,11 +116,7 @@ def _hot_by_rule(
         res = gi_star(
             y, w, permutations=999, seed=1, min_count=3, inference=rule, exposure=cells["area_km2"]
         )
-        hot = (
-            res["hotspot"]
-            .isin(["Hot spot - 99% confidence", "Hot spot - 95% confidence"])
-            .to_numpy()
-        )
+        hot = is_hot(res.table, alpha=0.05)  # 95 % confidence or more
         out[rule] = f"{int(hot.sum())}" + (
             f" ({int(hot[where].sum())}/{len(where)})" if len(where) else ""
         )

@@ -303,7 +303,7 @@ def analyze(
             cluster_opts["days"] = float(days)
         clusters = find_clusters(
             joined, method=cluster_method, border=border, crs=metric, seed=seed, **cluster_opts
-        )
+        ).layer
         say("density surface")
         dens = density(
             joined,
@@ -380,7 +380,6 @@ def analyze(
         "clusters": {
             "method": cluster_method,
             **{key: v for key, v in cluster_opts.items()},
-            **clusters.attrs.get("params", {}),
             "n": len(clusters),
         },
         "density": {"bandwidth_km": float(dens.bandwidth_km), "cell_km": float(dens.cell_km)},
