@@ -23,7 +23,7 @@ from .._crs import WGS84, study_crs
 from .._errors import BorderwatchWarning, DataError
 from .._result import AnalysisResult
 from ..clusters import CLUSTER_COLUMNS
-from ..hotspots import REGION_COLUMNS
+from ..regions import REGION_COLUMNS
 from ._info import IncidentInfo
 
 __all__ = ["MIN_VERTEX_M", "generalise_shapes"]
