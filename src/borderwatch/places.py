@@ -21,7 +21,7 @@ Examples
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Final
 
@@ -38,7 +38,7 @@ from ._schema import truthy
 __all__ = ["NEAR_KM", "PLACES_SOURCE", "AreaPlaces", "places_in", "towns"]
 
 #: Credit line of the gazetteer.
-PLACES_SOURCE: Final = "GeoNames (CC BY 4.0)"
+PLACES_SOURCE: Final = "GeoNames, CC BY 4.0"
 #: A town this close to an area (km) names it when none lies inside.
 NEAR_KM: Final = 30.0
 _COLUMNS = ("name", "country", "lon", "lat", "population")
@@ -106,11 +106,23 @@ class AreaPlaces:
         The nearest town within :data:`NEAR_KM` when none lies inside.
     units : tuple of str
         Names of the units the area covers, most covered first.
+    sides : tuple of str
+        For a cross-border area, the largest town of each of its countries that
+        has one inside (largest first).
     """
 
     towns: tuple[str, ...] = ()
     near: str | None = None
     units: tuple[str, ...] = ()
+    sides: tuple[str, ...] = ()
+
+    def place(self) -> str | None:
+        """The area's name: both sides' largest towns across a border, else the largest town."""
+        if len(self.sides) >= 2:
+            return " – ".join(self.sides[:2])
+        if self.towns:
+            return self.towns[0]
+        return None
 
 
 def _codes(value: object) -> set[str]:
@@ -120,25 +132,26 @@ def _codes(value: object) -> set[str]:
 
 def _area_towns(
     geom: object, countries: set[str], pts: gpd.GeoDataFrame, *, cross: bool
-) -> tuple[tuple[str, ...], str | None]:
+) -> AreaPlaces:
     """Towns inside ``geom`` (metric), largest first; or the nearest within NEAR_KM."""
     if pts.empty:
-        return (), None
+        return AreaPlaces()
     idx = pts.sindex.query(geom, predicate="intersects")
     inside = pts.iloc[np.sort(idx)]
     if len(inside):
         own = inside[inside["country"].isin(countries)] if countries else inside
         pool = own if len(own) else inside
+        sides: tuple[str, ...] = ()
         if cross and countries:
             # the largest town of each country first, so both sides are named
             firsts = pool.drop_duplicates("country")
-            rest = pool.drop(index=firsts.index)
-            pool = pd.concat([firsts, rest])
-        return tuple(dict.fromkeys(pool["name"].tolist())), None
+            sides = tuple(firsts["name"].tolist())
+            pool = pd.concat([firsts, pool.drop(index=firsts.index)])
+        return AreaPlaces(towns=tuple(dict.fromkeys(pool["name"].tolist())), sides=sides)
     near_idx, dist = pts.sindex.nearest(geom, return_distance=True, return_all=False)
     if len(dist) and float(dist[0]) <= NEAR_KM * 1000.0:
-        return (), str(pts["name"].iloc[int(near_idx[1][0])])
-    return (), None
+        return AreaPlaces(near=str(pts["name"].iloc[int(near_idx[1][0])]))
+    return AreaPlaces()
 
 
 def _area_units(
@@ -227,6 +240,6 @@ def places_in(
     out = []
     for geom, codes, flag in zip(metric, countries, cross, strict=True):
         own = _codes(codes)
-        names, near = _area_towns(geom, own, pts, cross=bool(truthy(flag)))
-        out.append(AreaPlaces(names, near, _area_units(geom, own, unit_m)))
+        found = _area_towns(geom, own, pts, cross=bool(truthy(flag)))
+        out.append(replace(found, units=_area_units(geom, own, unit_m)))
     return out

@@ -60,17 +60,24 @@ def check_lang(lang: str) -> None:
 class Tr:
     """Looks up and fills translated strings of one language.
 
+    With ``plain=True`` (the public view) a key ``k`` is first looked up as
+    ``plain.k``: plain words for a community meeting instead of the technical
+    terms of the internal view and the methods note.
+
     Examples
     --------
     >>> tr = Tr("fr")
     >>> tr("value.suppressed", k=5), tr.countries("MLI,NER")
     ('<5', 'Mali–Niger')
+    >>> Tr("en", plain=True).hotspot_class("hot", 99)
+    'Many more incidents than in the surrounding area (very sure)'
     """
 
-    def __init__(self, lang: str) -> None:
+    def __init__(self, lang: str, *, plain: bool = False) -> None:
         check_lang(lang)
         doc = _load_translation(lang)
         self.lang = lang
+        self.plain = plain
         self.dir: str = doc["dir"]
         self.strings: dict[str, str] = doc["strings"]
         self.country_names: dict[str, str] = doc["countries"]
@@ -82,7 +89,7 @@ class Tr:
         In a right-to-left language each value is wrapped in Unicode isolates
         (FSI ... PDI) so that dates, numbers and Latin names keep their order.
         """
-        template = self.strings.get(key, self.fallback.get(key, key))
+        template = self.template(key)
         wrap = "\u2068{}\u2069" if self.dir == "rtl" else "{}"
         return _PLACEHOLDER.sub(
             lambda m: (
@@ -90,6 +97,12 @@ class Tr:
             ),
             template,
         )
+
+    def template(self, key: str) -> str:
+        """The raw string of ``key`` (its plain-words form first when ``plain``)."""
+        if self.plain and ("plain." + key) in self.strings:
+            return self.strings["plain." + key]
+        return self.strings.get(key, self.fallback.get(key, key))
 
     def has(self, key: str) -> bool:
         """True if the language has its own text for ``key``."""
@@ -113,10 +126,19 @@ class Tr:
         return self(f"category.{text}") if self.has(f"category.{text}") else text
 
     def hotspot_class(self, kind: object, conf: object) -> str:
-        """The name of a hotspot class: ``("hot", 99)`` -> "Hot spot – 99% confidence"."""
+        """The name of a hotspot class: ``("hot", 99)`` -> "Hot spot – 99% confidence".
+
+        In plain words the confidence reads "very sure", "sure", "fairly sure".
+        """
         if kind in ("hot", "cold") and conf in (99, 95, 90):
-            return self(f"class.{kind}", p=conf)
+            return self(f"class.{kind}", p=conf, sure=self(f"sure.{conf}"))
         return self("class.ns")
+
+    def topic(self, text: object) -> str:
+        """A meeting topic: translated when it is one of the demo's topics, else as written."""
+        raw = to_text(text).strip()
+        key = "topic." + re.sub(r"[^a-z0-9]+", "_", raw.lower()).strip("_")
+        return self(key) if self.has(key) else raw
 
     def trend(self, value: object) -> str:
         """The name of an emerging-hotspot trend class (the text itself when unknown)."""

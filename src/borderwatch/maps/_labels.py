@@ -1,32 +1,34 @@
-"""Region labels: their text, priority and placement rules, for the web map and the handout.
+"""Placing area labels: the rules, for the web map and the handout.
 
-One set of rules places the labels of hotspot regions and clusters, on screen
-and on paper:
+One set of rules places the labels of the areas (hotspot regions, clusters,
+scan clusters, priorities; their texts, numbers and priority come from
+:mod:`borderwatch.maps._areas`), on screen and on paper:
 
-* **text**: "Cross-border hotspot 2: 134 incidents, Mali–Niger", on two lines
-  split after the first colon (:func:`label_lines`);
-* **priority**: cross-border regions first, then by incidents; counts hidden
-  as "<k" rank as 0, so the order reveals nothing the labels do not show
-  (:func:`region_labels`);
-* **places**: :data:`SIDES`, tried in order: above, below, right and left of
-  the region's bounding box, then at its corners. A label goes to the first
-  place where it stays inside the map and overlaps no label placed before it,
-  no map furniture and no border line; a cross-border region that fits only
-  over the border is labelled where its label hides the least of the border,
-  if that is at most :data:`LABEL_MAX_COVER` label heights (it crosses the
-  border instead of running along it). At most :data:`MAX_LABELS` are shown.
+* **which**: the first :data:`MAX_LABELS` areas in priority order that are
+  drawn (cross-border first, then by number). The set depends only on the
+  data, never on the language or the size of the view, so every output labels
+  the same areas with the same texts;
+* **where**: :data:`SIDES`, tried in order at each distance of
+  :data:`DISTANCES`: above, below, right and left of the area's bounding box,
+  then at its corners, then on the area itself; farther out (in label
+  heights) the label is joined to its area by a **leader line**. A label goes to
+  the first place where it stays inside the map and overlaps no label placed
+  before it, no map furniture and no border line; a cross-border area that fits
+  only over the border is labelled where its label hides the least of it, if
+  that is at most :data:`LABEL_MAX_COVER` label heights (it crosses the border
+  instead of running along it). A label that fits nowhere (a very small screen)
+  is left out; its area still shows it on hover and in its popup.
 
-All of this is computed here, once, and travels to the page's JSON
-(:func:`page_rules`, and each region's ``lbl``/``ll``/``lr``/``lx``); the page's
-script only measures the labels in the browser, after every zoom, pan, month
-and layer change, and applies the same rules (``makeLabeller`` in
-``assets/borderwatch.js``). :func:`place_static` applies them on paper.
+These rules travel to the page's JSON (:func:`page_rules`, and each area's
+``lbl``/``ll``/``lr``/``lx``); the page's script only measures the labels in the
+browser, after every zoom, pan, month and layer change, and applies the same
+rules (``makeLabeller`` in ``assets/borderwatch.js``). :func:`place_static`
+applies them on paper and returns what it placed (:class:`Placed`).
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -35,23 +37,18 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from .._schema import truthy
-from ._format import Counts, column, is_missing
-from ._html import to_text
-from ._i18n import Tr
-from ._style import PRINT_LABEL_FACE, TEXT
+from ._style import LEADER, PRINT_LABEL_FACE, TEXT
 
 __all__ = [
+    "DISTANCES",
     "LABEL_CANDIDATES",
     "LABEL_MAX_COVER",
     "MAX_LABELS",
     "SIDES",
     "LabelItem",
-    "RegionLabels",
-    "label_lines",
+    "Placed",
     "page_rules",
     "place_static",
-    "region_labels",
 ]
 
 #: At most this many hotspot / cluster labels are shown at once; every region
@@ -89,7 +86,10 @@ SIDES: Final = (
     Side("nw", 0, 1, -1, 1),
     Side("se", 1, 0, 1, -1),
     Side("sw", 0, 0, -1, -1),
+    Side("on", 0.5, 0.5, 0, 0),
 )
+#: Distances from the area tried in turn, in label heights; beyond 0 a leader line joins them.
+DISTANCES: Final = (0.0, 1.5, 3.0)
 
 
 def page_rules() -> dict[str, Any]:
@@ -98,71 +98,8 @@ def page_rules() -> dict[str, Any]:
         "maxLabels": MAX_LABELS,
         "labelMaxCover": LABEL_MAX_COVER,
         "labelSides": [{"ax": s.ax, "ay": s.ay, "dx": s.dx, "dy": s.dy} for s in SIDES],
+        "labelDistances": list(DISTANCES),
     }
-
-
-def label_lines(text: str) -> tuple[str, ...]:
-    """A label on two lines, split after its first colon (the lines join to ``text``).
-
-    Examples
-    --------
-    >>> label_lines("Hotspot 2: 357 incidents, Mali")
-    ('Hotspot 2: ', '357 incidents, Mali')
-    >>> label_lines("Hotspot 2")
-    ('Hotspot 2',)
-    """
-    m = re.match(r"^(.*?:\s+)(.+)$", text, flags=re.S)
-    return (m.group(1), m.group(2)) if m else (text,)
-
-
-@dataclass(frozen=True, eq=False)
-class RegionLabels:
-    """The labels of one layer of regions (rows in the frame's order).
-
-    ``order`` lists row positions by priority, ``rank[i]`` is the priority of row ``i``.
-    """
-
-    texts: tuple[str, ...]
-    cross: tuple[bool, ...]
-    order: np.ndarray
-    rank: np.ndarray
-
-    def lines(self, i: int) -> tuple[str, ...]:
-        """The label of row ``i`` on two lines."""
-        return label_lines(self.texts[i])
-
-    def print_text(self, i: int) -> str:
-        """The label of row ``i`` for paper: "Hotspot 2:" / "357 incidents, Mali"."""
-        lines = self.lines(i)
-        if len(lines) == 1:
-            return lines[0]
-        return re.sub(r"\s*:\s+$", ":", lines[0]) + "\n" + lines[1]
-
-
-def region_labels(frame: gpd.GeoDataFrame, kind: str, tr: Tr, counts: Counts) -> RegionLabels:
-    """Label text, cross-border flag and priority of each region of ``kind`` (hotspot/cluster)."""
-    idcol = next(
-        (c for c in (f"{kind}_id", "hotspot_id", "cluster_id", "id") if c in frame.columns), None
-    )
-    ids = column(frame, idcol) if idcol else list(range(1, len(frame) + 1))
-    n = column(frame, "n_incidents")
-    cross = tuple(bool(truthy(v)) for v in column(frame, "cross_border"))
-    countries = column(frame, "countries")
-    texts = []
-    for i in range(len(frame)):
-        key = f"label.{kind}_cross" if cross[i] else f"label.{kind}"
-        text = tr(
-            key, id=to_text(ids[i]), n=counts.text(n[i]), countries=tr.countries(countries[i])
-        )
-        texts.append(text.rstrip(", ،"))
-    weight = np.array(
-        [0.0 if counts.suppressed(v) or is_missing(v) else float(v) for v in n], dtype=float
-    )
-    weight = np.where(np.isfinite(weight), weight, 0.0)
-    order = np.lexsort((np.arange(len(frame)), -weight, ~np.array(cross, dtype=bool)))
-    rank = np.empty(len(frame), dtype=int)
-    rank[order] = np.arange(len(frame))
-    return RegionLabels(tuple(texts), cross, order, rank)
 
 
 # ---------------------------------------------------------------------------
@@ -171,12 +108,37 @@ def region_labels(frame: gpd.GeoDataFrame, kind: str, tr: Tr, counts: Counts) ->
 
 @dataclass(frozen=True)
 class LabelItem:
-    """A label to place on paper: text, frame colour, region bounds (map units), cross-border."""
+    """A label to place on paper: text, frame colour, region bounds (map units), cross-border.
+
+    ``key`` names the area (layer and number), for :class:`Placed`.
+    """
 
     text: str
     color: str
     bounds: tuple[float, float, float, float]
     cross: bool
+    key: tuple[str, int] = ("", 0)
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A label placed on paper: its area, text, place and whether a leader line joins them."""
+
+    key: tuple[str, int]
+    text: str
+    side: str
+    distance: float
+    artist: Any
+
+    @property
+    def leader(self) -> bool:
+        """True when the label stands off its area, joined by a leader line."""
+        return self.distance > 0
+
+
+#: The label's font size on paper (points) and its height on two lines, for distances.
+_FONT_PT = 9
+_LINE_PT = 2 * 1.25 * _FONT_PT
 
 
 def _anchor(side: Side, bounds: tuple[float, float, float, float]) -> tuple[float, float]:
@@ -184,11 +146,18 @@ def _anchor(side: Side, bounds: tuple[float, float, float, float]) -> tuple[floa
     return minx + side.ax * (maxx - minx), miny + side.ay * (maxy - miny)
 
 
-def _draw(ax: Any, item: LabelItem, side: Side) -> Any:
-    """The label of ``item`` at ``side``: 5 points from an edge, 3 from a corner."""
-    step = 3 if side.dx and side.dy else 5
+def _draw(ax: Any, item: LabelItem, side: Side, distance: float = 0.0) -> Any:
+    """The label of ``item`` at ``side``: 5 points from an edge, 3 from a corner, plus ``distance``."""
+    step = (
+        0 if not (side.dx or side.dy) else 3 if side.dx and side.dy else 5
+    ) + distance * _LINE_PT
     ha = {1: "left", 0: "center", -1: "right"}[side.dx]
     va = {1: "bottom", 0: "center", -1: "top"}[side.dy]
+    leader = (
+        {"arrowstyle": "-", "color": LEADER, "linewidth": 1.1, "shrinkA": 0, "shrinkB": 2}
+        if distance > 0
+        else None
+    )
     return ax.annotate(
         item.text,
         xy=_anchor(side, item.bounds),
@@ -197,11 +166,12 @@ def _draw(ax: Any, item: LabelItem, side: Side) -> Any:
         ha=ha,
         va=va,
         multialignment="center",
-        fontsize=9,
+        fontsize=_FONT_PT,
         fontweight="bold",
         color=TEXT,
         zorder=6,
         annotation_clip=False,
+        arrowprops=leader,
         bbox={
             "boxstyle": "round,pad=0.25",
             "facecolor": PRINT_LABEL_FACE,
@@ -224,6 +194,55 @@ def _border_pixels(ax: Any, border: gpd.GeoDataFrame | None) -> Any:
     return lines
 
 
+@dataclass
+class _Paper:
+    """What label placement on one axes measures against."""
+
+    renderer: Any
+    frame: Any
+    pad: float
+    frame_pad: float
+    taken: list[Any]
+    lines: Any
+
+
+def _try(paper: _Paper, ax: Any, item: LabelItem, side: Side, distance: float) -> float | None:
+    """-1 if the label fits at ``side``; the length of border it would hide (a
+    cross-border label's fallback); None if it does not fit."""
+    text = _draw(ax, item, side, distance)
+    extent = text.get_window_extent(paper.renderer)
+    text.remove()
+    shown = extent.padded(paper.frame_pad)  # the box as drawn, with its frame
+    box = extent.padded(paper.pad)
+    f = paper.frame
+    if not (box.x0 >= f.x0 and box.x1 <= f.x1 and box.y0 >= f.y0 and box.y1 <= f.y1):
+        return None
+    if any(box.overlaps(t) for t in paper.taken):
+        return None
+    if paper.lines is not None and paper.lines.intersects(shapely.box(*box.extents)):
+        # a cross-border label may cross the border, but not run along it
+        if item.cross:
+            cover = float(shapely.clip_by_rect(paper.lines, *shown.extents).length)
+            if cover <= LABEL_MAX_COVER * shown.height:
+                return cover
+        return None
+    return -1.0
+
+
+def _choose(paper: _Paper, ax: Any, item: LabelItem) -> tuple[Side, float] | None:
+    fallback: tuple[float, Side, float] | None = None
+    for distance in DISTANCES:
+        for side in SIDES:
+            if distance > 0 and not (side.dx or side.dy):
+                continue  # "on the area" has no distance
+            got = _try(paper, ax, item, side, distance)
+            if got is not None and got < 0:
+                return side, distance
+            if got is not None and (fallback is None or got < fallback[0]):
+                fallback = (got, side, distance)
+    return (fallback[1], fallback[2]) if fallback is not None else None
+
+
 def place_static(
     ax: Any,
     items: Sequence[LabelItem],
@@ -231,12 +250,11 @@ def place_static(
     furniture: Sequence[Any] = (),
     border: gpd.GeoDataFrame | None = None,
     max_labels: int = MAX_LABELS,
-) -> list[Any]:
-    """Draw at most ``max_labels`` of ``items`` (in priority order) by the rules above.
+) -> list[Placed]:
+    """Draw the first ``max_labels`` of ``items`` (in priority order) by the rules above.
 
     Boxes are measured in screen space; "map furniture" is the scale bar and
-    north arrow. Labels that fit nowhere are left out (the web map shows them on
-    hover). Returns the drawn annotations.
+    north arrow. A label that fits nowhere is left out. Returns what was placed.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -244,49 +262,24 @@ def place_static(
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     renderer = canvas.get_renderer()
     ax.apply_aspect()  # the axes box as drawn ("equal" aspect), before measuring anything
-    frame = ax.get_window_extent(renderer)
     pad = 4.0 * fig.dpi / 72.0  # 4 points in pixels: boxes (with their frames) keep apart
-    frame_pad = (0.25 * 9 + 1.4) * fig.dpi / 72.0  # the frame: pad=0.25 (of 9 pt), 1.4 pt line
-    taken = [a.get_window_extent(renderer).padded(pad) for a in furniture]
-    lines = _border_pixels(ax, border)
-    placed: list[Any] = []
-    for item in items:
-        if len(placed) >= max_labels:
-            break
+    paper = _Paper(
+        renderer=renderer,
+        frame=ax.get_window_extent(renderer),
+        pad=pad,
+        frame_pad=(0.25 * _FONT_PT + 1.4) * fig.dpi / 72.0,  # pad=0.25 (of 9 pt), 1.4 pt line
+        taken=[a.get_window_extent(renderer).padded(pad) for a in furniture],
+        lines=_border_pixels(ax, border),
+    )
+    placed: list[Placed] = []
+    for item in items[:max_labels]:
         if not all(math.isfinite(v) for v in item.bounds):
             continue
-        fallback: tuple[float, Side] | None = None
-        chosen = None
-        for side in SIDES:
-            text = _draw(ax, item, side)
-            extent = text.get_window_extent(renderer)
-            text.remove()
-            shown = extent.padded(frame_pad)  # the box as drawn, with its frame
-            box = extent.padded(pad)
-            inside = (
-                box.x0 >= frame.x0
-                and box.x1 <= frame.x1
-                and box.y0 >= frame.y0
-                and box.y1 <= frame.y1
-            )
-            if not inside or any(box.overlaps(t) for t in taken):
-                continue
-            if lines is not None and lines.intersects(shapely.box(*box.extents)):
-                # a cross-border label may cross the border, but not run along it
-                if item.cross:
-                    cover = float(shapely.clip_by_rect(lines, *shown.extents).length)
-                    if cover <= LABEL_MAX_COVER * shown.height and (
-                        fallback is None or cover < fallback[0]
-                    ):
-                        fallback = (cover, side)
-                continue
-            chosen = side
-            break
-        if chosen is None and fallback is not None:
-            chosen = fallback[1]
+        chosen = _choose(paper, ax, item)
         if chosen is None:
             continue
-        text = _draw(ax, item, chosen)
-        taken.append(text.get_window_extent(renderer).padded(pad))
-        placed.append(text)
+        side, distance = chosen
+        text = _draw(ax, item, side, distance)
+        paper.taken.append(text.get_window_extent(renderer).padded(pad))
+        placed.append(Placed(item.key, item.text, side.name, distance, text))
     return placed

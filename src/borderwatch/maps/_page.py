@@ -22,16 +22,16 @@ import pandas as pd
 import shapely
 
 from .._schema import ATTENDANCE
-from ._format import column, date_text, dates, fmt_int, fmt_num, is_missing
+from ._format import column, dates, fmt_int, fmt_num, is_missing
 from ._html import to_text
-from ._labels import LABEL_CANDIDATES, page_rules
+from ._labels import page_rules
+from ._page_areas import area_layer, areas_legend, towns_layer
 from ._prepare import (
     CellsLayer,
     IncidentsLayer,
     Legend,
     LegendItem,
     Prepared,
-    RegionsLayer,
     UnitsLayer,
     count_column,
 )
@@ -39,14 +39,12 @@ from ._style import (
     BORDER_COLOR,
     CATEGORY_COLORS,
     CELL_LINE,
-    CLUSTER_LINE,
     DENSITY_CMAP,
     EXTRA_COLORS,
     GRID_COLOR,
     GRID_LINE,
     HALO,
     HOTSPOT_COLORS,
-    HOTSPOT_LINE,
     MEETING_COLOR,
     NO_CATEGORY_COLOR,
     NOT_SIGNIFICANT_COLOR,
@@ -57,13 +55,35 @@ from ._style import (
     ZONE_LINE,
 )
 
-__all__ = ["CLUSTER_ABOVE", "DECIMALS", "bounds", "page_data"]
+__all__ = ["CLUSTER_ABOVE", "DECIMALS", "MAX_COVER", "bounds", "page_data"]
 
 #: Incident points are clustered (Leaflet.markercluster) above this many.
 CLUSTER_ABOVE: Final = 3000
 #: Decimal places of coordinates written to the page (1e-5 degree is about 1 m).
 DECIMALS: Final = 5
-_UI_KEYS = ("time.label", "time.all", "time.play", "time.pause", "legend.title", "layer.basemap")
+#: At first, the map's panels (title, legend, controls) cover at most this share of it;
+#: the page's script folds the legend when they would cover more.
+MAX_COVER: Final = 0.3
+#: UI strings the page's script writes itself (controls, buttons, tooltips, units).
+_UI_KEYS = (
+    "time.label",
+    "time.all",
+    "time.play",
+    "time.pause",
+    "legend.title",
+    "layer.basemap",
+    "ui.zoom_in",
+    "ui.zoom_out",
+    "ui.layers",
+    "ui.close",
+    "ui.legend_show",
+    "ui.legend_hide",
+    "ui.present",
+    "ui.present_exit",
+    "ui.next",
+    "unit.km",
+    "unit.m",
+)
 
 
 def _round_geoms(geoms: Any, decimals: int = DECIMALS) -> np.ndarray:
@@ -119,7 +139,11 @@ def _units_layer(p: Prepared, layer: UnitsLayer) -> dict[str, Any]:
         for c in cats:
             v = cat_values[c][i]
             vals.append(None if (not is_missing(v) and float(v) == 0) else counts.text(v))
-        if value_is_count:
+        no_data = bool(layer.no_data and layer.no_data[i])
+        if no_data:
+            shown = tr("value.no_data")
+            vals = [vals[0], shown] + [None] * (len(vals) - 2)
+        elif value_is_count:
             shown = counts.text(values[i])
         elif hidden_row:
             shown = tr("value.suppressed", k=p.k)
@@ -128,7 +152,10 @@ def _units_layer(p: Prepared, layer: UnitsLayer) -> dict[str, Any]:
         name = to_text(names[i])
         country = tr.country(countries[i])
         tip = f"{name} ({country}): {shown}" if country else f"{name}: {shown}"
-        features.append(_feature(geom, {"c": layer.colors[i], "t": name, "v": vals, "tip": tip}))
+        props = {"c": layer.colors[i], "t": name, "v": vals, "tip": tip}
+        if no_data:
+            props["nd"] = True  # hatched: no data, never 0
+        features.append(_feature(geom, props))
     return {
         "type": "geojson",
         "key": "units",
@@ -228,8 +255,9 @@ def _cells_layer(p: Prepared, layer: CellsLayer) -> dict[str, Any]:
         vals = [
             cls,
             counts.text(count[i]) if "count" in cells.columns else None,
-            None if is_missing(z[i]) else f"{float(z[i]):.2f}",
-            None if is_missing(pf[i]) else f"{float(pf[i]):.3f}",
+            # the statistics' own terms stay in the internal view
+            None if tr.plain or is_missing(z[i]) else f"{float(z[i]):.2f}",
+            None if tr.plain or is_missing(pf[i]) else f"{float(pf[i]):.3f}",
             tr.countries(countries[i]) or None,
             tr.trend(trend[i]) or None,
         ]
@@ -255,71 +283,6 @@ def _cells_layer(p: Prepared, layer: CellsLayer) -> dict[str, Any]:
         "popup": True,
         "tooltip": True,
         "temporal": months is not None,
-    }
-
-
-def _regions_layer(p: Prepared, layer: RegionsLayer) -> dict[str, Any]:
-    tr, counts, frame, labels = p.tr, p.counts, layer.frame, layer.labels
-    hotspot = layer.kind == "hotspot"
-    fields = [
-        tr("field.countries"),
-        tr("field.incidents"),
-        tr("field.cross_border"),
-        tr("field.border_km"),
-        tr("field.first_date"),
-        tr("field.last_date"),
-    ]
-    n = column(frame, "n_incidents")
-    first_raw = column(frame, "first_date")
-    last_raw = column(frame, "last_date")
-    m0 = p.months.index(dates(first_raw))
-    m1 = p.months.index(dates(last_raw))
-    countries = column(frame, "countries")
-    cross = column(frame, "cross_border")
-    border_km = column(frame, "border_km")
-    features = []
-    for i, geom in enumerate(_round_geoms(frame.geometry.to_numpy())):
-        vals = [
-            tr.countries(countries[i]) or None,
-            counts.text(n[i]),
-            tr.yes_no(cross[i]),
-            fmt_num(border_km[i]),
-            date_text(first_raw[i]),
-            date_text(last_raw[i]),
-        ]
-        a = m0[i] if m0[i] is not None else m1[i]
-        b = m1[i] if m1[i] is not None else a
-        text = labels.texts[i]
-        props: dict[str, Any] = {"t": text, "v": vals, "lbl": text, "m0": a, "m1": b}
-        # may get a permanent label: lr = priority, lx = cross-border, ll = its two lines
-        if labels.rank[i] < LABEL_CANDIDATES:
-            props["lr"] = int(labels.rank[i])
-            props["lx"] = labels.cross[i]
-            props["ll"] = list(labels.lines(i))
-        features.append(_feature(geom, props))
-    line = HOTSPOT_LINE if hotspot else CLUSTER_LINE
-    return {
-        "type": "geojson",
-        "key": "hotspots" if hotspot else "clusters",
-        "name": tr("layer.hotspots" if hotspot else "layer.clusters"),
-        "show": True,
-        "pane": "bwRegions",
-        "z": 440 if hotspot else 445,
-        "fc": _fc(features),
-        "style": {
-            "color": line,
-            "weight": 4 if hotspot else 3,
-            "opacity": 1,
-            "dashArray": None if hotspot else "8 6",
-            "fillColor": line,
-            "fillOpacity": 0.06,
-        },
-        "radius": 9,
-        "fields": fields,
-        "popup": True,
-        "label": "permanent",
-        "labelOrder": 0 if hotspot else 1,
-        "temporal": any(v is not None for v in m0),
     }
 
 
@@ -544,7 +507,7 @@ def _cells_legend(p: Prepared, layer: CellsLayer) -> Legend:
     tr = p.tr
     present = set(layer.colors)
     items = [
-        LegendItem("fill", color, tr(f"class.{kind}", p=conf))
+        LegendItem("fill", color, tr.hotspot_class(kind, conf))
         for (kind, conf), color in HOTSPOT_COLORS.items()
         if color in present
     ]
@@ -563,11 +526,7 @@ def _lines_legend(p: Prepared) -> Legend | None:
             km = fmt_num(p.zone_km)
             label = tr("layer.border_zone", km=km)
             items.append(LegendItem("fill", ZONE_COLOR, label, dash=True, key="border_zone"))
-    if p.hotspots is not None:
-        items.append(LegendItem("outline", HOTSPOT_LINE, tr("legend.hotspot"), key="hotspots"))
-    if p.clusters is not None:
-        label = tr("legend.cluster")
-        items.append(LegendItem("outline", CLUSTER_LINE, label, dash=True, key="clusters"))
+    items += areas_legend(p)
     return Legend(tr("legend.lines"), tuple(items)) if items else None
 
 
@@ -605,15 +564,14 @@ def _layers_and_legend(p: Prepared) -> tuple[list[dict[str, Any]], list[Legend]]
         legend.append(_cells_legend(p, p.cells))
     if p.border is not None:
         layers += _border_layers(p, p.border)
-    if p.hotspots is not None:
-        layers.append(_regions_layer(p, p.hotspots))
-    if p.clusters is not None:
-        clusters = _regions_layer(p, p.clusters)
-        clusters["show"] = p.hotspots is None
-        layers.append(clusters)
+    layers += [area_layer(p, layer) for layer in p.areas]
     lines = _lines_legend(p)
     if lines is not None:
         legend.append(lines)
+    towns = towns_layer(p)
+    if towns is not None:
+        layers.append(towns[0])
+        legend.append(towns[1])
     if p.meetings is not None:
         layers.append(_meetings_layer(p, p.meetings))
         item = LegendItem("marker", MEETING_COLOR, p.tr("legend.meeting"))
@@ -695,4 +653,5 @@ def page_data(
         "palette": dict(PAGE),
         **page_rules(),
         "fontScale": font_scale,
+        "maxCover": MAX_COVER,
     }

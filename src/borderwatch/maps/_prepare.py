@@ -24,20 +24,35 @@ from pyproj import CRS
 from .._crs import WGS84, require_crs, study_crs
 from .._errors import BorderwatchWarning, DataError
 from .._result import AnalysisResult
+from ._areas import AREA_KINDS, AreaKind, AreaLabels, area_labels
 from ._format import Counts, dates, fmt_int, is_month_text, month_numbers
 from ._html import to_text
 from ._i18n import Tr
-from ._labels import RegionLabels, region_labels
-from ._style import HOTSPOT_COLORS, NODATA_COLOR, SUPPRESSED_COLOR, UNITS_CMAP
+from ._style import HOTSPOT_COLORS
+from ._title import data_title, given_title, source_line, study_countries, years
+from ._units import (
+    Legend,
+    LegendItem,
+    UnitsLayer,
+    count_column,
+    no_data_countries,
+    sample_colors,
+    units_layer,
+)
 
 __all__ = [
     "DEFAULT_ZONE_KM",
     "MAX_POINTS",
+    "MAX_TOWNS",
     "VIEWS",
     "Layers",
     "Legend",
     "LegendItem",
     "Prepared",
+    "RegionsLayer",
+    "UnitsLayer",
+    "count_column",
+    "no_data_countries",
     "prepare",
     "sample_colors",
 ]
@@ -47,6 +62,8 @@ VIEWS: Final = ("public", "internal")
 DEFAULT_ZONE_KM: Final = 20.0
 #: At most this many incident points are drawn; above, a random sample plus grid totals.
 MAX_POINTS = 50_000
+#: At most this many towns of the gazetteer go into a map's context layer (largest first).
+MAX_TOWNS: Final = 600
 _SUMMARY_DATES = (
     ("date_first", "date_last"),
     ("first_date", "last_date"),
@@ -66,14 +83,19 @@ class Layers:
 
     Examples
     --------
-    >>> Layers().names()
-    ('units', 'border', 'cells', 'hotspots', 'clusters', 'density', 'meetings', 'incidents')
+    >>> Layers().names()  # doctest: +NORMALIZE_WHITESPACE
+    ('units', 'border', 'cells', 'hotspots', 'scan', 'priorities', 'clusters', 'density',
+     'meetings', 'incidents')
     """
 
     units: gpd.GeoDataFrame | None = None
     border: gpd.GeoDataFrame | None = None
     cells: gpd.GeoDataFrame | None = None
     hotspots: gpd.GeoDataFrame | None = None
+    #: Scan clusters (``scan_id``, ``n_incidents``, ``countries``, ``cross_border``, ...).
+    scan: gpd.GeoDataFrame | None = None
+    #: Priority areas (``priority_id``, ``n_incidents``, ``countries``, ``cross_border``, ...).
+    priorities: gpd.GeoDataFrame | None = None
     clusters: gpd.GeoDataFrame | None = None
     #: A :class:`borderwatch.density.DensitySurface` (anything with values, transform, crs).
     density: Any = None
@@ -101,62 +123,6 @@ class Layers:
         )
 
 
-@dataclass(frozen=True)
-class LegendItem:
-    """One line of a legend: a swatch (``kind``: fill, line, outline, marker, point, gradient)."""
-
-    kind: str
-    color: str
-    label: str | None = None
-    dash: bool = False
-    key: str | None = None
-    width: float | None = None
-    color2: str | None = None
-    lo: str | None = None
-    hi: str | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        """The item as the page's script reads it."""
-        out: dict[str, Any] = {"k": self.kind, "c": self.color}
-        for name, value in (
-            ("c2", self.color2),
-            ("lo", self.lo),
-            ("hi", self.hi),
-            ("w", self.width),
-            ("label", self.label),
-        ):
-            if value is not None:
-                out[name] = value
-        if self.dash:
-            out["dash"] = True
-        if self.key is not None:
-            out["key"] = self.key
-        return out
-
-
-@dataclass(frozen=True)
-class Legend:
-    """A legend section; ``key`` (and an item's ``key``) name the layer it explains."""
-
-    title: str
-    items: tuple[LegendItem, ...] = ()
-    key: str | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        """The section as the page's script reads it."""
-        return {"title": self.title, "items": [it.as_json() for it in self.items], "key": self.key}
-
-
-@dataclass(frozen=True, eq=False)
-class UnitsLayer:
-    """Units with the colour of their class (grey where the value is hidden) and their legend."""
-
-    frame: gpd.GeoDataFrame
-    colors: tuple[str, ...]
-    hidden: tuple[bool, ...]
-    legend: Legend
-
-
 @dataclass(frozen=True, eq=False)
 class CellsLayer:
     """The significant cells, their colours and (kind, confidence) classes."""
@@ -168,11 +134,21 @@ class CellsLayer:
 
 @dataclass(frozen=True, eq=False)
 class RegionsLayer:
-    """Hotspot regions or clusters (``kind``: "hotspot" or "cluster") and their labels."""
+    """One layer of labelled areas (hotspot regions, scan clusters, priorities, clusters)."""
 
     frame: gpd.GeoDataFrame
-    kind: str
-    labels: RegionLabels
+    spec: AreaKind
+    labels: AreaLabels
+
+    @property
+    def kind(self) -> str:
+        """ "hotspot", "scan", "priority" or "cluster"."""
+        return self.spec.kind
+
+    @property
+    def key(self) -> str:
+        """The layer key: "hotspots", "scan", "priorities" or "clusters"."""
+        return self.spec.layer
 
 
 @dataclass(frozen=True, eq=False)
@@ -219,22 +195,43 @@ class Prepared:
     border: gpd.GeoDataFrame | None = None
     zone: Any = None
     cells: CellsLayer | None = None
-    hotspots: RegionsLayer | None = None
-    clusters: RegionsLayer | None = None
+    #: The layers of labelled areas, in :data:`~borderwatch.maps._areas.AREA_KINDS` order.
+    areas: tuple[RegionsLayer, ...] = ()
     density: Any = None
     meetings: gpd.GeoDataFrame | None = None
     incidents: IncidentsLayer | None = None
     months: Months = field(default_factory=Months)
     notes: tuple[str, ...] = ()
+    #: Towns of the offline gazetteer in and around the map (largest first), or None.
+    towns: pd.DataFrame | None = None
+
+    def area(self, key: str) -> RegionsLayer | None:
+        """The labelled areas of layer ``key`` ("hotspots", "clusters", ...), if drawn."""
+        return next((a for a in self.areas if a.key == key), None)
+
+    @property
+    def hotspots(self) -> RegionsLayer | None:
+        """The hotspot regions."""
+        return self.area("hotspots")
+
+    @property
+    def clusters(self) -> RegionsLayer | None:
+        """The incident clusters."""
+        return self.area("clusters")
+
+    def shown_at_start(self, layer: RegionsLayer) -> bool:
+        """Whether an area layer is drawn when the map opens (clusters only alone)."""
+        if layer.spec.shown == "always":
+            return True
+        return all(a.spec.shown != "always" for a in self.areas if a is not layer)
 
     def frames(self) -> list[gpd.GeoDataFrame]:
-        """The frames drawn (units, border, cells, regions, meetings, incidents), in that order."""
+        """The frames drawn (units, border, cells, areas, meetings, incidents), in that order."""
         out = [
             self.units.frame if self.units else None,
             self.border,
             self.cells.frame if self.cells else None,
-            self.hotspots.frame if self.hotspots else None,
-            self.clusters.frame if self.clusters else None,
+            *(a.frame for a in self.areas),
             self.meetings,
             self.incidents.frame if self.incidents else None,
         ]
@@ -327,127 +324,28 @@ def _density(dens: Any, *, public: bool, k: int) -> Any:
     return dens
 
 
-# ---------------------------------------------------------------------------
-# classes
-
-
-def sample_colors(cmap: str, n: int, lo: float = 0.15, hi: float = 0.8) -> list[str]:
-    """``n`` colours evenly spaced from ``lo`` to ``hi`` along a matplotlib colour map."""
-    from matplotlib import colormaps
-    from matplotlib.colors import to_hex
-
-    cm = colormaps[cmap]
-    if n <= 1:
-        return [to_hex(cm((lo + hi) / 2))]
-    return [to_hex(cm(x)) for x in np.linspace(lo, hi, n)]
-
-
-def _classify(values: np.ndarray, n_classes: int = 5) -> tuple[np.ndarray, list[float]]:
-    """Class index of each value (-1 for NaN) and the upper bounds of the classes."""
-    import mapclassify
-
-    finite = values[np.isfinite(values)]
-    cls = np.full(len(values), -1, dtype=int)
-    if finite.size == 0:
-        return cls, []
-    uniq = np.unique(finite)
-    if uniq.size <= n_classes:
-        bins = [float(u) for u in uniq]
-    else:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Numba not installed")
-            if uniq.size <= 1000:
-                bins = [float(b) for b in mapclassify.FisherJenks(finite, k=n_classes).bins]
-            else:
-                bins = [float(b) for b in mapclassify.Quantiles(finite, k=n_classes).bins]
-    ok = np.isfinite(values)
-    cls[ok] = np.minimum(np.searchsorted(np.asarray(bins), values[ok], side="left"), len(bins) - 1)
-    return cls, bins
-
-
-def _class_labels(bins: list[float], vmin: float, integer: bool) -> list[str]:
-    labels = []
-    for i, hi in enumerate(bins):
-        if i == 0:
-            lo = vmin
-        else:
-            lo = math.floor(bins[i - 1]) + 1 if integer else bins[i - 1]
-        if integer:
-            lo_t, hi_t = fmt_int(lo), fmt_int(hi)
-        else:
-            lo_t, hi_t = f"{lo:.1f}", f"{hi:.1f}"
-        labels.append(hi_t if lo_t == hi_t or (integer and lo >= hi) else f"{lo_t}–{hi_t}")
-    return labels
-
-
-def count_column(units: gpd.GeoDataFrame, value: str) -> str | None:
-    """The count column whose suppression also hides ``value``."""
-    if value == "incidents" or value.startswith("iccs") or value in ("count", "n_incidents"):
-        return value
-    return "incidents" if "incidents" in units.columns else None
-
-
-def _units_title(value: str, tr: Tr) -> str:
-    if value == "incidents":
-        return tr("legend.units_count")
-    if value == "rate_per_100k":
-        return tr("legend.units_rate")
-    if value.startswith("iccs"):
-        return tr("legend.units_category", category=tr.category(value))
-    return value
-
-
-def _units(units: gpd.GeoDataFrame, *, value: str, counts: Counts) -> UnitsLayer:
-    """Units classed by ``value`` (Fisher-Jenks), grey where the view hides the count."""
-    tr = counts.tr
-    if value not in units.columns:
-        numeric = [
-            c for c in units.columns if c != "geometry" and pd.api.types.is_numeric_dtype(units[c])
-        ]
-        msg = (
-            f"units have no column {value!r} to colour the map by. "
-            f"Hint: pass value= one of {', '.join(map(str, numeric)) or '(no numeric columns)'}."
-        )
-        raise DataError(msg)
-    raw = pd.to_numeric(units[value], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    count_col = count_column(units, value)
-    hidden = np.zeros(len(units), dtype=bool)
-    if counts.public and count_col is not None and count_col in units.columns:
-        hidden = np.array(
-            [counts.suppressed(v) for v in units[count_col].astype(object)], dtype=bool
-        )
-    values = np.where(hidden, np.nan, raw)
-    cls, bins = _classify(values)
-    finite = values[np.isfinite(values)]
-    integer = bool(np.all(np.mod(finite, 1) == 0))
-    colors = sample_colors(UNITS_CMAP, len(bins)) if bins else []
-    unit_colors = tuple(
-        SUPPRESSED_COLOR if h else (NODATA_COLOR if c < 0 else colors[c])
-        for c, h in zip(cls, hidden, strict=True)
-    )
-    labels = _class_labels(bins, float(finite.min()), integer) if finite.size else []
-    items = [LegendItem("fill", c, lbl) for c, lbl in zip(colors, labels, strict=True)]
-    if hidden.any():
-        items.append(
-            LegendItem("fill", SUPPRESSED_COLOR, tr("legend.suppressed", k=counts.k), dash=True)
-        )
-    if (~hidden & ~np.isfinite(raw)).any():
-        items.append(LegendItem("fill", NODATA_COLOR, tr("legend.no_data")))
-    legend = Legend(_units_title(value, tr), tuple(items), key="units")
-    return UnitsLayer(units, unit_colors, tuple(bool(h) for h in hidden), legend)
-
-
 def _check_value(value: Any) -> None:
     if not isinstance(value, str):
         msg = f"value must be a column name, got {value!r}. Hint: value='incidents' or 'rate_per_100k'."
         raise DataError(msg)
 
 
-def _regions(frame: gpd.GeoDataFrame | None, kind: str, counts: Counts) -> RegionsLayer | None:
-    """Hotspot regions or clusters with their labels."""
-    if frame is None:
-        return None
-    return RegionsLayer(frame, kind, region_labels(frame, kind, counts.tr, counts))
+def _areas(
+    frames: dict[str, gpd.GeoDataFrame | None],
+    counts: Counts,
+    units: gpd.GeoDataFrame | None,
+    *,
+    places: bool,
+) -> tuple[RegionsLayer, ...]:
+    """Every layer of labelled areas, numbered and named (one path for all kinds)."""
+    out = []
+    for spec in AREA_KINDS:
+        frame = frames.get(spec.layer)
+        if frame is None:
+            continue
+        labels = area_labels(frame, spec, counts, units=units, places=places)
+        out.append(RegionsLayer(frame, spec, labels))
+    return tuple(out)
 
 
 def _zone(border: gpd.GeoDataFrame, zone_km: float) -> Any:
@@ -484,10 +382,20 @@ def _cell_classes(cells: gpd.GeoDataFrame) -> list[tuple[str, int]]:
     raise DataError(msg)
 
 
-def _cells(cells: gpd.GeoDataFrame) -> CellsLayer | None:
-    """The significant cells in the hot/cold palette (None if there are none)."""
+def _cells(cells: gpd.GeoDataFrame, no_data: tuple[str, ...] = ()) -> CellsLayer | None:
+    """The significant cells in the hot/cold palette (None if there are none).
+
+    Cells only in countries without data (``no_data``) are left out: "far fewer
+    incidents" means nothing where nothing was recorded.
+    """
     classes = _cell_classes(cells)
     keep = np.array([kc in HOTSPOT_COLORS for kc in classes], dtype=bool)
+    if no_data and "countries" in cells.columns:
+        sides = [
+            {c.strip() for c in to_text(v).replace(";", ",").split(",") if c.strip()}
+            for v in cells["countries"].astype(object)
+        ]
+        keep &= np.array([not (s and s <= set(no_data)) for s in sides], dtype=bool)
     if not keep.any():
         return None
     kept = tuple(kc for kc, kp in zip(classes, keep, strict=True) if kp)
@@ -600,6 +508,28 @@ def _months(
 
 
 # ---------------------------------------------------------------------------
+# towns
+
+
+def _towns(frames: list[gpd.GeoDataFrame], units: UnitsLayer | None) -> pd.DataFrame | None:
+    """The gazetteer's towns in the map's box (10 % margin), largest first, at most MAX_TOWNS."""
+    from ..places import towns
+
+    ref = [units.frame] if units is not None else frames
+    if not ref:
+        return None
+    w = min(float(f.total_bounds[0]) for f in ref)
+    so = min(float(f.total_bounds[1]) for f in ref)
+    e = max(float(f.total_bounds[2]) for f in ref)
+    n = max(float(f.total_bounds[3]) for f in ref)
+    if not all(math.isfinite(v) for v in (w, so, e, n)):
+        return None
+    mx, my = (e - w) * 0.1, (n - so) * 0.1
+    found = towns(bbox=(w - mx, so - my, e + mx, n + my))
+    return found.head(MAX_TOWNS).reset_index(drop=True) if len(found) else None
+
+
+# ---------------------------------------------------------------------------
 # everything
 
 
@@ -617,6 +547,8 @@ def prepare(
     value: str = "incidents",
     zone_km: float | None = None,
     seed: int = 0,
+    plain: bool | None = None,
+    places: bool = True,
 ) -> Prepared:
     """Decide what a map shows; the options are those of :func:`~borderwatch.maps.make_map`.
 
@@ -624,14 +556,14 @@ def prepare(
     --------
     >>> import geopandas as gpd
     >>> from shapely.geometry import box
-    >>> units = gpd.GeoDataFrame({"name": ["A"], "incidents": [3]}, geometry=[box(0, 0, 1, 1)],
-    ...                          crs=4326)
+    >>> units = gpd.GeoDataFrame({"name": ["A"], "country": ["MLI"], "incidents": [3]},
+    ...                          geometry=[box(0, 0, 1, 1)], crs=4326)
     >>> p = prepare(layers=Layers(units=units))
     >>> p.units.hidden, p.title
-    ((True,), 'Community safety map')
+    ((True,), 'Incidents in Mali')
     """
-    tr = Tr(lang)
     _check_view(view)
+    tr = Tr(lang, plain=(view == "public") if plain is None else bool(plain))
     _check_result(result)
     k = _check_k(k, result)
     result = _public_result(result, view=view, k=k)
@@ -643,28 +575,39 @@ def prepare(
     counts = Counts(public, k, tr)
     frames = {name: _frame(v, name) for name, v in chosen.items() if name != "density"}
     units = (
-        _units(frames["units"], value=value, counts=counts) if frames["units"] is not None else None
+        units_layer(frames["units"], value=value, counts=counts)
+        if frames["units"] is not None
+        else None
     )
+    empty = units.no_data_countries if units is not None else ()
     border = frames["border"]
-    cells = _cells(frames["cells"]) if frames["cells"] is not None else None
-    hotspots = _regions(frames["hotspots"], "hotspot", counts)
-    clusters = _regions(frames["clusters"], "cluster", counts)
+    cells = _cells(frames["cells"], empty) if frames["cells"] is not None else None
+    areas = _areas(frames, counts, frames["units"], places=places)
     incidents = _incidents(
         frames["incidents"], public=public, given=given.incidents is not None, seed=seed
     )
-    if result is not None:
-        title = title if title is not None else result.title
-        source = source if source is not None else result.source
+    months = _months(incidents, frames["meetings"], [*areas, cells])
+    period = to_text(period) if period is not None else _period(result, incidents, list(areas))
+    drawn = [f for f in frames.values() if f is not None]
+    title = title if title is not None else given_title(result)
+    if title is None:
+        title = data_title(
+            tr,
+            study_countries(units.frame if units else None, border),
+            years(period, months.labels),
+            border=border is not None and len(border) > 0,
+        )
+    notes = _sample_note(incidents, tr)
+    if empty:
+        notes += (tr("note.no_data", countries=", ".join(tr.country(c) for c in empty)),)
     return Prepared(
         tr=tr,
         view=view,
         k=k,
         counts=counts,
         title=to_text(title) or tr("title.default"),
-        period=to_text(period)
-        if period is not None
-        else _period(result, incidents, [hotspots, clusters]),
-        source=to_text(source) or None,
+        period=period,
+        source=to_text(source) if source is not None else source_line(result, view=view, tr=tr),
         synthetic=bool(synthetic or (result is not None and result.synthetic)),
         value=value,
         zone_km=km,
@@ -672,11 +615,11 @@ def prepare(
         border=border,
         zone=_zone(border, km) if border is not None and km > 0 else None,
         cells=cells,
-        hotspots=hotspots,
-        clusters=clusters,
+        areas=areas,
         density=_density(chosen.density, public=public, k=k),
         meetings=frames["meetings"],
         incidents=incidents,
-        months=_months(incidents, frames["meetings"], [hotspots, clusters, cells]),
-        notes=_sample_note(incidents, tr),
+        months=months,
+        notes=notes,
+        towns=_towns(drawn, units) if places and drawn else None,
     )

@@ -23,6 +23,11 @@ __all__ = [
     "SUPPRESSED_COLOR",
     "UNITS_CMAP",
     "ZONE_COLOR",
+    "CROSS_INNER",
+    "SCAN_LINE",
+    "PRIORITY_LINE",
+    "NO_DATA_FILL",
+    "LEADER",
 ]
 
 #: Hotspot cells by (kind, confidence): ColorBrewer RdBu.
@@ -68,7 +73,17 @@ HALO: Final = "#ffffff"
 ZONE_COLOR: Final = "#fdd835"
 ZONE_LINE: Final = "#b59b00"
 HOTSPOT_LINE: Final = "#67001f"
+#: Cross-border areas: a double outline, their own line colour outside and this inside.
+CROSS_INNER: Final = "#ffffff"
 CLUSTER_LINE: Final = "#01665e"
+SCAN_LINE: Final = "#54278f"
+PRIORITY_LINE: Final = "#b35806"
+#: Units of a country with no incidents at all: "no data", never the colour of 0.
+NO_DATA_FILL: Final = "#f2f2f2"
+NO_DATA_HATCH: Final = "#9e9e9e"
+TOWN_DOT: Final = "#222222"
+TOWN_HALO: Final = "#ffffff"
+LEADER: Final = "#333333"
 MEETING_COLOR: Final = "#1b9e77"
 MEETING_SHADOW: Final = "#0b3d2e"
 POINT_LINE: Final = "#ffffff"
@@ -93,6 +108,14 @@ PAGE: Final = {
     "meeting-edge": "#ffffff",
     "meeting-shadow": MEETING_SHADOW,
     "label-bg": "rgba(255,255,255,.92)",
+    "leader": LEADER,
+    "town": TOWN_DOT,
+    "town-halo": TOWN_HALO,
+    "cross-inner": CROSS_INNER,
+    "present-bg": "#000000",
+    "present-text": "#ffffff",
+    "present-panel": "rgba(0,0,0,.86)",
+    "no-data-hatch": NO_DATA_HATCH,
     "hotspot-line": HOTSPOT_LINE,
     "cluster-line": CLUSTER_LINE,
     "scale-bg": "rgba(255,255,255,.85)",

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -22,30 +23,31 @@ from .._result import AnalysisResult
 from ._format import column, fmt_num, is_missing
 from ._html import to_text
 from ._i18n import Tr
-from ._labels import LabelItem, place_static
+from ._labels import LabelItem, Placed, place_static
 from ._prepare import Layers, Prepared, prepare
 from ._style import (
     BORDER_COLOR,
     CATEGORY_COLORS,
     CELL_LINE,
-    CLUSTER_LINE,
+    CROSS_INNER,
     DENSITY_CMAP,
     HOTSPOT_COLORS,
-    HOTSPOT_LINE,
     MEETING_COLOR,
+    NO_DATA_HATCH,
     OTHER_CATEGORY_COLOR,
     PRINT_HALO,
     PRINT_NOTE,
     PRINT_SCALE,
     PRINT_WATERMARK,
     SUPPRESSED_HATCH,
+    TOWN_DOT,
     UNIT_LINE,
     WARN,
     ZONE_COLOR,
     ZONE_LINE,
 )
 
-__all__ = ["A4_LANDSCAPE", "draw", "export_static"]
+__all__ = ["A4_LANDSCAPE", "Drawing", "draw", "draw_map", "export_static", "render"]
 
 #: Inches.
 A4_LANDSCAPE = (11.69, 8.27)
@@ -170,33 +172,55 @@ class _Legend:
         self.handles.append(handle)
 
 
+@dataclass(frozen=True, eq=False)
+class Drawing:
+    """A drawn handout page: the matplotlib figure and the area labels placed on it."""
+
+    figure: Any
+    labels: tuple[Placed, ...]
+
+
 def draw(p: Prepared) -> Any:
     """The handout of ``p`` as a matplotlib figure (map axes first, then the legend's)."""
+    return render(p).figure
+
+
+def render(p: Prepared) -> Drawing:
+    """The handout of ``p``: an A4 landscape figure and the labels placed on it."""
     from matplotlib.figure import Figure as MplFigure
 
-    crs = _crs(p)
     fig = MplFigure(figsize=A4_LANDSCAPE)
     ax = fig.add_axes((0.02, 0.07, 0.68, 0.78))
+    legend = _Legend()
+    placed = draw_map(ax, p, legend)
+    _draw_titles(fig, p)
+    if legend.handles:
+        _draw_legend(fig, p.tr, legend)
+    return Drawing(fig, tuple(placed))
+
+
+def draw_map(ax: Any, p: Prepared, legend: _Legend) -> list[Placed]:
+    """Draw the map of ``p`` on ``ax`` (layers, scale bar, north arrow, labels, towns).
+
+    Fills ``legend`` with what it drew; returns the area labels it placed.
+    """
+    crs = _crs(p)
     ax.set_axis_off()
     ax.set_aspect("equal")
-    legend = _Legend()
     _draw_units(ax, p, crs, legend)
     _draw_density(ax, p, legend)
     _draw_zone(ax, p, crs)
     _draw_cells(ax, p, crs, legend)
     _zone_legend(p, legend)
     border = _draw_border(ax, p, crs, legend)
-    labels = _draw_regions(ax, p, crs, legend)
+    labels = _draw_areas(ax, p, crs, legend)
     _draw_meetings(ax, p, crs, legend)
     _draw_incidents(ax, p, crs, legend)
     _set_extent(ax, p, crs)
     furniture = [*_scale_bar(ax, p.tr), _north_arrow(ax, p.tr)]
-    if labels:
-        place_static(ax, labels, furniture=furniture, border=border)
-    _draw_titles(fig, p)
-    if legend.handles:
-        _draw_legend(fig, p.tr, legend)
-    return fig
+    placed = place_static(ax, labels, furniture=furniture, border=border) if labels else []
+    draw_towns(ax, p, crs, legend, avoid=[*furniture, *(x.artist for x in placed)])
+    return placed
 
 
 def _crs(p: Prepared) -> CRS:
@@ -237,13 +261,19 @@ def _draw_units(ax: Any, p: Prepared, crs: CRS, legend: _Legend) -> None:
             linewidth=0,
             zorder=1.1,
         )
+    no_data = list(p.units.no_data)
+    if any(no_data):  # a side without data: hatched, never the colour of 0
+        u[no_data].plot(
+            ax=ax, facecolor="none", edgecolor=NO_DATA_HATCH, hatch="\\\\", linewidth=0, zorder=1.1
+        )
     legend.section(p.units.legend.title)
     for it in p.units.legend.items:
+        hatch = "\\\\" if it.kind == "hatch" else "///" if it.dash else None
         legend.add(
             Patch(
                 facecolor=it.color,
-                edgecolor=UNIT_LINE,
-                hatch="///" if it.dash else None,
+                edgecolor=NO_DATA_HATCH if it.kind == "hatch" else UNIT_LINE,
+                hatch=hatch,
                 label=it.label,
             )
         )
@@ -294,7 +324,7 @@ def _draw_cells(ax: Any, p: Prepared, crs: CRS, legend: _Legend) -> None:
     legend.section(p.tr("legend.cells"))
     for (kind, conf), color in HOTSPOT_COLORS.items():
         if color in set(colors):
-            label = p.tr(f"class.{kind}", p=conf)
+            label = p.tr.hotspot_class(kind, conf)
             legend.add(Patch(facecolor=color, edgecolor=CELL_LINE, label=label))
 
 
@@ -322,47 +352,144 @@ def _draw_border(ax: Any, p: Prepared, crs: CRS, legend: _Legend) -> gpd.GeoData
     return border
 
 
-def _draw_regions(ax: Any, p: Prepared, crs: CRS, legend: _Legend) -> list[LabelItem]:
-    """Hotspot regions (clusters only when there are none, as the web map opens).
+def _draw_areas(ax: Any, p: Prepared, crs: CRS, legend: _Legend) -> list[LabelItem]:
+    """The areas the web map opens with (clusters only when alone); cross-border ones doubled.
 
     Returns their labels in priority order, for :func:`place_static`.
     """
     from matplotlib.lines import Line2D
 
-    layer = p.hotspots if p.hotspots is not None else p.clusters
-    if layer is None:
+    items: list[tuple[tuple[int, int], LabelItem]] = []
+    for layer in p.areas:
+        if not p.shown_at_start(layer):
+            continue
+        spec = layer.spec
+        style = (0, _dashes(spec.dash)) if spec.dash else "-"
+        g = layer.frame.to_crs(crs)
+        cross = np.array(layer.labels.cross, dtype=bool)
+        areas = g.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+        if (areas & ~cross).any():
+            g[areas & ~cross].boundary.plot(
+                ax=ax, color=spec.line, linewidth=2, linestyle=style, zorder=4
+            )
+        if (areas & cross).any():  # double outline over a hatch: both sides
+            two = g[areas & cross]
+            two.plot(
+                ax=ax,
+                facecolor="none",
+                edgecolor=spec.line,
+                hatch="xx",
+                linewidth=0,
+                alpha=0.35,
+                zorder=3.9,
+            )
+            two.boundary.plot(ax=ax, color=spec.line, linewidth=4.5, zorder=4)
+            two.boundary.plot(ax=ax, color=CROSS_INNER, linewidth=1.5, zorder=4.05)
+        if (~areas).any():
+            g[~areas].plot(ax=ax, color=spec.line, markersize=30, zorder=4)
+        legend.section(p.tr("legend.lines"))
+        label = p.tr(f"legend.{spec.kind}")
+        legend.add(Line2D([], [], color=spec.line, linewidth=2, linestyle=style, label=label))
+        if cross.any():
+            legend.add(_DoubleLine(spec.line, p.tr(f"legend.{spec.kind}_cross")))
+        boxes = g.geometry.bounds.to_numpy()
+        labels = layer.labels
+        for i in labels.order:
+            item = LabelItem(
+                labels.print_text(i),
+                spec.line,
+                (float(boxes[i][0]), float(boxes[i][1]), float(boxes[i][2]), float(boxes[i][3])),
+                labels.cross[i],
+                key=(spec.layer, labels.numbers[i]),
+            )
+            items.append(((spec.order, int(labels.rank[i])), item))
+    return [item for _, item in sorted(items, key=lambda x: x[0])]
+
+
+def _dashes(pattern: str) -> tuple[float, ...]:
+    """A web dash pattern ("8 6") as matplotlib's on/off lengths (in line widths)."""
+    return tuple(float(v) / 2 for v in pattern.split())
+
+
+class _DoubleLine:
+    """A legend handle drawn as a double line (a cross-border area's outline)."""
+
+    def __init__(self, color: str, label: str) -> None:
+        self.color = color
+        self.label = label
+
+    def get_label(self) -> str:
+        return self.label
+
+
+class _DoubleLineHandler:
+    """Draws :class:`_DoubleLine` in the legend: the outer colour, a white line inside."""
+
+    def legend_artist(self, legend: Any, orig: _DoubleLine, fontsize: float, box: Any) -> Any:
+        from matplotlib.lines import Line2D
+
+        x0, y0 = box.xdescent, box.ydescent
+        w, h = box.width, box.height
+        y = y0 + h / 2
+        outer = Line2D([x0, x0 + w], [y, y], color=orig.color, linewidth=6)
+        inner = Line2D([x0, x0 + w], [y, y], color=CROSS_INNER, linewidth=2)
+        box.add_artist(outer)
+        box.add_artist(inner)
+        return outer
+
+
+def draw_towns(
+    ax: Any, p: Prepared, crs: CRS, legend: _Legend, *, avoid: list[Any], max_towns: int = 25
+) -> list[Any]:
+    """Town dots and names, largest first, none overlapping each other, a label or furniture."""
+    from matplotlib.lines import Line2D
+
+    if p.towns is None or p.towns.empty:
         return []
-    hotspot = layer.kind == "hotspot"
-    color = HOTSPOT_LINE if hotspot else CLUSTER_LINE
-    style: Literal["-", "--"] = "-" if hotspot else "--"
-    g = layer.frame.to_crs(crs)
-    areas = g.geom_type.isin(["Polygon", "MultiPolygon"])
-    if areas.any():
-        g[areas].boundary.plot(ax=ax, color=color, linewidth=2, linestyle=style, zorder=4)
-    if (~areas).any():
-        g[~areas].plot(ax=ax, color=color, markersize=30, zorder=4)
-    legend.section(p.tr("legend.lines"))
-    legend.add(
-        Line2D(
-            [],
-            [],
-            color=color,
-            linewidth=2,
-            linestyle=style,
-            label=p.tr("legend.hotspot" if hotspot else "legend.cluster"),
+    from ..places import PLACES_SOURCE
+
+    pts = gpd.GeoSeries(gpd.points_from_xy(p.towns["lon"], p.towns["lat"]), crs=WGS84).to_crs(crs)
+    renderer = ax.figure.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    taken = [a.get_window_extent(renderer).padded(3) for a in avoid]
+    drawn: list[Any] = []
+    for name, pt in zip(p.towns["name"], pts, strict=True):
+        if len(drawn) >= max_towns:
+            break
+        text = ax.annotate(
+            str(name),
+            xy=(pt.x, pt.y),
+            xytext=(4, 2),
+            textcoords="offset points",
+            fontsize=7.5,
+            color=TOWN_DOT,
+            zorder=5.5,
+            path_effects=_halo(),
+            annotation_clip=False,
         )
-    )
-    boxes = g.geometry.bounds.to_numpy()
-    labels = layer.labels
-    return [
-        LabelItem(
-            labels.print_text(i),
-            color,
-            (float(boxes[i][0]), float(boxes[i][1]), float(boxes[i][2]), float(boxes[i][3])),
-            labels.cross[i],
+        box = text.get_window_extent(renderer).padded(3)
+        x, y = ax.transData.transform((pt.x, pt.y))
+        inside = frame.x0 <= x <= frame.x1 and frame.y0 <= y <= frame.y1
+        if not inside or box.x1 > frame.x1 or any(box.overlaps(t) for t in taken):
+            text.remove()
+            continue
+        ax.plot([pt.x], [pt.y], marker="o", markersize=3, color=TOWN_DOT, zorder=5.5)
+        taken.append(box)
+        drawn.append(text)
+    if drawn:
+        legend.section(p.tr("layer.towns"))
+        legend.add(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="none",
+                color=TOWN_DOT,
+                markersize=4,
+                label=p.tr("legend.towns", source=PLACES_SOURCE),
+            )
         )
-        for i in labels.order
-    ]
+    return drawn
 
 
 def _draw_meetings(ax: Any, p: Prepared, crs: CRS, legend: _Legend) -> None:
@@ -501,6 +628,8 @@ def _draw_titles(fig: Any, p: Prepared) -> None:
     if p.source:
         sub.append(tr("title.source", source=p.source))
     fig.text(x, 0.895, "   ·   ".join(sub), fontsize=11, va="top", ha=ha)
+    if p.notes:  # e.g. a side without data
+        fig.text(x, 0.862 - 0.03 * p.synthetic, "  ".join(p.notes), fontsize=9.5, va="top", ha=ha)
     public = p.view == "public"
     fig.text(
         x,
@@ -545,6 +674,7 @@ def _draw_legend(fig: Any, tr: Tr, legend: _Legend) -> None:
     lax.set_axis_off()
     leg = lax.legend(
         handles=legend.handles,
+        handler_map={_DoubleLine: _DoubleLineHandler()},
         loc="upper right" if rtl else "upper left",
         fontsize=8.5,
         frameon=False,

@@ -109,18 +109,20 @@
     return (v === null || v === undefined) ? null : v;
   }
 
-  /* Region labels, by the rules of borderwatch/maps/_labels.py, which also give each
-     candidate its priority and text and the places to try (data.labelSides).
-     Candidates (features with an "lr" priority) are bound as permanent tooltips;
-     after every change of view, month or layers, update() walks them in priority
-     order (hotspots before clusters, cross-border first) and shows at most
-     data.maxLabels, each at the first place next to its region where it stays
-     inside the map and overlaps no label shown before it, no panel (title, legend,
-     controls) and no border line. A cross-border region that fits only over the
-     border is labelled where it hides the least of it, if no more than
-     data.labelMaxCover label heights (crossing the border, not running along it).
-     Hidden labels appear while the pointer is over their region; every region
-     also has its text in its popup. */
+  /* Area labels, by the rules of borderwatch/maps/_labels.py, which also give each
+     candidate its priority and text, the places to try (data.labelSides) and the
+     distances (data.labelDistances, in label heights). Candidates (features with an
+     "lr" priority) are bound as permanent tooltips; after every change of view,
+     month or layers, update() walks them in priority order (hotspots before
+     clusters, cross-border first) and labels the first data.maxLabels that are
+     drawn: each at the first place next to its area (then on it, then farther out,
+     joined by a leader line) where it stays inside the map and overlaps no label
+     shown before it, no panel (title, legend, controls) and no border line. A
+     cross-border area that fits only over the border is labelled where it hides
+     the least of it, if no more than data.labelMaxCover label heights. The set of
+     labelled areas depends only on the data, never on the language or the screen;
+     a label that fits nowhere stays hidden. Hidden labels appear while the pointer
+     is over their area; every area also has its text in its popup. */
   function overlaps(a, b, pad) {
     return a.left < b.right + pad && b.left < a.right + pad && a.top < b.bottom + pad && b.top < a.bottom + pad;
   }
@@ -135,16 +137,29 @@
     }
     return (t1 - t0) * Math.sqrt(dx * dx + dy * dy);
   }
+  function relative(r, origin) {
+    return { left: r.left - origin.left, top: r.top - origin.top, right: r.right - origin.left,
+             bottom: r.bottom - origin.top };
+  }
+  function panelRects(container) {
+    var origin = container.getBoundingClientRect(), out = [];
+    container.querySelectorAll(".leaflet-control, .bw-title, .bw-present-bar").forEach(function (e) {
+      var r = e.getBoundingClientRect();
+      if (r.width > 0 && r.height > 0) { out.push(relative(r, origin)); }
+    });
+    return out;
+  }
 
   function makeLabeller(map, data) {
     var items = [], avoid = [];
     var max = Math.max(0, +data.maxLabels || 0);
     var maxCover = +data.labelMaxCover || 0;
     var sides = data.labelSides || [];
-    function relative(r, origin) {
-      return { left: r.left - origin.left, top: r.top - origin.top, right: r.right - origin.left,
-               bottom: r.bottom - origin.top };
-    }
+    var distances = data.labelDistances || [0];
+    ensurePane(map, "bwLeaders", 648);
+    var leaders = L.layerGroup().addTo(map);
+    var only = null;  /* projector mode: label this one area only */
+    var placed = [];  /* rects of the labels shown, for the towns */
     function segments() {
       var segs = [];
       avoid.forEach(function (a) {
@@ -178,72 +193,96 @@
       }
       return total;
     }
-    /* side: {ax, ay} the anchor as a fraction of the region's box (west/south = 0),
-       {dx, dy} the direction the label extends from it (dy = 1: up). */
-    function place(it, side, node) {
+    /* side: {ax, ay} the anchor as a fraction of the area's box (west/south = 0),
+       {dx, dy} the direction the label extends from it (dy = 1: up; 0, 0: on the
+       area); dist: how far out, in label heights. Returns the anchor's latlng. */
+    function place(it, side, node, dist) {
       var layer = it.layer, tip = layer.getTooltip();
       var ll, b = layer.getBounds ? layer.getBounds() : null;
       var r = b ? 0 : (layer.options.radius || 0) + 2;
       if (b) {
         var s = b.getSouth(), w = b.getWest();
-        ll = [s + side.ay * (b.getNorth() - s), w + side.ax * (b.getEast() - w)];
+        ll = L.latLng(s + side.ay * (b.getNorth() - s), w + side.ax * (b.getEast() - w));
       } else {
         ll = layer.getLatLng();
       }
+      var lh = node ? node.offsetHeight : 0;
+      var far = (dist || 0) * lh;
       /* Leaflet centres "left"/"right" tooltips vertically: a corner moves up or down */
-      var h = (node && side.dx !== 0) ? node.offsetHeight / 2 + 3 : 0;
-      tip.options.direction = side.dx > 0 ? "right" : side.dx < 0 ? "left" : side.dy > 0 ? "top" : "bottom";
-      tip.options.offset = [side.dx * r, -side.dy * (r + h)];
+      var h = (node && side.dx !== 0) ? lh / 2 + 3 : 0;
+      tip.options.direction = side.dx > 0 ? "right" : side.dx < 0 ? "left" : side.dy > 0 ? "top"
+        : side.dy < 0 ? "bottom" : "center";
+      tip.options.offset = [side.dx * (r + far), -side.dy * (r + h + far)];
       tip.setLatLng(ll);
+      return ll;
+    }
+    function leader(anchor, rect, color) {
+      var a = map.latLngToContainerPoint(anchor);
+      var x = Math.max(rect.left, Math.min(a.x, rect.right));
+      var y = Math.max(rect.top, Math.min(a.y, rect.bottom));
+      L.polyline([anchor, map.containerPointToLatLng([x, y])], {
+        pane: "bwLeaders", className: "bw-leader", weight: 2, interactive: false, color: safeColor(color)
+      }).addTo(leaders);
+    }
+    function choose(it, node, view, taken, state) {
+      var fallback = null;
+      for (var d = 0; d < distances.length; d++) {
+        for (var i = 0; i < sides.length; i++) {
+          var side = sides[i];
+          if (distances[d] > 0 && !side.dx && !side.dy) { continue; }  /* "on" has no distance */
+          place(it, side, node, distances[d]);
+          var r = relative(node.getBoundingClientRect(), state.origin);
+          if (r.left < view.left || r.top < view.top || r.right > view.right || r.bottom > view.bottom) { continue; }
+          var clash = false;
+          for (var j = 0; j < taken.length && !clash; j++) { clash = overlaps(r, taken[j], 3); }
+          if (clash) { continue; }
+          if (state.segs === null) { state.segs = segments(); }
+          if (coveredLength(r, state.segs, 5) >= 0) {
+            /* a cross-border label may cross the border (measured under the label
+               itself), but not run along it */
+            var cover = Math.max(0, coveredLength(r, state.segs, 0));
+            if (it.cross && cover <= maxCover * (r.bottom - r.top) && (fallback === null || cover < fallback.cover)) {
+              fallback = { side: side, dist: distances[d], rect: r, cover: cover };
+            }
+            continue;
+          }
+          return { side: side, dist: distances[d], rect: r };
+        }
+      }
+      return fallback;
     }
     function update() {
       var container = map.getContainer();
       var origin = container.getBoundingClientRect();
       var view = { left: 0, top: 0, right: origin.width, bottom: origin.height };
-      var taken = [];
-      container.querySelectorAll(".leaflet-control, .bw-title").forEach(function (e) {
-        var r = e.getBoundingClientRect();
-        if (r.width > 0 && r.height > 0) { taken.push(relative(r, origin)); }
-      });
-      var segs = null, shown = 0;
+      var taken = panelRects(container);
+      var state = { origin: origin, segs: null };
+      var considered = 0;
+      leaders.clearLayers();
+      placed = [];
       items.forEach(function (it) {
         var tip = it.layer.getTooltip();
         var node = tip && tip.getElement();
         if (!node || !it.layer._map || !tip.isOpen()) { return; }
-        var chosen = null, fallback = null, rect = null, fallbackRect = null, fallbackCover = 0;
-        for (var i = 0; shown < max && i < sides.length && chosen === null; i++) {
-          place(it, sides[i], node);
-          var r = relative(node.getBoundingClientRect(), origin);
-          if (r.left < view.left || r.top < view.top || r.right > view.right || r.bottom > view.bottom) { continue; }
-          var clash = false;
-          for (var j = 0; j < taken.length && !clash; j++) { clash = overlaps(r, taken[j], 3); }
-          if (clash) { continue; }
-          if (segs === null) { segs = segments(); }
-          if (coveredLength(r, segs, 5) >= 0) {
-            /* a cross-border label may cross the border (measured under the label
-               itself), but not run along it */
-            var cover = Math.max(0, coveredLength(r, segs, 0));
-            if (it.cross && cover <= maxCover * (r.bottom - r.top) && (fallback === null || cover < fallbackCover)) {
-              fallback = sides[i]; fallbackRect = r; fallbackCover = cover;
-            }
-            continue;
-          }
-          chosen = sides[i]; rect = r;
-        }
-        if (chosen === null && fallback !== null) { chosen = fallback; rect = fallbackRect; }
+        considered += 1;
+        var chosen = null;
+        if (considered <= max && (only === null || only === it.layer)) { chosen = choose(it, node, view, taken, state); }
         if (chosen !== null) {
-          place(it, chosen, node);
-          taken.push(rect);
-          shown += 1;
+          var anchor = place(it, chosen.side, node, chosen.dist);
+          taken.push(chosen.rect);
+          placed.push(chosen.rect);
+          if (chosen.dist > 0) { leader(anchor, chosen.rect, it.color); }
           node.classList.remove("bw-label-off");
+          node.classList.toggle("bw-label-far", chosen.dist > 0);
         } else {
-          if (sides.length) { place(it, sides[0], node); }
+          if (sides.length) { place(it, sides[0], node, 0); }
           node.classList.add("bw-label-off");
         }
       });
     }
     function add(layer, props, spec) {
-      var it = { layer: layer, order: +spec.labelOrder || 0, rank: +props.lr || 0, cross: props.lx === true };
+      var it = { layer: layer, order: +spec.labelOrder || 0, rank: +props.lr || 0, cross: props.lx === true,
+                 no: +props.no || 0, color: spec.labelColor };
       items.push(it);
       items.sort(function (a, b) { return (a.order - b.order) || (a.rank - b.rank); });
       function hover(on) {
@@ -260,7 +299,45 @@
         return it.layer._map && tip.isOpen() && node && !node.classList.contains("bw-label-off");
       }).length;
     }
-    return { add: add, avoidLines: avoidLines, update: update, visible: visible };
+    /* The labelled areas in the order of their numbers (projector mode steps through them). */
+    function sequence() {
+      return items.filter(function (it) { return it.layer._map && it.rank < max; })
+        .sort(function (a, b) { return (a.order - b.order) || (a.no - b.no); });
+    }
+    function focus(layer) { only = layer; update(); }
+    return { add: add, avoidLines: avoidLines, update: update, visible: visible, sequence: sequence,
+             focus: focus, placed: function () { return placed; } };
+  }
+
+  /* Units of a country without data are filled with a hatch (an SVG pattern whose
+     lines take --bw-no-data-hatch), never with the colour of 0. */
+  function hatchNoData(map, gj) {
+    var paths = [];
+    gj.eachLayer(function (layer) {
+      if (layer.feature && layer.feature.properties && layer.feature.properties.nd && layer._path) {
+        paths.push(layer._path);
+      }
+    });
+    if (!paths.length) { return; }
+    var svg = paths[0].ownerSVGElement, ns = "http://www.w3.org/2000/svg";
+    if (!svg.querySelector("#bw-no-data")) {
+      var defs = svg.querySelector("defs") || svg.insertBefore(document.createElementNS(ns, "defs"), svg.firstChild);
+      var pat = document.createElementNS(ns, "pattern");
+      pat.setAttribute("id", "bw-no-data");
+      pat.setAttribute("patternUnits", "userSpaceOnUse");
+      pat.setAttribute("width", "10");
+      pat.setAttribute("height", "10");
+      pat.setAttribute("patternTransform", "rotate(45)");
+      var bg = document.createElementNS(ns, "rect");
+      bg.setAttribute("width", "10"); bg.setAttribute("height", "10");
+      bg.setAttribute("class", "bw-hatch-bg");
+      var line = document.createElementNS(ns, "line");
+      line.setAttribute("x1", "0"); line.setAttribute("y1", "0");
+      line.setAttribute("x2", "0"); line.setAttribute("y2", "10");
+      line.setAttribute("class", "bw-hatch-line");
+      pat.appendChild(bg); pat.appendChild(line); defs.appendChild(pat);
+    }
+    paths.forEach(function (path) { path.setAttribute("fill", "url(#bw-no-data)"); });
   }
 
   function makeGeoJson(map, spec, data, temporal, labeller) {
@@ -273,6 +350,10 @@
       if (p.c) { s.fillColor = safeColor(p.c, s.fillColor); }
       if (p.lc) { s.color = safeColor(p.lc, s.color); }
       if (p.dash) { s.dashArray = "6 4"; }
+      if (p.x && spec.crossStyle) {  /* cross-border: a wide line, with a light one inside */
+        Object.keys(spec.crossStyle).forEach(function (key) { s[key] = spec.crossStyle[key]; });
+      }
+      if (p.nd) { s.className = "bw-no-data"; }  /* a side without data: hatched, never 0 */
       s.pane = pane;
       return s;
     }
@@ -300,10 +381,18 @@
                           { maxWidth: 460, minWidth: 180 });
         }
         if (spec.label && p.lbl && p.lr !== undefined && p.lr !== null && labeller) {
-          layer.bindTooltip(function () { return labelNode(p.ll || [p.lbl], data.dir); }, {
+          layer.bindTooltip(function () {
+            var n = labelNode(p.ll || [p.lbl], data.dir);
+            return n;
+          }, {
             permanent: true, direction: "top", interactive: false,
-            className: "bw-label bw-label-off" + (spec.key === "clusters" ? " bw-label-cluster" : ""),
+            className: "bw-label bw-label-off" + (spec.key === "clusters" ? " bw-label-cluster" : "") +
+              (p.x ? " bw-label-cross" : ""),
             opacity: 1
+          });
+          layer.on("tooltipopen", function (e) {
+            var c = safeColor(spec.labelColor);
+            if (c && e.tooltip.getElement()) { e.tooltip.getElement().style.borderColor = c; }
           });
           labeller.add(layer, p, spec);
         } else if (spec.label && p.lbl) {
@@ -324,16 +413,24 @@
       halo = L.geoJSON(spec.fc, { pane: pane, style: function () { return haloStyle; }, interactive: false });
     }
     var gj = L.geoJSON(spec.fc, opts);
-    var group = halo ? L.featureGroup([halo, gj]) : gj;
+    var inner = null;
+    if (spec.inner) {  /* the light line inside a cross-border area's outline, drawn above it */
+      inner = L.geoJSON(spec.inner.fc, { pane: pane, interactive: false,
+        style: function () { return extend(spec.inner.style, { pane: pane }); } });
+    }
+    var parts = [halo, gj, inner].filter(function (x) { return x !== null; });
+    var group = parts.length > 1 ? L.featureGroup(parts) : gj;
     if (spec.avoid && labeller) { labeller.avoidLines(spec, group); }
-    if (spec.temporal) {
+    [gj, inner].forEach(function (g) {
+      if (!spec.temporal || g === null) { return; }
       var items = [];
-      gj.eachLayer(function (layer) {
+      g.eachLayer(function (layer) {
         var p = (layer.feature && layer.feature.properties) || {};
         items.push({ layer: layer, m0: p.m0, m1: p.m1 });
       });
-      temporal.push({ group: gj, items: items });
-    }
+      temporal.push({ group: g, items: items });
+    });
+    if (spec.key === "units") { group.on("add", function () { hatchNoData(map, gj); }); }
     return group;
   }
 
@@ -386,9 +483,48 @@
     return group;
   }
 
+  /* Towns of the offline gazetteer (largest first): a dot and a name each, as many as
+     fit without overlapping each other, a label or a panel, at most spec.maxShown;
+     placed again after every change of view. */
+  function makeTowns(map, spec, data, labeller) {
+    var pane = ensurePane(map, "bwTowns", 452);
+    var group = L.layerGroup();
+    function townNode(name) {
+      var box = el("div", "bw-town-box");
+      box.setAttribute("dir", data.dir);
+      el("span", "bw-town-dot", null, box);
+      el("bdi", "bw-town-name", name, box);
+      return box;
+    }
+    function refresh() {
+      group.clearLayers();
+      if (!map.hasLayer(group)) { return; }
+      var container = map.getContainer(), origin = container.getBoundingClientRect(), size = map.getSize();
+      var taken = panelRects(container).concat(labeller.placed());
+      var shown = 0, max = +spec.maxShown || 40;
+      for (var i = 0; i < spec.names.length && shown < max; i++) {
+        var pt = map.latLngToContainerPoint([spec.lat[i], spec.lon[i]]);
+        if (pt.x < 4 || pt.y < 4 || pt.x > size.x - 4 || pt.y > size.y - 4) { continue; }
+        var m = L.marker([spec.lat[i], spec.lon[i]], {
+          pane: pane, interactive: false, keyboard: false,
+          icon: L.divIcon({ className: "bw-town", html: townNode(spec.names[i]), iconSize: null, iconAnchor: [0, 0] })
+        }).addTo(group);
+        var node = m.getElement();
+        var r = relative(node.firstChild.getBoundingClientRect(), origin);
+        var clash = r.left < 0 || r.right > size.x || r.top < 0 || r.bottom > size.y;
+        for (var j = 0; j < taken.length && !clash; j++) { clash = overlaps(r, taken[j], 4); }
+        if (clash) { group.removeLayer(m); continue; }
+        taken.push(r);
+        shown += 1;
+      }
+    }
+    group.refresh = refresh;
+    return group;
+  }
+
   /* The legend explains the layers that are on the map: a section or item whose
      layer is switched off in the layer control is hidden with it. */
-  function makeLegend(map, data, layers, onChange) {
+  function makeLegend(map, data, layers, onChange, collapsed) {
     var parts = [];  /* {node, keys} */
     function shown(key) { return !key || !layers[key] || map.hasLayer(layers[key]); }
     function refresh() {
@@ -399,11 +535,25 @@
     var Legend = L.Control.extend({
       options: { position: "bottomright" },
       onAdd: function () {
-        var box = el("div", "bw-ui bw-legend leaflet-control");
+        var box = el("div", "bw-ui bw-legend leaflet-control" + (collapsed ? " bw-collapsed" : ""));
         box.setAttribute("dir", data.dir);
-        var h = el("h2", null, data.t["legend.title"], box);
+        var h = el("h2", null, null, box);
+        var button = el("button", "bw-fold", data.t["legend.title"], h);
+        button.type = "button";
         var body = el("div", "bw-body", null, box);
-        h.addEventListener("click", function () { box.classList.toggle("bw-collapsed"); if (onChange) { onChange(); } });
+        body.id = "bw-legend-body-" + String(Math.floor(Math.random() * 1e9));
+        button.setAttribute("aria-controls", body.id);
+        function label() {
+          var folded = box.classList.contains("bw-collapsed");
+          button.setAttribute("aria-expanded", folded ? "false" : "true");
+          button.title = data.t[folded ? "ui.legend_show" : "ui.legend_hide"];
+        }
+        label();
+        button.addEventListener("click", function () {
+          box.classList.toggle("bw-collapsed");
+          label();
+          if (onChange) { onChange(); }
+        });
         data.legend.forEach(function (sec) {
           var section = el("div", "bw-section", null, body);
           var itemKeys = sec.items.map(function (it) { return it.key || sec.key || null; });
@@ -438,6 +588,13 @@
             } else if (it.k === "point") {
               sw = el("span", "bw-sw bw-sw-point", null, row);
               sw.style.background = safeColor(it.c, "");
+            } else if (it.k === "double") {  /* a cross-border area's double outline */
+              sw = el("span", "bw-sw bw-sw-double", null, row);
+              sw.style.borderColor = safeColor(it.c, "");
+            } else if (it.k === "hatch") {  /* no data */
+              sw = el("span", "bw-sw bw-sw-hatch", null, row);
+            } else if (it.k === "town") {
+              sw = el("span", "bw-sw bw-sw-town", null, row);
             } else {
               sw = el("span", "bw-sw", null, row);
               sw.style.background = safeColor(it.c, "");
@@ -477,7 +634,7 @@
       onAdd: function () {
         var box = el("div", "bw-ui bw-time leaflet-control");
         box.setAttribute("dir", data.dir);
-        el("span", null, data.t["time.label"], box);
+        el("span", "bw-time-label", data.t["time.label"], box);
         var input = el("input", null, null, box);
         input.type = "range"; input.min = "0"; input.max = String(data.months.length); input.value = "0";
         input.step = "1";
@@ -509,6 +666,133 @@
     return new Time();
   }
 
+  /* Leaflet's own controls in the map's language: zoom tooltips, the layer
+     control's toggle, popups' close buttons, and the scale bar's units. */
+  function translateControls(map, data) {
+    var t = data.t;
+    var zoom = map.zoomControl && map.zoomControl.getContainer();
+    if (zoom) {
+      [[".leaflet-control-zoom-in", "ui.zoom_in"], [".leaflet-control-zoom-out", "ui.zoom_out"]].forEach(function (x) {
+        var b = zoom.querySelector(x[0]);
+        if (b) { b.title = t[x[1]]; b.setAttribute("aria-label", t[x[1]]); }
+      });
+    }
+    var ctl = map._bwLayerControl && map._bwLayerControl.getContainer();
+    var toggle = ctl && ctl.querySelector(".leaflet-control-layers-toggle");
+    if (toggle) { toggle.title = t["ui.layers"]; toggle.setAttribute("aria-label", t["ui.layers"]); }
+    map.on("popupopen", function (e) {
+      var close = e.popup.getElement() && e.popup.getElement().querySelector(".leaflet-popup-close-button");
+      if (close) { close.title = t["ui.close"]; close.setAttribute("aria-label", t["ui.close"]); }
+    });
+  }
+  var Scale = L.Control.Scale.extend({
+    _updateMetric: function (maxMeters) {
+      var meters = this._getRoundNum(maxMeters);
+      var km = meters >= 1000;
+      var label = (km ? meters / 1000 : meters) + "\u00a0" + this.options.units[km ? 1 : 0];
+      this._updateScale(this._mScale, label, meters / maxMeters);
+    }
+  });
+
+  /* Small screens (phones) start with the legend and the layer list folded; the layer
+     list also on screens under 1000 x 900 (a 1280 x 720 projector). */
+  function isSmall(container) { return container.clientWidth < 700 || container.clientHeight < 500; }
+  function foldLayers(container) { return container.clientWidth < 1000 || container.clientHeight < 900; }
+  /* The share of the map that the panels (title, legend, controls) cover. */
+  function coverage(container) {
+    var o = container.getBoundingClientRect(), rects = panelRects(container), hit = 0, n = 0;
+    for (var x = 4; x < o.width; x += 8) {
+      for (var y = 4; y < o.height; y += 8) {
+        n += 1;
+        for (var i = 0; i < rects.length; i++) {
+          var r = rects[i];
+          if (x >= r.left && x <= r.right && y >= r.top && y <= r.bottom) { hit += 1; break; }
+        }
+      }
+    }
+    return n ? hit / n : 0;
+  }
+
+  /* Projector mode (?present in the URL, or the button): large type, high contrast,
+     panels folded, and one labelled area at a time ("Next" steps through them). */
+  function makePresenter(map, data, labeller, relabel) {
+    var container = map.getContainer();
+    var bar = null, step = -1;
+    function on() { return container.classList.contains("bw-present"); }
+    function show(it) {
+      labeller.focus(it ? it.layer : null);
+      if (it && it.layer.getBounds) {
+        map.fitBounds(it.layer.getBounds().pad(1.5), { animate: false, maxZoom: 11 });
+      }
+      relabel();
+    }
+    function enter() {
+      container.classList.add("bw-present");
+      container.querySelectorAll(".bw-legend").forEach(function (l) { l.classList.add("bw-collapsed"); });
+      if (map._bwLayerControl) { map._bwLayerControl.collapse(); }
+      bar.classList.add("bw-on");
+      step = -1;
+      relabel();
+    }
+    function leave() {
+      container.classList.remove("bw-present");
+      bar.classList.remove("bw-on");
+      step = -1;
+      labeller.focus(null);
+      if (data.fit && data.bounds) { fit(map, data); }
+      relabel();
+    }
+    bar = el("div", "bw-ui bw-present-bar", null, container);
+    bar.setAttribute("dir", data.dir);
+    var next = el("button", "bw-next", data.t["ui.next"], bar);
+    next.type = "button";
+    var exit = el("button", "bw-exit", data.t["ui.present_exit"], bar);
+    exit.type = "button";
+    next.addEventListener("click", function () {
+      var seq = labeller.sequence();
+      if (!seq.length) { return; }
+      step = (step + 1) % (seq.length + 1);
+      show(step === seq.length ? null : seq[step]);
+      if (step === seq.length && data.fit && data.bounds) { fit(map, data); }
+    });
+    exit.addEventListener("click", leave);
+    L.DomEvent.disableClickPropagation(bar);
+    var Button = L.Control.extend({
+      options: { position: "topleft" },
+      onAdd: function () {
+        var b = el("button", "bw-ui bw-present-button leaflet-control", data.t["ui.present"]);
+        b.type = "button";
+        b.title = data.t["ui.present"];
+        b.addEventListener("click", function () { if (on()) { leave(); } else { enter(); } });
+        L.DomEvent.disableClickPropagation(b);
+        return b;
+      }
+    });
+    new Button().addTo(map);
+    return { enter: enter, leave: leave, next: function () { next.click(); }, active: on };
+  }
+
+  /* The view fits the study area and its areas, clear of the title and the bottom controls. */
+  function fit(map, data) {
+    var container = map.getContainer(), o = container.getBoundingClientRect();
+    var top = 16, bottom = 16;
+    var title = container.querySelector(".bw-title");
+    if (title) { top = Math.max(top, title.getBoundingClientRect().bottom - o.top + 8); }
+    container.querySelectorAll(".leaflet-bottom .leaflet-control").forEach(function (c) {
+      var r = c.getBoundingClientRect();
+      if (r.width > 0 && r.width < o.width * 0.6) { bottom = Math.max(bottom, o.bottom - r.top + 4); }
+    });
+    var right = 12;
+    var legend = container.querySelector(".bw-legend:not(.bw-collapsed)");
+    if (legend) {  /* an open legend: keep the data out from under it */
+      var lr = legend.getBoundingClientRect();
+      if (lr.height > o.height * 0.3) { right = Math.max(right, o.right - lr.left + 6); }
+    }
+    if (container.clientHeight - top - bottom < container.clientHeight * 0.45) { top = 16; bottom = 16; }
+    if (container.clientWidth - right < container.clientWidth * 0.55) { right = 12; }  /* never squeeze it away */
+    map.fitBounds(data.bounds, { paddingTopLeft: [12, top], paddingBottomRight: [right, bottom], animate: false });
+  }
+
   function draw(map, dataId) {
     var node = document.getElementById(dataId);
     var data = JSON.parse(node.textContent);
@@ -519,11 +803,14 @@
     var root = document.documentElement;
     if (!root.getAttribute("lang")) { root.setAttribute("lang", data.lang); }
     if (!root.getAttribute("dir")) { root.setAttribute("dir", data.dir); }
+    var small = isSmall(container);
+    container.classList.toggle("bw-small", small);
 
     var temporal = [];
     var layers = {};
     var overlays = [];
     var labeller = makeLabeller(map, data);
+    var towns = null;
     if (data.tiles) {
       var tl = L.tileLayer(data.tiles.url, { attribution: esc(data.tiles.attribution || ""), maxZoom: 19 });
       tl.addTo(map);
@@ -539,6 +826,7 @@
         if (spec.type === "geojson") { layer = makeGeoJson(map, spec, data, temporal, labeller); }
         else if (spec.type === "points") { layer = makePoints(map, spec, data, temporal); }
         else if (spec.type === "circles") { layer = makeCircles(map, spec, data); }
+        else if (spec.type === "towns") { layer = towns = makeTowns(map, spec, data, labeller); }
         else if (spec.type === "image") {
           layer = L.imageOverlay(spec.url, spec.bounds, { opacity: spec.opacity, interactive: false,
                                  pane: ensurePane(map, "bwDensity", 415) });
@@ -552,19 +840,25 @@
       if (spec.show) { layer.addTo(map); }
       overlays.push([spec.name, layer]);
     });
+    function relabel() {
+      labeller.update();
+      if (towns) { towns.refresh(); }
+    }
 
     var ctl = map._bwLayerControl;
     if (!ctl) {
-      ctl = L.control.layers(null, null, { collapsed: false, position: "topright" }).addTo(map);
+      ctl = L.control.layers(null, null, { collapsed: small || foldLayers(container), position: "topright" }).addTo(map);
       map._bwLayerControl = ctl;
       ctl.getContainer().setAttribute("dir", data.dir);
-      L.control.scale({ imperial: false, maxWidth: 260, position: "bottomleft" }).addTo(map);
+      new Scale({ imperial: false, maxWidth: small ? 120 : 220, position: "bottomleft",
+                  units: [data.t["unit.m"], data.t["unit.km"]] }).addTo(map);
     }
     overlays.forEach(function (o) { ctl.addOverlay(o[1], esc(o[0])); });
+    translateControls(map, data);
 
     var legend = null;
     if (data.legend && data.legend.length) {
-      legend = makeLegend(map, data, layers, function () { labeller.update(); });
+      legend = makeLegend(map, data, layers, relabel, small);
       legend.addTo(map);
       legend.refresh();
       fitLegend(map, legend);
@@ -575,11 +869,17 @@
     title = el("div", "bw-ui bw-title" + (data.view === "internal" ? " bw-internal" : ""), null, container);
     title.setAttribute("dir", data.dir);
     el("bdi", null, data.title, el("h1", null, null, title));
+    var details = el("div", "bw-details", null, title);
     data.lines.forEach(function (line) {
-      el("bdi", null, line.text, el("div", "bw-line" + (line.warn ? " bw-warn" : ""), null, title));
+      el("bdi", null, line.text, el("div", "bw-line" + (line.warn ? " bw-warn" : ""), null, details));
     });
     L.DomEvent.disableClickPropagation(title);
     L.DomEvent.disableScrollPropagation(title);
+    function underTitle() {  /* on a phone the title spans the top: the controls go below it */
+      var top = small ? String(title.offsetHeight + 8) + "px" : "";
+      container.querySelectorAll(".leaflet-top").forEach(function (e) { e.style.top = top; });
+    }
+    underTitle();
 
     if (data.synthetic && !container.querySelector(".bw-watermark")) {
       var wm = el("div", "bw-wm", null, el("div", "bw-watermark", null, container));
@@ -599,21 +899,28 @@
         if (t.group.addLayers) { t.group.addLayers(keep); }
         else { for (var j = 0; j < keep.length; j++) { t.group.addLayer(keep[j]); } }
       });
-      labeller.update();
+      relabel();
     }
     if (data.months.length && temporal.length) { makeTime(map, data, setMonth).addTo(map); }
+    var presenter = makePresenter(map, data, labeller, relabel);
+    /* at first, the panels cover at most data.maxCover of the map: fold the legend if needed */
+    if (legend && coverage(container) > (+data.maxCover || 0.3) - 0.02) {  /* a margin for rounding */
+      legend.getContainer().classList.add("bw-collapsed");
+      legend.getContainer().querySelector(".bw-fold").setAttribute("aria-expanded", "false");
+    }
 
     map.on("overlayadd overlayremove", function () {
       if (legend) { legend.refresh(); }
-      labeller.update();
+      relabel();
     });
-    map.on("moveend", labeller.update);
-    map.on("resize", function () { fitLegend(map, legend); labeller.update(); });
+    map.on("moveend", relabel);
+    map.on("resize", function () { underTitle(); fitLegend(map, legend); relabel(); });
 
-    if (data.fit && data.bounds) { map.fitBounds(data.bounds, { padding: [24, 24] }); }
-    labeller.update();
+    if (data.fit && data.bounds) { fit(map, data); }
+    if (/[?&]present(=|&|$)/.test(window.location.search)) { presenter.enter(); }
+    relabel();
     var entry = { map: map, layers: layers, setMonth: setMonth, months: data.months, data: dataId,
-                  labels: labeller };
+                  labels: labeller, present: presenter, small: small };
     window.__borderwatch.push(entry);
     return entry;
   }

@@ -1,0 +1,104 @@
+"""The map's title and source line, from the data when none is given.
+
+The default title names the study area's countries and years in the map's
+language ("Incidents near the Mexico–United States border, 2004–2023"). The
+source line never shows a directory: a source given in the settings
+(``--source``) as given, the input's file name in the internal view, and
+nothing from an input path in the public view.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePath
+from typing import Final
+
+import geopandas as gpd
+
+from .._result import AnalysisResult
+from ._html import to_text
+from ._i18n import Tr
+
+__all__ = [
+    "PLACEHOLDER_TITLES",
+    "data_title",
+    "given_title",
+    "source_line",
+    "study_countries",
+    "years",
+]
+
+#: Titles the pipeline gives a result when none was asked for; the map uses one from the data.
+PLACEHOLDER_TITLES: Final = ("", "borderwatch", "borderwatch demo: Liptako-Gourma (SYNTHETIC)")
+
+
+def years(period: str | None, months: tuple[str, ...]) -> str | None:
+    """ "2004–2023" (or "2023") from the months or the period."""
+    years = [m[:4] for m in (months[:1] + months[-1:])]
+    if not years and period:
+        years = re.findall(r"(?<!\d)(\d{4})(?!\d)", period)
+    if not years:
+        return None
+    lo, hi = min(years), max(years)
+    return lo if lo == hi else f"{lo}–{hi}"
+
+
+def study_countries(units: gpd.GeoDataFrame | None, border: gpd.GeoDataFrame | None) -> list[str]:
+    codes: set[str] = set()
+    if units is not None and "country" in units.columns:
+        codes |= {to_text(c).strip().upper() for c in units["country"] if to_text(c).strip()}
+    if not codes and border is not None and "countries" in border.columns:
+        for v in border["countries"]:
+            codes |= {c.strip().upper() for c in to_text(v).split(",") if c.strip()}
+    return sorted(codes)
+
+
+def data_title(
+    tr: Tr, countries: list[str], years: str | None, *, border: bool = True
+) -> str | None:
+    """The default title from the data: "Incidents near the Mexico–United States border, 2004–2023".
+
+    Examples
+    --------
+    >>> data_title(Tr("fr"), ["MEX", "USA"], "2004–2023")
+    'Incidents près de la frontière Mexique–États-Unis, 2004–2023'
+    """
+    if not countries:
+        return None
+    names = "–".join(tr.country(c) for c in countries)
+    if len(countries) == 1 or not border:
+        title = tr("title.data_area", countries=names)
+    elif len(countries) == 2:
+        title = tr("title.data_border", countries=names)
+    else:
+        title = tr("title.data_borders", countries=names)
+    return tr("title.with_years", title=title, years=years) if years else title
+
+
+def given_title(result: AnalysisResult | None) -> str | None:
+    """The result's title when someone chose it (not the pipeline's placeholder)."""
+    if result is None:
+        return None
+    chosen = getattr(result.settings, "title", None)
+    if chosen:
+        return str(chosen)
+    return None if result.title in PLACEHOLDER_TITLES else result.title
+
+
+def source_line(result: AnalysisResult | None, *, view: str, tr: Tr) -> str | None:
+    """The result's source line: never a directory; nothing from an input path in public.
+
+    A source given in the settings (``--source``) is shown as given; the demo's
+    says so in the map's language; otherwise the internal view shows the
+    input's file name and the public view nothing.
+    """
+    if result is None:
+        return None
+    chosen = getattr(result.settings, "source", None)
+    if chosen:
+        return str(chosen)
+    if result.synthetic:
+        return tr("source.demo")
+    if view != "internal" or not result.source:
+        return None
+    return PurePath(str(result.source).replace("\\", "/")).name or None
