@@ -39,6 +39,7 @@ def write_outputs(
     lang: str | None = None,
     tiles: str | None = None,
     static: bool | None = None,
+    handout: bool | None = None,
     progress: Progress | None = None,
 ) -> Path:
     """Write the output directory of an analysis, atomically.
@@ -48,7 +49,8 @@ def write_outputs(
     directory. Files: ``summary.json``, ``hotspots.gpkg`` (layers ``units``,
     ``border``, ``cells``, ``hotspots``, ``clusters``), ``units.csv``,
     ``counts.csv``, ``density.tif``, ``map.html`` and, with ``static``,
-    ``map.png`` and ``map.pdf``.
+    ``map.png`` and ``map.pdf``, and with ``handout`` one ``handout_<lang>.pdf``
+    per language.
 
     Parameters
     ----------
@@ -56,9 +58,11 @@ def write_outputs(
         From :func:`borderwatch.analyze`.
     out : path
         The output directory; replaced as a whole if it exists.
-    lang, tiles, static : optional
-        The map's language, an online tile basemap, and whether to draw the
-        PNG/PDF handouts; default: the result's settings.
+    lang, tiles, static, handout : optional
+        The language (or comma-separated languages: the first is the map's,
+        each gets a handout), an online tile basemap, whether to draw the
+        PNG/PDF maps, and whether to write the facilitator's handouts; default:
+        the result's settings.
     progress : callable, optional
         Called with a short message before each file.
 
@@ -77,9 +81,10 @@ def write_outputs(
         _write_all(
             result,
             tmp,
-            lang=lang if lang is not None else s.lang,
+            langs=(s if lang is None else s.replace(lang=lang)).languages,
             tiles=tiles if tiles is not None else s.tiles,
             static=static if static is not None else s.static,
+            handout=handout if handout is not None else s.handout,
             say=say,
         )
         umask = os.umask(0)
@@ -99,7 +104,14 @@ def write_outputs(
 
 
 def _write_all(
-    result: AnalysisResult, d: Path, *, lang: str, tiles: str | None, static: bool, say: Progress
+    result: AnalysisResult,
+    d: Path,
+    *,
+    langs: tuple[str, ...],
+    tiles: str | None,
+    static: bool,
+    handout: bool,
+    say: Progress,
 ) -> None:
     say("writing hotspots.gpkg")
     _write_layers(result, d / "hotspots.gpkg")
@@ -108,13 +120,18 @@ def _write_all(
         say("writing density.tif")
         _write_density(result, d / "density.tif")
     say("drawing map.html")
-    from .maps import export_static, make_map, save_map
+    from .maps import export_handout, export_static, make_map, save_map
 
+    lang = langs[0]
     save_map(make_map(result, view=result.view, lang=lang, tiles=tiles, k=result.k), d / "map.html")
     if static:
         say("drawing map.png and map.pdf")
         export_static(result, d / "map.png", view=result.view, lang=lang)
         export_static(result, d / "map.pdf", view=result.view, lang=lang)
+    handouts = [f"handout_{code}.pdf" for code in langs] if handout else []
+    for code, name in zip(langs, handouts, strict=False):
+        say(f"drawing {name}")
+        export_handout(result, d / name, view=result.view, lang=code, k=result.k)
     summary = dict(result.summary)
     summary["view"] = result.view
     summary["files"] = sorted(
@@ -122,6 +139,7 @@ def _write_all(
         + (["counts.csv"] if result.counts is not None else [])
         + (["density.tif"] if result.density is not None else [])
         + (["map.png", "map.pdf"] if static else [])
+        + handouts
     )
     text = json.dumps(summary, indent=2, ensure_ascii=False, default=_json_default)
     (d / "summary.json").write_text(text, encoding="utf-8")

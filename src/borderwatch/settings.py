@@ -43,9 +43,9 @@ class Option:
     ----------
     help : str
         One line for ``--help`` and the docs.
-    kind : {"int", "float", "str", "bool", "choice", "path", "mapping"}
+    kind : {"int", "float", "str", "bool", "choice", "langs", "path", "mapping"}
     choices : tuple of str
-        Allowed values of a ``"choice"``.
+        Allowed values of a ``"choice"`` (of each item of ``"langs"``, a comma-separated list).
     low, high : float, optional
         Inclusive bounds of a number; ``positive`` asks for ``> 0``.
     commands : tuple of str
@@ -104,9 +104,38 @@ class Settings:
         group="output",
     )
     lang: str = _opt(
-        "en", "language of the map", kind="choice", choices=LANGS, commands=_OUT, group="output"
+        "en",
+        "language of the map, or a comma-separated list (en,fr): the first is the map's, "
+        "each gets a handout with --handout",
+        kind="langs",
+        choices=LANGS,
+        commands=_OUT,
+        group="output",
+        metavar="LANG",
     )
-    title: str | None = _opt(None, "title of the map and handouts", group="output")
+    title: str | None = _opt(
+        None,
+        "title of the map and handouts (default: from the data, e.g. 'Incidents near the "
+        "Mexico–United States border, 2004–2023', translated)",
+        commands=_OUT,
+        group="output",
+        metavar="TEXT",
+    )
+    source: str | None = _opt(
+        None,
+        "the Source line of the maps (default: the input's file name in the internal view, "
+        "nothing in the public view)",
+        commands=_OUT,
+        group="output",
+        metavar="TEXT",
+    )
+    handout: bool = _opt(
+        False,
+        "write a facilitator's handout (A4 PDF) per language: handout_<lang>.pdf",
+        kind="bool",
+        commands=_OUT,
+        group="output",
+    )
     tiles: str | None = _opt(
         None,
         "add an online tile basemap (default: none, offline)",
@@ -302,6 +331,17 @@ class Settings:
     # ------------------------------------------------------------------ views for the readers
 
     @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages of ``lang``; the first is the map's.
+
+        Examples
+        --------
+        >>> Settings(lang="fr,ar").languages
+        ('fr', 'ar')
+        """
+        return tuple(self.lang.split(","))
+
+    @property
     def incident_columns(self) -> dict[str, Any]:
         """Keyword arguments of :func:`borderwatch.read_incidents` naming columns."""
         return {
@@ -389,6 +429,8 @@ def _check(name: str, value: Any, opt: Option) -> Any:
             msg = f"{name} must be true or false, not {value!r}."
             raise DataError(msg)
         return flag
+    if opt.kind == "langs":
+        return _langs(name, value, opt)
     if opt.kind == "choice":
         if value not in opt.choices:
             allowed = ", ".join(f"'{c}'" for c in opt.choices[:-1]) + f" or '{opt.choices[-1]}'"
@@ -406,6 +448,23 @@ def _check(name: str, value: Any, opt: Option) -> Any:
         msg = f"{name} must be text, not {value!r}."
         raise DataError(msg)
     return value
+
+
+def _langs(name: str, value: Any, opt: Option) -> str:
+    """One language, or several separated by commas (each known, none twice)."""
+    parts = [p.strip() for p in str(value).split(",")] if isinstance(value, str) else []
+    if isinstance(value, list | tuple):
+        parts = [str(p).strip() for p in value]
+    bad = [p for p in parts if p not in opt.choices]
+    if not parts or bad or len(set(parts)) != len(parts):
+        allowed = ", ".join(opt.choices)
+        msg = (
+            f"{name} must be a language or a comma-separated list of them ({allowed}), "
+            f"not {value!r}. Hint: --lang fr,ar writes the map in French and handouts in "
+            "French and Arabic."
+        )
+        raise DataError(msg)
+    return ",".join(parts)
 
 
 def _number(name: str, value: Any, opt: Option) -> int | float:

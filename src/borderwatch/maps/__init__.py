@@ -7,7 +7,8 @@ meetings and, in the internal view only, incidents. It adds a legend, a title
 with the period and the data source, a scale bar, a layer control, a month
 slider wherever the data have dates, and the word SYNTHETIC on demo data.
 :func:`save_map` writes one self-contained HTML file that draws with no network;
-:func:`export_static` writes the same view as an A4 PNG or PDF. Layers come
+:func:`export_static` writes the same view as an A4 PNG or PDF, and
+:func:`export_handout` a facilitator's one-page A4 handout. Layers come
 from an :class:`~borderwatch._result.AnalysisResult` or a :class:`Layers`.
 
 Safety
@@ -33,7 +34,16 @@ from __future__ import annotations
 
 from ._i18n import LANGUAGES, translations
 from ._prepare import Layers
+from .handout import export_handout
 from .static import export_static
 from .web import make_map, save_map
 
-__all__ = ["LANGUAGES", "Layers", "export_static", "make_map", "save_map", "translations"]
+__all__ = [
+    "LANGUAGES",
+    "Layers",
+    "export_handout",
+    "export_static",
+    "make_map",
+    "save_map",
+    "translations",
+]

@@ -47,7 +47,7 @@ from ._style import (
     ZONE_LINE,
 )
 
-__all__ = ["A4_LANDSCAPE", "Drawing", "draw", "draw_map", "export_static", "render"]
+__all__ = ["A4_LANDSCAPE", "Drawing", "PrintLegend", "draw", "draw_map", "export_static", "render"]
 
 #: Inches.
 A4_LANDSCAPE = (11.69, 8.27)
@@ -153,7 +153,7 @@ def export_static(
     return path
 
 
-class _Legend:
+class PrintLegend:
     """The legend's entries as they are drawn: section titles (bold) and swatches."""
 
     def __init__(self) -> None:
@@ -191,7 +191,7 @@ def render(p: Prepared) -> Drawing:
 
     fig = MplFigure(figsize=A4_LANDSCAPE)
     ax = fig.add_axes((0.02, 0.07, 0.68, 0.78))
-    legend = _Legend()
+    legend = PrintLegend()
     placed = draw_map(ax, p, legend)
     _draw_titles(fig, p)
     if legend.handles:
@@ -199,7 +199,7 @@ def render(p: Prepared) -> Drawing:
     return Drawing(fig, tuple(placed))
 
 
-def draw_map(ax: Any, p: Prepared, legend: _Legend) -> list[Placed]:
+def draw_map(ax: Any, p: Prepared, legend: PrintLegend) -> list[Placed]:
     """Draw the map of ``p`` on ``ax`` (layers, scale bar, north arrow, labels, towns).
 
     Fills ``legend`` with what it drew; returns the area labels it placed.
@@ -244,7 +244,7 @@ def _halo() -> list[Any]:
 # layers, bottom to top
 
 
-def _draw_units(ax: Any, p: Prepared, crs: CRS, legend: _Legend) -> None:
+def _draw_units(ax: Any, p: Prepared, crs: CRS, legend: PrintLegend) -> None:
     from matplotlib.patches import Patch
 
     if p.units is None:
@@ -279,7 +279,7 @@ def _draw_units(ax: Any, p: Prepared, crs: CRS, legend: _Legend) -> None:
         )
 
 
-def _draw_density(ax: Any, p: Prepared, legend: _Legend) -> None:
+def _draw_density(ax: Any, p: Prepared, legend: PrintLegend) -> None:
     """The surface, as on the web map, only where no cells or regions hide it."""
     from matplotlib import colormaps
     from matplotlib.patches import Patch
@@ -312,7 +312,7 @@ def _draw_zone(ax: Any, p: Prepared, crs: CRS) -> None:
     )
 
 
-def _draw_cells(ax: Any, p: Prepared, crs: CRS, legend: _Legend) -> None:
+def _draw_cells(ax: Any, p: Prepared, crs: CRS, legend: PrintLegend) -> None:
     from matplotlib.patches import Patch
 
     if p.cells is None:
@@ -328,7 +328,7 @@ def _draw_cells(ax: Any, p: Prepared, crs: CRS, legend: _Legend) -> None:
             legend.add(Patch(facecolor=color, edgecolor=CELL_LINE, label=label))
 
 
-def _zone_legend(p: Prepared, legend: _Legend) -> None:
+def _zone_legend(p: Prepared, legend: PrintLegend) -> None:
     from matplotlib.patches import Patch
 
     if p.zone is None:
@@ -338,7 +338,7 @@ def _zone_legend(p: Prepared, legend: _Legend) -> None:
     legend.add(Patch(facecolor=ZONE_COLOR, alpha=0.5, edgecolor=ZONE_LINE, label=label))
 
 
-def _draw_border(ax: Any, p: Prepared, crs: CRS, legend: _Legend) -> gpd.GeoDataFrame | None:
+def _draw_border(ax: Any, p: Prepared, crs: CRS, legend: PrintLegend) -> gpd.GeoDataFrame | None:
     """The border on a white halo, above the regions so that it is drawn whole."""
     from matplotlib.lines import Line2D
 
@@ -352,7 +352,7 @@ def _draw_border(ax: Any, p: Prepared, crs: CRS, legend: _Legend) -> gpd.GeoData
     return border
 
 
-def _draw_areas(ax: Any, p: Prepared, crs: CRS, legend: _Legend) -> list[LabelItem]:
+def _draw_areas(ax: Any, p: Prepared, crs: CRS, legend: PrintLegend) -> list[LabelItem]:
     """The areas the web map opens with (clusters only when alone); cross-border ones doubled.
 
     Returns their labels in priority order, for :func:`place_static`.
@@ -439,7 +439,7 @@ class _DoubleLineHandler:
 
 
 def draw_towns(
-    ax: Any, p: Prepared, crs: CRS, legend: _Legend, *, avoid: list[Any], max_towns: int = 25
+    ax: Any, p: Prepared, crs: CRS, legend: PrintLegend, *, avoid: list[Any], max_towns: int = 25
 ) -> list[Any]:
     """Town dots and names, largest first, none overlapping each other, a label or furniture."""
     from matplotlib.lines import Line2D
@@ -492,7 +492,7 @@ def draw_towns(
     return drawn
 
 
-def _draw_meetings(ax: Any, p: Prepared, crs: CRS, legend: _Legend) -> None:
+def _draw_meetings(ax: Any, p: Prepared, crs: CRS, legend: PrintLegend) -> None:
     from matplotlib.lines import Line2D
 
     if p.meetings is None:
@@ -523,7 +523,7 @@ def _draw_meetings(ax: Any, p: Prepared, crs: CRS, legend: _Legend) -> None:
     )
 
 
-def _draw_incidents(ax: Any, p: Prepared, crs: CRS, legend: _Legend) -> None:
+def _draw_incidents(ax: Any, p: Prepared, crs: CRS, legend: PrintLegend) -> None:
     """Incident points (internal view only; the same sample as the web map)."""
     from matplotlib.lines import Line2D
 
@@ -668,7 +668,7 @@ def _draw_titles(fig: Any, p: Prepared) -> None:
     )
 
 
-def _draw_legend(fig: Any, tr: Tr, legend: _Legend) -> None:
+def _draw_legend(fig: Any, tr: Tr, legend: PrintLegend) -> None:
     rtl = tr.dir == "rtl"
     lax = fig.add_axes((0.72, 0.07, 0.27, 0.755))  # below the notes under the title
     lax.set_axis_off()
