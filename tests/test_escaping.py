@@ -181,5 +181,7 @@ def test_translated_sentences_never_expand_placeholders_in_values(text: str) -> 
 
     for lang in ("en", "ar"):
         tr = Tr(lang)
-        out = tr("label.hotspot", id=text, n="{k}", countries="{id}")
-        assert text in out and "{k}" in out and "{id}" in out
+        out = tr("label.hotspot", id=text, place="{k}")
+        assert text in out and "{k}" in out
+        out = tr("label.detail", n=text, where="{id}")
+        assert text in out and "{id}" in out

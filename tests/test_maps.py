@@ -202,7 +202,7 @@ def test_page_script_and_style_hold_no_colours(layers) -> None:
         assert not colour.findall(code), (name, colour.findall(code))
     # every colour variable the stylesheet uses is in the palette the page carries
     css = folder.joinpath("borderwatch.css").read_text(encoding="utf-8")
-    used = set(re.findall(r"var\(--bw-([a-z0-9-]+)", css)) - {"scale"}
+    used = set(re.findall(r"var\(--bw-([a-z0-9-]+)", css)) - {"scale", "fs"}  # sizes
     data = data_of(quiet_map(layers=Layers(units=layers["units"])))
     assert used and used == set(data["palette"]) == set(_style.PAGE)
     assert all(re.match(r"^(#[0-9a-f]{6}|rgba\([\d., ]+\))$", c) for c in data["palette"].values())
@@ -215,9 +215,11 @@ def test_label_rules_travel_in_the_page(layers) -> None:
     sides = [(s.ax, s.ay, s.dx, s.dy) for s in _labels.SIDES]
     assert [(s["ax"], s["ay"], s["dx"], s["dy"]) for s in data["labelSides"]] == sides
     assert sides[:4] == [(0.5, 1, 0, 1), (0.5, 0, 0, -1), (1, 0.5, 1, 0), (0, 0.5, -1, 0)]
-    # the label's two lines are split once, in Python, and join to the whole label
+    assert sides[-1] == (0.5, 0.5, 0, 0)  # on the area itself, after the eight places around it
+    assert data["labelDistances"] == list(_labels.DISTANCES) == [0.0, 1.5, 3.0]
+    # the label's two lines are made once, in Python, and join to the whole label
     props = features(data, "hotspots")[0]["properties"]
-    assert props["ll"] == ["Cross-border hotspot 1: ", "134 incidents, Mali–Niger"]
+    assert props["ll"] == ["Cross-border hotspot 1: Méhana ", "134 incidents · Mali–Niger"]
     assert "".join(props["ll"]) == props["lbl"]
     from importlib import resources
 
@@ -242,9 +244,10 @@ def test_public_view_suppresses_small_counts(layers) -> None:
     legend = [it["label"] for sec in data["legend"] for it in sec["items"]]
     assert "Fewer than 5 (hidden to protect people)" in legend
     labels = [f["properties"]["lbl"] for f in features(data, "hotspots")]
+    # numbered by rank, named by the towns and units they cover (the gazetteer's and the units')
     assert labels == [
-        "Cross-border hotspot 1: 134 incidents, Mali–Niger",
-        "Hotspot 2: <5 incidents, Mali",
+        "Cross-border hotspot 1: Méhana 134 incidents · Mali–Niger",
+        "Hotspot 2: near I-n-Tillit <5 incidents · Timbuktu, Gao",
     ]
     assert "Public view" in data["lines"][-1]["text"]
 
@@ -254,7 +257,10 @@ def test_internal_view_shows_exact_counts(layers) -> None:
         quiet_map(layers=Layers(units=layers["units"], hotspots=hotspot_regions()), view="internal")
     )
     assert features(data, "units")[0]["properties"]["v"][1] == "3"
-    assert features(data, "hotspots")[1]["properties"]["lbl"] == "Hotspot 2: 3 incidents, Mali"
+    assert (
+        features(data, "hotspots")[1]["properties"]["lbl"]
+        == "Hotspot 2: near I-n-Tillit 3 incidents · Timbuktu, Gao"
+    )
     assert data["lines"][-1]["warn"] is True
 
 
@@ -321,7 +327,8 @@ def test_public_result_goes_through_privacy_public_view(monkeypatch, layers) -> 
         )
     )
     assert calls == [4]
-    assert features(data, "hotspots")[0]["properties"]["lbl"].startswith("Cross-border hotspot 7")
+    assert features(data, "hotspots")[0]["properties"]["lbl"].startswith("Cross-border hotspot 1: ")
+    assert features(data, "hotspots")[0]["properties"]["v"][-1] == "7"  # the data's id
     # the internal view of an internal result draws its incidents
     data = data_of(make_map(result, view="internal"))
     assert calls == [4] and len(layer(data, "incidents")["lon"]) == 20
@@ -385,13 +392,30 @@ def test_only_significant_cells_are_drawn_in_the_hot_cold_palette(layers) -> Non
     assert colors.count(HOTSPOT_COLORS[("hot", 90)]) == 4
     assert colors.count(HOTSPOT_COLORS[("cold", 95)]) == 2
     first = feats[0]["properties"]["v"]
+    # plain words in the public view: no "confidence", no z-score or p-value
     assert (
-        first[0] == "Hot spot – 99% confidence"
+        first[0] == "Many more incidents than in the surrounding area (very sure)"
         and first[1] == "40"
+        and first[2] is None
+        and first[3] is None
         and first[5] == "Intensifying hot spot"
     )
     assert feats[6]["properties"]["v"][1] == "<5"  # cell 13 holds 2 incidents
-    legend = next(sec for sec in data["legend"] if sec["title"].startswith("Hotspot analysis"))
+    legend = next(
+        sec for sec in data["legend"] if sec["title"] == "Compared with the surrounding area"
+    )
+    assert [it["label"] for it in legend["items"]] == [
+        "Many more incidents than in the surrounding area (very sure)",
+        "Many more incidents than in the surrounding area (sure)",
+        "Many more incidents than in the surrounding area (fairly sure)",
+        "Far fewer incidents than in the surrounding area (sure)",
+        "No clear difference from the surrounding area (not drawn)",
+    ]
+    # the technical terms stay in the internal view
+    internal = data_of(quiet_map(layers=Layers(cells=layers["cells"]), view="internal"))
+    first = features(internal, "cells")[0]["properties"]["v"]
+    assert first[0] == "Hot spot – 99% confidence" and first[2] == "3.10"
+    legend = next(sec for sec in internal["legend"] if sec["title"].startswith("Hotspot analysis"))
     assert (
         len(legend["items"]) == 5 and legend["items"][-1]["label"] == "Not significant (not drawn)"
     )
@@ -408,13 +432,14 @@ def test_cells_without_labels_are_classified_from_gi(layers) -> None:
 @pytest.mark.parametrize(
     ("lang", "label"),
     [
-        ("en", "Cross-border hotspot 1: 134 incidents, Mali–Niger"),
-        ("fr", "Point chaud transfrontalier 1 : 134 incidents, Mali–Niger"),
-        ("es", "Punto caliente transfronterizo 1: 134 incidentes, Malí–Níger"),
-        ("pt", "Ponto quente transfronteiriço 1: 134 incidentes, Mali–Níger"),
+        ("en", "Cross-border hotspot 1: Méhana 134 incidents · Mali–Niger"),
+        ("fr", "Point chaud transfrontalier 1 : Méhana 134 incidents · Mali–Niger"),
+        ("es", "Punto caliente transfronterizo 1: Méhana 134 incidentes · Malí–Níger"),
+        ("pt", "Ponto quente transfronteiriço 1: Méhana 134 incidentes · Mali–Níger"),
         (
             "ar",
-            "بؤرة ساخنة عابرة للحدود \u20681\u2069: \u2068134\u2069 حادثة، \u2068مالي–النيجر\u2069",
+            "بؤرة ساخنة عابرة للحدود \u20681\u2069: \u2068Méhana\u2069 \u2068134\u2069 حادثة · "
+            "\u2068مالي–النيجر\u2069",
         ),
     ],
 )
@@ -431,9 +456,12 @@ def test_hotspot_labels_in_every_language(lang, label) -> None:
 def test_cluster_labels_and_label_priority() -> None:
     data = data_of(quiet_map(layers=Layers(clusters=cluster_regions())))
     assert [f["properties"]["lbl"] for f in features(data, "clusters")] == [
-        "Cross-border cluster 7: 52 incidents, Burkina Faso–Niger",
-        "Cluster 8: 11 incidents, Niger",
+        "Cross-border cluster 1: Burkina Faso–Niger 52 incidents",  # no town inside or near
+        "Cluster 2: Youri Kourtéré 11 incidents · Niger",
     ]
+    # numbered by rank; the data's own ids are in the popups
+    assert [f["properties"]["no"] for f in features(data, "clusters")] == [1, 2]
+    assert [f["properties"]["v"][-1] for f in features(data, "clusters")] == ["7", "8"]
     assert [f["properties"]["lr"] for f in features(data, "clusters")] == [0, 1]
     assert [f["properties"]["lx"] for f in features(data, "clusters")] == [True, False]
     assert layer(data, "clusters")["show"] is True
@@ -504,7 +532,19 @@ def test_border_is_drawn_above_regions_and_the_zone_under_cells(layers) -> None:
     keys = {sec["key"] for sec in data["legend"]}
     assert {"units", "cells"} <= keys
     lines = next(sec for sec in data["legend"] if sec["title"] == "Borders and areas")
-    assert [it["key"] for it in lines["items"]] == ["border", "border_zone", "hotspots", "clusters"]
+    # each kind of area, then its cross-border areas (a double outline) when it has some
+    assert [(it["key"], it["k"]) for it in lines["items"]] == [
+        ("border", "line"),
+        ("border_zone", "fill"),
+        ("hotspots", "outline"),
+        ("hotspots", "double"),
+        ("clusters", "outline"),
+        ("clusters", "double"),
+    ]
+    assert [it["label"] for it in lines["items"]][2:4] == [
+        "Area with many more incidents than around it",
+        "The same, on both sides of the border",
+    ]
 
 
 def test_meeting_popups(layers) -> None:
@@ -983,8 +1023,8 @@ def test_cross_border_flags_given_as_text() -> None:
         for f in features(data_of(quiet_map(layers=Layers(hotspots=regions))), "hotspots")
     ]
     assert labels == [
-        "Hotspot 1: 134 incidents, Mali–Niger",
-        "Cross-border hotspot 2: <5 incidents, Mali",
+        "Hotspot 1: Méhana 134 incidents · Mali–Niger",
+        "Cross-border hotspot 2: near I-n-Tillit <5 incidents · Mali",
     ]
 
 
@@ -1024,11 +1064,11 @@ def test_public_map_of_an_internal_result_with_the_real_privacy_module(tmp_path)
     data = data_of(m)
     assert data["view"] == "public"
     assert "incidents" not in {x["key"] for x in data["layers"]}
-    assert [f["properties"]["lbl"] for f in features(data, "hotspots")] == [
-        "Cross-border hotspot 1: 134 incidents, Mali–Niger"  # hotspot 2 (3 incidents) is dropped
-    ]
+    labels = [f["properties"]["lbl"] for f in features(data, "hotspots")]
+    assert len(labels) == 1  # hotspot 2 (3 incidents) is dropped
+    assert labels[0].startswith("Cross-border hotspot 1: ") and "134 incidents" in labels[0]
     assert data["lines"][0]["text"] == "Period: 2023-01 – 2023-12"  # months in the public view
-    assert features(data, "hotspots")[0]["properties"]["v"][4:] == ["2023-02", "2023-09"]
+    assert features(data, "hotspots")[0]["properties"]["v"][6:8] == ["2023-02", "2023-09"]
     assert "INC-0000" not in page and "free text report" not in page
     for x, y in zip(inc.geometry.x, inc.geometry.y, strict=True):
         assert not (repr(round(x, 5)) in page and repr(round(y, 5)) in page)

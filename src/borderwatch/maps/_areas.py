@@ -128,6 +128,8 @@ def _place(tr: Tr, places: AreaPlaces, countries: str) -> str:
 
 
 def _where(places: AreaPlaces, place: str, countries: str, cross: bool) -> str:
+    if place == countries:
+        return ""  # named by its countries already
     if cross or not places.units:
         return countries
     units = [u for u in places.units if u not in place.split(" – ")] or list(places.units)
@@ -191,5 +193,6 @@ def area_labels(
 
 def area_id(frame: gpd.GeoDataFrame, spec: AreaKind) -> list[str]:
     """The areas' own ids (from the data), as text."""
-    col = next((c for c in (spec.id_column, "id") if c in frame.columns), None)
+    names = (spec.id_column, "id", *(k.id_column for k in AREA_KINDS))
+    col = next((c for c in names if c in frame.columns), None)
     return [to_text(v) for v in column(frame, col)] if col else [""] * len(frame)

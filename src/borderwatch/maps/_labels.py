@@ -49,6 +49,7 @@ __all__ = [
     "Placed",
     "page_rules",
     "place_static",
+    "renderer_of",
 ]
 
 #: At most this many hotspot / cluster labels are shown at once; every region
@@ -92,8 +93,23 @@ SIDES: Final = (
 DISTANCES: Final = (0.0, 1.5, 3.0)
 
 
+def renderer_of(fig: Any) -> Any:
+    """The Agg renderer of a figure (one is attached when it has none), to measure text."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    return canvas.get_renderer()
+
+
 def page_rules() -> dict[str, Any]:
-    """The placement rules as the page's JSON carries them."""
+    """The placement rules as the page's JSON carries them.
+
+    Examples
+    --------
+    >>> rules = page_rules()
+    >>> rules["maxLabels"], rules["labelDistances"], rules["labelSides"][-1]
+    (6, [0.0, 1.5, 3.0], {'ax': 0.5, 'ay': 0.5, 'dx': 0, 'dy': 0})
+    """
     return {
         "maxLabels": MAX_LABELS,
         "labelMaxCover": LABEL_MAX_COVER,
@@ -256,11 +272,8 @@ def place_static(
     Boxes are measured in screen space; "map furniture" is the scale bar and
     north arrow. A label that fits nowhere is left out. Returns what was placed.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
     fig = ax.figure
-    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
-    renderer = canvas.get_renderer()
+    renderer = renderer_of(fig)
     ax.apply_aspect()  # the axes box as drawn ("equal" aspect), before measuring anything
     pad = 4.0 * fig.dpi / 72.0  # 4 points in pixels: boxes (with their frames) keep apart
     paper = _Paper(

@@ -85,12 +85,39 @@ def given_title(result: AnalysisResult | None) -> str | None:
     return None if result.title in PLACEHOLDER_TITLES else result.title
 
 
+#: Suffixes of the files borderwatch reads: a source ending so is an input path.
+_DATA_SUFFIXES: Final = frozenset(
+    {".csv", ".tsv", ".txt", ".xls", ".xlsx", ".json", ".geojson", ".gpkg", ".shp", ".parquet", ".zip"}
+)
+
+
+def looks_like_path(text: str) -> bool:
+    """True if ``text`` is a file path (it has a directory or a data file's suffix).
+
+    Examples
+    --------
+    >>> looks_like_path("../shared/data/events.csv"), looks_like_path("Police reports, 2023")
+    (True, False)
+    """
+    if "/" in text or "\\" in text:
+        return True
+    return PurePath(text.strip()).suffix.lower() in _DATA_SUFFIXES
+
+
 def source_line(result: AnalysisResult | None, *, view: str, tr: Tr) -> str | None:
     """The result's source line: never a directory; nothing from an input path in public.
 
-    A source given in the settings (``--source``) is shown as given; the demo's
-    says so in the map's language; otherwise the internal view shows the
-    input's file name and the public view nothing.
+    A source given in the settings (``--source``) is shown as given, and so is a
+    result's source that is not a file path; the demo's says so in the map's
+    language. A source that is the input's path shows as its file name in the
+    internal view and not at all in the public view.
+
+    Examples
+    --------
+    >>> from borderwatch._result import AnalysisResult
+    >>> r = AnalysisResult(units=None, border=None, crs=None, source="/home/me/police/2023.csv")
+    >>> source_line(r, view="internal", tr=Tr("en")), source_line(r, view="public", tr=Tr("en"))
+    ('2023.csv', None)
     """
     if result is None:
         return None
@@ -99,6 +126,11 @@ def source_line(result: AnalysisResult | None, *, view: str, tr: Tr) -> str | No
         return str(chosen)
     if result.synthetic:
         return tr("source.demo")
-    if view != "internal" or not result.source:
+    text = to_text(result.source).strip()
+    if not text:
         return None
-    return PurePath(str(result.source).replace("\\", "/")).name or None
+    if not looks_like_path(text):
+        return text
+    if view != "internal":
+        return None
+    return PurePath(text.replace("\\", "/")).name or None

@@ -23,7 +23,7 @@ from .._result import AnalysisResult
 from ._format import column, fmt_num, is_missing
 from ._html import to_text
 from ._i18n import Tr
-from ._labels import LabelItem, Placed, place_static
+from ._labels import LabelItem, Placed, place_static, renderer_of
 from ._prepare import Layers, Prepared, prepare
 from ._style import (
     BORDER_COLOR,
@@ -449,7 +449,7 @@ def draw_towns(
     from ..places import PLACES_SOURCE
 
     pts = gpd.GeoSeries(gpd.points_from_xy(p.towns["lon"], p.towns["lat"]), crs=WGS84).to_crs(crs)
-    renderer = ax.figure.canvas.get_renderer()
+    renderer = renderer_of(ax.figure)
     frame = ax.get_window_extent(renderer)
     taken = [a.get_window_extent(renderer).padded(3) for a in avoid]
     drawn: list[Any] = []
