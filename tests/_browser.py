@@ -337,11 +337,12 @@ def density_surface() -> types.SimpleNamespace:
 
 
 def hostile_units() -> gpd.GeoDataFrame:
-    """Liptako units with hostile names in the first rows and an unknown country code."""
+    """Liptako units with hostile names (rows 0 and 10-21) and an unknown country code."""
     units = liptako_units()
     units["name"] = units["name"].astype(object)
     for i, value in enumerate(HOSTILE.values()):
         units.loc[10 + i, "name"] = value
+    units.loc[0, "name"] = HOSTILE["img"]  # Timbuktu: hotspot 2's label names it
     units["country"] = units["country"].astype(object)
     units.loc[30, "country"] = HOSTILE["img"]
     return units

@@ -128,6 +128,16 @@ def count(run: PageRun, selector: str) -> int:
     return run.page.evaluate("(s) => document.querySelectorAll(s).length", selector)
 
 
+def set_legend(run: PageRun, *, open_: bool) -> bool:
+    """Open or fold the legend with its button; returns whether it was open before."""
+    was_open = run.page.evaluate(
+        "!document.querySelector('.bw-legend').classList.contains('bw-collapsed')"
+    )
+    if was_open != open_:
+        run.page.locator(".bw-legend .bw-fold").click()
+    return was_open
+
+
 @pytest.mark.parametrize("name", ["public", "internal", "ar", "clustered"])
 def test_map_loads_offline_without_errors(pages, name) -> None:
     run = pages(name)
@@ -155,7 +165,7 @@ def test_public_map_draws_the_expected_layers(pages) -> None:
     assert count(run, ".bw-meeting-icon") == 5
     assert count(run, ".leaflet-bwPoints-pane canvas") == 0  # no incident points in public
     assert run.page.evaluate("window.__borderwatch[0].layers.incidents === undefined")
-    assert count(run, ".leaflet-control-layers-overlays label") == 8
+    assert count(run, ".leaflet-control-layers-overlays label") == 9  # and the towns
     assert count(run, "img.leaflet-image-layer") == 0  # the density starts hidden
     toggle = run.page.locator(".leaflet-control-layers-overlays label", has_text="Incident density")
     toggle.click()
@@ -191,8 +201,8 @@ def test_popups_with_hostile_strings_run_nothing(pages, key) -> None:
         assert HOSTILE["template"] in joined and HOSTILE["backslash"] in joined
     elif key == "cells":
         assert HOSTILE["js"] in joined  # the trend text
-    elif key == "hotspots":
-        assert f"Hotspot {HOSTILE['img']}: <5 incidents, Mali" in joined
+    elif key == "hotspots":  # the data's own id, and a unit's name
+        assert HOSTILE["img"] in texts[1] and "<5" in texts[1]
     assert run.requests == [] and run.console_errors == [] and run.page_errors == []
 
 
@@ -205,8 +215,9 @@ def test_tooltips_and_labels_show_hostile_strings_literally(pages) -> None:
     labels = run.page.evaluate(
         "Array.from(document.querySelectorAll('.leaflet-tooltip.bw-label')).map(e => e.textContent)"
     )
-    assert "Cross-border hotspot 1: 134 incidents, Mali–Niger" in labels
-    assert f"Hotspot {HOSTILE['img']}: <5 incidents, Mali" in labels
+    assert "Cross-border hotspot 1: Méhana 134 incidents · Mali–Niger" in labels
+    # the unit the region covers most, named with an <img> tag, shows literally
+    assert f"Hotspot 2: near I-n-Tillit <5 incidents · {HOSTILE['img']}, Gao" in labels
     assert run.page.evaluate("document.querySelector('.bw-title h1').textContent") == TITLE
     lines = run.page.evaluate("document.querySelector('.bw-title').textContent")
     assert f"Source: {HOSTILE['img']}" in lines
@@ -467,8 +478,10 @@ HOVER_EVERY_REGION = """
 
 LABEL_DISTANCE = """
 (key) => {
-  /* gap in px between each visible label and the screen box of its region */
+  /* for each visible label: the gap in px to the screen box of its region, and its
+     leader line (from a point of the region's box to a point of the label's box) */
   const e = window.__borderwatch[0], map = e.map, o = map.getContainer().getBoundingClientRect();
+  const shown = e.labels.shown();
   const out = [];
   e.layers[key].eachLayer((layer) => {
     const tip = layer.getTooltip(), node = tip && tip.getElement();
@@ -476,11 +489,17 @@ LABEL_DISTANCE = """
     const b = layer.getBounds();
     const nw = map.latLngToContainerPoint(b.getNorthWest()), se = map.latLngToContainerPoint(b.getSouthEast());
     const r = node.getBoundingClientRect();
-    const dx = Math.max(0, nw.x - (r.right - o.left), (r.left - o.left) - se.x);
-    const dy = Math.max(0, nw.y - (r.bottom - o.top), (r.top - o.top) - se.y);
-    out.push(Math.hypot(dx, dy));
+    const box = [r.left - o.left, r.top - o.top, r.right - o.left, r.bottom - o.top];
+    const dx = Math.max(0, nw.x - box[2], box[0] - se.x);
+    const dy = Math.max(0, nw.y - box[3], box[1] - se.y);
+    const info = shown.find((s) => s.layer === layer);
+    const lead = info && info.leader;
+    const off = (p, q) => Math.hypot(Math.max(0, q[0] - p[0], p[0] - q[2]), Math.max(0, q[1] - p[1], p[1] - q[3]));
+    out.push({ gap: Math.hypot(dx, dy), leader: !!lead,
+               fromRegion: lead ? off(lead[0], [nw.x, nw.y, se.x, se.y]) : null,
+               toLabel: lead ? off(lead[1], box) : null });
   });
-  return out;
+  return { labels: out, leaders: document.querySelectorAll('path.bw-leader').length };
 }
 """
 
@@ -539,8 +558,15 @@ def test_labels_are_few_apart_and_cross_border_first(pages, name) -> None:
     assert sum(cross in t for t in got["texts"]) >= 3
     # labels sit next to their own region (also right to left, where Leaflet's
     # tooltips would shift by their width without left:0)
+    # or stand off, joined to it by a leader line from its box to the label's
     gaps = run.page.evaluate(LABEL_DISTANCE, "hotspots")
-    assert len(gaps) == len(got["texts"]) and max(gaps) <= 16, gaps
+    assert len(gaps["labels"]) == len(got["texts"]), gaps
+    assert gaps["leaders"] == sum(g["leader"] for g in gaps["labels"])
+    for g in gaps["labels"]:
+        if g["leader"]:
+            assert g["fromRegion"] <= 1 and g["toLabel"] <= 1, g
+        else:
+            assert g["gap"] <= 16, g
     # every region shows its full text on hover
     for item in run.page.evaluate(HOVER_EVERY_REGION, "hotspots"):
         assert item["visible"] and item["text"] == item["lbl"], item
@@ -559,11 +585,13 @@ def test_labels_follow_zoom_layers_and_months(pages) -> None:
     toggle.click()
     with_clusters = check_labels(run)["texts"]
     assert [t for t in with_clusters if "otspot" in t] == before
+    was_open = set_legend(run, open_=True)
     legend = run.page.evaluate(
         "Array.from(document.querySelectorAll('.bw-legend .bw-item'))"
         ".filter((x) => x.offsetParent !== null).map((x) => x.textContent)"
     )
     assert "Incident cluster" in legend
+    set_legend(run, open_=was_open)
     toggle.click()
     assert check_labels(run)["texts"] == before
     # zoomed in two levels: labels are placed again
@@ -590,9 +618,11 @@ def test_legend_follows_the_layer_control(pages) -> None:
         "Array.from(document.querySelectorAll('.bw-legend h3, .bw-legend .bw-item'))"
         ".filter((x) => x.offsetParent !== null).map((x) => x.textContent)"
     )
+    set_legend(run, open_=True)
     start = run.page.evaluate(shown)
     assert "Incident cluster" not in start and "Incident density" not in start
-    assert "Hotspot region" in start and "International border" in start
+    assert "Area with many more incidents than around it" in start  # plain words in public
+    assert "International border" in start
     toggle = run.page.locator(".leaflet-control-layers-overlays label", has_text="Incident density")
     toggle.click()
     assert "Incident density" in run.page.evaluate(shown)

@@ -220,6 +220,7 @@ def _border_layers(p: Prepared, border: gpd.GeoDataFrame) -> list[dict[str, Any]
                 "opacity": 1,
                 "dashArray": "14 6 3 6",
                 "fill": False,
+                "smoothFactor": 0.5,  # the border keeps its shape at small zooms
             },
             "halo": {"color": HALO, "weight": 10},
             "popup": False,
@@ -337,7 +338,8 @@ def _meetings_layer(p: Prepared, meetings: gpd.GeoDataFrame) -> dict[str, Any]:
         day = None if pd.isna(days.iloc[i]) else f"{days.iloc[i]:%Y-%m-%d}"
         where = to_text(place[i]) or None
         groups = [None if is_missing(att[c][i]) else counts.text(att[c][i]) for c in ATTENDANCE]
-        topic_list = [t.strip() for t in to_text(topics[i]).split(";") if t.strip()]
+        # the demo's topics are translated; a user's are shown as written
+        topic_list = [tr.topic(t) for t in to_text(topics[i]).split(";") if t.strip()]
         vals = [
             day,
             where,

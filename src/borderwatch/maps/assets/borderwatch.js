@@ -160,6 +160,7 @@
     var leaders = L.layerGroup().addTo(map);
     var only = null;  /* projector mode: label this one area only */
     var placed = [];  /* rects of the labels shown, for the towns */
+    var shownInfo = [];  /* what update() placed: the area, its label's rect, its leader line */
     function segments() {
       var segs = [];
       avoid.forEach(function (a) {
@@ -223,6 +224,7 @@
       L.polyline([anchor, map.containerPointToLatLng([x, y])], {
         pane: "bwLeaders", className: "bw-leader", weight: 2, interactive: false, color: safeColor(color)
       }).addTo(leaders);
+      return [[a.x, a.y], [x, y]];
     }
     function choose(it, node, view, taken, state) {
       var fallback = null;
@@ -260,6 +262,7 @@
       var considered = 0;
       leaders.clearLayers();
       placed = [];
+      shownInfo = [];
       items.forEach(function (it) {
         var tip = it.layer.getTooltip();
         var node = tip && tip.getElement();
@@ -271,7 +274,8 @@
           var anchor = place(it, chosen.side, node, chosen.dist);
           taken.push(chosen.rect);
           placed.push(chosen.rect);
-          if (chosen.dist > 0) { leader(anchor, chosen.rect, it.color); }
+          shownInfo.push({ layer: it.layer, rect: chosen.rect,
+                           leader: chosen.dist > 0 ? leader(anchor, chosen.rect, it.color) : null });
           node.classList.remove("bw-label-off");
           node.classList.toggle("bw-label-far", chosen.dist > 0);
         } else {
@@ -306,7 +310,7 @@
     }
     function focus(layer) { only = layer; update(); }
     return { add: add, avoidLines: avoidLines, update: update, visible: visible, sequence: sequence,
-             focus: focus, placed: function () { return placed; } };
+             focus: focus, placed: function () { return placed; }, shown: function () { return shownInfo; } };
   }
 
   /* Units of a country without data are filled with a hatch (an SVG pattern whose
@@ -418,8 +422,11 @@
       inner = L.geoJSON(spec.inner.fc, { pane: pane, interactive: false,
         style: function () { return extend(spec.inner.style, { pane: pane }); } });
     }
-    var parts = [halo, gj, inner].filter(function (x) { return x !== null; });
-    var group = parts.length > 1 ? L.featureGroup(parts) : gj;
+    var group = halo ? L.featureGroup([halo, gj]) : gj;
+    if (inner) {  /* it follows its areas on and off the map, drawn after them */
+      gj.on("add", function () { inner.addTo(map); });
+      gj.on("remove", function () { map.removeLayer(inner); });
+    }
     if (spec.avoid && labeller) { labeller.avoidLines(spec, group); }
     [gj, inner].forEach(function (g) {
       if (!spec.temporal || g === null) { return; }
