@@ -70,6 +70,7 @@ def export_static(
     fmt: str | None = None,
     dpi: int = 200,
     seed: int = 0,
+    places: bool = True,
 ) -> Path:
     """Write the map as a printable A4 handout (PNG or PDF) with matplotlib.
 
@@ -94,7 +95,7 @@ def export_static(
         Default from the suffix of ``path``.
     dpi : int
         Resolution of a PNG (200 gives 2339 x 1654 pixels).
-    view, lang, k, title, period, source, synthetic, value, zone_km, seed
+    view, lang, k, title, period, source, synthetic, value, zone_km, seed, places
         As for :func:`~borderwatch.maps.make_map`.
 
     Returns
@@ -132,6 +133,7 @@ def export_static(
         value=value,
         zone_km=zone_km,
         seed=seed,
+        places=places,
     )
     import matplotlib
 

@@ -118,6 +118,7 @@ def make_map(
     zone_km: float | None = None,
     font_scale: float = 1.0,
     seed: int = 0,
+    places: bool = True,
 ) -> folium.Map:
     """Draw an analysis on an interactive map for a community meeting.
 
@@ -165,6 +166,10 @@ def make_map(
         Multiplies every font size (1 is already large, for projection).
     seed : int
         Seed of the incident sample above 50,000 points.
+    places : bool
+        Name the areas (hotspot regions, clusters, ...) by the towns and units
+        they cover, and draw the towns of the shipped offline gazetteer
+        (:mod:`borderwatch.places`); ``False`` names them by their countries.
 
     Returns
     -------
@@ -212,6 +217,7 @@ def make_map(
         value=value,
         zone_km=zone_km,
         seed=seed,
+        places=places,
     )
     fit = m is None
     if m is None:
