@@ -399,7 +399,9 @@ def browser() -> Iterator[Any]:
 class PageRun:
     """A page opened from a file with every network request blocked and recorded."""
 
-    def __init__(self, browser: Any, path: Path, *, width: int = 1400, height: int = 900) -> None:
+    def __init__(
+        self, browser: Any, path: Path, *, width: int = 1400, height: int = 900, query: str = ""
+    ) -> None:
         self.requests: list[str] = []
         self.console_errors: list[str] = []
         self.page_errors: list[str] = []
@@ -428,7 +430,7 @@ class PageRun:
             "window.__alerts = [];"
             "window.alert = function (m) { window.__alerts.push(String(m)); window.__pwned = 'alert'; };"
         )
-        page.goto(path.resolve().as_uri(), wait_until="load")
+        page.goto(path.resolve().as_uri() + query, wait_until="load")
         page.wait_for_function(
             "window.__borderwatch && window.__borderwatch.length > 0", timeout=15000
         )
