@@ -217,7 +217,9 @@ def test_text_scales_with_the_screen_and_projector_mode(opened) -> None:
     assert len(shown) == 1 and shown[0].startswith("Cross-border hotspot 1: "), shown
     run.page.locator(".bw-present-bar .bw-next").click()
     shown = run.page.evaluate(VISIBLE_LABELS)["texts"]
-    assert len(shown) == 1 and shown[0].startswith("Cross-border hotspot 4: "), shown  # next by number
+    assert len(shown) == 1 and shown[0].startswith("Cross-border hotspot 4: "), (
+        shown
+    )  # next by number
     # leaving it (the button) brings everything back
     run.page.locator(".bw-present-bar .bw-exit").click()
     assert not run.page.evaluate("window.__borderwatch[0].present.active()")

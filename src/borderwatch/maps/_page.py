@@ -152,7 +152,7 @@ def _units_layer(p: Prepared, layer: UnitsLayer) -> dict[str, Any]:
         name = to_text(names[i])
         country = tr.country(countries[i])
         tip = f"{name} ({country}): {shown}" if country else f"{name}: {shown}"
-        props = {"c": layer.colors[i], "t": name, "v": vals, "tip": tip}
+        props: dict[str, Any] = {"c": layer.colors[i], "t": name, "v": vals, "tip": tip}
         if no_data:
             props["nd"] = True  # hatched: no data, never 0
         features.append(_feature(geom, props))

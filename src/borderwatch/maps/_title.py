@@ -87,7 +87,19 @@ def given_title(result: AnalysisResult | None) -> str | None:
 
 #: Suffixes of the files borderwatch reads: a source ending so is an input path.
 _DATA_SUFFIXES: Final = frozenset(
-    {".csv", ".tsv", ".txt", ".xls", ".xlsx", ".json", ".geojson", ".gpkg", ".shp", ".parquet", ".zip"}
+    {
+        ".csv",
+        ".tsv",
+        ".txt",
+        ".xls",
+        ".xlsx",
+        ".json",
+        ".geojson",
+        ".gpkg",
+        ".shp",
+        ".parquet",
+        ".zip",
+    }
 )
 
 

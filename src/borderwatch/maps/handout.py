@@ -84,6 +84,7 @@ def _legend_rows(p: Prepared) -> list[tuple[dict[str, Any], str]]:
     """(swatch style, plain-words text) of each thing the handout's map shows."""
     tr = p.tr
     rows: list[tuple[dict[str, Any], str]] = []
+    style: dict[str, Any]
     if p.units is not None:
         colors = [it.color for it in p.units.legend.items if it.kind == "fill" and not it.dash]
         if colors:
@@ -106,7 +107,11 @@ def _legend_rows(p: Prepared) -> list[tuple[dict[str, Any], str]]:
             )
         )
         if any(layer.labels.cross):
-            style = {"facecolor": CROSS_INNER, "edgecolor": layer.spec.line, "linewidth": 4}
+            style = {
+                "facecolor": CROSS_INNER,
+                "edgecolor": layer.spec.line,
+                "linewidth": 4,
+            }
             rows.append((style, tr("handout.read_cross")))
         break
     return rows

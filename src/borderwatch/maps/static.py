@@ -366,7 +366,7 @@ def _draw_areas(ax: Any, p: Prepared, crs: CRS, legend: PrintLegend) -> list[Lab
         if not p.shown_at_start(layer):
             continue
         spec = layer.spec
-        style = (0, _dashes(spec.dash)) if spec.dash else "-"
+        style: Any = (0, _dashes(spec.dash)) if spec.dash else "-"
         g = layer.frame.to_crs(crs)
         cross = np.array(layer.labels.cross, dtype=bool)
         areas = g.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
