@@ -132,7 +132,9 @@ def _where(places: AreaPlaces, place: str, countries: str, cross: bool) -> str:
         return ""  # named by its countries already
     if cross or not places.units:
         return countries
-    units = [u for u in places.units if u not in place.split(" – ")] or list(places.units)
+    units = [u for u in places.units if u not in place.split(" – ")]
+    if not units:
+        return countries  # its only unit has the name of its town
     shown = ", ".join(units[:UNITS_ON_LABEL])
     more = len(units) - UNITS_ON_LABEL
     return f"{shown} +{more}" if more > 0 else shown
