@@ -1041,6 +1041,7 @@ def test_notebook_display_is_offline_too(layers) -> None:
 
 def test_public_map_of_an_internal_result_with_the_real_privacy_module(tmp_path) -> None:
     from borderwatch.density import density
+
     layers = all_layers(hostile=True)
     inc = incidents(200)
     inc["category_raw"] = [f"free text report {i}" for i in range(len(inc))]

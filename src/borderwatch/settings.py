@@ -409,7 +409,9 @@ def settings_markdown() -> str:
         if name == "on_invalid":
             flag = "`--drop-invalid`"
         shown = "" if default is None else f"`{default}`"
-        what = opt.help + (f" ({', '.join(opt.choices)})" if opt.kind == "choice" else "")
+        what = opt.help + (
+            f" ({', '.join(opt.choices)})" if opt.kind in ("choice", "langs") else ""
+        )
         lines.append(f"| `{name}` | {shown} | {flag} | {what} |")
     return "\n".join(lines) + "\n"
 
