@@ -92,7 +92,7 @@ def test_console_script():
 @pytest.mark.parametrize(
     ("command", "options"),
     [
-        ("demo", ["--out", "--view", "--lang"]),
+        ("demo", ["--out", "--view", "--lang", "--title", "--source", "--handout"]),
         (
             "analyze",
             [
@@ -116,6 +116,9 @@ def test_console_script():
                 "--engine",
                 "--population",
                 "--tiles",
+                "--title",
+                "--source",
+                "--handout",
             ],
         ),
         (
@@ -509,6 +512,9 @@ def analyze_run(tmp_path_factory):
         "--permutations",
         "99",
         "--no-static",
+        "--lang",
+        "fr,ar",
+        "--handout",
         "--quiet",
         timeout=600,
     )
@@ -534,3 +540,15 @@ def test_analyze_end_to_end(analyze_run):
     expected = joined.groupby("unit_id").size()
     assert table.loc[expected.index, "incidents"].tolist() == expected.tolist()
     assert table["incidents"].sum() == len(df) - summary["join"]["outside"]
+    # --lang fr,ar --handout: the map in French, one handout per language
+    assert {"handout_fr.pdf", "handout_ar.pdf"} <= set(summary["files"])
+    for name in ("handout_fr.pdf", "handout_ar.pdf"):
+        assert (out_dir / name).read_bytes()[:4] == b"%PDF"
+    page = (out_dir / "map.html").read_text(encoding="utf-8")
+    start = page.index('<script type="application/json" id="bw-data-')
+    data = json.loads(page[page.index(">", start) + 1 : page.index("</script>", start)])
+    assert data["lang"] == "fr"
+    # the title comes from the data; the Source line shows the file name, no directory
+    assert data["title"].startswith("Incidents près des frontières Burkina Faso–Mali–Niger, ")
+    lines = [line["text"] for line in data["lines"]]
+    assert "Source : incidents.csv" in lines and str(out_dir.parent) not in page
