@@ -20,6 +20,7 @@ from branca.element import Figure, MacroElement
 from .._errors import BorderwatchWarning, DataError
 from .._result import AnalysisResult
 from ._html import RawHTML, escape_html, json_block, script_json, to_text
+from ._i18n import Tr, check_lang
 from ._offline import asset_text, inline_script, inline_style, make_offline, network_urls
 from ._page import bounds, page_data
 from ._prepare import Layers, prepare
@@ -62,7 +63,9 @@ class _MapLayers(MacroElement):
         return ""
 
 
-def _tiles_spec(tiles: str | None, attribution: str | None) -> dict[str, str] | None:
+def _tiles_spec(
+    tiles: str | None, attribution: str | None, lang: str = "en"
+) -> dict[str, str] | None:
     if tiles is None:
         return None
     text = to_text(tiles).strip()
@@ -73,7 +76,8 @@ def _tiles_spec(tiles: str | None, attribution: str | None) -> dict[str, str] | 
         )
         raise DataError(msg)
     host = re.sub(r"^https?://([^/]+).*$", r"\1", text)
-    return {"url": text, "attribution": to_text(attribution) if attribution else f"Tiles: {host}"}
+    credit = to_text(attribution) if attribution else Tr(lang)("ui.tiles", host=host)
+    return {"url": text, "attribution": credit}
 
 
 def _check_font_scale(font_scale: Any) -> float:
@@ -203,7 +207,8 @@ def make_map(
     (False, True)
     """
     scale = _check_font_scale(font_scale)
-    tiles_spec = _tiles_spec(tiles, attribution)
+    check_lang(lang)
+    tiles_spec = _tiles_spec(tiles, attribution, lang)
     p = prepare(
         result,
         layers=layers,
