@@ -38,7 +38,7 @@ from ._schema import truthy
 __all__ = ["NEAR_KM", "PLACES_SOURCE", "AreaPlaces", "places_in", "towns"]
 
 #: Credit line of the gazetteer.
-PLACES_SOURCE: Final = "GeoNames, CC BY 4.0"
+PLACES_SOURCE: Final = "GeoNames, CC\u00a0BY\u00a04.0"  # no line break inside the licence
 #: A town this close to an area (km) names it when none lies inside.
 NEAR_KM: Final = 30.0
 _COLUMNS = ("name", "country", "lon", "lat", "population")
