@@ -41,6 +41,9 @@ def test_package_data_is_installed_with_the_package():
 
     assert len(load_crosswalk()) > 50
     assert len(bw.datasets.demo_towns()) > 10
+    from borderwatch.places import towns
+
+    assert len(towns()) > 30_000  # the maps' offline gazetteer
 
 
 def test_public_api_and_version():
