@@ -58,7 +58,8 @@ class AnalysisResult:
     synthetic : bool
         True for demo data; every output then says SYNTHETIC.
     title, source : str
-        For map titles and footers.
+        For map titles and footers; an empty title lets the map build one from
+        the data ("Incidents near the Mali–Niger border, 2023–2024").
     settings : Settings
         The settings of the analysis (:class:`borderwatch.Settings`).
     """
@@ -77,7 +78,7 @@ class AnalysisResult:
     view: str = "internal"
     k: int = 5
     synthetic: bool = False
-    title: str = "borderwatch"
+    title: str = ""
     source: str = ""
     settings: Settings = field(default_factory=Settings)
 

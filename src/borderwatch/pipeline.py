@@ -134,7 +134,7 @@ def analyze(
         view="internal",
         k=s.k,
         synthetic=s.synthetic,
-        title=s.title or _default_title(s),
+        title=s.title or "",
         source=_default_source(s, inputs),
         settings=s,
     )
@@ -158,10 +158,6 @@ def _collect_warnings() -> Iterator[list[str]]:
             caught.append(str(w.message))
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-
-
-def _default_title(s: Settings) -> str:
-    return "borderwatch demo: Liptako-Gourma (SYNTHETIC)" if s.synthetic else "borderwatch"
 
 
 def _default_source(s: Settings, inputs: Inputs) -> str:

@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 #: Titles the pipeline gives a result when none was asked for; the map uses one from the data.
-PLACEHOLDER_TITLES: Final = ("", "borderwatch", "borderwatch demo: Liptako-Gourma (SYNTHETIC)")
+PLACEHOLDER_TITLES: Final = ("",)
 
 
 def years(period: str | None, months: tuple[str, ...]) -> str | None:
@@ -76,7 +76,7 @@ def data_title(
 
 
 def given_title(result: AnalysisResult | None) -> str | None:
-    """The result's title when someone chose it (not the pipeline's placeholder)."""
+    """The result's title when someone chose it (empty: none chosen)."""
     if result is None:
         return None
     chosen = getattr(result.settings, "title", None)
