@@ -42,6 +42,7 @@ def build_summary(
         "tool": "borderwatch",
         "synthetic": bool(s.synthetic),
         "crs": crs_string(space.crs),
+        "crs_centre": dict(space.centre),
         "view": s.view,
         "k": int(s.k),
         **_data_part(inputs, joined),
