@@ -49,7 +49,12 @@ def build_summary(
         "border": {"tolerance_m": space.tolerance_m, "pairs": space.border["countries"].tolist()},
         **_hotspot_part(s, hot),
         "clusters": {"method": s.cluster_method, **found.options, "n": len(found.clusters)},
-        "density": {"bandwidth_km": float(surface.bandwidth_km), "cell_km": float(surface.cell_km)},
+        "density": {
+            "bandwidth_km": float(surface.bandwidth_km),
+            "cell_km": float(surface.cell_km),
+            # kernel mass (incidents) outside the published grid
+            "mass_outside": round(float(getattr(surface, "mass_outside", 0.0)), 3),
+        },
         "grid": s.grid,
         "pai": judged.pai,
         "evaluation": judged.evaluation,
