@@ -482,16 +482,19 @@ def _evaluate(
             crs=space.crs,
             seed=s.seed,
             alpha=s.alpha,
+            method=("gi", "kde", "counts", "hotspots"),
         )
     except DataError as exc:
         warnings.warn(f"evaluation skipped: {exc}", BorderwatchWarning, stacklevel=2)
         return Judged(pai=pai, evaluation=None)
+    # every method at 1, 2, 5 and 10 % of the area, and the hotspot map as drawn ("own")
     keep = [
         c
-        for c in ("method", "cell_km", "split_date", "coverage", "pai", "pei", "rri")
+        for c in ("method", "cell_km", "split_date", "at", "coverage", "pai", "pei", "rri")
         if c in table.columns
     ]
     out = table[keep].copy()
+    out["coverage"] = out["coverage"].round(6)
     if "split_date" in out:
         out["split_date"] = pd.to_datetime(out["split_date"]).dt.strftime("%Y-%m-%d")
     return Judged(pai=pai, evaluation=out.to_dict("records"))
