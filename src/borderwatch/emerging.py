@@ -33,7 +33,18 @@ from .grid import point_cells
 from .hotspots import Inference, gi_star
 from .weights import resolve_weights
 
-__all__ = ["TREND_LABELS", "TREND_PATTERNS", "EmergingHotspots", "emerging_hotspots"]
+__all__ = [
+    "MAX_CUBE_BINS",
+    "TREND_LABELS",
+    "TREND_PATTERNS",
+    "EmergingHotspots",
+    "cube_weights",
+    "emerging_hotspots",
+]
+
+#: Largest space-time cube (cells x time bins) before the bins are coarsened: Gi* on
+#: the cube takes about 0.9 kB per cell-bin at its peak.
+MAX_CUBE_BINS = 2_000_000
 
 #: The patterns of :func:`emerging_hotspots` (ArcGIS Emerging Hot Spot Analysis).
 TREND_PATTERNS = (
@@ -233,7 +244,8 @@ def emerging_hotspots(
         :func:`borderwatch.hotspots.cell_hotspots`).
     freq : str, default "MS"
         pandas offset alias of the bins. When the span needs more than
-        ``max_bins`` bins, quarters ("QS") then years ("YS") are used instead,
+        ``max_bins`` bins, or the cube more than :data:`MAX_CUBE_BINS`
+        cell-bins (memory), quarters ("QS") then years ("YS") are used instead,
         with a :class:`BorderwatchWarning`.
     weights : SpatialWeights or dict, optional
         The weights, or their spec (``CellHotspots.weights.spec``). Default:
@@ -286,8 +298,9 @@ def emerging_hotspots(
     d, dated = _dated(incidents)
     used = freq
     bins, starts = _time_bins(d, freq)
+    cap = min(max_bins, max(1, MAX_CUBE_BINS // max(1, len(frame))))
     for coarser in ("QS", "YS"):
-        if len(starts) <= max_bins:
+        if len(starts) <= cap:
             break
         used = coarser
         bins, starts = _time_bins(d, coarser)
