@@ -481,13 +481,13 @@ def density(
     -----
     Algorithm: incidents are linearly binned (each spreads over the four nearest
     cell centres) onto a grid fine enough that a cell is at most ``bandwidth / 6``
-    (the output grid padded by 5 bandwidths, refined by an integer factor when
+    (the output grid padded by 5 bandwidths, refined by an odd factor when
     needed), and the binned grid is smoothed with the Gaussian (separable,
-    truncated at 5 sigma) onto the output cell centres by banded matrix products.
-    The error is a small fraction of a percent of the peak, corners included
+    truncated at 5 sigma) onto the output cell centres: a row pass and a
+    column pass that compute only those centres. The error is a small fraction of a percent of the peak, corners included
     (about 0.2 % in ``benchmarks/bench_density.py``). Cost is O(n + cells * taps)
     instead of O(n * cells). The exact separable Gaussian
-    (:func:`borderwatch._kde.kde_exact`, a matrix product) is 2-20x slower
+    (:func:`borderwatch._kde.kde_exact`, a matrix product) is 10-40x slower
     and grows with n x cells, so it serves as the reference in the tests and
     benchmark, not as the engine.
 
