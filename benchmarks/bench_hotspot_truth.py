@@ -12,7 +12,7 @@ Run: ``python benchmarks/bench_hotspot_truth.py [--quick]``. Prints
    (esda folds ties into the upper tail);
 5. the default cell size: incidents per Gi* neighbourhood on the demo and the real
    data (``../shared/data``, skipped when absent);
-6. evaluate() on the demo at equal coverage.
+6. evaluate() on the demo and on the UCDP Mexican border-state events at equal coverage.
 
 Not a test: figures depend on the machine and the seeds.
 """
@@ -242,6 +242,45 @@ def demo_evaluation() -> None:
     )
 
 
+def real_evaluation() -> None:
+    if not SHARED.exists():
+        return
+    print("\n7. evaluate() on the UCDP Mexican border-state events, 25 km hexagons")
+    from borderwatch.evaluate import evaluate
+
+    units = gpd.read_file(SHARED / "boundaries" / "ne10m_adm1_mex_usa.geojson")
+    units["geometry"] = units.geometry.make_valid()
+    units = units.rename(columns={"adm0_iso3": "country"})
+    ev = pd.read_csv(SHARED / "events" / "ucdp_ged_mexico_border_states_1989_2023.csv")
+    pts = gpd.GeoDataFrame(
+        {"date": pd.to_datetime(ev["date_start"])},
+        geometry=gpd.points_from_xy(ev["longitude"], ev["latitude"]),
+        crs=4326,
+    )
+    crs = study_crs(units, incidents=pts)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = evaluate(
+            pts, units, crs=crs, cell_km=25, method=("gi", "kde", "counts", "hotspots")
+        )
+        own = table[table["at"] == "own"].iloc[0]
+        same = evaluate(
+            pts,
+            units,
+            crs=crs,
+            cell_km=25,
+            method=("gi", "kde", "counts"),
+            coverage=own["coverage"],
+        )
+    piv = table[table["at"] == "fixed"].pivot(index="method", columns="coverage", values="pai")
+    print(piv.round(1).to_string())
+    print(
+        f"   hotspot map as drawn: coverage {own['coverage'] * 100:.2f} %, PAI {own['pai']:.1f}; "
+        "the rankings at that coverage: "
+        + ", ".join(f"{m} {p:.1f}" for m, p in zip(same["method"], same["pai"], strict=True))
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer emerging runs")
@@ -252,6 +291,7 @@ def main() -> None:
     esda_ties()
     cell_sizes()
     demo_evaluation()
+    real_evaluation()
 
 
 if __name__ == "__main__":

@@ -119,14 +119,24 @@ def _smooth_rows(g: np.ndarray, k: np.ndarray, s: int) -> np.ndarray:
     rows, fx = g.shape
     half = (len(k) - 1) // 2
     nx = fx // s
-    pad = np.zeros((rows, fx + 2 * half))
-    pad[:, half : half + fx] = g
-    out = np.zeros((rows, nx))
     c = s // 2
-    for t, wt in enumerate(k):
-        start = c + t  # fine index c + (t - half), shifted by the padding
-        out += wt * pad[:, start : start + s * nx : s]
+    out = np.zeros((rows, nx))
+    step = max(1, ROW_BLOCK // max(nx, 1))  # rows per block: the block stays in cache
+    for r0 in range(0, rows, step):
+        blk = g[r0 : r0 + step]
+        pad = np.zeros((len(blk), fx + 2 * half))
+        pad[:, half : half + fx] = blk
+        acc = out[r0 : r0 + step]
+        tmp = np.empty_like(acc)
+        for t, wt in enumerate(k):
+            start = c + t  # fine index c + (t - half), shifted by the padding
+            np.multiply(pad[:, start : start + s * nx : s], wt, out=tmp)
+            acc += tmp
     return out
+
+
+#: Output values per block of rows in :func:`_smooth_rows`.
+ROW_BLOCK = 32_768
 
 
 def support_grid(
