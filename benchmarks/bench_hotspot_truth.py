@@ -240,6 +240,15 @@ def demo_evaluation() -> None:
         f"   hotspot map as drawn: coverage {own['coverage'] * 100:.2f} %, PAI {own['pai']:.1f}; "
         f"cell {table['cell_km'].iloc[0]:g} km; {dt:.1f} s"
     )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        same = evaluate(
+            pts, units, crs=crs, method=("gi", "kde", "counts"), coverage=own["coverage"]
+        )
+    print(
+        "   the rankings at that coverage: "
+        + ", ".join(f"{m} {p:.1f}" for m, p in zip(same["method"], same["pai"], strict=True))
+    )
 
 
 def real_evaluation() -> None:
