@@ -23,7 +23,7 @@ from pyproj import CRS
 
 from borderwatch._crs import study_crs
 from borderwatch._errors import BorderwatchWarning, DataError
-from borderwatch.datasets import boundary_path, demo_incidents, demo_units
+from borderwatch.datasets import DEMO_SEED, boundary_path, demo_incidents, demo_units
 from borderwatch.io import read_incidents, read_units
 from borderwatch.join import join_summary, join_units
 from conftest import FIXTURES, run_cli
@@ -488,7 +488,13 @@ def test_demo_summary_crs_is_the_study_crs(demo_run):
     summary = json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
-        assert CRS(summary["crs"]) == study_crs(demo_units())
+        units = demo_units()
+        inc = demo_incidents(seed=DEMO_SEED, units=units)
+        pts = gpd.GeoSeries(gpd.points_from_xy(inc["longitude"], inc["latitude"]), crs=4326)
+        # centred on the incidents' extent, recorded in the summary
+        assert CRS(summary["crs"]) == study_crs(units, incidents=pts)
+    assert summary["crs_centre"]["from"] == "incidents"
+    assert f"+lon_0={summary['crs_centre']['lon']:g} " in summary["crs"]
 
 
 @pytest.fixture(scope="module")

@@ -198,7 +198,7 @@ def test_geographic_input_uses_study_crs() -> None:
 
 def test_bounds_drop_points_outside() -> None:
     xy = np.array([[1_000.0, 1_000.0], [5_000.0, 5_000.0], [50_000.0, 50_000.0]])
-    with pytest.warns(BorderwatchWarning, match="1 incidents lie outside"):
+    with pytest.warns(BorderwatchWarning, match="1 incidents lie more than 5 bandwidths outside"):
         surf = density(_points(xy), bandwidth_km=1.0, cell_km=0.3, bounds=(0, 0, 10_000, 10_000))
     assert surf.n_points == 2 and surf.n_dropped == 1
     assert surf.shape == (34, 34)  # ceil(10 / 0.3)
@@ -390,3 +390,67 @@ def test_to_image_is_web_mercator_rgba() -> None:
     assert south < 13.0 and north > 13.3 and west < 2.0 and east > 2.3
     alpha = rgba[..., 3]
     assert (alpha == 0).any() and (alpha > 0).any()  # masked cells are transparent
+
+
+# --------------------------------------------------------------------------- edges and mass
+
+
+def _exact(surf: DensitySurface, xy_km: np.ndarray) -> np.ndarray:
+    """Exact Gaussian KDE of every point at the cell centres (scikit-learn)."""
+    x, y = surf.centres()
+    xx, yy = np.meshgrid(x / 1000, y / 1000)
+    kde = KernelDensity(kernel="gaussian", bandwidth=surf.bandwidth_km, atol=0, rtol=0)
+    kde.fit(xy_km)
+    grid = np.column_stack([xx.ravel(), yy.ravel()])
+    return np.exp(kde.score_samples(grid)).reshape(surf.shape) * len(xy_km)
+
+
+def test_corner_cluster_keeps_its_mass_and_its_shape() -> None:
+    # 2,000 incidents in a cluster at the south-west corner of the bounds, some outside
+    rng = np.random.default_rng(21)
+    xy_km = rng.normal(0.5, 2.0, (2000, 2))
+    xy_km = np.vstack([xy_km, rng.uniform(0, 60, (300, 2))])
+    surf = density(
+        _points(xy_km * 1000), bandwidth_km=2.0, cell_km=1.0, bounds=(0, 0, 60_000, 60_000)
+    )
+    assert surf.n_dropped == 0 and surf.n_points == 2300
+    exact = _exact(surf, xy_km)
+    err = np.abs(surf.values - exact).max() / exact.max()
+    assert err <= 0.005, err
+    # every incident is accounted for: inside the grid or recorded as outside it
+    assert surf.total() + surf.mass_outside == pytest.approx(2300, rel=2e-3)
+    assert surf.mass_outside > 1000  # about three quarters of the cluster lies outside
+
+
+@pytest.mark.parametrize("corner", [(0, 0), (40, 0), (0, 30), (40, 30)])
+def test_error_at_most_half_a_percent_of_the_peak_at_every_corner(corner) -> None:
+    rng = np.random.default_rng(22)
+    xy_km = np.vstack([rng.normal(corner, 1.5, (800, 2)), rng.uniform(0, [40, 30], (400, 2))])
+    surf = density(
+        _points(xy_km * 1000), bandwidth_km=1.5, cell_km=0.75, bounds=(0, 0, 40_000, 30_000)
+    )
+    exact = _exact(surf, xy_km)
+    assert np.abs(surf.values - exact).max() <= 0.005 * exact.max()
+
+
+def test_incidents_just_outside_the_bounds_add_to_the_edge() -> None:
+    # a stack 2 bandwidths west of the bounds shows at the western edge, as the exact KDE has it
+    xy_km = np.array([[-4.0, 10.0]] * 50 + [[10.0, 10.0]] * 50)
+    surf = density(
+        _points(xy_km * 1000), bandwidth_km=2.0, cell_km=0.5, bounds=(0, 0, 20_000, 20_000)
+    )
+    exact = _exact(surf, xy_km)
+    assert surf.values[:, 0].max() > 0.1 * surf.values.max()
+    assert np.abs(surf.values - exact).max() <= 0.005 * exact.max()
+
+
+def test_exact_separable_reference_equals_scikit_learn() -> None:
+    from borderwatch._kde import kde_exact
+
+    rng = np.random.default_rng(23)
+    xy_km = rng.uniform(0, 30, (500, 2))
+    surf = density(
+        _points(xy_km * 1000), bandwidth_km=2.0, cell_km=1.0, bounds=(0, 0, 30_000, 30_000)
+    )
+    ref = kde_exact(xy_km, None, x0=0.0, y0=30.0, nx=30, ny=30, cell=1.0, h=2.0)
+    np.testing.assert_allclose(ref, _exact(surf, xy_km), rtol=1e-9, atol=1e-15)

@@ -147,6 +147,8 @@ def test_planted_trends_are_classified(planted_trends):
         "end": "2022-12-01",
         "permutations": 0,
         "alpha": 0.05,
+        "time_step": 1,
+        "standardised": "space-time cube",
     }
     tc = res.trend_class
     assert tc.index.equals(g.cells.index) and not tc.attrs
@@ -199,3 +201,114 @@ def test_emerging_coarsens_long_spans_and_rejects_short_ones():
         emerging_hotspots(inc.assign(date=pd.Timestamp("2020-05-05")), cells)
     with pytest.raises(DataError, match="'date'"):
         emerging_hotspots(inc.drop(columns="date"), cells)
+
+
+# --------------------------------------------------------------------------- cube, time step, exact MK
+
+
+def test_mann_kendall_exact_equals_enumeration_with_ties():
+    import itertools
+
+    from borderwatch._mannkendall import exact_s_distribution, mk_test
+
+    def s_of(x):
+        return sum(np.sign(x[j] - x[i]) for i in range(len(x)) for j in range(i + 1, len(x)))
+
+    for row in (
+        [3.0, 1.0, 2.0, 2.0, 5.0, 1.0],
+        [0.0, 0.0, 1.0, 1.0, 1.0, 2.0],
+        [1.0, 2.0, 3.0, 4.0, 5.0],
+    ):
+        perms = np.array([s_of(p) for p in itertools.permutations(row)])
+        s, _, p = mk_test(np.array([row]))
+        assert s[0] == s_of(row)
+        assert p[0] == pytest.approx((np.abs(perms) >= abs(s[0])).mean(), abs=1e-12)
+        _, counts = np.unique(row, return_counts=True)
+        support, prob = exact_s_distribution(tuple(sorted(counts.tolist())))
+        ref = {v: np.mean(perms == v) for v in np.unique(perms)}
+        assert dict(zip(support.tolist(), prob.tolist(), strict=True)) == pytest.approx(ref)
+    # without ties: scipy's exact Kendall tau test
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(30, 9))
+    _, _, p = mk_test(x)
+    for row, pi in zip(x, p, strict=True):
+        assert pi == pytest.approx(
+            stats.kendalltau(np.arange(9), row, method="exact").pvalue, rel=1e-9
+        )
+    # longer series: the normal approximation, as before
+    y = rng.normal(size=(5, 15))
+    np.testing.assert_array_equal(mk_test(y)[2], mann_kendall(y)[2])
+
+
+@pytest.mark.parametrize("bins", [4, 6, 10])
+def test_false_trend_rate_at_most_alpha(bins):
+    from borderwatch._mannkendall import mk_test
+
+    rng = np.random.default_rng(bins)
+    x = np.vstack([rng.normal(size=(20_000, bins)), rng.poisson(1.0, (20_000, bins)).astype(float)])
+    _, _, p = mk_test(x)
+    assert (p < 0.05).mean() <= 0.05
+
+
+def _flat_cluster_among_growth():
+    area = gpd.GeoDataFrame({"country": ["AAA"]}, geometry=[shapely.box(0, 0, W, H)], crs=3857)
+    g = grid.hex_grid(area, cell_km=10)
+    rng = np.random.default_rng(77)
+    months = pd.date_range("2022-01-01", periods=12, freq="MS")
+    xy, dates = [], []
+    for m, month in enumerate(months):
+        parts = [
+            rng.uniform([0, 0], [W, H], (40, 2)),  # a steady background
+            rng.uniform([120e3, 0], [W, H], (30 * m, 2)),  # growth in the east
+            rng.normal((60e3, 60e3), 3_000, (40, 2)),  # the flat cluster
+            rng.normal((190e3, 110e3), 3_000, (10 + 15 * m, 2)),  # a growing cluster
+        ]
+        for pts in parts:
+            xy.append(pts)
+            dates += [month + pd.Timedelta(days=int(d)) for d in rng.integers(0, 28, len(pts))]
+    xy = np.vstack(xy)
+    inc = gpd.GeoDataFrame(
+        {"date": dates}, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=3857
+    )
+    return g, inc
+
+
+def test_flat_cluster_is_not_diminishing_when_other_areas_grow():
+    g, inc = _flat_cluster_among_growth()
+    res = emerging_hotspots(inc, g, seed=2)
+    where = grid.point_cells(
+        g, gpd.GeoSeries([shapely.Point(60e3, 60e3), shapely.Point(190e3, 110e3)], crs=3857)
+    )
+    flat, growing = res.trend_class.to_numpy()[where]
+    assert flat == "persistent hot spot"
+    assert growing in {"intensifying hot spot", "consecutive hot spot"}
+    assert not (res.trend_class == "diminishing hot spot").any()
+
+
+def test_cube_weights_and_time_step():
+    from borderwatch.emerging import cube_weights
+
+    w = grid.cell_weights(
+        grid.hex_grid(gpd.GeoSeries([shapely.box(0, 0, 50e3, 50e3)], crs=3857), cell_km=10),
+        warn=False,
+    )
+    n = w.n
+    cube = cube_weights(w.sparse, 3, time_step=1)
+    assert cube.shape == (3 * n, 3 * n)
+    card = np.diff(cube.indptr)
+    spatial = w.cardinalities
+    # bin 0: space only; later bins: plus the cell and its neighbours one bin earlier
+    np.testing.assert_array_equal(card[:n], spatial)
+    np.testing.assert_array_equal(card[n : 2 * n], 2 * spatial + 1)
+    assert cube[[n], [0]] == 1 and cube[[0], [n]] == 0  # earlier bins only
+    assert cube_weights(w.sparse, 3, time_step=0).nnz == 3 * w.sparse.nnz
+    area = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 50e3, 50e3)], crs=3857)
+    with pytest.raises(DataError, match="time_step"):
+        rng = np.random.default_rng(1)
+        xy = rng.uniform(0, 50e3, (200, 2))
+        inc = gpd.GeoDataFrame(
+            {"date": pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 180, 200), "D")},
+            geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]),
+            crs=3857,
+        )
+        emerging_hotspots(inc, grid.hex_grid(area, cell_km=10), time_step=-1)

@@ -102,14 +102,18 @@ def test_stable_hotspot_is_predicted():
     res = evaluate(
         pts, units, method=["gi", "kde", "counts", "hotspots"], cell_km=[5, 10], coverage=0.05
     )
-    assert len(res) == 8
+    # 4 methods x 2 cell sizes at 5 %, and the hotspot map at its own coverage
+    assert len(res) == 10
+    assert (res["at"] == "own").sum() == 2
     assert set(res["method"]) == {"gi", "kde", "counts", "hotspots"}
     assert sorted(set(res["cell_km"])) == [5.0, 10.0]  # the size of each grid
     assert (res["pai"] > 5).all(), res[["method", "cell_km", "pai"]]
     assert ((res["pei"] > 0.5) & (res["pei"] <= 1.0 + 1e-12)).all()
     assert ((res["rri"] > 0.6) & (res["rri"] < 1.6)).all()  # the hotspot keeps its share over time
-    hs = res[res["method"] == "hotspots"]
+    hs = res[(res["method"] == "hotspots") & (res["at"] == "own")]
     assert (hs["coverage"] < 0.05).all() and (hs["cells_flagged"] > 0).all()
+    # every other row at exactly 5 % of the area
+    assert np.allclose(res.loc[res["at"] == "fixed", "coverage"], 0.05)
     # split default: the month at the 75 % quantile of the dates
     assert (res["split_date"].dt.day == 1).all()
     n_test = res["n_test"].iloc[0]
@@ -188,3 +192,75 @@ def test_evaluate_errors():
         evaluate(pts, units, method="counts", cell_km=10, coverage=1.5)
     with pytest.raises(DataError, match="'date'"):
         evaluate(pts.drop(columns="date"), units, method="counts", cell_km=10)
+
+
+# --------------------------------------------------------------------------- equal coverage
+
+
+def test_methods_compared_at_equal_coverage():
+    units, pts = _stable_hotspot(7)
+    res = evaluate(pts, units, method=["gi", "kde", "counts", "hotspots"], cell_km=5)
+    fixed = res[res["at"] == "fixed"]
+    # every method at exactly 1, 2, 5 and 10 % of the area (the last cell in part)
+    for _, grp in fixed.groupby("method"):
+        np.testing.assert_allclose(grp["coverage"], [0.01, 0.02, 0.05, 0.10])
+    assert len(fixed) == 16 and (res["at"] == "own").sum() == 1
+    # PAI falls as coverage grows, for a single stable hotspot
+    for _, grp in fixed.groupby("method"):
+        assert grp["pai"].iloc[0] >= grp["pai"].iloc[-1]
+    # the hotspot map, cut at 1 %, flags a subset of its own cells at its own coverage
+    own = res[res["at"] == "own"].iloc[0]
+    assert 0 < own["coverage"] < 0.05
+
+
+def test_pai_curves_cover_a_range():
+    from borderwatch.evaluate import pai_curves
+
+    units, pts = _stable_hotspot(8)
+    curves = pai_curves(pts, units, method=["counts", "gi"], cell_km=10, levels=[0.05, 0.1, 0.2])
+    assert curves["coverage"].tolist() == [0.05, 0.1, 0.2] * 2
+    assert (curves["at"] == "fixed").all()
+
+
+def test_ties_in_counts_go_to_the_busier_neighbourhood_not_the_first_index():
+    # 10 km squares; fit: 5 incidents in cell A, 1 in B (far away, lower index) and 1 in C (next
+    # to A, higher index). Two cells of coverage: A, then C (the tie of B and C goes to C, whose
+    # neighbourhood is busier). Test incidents fall in C.
+    units = gpd.GeoDataFrame(
+        {"country": ["AAA"]}, geometry=[shapely.box(0, 0, 100_000, 100_000)], crs=3857
+    )
+    a, b, c = (55e3, 55e3), (5e3, 5e3), (65e3, 55e3)
+    fit = [a] * 5 + [b] + [c]
+    test = [c] * 4 + [a] * 2
+    dates = ["2023-01-10"] * len(fit) + ["2023-06-10"] * len(test)
+    res = evaluate(
+        _points(fit + test, dates),
+        units,
+        method="counts",
+        cell_km=10,
+        shape="square",
+        coverage=0.02,
+        split="2023-03-01",
+    ).iloc[0]
+    assert res["cells_flagged"] == 2
+    assert res["hit_rate"] == pytest.approx(1.0)
+
+
+def test_ranking_never_puts_a_zero_event_cell_ahead_of_a_tied_cell_with_events():
+    from borderwatch.evaluate import _ranking
+
+    score = np.array([1.0, 2.0, 2.0, 2.0, 0.0])
+    counts = np.array([0.0, 0.0, 3.0, 1.0, 0.0])
+    assert _ranking(score, counts).tolist() == [2, 3, 1, 0, 4]
+
+
+def test_kde_method_uses_the_fast_density(monkeypatch):
+    import sklearn.neighbors
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("evaluate() must not use scikit-learn's exact KDE")
+
+    monkeypatch.setattr(sklearn.neighbors, "KernelDensity", refuse)
+    units, pts = _stable_hotspot(9)
+    res = evaluate(pts, units, method="kde", cell_km=5, coverage=0.05)
+    assert res.loc[0, "pai"] > 5

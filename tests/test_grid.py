@@ -8,6 +8,7 @@ import warnings
 from pathlib import Path
 
 import geopandas as gpd
+import libpysal
 import numpy as np
 import pytest
 import shapely
@@ -136,8 +137,11 @@ def test_knn_and_contiguity_weights():
     units = gpd.GeoDataFrame(geometry=[box(0, 0, 100_000, 100_000)], crs=3857)
     cells = grid.hex_grid(units, cell_km=10).cells
     w = grid.cell_weights(cells, kind="knn", k=8)
-    assert w.spec == {"type": "knn", "k": 8, "star": True}
-    assert (w.cardinalities == 8).all()
+    assert w.spec == {"type": "knn", "k": 8, "ties": "all", "star": True}
+    # every cell has at least k links; a full interior hexagon has the 6 adjacent and
+    # the 6 tied at sqrt(3) spacing (the 7th to 12th nearest are equidistant)
+    assert (w.cardinalities >= 8).all()
+    assert (w.cardinalities == 12).sum() > len(cells) // 3
     c = grid.cell_weights(cells, kind="contiguity")
     assert c.spec["type"] == "fuzzy_contiguity"
     db = grid.cell_weights(cells)
@@ -323,3 +327,55 @@ def test_grid_errors():
 def test_doctests(module):
     res = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert res.failed == 0 and res.attempted > 5
+
+
+def _knn_reference(xy: np.ndarray, k: int) -> libpysal.weights.W:
+    """libpysal built with the same rule: a distance band at each point's k-th distance."""
+    knn = libpysal.weights.KNN(xy, k=k)
+    # the k-th distance does not depend on how libpysal breaks ties
+    kth = np.array(
+        [np.sort(np.hypot(*(xy[knn.neighbors[i]] - xy[i]).T))[-1] for i in range(len(xy))]
+    )
+    neighbors = {}
+    for r in np.unique(kth):
+        band = libpysal.weights.DistanceBand(
+            xy, threshold=float(r) * (1 + 1e-9), binary=True, silence_warnings=True
+        )
+        for i in np.flatnonzero(kth == r):
+            neighbors[int(i)] = sorted(band.neighbors[int(i)])
+    return libpysal.weights.W(neighbors, silence_warnings=True)
+
+
+@pytest.mark.parametrize(("shape", "k"), [("hex", 8), ("hex", 3), ("square", 5), ("square", 8)])
+def test_knn_weights_include_all_ties_like_libpysal(shape, k):
+    units = gpd.GeoDataFrame(geometry=[box(0, 0, 80_000, 60_000)], crs=3857)
+    make = grid.hex_grid if shape == "hex" else grid.square_grid
+    cells = make(units, cell_km=10).cells
+    xy = np.column_stack([cells["x_m"], cells["y_m"]])
+    # the lattice centres are floats: round them so that libpysal sees exact ties too
+    xy = np.round(xy, 3)
+    cells = cells.assign(x_m=xy[:, 0], y_m=xy[:, 1])
+    w = grid.cell_weights(cells, kind="knn", k=k, warn=False)
+    ref = _knn_reference(xy, k)
+    mine = {
+        i: sorted(w.sparse.indices[w.sparse.indptr[i] : w.sparse.indptr[i + 1]].tolist())
+        for i in range(len(xy))
+    }
+    assert mine == {i: ref.neighbors[i] for i in range(len(xy))}
+
+
+def test_knn_weights_and_gi_z_do_not_depend_on_point_order():
+    from borderwatch.hotspots import gi_star
+
+    units = gpd.GeoDataFrame(geometry=[box(0, 0, 200_000, 150_000)], crs=3857)
+    cells = grid.hex_grid(units, cell_km=10).cells.reset_index(drop=True)
+    rng = np.random.default_rng(4)
+    y = rng.negative_binomial(1, 0.2, len(cells)).astype(float)
+    z = gi_star(y, grid.cell_weights(cells, kind="knn", k=8), permutations=0, inference="analytic")
+    z = z.table["gi_z"].to_numpy()
+    for seed in range(3):
+        order = np.random.default_rng(seed).permutation(len(cells))
+        shuffled = cells.iloc[order].reset_index(drop=True)
+        w = grid.cell_weights(shuffled, kind="knn", k=8)
+        zs = gi_star(y[order], w, permutations=0, inference="analytic").table["gi_z"].to_numpy()
+        np.testing.assert_allclose(zs, z[order], atol=1e-9, rtol=0)

@@ -320,7 +320,7 @@ def test_tiny_input_runs_end_to_end(tmp_path):
         (
             'grid = "square"\nweights = "knn"\nn_neighbors = 6\n',
             lambda s, cells: (
-                s["weights"] == {"type": "knn", "k": 6, "star": True}
+                s["weights"] == {"type": "knn", "k": 6, "ties": "all", "star": True}
                 and s["grid"] == "square"
                 and np.median(shapely.get_num_coordinates(cells.geometry.array)) == 5,
             ),

@@ -1,9 +1,9 @@
 """The binned Gaussian kernel density engine behind :func:`borderwatch.density.density`.
 
 Incidents are linearly binned onto a grid fine enough that a cell is at most
-``bandwidth / OVERSAMPLE``, the binned grid is convolved with the Gaussian
-(separable, truncated at ``TRUNCATE`` sigma) and sampled at the output cell
-centres (Silverman 1982; Wand 1994). ``support_grid`` counts, in exact integer
+``bandwidth / OVERSAMPLE``, and the binned grid is smoothed with the Gaussian
+(separable, truncated at ``TRUNCATE`` sigma) straight onto the output cell
+centres, one row pass and one column pass (Silverman 1982; Wand 1994). ``support_grid`` counts, in exact integer
 arithmetic, a lower bound on the incidents near each cell centre.
 """
 
@@ -13,7 +13,7 @@ import math
 import warnings
 
 import numpy as np
-from scipy import ndimage, signal
+from scipy import ndimage, signal, special
 
 from ._errors import BorderwatchWarning
 
@@ -23,7 +23,9 @@ __all__ = [
     "TRUNCATE",
     "convolve_axis",
     "gauss_1d",
+    "kde_exact",
     "kde_grid",
+    "mass_outside",
     "oversampling",
     "support_grid",
 ]
@@ -32,8 +34,9 @@ __all__ = [
 TRUNCATE = 5.0
 #: Largest internal (oversampled) grid, in cells.
 MAX_FINE_CELLS = 16_000_000
-#: The internal grid is refined until a fine cell is at most bandwidth / OVERSAMPLE.
-OVERSAMPLE = 4.0
+#: The internal grid is refined until a fine cell is at most bandwidth / OVERSAMPLE
+#: (linear binning then errs by about 0.2 % of the peak).
+OVERSAMPLE = 6.0
 
 
 def oversampling(cell: float, h: float, n_cells: int) -> int:
@@ -100,11 +103,40 @@ def kde_grid(
             jj = np.clip(j0 + dj, 0, fy - 1)
             grid += np.bincount(jj * fx + ii, weights=ww * wu * wv, minlength=fx * fy)
     g = grid.reshape(fy, fx)
-    c = s // 2
     k = gauss_1d(h, fc, max(fx, fy))
-    a = convolve_axis(g, k, axis=1)[:, c::s]
-    out = convolve_axis(np.ascontiguousarray(a), k, axis=0)[c::s, :]
+    a = _smooth_rows(g, k, s)  # (fy, nx)
+    out = _smooth_rows(np.ascontiguousarray(a.T), k, s).T  # (ny, nx)
     return np.clip(out, 0.0, None)
+
+
+def _smooth_rows(g: np.ndarray, k: np.ndarray, s: int) -> np.ndarray:
+    """Each row of ``g`` correlated with ``k`` at every ``s``-th fine cell (the output centres).
+
+    The fine cells ``m * s + s // 2`` are the output centres (``s`` is odd), so
+    only those are computed: one strided multiply-add per tap, single-threaded
+    and deterministic, O(rows x outputs x taps).
+    """
+    rows, fx = g.shape
+    half = (len(k) - 1) // 2
+    nx = fx // s
+    c = s // 2
+    out = np.zeros((rows, nx))
+    step = max(1, ROW_BLOCK // max(nx, 1))  # rows per block: the block stays in cache
+    for r0 in range(0, rows, step):
+        blk = g[r0 : r0 + step]
+        pad = np.zeros((len(blk), fx + 2 * half))
+        pad[:, half : half + fx] = blk
+        acc = out[r0 : r0 + step]
+        tmp = np.empty_like(acc)
+        for t, wt in enumerate(k):
+            start = c + t  # fine index c + (t - half), shifted by the padding
+            np.multiply(pad[:, start : start + s * nx : s], wt, out=tmp)
+            acc += tmp
+    return out
+
+
+#: Output values per block of rows in :func:`_smooth_rows`.
+ROW_BLOCK = 32_768
 
 
 def support_grid(
@@ -144,3 +176,49 @@ def support_grid(
         sel = cum[rows[ok]]
         support[ok] += sel[:, hi] - sel[:, lo]
     return support
+
+
+def kde_exact(
+    xy_km: np.ndarray,
+    w: np.ndarray | None,
+    *,
+    x0: float,
+    y0: float,
+    nx: int,
+    ny: int,
+    cell: float,
+    h: float,
+    chunk: int = 8192,
+) -> np.ndarray:
+    """The exact Gaussian KDE (per km²) at the cell centres, as a separable matrix product.
+
+    ``K(dx, dy) = g(dx) g(dy)``, so the surface is ``Gy @ diag(w) @ Gx.T`` with
+    ``Gx[c, i] = g(x_c - x_i)``: O(n x (nx + ny)) kernel values and an
+    O(n x nx x ny) product, exact to rounding. The reference of the tests and
+    benchmarks.
+    """
+    xc = x0 + (np.arange(nx) + 0.5) * cell
+    yc = y0 - (np.arange(ny) + 0.5) * cell
+    out = np.zeros((ny, nx))
+    norm = 1.0 / (2.0 * math.pi * h * h)
+    for a in range(0, len(xy_km), chunk):
+        part = xy_km[a : a + chunk]
+        gx = np.exp(-0.5 * ((xc[:, None] - part[None, :, 0]) / h) ** 2)
+        gy = np.exp(-0.5 * ((yc[:, None] - part[None, :, 1]) / h) ** 2)
+        if w is not None:
+            gx = gx * w[a : a + chunk][None, :]
+        out += gy @ gx.T
+    return out * norm
+
+
+def mass_outside(
+    xy_km: np.ndarray, w: np.ndarray | None, *, bkm: tuple[float, float, float, float], h: float
+) -> float:
+    """Kernel mass of the points outside the rectangle ``bkm`` (exact, Gaussian CDF)."""
+    if len(xy_km) == 0:
+        return 0.0
+    minx, miny, maxx, maxy = bkm
+    px = special.ndtr((maxx - xy_km[:, 0]) / h) - special.ndtr((minx - xy_km[:, 0]) / h)
+    py = special.ndtr((maxy - xy_km[:, 1]) / h) - special.ndtr((miny - xy_km[:, 1]) / h)
+    ww = np.ones(len(xy_km)) if w is None else w
+    return float(np.sum(ww * (1.0 - px * py)))

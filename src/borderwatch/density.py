@@ -32,13 +32,23 @@ from rasterio.transform import Affine
 
 from ._errors import BorderwatchWarning, DataError, format_rows
 from ._inputs import metric_points
-from ._kde import OVERSAMPLE, convolve_axis, gauss_1d, kde_grid, oversampling, support_grid
+from ._kde import (
+    TRUNCATE,
+    convolve_axis,
+    gauss_1d,
+    kde_grid,
+    mass_outside,
+    oversampling,
+    support_grid,
+)
 from ._raster import population_on_grid, surface_image
 
 __all__ = ["DensitySurface", "default_bandwidth_km", "density", "surface_image"]
 
 #: Padding around the incidents, in bandwidths, when no ``bounds`` are given.
 PAD_BANDWIDTHS = 4.0
+#: The default cell is the bandwidth over this.
+CELLS_PER_BANDWIDTH = 4.0
 #: Largest grid (cells) that ``density`` builds when it chooses the cell size itself.
 DEFAULT_MAX_CELLS = 1_000_000
 #: Largest grid (cells) accepted at all.
@@ -69,7 +79,8 @@ class DensitySurface:
     cell_km : float
         Side of a grid cell.
     n_points : int
-        Incidents that went into the surface (inside the grid).
+        Incidents that went into the surface (inside the grid, or outside it by
+        at most ``TRUNCATE`` bandwidths).
     support : numpy.ndarray
         2-D int64 array, same shape as ``values``: a guaranteed lower bound on the
         number of incidents within ``support_radius_km`` of each cell centre
@@ -81,13 +92,19 @@ class DensitySurface:
     per_capita : bool
         True when ``values`` are rates per 100,000 people.
     n_dropped : int
-        Incidents left out because they fall outside ``bounds``.
+        Incidents left out because they lie more than ``TRUNCATE`` bandwidths
+        outside ``bounds`` (where they add nothing to any cell).
     population : numpy.ndarray or None
         People per cell, resampled from the population raster (per-capita only).
     masked_below : int or None
         The *k* of the last :meth:`masked` call, else None.
     weighted : bool
         True when incidents were weighted.
+    mass_outside : float
+        Kernel mass (incidents, or weight) of the incidents that falls outside
+        the grid's bounds, computed exactly from the Gaussian's distribution
+        function; ``total() + mass_outside`` is the number of incidents (up to
+        the sampling of ``total``).
     """
 
     values: np.ndarray
@@ -104,6 +121,7 @@ class DensitySurface:
     population: np.ndarray | None = None
     masked_below: int | None = None
     weighted: bool = False
+    mass_outside: float = 0.0
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -427,10 +445,14 @@ def density(
     bounds : (minx, miny, maxx, maxy), optional
         Grid extent in ``crs`` metres, e.g. the study area. The grid starts at
         ``(minx, maxy)`` and covers ``bounds`` with whole cells (it may reach up to
-        one cell further east and south). Incidents outside ``bounds`` are dropped
-        (they do not contribute to any cell) with a warning; ``n_dropped`` counts
-        them. Default: the incidents' extent plus 4 bandwidths, snapped to
-        multiples of ``cell_km``.
+        one cell further east and south). The surface is computed on the grid
+        padded by ``TRUNCATE`` (5) bandwidths on every side and then clipped, so
+        incidents just outside ``bounds`` add to the cells near the edge as
+        they should, and no kernel mass piles up at the edge;
+        ``mass_outside`` records the mass that falls outside the grid.
+        Incidents further out add nothing and are dropped with a warning
+        (``n_dropped``). Default: the incidents' extent plus 4 bandwidths,
+        snapped to multiples of ``cell_km``.
     population : path, rasterio dataset or mapping, optional
         A population-count raster (e.g. GPW or WorldPop): a file path, an open
         rasterio dataset, or a mapping with ``values`` (2-D counts), ``transform``
@@ -458,12 +480,16 @@ def density(
     Notes
     -----
     Algorithm: incidents are linearly binned (each spreads over the four nearest
-    cell centres) onto a grid fine enough that a cell is at most ``bandwidth / 4``
-    (the output grid, oversampled by an odd factor when needed), the binned grid is
-    convolved with the Gaussian (separable, truncated at 5 sigma) and sampled at the
-    output cell centres. The error is a small fraction of a percent of the peak
+    cell centres) onto a grid fine enough that a cell is at most ``bandwidth / 6``
+    (the output grid padded by 5 bandwidths, refined by an odd factor when
+    needed), and the binned grid is smoothed with the Gaussian (separable,
+    truncated at 5 sigma) onto the output cell centres: a row pass and a
+    column pass that compute only those centres. The error is a small fraction of a percent of the peak, corners included
     (about 0.2 % in ``benchmarks/bench_density.py``). Cost is O(n + cells * taps)
-    instead of O(n * cells).
+    instead of O(n * cells). The exact separable Gaussian
+    (:func:`borderwatch._kde.kde_exact`, a matrix product) is 10-40x slower
+    and grows with n x cells, so it serves as the reference in the tests and
+    benchmark, not as the engine.
 
     ``support`` counts, for each cell centre, the incidents binned (nearest
     centre of the fine grid, side ``f``) within ``support_radius_km - f / sqrt(2)``
@@ -522,10 +548,10 @@ def density(
         )
         raise DataError(msg)
     x0, y0 = float(bkm[0]), float(bkm[3])  # top-left corner, km
-    xy_km, w, n_dropped = _keep_inside(xy_km, w, bkm)
-    s = oversampling(cell, h, nx * ny)
-    values = kde_grid(xy_km, w, x0=x0, y0=y0, nx=nx, ny=ny, cell=cell, h=h, s=s)
-    support = support_grid(xy_km, x0=x0, y0=y0, nx=nx, ny=ny, cell=cell, s=s, radius=r_sup)
+    mass_out = mass_outside(xy_km, w, bkm=(x0, y0 - ny * cell, x0 + nx * cell, y0), h=h)
+    values, support, n_used, n_dropped = _padded_surface(
+        xy_km, w, x0=x0, y0=y0, nx=nx, ny=ny, cell=cell, h=h, r_sup=r_sup
+    )
     transform = Affine(cell * 1000.0, 0.0, x0 * 1000.0, 0.0, -cell * 1000.0, y0 * 1000.0)
     surface = DensitySurface(
         values=values,
@@ -533,16 +559,45 @@ def density(
         crs=target,
         bandwidth_km=float(h),
         cell_km=float(cell),
-        n_points=len(xy_km),
+        n_points=n_used,
         support=support,
         support_radius_km=float(r_sup),
         units=PER_KM2,
         n_dropped=n_dropped,
         weighted=w is not None,
+        mass_outside=mass_out,
     )
     if population is not None:
         surface = _per_capita(surface, population, min_population_km2=float(min_population_km2))
     return surface
+
+
+def _padded_surface(
+    xy_km: np.ndarray,
+    w: np.ndarray | None,
+    *,
+    x0: float,
+    y0: float,
+    nx: int,
+    ny: int,
+    cell: float,
+    h: float,
+    r_sup: float,
+) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Values and support on the grid padded by ``TRUNCATE`` bandwidths, clipped back."""
+    pad = math.ceil(max(TRUNCATE * h, r_sup) / cell)
+    px0, py0 = x0 - pad * cell, y0 + pad * cell
+    pnx, pny = nx + 2 * pad, ny + 2 * pad
+    padded = np.array([px0, py0 - pny * cell, px0 + pnx * cell, py0])
+    xy_km, w, n_dropped = _keep_inside(xy_km, w, padded)
+    s = oversampling(cell, h, pnx * pny)
+    values = kde_grid(xy_km, w, x0=px0, y0=py0, nx=pnx, ny=pny, cell=cell, h=h, s=s)
+    support = support_grid(xy_km, x0=px0, y0=py0, nx=pnx, ny=pny, cell=cell, s=s, radius=r_sup)
+    values, support = (
+        values[pad : pad + ny, pad : pad + nx],
+        support[pad : pad + ny, pad : pad + nx],
+    )
+    return np.ascontiguousarray(values), np.ascontiguousarray(support), len(xy_km), n_dropped
 
 
 def _bandwidth(
@@ -581,10 +636,10 @@ def _padded_extent(xy_km: np.ndarray, h: float) -> np.ndarray:
 
 
 def _cell_size(bkm: np.ndarray, h: float, cell_km: float | None) -> float:
-    """The cell given, else ``h / OVERSAMPLE`` enlarged to keep the grid under the cap."""
+    """The cell given, else ``h / CELLS_PER_BANDWIDTH`` enlarged to keep the grid under the cap."""
     width_km, height_km = bkm[2] - bkm[0], bkm[3] - bkm[1]
     if cell_km is None:
-        cell = float(f"{h / OVERSAMPLE:.3g}")
+        cell = float(f"{h / CELLS_PER_BANDWIDTH:.3g}")
         n_cells = math.ceil(width_km / cell) * math.ceil(height_km / cell)
         if n_cells > DEFAULT_MAX_CELLS:
             cell = float(f"{math.sqrt(width_km * height_km / DEFAULT_MAX_CELLS) * 1.001:.3g}")
@@ -612,7 +667,8 @@ def _keep_inside(
     n_dropped = int((~inside).sum())
     if n_dropped:
         warnings.warn(
-            f"{n_dropped} incidents lie outside the density bounds and are left out of the surface.",
+            f"{n_dropped} incidents lie more than {TRUNCATE:g} bandwidths outside the density "
+            "bounds and are left out of the surface.",
             BorderwatchWarning,
             stacklevel=3,
         )

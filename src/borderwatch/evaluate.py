@@ -1,24 +1,26 @@
 """Predictive accuracy of hotspot maps on a temporal split: PAI, PEI and RRI.
 
 :func:`evaluate` compares methods (Gi*, kernel density, plain counts, the
-significant hot spots) and cell sizes; :func:`hotspot_pai` gives the one figure
-that ``summary.json`` records: the PAI of the hotspot map on the analysis grid.
+significant hot spots) and cell sizes at equal coverage (the same share of the
+study area for every method: 1, 2, 5 and 10 % by default, or a whole curve
+with :func:`pai_curves`); :func:`hotspot_pai` gives the PAI of the hotspot map
+at its own coverage on the analysis grid.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from pyproj import CRS
 
 from ._crs import require_crs, to_metric
-from ._errors import DataError
+from ._errors import BorderwatchWarning, DataError
 from ._inputs import check_points, check_units
 from ._lattice import Grid, cells_frame
 from ._schema import is_hot
@@ -27,10 +29,12 @@ from .grid import default_cell_km, hex_grid, point_cells, square_grid
 from .hotspots import gi_star
 from .weights import resolve_weights
 
-__all__ = ["METHODS", "evaluate", "hotspot_pai"]
+__all__ = ["COVERAGE_LEVELS", "METHODS", "evaluate", "hotspot_pai", "pai_curves"]
 
 #: The methods :func:`evaluate` knows.
 METHODS = ("gi", "kde", "counts", "hotspots")
+#: The shares of the study area at which :func:`evaluate` compares methods.
+COVERAGE_LEVELS = (0.01, 0.02, 0.05, 0.10)
 
 
 def _split_date(dates: pd.Series, split: Any) -> pd.Timestamp:
@@ -49,14 +53,32 @@ def _split_date(dates: pd.Series, split: Any) -> pd.Timestamp:
         raise DataError(msg) from exc
 
 
-def _top_area(score: np.ndarray, area: np.ndarray, coverage: float) -> np.ndarray:
-    """Cells with the highest score until ``coverage`` of the area is reached."""
-    order = np.lexsort((np.arange(len(score)), -score))
+def _ranking(*keys: np.ndarray) -> np.ndarray:
+    """Cells by decreasing ``keys`` (first key first), then by position: deterministic."""
+    n = len(keys[0])
+    return np.lexsort((np.arange(n), *[-np.asarray(k, dtype=float) for k in keys[::-1]]))
+
+
+def _take(order: np.ndarray, area: np.ndarray, coverage: float) -> tuple[np.ndarray, float]:
+    """Share of each cell flagged when the ranking ``order`` fills exactly ``coverage`` of the area.
+
+    Whole cells in order, and the share of the next one that completes the
+    area (so every method covers the same area).
+    """
+    share = np.zeros(len(order))
+    target = coverage * area.sum()
     cum = np.cumsum(area[order])
-    k = int(np.searchsorted(cum, coverage * area.sum(), side="left")) + 1
-    sel = np.zeros(len(score), dtype=bool)
-    sel[order[: min(k, len(score))]] = True
-    return sel
+    k = int(np.searchsorted(cum, target, side="left"))
+    share[order[:k]] = 1.0
+    if k < len(order):
+        before = cum[k - 1] if k else 0.0
+        share[order[k]] = min(1.0, (target - before) / area[order[k]])
+    return share, coverage
+
+
+def _own(sel: np.ndarray, area: np.ndarray) -> tuple[np.ndarray, float]:
+    """The cells ``sel`` whole, at the area they cover."""
+    return sel.astype(float), float(area[sel].sum() / area.sum()) if sel.any() else 0.0
 
 
 def evaluate(
@@ -67,29 +89,34 @@ def evaluate(
     cell_km: float | Sequence[float] | None = None,
     shape: Literal["hex", "square"] = "hex",
     split: float | str | pd.Timestamp | None = 0.75,
-    coverage: float = 0.05,
+    coverage: float | Sequence[float] = COVERAGE_LEVELS,
     crs: CRS | str | None = None,
     permutations: int = 0,
     seed: int = 0,
     alpha: float = 0.05,
     bandwidth_km: float | None = None,
 ) -> pd.DataFrame:
-    """Predictive accuracy of hotspot methods on a temporal split.
+    """Predictive accuracy of hotspot methods on a temporal split, at equal coverage.
 
     Methods are fitted on the incidents before ``split`` and scored on those
-    from ``split`` on, over the same grid, so that analysts can choose a
-    method and a cell size on evidence.
+    from ``split`` on, over the same grid and at the same shares of the study
+    area, so that analysts can choose a method and a cell size on evidence.
+    PAI grows as coverage shrinks, so only figures at equal coverage compare.
 
     Methods
     -------
-    ``"gi"``: cells ranked by Gi* z-score of the fit counts. ``"kde"``: ranked
-    by a Gaussian kernel density of the fit incidents at the cell centres
-    (scikit-learn, bandwidth ``bandwidth_km``, default the cell size).
-    ``"counts"``: ranked by fit counts (the naive baseline). For these the top
-    cells covering ``coverage`` of the study area are flagged. ``"hotspots"``:
-    the significant hot cells of :func:`~borderwatch.hotspots.gi_star` (default
-    inference, FDR at ``alpha``, 95 % confidence or more by default), whatever
-    area they cover.
+    Each method ranks the cells: ``"gi"`` by Gi* z-score of the fit counts;
+    ``"kde"`` by the Gaussian kernel density of the fit incidents at the cell
+    centres (:func:`borderwatch.density.density`, bandwidth ``bandwidth_km``,
+    default the cell size); ``"counts"`` by fit counts (the naive baseline);
+    ``"hotspots"`` the significant hot cells of
+    :func:`~borderwatch.hotspots.gi_star` (default inference, FDR at
+    ``alpha``) by confidence, then the other cells by z-score. Ties are broken
+    by the fit count of the cell (so a cell without a fit incident never goes
+    ahead of a tied cell with one), then for ``"counts"`` by Gi* z-score, then
+    by position. The top of each ranking fills exactly each ``coverage`` share
+    of the area (the last cell in part). ``"hotspots"`` also gets a row at its
+    own coverage (``at="own"``, first): the map as it is drawn.
 
     Metrics
     -------
@@ -97,8 +124,8 @@ def evaluate(
     the flagged area and ``A`` the total area:
 
     * PAI = ``(n / N) / (a / A)`` (Chainey, Tompson and Uhlig 2008);
-    * PEI = ``n / n*``, ``n*`` the most test incidents any set of as many
-      cells holds (Hunt 2016);
+    * PEI = ``n / n*``, ``n*`` the most test incidents any part of the grid
+      of the same area holds (Hunt 2016);
     * RRI = ``(n / n_fit) / (N / N_fit)``, the ratio of test to fit incidents
       in the flagged cells over the same ratio overall (Levine 2008).
 
@@ -113,14 +140,15 @@ def evaluate(
         Default :func:`borderwatch.grid.default_cell_km` on the fit incidents.
     split : float, date or str, default 0.75
         A fraction: the month start at that quantile of the dates; or a date.
-    coverage : float, default 0.05
-        Area fraction flagged by the ranking methods.
+    coverage : float or list of float, default (0.01, 0.02, 0.05, 0.10)
+        The shares of the study area at which every method is scored.
 
     Returns
     -------
     DataFrame
-        One row per method and cell size: ``method``, ``cell_km``,
-        ``split_date``, ``n_fit``, ``n_test``, ``n_cells``, ``cells_flagged``,
+        One row per method, cell size and coverage: ``method``, ``cell_km``,
+        ``split_date``, ``at`` (``"fixed"``, or ``"own"`` for the hotspot map
+        as drawn), ``n_fit``, ``n_test``, ``n_cells``, ``cells_flagged``,
         ``coverage``, ``hit_rate``, ``pai``, ``pei``, ``rri``.
 
     References
@@ -144,12 +172,12 @@ def evaluate(
     >>> pts = gpd.GeoDataFrame({"date": pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 365, 600), "D")},
     ...     geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=3857)
     >>> res = evaluate(pts, units, method="counts", cell_km=5)
-    >>> bool(res.loc[0, "pai"] > 5)
-    True
+    >>> res["coverage"].tolist(), bool(res.loc[0, "pai"] > 5)
+    ([0.01, 0.02, 0.05, 0.1], True)
     """
     incidents = check_points(incidents)
     units = check_units(units)
-    methods = _check_options(incidents, method, coverage)
+    methods, levels = _check_options(incidents, method, coverage)
     dates = pd.to_datetime(incidents["date"], errors="coerce")
     dated = incidents[dates.notna().to_numpy()]
     d = dates[dates.notna()]
@@ -180,7 +208,7 @@ def evaluate(
             build(units_m, cell_km=ck, crs=metric),
             methods=methods,
             split_date=split_date,
-            coverage=coverage,
+            coverage=levels,
             weights=None,
             permutations=permutations,
             seed=seed,
@@ -191,14 +219,15 @@ def evaluate(
 
 
 def _check_options(
-    incidents: gpd.GeoDataFrame, method: str | Sequence[str], coverage: float
-) -> list[str]:
-    """The methods asked for, once the incidents have dates and the options are valid."""
+    incidents: gpd.GeoDataFrame, method: str | Sequence[str], coverage: float | Sequence[float]
+) -> tuple[list[str], list[float]]:
+    """The methods and coverage levels asked for, once the incidents have dates and the options are valid."""
     if "date" not in incidents.columns:
         msg = "evaluate: the incidents have no 'date' column; a temporal split needs dates."
         raise DataError(msg)
-    if not 0 < coverage < 1:
-        msg = f"evaluate: coverage must be between 0 and 1, not {coverage!r}."
+    levels = [coverage] if isinstance(coverage, int | float) else list(coverage)
+    if not levels or not all(isinstance(c, int | float) and 0 < c < 1 for c in levels):
+        msg = f"evaluate: coverage must be between 0 and 1 (or a list of such), not {coverage!r}."
         raise DataError(msg)
     methods = [method] if isinstance(method, str) else list(method)
     unknown = sorted(set(methods) - set(METHODS))
@@ -207,7 +236,7 @@ def _check_options(
             f"evaluate: unknown method(s) {unknown}. Hint: use 'gi', 'kde', 'counts' or 'hotspots'."
         )
         raise DataError(msg)
-    return methods
+    return methods, [float(c) for c in levels]
 
 
 def _score_cells(
@@ -217,51 +246,76 @@ def _score_cells(
     *,
     methods: Sequence[str],
     split_date: pd.Timestamp,
-    coverage: float,
+    coverage: Sequence[float],
     weights: Any,
     permutations: int,
     seed: int,
     alpha: float,
     bandwidth_km: float | None,
 ) -> list[dict[str, Any]]:
-    """Fit each method on ``fit`` over ``cells`` and score it on ``test``."""
+    """Fit each method on ``fit`` over ``cells`` and score it on ``test`` at each coverage."""
     ck = cells.cell_km if isinstance(cells, Grid) else math.nan
-    w = resolve_weights(cells, weights) if {"gi", "hotspots"} & set(methods) else None
+    w = resolve_weights(cells, weights)
     frame = cells_frame(cells)
     area = frame["area_km2"].to_numpy(float)
     wf = point_cells(frame, fit.geometry)
     wt = point_cells(frame, test.geometry)
     cf = np.bincount(wf[wf >= 0], minlength=len(frame)).astype(float)
     ct = np.bincount(wt[wt >= 0], minlength=len(frame)).astype(float)
+    _, z = gi_analytic(cf, adjacency(w, len(cf))[0])
     rows = []
     for meth in methods:
+        flagged: list[tuple[str, tuple[np.ndarray, float]]] = []
         if meth == "counts":
-            sel = _top_area(cf, area, coverage)
+            order = _ranking(cf, z)
         elif meth == "gi":
-            _, z = gi_analytic(cf, adjacency(w, len(cf))[0])
-            sel = _top_area(z + 1e-9 * cf, area, coverage)
+            order = _ranking(z, cf)
         elif meth == "kde":
             bw = bandwidth_km or (ck if math.isfinite(ck) else math.sqrt(np.median(area)))
-            sel = _top_area(_kde_score(fit, frame, CRS(frame.crs), bw), area, coverage)
+            order = _ranking(_kde_score(fit, frame, CRS(frame.crs), bw), cf)
         else:
             res = gi_star(
                 cf, w, permutations=permutations, seed=seed, alpha=alpha, min_count=3, exposure=area
             )
             sel = is_hot(res.table, alpha=alpha)
-        rows.append(_scores(meth, ck, split_date, cf, ct, area, sel))
+            conf = np.where(sel, res.table["hotspot_confidence"].to_numpy(float), 0.0)
+            order = _ranking(conf, z, cf)
+            flagged.append(("own", _own(sel, area)))
+        flagged += [("fixed", _take(order, area, c)) for c in coverage]
+        rows += [
+            _scores(meth, ck, split_date, cf, ct, area, share, cov, at=at)
+            for at, (share, cov) in flagged
+        ]
     return rows
 
 
 def _kde_score(
     points: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, crs: CRS, bandwidth_km: float
 ) -> np.ndarray:
-    from sklearn.neighbors import KernelDensity
+    """The kernel density of ``points`` at the cell centres, from :func:`borderwatch.density.density`.
 
-    p = points.to_crs(crs) if not CRS(points.crs).equals(crs) else points
-    xy = shapely.get_coordinates(np.asarray(p.geometry.array, dtype=object))
-    kde = KernelDensity(bandwidth=bandwidth_km * 1000.0, kernel="gaussian").fit(xy)
-    centres = np.column_stack([cells["x_m"].to_numpy(), cells["y_m"].to_numpy()])
-    return kde.score_samples(centres)
+    The surface's pixel is a quarter of the bandwidth (coarser only to stay
+    under 4 million pixels); each centre takes the value of its pixel.
+    """
+    from .density import density
+
+    minx, miny, maxx, maxy = (float(v) for v in cells.total_bounds)
+    area_km2 = (maxx - minx) * (maxy - miny) / 1e6
+    pixel = max(bandwidth_km / 4.0, math.sqrt(area_km2 / 4e6))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BorderwatchWarning)
+        surf = density(
+            points,
+            bandwidth_km=bandwidth_km,
+            cell_km=pixel,
+            crs=crs,
+            bounds=(minx, miny, maxx, maxy),
+        )
+    rows, cols = surf.shape
+    step = surf.cell_km * 1000.0
+    col = np.clip(((cells["x_m"].to_numpy(float) - minx) // step).astype(np.int64), 0, cols - 1)
+    row = np.clip(((maxy - cells["y_m"].to_numpy(float)) // step).astype(np.int64), 0, rows - 1)
+    return surf.values[row, col]
 
 
 def _scores(
@@ -271,32 +325,67 @@ def _scores(
     cf: np.ndarray,
     ct: np.ndarray,
     area: np.ndarray,
-    sel: np.ndarray,
+    share: np.ndarray,
+    coverage: float,
+    *,
+    at: str,
 ) -> dict[str, Any]:
-    """The metrics of flagging ``sel``, with fit counts ``cf`` and test counts ``ct``."""
+    """The metrics of flagging ``share`` of each cell, with fit counts ``cf`` and test counts ``ct``."""
     n_fit_all, n_test_all = cf.sum(), ct.sum()
-    a_frac = float(area[sel].sum() / area.sum()) if sel.any() else 0.0
-    n = float(ct[sel].sum())
-    k = int(sel.sum())
-    n_star = float(np.sort(ct)[::-1][:k].sum()) if k else 0.0
+    n = float((ct * share).sum())
+    best, _ = _take(_ranking(ct / area), area, coverage)
+    n_star = float((ct * best).sum())
     hit = n / n_test_all if n_test_all else math.nan
-    nf = float(cf[sel].sum())
+    nf = float((cf * share).sum())
     return {
         "method": method,
         "cell_km": ck,
         "split_date": split_date,
+        "at": at,
         "n_fit": int(n_fit_all),
         "n_test": int(n_test_all),
         "n_cells": len(cf),
-        "cells_flagged": k,
-        "coverage": a_frac,
+        "cells_flagged": int((share > 0).sum()),
+        "coverage": coverage,
         "hit_rate": hit,
-        "pai": hit / a_frac if a_frac > 0 and n_test_all else math.nan,
+        "pai": hit / coverage if coverage > 0 and n_test_all else math.nan,
         "pei": n / n_star if n_star > 0 else math.nan,
         "rri": (n / nf) / (n_test_all / n_fit_all)
         if nf > 0 and n_fit_all and n_test_all
         else math.nan,
     }
+
+
+def pai_curves(
+    incidents: gpd.GeoDataFrame,
+    units: gpd.GeoDataFrame,
+    *,
+    levels: Sequence[float] | None = None,
+    **options: Any,
+) -> pd.DataFrame:
+    """PAI (and hit rate, PEI, RRI) of each method over a range of coverage.
+
+    :func:`evaluate` at ``levels`` (default 0.5 % to 30 % in steps of 0.5 %),
+    every method at each share of the area; ``options`` are those of
+    :func:`evaluate`. The hotspot map's own point is left out (it is one
+    coverage, not a curve).
+
+    Examples
+    --------
+    >>> import geopandas as gpd, numpy as np, pandas as pd
+    >>> from shapely.geometry import box
+    >>> units = gpd.GeoDataFrame({"country": ["AAA"]}, geometry=[box(0, 0, 100_000, 100_000)], crs=3857)
+    >>> rng = np.random.default_rng(2)
+    >>> xy = np.vstack([rng.uniform(0, 100_000, (300, 2)), rng.normal(30_000, 2_000, (300, 2))])
+    >>> pts = gpd.GeoDataFrame({"date": pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 365, 600), "D")},
+    ...     geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=3857)
+    >>> curves = pai_curves(pts, units, method=["counts", "gi"], cell_km=5)
+    >>> len(curves), bool(curves["pai"].iloc[0] > curves["pai"].iloc[-1])
+    (120, True)
+    """
+    grid = np.round(np.arange(0.005, 0.3001, 0.005), 3) if levels is None else levels
+    table = evaluate(incidents, units, coverage=[float(c) for c in grid], **options)
+    return table[table["at"] == "fixed"].reset_index(drop=True)
 
 
 def hotspot_pai(
@@ -316,8 +405,11 @@ def hotspot_pai(
     The significant hot cells (:func:`~borderwatch.hotspots.gi_star` with the
     default inference, as :func:`~borderwatch.hotspots.cell_hotspots` and
     :func:`evaluate` with ``method="hotspots"``) are found on ``cells`` from
-    the incidents before ``split`` and scored on the later ones:
-    ``PAI = (n / N) / (a / A)``. Returns None when the dated incidents span
+    the incidents before ``split`` and scored on the later ones at the area
+    they cover (the ``at="own"`` row of :func:`evaluate`):
+    ``PAI = (n / N) / (a / A)``. Compare methods with :func:`evaluate`, at
+    equal coverage: a map that flags less area has a higher PAI for that
+    alone. Returns None when the dated incidents span
     fewer than ``min_span_days`` days, are fewer than ``min_incidents``, leave
     fewer than 10 on either side of the split, or when the earlier period has
     no hot spot.
@@ -374,7 +466,7 @@ def hotspot_pai(
         cells,
         methods=["hotspots"],
         split_date=split_date,
-        coverage=0.05,
+        coverage=[],
         weights=weights,
         permutations=permutations,
         seed=seed,

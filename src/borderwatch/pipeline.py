@@ -30,7 +30,7 @@ import geopandas as gpd
 import pandas as pd
 from pyproj import CRS
 
-from ._crs import WGS84, study_crs
+from ._crs import WGS84, study_centre, study_crs
 from ._errors import BorderwatchWarning, DataError
 from ._population import PopulationRaster, read_population, unit_population
 from ._result import AnalysisResult
@@ -102,7 +102,7 @@ def analyze(
     say = progress or _quiet
     with _collect_warnings() as caught:
         inputs = _read_inputs(units, incidents, meetings, s, say)
-        space = _study_space(inputs.units, s, say)
+        space = _study_space(inputs.units, inputs.incidents, s, say)
         joined = _join(inputs, space, s, say)
         hot = _hotspots(joined, inputs.units, space, s, say)
         found = _clusters(joined, space, hot, s, say)
@@ -235,13 +235,23 @@ class Space:
     crs: CRS
     border: gpd.GeoDataFrame
     tolerance_m: float
+    centre: dict[str, Any]
 
 
-def _study_space(units: gpd.GeoDataFrame, s: Settings, say: Progress) -> Space:
-    metric = study_crs(units)
+def _study_space(
+    units: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, s: Settings, say: Progress
+) -> Space:
+    """The metric CRS, centred on the incidents' extent (the units' without incidents)."""
+    lon0, lat0, basis = study_centre(units, incidents=incidents)
+    metric = study_crs(units, incidents=incidents)
     say("finding international borders")
     border = border_lines(units, crs=metric)
-    return Space(crs=metric, border=border, tolerance_m=float(DEFAULT_TOLERANCE_M))
+    return Space(
+        crs=metric,
+        border=border,
+        tolerance_m=float(DEFAULT_TOLERANCE_M),
+        centre={"lon": lon0, "lat": lat0, "from": basis},
+    )
 
 
 # ------------------------------------------------------------------------------- 3. join
@@ -468,16 +478,19 @@ def _evaluate(
             crs=space.crs,
             seed=s.seed,
             alpha=s.alpha,
+            method=("gi", "kde", "counts", "hotspots"),
         )
     except DataError as exc:
         warnings.warn(f"evaluation skipped: {exc}", BorderwatchWarning, stacklevel=2)
         return Judged(pai=pai, evaluation=None)
+    # every method at 1, 2, 5 and 10 % of the area, and the hotspot map as drawn ("own")
     keep = [
         c
-        for c in ("method", "cell_km", "split_date", "coverage", "pai", "pei", "rri")
+        for c in ("method", "cell_km", "split_date", "at", "coverage", "pai", "pei", "rri")
         if c in table.columns
     ]
     out = table[keep].copy()
+    out["coverage"] = out["coverage"].round(6)
     if "split_date" in out:
         out["split_date"] = pd.to_datetime(out["split_date"]).dt.strftime("%Y-%m-%d")
     return Judged(pai=pai, evaluation=out.to_dict("records"))

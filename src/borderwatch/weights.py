@@ -193,7 +193,8 @@ def cell_weights(
         ``distance_band``: binary, cells whose centres are within
         ``threshold_m`` (default :func:`natural_threshold_m`: the 6 adjacent
         hexagons, or the 8 squares around). ``knn``: the ``k`` nearest cell
-        centres (asymmetric). ``contiguity``: cells whose geometries touch or
+        centres (asymmetric), with every cell tied at the ``k``-th distance,
+        so the result does not depend on the order of the cells. ``contiguity``: cells whose geometries touch or
         lie within ``tolerance_m`` of each other (fuzzy contiguity).
         Centres are the lattice centres ``x_m``, ``y_m`` when present, so
         clipping does not move them.
@@ -258,23 +259,36 @@ def _distance_band(cells: gpd.GeoDataFrame, thr: float) -> tuple[sparse.csr_arra
     return m, {"type": "distance_band", "threshold_m": float(thr), "binary": True}
 
 
+#: Relative tolerance under which two distances count as tied in kNN weights
+#: (lattice centres are computed in floating point).
+KNN_TIE_RTOL = 1e-9
+
+
 def _knn(cells: gpd.GeoDataFrame, k: int) -> tuple[sparse.csr_array, dict[str, Any]]:
-    """Links from each cell centre to its ``k`` nearest others (asymmetric)."""
+    """Links from each cell centre to its ``k`` nearest others, with every tie (asymmetric).
+
+    A cell links to every other cell whose centre lies within its ``k``-th
+    nearest distance ``d_k`` (times ``1 + KNN_TIE_RTOL``), so the links, and
+    every statistic on them, do not depend on the order of the cells: on a
+    hexagonal lattice ``k=8`` gives 12 links (the 6 adjacent and the 6 at
+    ``sqrt(3)`` spacing), since the 7th to 12th are equidistant.
+    """
     n = len(cells)
     if not (isinstance(k, int | np.integer) and 0 < k < max(n, 2)):
         msg = f"cell_weights: k must be an integer between 1 and the number of cells - 1 ({n - 1}), not {k!r}."
         raise DataError(msg)
     xy = _centres(cells)
-    _, nn = cKDTree(xy).query(xy, k=int(k) + 1)
-    nn = np.asarray(nn).reshape(n, -1)
-    rows = np.repeat(np.arange(n), nn.shape[1])
-    cols = nn.ravel()
-    # drop self, keep the first k others
-    not_self = cols != rows
-    rows, cols = rows[not_self], cols[not_self]
-    rank = np.arange(len(rows)) - np.searchsorted(rows, rows)
-    keep = rank < k
-    return _from_pairs(rows[keep], cols[keep], n, symmetric=False), {"type": "knn", "k": int(k)}
+    tree = cKDTree(xy)
+    dist, _ = tree.query(xy, k=int(k) + 1)
+    # the k-th distance to another cell does not depend on how ties are broken;
+    # column 0 is the cell itself (distance 0), or a coincident centre
+    dk = np.asarray(dist).reshape(n, -1)[:, int(k)] * (1.0 + KNN_TIE_RTOL)
+    hits = tree.query_ball_point(xy, dk) if n else []
+    sizes = np.fromiter((len(h) for h in hits), dtype=np.int64, count=n)
+    i = np.repeat(np.arange(n), sizes)
+    j = np.fromiter((c for h in hits for c in h), dtype=np.int64, count=int(sizes.sum()))
+    spec = {"type": "knn", "k": int(k), "ties": "all"}
+    return _from_pairs(i, j, n, symmetric=False), spec
 
 
 def resolve_weights(cells: Grid | gpd.GeoDataFrame, weights: Any = None) -> Any:
@@ -298,7 +312,7 @@ def resolve_weights(cells: Grid | gpd.GeoDataFrame, weights: Any = None) -> Any:
     >>> from borderwatch.grid import hex_grid
     >>> g = hex_grid(gpd.GeoSeries([box(0, 0, 50_000, 50_000)], crs=3857), cell_km=10)
     >>> resolve_weights(g, {"type": "knn", "k": 3}).spec
-    {'type': 'knn', 'k': 3, 'star': True}
+    {'type': 'knn', 'k': 3, 'ties': 'all', 'star': True}
     """
     if weights is None:
         return cell_weights(cells, warn=False)
