@@ -10,7 +10,7 @@ from typing import Any
 
 import geopandas as gpd
 
-from .._errors import BorderwatchWarning
+from .._errors import BorderwatchWarning, api_words
 
 __all__ = ["Loaded", "warn"]
 
@@ -73,7 +73,7 @@ def warn(message: str, sink: list[str]) -> None:
     The warning points at the first caller outside ``borderwatch.io`` (the
     code that called the reader), however deep inside the reader it is raised.
     """
-    sink.append(message)
+    sink.append(api_words(message))
     level = 1
     frame = inspect.currentframe()
     while frame is not None and frame.f_code.co_filename.startswith(_HERE):
