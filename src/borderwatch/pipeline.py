@@ -23,7 +23,7 @@ import os
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 import geopandas as gpd
@@ -37,10 +37,10 @@ from ._result import AnalysisResult
 from ._summary import build_summary
 from .borders import DEFAULT_TOLERANCE_M, border_lines
 from .io import load_incidents, read_meetings, read_units
-from .join import aggregate_counts, join_units, unit_counts
+from .join import Period, aggregate_counts, join_units, unit_counts
 from .settings import Settings
 
-__all__ = ["analyze"]
+__all__ = ["analyze", "counts_period"]
 
 Progress = Callable[[str], None]
 Source: TypeAlias = str | os.PathLike[str] | pd.DataFrame
@@ -145,16 +145,19 @@ def analyze(
 
 @contextmanager
 def _collect_warnings() -> Iterator[list[str]]:
-    """Record borderwatch's warnings (for ``summary.json``); pass every other warning on."""
+    """Record borderwatch's warnings (for ``summary.json``, once each), then emit every
+    warning again for the caller (``warnings`` shows them in API terms; the CLI prints
+    borderwatch's as flags)."""
     caught: list[str] = []
     with warnings.catch_warnings(record=True) as wlist:
         warnings.simplefilter("always", BorderwatchWarning)
         yield caught
     for w in wlist:
         if issubclass(w.category, BorderwatchWarning):
+            if str(w.message) in caught:
+                continue
             caught.append(str(w.message))
-        else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def _default_title(s: Settings) -> str:
@@ -172,13 +175,15 @@ def _default_source(s: Settings, inputs: Inputs) -> str:
 
 @dataclass(frozen=True)
 class Inputs:
-    """The checked inputs (EPSG:4326), what was dropped, and where the incidents came from."""
+    """The checked inputs (EPSG:4326), what was dropped, where the incidents came from, and
+    how their file was read (``decisions``: date format, delimiter, decimal mark, encoding)."""
 
     units: gpd.GeoDataFrame
     incidents: gpd.GeoDataFrame
     meetings: gpd.GeoDataFrame | None
     dropped: dict[str, int]
     source: str
+    decisions: dict[str, Any] = field(default_factory=dict)
 
 
 def _read_inputs(units: Any, incidents: Any, meetings: Any, s: Settings, say: Progress) -> Inputs:
@@ -193,6 +198,7 @@ def _read_inputs(units: Any, incidents: Any, meetings: Any, s: Settings, say: Pr
         u = read_units(units, **s.unit_columns)
     say("reading incidents")
     dropped: dict[str, int] = {}
+    decisions: dict[str, Any] = {}
     source = ""
     if isinstance(incidents, gpd.GeoDataFrame) and {"id", "category", "sensitive"} <= set(
         incidents.columns
@@ -200,30 +206,20 @@ def _read_inputs(units: Any, incidents: Any, meetings: Any, s: Settings, say: Pr
         inc = incidents.copy()
     else:
         loaded = load_incidents(
-            incidents,
-            units=u,
-            crosswalk=s.crosswalk,
-            on_invalid=s.on_invalid,
-            date_format=s.date_format,
-            dayfirst=s.dayfirst,
-            **s.incident_columns,
+            incidents, units=u, crosswalk=s.crosswalk, **s.reading, **s.incident_columns
         )
         inc, dropped, source = loaded.frame, dict(loaded.dropped), loaded.source
+        decisions = dict(loaded.decisions)
     mt = None
     if meetings is not None:
         say("reading meetings")
         if isinstance(meetings, gpd.GeoDataFrame) and "attendance" in meetings.columns:
             mt = meetings.copy()
         else:
-            mt = read_meetings(
-                meetings,
-                units=u,
-                on_invalid=s.on_invalid,
-                date_format=s.date_format,
-                dayfirst=s.dayfirst,
-                **s.meeting_columns,
-            )
-    return Inputs(units=u, incidents=inc, meetings=mt, dropped=dropped, source=source)
+            mt = read_meetings(meetings, units=u, **s.reading, **s.meeting_columns)
+    return Inputs(
+        units=u, incidents=inc, meetings=mt, dropped=dropped, source=source, decisions=decisions
+    )
 
 
 # ------------------------------------------------------------------------------- 2. space
@@ -258,6 +254,7 @@ class Joined:
     counts: pd.DataFrame
     population: PopulationRaster | None
     partitions: int | None
+    period: Period = "month"
 
 
 def _join(inputs: Inputs, space: Space, s: Settings, say: Progress) -> Joined:
@@ -270,7 +267,8 @@ def _join(inputs: Inputs, space: Space, s: Settings, say: Progress) -> Joined:
         joined, parts = join_units(inputs.incidents, u, **opts), None
     mt = join_units(inputs.meetings, u, **opts) if inputs.meetings is not None else None
     units_out = unit_counts(joined, u)
-    counts = aggregate_counts(joined, period=s.period, by=("unit_id", "country", "category"))
+    period = counts_period(joined, s.period)
+    counts = aggregate_counts(joined, period=period, by=("unit_id", "country", "category"))
     counts = counts[counts["unit_id"].notna()].reset_index(drop=True)
     counts["period"] = pd.to_datetime(counts["period"]).dt.strftime("%Y-%m-%d")
     units_out["area_km2"] = units_out.to_crs(space.crs).area.to_numpy() / 1e6
@@ -286,7 +284,49 @@ def _join(inputs: Inputs, space: Space, s: Settings, say: Progress) -> Joined:
         counts=counts,
         population=raster,
         partitions=parts,
+        period=period,
     )
+
+
+#: The date precisions each time bin needs (a year bin takes any date).
+_NEEDS = {"week": {"day", "datetime"}, "month": {"month", "day", "datetime"}, "year": None}
+
+
+def counts_period(incidents: pd.DataFrame, asked: Period | None) -> Period:
+    """The time bin of ``counts.csv``: ``asked``, or month (year when every dated incident
+    has a year only). A bin finer than every date (months of year-only data) is refused.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"date_precision": ["year", "year", None]})
+    >>> counts_period(df, None)
+    'year'
+    >>> counts_period(df.assign(date_precision="day"), None)
+    'month'
+    """
+    precision = set(incidents.get("date_precision", pd.Series(dtype=object)).dropna())
+    if asked is None:
+        return "year" if precision == {"year"} else "month"
+    needs = _NEEDS[asked]
+    if precision and needs is not None and not precision & needs:
+        coarse = "year" if precision == {"year"} else "month"
+        msg = (
+            f"counts by {asked} were asked for ([[period={asked}]]), but the incidents' dates "
+            f"are {coarse}s only ({', '.join(sorted(precision))}): every incident would fall in "
+            f"the first {asked} of its {coarse}. Hint: pass [[period={coarse}]] or leave "
+            "[[period]] out."
+        )
+        raise DataError(msg)
+    if precision and needs is not None and not precision <= needs:
+        n = int(incidents["date_precision"].isin(precision - needs).sum())
+        warnings.warn(
+            f"{n} incidents have dates coarser than a {asked} "
+            f"({', '.join(sorted(precision - needs))}); in counts.csv they fall in the first "
+            f"{asked} of their month or year.",
+            BorderwatchWarning,
+            stacklevel=3,
+        )
+    return asked
 
 
 def _join_dask(

@@ -190,15 +190,17 @@ class IncidentsLayer:
 
 @dataclass(frozen=True)
 class Months:
-    """The months of the time slider (``YYYY-MM``); ``first`` is month 0 as ``year * 12 + month - 1``."""
+    """The steps of the time slider: months (``YYYY-MM``), or years (``YYYY``, ``step`` 12)
+    when the dates are years only; ``first`` is step 0 as ``year * 12 + month - 1``."""
 
     labels: tuple[str, ...] = ()
     first: int = 0
+    step: int = 1
 
     def index(self, values: Any) -> list[int | None]:
         """Slider positions of dates (None where missing)."""
         nums = month_numbers(values)
-        return [None if not np.isfinite(v) else int(v) - self.first for v in nums]
+        return [None if not np.isfinite(v) else (int(v) - self.first) // self.step for v in nums]
 
 
 @dataclass(frozen=True, eq=False)
@@ -580,12 +582,23 @@ def _summary_dates(summ: dict[str, Any]) -> list[Any]:
     return [list(pair) for pair in pairs if pair[0] and pair[1]][:1]
 
 
+def _yearly(result: AnalysisResult | None, incidents: IncidentsLayer | None) -> bool:
+    """True when every dated incident has a year only (the slider then steps by year)."""
+    if incidents is not None and "date_precision" in incidents.frame.columns:
+        return set(incidents.frame["date_precision"].dropna()) == {"year"}
+    precision = (result.summary or {}).get("date_precision") if result is not None else None
+    return isinstance(precision, list) and precision == ["year"]
+
+
 def _months(
     incidents: IncidentsLayer | None,
     meetings: gpd.GeoDataFrame | None,
     layers: list[RegionsLayer | CellsLayer | None],
+    *,
+    yearly: bool = False,
 ) -> Months:
-    """The months from the first to the last date of incidents, meetings, regions and cells."""
+    """The months (or years) from the first to the last date of incidents, meetings, regions
+    and cells."""
     frames: list[tuple[gpd.GeoDataFrame | None, tuple[str, ...]]] = [
         (incidents.frame if incidents else None, ("date",)),
         (meetings, ("date",)),
@@ -607,6 +620,8 @@ def _months(
     if allm.size == 0:
         return Months()
     lo, hi = int(allm.min()), int(allm.max())
+    if yearly:
+        return Months(tuple(f"{y:04d}" for y in range(lo // 12, hi // 12 + 1)), lo - lo % 12, 12)
     return Months(tuple(f"{m // 12:04d}-{m % 12 + 1:02d}" for m in range(lo, hi + 1)), lo)
 
 
@@ -688,6 +703,11 @@ def prepare(
         density=_density(chosen.density, public=public, k=k),
         meetings=frames["meetings"],
         incidents=incidents,
-        months=_months(incidents, frames["meetings"], [hotspots, clusters, cells]),
+        months=_months(
+            incidents,
+            frames["meetings"],
+            [hotspots, clusters, cells],
+            yearly=_yearly(result, incidents),
+        ),
         notes=_sample_note(incidents, tr),
     )
