@@ -31,6 +31,7 @@ import shapely
 
 from borderwatch import grid
 from borderwatch._crs import study_crs
+from borderwatch._schema import is_hot
 from borderwatch.hotspots import gi_star
 
 REPO = Path(__file__).resolve().parents[1]
@@ -60,7 +61,7 @@ def run(
     t_es0, ref0 = timed(
         partial(esda.G_Local, y, wl, transform="B", star=True, permutations=0), repeat=3
     )
-    dz = float(np.abs(res0["gi_z"].to_numpy() - ref0.Zs).max())
+    dz = float(np.abs(res0.table["gi_z"].to_numpy() - ref0.Zs).max())
     t_bw, _ = timed(
         partial(
             gi_star, y, w, permutations=999, seed=1, inference="permutation", max_permutations=999
@@ -102,10 +103,11 @@ def _uniform(units: gpd.GeoDataFrame, n: int, rng: np.random.Generator) -> np.nd
 def _hot_by_rule(
     units_m: gpd.GeoDataFrame, xy: np.ndarray, cell_km: float, probes: np.ndarray
 ) -> dict:
-    cells = grid.hex_grid(units_m, cell_km=cell_km)
+    g = grid.hex_grid(units_m, cell_km=cell_km)
+    cells = g.cells
     pts = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=units_m.crs)
     y = grid.count_points(cells, pts).to_numpy()
-    w = grid.cell_weights(cells, warn=False)
+    w = grid.cell_weights(g, warn=False)
     where = grid.point_cells(
         cells, gpd.GeoSeries(gpd.points_from_xy(probes[:, 0], probes[:, 1]), crs=units_m.crs)
     )
@@ -114,11 +116,7 @@ def _hot_by_rule(
         res = gi_star(
             y, w, permutations=999, seed=1, min_count=3, inference=rule, exposure=cells["area_km2"]
         )
-        hot = (
-            res["hotspot"]
-            .isin(["Hot spot - 99% confidence", "Hot spot - 95% confidence"])
-            .to_numpy()
-        )
+        hot = is_hot(res.table, alpha=0.05)  # 95 % confidence or more
         out[rule] = f"{int(hot.sum())}" + (
             f" ({int(hot[where].sum())}/{len(where)})" if len(where) else ""
         )
@@ -210,9 +208,10 @@ def main() -> None:
         units = gpd.GeoDataFrame(
             geometry=[shapely.box(0, 0, side_km * 1000 * 1.1, side_km * 1000)], crs=3857
         )
-        cells = grid.hex_grid(units, cell_km=1)
+        g = grid.hex_grid(units, cell_km=1)
+        cells = g.cells
         n = len(cells)
-        w = grid.cell_weights(cells, warn=False)
+        w = grid.cell_weights(g, warn=False)
         wl = w.to_W()
         area = cells["area_km2"].to_numpy()
         for kind in ("dense", "sparse"):

@@ -16,11 +16,13 @@ from pyproj import Geod
 from shapely.geometry import LineString, Point, box
 from sklearn.cluster import DBSCAN, HDBSCAN
 
+import borderwatch._dbscan as dbscan_module
 import borderwatch.clusters as clusters_module
 from borderwatch._crs import study_crs
 from borderwatch._errors import BorderwatchWarning, DataError
 from borderwatch.clusters import (
     CLUSTER_COLUMNS,
+    Clusters,
     dbscan_labels,
     find_clusters,
     label_points,
@@ -45,10 +47,16 @@ def _sk_core(model: DBSCAN, n: int) -> np.ndarray:
     return core
 
 
-def test_doctests() -> None:
-    result = doctest.testmod(clusters_module, optionflags=doctest.NORMALIZE_WHITESPACE)
+@pytest.mark.parametrize("module", [clusters_module, dbscan_module], ids=["clusters", "_dbscan"])
+def test_doctests(module) -> None:
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 5
     assert result.failed == 0
+
+
+def test_engines_stay_reachable_from_clusters() -> None:
+    assert clusters_module.dbscan_labels is dbscan_module.dbscan_labels
+    assert clusters_module.st_dbscan_labels is dbscan_module.st_dbscan_labels
 
 
 def _dataset(kind: str, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -118,10 +126,12 @@ def test_spacetime_identical_to_sklearn_precomputed(days: float) -> None:
     assert ref.labels_.max() >= 1
 
 
-def test_components_compress_keeps_components() -> None:
-    comp = clusters_module._Components(10)
-    rng = np.random.default_rng(3)
+@pytest.mark.parametrize("seed", [None, 3, 4])
+def test_components_compress_keeps_components(seed: int | None) -> None:
     edges = [(0, 1), (1, 2), (5, 6), (8, 9), (2, 0)]
+    if seed is not None:  # the components do not depend on the order the edges arrive in
+        edges = [edges[k] for k in np.random.default_rng(seed).permutation(len(edges))]
+    comp = dbscan_module._Components(10)
     for i, j in edges:
         comp.add(np.array([i]), np.array([j]))
         comp._compress()
@@ -135,7 +145,6 @@ def test_components_compress_keeps_components() -> None:
         frozenset({4}),
         frozenset({7}),
     }
-    assert rng is not None
 
 
 def test_lon_lat_order_and_distance_scale() -> None:
@@ -210,7 +219,19 @@ def _cross_border_scene() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
 
 def test_planted_cross_border_cluster() -> None:
     inc, border = _cross_border_scene()
-    out = find_clusters(inc, eps_km=3.0, min_samples=5, border=border)
+    res = find_clusters(inc, eps_km=3.0, min_samples=5, border=border)
+    assert isinstance(res, Clusters)
+    assert (res.method, res.eps_km, res.min_samples, res.buffer_km) == ("dbscan", 3.0, 5, 1.5)
+    assert res.days is None and res.min_cluster_size is None
+    assert res.summary() == {
+        "method": "dbscan",
+        "eps_km": 3.0,
+        "min_samples": 5,
+        "buffer_km": 1.5,
+        "n": 2,
+    }
+    out = res.layer
+    assert not out.attrs
     assert list(out.columns) == [*CLUSTER_COLUMNS, "geometry"]
     assert out.crs.to_epsg() == 4326
     assert len(out) == 2
@@ -239,7 +260,7 @@ def test_planted_cross_border_cluster() -> None:
 
 def test_cluster_shapes_cover_members_and_avoid_incident_vertices() -> None:
     inc, border = _cross_border_scene()
-    out = find_clusters(inc, eps_km=3.0, min_samples=5, border=border)
+    out = find_clusters(inc, eps_km=3.0, min_samples=5, border=border).layer
     labels = label_points(inc, eps_km=3.0, min_samples=5)
     coords = {tuple(np.round(c, 9)) for c in inc.get_coordinates().to_numpy()}
     for row in out.itertuples():
@@ -249,7 +270,9 @@ def test_cluster_shapes_cover_members_and_avoid_incident_vertices() -> None:
         verts = shapely.get_coordinates(row.geometry)
         assert not any(tuple(np.round(v, 9)) in coords for v in verts)
     assert (out["area_km2"] > 0).all()
-    bare = find_clusters(inc, eps_km=3.0, min_samples=5, buffer_km=0)
+    bare_res = find_clusters(inc, eps_km=3.0, min_samples=5, buffer_km=0)
+    assert bare_res.buffer_km == 0.0
+    bare = bare_res.layer
     assert (bare["area_km2"] < out["area_km2"]).all()
     assert bare["border_km"].isna().all()  # no border given
 
@@ -257,7 +280,7 @@ def test_cluster_shapes_cover_members_and_avoid_incident_vertices() -> None:
 def test_countries_without_country_column_warns() -> None:
     inc, _ = _cross_border_scene()
     with pytest.warns(BorderwatchWarning, match="no 'country' column"):
-        out = find_clusters(inc.drop(columns="country"), eps_km=3.0, min_samples=5)
+        out = find_clusters(inc.drop(columns="country"), eps_km=3.0, min_samples=5).layer
     assert (out["countries"] == "").all() and not out["cross_border"].any()
 
 
@@ -270,7 +293,11 @@ def test_hdbscan_matches_sklearn_and_finds_planted_blobs() -> None:
     ids = out["cluster_id"].to_numpy()
     assert len(set(ids[:40])) == 1 and ids[0] > 0
     assert len(set(ids[40:70])) == 1 and ids[40] > 0 and ids[40] != ids[0]
-    layer = find_clusters(inc, method="hdbscan", min_samples=5, border=border)
+    res = find_clusters(inc, method="hdbscan", min_samples=5, border=border)
+    # defaults resolved: no eps (1 km buffer), min_cluster_size = max(2, min_samples)
+    assert (res.eps_km, res.min_cluster_size, res.buffer_km) == (None, 5, 1.0)
+    assert "eps_km" not in res.summary() and res.summary()["min_cluster_size"] == 5
+    layer = res.layer
     assert layer["method"].eq("hdbscan").all()
     assert layer.loc[layer["n_incidents"] == 40, "countries"].item() == "MLI,NER"
 
@@ -285,9 +312,12 @@ def test_spacetime_splits_bursts_in_time() -> None:
     inc = gpd.GeoDataFrame(
         {"country": "NER", "date": dates}, geometry=gpd.points_from_xy(lon, lat), crs=4326
     )
-    spatial = find_clusters(inc, eps_km=2.0, min_samples=5)
+    spatial = find_clusters(inc, eps_km=2.0, min_samples=5).layer
     assert len(spatial) == 1
-    st = find_clusters(inc, method="spacetime", eps_km=2.0, days=14, min_samples=5)
+    st_res = find_clusters(inc, method="spacetime", eps_km=2.0, days=14, min_samples=5)
+    assert (st_res.days, st_res.eps_km) == (14.0, 2.0)
+    assert find_clusters(inc, method="spacetime", min_samples=5).days == 30.0  # the default
+    st = st_res.layer
     assert len(st) == 2 and st["n_incidents"].tolist() == [30, 30]
     assert st["first_date"].min() == dates.min() and st["last_date"].max() == dates.max()
     assert (st["last_date"] - st["first_date"]).max() <= pd.Timedelta(days=10)
@@ -306,10 +336,13 @@ def test_empty_result_has_contract_columns() -> None:
         geometry=[Point(0, 0), Point(50_000, 0)],
         crs=UTM,
     )
-    out = find_clusters(pts, eps_km=1.0, min_samples=2)
+    out = find_clusters(pts, eps_km=1.0, min_samples=2).layer
     assert len(out) == 0
     assert list(out.columns) == [*CLUSTER_COLUMNS, "geometry"]
     assert out.crs.to_epsg() == 4326
+    # arguments are checked up front, even when no cluster would use them
+    with pytest.raises(DataError, match="border must be"):
+        find_clusters(pts, eps_km=1.0, min_samples=2, border="MLI")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -369,7 +402,7 @@ def test_real_ucdp_mexico_identical_to_sklearn_and_finds_the_border_cities() -> 
     xy = inc.to_crs(study_crs(inc)).get_coordinates().to_numpy() / 1000
     ref = DBSCAN(eps=5.0, min_samples=20).fit(xy)
     assert _same_partition(out["cluster_id"].to_numpy(), ref.labels_)
-    layer = find_clusters(inc, eps_km=5.0, min_samples=20)
+    layer = find_clusters(inc, eps_km=5.0, min_samples=20).layer
     top2 = layer.iloc[:2]
     tijuana, juarez = Point(-117.0, 32.5), Point(-106.49, 31.74)
     assert top2.contains(tijuana).any() and top2.contains(juarez).any()

@@ -17,6 +17,7 @@ from rasterio.transform import Affine, rowcol
 from shapely.geometry import LineString, Point, box
 from sklearn.neighbors import KernelDensity
 
+from borderwatch import _raster
 from borderwatch._crs import study_crs
 from borderwatch._errors import BorderwatchWarning, DataError
 from borderwatch.density import DensitySurface, default_bandwidth_km, density
@@ -53,6 +54,11 @@ def test_doctests() -> None:
     result = doctest.testmod(density_module, optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 5
     assert result.failed == 0
+
+
+def test_surface_image_stays_reachable_from_density() -> None:
+    # maps.py draws web-map images with borderwatch.density.surface_image
+    assert density_module.surface_image is _raster.surface_image
 
 
 @pytest.mark.parametrize(
@@ -326,7 +332,7 @@ def test_per_capita_masks_cells_without_population(tmp_path: Path) -> None:
 
 def test_pixel_area_matches_geodesic_area() -> None:
     t = Affine(0.25, 0, -6.0, 0, -0.25, 17.5)
-    areas = density_module._pixel_area_km2(t, CRS.from_epsg(4326), 30)
+    areas = _raster.pixel_area_km2(t, CRS.from_epsg(4326), 30)
     geod = Geod(ellps="WGS84")
     for row in (0, 29):
         top = 17.5 - 0.25 * row

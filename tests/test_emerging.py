@@ -12,13 +12,15 @@ from scipy import stats
 from borderwatch import grid
 from borderwatch._errors import BorderwatchWarning, DataError
 from borderwatch._stats import mann_kendall
-from borderwatch.hotspots import (
+from borderwatch.emerging import (
     TREND_LABELS,
+    TREND_PATTERNS,
+    EmergingHotspots,
     _classify_trend,
     _time_bins,
-    cell_hotspots,
     emerging_hotspots,
 )
+from borderwatch.hotspots import cell_hotspots
 
 
 def test_mann_kendall_equals_scipy_kendalltau():
@@ -82,6 +84,7 @@ def test_trend_patterns(series, trend, expected):
     p = np.array([0.001 if trend else 0.5])
     assert _classify_trend(hot, cold, z, p)[0] == expected
     assert expected in TREND_LABELS
+    assert len(TREND_LABELS) == 2 * len(TREND_PATTERNS) + 1
 
 
 def test_time_bins_months_and_quarters():
@@ -104,7 +107,7 @@ W, H = 240e3, 160e3
 @pytest.fixture(scope="module")
 def planted_trends():
     area = gpd.GeoDataFrame({"country": ["AAA"]}, geometry=[shapely.box(0, 0, W, H)], crs=3857)
-    cells = grid.hex_grid(area, cell_km=10)
+    g = grid.hex_grid(area, cell_km=10)
     rng = np.random.default_rng(90210)
     months = pd.date_range("2022-01-01", periods=12, freq="MS")
     sites = {  # centre, incidents per month
@@ -128,36 +131,55 @@ def planted_trends():
     inc = gpd.GeoDataFrame(
         {"date": dates, "country": "AAA"}, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=3857
     )
-    return area, cells, inc, sites
+    return area, g, inc, sites
 
 
 def test_planted_trends_are_classified(planted_trends):
-    _, cells, inc, sites = planted_trends
-    tc = emerging_hotspots(inc, cells, seed=5)
-    assert tc.attrs["emerging"]["bins"] == 12 and tc.attrs["emerging"]["freq"] == "MS"
+    _, g, inc, sites = planted_trends
+    res = emerging_hotspots(inc, g, seed=5)
+    assert isinstance(res, EmergingHotspots)
+    assert res.bins == 12 and res.freq == "MS"
+    assert (res.start, res.end) == (pd.Timestamp("2022-01-01"), pd.Timestamp("2022-12-01"))
+    assert res.summary() == {
+        "freq": "MS",
+        "bins": 12,
+        "start": "2022-01-01",
+        "end": "2022-12-01",
+        "permutations": 0,
+        "alpha": 0.05,
+    }
+    tc = res.trend_class
+    assert tc.index.equals(g.cells.index) and not tc.attrs
     centres = gpd.GeoSeries(
         gpd.points_from_xy(*zip(*[c for c, _ in sites.values()], strict=True)), crs=3857
     )
-    where = grid.point_cells(cells, centres)
+    where = grid.point_cells(g, centres)
     got = dict(zip(sites, tc.to_numpy()[where], strict=True))
     assert got == {name: f"{name} hot spot" for name in sites}
     # the background stays quiet
     assert (tc == "no pattern").mean() > 0.9
-    # the weights may be passed as the spec recorded in params / summary.json
-    spec = grid.cell_weights(cells, warn=False).spec
-    assert emerging_hotspots(inc, cells, seed=5, weights=spec).equals(tc)
+    # the weights may be passed as the spec recorded in summary.json
+    spec = grid.cell_weights(g, warn=False).spec
+    assert emerging_hotspots(inc, g, seed=5, weights=spec).trend_class.equals(tc)
+    # and the bare cells give the same classes (lattice inferred from the centres)
+    assert emerging_hotspots(inc, g.cells, seed=5).trend_class.equals(tc)
 
 
 def test_cell_hotspots_fills_trend_class(planted_trends):
     area, _, inc, _ = planted_trends
-    out, params = cell_hotspots(inc, area, cell_km=10, seed=5, permutations=99)
-    assert params["trend"]["bins"] == 12
+    res = cell_hotspots(inc, area, cell_km=10, seed=5, permutations=99)
+    out = res.cells
+    assert res.trend is not None and res.trend_skipped is None
+    assert res.summary()["trend"] == res.trend.summary() and res.trend.bins == 12
     assert out["trend_class"].notna().all()
     assert set(out["trend_class"]) <= set(TREND_LABELS)
+    assert out["trend_class"].tolist() == res.trend.trend_class.tolist()
     assert "persistent hot spot" in set(out["trend_class"])
-    out2, params2 = cell_hotspots(inc.assign(date=pd.NaT), area, cell_km=10, permutations=99)
+    res2 = cell_hotspots(inc.assign(date=pd.NaT), area, cell_km=10, permutations=99)
+    assert res2.trend is None and "no incident has a date" in res2.trend_skipped
     assert (
-        out2["trend_class"].isna().all() and "no incident has a date" in params2["trend"]["skipped"]
+        res2.cells["trend_class"].isna().all()
+        and "no incident has a date" in res2.summary()["trend"]["skipped"]
     )
 
 
@@ -171,8 +193,8 @@ def test_emerging_coarsens_long_spans_and_rejects_short_ones():
         {"date": dates}, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=3857
     )
     with pytest.warns(BorderwatchWarning, match="'QS'"):
-        tc = emerging_hotspots(inc, cells)
-    assert tc.attrs["emerging"]["freq"] == "QS" and tc.attrs["emerging"]["bins"] <= 240
+        res = emerging_hotspots(inc, cells)
+    assert res.freq == "QS" and res.bins <= 240
     with pytest.raises(DataError, match="at least 4"):
         emerging_hotspots(inc.assign(date=pd.Timestamp("2020-05-05")), cells)
     with pytest.raises(DataError, match="'date'"):

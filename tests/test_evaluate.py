@@ -1,4 +1,5 @@
-"""Tests of evaluate() (PAI, PEI, RRI on a temporal split) and hotspot_map_pai()."""
+"""Tests of borderwatch.evaluate: evaluate() (PAI, PEI, RRI on a temporal split) and
+hotspot_pai() (the PAI of the hotspot map)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import pytest
 import shapely
 
 from borderwatch._errors import BorderwatchWarning, DataError
-from borderwatch.hotspots import cell_hotspots, evaluate, hotspot_map_pai, pai_of_map
+from borderwatch.evaluate import evaluate, hotspot_pai
+from borderwatch.grid import hex_grid
+from borderwatch.hotspots import cell_hotspots
 
 
 def _points(xy: list[tuple[float, float]], dates: list[str]) -> gpd.GeoDataFrame:
@@ -101,6 +104,7 @@ def test_stable_hotspot_is_predicted():
     )
     assert len(res) == 8
     assert set(res["method"]) == {"gi", "kde", "counts", "hotspots"}
+    assert sorted(set(res["cell_km"])) == [5.0, 10.0]  # the size of each grid
     assert (res["pai"] > 5).all(), res[["method", "cell_km", "pai"]]
     assert ((res["pei"] > 0.5) & (res["pei"] <= 1.0 + 1e-12)).all()
     assert ((res["rri"] > 0.6) & (res["rri"] < 1.6)).all()  # the hotspot keeps its share over time
@@ -126,17 +130,21 @@ def test_random_data_has_pai_near_one():
     assert ((res["pai"] > 0.6) & (res["pai"] < 1.5)).all(), res["pai"]
 
 
-def test_hotspot_map_pai():
+def test_hotspot_pai_on_a_grid_of_the_study_area():
     units, pts = _stable_hotspot(77)
-    pai = hotspot_map_pai(pts, units, cell_km=5)
+    grid = hex_grid(units, cell_km=5)
+    pai = hotspot_pai(pts, grid)
     assert pai is not None and pai > 5
+    # the figure of evaluate() with method="hotspots" on the same grid
+    ref = evaluate(pts, units, method="hotspots", cell_km=5).iloc[0]
+    assert pai == pytest.approx(ref["pai"], rel=1e-12)
     # too short a span, too few incidents, or no dates: None
     short = pts.assign(
         date=pd.Timestamp("2022-05-01") + pd.to_timedelta(np.arange(len(pts)) % 30, "D")
     )
-    assert hotspot_map_pai(short, units, cell_km=5) is None
-    assert hotspot_map_pai(pts.head(20), units, cell_km=5) is None
-    assert hotspot_map_pai(pts.drop(columns="date"), units, cell_km=5) is None
+    assert hotspot_pai(short, grid) is None
+    assert hotspot_pai(pts.head(20), grid) is None
+    assert hotspot_pai(pts.drop(columns="date"), grid) is None
     # nothing but background: no hot spot to score
     rng = np.random.default_rng(3)
     xy = rng.uniform([0, 0], [200_000, 150_000], (300, 2))
@@ -147,20 +155,25 @@ def test_hotspot_map_pai():
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
-        assert hotspot_map_pai(bg, units, cell_km=5) is None
+        assert hotspot_pai(bg, grid) is None
 
 
-def test_pai_of_map_on_the_analysis_grid():
+def test_hotspot_pai_on_the_analysis_grid():
     units, pts = _stable_hotspot(31)
-    cells, params = cell_hotspots(pts, units, cell_km=5, seed=2, permutations=99, trend=False)
-    pai = pai_of_map(pts, cells, alpha=0.05, seed=2, weights=params["weights"])
+    res = cell_hotspots(pts, units, cell_km=5, seed=2, permutations=99, trend=False)
+    pai = hotspot_pai(pts, res.grid, alpha=0.05, seed=2, weights=res.weights)
     assert pai is not None and pai > 5
+    # the weights as a summary.json spec, or left to the grid, give the same figure
+    assert hotspot_pai(pts, res.grid, alpha=0.05, seed=2, weights=res.weights.spec) == pai
+    assert hotspot_pai(pts, res.grid, alpha=0.05, seed=2) == pai
+    # and the bare cells (lattice inferred from the centres) too
+    assert hotspot_pai(pts, res.cells, alpha=0.05, seed=2) == pai
     # same grid, same answer as evaluate() with method="hotspots"
     ref = evaluate(pts, units, method="hotspots", cell_km=5).iloc[0]
     assert pai == pytest.approx(ref["pai"])
-    assert pai_of_map(pts.head(30), cells) is None
+    assert hotspot_pai(pts.head(30), res.grid) is None
     with pytest.raises(DataError, match="weights spec"):
-        pai_of_map(pts, cells, weights={"type": "queen"})
+        hotspot_pai(pts, res.grid, weights={"type": "queen"})
 
 
 def test_evaluate_errors():

@@ -1,4 +1,4 @@
-"""Tests of borderwatch.grid: grids, counts, cell size and spatial weights."""
+"""Tests of borderwatch.grid and borderwatch.weights: grids, counts, cell size and spatial weights."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 import shapely
 from shapely.geometry import Point, box
 
-from borderwatch import grid
+from borderwatch import grid, weights
 from borderwatch._crs import study_crs
 from borderwatch._errors import BorderwatchWarning, DataError
 
@@ -37,14 +37,23 @@ def col_ven() -> gpd.GeoDataFrame:
 
 
 @pytest.fixture(scope="module")
-def col_ven_cells(col_ven: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def col_ven_grid(col_ven: gpd.GeoDataFrame) -> grid.Grid:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
         return grid.hex_grid(col_ven, cell_km=20)
 
 
-def test_hex_grid_covers_study_area_and_clips(col_ven, col_ven_cells):
-    cells = col_ven_cells
+@pytest.fixture(scope="module")
+def col_ven_cells(col_ven_grid: grid.Grid) -> gpd.GeoDataFrame:
+    return col_ven_grid.cells
+
+
+def test_hex_grid_covers_study_area_and_clips(col_ven, col_ven_grid):
+    assert isinstance(col_ven_grid, grid.Grid)
+    assert (col_ven_grid.shape, col_ven_grid.cell_km) == ("hex", 20.0)
+    cells = col_ven_grid.cells
+    assert len(col_ven_grid) == len(cells) and col_ven_grid.crs.equals(cells.crs)
+    assert not cells.attrs  # the lattice travels in the Grid, not in pandas attrs
     crs = study_crs(col_ven)
     assert cells.crs.equals(crs)
     union = shapely.union_all(col_ven.to_crs(crs).geometry.array)
@@ -79,17 +88,20 @@ def test_cells_record_the_countries_they_touch(col_ven, col_ven_cells):
 
 
 def test_grid_is_anchored_and_reproducible(col_ven):
-    a = grid.hex_grid(col_ven, cell_km=50)
-    b = grid.hex_grid(col_ven.iloc[::-1], cell_km=50)
+    a = grid.hex_grid(col_ven, cell_km=50).cells
+    b = grid.hex_grid(col_ven.iloc[::-1], cell_km=50).cells
     assert np.allclose(a[["x_m", "y_m"]].to_numpy(), b[["x_m", "y_m"]].to_numpy())
 
 
 def test_square_grid_and_queen_neighbours():
     units = gpd.GeoDataFrame({"country": ["AAA"]}, geometry=[box(0, 0, 100_000, 80_000)], crs=3857)
-    cells = grid.square_grid(units, cell_km=10)
+    g = grid.square_grid(units, cell_km=10)
+    assert (g.shape, g.cell_km) == ("square", 10.0)
+    cells = g.cells
     assert len(cells) == 80
     assert cells["area_km2"].sum() == pytest.approx(8000)
-    w = grid.cell_weights(cells)
+    w = grid.cell_weights(g)
+    assert g.threshold_m == w.spec["threshold_m"]
     assert w.spec == {
         "type": "distance_band",
         "threshold_m": round(10_000 * 1.01 * math.sqrt(2), 2),
@@ -99,12 +111,14 @@ def test_square_grid_and_queen_neighbours():
     card = w.cardinalities
     assert card.max() == 8 and card.min() == 3  # interior 8 (queen), corners 3
     assert (card == 8).sum() == 8 * 6
+    # the same links from the bare cells (spacing and shape inferred from the centres)
+    assert (grid.cell_weights(cells).sparse != w.sparse).nnz == 0
 
 
 def test_hex_distance_band_six_neighbours_and_exact_spec():
     units = gpd.GeoDataFrame(geometry=[box(0, 0, 200_000, 150_000)], crs=3857)
-    cells = grid.hex_grid(units, cell_km=7.5)
-    w = grid.cell_weights(cells)
+    g = grid.hex_grid(units, cell_km=7.5)
+    w = grid.cell_weights(g)
     assert w.spec == {"type": "distance_band", "threshold_m": 7575.0, "binary": True, "star": True}
     assert np.bincount(w.cardinalities).argmax() == 6
     assert w.cardinalities.max() == 6
@@ -113,15 +127,14 @@ def test_hex_distance_band_six_neighbours_and_exact_spec():
     assert (m != m.T).nnz == 0
     assert set(np.unique(m.data)) == {1.0}
     assert m.diagonal().sum() == 0
-    # the same threshold without the grid attrs (inferred from centres)
-    plain = cells.copy()
-    plain.attrs = {}
-    assert grid.natural_threshold_m(plain) == 7575.0
+    # the same threshold from the Grid and from the bare cells (inferred from centres)
+    assert grid.natural_threshold_m(g) == g.threshold_m == 7575.0
+    assert grid.natural_threshold_m(g.cells) == 7575.0
 
 
 def test_knn_and_contiguity_weights():
     units = gpd.GeoDataFrame(geometry=[box(0, 0, 100_000, 100_000)], crs=3857)
-    cells = grid.hex_grid(units, cell_km=10)
+    cells = grid.hex_grid(units, cell_km=10).cells
     w = grid.cell_weights(cells, kind="knn", k=8)
     assert w.spec == {"type": "knn", "k": 8, "star": True}
     assert (w.cardinalities == 8).all()
@@ -142,12 +155,14 @@ def test_knn_and_contiguity_weights():
     )
 
 
-def test_islands_are_reported(col_ven, col_ven_cells):
+def test_islands_are_reported(col_ven, col_ven_grid):
     with pytest.warns(BorderwatchWarning, match="no neighbour"):
-        w = grid.cell_weights(col_ven_cells)
+        w = grid.cell_weights(col_ven_grid)
     assert len(w.islands) >= 1  # San Andres and other islets
-    isl = col_ven_cells.set_index("cell_id").loc[w.islands]
-    assert (isl["countries"] == "COL").all() or (isl["countries"] != "").all()
+    isl = col_ven_grid.cells.set_index("cell_id").loc[w.islands]
+    # every islet records the one country it belongs to (none straddles the border)
+    assert (isl["countries"] != "").all()
+    assert set(isl["countries"]) <= {"COL", "VEN"}
     with pytest.warns(BorderwatchWarning, match="units have no neighbour"):
         uw = grid.unit_weights(col_ven)
     assert len(uw.islands) >= 1
@@ -277,7 +292,7 @@ def test_large_region_is_vectorised():
         crs=3857,
         geometry=[box(0, 0, 750_000, 1_000_000), box(750_000, 0, 1_500_000, 1_000_000)],
     )
-    cells = grid.hex_grid(units, cell_km=5)
+    cells = grid.hex_grid(units, cell_km=5).cells
     assert 68_000 < len(cells) < 71_000
     assert cells["area_km2"].sum() == pytest.approx(1.5e6, rel=1e-9)
     w = grid.cell_weights(cells)
@@ -295,11 +310,16 @@ def test_grid_errors():
     with pytest.raises(DataError, match="lattice cells"):
         grid.hex_grid(gpd.GeoDataFrame(geometry=[box(0, 0, 1e7, 1e7)], crs=3857), cell_km=1)
     with pytest.raises(DataError, match="geographic"):
-        grid.cell_weights(grid.hex_grid(units, cell_km=2).to_crs(4326))
+        grid.cell_weights(grid.hex_grid(units, cell_km=2).cells.to_crs(4326))
     with pytest.raises(DataError, match="unknown kind"):
         grid.cell_weights(grid.hex_grid(units, cell_km=2), kind="rook")  # type: ignore[arg-type]
+    with pytest.raises(DataError, match="shape"):
+        grid.Grid(cells=grid.hex_grid(units, cell_km=2).cells, shape="tri", cell_km=2.0)  # type: ignore[arg-type]
+    with pytest.raises(DataError, match="unknown weights spec"):
+        weights.resolve_weights(grid.hex_grid(units, cell_km=2), {"type": "queen"})
 
 
-def test_doctests():
-    res = doctest.testmod(grid, optionflags=doctest.ELLIPSIS)
+@pytest.mark.parametrize("module", [grid, weights])
+def test_doctests(module):
+    res = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert res.failed == 0 and res.attempted > 5

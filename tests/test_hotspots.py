@@ -1,8 +1,10 @@
-"""Tests of borderwatch.hotspots: Gi*, local Moran, FDR, cells, units and regions."""
+"""Tests of borderwatch.hotspots and borderwatch.regions: Gi*, local Moran, FDR, cells,
+units and regions."""
 
 from __future__ import annotations
 
 import doctest
+import importlib
 import json
 import warnings
 from pathlib import Path
@@ -16,11 +18,20 @@ import pytest
 import shapely
 from scipy import sparse, stats
 
-from borderwatch import grid, hotspots
+from borderwatch import emerging, grid, hotspots, regions
 from borderwatch._crs import study_crs
 from borderwatch._errors import BorderwatchWarning, DataError
 from borderwatch._stats import _neighbour_sums, bh_adjust, perm_tail_pvalues
-from borderwatch.hotspots import cell_hotspots, gi_star, hotspot_regions, local_moran, unit_hotspots
+from borderwatch.hotspots import (
+    CellHotspots,
+    GiResult,
+    UnitHotspots,
+    cell_hotspots,
+    gi_star,
+    local_moran,
+    unit_hotspots,
+)
+from borderwatch.regions import REGION_COLUMNS, hotspot_regions
 
 REPO = Path(__file__).resolve().parents[1]
 BOUNDARIES = REPO / "data" / "boundaries"
@@ -112,7 +123,7 @@ def test_gi_z_equals_esda_six_point_example():
     w = libpysal.weights.DistanceBand(ESDA_POINTS, threshold=15, silence_warnings=True)
     ref = esda.G_Local(ESDA_Y, w, transform="B", star=True, permutations=0)
     # libpysal W directly, and a dense adjacency
-    res = gi_star(ESDA_Y, w, permutations=0, inference="analytic")
+    res = gi_star(ESDA_Y, w, permutations=0, inference="analytic").table
     np.testing.assert_allclose(res["gi_z"], ref.Zs, atol=1e-6, rtol=0)
     np.testing.assert_allclose(res["gi"], ref.Gs, atol=1e-12)
     adj = (
@@ -121,7 +132,7 @@ def test_gi_z_equals_esda_six_point_example():
         )
         <= 15
     )
-    res2 = gi_star(ESDA_Y, adj.astype(float), permutations=0, inference="analytic")
+    res2 = gi_star(ESDA_Y, adj.astype(float), permutations=0, inference="analytic").table
     np.testing.assert_allclose(res2["gi_z"], ref.Zs, atol=1e-6, rtol=0)
     # the documented values
     np.testing.assert_allclose(
@@ -136,35 +147,37 @@ def test_gi_z_equals_esda_six_point_example():
 @pytest.mark.parametrize("kind", ["distance_band", "knn", "contiguity"])
 def test_gi_z_equals_esda_on_cell_counts(kind):
     units = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 300_000, 200_000)], crs=3857)
-    cells = grid.hex_grid(units, cell_km=10)
+    g = grid.hex_grid(units, cell_km=10)
+    cells = g.cells
     rng = np.random.default_rng(31)
     y = rng.negative_binomial(1, 0.3, len(cells)).astype(float)
-    w = grid.cell_weights(cells, kind=kind, k=5)
+    w = grid.cell_weights(g, kind=kind, k=5)
     ref = esda.G_Local(y, w.to_W(), transform="B", star=True, permutations=0)
-    res = gi_star(y, w, permutations=0, inference="analytic")
+    res = gi_star(y, w, permutations=0, inference="analytic").table
     np.testing.assert_allclose(res["gi_z"].to_numpy(), ref.Zs, atol=1e-6, rtol=0)
     # and through a libpysal Graph
-    res_g = gi_star(y, w.to_graph(), permutations=0, inference="analytic")
+    res_g = gi_star(y, w.to_graph(), permutations=0, inference="analytic").table
     np.testing.assert_allclose(res_g["gi_z"].to_numpy(), ref.Zs, atol=1e-6, rtol=0)
 
 
 def test_permutation_pvalues_consistent_with_esda():
     # continuous values (no ties), a lattice of 150 cells, 9999 draws each
     units = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 150_000, 90_000)], crs=3857)
-    cells = grid.hex_grid(units, cell_km=10)
+    g = grid.hex_grid(units, cell_km=10)
+    cells = g.cells
     rng = np.random.default_rng(8)
     y = (
         rng.gamma(2.0, 1.0, len(cells))
         + np.exp(-((cells["x_m"] - 5e4) ** 2 + (cells["y_m"] - 4e4) ** 2) / 4e8) * 6
     )
-    w = grid.cell_weights(cells)
+    w = grid.cell_weights(g)
     ref = esda.G_Local(
         y.to_numpy(), w.to_W(), transform="B", star=True, permutations=9999, seed=5, n_jobs=1
     )
     res = gi_star(
         y.to_numpy(), w, permutations=9999, seed=12, inference="permutation", max_permutations=9999
     )
-    mine = res["gi_p_sim"].to_numpy()
+    mine = res.table["gi_p_sim"].to_numpy()
     theirs = np.minimum(1.0, 2 * ref.p_sim)  # esda's p is directed (one tail): double it
     assert np.corrcoef(mine, theirs)[0, 1] > 0.995
     assert np.abs(mine - theirs).max() < 0.03
@@ -217,9 +230,9 @@ def test_permutations_are_seeded():
     rng = np.random.default_rng(2)
     adj = sparse.csr_array(np.eye(60, k=1) + np.eye(60, k=-1))
     y = rng.gamma(1.0, 1.0, 60)
-    a = gi_star(y, adj, permutations=199, seed=7, inference="permutation")["gi_p_sim"]
-    b = gi_star(y, adj, permutations=199, seed=7, inference="permutation")["gi_p_sim"]
-    c = gi_star(y, adj, permutations=199, seed=8, inference="permutation")["gi_p_sim"]
+    a = gi_star(y, adj, permutations=199, seed=7, inference="permutation").table["gi_p_sim"]
+    b = gi_star(y, adj, permutations=199, seed=7, inference="permutation").table["gi_p_sim"]
+    c = gi_star(y, adj, permutations=199, seed=8, inference="permutation").table["gi_p_sim"]
     assert a.equals(b) and not a.equals(c)
 
 
@@ -238,7 +251,7 @@ def test_classes_follow_adjusted_p_and_sign():
     adj = sparse.csr_array(np.eye(n, k=1) + np.eye(n, k=-1))
     y = np.random.default_rng(4).poisson(2, n).astype(float)
     y[100:106] = 40
-    res = gi_star(y, adj, permutations=0)
+    res = gi_star(y, adj, permutations=0).table
     assert set(res["hotspot_kind"]) <= {"hot", "cold", "none"}
     assert set(res["hotspot_confidence"]) <= {0, 90, 95, 99}
     assert ((res["hotspot_kind"] == "none") == (res["hotspot_confidence"] == 0)).all()
@@ -259,19 +272,21 @@ def test_min_count_blocks_tiny_hot_spots():
     adj = sparse.csr_array(np.eye(100, k=1) + np.eye(100, k=-1))
     y = np.zeros(100)
     y[50] = 2
-    res = gi_star(y, adj, permutations=0, inference="analytic")
+    res = gi_star(y, adj, permutations=0, inference="analytic").table
     assert (res["hotspot_kind"] == "hot").any()  # the analytical trap
     res3 = gi_star(y, adj, permutations=0, inference="analytic", min_count=3)
-    assert not (res3["hotspot_kind"] == "hot").any()
+    assert not (res3.table["hotspot_kind"] == "hot").any()
+    assert res3.min_count == 3 and res3.inference == "analytic"
 
 
 def test_islands_never_significant():
     adj = np.zeros((4, 4))
     adj[0, 1] = adj[1, 0] = adj[1, 2] = adj[2, 1] = 1
     res = gi_star([0, 1, 2, 90], adj, permutations=99, inference="analytic")
-    assert res.loc[3, "hotspot_kind"] == "none" and res.loc[3, "hotspot_confidence"] == 0
-    assert res.loc[3, "gi_p_sim"] == 1.0 and res.loc[3, "gi_p"] == 1.0
-    assert res.attrs["gi"]["islands"] == 1
+    table = res.table
+    assert table.loc[3, "hotspot_kind"] == "none" and table.loc[3, "hotspot_confidence"] == 0
+    assert table.loc[3, "gi_p_sim"] == 1.0 and table.loc[3, "gi_p"] == 1.0
+    assert res.islands == 1
 
 
 def test_gi_input_errors():
@@ -281,10 +296,7 @@ def test_gi_input_errors():
         gi_star([1, 2, 3], np.ones((2, 2)))
     with pytest.raises(DataError, match="needs counts"):
         gi_star([0.5, 1.5, 2.0], np.ones((3, 3)), inference="combined")
-    assert (
-        gi_star([0.5, 1.5, 2.0], np.ones((3, 3)), permutations=9).attrs["gi"]["inference"]
-        == "permutation"
-    )
+    assert gi_star([0.5, 1.5, 2.0], np.ones((3, 3)), permutations=9).inference == "permutation"
     with pytest.raises(DataError, match="inference"):
         gi_star([1, 2, 3], np.ones((3, 3)), inference="magic")  # type: ignore[arg-type]
     with pytest.raises(DataError, match="unsupported weights"):
@@ -302,15 +314,14 @@ def test_uniform_sparse_background_gives_no_hot_spot(n_points, cell_km):
     pts = join_country(uniform_points(units, n_points, rng, crs), units, crs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
-        cells, params = cell_hotspots(
-            pts, units, cell_km=cell_km, seed=3, permutations=99, trend=False
-        )
+        res = cell_hotspots(pts, units, cell_km=cell_km, seed=3, permutations=99, trend=False)
+    cells = res.cells
     assert len(cells) > 5_000 and (cells["count"] > 0).mean() < 0.05  # sparse
     assert not (cells["hotspot_kind"] == "hot").any()
-    assert params["inference"] == "combined"
+    assert res.gi.inference == "combined" and res.summary()["inference"] == "combined"
     # the trap: the analytical p-values with FDR and no minimum count flag hundreds
-    w = grid.cell_weights(cells, warn=False)
-    naive = gi_star(cells["count"], w, permutations=0, inference="analytic")
+    w = grid.cell_weights(res.grid, warn=False)
+    naive = gi_star(cells["count"], w, permutations=0, inference="analytic").table
     assert (naive["hotspot_kind"] == "hot").sum() > 200
     if cell_km == 10.0:  # a lone incident in an empty area
         lone = (cells["count"].to_numpy() == 1) & (naive["gi"].to_numpy() * n_points == 1)
@@ -354,14 +365,14 @@ def col_ven_planted():
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
-        cells, params = cell_hotspots(pts, units, seed=17, trend=False)
-    regions = hotspot_regions(cells, pts, borders(units))
-    return units, pts, straddle, interior, cells, params, regions
+        res = cell_hotspots(pts, units, seed=17, trend=False)
+    regions = hotspot_regions(res.grid, pts, borders(units))
+    return units, pts, straddle, interior, res, regions
 
 
 def test_planted_cross_border_hotspot_col_ven(col_ven_planted):
-    units, pts, straddle, interior, cells, params, regions = col_ven_planted
-    assert params["cell_km_source"] == "data"
+    units, pts, straddle, interior, res, regions = col_ven_planted
+    assert res.cell_km_source == "data" and res.summary()["cell_km_source"] == "data"
     s = region_at(regions, straddle)
     assert s is not None
     assert s["cross_border"] and s["countries"] == "COL,VEN"
@@ -377,7 +388,9 @@ def test_planted_cross_border_hotspot_col_ven(col_ven_planted):
 
 
 def test_hotspot_region_contract(col_ven_planted):
-    *_, cells, params, regions = col_ven_planted
+    *_, res, regions = col_ven_planted
+    cells = res.cells
+    assert list(regions.columns) == [*REGION_COLUMNS, "geometry"]
     assert list(regions.columns[:7]) == [
         "hotspot_id",
         "n_incidents",
@@ -400,7 +413,9 @@ def test_hotspot_region_contract(col_ven_planted):
 
 
 def test_cells_contract_and_params(col_ven_planted):
-    *_, cells, params, _ = col_ven_planted
+    *_, res, _ = col_ven_planted
+    assert isinstance(res, CellHotspots) and isinstance(res.gi, GiResult)
+    cells, params = res.cells, res.summary()
     for col in (
         "cell_id",
         "count",
@@ -425,6 +440,22 @@ def test_cells_contract_and_params(col_ven_planted):
     }
     json.dumps(params)  # summary.json-ready
     assert cells.crs.is_projected
+    assert not cells.attrs  # settings travel in the result, not in pandas attrs
+    # the typed fields and the summary agree
+    assert params["cell_km"] == res.cell_km == res.grid.cell_km
+    assert params["shape"] == res.shape == res.grid.shape == "hex"
+    assert params["weights"] == res.weights.spec
+    assert params["weights"]["threshold_m"] == res.grid.threshold_m
+    assert params["islands"] == [int(i) for i in res.weights.islands]
+    assert params["outside"] == res.outside
+    assert params["n_cells"] == len(cells) == len(res.grid)
+    assert (params["alpha"], params["seed"], params["min_count"]) == (0.05, 17, 3)
+    assert params["fdr"] == "benjamini-hochberg" and res.gi.fdr
+    assert params["permutations"] == res.gi.permutations == 999
+    assert params["max_permutations"] == res.gi.max_permutations
+    assert params["refined"] == res.gi.refined
+    assert res.trend is None and params["trend"] == {"skipped": "not requested"}
+    assert res.crs.equals(cells.crs)
 
 
 def test_background_only_gives_no_cross_border_hotspot():
@@ -439,7 +470,7 @@ def test_background_only_gives_no_cross_border_hotspot():
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
-        cells, _ = cell_hotspots(pts, units, seed=4, trend=False, permutations=99)
+        cells = cell_hotspots(pts, units, seed=4, trend=False, permutations=99).cells
     regions = hotspot_regions(cells, pts, borders(units))
     assert not regions["cross_border"].any()
     assert (cells["hotspot_kind"] == "hot").sum() <= 2
@@ -453,12 +484,17 @@ def test_planted_ken_som_eth_square_grid():
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
-        cells, params = cell_hotspots(
-            pts, units, shape="square", seed=23, trend=False, permutations=99
-        )
-    regions = hotspot_regions(cells, pts, borders(units))
+        res = cell_hotspots(pts, units, shape="square", seed=23, trend=False, permutations=99)
+    regions = hotspot_regions(res.grid, pts, borders(units))
+    params = res.summary()
     assert params["weights"]["threshold_m"] == round(
         params["cell_km"] * 1000 * 1.01 * np.sqrt(2), 2
+    )
+    assert res.grid.shape == "square" and res.grid.threshold_m == params["weights"]["threshold_m"]
+    # the same regions from the bare cells (lattice inferred from the centres)
+    from_cells = hotspot_regions(res.cells, pts, borders(units))
+    assert from_cells[["hotspot_id", "n_incidents", "n_cells"]].equals(
+        regions[["hotspot_id", "n_incidents", "n_cells"]]
     )
     s = region_at(regions, straddle)
     assert s is not None and s["cross_border"] and s["countries"] == "KEN,SOM"
@@ -485,7 +521,8 @@ def test_regions_without_hot_cells_is_empty_frame():
 
 def test_local_moran_equals_esda():
     units = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 200_000, 200_000)], crs=3857)
-    cells = grid.hex_grid(units, cell_km=10)
+    g = grid.hex_grid(units, cell_km=10)
+    cells = g.cells
     rng = np.random.default_rng(77)
     blob = np.exp(-((cells["x_m"] - 6e4) ** 2 + (cells["y_m"] - 6e4) ** 2) / 8e8).to_numpy()
     y = (
@@ -493,9 +530,11 @@ def test_local_moran_equals_esda():
         + 3 * blob
         - 2 * np.exp(-((cells["x_m"] - 1.5e5) ** 2 + (cells["y_m"] - 1.5e5) ** 2) / 8e8).to_numpy()
     )
-    w = grid.cell_weights(cells)
+    w = grid.cell_weights(g)
     ref = esda.Moran_Local(y, w.to_W(), permutations=999, seed=1, n_jobs=1)
     res = local_moran(y, w, permutations=999, seed=2)
+    assert list(res.columns) == ["moran_i", "moran_p", "moran_p_fdr", "moran_class"]
+    assert set(res["moran_class"]) <= set(hotspots.MORAN_LABELS)
     np.testing.assert_allclose(res["moran_i"], ref.Is, atol=1e-10)
     quad = {1: "high-high", 2: "low-high", 3: "low-low", 4: "high-low"}
     sig = res["moran_class"] != "not significant"
@@ -533,9 +572,19 @@ def test_unit_hotspots_across_borders():
     )
     units.loc[hot, "incidents"] += 60
     with pytest.warns(BorderwatchWarning, match="no neighbour"):
-        res = unit_hotspots(units, permutations=99, seed=1)
-    assert res.attrs["weights"]["type"] == "fuzzy_contiguity"
+        result = unit_hotspots(units, permutations=99, seed=1)
+    assert isinstance(result, UnitHotspots)
+    assert result.weights.spec == {
+        "type": "fuzzy_contiguity",
+        "tolerance_m": 1000.0,
+        "binary": True,
+        "star": True,
+    }
+    assert result.gi.inference == "combined" and result.gi.permutations == 99
+    res = result.units
+    assert not res.attrs
     assert res.crs == units.crs and len(res) == len(units)
+    assert res["n_neighbors"].tolist() == result.weights.cardinalities.tolist()
     flagged = res[res["hotspot_kind"] == "hot"]
     assert {"COL", "VEN"} <= set(flagged["country"])
     # Norte de Santander has neighbours across the border
@@ -547,7 +596,8 @@ def test_unit_hotspots_across_borders():
     units["rate"] = units["incidents"] / 7.3
     with pytest.warns(BorderwatchWarning):
         res_rate = unit_hotspots(units, column="rate", permutations=99)
-    assert res_rate.attrs["gi"]["inference"] == "permutation"
+    assert res_rate.gi.inference == "permutation"
+    assert res_rate.gi.min_count is None  # a rate is not a count: no minimum count
     with pytest.raises(DataError, match="no 'nope' column"):
         unit_hotspots(units, column="nope")
 
@@ -586,26 +636,33 @@ def test_ucdp_mexico_juarez_and_tijuana_are_hot():
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
-        cells, params = cell_hotspots(pts, units, seed=1, trend=False)
+        res = cell_hotspots(pts, units, seed=1, trend=False)
+    cells = res.cells
     towns = {"Ciudad Juarez": (-106.4869, 31.7394), "Tijuana": (-117.0382, 32.5149)}
     where = grid.point_cells(
         cells, gpd.GeoSeries(gpd.points_from_xy(*zip(*towns.values(), strict=True)), crs=4326)
     )
     labels = cells[["hotspot_kind", "hotspot_confidence"]].to_numpy()[where].tolist()
     assert all(lab == ["hot", 99] for lab in labels), labels
-    regions = hotspot_regions(cells, pts, borders(units))
+    regions = hotspot_regions(res.grid, pts, borders(units))
     assert len(regions) <= 6
     top2 = regions.head(2).to_crs(4326)
     for lon, lat in towns.values():
         assert top2.geometry.intersects(shapely.Point(lon, lat).buffer(0.3)).any()
     # the conditional permutation test alone finds nothing on these data
-    w = grid.cell_weights(cells, warn=False)
+    w = grid.cell_weights(res.grid, warn=False)
     perm = gi_star(
         cells["count"], w, permutations=999, seed=1, inference="permutation", min_count=3
     )
-    assert not (perm["hotspot_kind"] == "hot").any()
+    assert not (perm.table["hotspot_kind"] == "hot").any()
 
 
-def test_doctests():
-    res = doctest.testmod(hotspots, optionflags=doctest.ELLIPSIS)
-    assert res.failed == 0 and res.attempted > 10
+@pytest.mark.parametrize(
+    "module",
+    # `borderwatch.evaluate` is also the function: take the module from sys.modules
+    [hotspots, regions, emerging, importlib.import_module("borderwatch.evaluate")],
+    ids=["hotspots", "regions", "emerging", "evaluate"],
+)
+def test_doctests(module):
+    res = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert res.failed == 0 and res.attempted >= 5

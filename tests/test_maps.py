@@ -655,8 +655,9 @@ def test_density_overlay(layers) -> None:
 
 
 def test_density_surface_from_the_density_module() -> None:
-    density_mod = pytest.importorskip("borderwatch.density")
-    surf = density_mod.density(incidents(300), bandwidth_km=10.0)
+    from borderwatch.density import density
+
+    surf = density(incidents(300), bandwidth_km=10.0)
     data = data_of(quiet_map(layers=Layers(density=surf), view="internal"))
     assert layer(data, "density")["url"].startswith("data:image/png;base64,")
 
@@ -999,8 +1000,7 @@ def test_notebook_display_is_offline_too(layers) -> None:
 
 
 def test_public_map_of_an_internal_result_with_the_real_privacy_module(tmp_path) -> None:
-    pytest.importorskip("borderwatch.privacy")
-    density_mod = pytest.importorskip("borderwatch.density")
+    from borderwatch.density import density
     layers = all_layers(hostile=True)
     inc = incidents(200)
     inc["category_raw"] = [f"free text report {i}" for i in range(len(inc))]
@@ -1014,7 +1014,7 @@ def test_public_map_of_an_internal_result_with_the_real_privacy_module(tmp_path)
         cells=layers["cells"],
         hotspots=hotspot_regions(),
         clusters=cluster_regions(),
-        density=density_mod.density(inc, bandwidth_km=10.0, crs=metric),
+        density=density(inc, bandwidth_km=10.0, crs=metric),
         summary={"cell_km": 25.0},
         view="internal",
         synthetic=True,

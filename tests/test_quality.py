@@ -96,3 +96,10 @@ def test_no_javascript_or_css_in_python_strings():
                 if code.search(node.value):
                     found.append(f"{p.relative_to(SRC)}:{node.lineno}")
     assert not found, found
+
+
+def test_settings_reference_is_up_to_date():
+    """docs/settings.md is generated from Settings (regenerate it with the command it names)."""
+    from borderwatch.settings import settings_markdown
+
+    assert (ROOT / "docs" / "settings.md").read_text(encoding="utf-8") == settings_markdown()

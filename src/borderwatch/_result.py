@@ -43,7 +43,8 @@ class AnalysisResult:
         ``category``, ``period``, ``count``), see :func:`borderwatch.aggregate_counts`.
     cells : GeoDataFrame or None
         Every grid cell: ``cell_id``, ``count``, ``gi_z``, ``gi_p``, ``gi_p_fdr``,
-        ``hotspot``, ``countries``, ``trend_class`` and ``moran_class``.
+        ``hotspot_kind``, ``hotspot_confidence``, ``countries``, ``trend_class`` and
+        ``moran_class``.
     hotspots, clusters : GeoDataFrame or None
         Hotspot regions and point clusters (see ``../shared/CONTRACT.md``).
     density : DensitySurface or None

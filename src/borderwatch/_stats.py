@@ -1,4 +1,5 @@
-"""Private statistical engines: conditional permutation, FDR, Mann-Kendall.
+"""Private statistical engines: weights as adjacency, analytical Gi*, conditional
+permutation (with refinement of cells at the permutation floor), FDR, Mann-Kendall.
 
 The conditional permutation engine follows the approach of PySAL's esda
 (``esda.crand``): for each observation ``i`` with ``c`` neighbours, its own
@@ -16,10 +17,26 @@ exactly 1 and the lower-tail one is the hypergeometric probability that all
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 from scipy import sparse, stats
 
-__all__ = ["bh_adjust", "mann_kendall", "perm_tail_pvalues", "two_sided"]
+from ._errors import DataError
+
+__all__ = [
+    "adjacency",
+    "bh_adjust",
+    "csr_tails",
+    "GiPValues",
+    "gi_analytic",
+    "gi_pvalues",
+    "mann_kendall",
+    "perm_tail_pvalues",
+    "refined_perm",
+    "two_sided",
+]
 
 #: Elements (observations x permutations) per vectorised chunk.
 CHUNK_ELEMENTS = 1_000_000
@@ -213,3 +230,191 @@ def mann_kendall(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         z = np.where(var > 0, s / np.sqrt(np.where(var > 0, var, 1.0)), 0.0)
     p = np.where(var > 0, 2.0 * stats.norm.sf(np.abs(z)), 1.0)
     return s, z, p
+
+
+def adjacency(w: Any, n: int) -> tuple[sparse.csr_array, np.ndarray]:
+    """Binary adjacency (no self-weights) and islands mask from any weights object.
+
+    ``w`` is a :class:`borderwatch.weights.SpatialWeights`, a libpysal W or
+    Graph (anything with a ``sparse`` matrix in row order), a scipy sparse
+    matrix or a dense 2-D array.
+    """
+    if sparse.issparse(w) or (isinstance(w, np.ndarray) and w.ndim == 2):
+        m = w
+    elif hasattr(w, "sparse"):  # SpatialWeights, libpysal W (id_order) or Graph (sorted ids)
+        m = w.sparse
+    else:
+        msg = f"unsupported weights {type(w).__name__}. Hint: use borderwatch.grid.cell_weights() or a libpysal W/Graph."
+        raise DataError(msg)
+    m = sparse.csr_array(m, dtype=float)
+    if m.shape != (n, n):
+        msg = f"the weights are {m.shape[0]} x {m.shape[1]} but there are {n} values. Hint: build them from the same cells."
+        raise DataError(msg)
+    coo = m.tocoo()
+    keep = (coo.row != coo.col) & (coo.data != 0)
+    m = sparse.csr_array((np.ones(int(keep.sum())), (coo.row[keep], coo.col[keep])), shape=(n, n))
+    m.sum_duplicates()
+    m.data[:] = 1.0
+    m.sort_indices()
+    card = np.diff(m.indptr)
+    return m, card == 0
+
+
+def gi_analytic(y: np.ndarray, adj: sparse.csr_array) -> tuple[np.ndarray, np.ndarray]:
+    """G* statistic and z-score, as ``esda.G_Local(transform="B", star=True)``."""
+    n = len(y)
+    wstar = adj + sparse.eye_array(n, format="csr")
+    ysum = y.sum()
+    lag = wstar @ y
+    if ysum == 0:
+        return np.zeros(n), np.zeros(n)
+    statistic = lag / ysum
+    mean = ysum / n
+    var = (y**2).sum() / n - mean**2
+    card = np.asarray(wstar.sum(axis=1)).ravel()
+    expected = card / n
+    ev = card * (n - card)
+    ev = ev / (n - 1)
+    ev = ev * (1 / n**2)
+    ev = ev * (var / mean**2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = (statistic - expected) / np.sqrt(ev)
+    z = np.where(np.isfinite(z), z, 0.0)
+    return statistic, z
+
+
+def refined_perm(
+    values: np.ndarray,
+    adj: sparse.csr_array,
+    lag: np.ndarray,
+    *,
+    permutations: int,
+    rng: np.random.Generator,
+    fdr: bool,
+    max_permutations: int,
+    level: float,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """One-sided permutation p-values, re-running cells stuck at the floor.
+
+    Observations whose p-value equals the floor ``1 / (permutations + 1)``
+    get ``max_permutations`` fresh draws when their (BH-adjusted, if ``fdr``)
+    two-sided p-value is still above ``level``, i.e. when the floor rather
+    than the data decides their class. The second run replaces the first,
+    which keeps the p-values valid (Besag and Clifford 1991).
+    """
+    pg, pl = perm_tail_pvalues(values, adj, permutations=permutations, rng=rng, observed=lag)
+    if max_permutations <= permutations:
+        return pg, pl, 0
+    p = two_sided(pg, pl)
+    p_cls = bh_adjust(p) if fdr else p
+    at_floor = np.minimum(pg, pl) <= (1.0 / (permutations + 1.0)) * (1 + 1e-9)
+    todo = np.flatnonzero(at_floor & (p_cls > level))
+    if todo.size == 0:
+        return pg, pl, 0
+    pg2, pl2 = perm_tail_pvalues(
+        values, adj, permutations=max_permutations, rng=rng, subset=todo, observed=lag
+    )
+    pg, pl = pg.copy(), pl.copy()
+    pg[todo], pl[todo] = pg2, pl2
+    return pg, pl, int(todo.size)
+
+
+def csr_tails(
+    hood: np.ndarray,
+    adj: sparse.csr_array,
+    total: float,
+    exposure: Any,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Upper and lower tail of each neighbourhood count under an even spread.
+
+    Binomial with ``total`` trials and the neighbourhood's (the observation's
+    and its neighbours') share of ``exposure`` (default equal shares): the exact
+    null of Gi* on counts spread evenly over the study area.
+    """
+    n = len(hood)
+    e = np.ones(n) if exposure is None else np.asarray(exposure, dtype=float).ravel()
+    if len(e) != n or not np.isfinite(e).all() or (e < 0).any() or e.sum() <= 0:
+        msg = "gi_star: exposure must hold one non-negative number per observation."
+        raise DataError(msg)
+    share = np.clip((e + adj @ e) / e.sum(), 0.0, 1.0)
+    return stats.binom.sf(hood - 1, total, share), stats.binom.cdf(hood, total, share)
+
+
+@dataclass(frozen=True, eq=False)
+class GiPValues:
+    """The p-values of Gi*: analytical, exact under an even spread, permutation.
+
+    ``*_greater`` and ``*_lesser`` are the one-sided tails (NaN when not computed).
+    """
+
+    analytic: np.ndarray
+    csr: np.ndarray
+    csr_greater: np.ndarray
+    csr_lesser: np.ndarray
+    sim: np.ndarray
+    sim_greater: np.ndarray
+    sim_lesser: np.ndarray
+    refined: int
+
+    def of(self, inference: str) -> np.ndarray:
+        """The p-value that decides the class under ``inference``."""
+        if inference == "combined":
+            return np.fmax(self.analytic, self.csr)
+        return {"csr": self.csr, "analytic": self.analytic, "permutation": self.sim}[inference]
+
+    def directions(self, inference: str) -> tuple[np.ndarray, np.ndarray]:
+        """Where the test used points up (hot) and down (cold); both True for ``analytic``."""
+        if inference in ("combined", "csr"):
+            return self.csr_greater <= self.csr_lesser, self.csr_lesser < self.csr_greater
+        if inference == "permutation":
+            return self.sim_greater <= self.sim_lesser, self.sim_lesser < self.sim_greater
+        ones = np.ones(len(self.analytic), dtype=bool)
+        return ones, ones
+
+
+def gi_pvalues(
+    values: np.ndarray,
+    adj: sparse.csr_array,
+    z: np.ndarray,
+    island: np.ndarray,
+    *,
+    exposure: Any,
+    counts: bool,
+    permutations: int,
+    rng: np.random.Generator,
+    fdr: bool,
+    max_permutations: int,
+    level: float,
+) -> GiPValues:
+    """Analytical, even-spread (counts only) and permutation p-values of Gi*.
+
+    ``z`` are the Gi* z-scores, ``island`` the observations without neighbours
+    (p-value 1); permutation p-values at the floor are refined up to
+    ``max_permutations`` draws where the floor decides the class at ``level``
+    (see :func:`refined_perm`).
+    """
+    n = len(values)
+    total = values.sum()
+    null = island | (total == 0)
+    p_an = np.where(null, 1.0, 2.0 * stats.norm.sf(np.abs(z)))
+    lag = adj @ values
+    nan = np.full(n, np.nan)
+    csr_g = csr_l = p_csr = nan
+    if counts:  # exact test under an even spread (multinomial null)
+        csr_g, csr_l = csr_tails(values + lag, adj, total, exposure)
+        p_csr = np.where(null, 1.0, two_sided(csr_g, csr_l))
+    pg = pl = p_sim = nan
+    refined = 0
+    if permutations > 0:
+        pg, pl, refined = refined_perm(
+            values,
+            adj,
+            lag,
+            permutations=permutations,
+            rng=rng,
+            fdr=fdr,
+            max_permutations=max_permutations,
+            level=level,
+        )
+        p_sim = two_sided(pg, pl)
+    return GiPValues(p_an, p_csr, csr_g, csr_l, p_sim, pg, pl, refined)

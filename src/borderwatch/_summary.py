@@ -47,12 +47,7 @@ def build_summary(
         **_data_part(inputs, joined),
         "border": {"tolerance_m": space.tolerance_m, "pairs": space.border["countries"].tolist()},
         **_hotspot_part(s, hot),
-        "clusters": {
-            "method": s.cluster_method,
-            **found.options,
-            **found.params,
-            "n": len(found.clusters),
-        },
+        "clusters": {"method": s.cluster_method, **found.options, "n": len(found.clusters)},
         "density": {"bandwidth_km": float(surface.bandwidth_km), "cell_km": float(surface.cell_km)},
         "grid": s.grid,
         "pai": judged.pai,

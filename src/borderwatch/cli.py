@@ -102,7 +102,7 @@ def _add_settings(p: argparse.ArgumentParser, command: str) -> None:
             g.add_argument(
                 flag,
                 dest=name,
-                metavar=opt.metavar or name.upper(),
+                metavar=opt.metavar or {"int": "N", "float": "X"}.get(opt.kind, "TEXT"),
                 default=None,
                 help=text + shown,
             )
@@ -115,6 +115,16 @@ def _add_settings(p: argparse.ArgumentParser, command: str) -> None:
             default=None,
             help="drop invalid rows (bad coordinates, (0,0), bad dates) with a warning instead of failing",
         )
+
+
+def _config_only_help() -> str:
+    """The settings a --config file can set that have no flag of their own."""
+    names = [n for n, _, o in option_specs() if o.toml and "analyze" not in o.commands]
+    return (
+        "More settings in a --config TOML file (key = value): "
+        + ", ".join(names)
+        + ". See docs/outputs.md and borderwatch.Settings."
+    )
 
 
 def _add_talk(p: argparse.ArgumentParser) -> None:
@@ -153,6 +163,7 @@ def _parser() -> argparse.ArgumentParser:
         help="analyse your own units and incidents",
         description="Join incidents (and meetings) to units on both sides of a border, find "
         "hotspots and clusters, and write the output directory.",
+        epilog=_config_only_help(),
     )
     an.add_argument(
         "--units",

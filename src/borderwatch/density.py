@@ -9,13 +9,16 @@ each cell centre stays within a fraction of a percent of the exact estimate
 
 Each surface also knows, per cell, how many incidents contribute (``support``),
 so that the public view can mask cells with fewer than *k* incidents nearby.
+
+The engine lives in ``borderwatch._kde`` (binning, convolution, support) and
+``borderwatch._raster`` (population resampling, web-map images).
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from os import PathLike
 from pathlib import Path
@@ -24,28 +27,22 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from pyproj import CRS
 from rasterio.transform import Affine
-from scipy import ndimage, signal
 
-from ._crs import require_crs, study_crs
 from ._errors import BorderwatchWarning, DataError, format_rows
+from ._inputs import metric_points
+from ._kde import OVERSAMPLE, convolve_axis, gauss_1d, kde_grid, oversampling, support_grid
+from ._raster import population_on_grid, surface_image
 
-__all__ = ["DensitySurface", "default_bandwidth_km", "density"]
+__all__ = ["DensitySurface", "default_bandwidth_km", "density", "surface_image"]
 
-#: The kernel is truncated at this many bandwidths (mass beyond: exp(-12.5) ~ 4e-6).
-TRUNCATE = 5.0
 #: Padding around the incidents, in bandwidths, when no ``bounds`` are given.
 PAD_BANDWIDTHS = 4.0
 #: Largest grid (cells) that ``density`` builds when it chooses the cell size itself.
 DEFAULT_MAX_CELLS = 1_000_000
 #: Largest grid (cells) accepted at all.
 MAX_CELLS = 25_000_000
-#: Largest internal (oversampled) grid, in cells.
-MAX_FINE_CELLS = 16_000_000
-#: The internal grid is refined until a fine cell is at most bandwidth / OVERSAMPLE.
-OVERSAMPLE = 4.0
 #: Bandwidth used when the data cannot give one (fewer than 2 distinct points).
 FALLBACK_BANDWIDTH_KM = 5.0
 PER_KM2 = "incidents per km²"
@@ -290,84 +287,7 @@ class DensitySurface:
 
 
 # ----------------------------------------------------------------------------
-# input handling (shared with borderwatch.clusters)
-
-
-def _metric_points(
-    points: gpd.GeoDataFrame | gpd.GeoSeries,
-    crs: CRS | str | int | None,
-    *,
-    what: str = "incidents",
-) -> tuple[np.ndarray, CRS, np.ndarray]:
-    """Project point geometries to a metric CRS.
-
-    Returns ``(xy, crs, ok)``: ``xy`` is an ``(n, 2)`` float array in metres (NaN
-    for unusable rows), ``ok`` a boolean mask of the usable rows. Missing, empty
-    or non-finite points are left out with a :class:`BorderwatchWarning`; other
-    geometry types raise :class:`DataError`.
-    """
-    if not isinstance(points, gpd.GeoDataFrame | gpd.GeoSeries):
-        msg = (
-            f"the {what} must be a GeoDataFrame or GeoSeries of points, "
-            f"got {type(points).__name__}. Hint: use borderwatch.read_incidents or "
-            "geopandas.points_from_xy."
-        )
-        raise DataError(msg)
-    require_crs(points, what=what)
-    geoms = np.asarray(points.geometry.array, dtype=object)
-    type_id = shapely.get_type_id(geoms)
-    bad = np.flatnonzero((type_id != 0) & (type_id != -1))
-    if bad.size:
-        msg = (
-            f"the {what} must be points, but {format_rows(bad + 1)} hold other geometry "
-            f"types (first: {geoms[bad[0]].geom_type}). Hint: take centroids first, e.g. "
-            "gdf.set_geometry(gdf.centroid)."
-        )
-        raise DataError(msg)
-    if crs is not None:
-        target = CRS(crs)
-    elif CRS(points.crs).is_projected and _is_metre(CRS(points.crs)):
-        target = CRS(points.crs)
-    else:
-        usable = points[(type_id == 0) & ~shapely.is_empty(geoms)]
-        if len(usable) == 0:
-            msg = f"the {what} have no usable point locations. Hint: check the coordinates."
-            raise DataError(msg)
-        target = study_crs(usable)
-    if not (target.is_projected and _is_metre(target)):
-        msg = (
-            f"crs={target.name!r} is not a projected CRS in metres. Hint: pass a metric CRS "
-            "such as borderwatch.study_crs(units), or leave crs=None."
-        )
-        raise DataError(msg)
-    geo = points.geometry
-    if not CRS(points.crs).equals(target):
-        geo = geo.to_crs(target)
-    g = np.asarray(geo.array, dtype=object)
-    xy = np.full((len(g), 2), np.nan)
-    present = (type_id == 0) & ~shapely.is_empty(g)
-    xy[present, 0] = shapely.get_x(g[present])
-    xy[present, 1] = shapely.get_y(g[present])
-    ok = np.isfinite(xy).all(axis=1)
-    if not ok.all():
-        rows = np.flatnonzero(~ok) + 1
-        warnings.warn(
-            f"{(~ok).sum()} of {len(ok)} {what} have no usable location (missing, empty or "
-            f"outside the projection) and are left out: {format_rows(rows)}.",
-            BorderwatchWarning,
-            stacklevel=3,
-        )
-        xy[~ok] = np.nan
-    return xy, target, ok
-
-
-def _is_metre(crs: CRS) -> bool:
-    try:
-        return bool(crs.axis_info) and all(
-            a.unit_name in ("metre", "meter") for a in crs.axis_info[:2]
-        )
-    except Exception:  # pragma: no cover - exotic CRS
-        return False
+# input handling
 
 
 def _positive(value: Any, name: str) -> float:
@@ -573,63 +493,17 @@ def density(
     True
     """
     w_all = _weights(points, weights)
-    xy_m, target, ok = _metric_points(points, crs)
+    xy_m, target, ok = metric_points(points, crs)
     if w_all is not None:
         ok = ok & (w_all > 0)
     xy_km = xy_m[ok] / 1000.0
     w = None if w_all is None else w_all[ok]
-
-    if bandwidth_km is None:
-        sel = xy_km, w
-        if bounds is not None and len(xy_km):
-            inside0 = _inside(xy_km, _check_bounds(bounds) / 1000.0)
-            sel = xy_km[inside0], None if w is None else w[inside0]
-        scott = _scott_km(*sel)
-        h = FALLBACK_BANDWIDTH_KM if scott is None else scott
-        if scott is None:
-            warnings.warn(
-                f"too few distinct incidents to choose a bandwidth from the data; using "
-                f"{FALLBACK_BANDWIDTH_KM} km. Hint: pass bandwidth_km.",
-                BorderwatchWarning,
-                stacklevel=2,
-            )
-    else:
-        h = _positive(bandwidth_km, "bandwidth_km")
+    h = _bandwidth(xy_km, w, bandwidth_km, bounds)
     r_sup = (
         2.0 * h if support_radius_km is None else _positive(support_radius_km, "support_radius_km")
     )
-
-    # grid extent in km
-    if bounds is not None:
-        b = _check_bounds(bounds)
-        bkm = b / 1000.0
-    else:
-        if len(xy_km) == 0:
-            msg = "no incidents with a usable location, so there is no extent for the density grid. Hint: pass bounds=."
-            raise DataError(msg)
-        lo = xy_km.min(axis=0) - PAD_BANDWIDTHS * h
-        hi = xy_km.max(axis=0) + PAD_BANDWIDTHS * h
-        bkm = np.array([lo[0], lo[1], hi[0], hi[1]])
-    width_km, height_km = bkm[2] - bkm[0], bkm[3] - bkm[1]
-
-    if cell_km is None:
-        cell = float(f"{h / OVERSAMPLE:.3g}")
-        n_cells = math.ceil(width_km / cell) * math.ceil(height_km / cell)
-        if n_cells > DEFAULT_MAX_CELLS:
-            cell = float(f"{math.sqrt(width_km * height_km / DEFAULT_MAX_CELLS) * 1.001:.3g}")
-            while math.ceil(width_km / cell) * math.ceil(height_km / cell) > DEFAULT_MAX_CELLS:
-                cell = float(f"{cell * 1.01:.3g}")
-    else:
-        cell = _positive(cell_km, "cell_km")
-    if cell > h:
-        why = "" if cell_km is not None else " (chosen to keep the grid under 1,000,000 cells)"
-        warnings.warn(
-            f"cell_km={cell:g}{why} is larger than bandwidth_km={h:g}: the surface is sampled "
-            "too coarsely and under-states peaks between cell centres. Hint: use "
-            "cell_km <= bandwidth_km / 2, or smaller bounds.",
-            BorderwatchWarning,
-            stacklevel=2,
-        )
+    bkm = _check_bounds(bounds) / 1000.0 if bounds is not None else _padded_extent(xy_km, h)
+    cell = _cell_size(bkm, h, cell_km)
     if bounds is None:  # snap the default extent to the cell lattice
         bkm = np.array(
             [
@@ -648,29 +522,10 @@ def density(
         )
         raise DataError(msg)
     x0, y0 = float(bkm[0]), float(bkm[3])  # top-left corner, km
-
-    inside = _inside(xy_km, bkm) if len(xy_km) else np.zeros(0, dtype=bool)
-    n_dropped = int((~inside).sum())
-    if n_dropped:
-        warnings.warn(
-            f"{n_dropped} incidents lie outside the density bounds and are left out of the surface.",
-            BorderwatchWarning,
-            stacklevel=2,
-        )
-        xy_km = xy_km[inside]
-        w = None if w is None else w[inside]
-    n_points = len(xy_km)
-    if n_points == 0:
-        warnings.warn(
-            "no incidents inside the density grid: the surface is all zeros.",
-            BorderwatchWarning,
-            stacklevel=2,
-        )
-
-    s = _oversampling(cell, h, nx * ny)
-    values = _kde_grid(xy_km, w, x0=x0, y0=y0, nx=nx, ny=ny, cell=cell, h=h, s=s)
-    support = _support_grid(xy_km, x0=x0, y0=y0, nx=nx, ny=ny, cell=cell, s=s, radius=r_sup)
-
+    xy_km, w, n_dropped = _keep_inside(xy_km, w, bkm)
+    s = oversampling(cell, h, nx * ny)
+    values = kde_grid(xy_km, w, x0=x0, y0=y0, nx=nx, ny=ny, cell=cell, h=h, s=s)
+    support = support_grid(xy_km, x0=x0, y0=y0, nx=nx, ny=ny, cell=cell, s=s, radius=r_sup)
     transform = Affine(cell * 1000.0, 0.0, x0 * 1000.0, 0.0, -cell * 1000.0, y0 * 1000.0)
     surface = DensitySurface(
         values=values,
@@ -678,7 +533,7 @@ def density(
         crs=target,
         bandwidth_km=float(h),
         cell_km=float(cell),
-        n_points=n_points,
+        n_points=len(xy_km),
         support=support,
         support_radius_km=float(r_sup),
         units=PER_KM2,
@@ -688,6 +543,88 @@ def density(
     if population is not None:
         surface = _per_capita(surface, population, min_population_km2=float(min_population_km2))
     return surface
+
+
+def _bandwidth(
+    xy_km: np.ndarray,
+    w: np.ndarray | None,
+    bandwidth_km: float | None,
+    bounds: Sequence[float] | None,
+) -> float:
+    """The bandwidth given, else Scott's rule on the incidents inside ``bounds``."""
+    if bandwidth_km is not None:
+        return _positive(bandwidth_km, "bandwidth_km")
+    sel = xy_km, w
+    if bounds is not None and len(xy_km):
+        inside0 = _inside(xy_km, _check_bounds(bounds) / 1000.0)
+        sel = xy_km[inside0], None if w is None else w[inside0]
+    scott = _scott_km(*sel)
+    if scott is not None:
+        return scott
+    warnings.warn(
+        f"too few distinct incidents to choose a bandwidth from the data; using "
+        f"{FALLBACK_BANDWIDTH_KM} km. Hint: pass bandwidth_km.",
+        BorderwatchWarning,
+        stacklevel=3,
+    )
+    return FALLBACK_BANDWIDTH_KM
+
+
+def _padded_extent(xy_km: np.ndarray, h: float) -> np.ndarray:
+    """``(minx, miny, maxx, maxy)`` of the incidents plus ``PAD_BANDWIDTHS`` bandwidths, km."""
+    if len(xy_km) == 0:
+        msg = "no incidents with a usable location, so there is no extent for the density grid. Hint: pass bounds=."
+        raise DataError(msg)
+    lo = xy_km.min(axis=0) - PAD_BANDWIDTHS * h
+    hi = xy_km.max(axis=0) + PAD_BANDWIDTHS * h
+    return np.array([lo[0], lo[1], hi[0], hi[1]])
+
+
+def _cell_size(bkm: np.ndarray, h: float, cell_km: float | None) -> float:
+    """The cell given, else ``h / OVERSAMPLE`` enlarged to keep the grid under the cap."""
+    width_km, height_km = bkm[2] - bkm[0], bkm[3] - bkm[1]
+    if cell_km is None:
+        cell = float(f"{h / OVERSAMPLE:.3g}")
+        n_cells = math.ceil(width_km / cell) * math.ceil(height_km / cell)
+        if n_cells > DEFAULT_MAX_CELLS:
+            cell = float(f"{math.sqrt(width_km * height_km / DEFAULT_MAX_CELLS) * 1.001:.3g}")
+            while math.ceil(width_km / cell) * math.ceil(height_km / cell) > DEFAULT_MAX_CELLS:
+                cell = float(f"{cell * 1.01:.3g}")
+    else:
+        cell = _positive(cell_km, "cell_km")
+    if cell > h:
+        why = "" if cell_km is not None else " (chosen to keep the grid under 1,000,000 cells)"
+        warnings.warn(
+            f"cell_km={cell:g}{why} is larger than bandwidth_km={h:g}: the surface is sampled "
+            "too coarsely and under-states peaks between cell centres. Hint: use "
+            "cell_km <= bandwidth_km / 2, or smaller bounds.",
+            BorderwatchWarning,
+            stacklevel=3,
+        )
+    return cell
+
+
+def _keep_inside(
+    xy_km: np.ndarray, w: np.ndarray | None, bkm: np.ndarray
+) -> tuple[np.ndarray, np.ndarray | None, int]:
+    """The incidents (and weights) inside the grid, and how many were dropped."""
+    inside = _inside(xy_km, bkm) if len(xy_km) else np.zeros(0, dtype=bool)
+    n_dropped = int((~inside).sum())
+    if n_dropped:
+        warnings.warn(
+            f"{n_dropped} incidents lie outside the density bounds and are left out of the surface.",
+            BorderwatchWarning,
+            stacklevel=3,
+        )
+        xy_km = xy_km[inside]
+        w = None if w is None else w[inside]
+    if len(xy_km) == 0:
+        warnings.warn(
+            "no incidents inside the density grid: the surface is all zeros.",
+            BorderwatchWarning,
+            stacklevel=3,
+        )
+    return xy_km, w, n_dropped
 
 
 def _inside(xy_km: np.ndarray, bkm: np.ndarray) -> np.ndarray:
@@ -714,226 +651,21 @@ def _check_bounds(bounds: Sequence[float]) -> np.ndarray:
     return b
 
 
-def _oversampling(cell: float, h: float, n_cells: int) -> int:
-    """Odd factor ``s`` so that ``cell / s <= h / OVERSAMPLE`` within the memory cap."""
-    s = max(1, math.ceil(OVERSAMPLE * cell / h - 1e-9))
-    if s % 2 == 0:
-        s += 1
-    cap = max(1, math.isqrt(max(1, MAX_FINE_CELLS // max(1, n_cells))))
-    if cap % 2 == 0:
-        cap -= 1
-    if s > cap:
-        if cell <= h:  # (cell > h has already given a warning)
-            warnings.warn(
-                f"the grid is too large to refine cell_km={cell:g} to bandwidth/4; the "
-                "surface may be off by a few percent of its peak. Hint: use "
-                "cell_km <= bandwidth_km / 2.",
-                BorderwatchWarning,
-                stacklevel=3,
-            )
-        s = cap
-    return s
-
-
-def _gauss_1d(h: float, step: float, max_half: int) -> np.ndarray:
-    """The 1-D Gaussian (per km) at offsets ``k * step``, ``|k| <= R``."""
-    half = min(math.ceil(TRUNCATE * h / step), max_half)
-    o = np.arange(-half, half + 1) * step
-    return np.exp(-0.5 * (o / h) ** 2) / (math.sqrt(2 * math.pi) * h)
-
-
-def _convolve_axis(a: np.ndarray, k: np.ndarray, axis: int) -> np.ndarray:
-    if k.size <= 129:
-        return ndimage.correlate1d(a, k, axis=axis, mode="constant", cval=0.0)
-    kk = k.reshape((1, -1) if axis == 1 else (-1, 1))
-    return signal.oaconvolve(a, kk, mode="same", axes=axis)
-
-
-def _kde_grid(
-    xy_km: np.ndarray,
-    w: np.ndarray | None,
-    *,
-    x0: float,
-    y0: float,
-    nx: int,
-    ny: int,
-    cell: float,
-    h: float,
-    s: int,
-) -> np.ndarray:
-    """Gaussian KDE (per km²) at the cell centres by linear binning on an s-fold grid."""
-    fx, fy, fc = nx * s, ny * s, cell / s
-    if len(xy_km) == 0:
-        return np.zeros((ny, nx))
-    u = (xy_km[:, 0] - x0) / fc - 0.5
-    v = (y0 - xy_km[:, 1]) / fc - 0.5
-    i0 = np.floor(u).astype(np.int64)
-    j0 = np.floor(v).astype(np.int64)
-    fu, fv = u - i0, v - j0
-    ww = np.ones(len(u)) if w is None else w
-    grid = np.zeros(fx * fy)
-    for di, wu in ((0, 1.0 - fu), (1, fu)):
-        ii = np.clip(i0 + di, 0, fx - 1)
-        for dj, wv in ((0, 1.0 - fv), (1, fv)):
-            jj = np.clip(j0 + dj, 0, fy - 1)
-            grid += np.bincount(jj * fx + ii, weights=ww * wu * wv, minlength=fx * fy)
-    g = grid.reshape(fy, fx)
-    c = s // 2
-    k = _gauss_1d(h, fc, max(fx, fy))
-    a = _convolve_axis(g, k, axis=1)[:, c::s]
-    out = _convolve_axis(np.ascontiguousarray(a), k, axis=0)[c::s, :]
-    return np.clip(out, 0.0, None)
-
-
-def _support_grid(
-    xy_km: np.ndarray,
-    *,
-    x0: float,
-    y0: float,
-    nx: int,
-    ny: int,
-    cell: float,
-    s: int,
-    radius: float,
-) -> np.ndarray:
-    """Lower bound on the incidents within ``radius`` km of each cell centre."""
-    support = np.zeros((ny, nx), dtype=np.int64)
-    fx, fy, fc = nx * s, ny * s, cell / s
-    reach = radius / fc - math.sqrt(0.5)  # in fine cells, conservative
-    if len(xy_km) == 0 or reach < 0:
-        return support
-    i = np.clip(np.floor((xy_km[:, 0] - x0) / fc).astype(np.int64), 0, fx - 1)
-    j = np.clip(np.floor((y0 - xy_km[:, 1]) / fc).astype(np.int64), 0, fy - 1)
-    counts = np.bincount(j * fx + i, minlength=fx * fy).reshape(fy, fx)
-    cum = np.zeros((fy, fx + 1), dtype=np.int64)
-    np.cumsum(counts, axis=1, out=cum[:, 1:])
-    c = s // 2
-    rows_c = s * np.arange(ny) + c
-    cols_c = s * np.arange(nx) + c
-    half = math.floor(reach)
-    for dj in range(-half, half + 1):
-        span = math.floor(math.sqrt(max(reach * reach - dj * dj, 0.0)) + 1e-12)
-        rows = rows_c + dj
-        ok = (rows >= 0) & (rows < fy)
-        if not ok.any():
-            continue
-        lo = np.clip(cols_c - span, 0, fx)
-        hi = np.clip(cols_c + span + 1, 0, fx)
-        sel = cum[rows[ok]]
-        support[ok] += sel[:, hi] - sel[:, lo]
-    return support
-
-
-# ----------------------------------------------------------------------------
-# population
-
-
-def _pixel_area_km2(transform: Affine, crs: Any, height: int) -> np.ndarray:
-    """Area (km²) of the pixels of each row of a north-up raster, shape ``(height, 1)``."""
-    c = CRS(crs.to_wkt() if hasattr(crs, "to_wkt") else crs)
-    if transform.b != 0 or transform.d != 0:
-        msg = "the population raster is rotated; borderwatch needs a north-up raster. Hint: warp it first (gdalwarp)."
-        raise DataError(msg)
-    if c.is_geographic:
-        ell = c.ellipsoid
-        a, b = (
-            (ell.semi_major_metre, ell.semi_minor_metre)
-            if ell is not None
-            else (6378137.0, 6356752.314245)
-        )
-        e2 = 1.0 - (b / a) ** 2
-        e = math.sqrt(e2)
-        top = transform.f + np.arange(height) * transform.e
-        lat = np.radians(np.clip(np.column_stack([top, top + transform.e]), -90, 90))
-
-        def q(phi: np.ndarray) -> np.ndarray:
-            sp = np.sin(phi)
-            if e == 0:
-                return 2 * sp
-            return (1 - e2) * (
-                sp / (1 - e2 * sp * sp) - (1 / (2 * e)) * np.log((1 - e * sp) / (1 + e * sp))
-            )
-
-        dlon = math.radians(abs(transform.a))
-        area_m2 = 0.5 * a * a * dlon * np.abs(q(lat[:, 1]) - q(lat[:, 0]))
-        return (area_m2 / 1e6).reshape(-1, 1)
-    unit = c.axis_info[0].unit_conversion_factor if c.axis_info else 1.0
-    area = abs(transform.a * transform.e) * unit * unit / 1e6
-    return np.full((height, 1), area)
-
-
-def _read_population(population: Any) -> tuple[np.ndarray, Affine, Any]:
-    """``(counts, transform, crs)`` of a population raster; NaN marks nodata."""
-    import rasterio
-
-    if isinstance(population, Mapping):
-        missing = {"values", "transform", "crs"} - set(population)
-        if missing:
-            msg = (
-                f"population mapping lacks {', '.join(sorted(missing))}. Hint: pass a raster "
-                "path, an open rasterio dataset or {'values', 'transform', 'crs'}."
-            )
-            raise DataError(msg)
-        counts = np.array(population["values"], dtype=np.float64)
-        transform, crs = population["transform"], population["crs"]
-        if counts.ndim != 2 or crs is None:
-            msg = "population values must be a 2-D array of counts with a CRS. Hint: read band 1 with rasterio."
-            raise DataError(msg)
-    else:
-        opened = None
-        if isinstance(population, str | PathLike):
-            try:
-                opened = rasterio.open(population)
-            except rasterio.errors.RasterioIOError as exc:
-                msg = f"cannot read the population raster {str(population)!r}: {exc}. Hint: give a GeoTIFF of population counts."
-                raise DataError(msg) from exc
-        src = opened if opened is not None else population
-        try:
-            if getattr(src, "crs", None) is None:
-                msg = f"the population raster {getattr(src, 'name', '')!r} has no CRS. Hint: set one with gdal_edit.py -a_srs."
-                raise DataError(msg)
-            counts = src.read(1, masked=True).astype(np.float64).filled(np.nan)
-            transform, crs = src.transform, src.crs
-        finally:
-            if opened is not None:
-                opened.close()
-    counts[~np.isfinite(counts) | (counts < 0)] = np.nan
-    return counts, transform, crs
-
-
-def _population_on_grid(population: Any, surface: DensitySurface) -> np.ndarray:
-    """People per cell of ``surface``'s grid (NaN where the raster has no data)."""
-    from rasterio.crs import CRS as RioCRS
-    from rasterio.enums import Resampling
-    from rasterio.warp import reproject
-
-    counts, transform, crs = _read_population(population)
-    src_crs = crs if isinstance(crs, RioCRS) else RioCRS.from_wkt(CRS(crs).to_wkt())
-    per_km2 = counts / _pixel_area_km2(transform, src_crs, counts.shape[0])
-    rows, cols = surface.shape
-    out = np.full((rows, cols), np.nan)
-    reproject(
-        source=per_km2,
-        destination=out,
-        src_transform=transform,
-        src_crs=src_crs,
-        src_nodata=np.nan,
-        dst_transform=surface.transform,
-        dst_crs=RioCRS.from_wkt(surface.crs.to_wkt()),
-        dst_nodata=np.nan,
-        resampling=Resampling.average,
-    )
-    return out * surface.cell_area_km2
-
-
 def _per_capita(
     surface: DensitySurface, population: Any, *, min_population_km2: float
 ) -> DensitySurface:
-    people = _population_on_grid(population, surface)
+    """Kernel rates per 100,000 people: the density over the smoothed population density."""
+    people = population_on_grid(
+        population,
+        shape=surface.shape,
+        transform=surface.transform,
+        crs=surface.crs,
+        cell_km=surface.cell_km,
+    )
     rows, cols = surface.shape
-    k = _gauss_1d(surface.bandwidth_km, surface.cell_km, max(rows, cols))
+    k = gauss_1d(surface.bandwidth_km, surface.cell_km, max(rows, cols))
     filled = np.where(np.isfinite(people), people, 0.0)
-    smooth = _convolve_axis(_convolve_axis(filled, k, axis=1), k, axis=0)  # people per km²
+    smooth = convolve_axis(convolve_axis(filled, k, axis=1), k, axis=0)  # people per km²
     smooth = np.clip(smooth, 0.0, None)
     usable = np.isfinite(people) & (smooth > max(min_population_km2, 0.0))
     if not usable.any():
@@ -945,63 +677,3 @@ def _per_capita(
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(usable, surface.values / smooth * 1e5, np.nan)
     return replace(surface, values=rate, units=PER_100K, per_capita=True, population=people)
-
-
-def surface_image(
-    values: np.ndarray,
-    transform: Affine,
-    crs: Any,
-    *,
-    cmap: str = "YlOrRd",
-    vmax: float | None = None,
-    alpha: float = 0.75,
-    max_size: int = 1024,
-) -> tuple[np.ndarray, list[list[float]]]:
-    """An RGBA Web Mercator image of a north-up grid (see :meth:`DensitySurface.to_image`)."""
-    from matplotlib import colormaps
-    from pyproj import Transformer
-    from rasterio.crs import CRS as RioCRS
-    from rasterio.enums import Resampling
-    from rasterio.transform import array_bounds
-    from rasterio.warp import calculate_default_transform, reproject
-
-    rows, cols = np.shape(values)
-    src_crs = RioCRS.from_wkt(CRS(crs).to_wkt())
-    bounds = array_bounds(rows, cols, transform)
-    dst_crs = RioCRS.from_epsg(3857)
-    with warnings.catch_warnings():  # rasterio's own use of Affine * (not ours)
-        warnings.simplefilter("ignore", PendingDeprecationWarning)
-        dst_transform, width, height = calculate_default_transform(
-            src_crs, dst_crs, cols, rows, *bounds
-        )
-        scale = max(width, height) / max_size
-        if scale > 1:
-            width, height = max(1, round(width / scale)), max(1, round(height / scale))
-            dst_transform, width, height = calculate_default_transform(
-                src_crs, dst_crs, cols, rows, *bounds, dst_width=width, dst_height=height
-            )
-    out = np.full((height, width), np.nan)
-    reproject(
-        source=np.asarray(values, dtype=np.float64),
-        destination=out,
-        src_transform=transform,
-        src_crs=src_crs,
-        src_nodata=np.nan,
-        dst_transform=dst_transform,
-        dst_crs=dst_crs,
-        dst_nodata=np.nan,
-        resampling=Resampling.bilinear,
-    )
-    finite = np.isfinite(out)
-    top = float(np.nanmax(out)) if finite.any() else 0.0
-    vmax = top if vmax is None else float(vmax)
-    scaled = np.clip(np.where(finite, out, 0.0) / vmax, 0.0, 1.0) if vmax > 0 else out * 0
-    rgba = (colormaps[cmap](scaled) * 255).round().astype(np.uint8)
-    visible = finite & (np.where(finite, out, 0.0) > 0)
-    rgba[..., 3] = np.where(visible, round(255 * float(alpha)), 0).astype(np.uint8)
-    west, north = dst_transform.c, dst_transform.f
-    east = west + width * dst_transform.a
-    south = north + height * dst_transform.e
-    to_ll = Transformer.from_crs(3857, 4326, always_xy=True)
-    (lon0, lon1), (lat0, lat1) = to_ll.transform([west, east], [south, north])
-    return rgba, [[float(lat0), float(lon0)], [float(lat1), float(lon1)]]

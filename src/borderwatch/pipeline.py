@@ -24,7 +24,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import geopandas as gpd
 import pandas as pd
@@ -39,6 +39,9 @@ from .borders import DEFAULT_TOLERANCE_M, border_lines
 from .io import load_incidents, read_meetings, read_units
 from .join import Period, aggregate_counts, join_units, unit_counts
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .hotspots import CellHotspots
 
 __all__ = ["analyze", "counts_period"]
 
@@ -352,11 +355,20 @@ def _join_dask(
 class Hotspots:
     """Cells with their statistics, units with their Gi*, hotspot regions, and the parameters used."""
 
-    cells: gpd.GeoDataFrame
+    stats: CellHotspots
     units: gpd.GeoDataFrame
-    params: dict[str, Any]
     unit_weights: dict[str, Any] | None
     regions: gpd.GeoDataFrame
+
+    @property
+    def cells(self) -> gpd.GeoDataFrame:
+        """Every cell with its statistics (metric CRS)."""
+        return self.stats.cells
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The grid and Gi* parameters, as ``summary.json`` records them."""
+        return self.stats.summary()
 
 
 #: Columns of the unit statistics copied to the units layer (``n_neighbors`` counts links
@@ -375,10 +387,11 @@ _UNIT_STATS = {
 def _hotspots(
     joined: Joined, units: gpd.GeoDataFrame, space: Space, s: Settings, say: Progress
 ) -> Hotspots:
-    from .hotspots import cell_hotspots, hotspot_regions, unit_hotspots
+    from .hotspots import cell_hotspots, unit_hotspots
+    from .regions import hotspot_regions
 
     say("hotspot statistics (Gi*, local Moran, emerging hotspots)")
-    cells, params = cell_hotspots(
+    found = cell_hotspots(
         joined.incidents,
         units,
         cell_km=s.cell_km,
@@ -391,7 +404,7 @@ def _hotspots(
         crs=space.crs,
     )
     say("Gi* on units (fuzzy contiguity across borders)")
-    stats = unit_hotspots(
+    unit_stats = unit_hotspots(
         joined.units,
         column="incidents",
         permutations=s.permutations,
@@ -399,6 +412,7 @@ def _hotspots(
         alpha=s.alpha,
         crs=space.crs,
     )
+    stats = unit_stats.units
     units_out = joined.units.copy()
     for col, out_col in _UNIT_STATS.items():
         if col in stats.columns:
@@ -406,12 +420,11 @@ def _hotspots(
     geom = units_out.geometry.name
     units_out = units_out[[c for c in units_out.columns if c != geom] + [geom]]
     say("hotspot regions")
-    regions = hotspot_regions(cells, joined.incidents, space.border, alpha=s.alpha)
+    regions = hotspot_regions(found.grid, joined.incidents, space.border, alpha=s.alpha)
     return Hotspots(
-        cells=cells,
+        stats=found,
         units=units_out,
-        params=params,
-        unit_weights=stats.attrs.get("weights"),
+        unit_weights=dict(unit_stats.weights.spec),
         regions=regions,
     )
 
@@ -425,7 +438,6 @@ class Found:
 
     clusters: gpd.GeoDataFrame
     options: dict[str, Any]
-    params: dict[str, Any]
 
 
 def _clusters(joined: Joined, space: Space, hot: Hotspots, s: Settings, say: Progress) -> Found:
@@ -448,8 +460,8 @@ def _clusters(joined: Joined, space: Space, hot: Hotspots, s: Settings, say: Pro
         crs=space.crs,
         seed=s.seed,
         **opts,
-    )
-    return Found(clusters=clusters, options=opts, params=dict(clusters.attrs.get("params", {})))
+    ).layer
+    return Found(clusters=clusters, options=opts)
 
 
 # ------------------------------------------------------------------------------- 6. density
@@ -484,10 +496,10 @@ class Judged:
 def _evaluate(
     joined: Joined, units: gpd.GeoDataFrame, space: Space, hot: Hotspots, s: Settings
 ) -> Judged:
-    from .hotspots import evaluate, pai_of_map
+    from .evaluate import evaluate, hotspot_pai
 
-    pai = pai_of_map(
-        joined.incidents, hot.cells, alpha=s.alpha, seed=s.seed, weights=hot.params.get("weights")
+    pai = hotspot_pai(
+        joined.incidents, hot.stats.grid, weights=hot.stats.weights, alpha=s.alpha, seed=s.seed
     )
     if pai is None:
         return Judged(pai=None, evaluation=None)

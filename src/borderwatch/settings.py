@@ -29,7 +29,7 @@ from typing import Any, Literal
 from ._errors import DataError
 from ._schema import ATTENDANCE, truthy
 
-__all__ = ["LANGS", "Option", "Settings", "option_specs"]
+__all__ = ["LANGS", "Option", "Settings", "option_specs", "settings_markdown"]
 
 #: Languages of the maps and handouts.
 LANGS = ("en", "fr", "es", "pt", "ar")
@@ -97,7 +97,7 @@ class Settings:
     # -- output
     view: Literal["public", "internal"] = _opt(
         "public",
-        "public (aggregates only) or internal",
+        "public (aggregates only) or internal (incident points, for analysts)",
         kind="choice",
         choices=("public", "internal"),
         commands=_OUT,
@@ -187,7 +187,7 @@ class Settings:
     )
     engine: Literal["pandas", "dask"] = _opt(
         "pandas",
-        "pandas, or dask (the 'scale' extra)",
+        "pandas, or dask (needs the 'scale' extra)",
         kind="choice",
         choices=("pandas", "dask"),
         commands=("analyze",),
@@ -236,16 +236,16 @@ class Settings:
     )
     sep: str | None = _opt(
         None,
-        "delimiter of a CSV file: ',', ';', 'tab' or '|' (default: detected)",
+        "delimiter of a CSV file: comma, semicolon, tab or pipe (default: detected)",
         kind="choice",
-        choices=(",", ";", "tab", "|", "\t"),
+        choices=(",", ";", "tab", "|"),
         commands=_IO,
         group="inputs",
         metavar="SEP",
     )
     decimal: str | None = _opt(
         None,
-        "decimal mark of a CSV file: '.' or ',' (default: detected)",
+        "decimal mark of a CSV file: dot or comma (default: detected)",
         kind="choice",
         choices=(".", ","),
         commands=_IO,
@@ -408,6 +408,34 @@ def option_specs() -> list[tuple[str, Any, Option]]:
         (f.name, None if f.default is MISSING else f.default, f.metadata["option"])
         for f in fields(Settings)
     ]
+
+
+def settings_markdown() -> str:
+    """The reference table of every setting (``docs/settings.md`` is this text)."""
+    lines = [
+        "# Settings",
+        "",
+        "Every option of an analysis, generated from `borderwatch.settings.Settings`",
+        "(`python -c 'from borderwatch.settings import settings_markdown as m; print(m())'`).",
+        "Set them as keywords (`analyze(..., cell_km=10)`), in a TOML file (`--config`, `key = value`",
+        "lines, optionally under `[borderwatch]`), or with the flag where there is one.",
+        "",
+        "| setting | default | flag | what |",
+        "|---|---|---|---|",
+    ]
+    for name, default, opt in option_specs():
+        if not opt.toml:
+            continue
+        flag = f"`--{name.replace('_', '-')}`" if opt.commands else ""
+        if opt.kind == "bool" and default is True and opt.commands:
+            flag = f"`--no-{name.replace('_', '-')}`"
+        if name == "on_invalid":
+            flag = "`--drop-invalid`"
+        shown = "" if default is None else f"`{default}`"
+        what = opt.help + (f" ({', '.join(opt.choices)})" if opt.kind == "choice" else "")
+        what = what.replace("|", "\\|")  # a pipe would end the table cell
+        lines.append(f"| `{name}` | {shown} | {flag} | {what} |")
+    return "\n".join(lines) + "\n"
 
 
 # ---------------------------------------------------------------------------------- checks

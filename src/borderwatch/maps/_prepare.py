@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -275,20 +275,9 @@ def _public_result(result: AnalysisResult | None, *, view: str, k: int) -> Analy
     """An internal result in its public view (:func:`borderwatch.privacy.public_view`)."""
     if view != "public" or result is None or result.view == "public":
         return result
-    to_public: Callable[..., AnalysisResult] | None
-    try:
-        from ..privacy import public_view as to_public
-    except ImportError:  # pragma: no cover - privacy ships with borderwatch
-        to_public = None
-    if to_public is not None:
-        return to_public(result, k=k)
-    warnings.warn(  # pragma: no cover
-        "borderwatch.privacy is not available: the public map only suppresses counts "
-        "and drops incidents; shapes are not generalised.",
-        BorderwatchWarning,
-        stacklevel=4,
-    )
-    return result  # pragma: no cover
+    from ..privacy import public_view
+
+    return public_view(result, k=k)
 
 
 def _frame(gdf: Any, name: str) -> gpd.GeoDataFrame | None:

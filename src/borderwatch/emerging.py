@@ -1,0 +1,345 @@
+"""Emerging hot spots: Gi* per time bin and a Mann-Kendall trend per cell.
+
+The classes follow ArcGIS's Emerging Hot Spot Analysis: new, consecutive,
+intensifying, persistent, diminishing, sporadic, oscillating and historical
+hot (or cold) spots, or "no pattern" (:data:`TREND_LABELS`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ._crs import require_crs
+from ._errors import BorderwatchWarning, DataError
+from ._inputs import check_points
+from ._lattice import Grid, cells_frame
+from ._schema import is_hot
+from ._stats import mann_kendall
+from .grid import point_cells
+from .hotspots import Inference, gi_star
+from .weights import resolve_weights
+
+__all__ = ["TREND_LABELS", "TREND_PATTERNS", "EmergingHotspots", "emerging_hotspots"]
+
+#: The patterns of :func:`emerging_hotspots` (ArcGIS Emerging Hot Spot Analysis).
+TREND_PATTERNS = (
+    "new",
+    "consecutive",
+    "intensifying",
+    "persistent",
+    "diminishing",
+    "sporadic",
+    "oscillating",
+    "historical",
+)
+#: Every ``trend_class`` value: each pattern for hot and cold spots, and "no pattern".
+TREND_LABELS = tuple(f"{p} {k} spot" for k in ("hot", "cold") for p in TREND_PATTERNS) + (
+    "no pattern",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class EmergingHotspots:
+    """Result of :func:`emerging_hotspots`.
+
+    Attributes
+    ----------
+    trend_class : Series
+        One of :data:`TREND_LABELS` per cell, aligned with the index of the cells.
+    freq : str
+        The time bin used (pandas offset alias; coarser than asked when the
+        span needed too many bins).
+    bins : int
+        Number of time bins.
+    start, end : Timestamp
+        Start of the first and of the last bin.
+    permutations : int
+        Permutations of Gi* per bin.
+    alpha : float
+        Significance level of the per-bin hot and cold spots.
+    """
+
+    trend_class: pd.Series
+    freq: str
+    bins: int
+    start: pd.Timestamp
+    end: pd.Timestamp
+    permutations: int
+    alpha: float
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-able settings, as ``CellHotspots.summary()["trend"]`` records them."""
+        return {
+            "freq": self.freq,
+            "bins": self.bins,
+            "start": str(self.start.date()),
+            "end": str(self.end.date()),
+            "permutations": self.permutations,
+            "alpha": self.alpha,
+        }
+
+
+def _time_bins(dates: pd.Series, freq: str) -> tuple[np.ndarray, pd.DatetimeIndex]:
+    """Bin index of each date and the bin starts for a pandas offset alias."""
+    from pandas.tseries.frequencies import to_offset
+
+    off = to_offset(freq)
+    dmin, dmax = dates.min(), dates.max()
+    start = (
+        off.rollback(dmin.normalize())
+        if not off.is_on_offset(dmin.normalize())
+        else dmin.normalize()
+    )
+    edges = pd.date_range(start=start, end=dmax + off, freq=off)
+    if len(edges) < 2 or edges[-1] <= dmax:
+        edges = pd.DatetimeIndex(edges.append(pd.DatetimeIndex([edges[-1] + off])))
+    idx = np.searchsorted(edges.to_numpy(), dates.to_numpy(), side="right") - 1
+    return idx, edges[:-1]
+
+
+def _patterns(
+    a: np.ndarray, b: np.ndarray, kind: str, towards: np.ndarray, away: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Masks of each pattern of ``kind`` spots, from flags ``a`` (and opposite flags ``b``)."""
+    frac = a.mean(axis=1)
+    last = a[:, -1]
+    prior_a = a[:, :-1].any(axis=1)
+    prior_b = b[:, :-1].any(axis=1)
+    run = np.cumprod(a[:, ::-1], axis=1).sum(axis=1)
+    before_run = (a.sum(axis=1) - run) > 0
+    mostly = frac >= 0.9 - 1e-12
+    res = {}
+    res[f"intensifying {kind} spot"] = last & mostly & towards
+    res[f"diminishing {kind} spot"] = last & mostly & away
+    res[f"persistent {kind} spot"] = last & mostly & ~towards & ~away
+    rest = last & ~mostly
+    res[f"oscillating {kind} spot"] = rest & prior_b
+    rest &= ~prior_b
+    res[f"new {kind} spot"] = rest & ~prior_a
+    rest &= prior_a
+    res[f"consecutive {kind} spot"] = rest & (run >= 2) & ~before_run
+    res[f"sporadic {kind} spot"] = rest & ~((run >= 2) & ~before_run)
+    res[f"historical {kind} spot"] = ~last & mostly
+    return res
+
+
+def _classify_trend(
+    hot: np.ndarray, cold: np.ndarray, mk_z: np.ndarray, mk_p: np.ndarray, mk_alpha: float = 0.05
+) -> np.ndarray:
+    """ArcGIS Emerging Hot Spot Analysis patterns from per-bin hot/cold flags.
+
+    ``hot`` and ``cold`` are boolean (cells x bins); ``mk_z``/``mk_p`` the
+    Mann-Kendall trend of each cell's Gi* z-scores. The rules, for hot spots
+    (cold spots mirror them), when the final bin is hot:
+
+    * at least 90 % of bins hot: *intensifying* (significant upward trend),
+      *diminishing* (significant downward trend), else *persistent*;
+    * else, ever cold before: *oscillating*;
+    * else, never hot before: *new*;
+    * else, an uninterrupted run of hot bins at the end and none before it:
+      *consecutive*;
+    * else *sporadic*.
+
+    When the final bin is neither: *historical* if at least 90 % of bins
+    were hot (or cold), else "no pattern".
+    """
+    n, t = hot.shape
+    out = np.full(n, "no pattern", dtype=object)
+    if t == 0:
+        return out
+    up = (mk_p < mk_alpha) & (mk_z > 0)
+    down = (mk_p < mk_alpha) & (mk_z < 0)
+    hot_p = _patterns(hot, cold, "hot", up, down)
+    cold_p = _patterns(cold, hot, "cold", down, up)
+    last_hot, last_cold = hot[:, -1], cold[:, -1]
+    for label, mask in cold_p.items():
+        if label.startswith("historical"):
+            out[mask & ~last_hot] = label
+    for label, mask in hot_p.items():
+        if label.startswith("historical"):
+            out[mask & ~last_cold] = label
+    for label, mask in cold_p.items():
+        if not label.startswith("historical"):
+            out[mask & last_cold] = label
+    for label, mask in hot_p.items():
+        if not label.startswith("historical"):
+            out[mask & last_hot] = label
+    return out
+
+
+def emerging_hotspots(
+    incidents: gpd.GeoDataFrame,
+    cells: Grid | gpd.GeoDataFrame,
+    *,
+    freq: str = "MS",
+    weights: Any = None,
+    permutations: int = 0,
+    max_permutations: int = 9_999,
+    seed: int = 0,
+    alpha: float = 0.05,
+    fdr: bool = True,
+    min_count: int | None = 3,
+    inference: Inference = "combined",
+    mk_alpha: float = 0.05,
+    max_bins: int = 240,
+    min_bins: int = 4,
+) -> EmergingHotspots:
+    """Emerging hot spots: Gi* per time bin and a Mann-Kendall trend per cell.
+
+    Incidents are counted per cell and time bin (``freq``, a month by
+    default); :func:`~borderwatch.hotspots.gi_star` runs on each bin with the
+    same weights, permutations and FDR as the map, so a cell is "hot in bin t"
+    when it is a hot spot at ``1 - alpha`` confidence in that bin. The
+    Mann-Kendall test on each cell's series of Gi* z-scores measures whether
+    clustering intensifies. Cells are then classed as ArcGIS's Emerging Hot
+    Spot Analysis does (see :func:`_classify_trend`): new, consecutive,
+    intensifying, persistent, diminishing, sporadic, oscillating, historical
+    hot (or cold) spot, or "no pattern".
+
+    Parameters
+    ----------
+    incidents : GeoDataFrame
+        Points with a ``date`` column; undated incidents are ignored.
+    cells : Grid or GeoDataFrame
+        The grid (from :func:`borderwatch.grid.hex_grid`, or the ``grid`` of
+        :func:`borderwatch.hotspots.cell_hotspots`).
+    freq : str, default "MS"
+        pandas offset alias of the bins. When the span needs more than
+        ``max_bins`` bins, quarters ("QS") then years ("YS") are used instead,
+        with a :class:`BorderwatchWarning`.
+    weights : SpatialWeights or dict, optional
+        The weights, or their spec (``CellHotspots.weights.spec``). Default:
+        :func:`borderwatch.grid.cell_weights` of ``cells``.
+    permutations, max_permutations, seed, alpha, fdr, min_count, inference
+        As in :func:`~borderwatch.hotspots.gi_star`, per bin (no permutations
+        by default: the default inference does not need them).
+    mk_alpha : float, default 0.05
+        Significance of the Mann-Kendall trend.
+    min_bins : int, default 4
+        Fewer bins than this raise :class:`DataError`.
+
+    Returns
+    -------
+    EmergingHotspots
+        ``trend_class`` aligned with the index of the cells, and the bins used
+        (``freq``, ``bins``, ``start``, ``end``).
+
+    References
+    ----------
+    Mann, H. B. (1945). Nonparametric tests against trend. Econometrica 13, 245-259.
+    Kendall, M. G. (1975). Rank Correlation Methods. Griffin.
+    Esri, "How Emerging Hot Spot Analysis works", ArcGIS Pro documentation.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, numpy as np, pandas as pd
+    >>> from shapely.geometry import box
+    >>> from borderwatch.grid import hex_grid
+    >>> grid = hex_grid(gpd.GeoSeries([box(0, 0, 100_000, 100_000)], crs=3857), cell_km=10)
+    >>> rng = np.random.default_rng(3)
+    >>> months = pd.date_range("2022-01-01", periods=12, freq="MS")
+    >>> bg = rng.uniform(0, 100_000, (240, 2)); bg_dates = rng.choice(months, 240)
+    >>> late = rng.normal(50_000, 3_000, (120, 2)); late_dates = rng.choice(months[-2:], 120)
+    >>> xy = np.vstack([bg, late])
+    >>> pts = gpd.GeoDataFrame({"date": np.concatenate([bg_dates, late_dates])},
+    ...     geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=3857)
+    >>> res = emerging_hotspots(pts, grid, seed=0)
+    >>> sorted(set(res.trend_class) - {"no pattern"}), res.freq, res.bins
+    (['consecutive hot spot'], 'MS', 12)
+    """
+    incidents = check_points(incidents)
+    frame = cells_frame(cells)
+    require_crs(frame, what="cells")
+    d, dated = _dated(incidents)
+    used = freq
+    bins, starts = _time_bins(d, freq)
+    for coarser in ("QS", "YS"):
+        if len(starts) <= max_bins:
+            break
+        used = coarser
+        bins, starts = _time_bins(d, coarser)
+    if used != freq:
+        warnings.warn(
+            f"emerging_hotspots: {freq!r} bins would be too many; using {used!r} ({len(starts)} bins).",
+            BorderwatchWarning,
+            stacklevel=2,
+        )
+    t = len(starts)
+    if t < min_bins:
+        msg = f"emerging_hotspots: the dated incidents span only {t} time bins ({used}); at least {min_bins} are needed."
+        raise DataError(msg)
+    w = resolve_weights(cells, weights)
+    where = point_cells(frame, incidents.geometry[dated])
+    ok = where >= 0
+    n = len(frame)
+    counts = np.bincount(bins[ok] * n + where[ok], minlength=t * n).reshape(t, n).astype(float)
+    gi_opts: dict[str, Any] = {
+        "permutations": permutations,
+        "max_permutations": max_permutations,
+        "alpha": alpha,
+        "fdr": fdr,
+        "min_count": min_count,
+        "inference": inference,
+        "exposure": frame["area_km2"].to_numpy(float) if "area_km2" in frame.columns else None,
+    }
+    hot, cold, zs = _flags_per_bin(counts, w, seed=seed, gi_opts=gi_opts)
+    labels = _trends(hot, cold, zs, mk_alpha)
+    return EmergingHotspots(
+        trend_class=pd.Series(pd.array(labels, dtype="str"), index=frame.index, name="trend_class"),
+        freq=used,
+        bins=t,
+        start=starts[0],
+        end=starts[-1],
+        permutations=permutations,
+        alpha=alpha,
+    )
+
+
+def _dated(incidents: gpd.GeoDataFrame) -> tuple[pd.Series, np.ndarray]:
+    """The dates of the dated incidents, and which incidents have one."""
+    if "date" not in incidents.columns:
+        msg = "emerging_hotspots: the incidents have no 'date' column. Hint: pass --time-col when reading them."
+        raise DataError(msg)
+    dates = pd.to_datetime(incidents["date"], errors="coerce")
+    dated = dates.notna().to_numpy()
+    if dated.sum() == 0:
+        msg = "emerging_hotspots: no incident has a date."
+        raise DataError(msg)
+    return dates[dated], dated
+
+
+def _flags_per_bin(
+    counts: np.ndarray, w: Any, *, seed: int, gi_opts: dict[str, Any]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hot and cold flags and Gi* z-scores (cells x bins) of the counts of each bin."""
+    t, n = counts.shape
+    alpha = gi_opts["alpha"]
+    hot = np.zeros((n, t), dtype=bool)
+    cold = np.zeros((n, t), dtype=bool)
+    zs = np.zeros((n, t))
+    seeds = np.random.SeedSequence(seed).spawn(t)
+    for b in range(t):
+        if counts[b].sum() == 0:
+            continue
+        res = gi_star(counts[b], w, seed=int(seeds[b].generate_state(1)[0]), **gi_opts).table
+        hot[:, b] = is_hot(res, alpha=alpha)
+        cold[:, b] = is_hot(res, alpha=alpha, kind="cold")
+        zs[:, b] = res["gi_z"].to_numpy()
+    return hot, cold, zs
+
+
+def _trends(hot: np.ndarray, cold: np.ndarray, zs: np.ndarray, mk_alpha: float) -> np.ndarray:
+    """Trend class of each cell: Mann-Kendall on the z-scores of cells ever hot or cold."""
+    n = len(hot)
+    active = hot.any(axis=1) | cold.any(axis=1)
+    mk_z = np.zeros(n)
+    mk_p = np.ones(n)
+    if active.any():
+        _, mk_z[active], mk_p[active] = mann_kendall(zs[active])
+    return _classify_trend(hot, cold, mk_z, mk_p, mk_alpha)
