@@ -43,10 +43,7 @@ _READER_KEYWORD = {
     "unit_id_col": "id_col",
     "unit_name_col": "name_col",
     "unit_country_col": "country_col",
-    **{
-        f"meeting_{k}_col": f"{k}_col"
-        for k in ("lon", "lat", "time", "id", "place", "topics")
-    },
+    **{f"meeting_{k}_col": f"{k}_col" for k in ("lon", "lat", "time", "id", "place", "topics")},
 }
 
 

@@ -32,6 +32,7 @@ from pyproj import CRS
 
 from ._crs import WGS84, study_crs
 from ._errors import BorderwatchWarning, DataError
+from ._geom import to_crs_valid
 from ._population import PopulationRaster, read_population, unit_population
 from ._result import AnalysisResult
 from ._summary import build_summary
@@ -126,9 +127,10 @@ def analyze(
         incidents=joined.incidents,
         meetings=joined.meetings,
         counts=joined.counts,
-        cells=hot.cells.to_crs(WGS84),
-        hotspots=hot.regions.to_crs(WGS84) if len(hot.regions) else hot.regions,
-        clusters=found.clusters.to_crs(WGS84) if found.clusters.crs is not None else found.clusters,
+        # shapes built in the metric CRS can self-intersect in EPSG:4326: repaired there
+        cells=to_crs_valid(hot.cells, WGS84),
+        hotspots=to_crs_valid(hot.regions, WGS84) if len(hot.regions) else hot.regions,
+        clusters=to_crs_valid(found.clusters, WGS84),
         density=surface,
         summary=summary,
         view="internal",

@@ -118,7 +118,9 @@ def _from_numbers(s: pd.Series) -> ParsedDates:
     d = pd.to_datetime(v.where(isyear).astype("Int64").astype("string") + "-01-01", errors="coerce")
     bad = (v.notna() & ~isyear).to_numpy()
     prec = pd.Series(np.where(isyear.to_numpy(), "year", None), dtype=object)  # type: ignore[call-overload]
-    return ParsedDates(d.astype("datetime64[ns]"), prec, bad, "year numbers" if isyear.any() else None)
+    return ParsedDates(
+        d.astype("datetime64[ns]"), prec, bad, "year numbers" if isyear.any() else None
+    )
 
 
 def _from_text(

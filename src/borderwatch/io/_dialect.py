@@ -146,7 +146,7 @@ def _encoding(raw: bytes, given: str | None, source: str) -> str:
         found = detect_encoding(raw)
         msg = (
             f"{source}: the file is not {given} (byte {exc.start} cannot be read: "
-            f"{raw[exc.start:exc.start + 1]!r}); it reads as {found}. Hint: leave [[encoding]] out "
+            f"{raw[exc.start : exc.start + 1]!r}); it reads as {found}. Hint: leave [[encoding]] out "
             f"to detect it, or pass [[encoding={found}]]."
         )
         raise DataError(msg) from None
@@ -217,9 +217,7 @@ def header(raw: bytes, dialect: Dialect) -> list[str]:
     return next(csv.reader(io.StringIO(first), delimiter=dialect.sep), [])
 
 
-def read_delimited(
-    raw: bytes, dialect: Dialect, *, is_text: Callable[[str], bool]
-) -> pd.DataFrame:
+def read_delimited(raw: bytes, dialect: Dialect, *, is_text: Callable[[str], bool]) -> pd.DataFrame:
     """The table of a delimited file; columns for which ``is_text`` is true (ids, codes) stay text.
 
     Read with pyarrow; when pyarrow cannot (a column that looks numeric in

@@ -22,6 +22,7 @@ from pyproj import CRS
 
 from .._crs import WGS84, require_crs
 from .._errors import DataError
+from .._geom import DEGREE_GRID, robust_union
 from ._table import Table, line_text
 
 __all__ = ["MIN_COUNTRY_ROWS", "SWAP_MARGIN", "Placed", "check_place"]
@@ -85,7 +86,9 @@ def check_place(
 def _place(
     units: gpd.GeoDataFrame, lon: np.ndarray, lat: np.ndarray, reported: pd.Series | None
 ) -> Placed:
-    area = shapely.union_all(shapely.buffer(shapely.simplify(units.geometry.array, 0.01), 0.1))
+    area = robust_union(
+        shapely.buffer(shapely.simplify(units.geometry.array, 0.01), 0.1), grid_size=DEGREE_GRID
+    )
     shapely.prepare(area)
     inside = np.asarray(shapely.contains_xy(area, lon, lat), dtype=bool)
     if len(lon) == 0 or not np.all(np.abs(lon) <= 90):

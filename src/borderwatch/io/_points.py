@@ -289,7 +289,10 @@ def _degrees(raw: pd.Series, axis: str, table: Table) -> pd.Series:
 def _non_numeric_hint(c: _Coords, bad: np.ndarray, table: Table) -> str:
     """What to do about coordinates that are not numbers, from what they look like."""
     values = pd.concat(
-        [pd.Series(c.lon_raw).reset_index(drop=True)[bad], pd.Series(c.lat_raw).reset_index(drop=True)[bad]]
+        [
+            pd.Series(c.lon_raw).reset_index(drop=True)[bad],
+            pd.Series(c.lat_raw).reset_index(drop=True)[bad],
+        ]
     ).astype("string")
     example = next((v for v in values.dropna() if not _is_number(v)), None)
     shown = f" (e.g. {example!r})" if example is not None else ""
@@ -358,7 +361,12 @@ def _settle_invalid(
                 f"Hint: fix the file; dropping the invalid rows would drop {n_bad} of {n} "
                 f"({n_bad / n:.0%}), so borderwatch does not suggest it."
             )
-        msg = f"{table.source}: {n_bad} of {n} {kind} rows are invalid. " + "; ".join(parts) + ". " + fix
+        msg = (
+            f"{table.source}: {n_bad} of {n} {kind} rows are invalid. "
+            + "; ".join(parts)
+            + ". "
+            + fix
+        )
         raise DataError(msg)
     if counts:
         text = ", ".join(f"{n} {REASONS[r]}" for r, n in counts.items())
