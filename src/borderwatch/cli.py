@@ -344,8 +344,10 @@ def _run(args: argparse.Namespace) -> int:
         result = analyze(*inputs, settings=s, progress=progress)
         write_outputs(result, out, progress=progress)
     sm = result.summary
+    n = sm["n_incidents"]  # None in the public view when below k
+    shown = f"{n:,}" if isinstance(n, int) else f"fewer than {sm.get('k', 5)}"
     print(
-        f"borderwatch: wrote {out} ({sm['view']} view): {sm['n_incidents']:,} incidents, "
+        f"borderwatch: wrote {out} ({sm['view']} view): {shown} incidents, "
         f"{sm['n_hotspots']} hotspot regions ({sm['n_cross_border_hotspots']} cross-border), "
         f"{sm['clusters']['n']} clusters. Open {out / 'map.html'} in a browser (works offline)."
     )

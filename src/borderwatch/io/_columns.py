@@ -49,6 +49,7 @@ LON = [
     "lng",
     "long",
     "longitude",
+    "longitud",
     "x",
     "_location_longitude",
     "_geolocation_longitude",
@@ -61,6 +62,7 @@ LON = [
 LAT = [
     "lat",
     "latitude",
+    "latitud",
     "y",
     "_location_latitude",
     "_geolocation_latitude",
@@ -166,6 +168,21 @@ CATEGORY = [
     "#event+type",
     "#crisis+type",
     "#event+category",
+    "categorie",
+    "type_d_incident",
+    "type_incident",
+    "nature",
+    "infraction",
+    "tipo",
+    "tipo_incidente",
+    "tipo_de_incidente",
+    "categoria",
+    "delito",
+    "tipo_de_ocorrencia",
+    "natureza",
+    "نوع",
+    "النوع",
+    "الفئة",
 ]
 ID = [
     "id",
@@ -191,6 +208,10 @@ COUNTRY = [
     "#country+code",
     "#country+name",
     "#country",
+    "pays",
+    "pais",
+    "البلد",
+    "الدولة",
 ]
 SENSITIVE = ["sensitive", "is_sensitive", "protected", "#meta+sensitive"]
 

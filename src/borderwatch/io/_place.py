@@ -141,7 +141,7 @@ def _refuse_swapped(
         )
     else:
         evidence = (
-            f"only {p.agree:.0%} of the {p.n_country} {kind} with their own country fall in a unit "
+            f"only {p.agree:.0%} of the {p.n_country:,} {kind} with their own country fall in a unit "
             f"of that country, but {p.agree_swapped:.0%} do when columns '{lon_name}' and "
             f"'{lat_name}' are exchanged"
         )

@@ -129,7 +129,7 @@ def read_points(
             rows=table.rows,
         )
         dates, precision = parsed.dates, parsed.precision
-        decisions["date_format"] = parsed.format
+        decisions["date_format"] = "year and month columns" if when.month else parsed.format
         invalid.rows["bad_date"] = parsed.bad
         hint = _DATE_HINT.replace("{time_col}", option_name(kind, "time_col"))
         where = f"column '{when.column}'" + (f" (with '{when.month}')" if when.month else "")
