@@ -103,8 +103,14 @@ def robust_overlay(op: str, a: Any, b: Any, *, grid_size: float = METRIC_GRID_M)
     try:
         return np.asarray(fn(a, b), dtype=object)
     except GEOSException:
-        fix = lambda g: shapely.make_valid(shapely.set_precision(g, grid_size))  # noqa: E731
-        return np.asarray(fn(fix(a), fix(b), grid_size=grid_size), dtype=object)
+        return np.asarray(
+            fn(_snap(a, grid_size), _snap(b, grid_size), grid_size=grid_size), dtype=object
+        )
+
+
+def _snap(geoms: Any, grid_size: float) -> Any:
+    """Repaired, snapped to the grid, and repaired again (snapping can fold thin parts)."""
+    return shapely.make_valid(shapely.set_precision(shapely.make_valid(geoms), grid_size))
 
 
 def valid_polygons(geoms: Any) -> np.ndarray:
@@ -147,8 +153,7 @@ def _snapped_union(arr: np.ndarray, grid_size: float) -> shapely.Geometry:
     last: GEOSException | None = None
     for size in (grid_size, grid_size * 100.0):
         try:
-            snapped = shapely.make_valid(shapely.set_precision(arr, size, mode="valid_output"))
-            return shapely.make_valid(shapely.union_all(snapped, grid_size=size))
+            return shapely.make_valid(shapely.union_all(_snap(arr, size), grid_size=size))
         except GEOSException as exc:  # noqa: PERF203 - at most two tries
             last = exc
     try:  # buffering by zero rebuilds every polygon from its rings
