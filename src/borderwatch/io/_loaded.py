@@ -45,8 +45,12 @@ class Loaded:
     warnings : tuple of str
         The messages of the warnings the reader emitted, in order.
     decisions : dict
-        How the input was interpreted (reserved for date format, delimiter
-        and encoding decisions; empty for now).
+        How the input was read: ``date_format`` (the format given, the
+        day/month order decided such as ``"%d/%m/%Y"``, ``"ISO 8601"``,
+        ``"year numbers"``, ``"year and month columns"``, or None without
+        dates) and, for delimited text, ``encoding``, ``sep`` (``","``,
+        ``";"``, ``"tab"``, ``"|"``) and ``decimal``. ``summary.json`` records
+        them under ``inputs``.
 
     Examples
     --------
