@@ -253,7 +253,7 @@ def _lattice(
     if n > MAX_LATTICE_CELLS:
         msg = (
             f"a {spacing / 1000:g} km grid over this study area would need {n:,} lattice cells "
-            f"(limit {MAX_LATTICE_CELLS:,}). Hint: use a larger cell size (--cell-km)."
+            f"(limit {MAX_LATTICE_CELLS:,}). Hint: use a larger cell size ([[cell_km]])."
         )
         raise DataError(msg)
     grid_r, grid_c = np.meshgrid(rows, cols, indexing="ij")

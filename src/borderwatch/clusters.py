@@ -227,7 +227,7 @@ def _dated(
     """Times (int64 ns) of the incidents, and the usable ones that have a date."""
     t = _dates_ns(incidents)
     if t is None:
-        msg = "method='spacetime' needs a 'date' column. Hint: read incidents with a time column (--time-col)."
+        msg = "method='spacetime' needs a 'date' column. Hint: read incidents with a time column ([[time_col]])."
         raise DataError(msg)
     dated = t != _NAT
     if (ok & ~dated).any():

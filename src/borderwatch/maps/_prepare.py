@@ -506,7 +506,7 @@ def _incidents(
         if given:
             warnings.warn(
                 "the public view never shows incident points; the incidents were left out. "
-                "Hint: use view='internal' for analysts.",
+                "Hint: use [[view=internal]] for analysts.",
                 BorderwatchWarning,
                 stacklevel=4,
             )

@@ -365,7 +365,7 @@ def _generalise(
         if best_d < min_m:
             msg = (
                 f"a generalised shape keeps a corner {best_d:.0f} m from an incident (less than "
-                f"{min_m:.0f} m): the incidents are too dense for the lattice. Hint: use a larger cell_km."
+                f"{min_m:.0f} m): the incidents are too dense for the lattice. Hint: use a larger cell size ([[cell_km]])."
             )
             warnings.warn(msg, BorderwatchWarning, stacklevel=stacklevel)
         out[i] = best
