@@ -242,7 +242,11 @@ def cli_words(text: str) -> str:
 def _say(kind: str, text: str) -> None:
     """One paragraph on stderr: ``borderwatch: error: ...`` or ``borderwatch: warning: ...``."""
     body = " ".join(cli_words(text).split())
-    print(textwrap.fill(f"borderwatch: {kind}: {body}", width=100), file=sys.stderr)
+    text = f"borderwatch: {kind}: {body}"
+    print(
+        textwrap.fill(text, width=100, break_on_hyphens=False, break_long_words=False),
+        file=sys.stderr,
+    )
 
 
 @contextmanager
