@@ -165,7 +165,8 @@ def test_read_units_duplicate_ids_with_explicit_column():
     src = _gdf_units(code=["A1", "A1", "B1"])
     with pytest.raises(
         DataError,
-        match=r"column 'code' has duplicate unit ids \(index 0, 1; ids: A1\).*--unit-id-col",
+        match=r"column 'code' has duplicate unit ids \(index 0, 1; ids: A1\).*"
+        r"id_col= \(unit_id_col= in analyze\)",
     ):
         read_units(src, id_col="code", country_col="nation")
 
@@ -189,7 +190,8 @@ def test_read_units_repeated_detected_hasc_is_numbered_with_warning():
 def test_read_units_without_country_column():
     src = _gdf_units().drop(columns=["nation"])
     with pytest.raises(
-        DataError, match=r"no country column found.*code, label.*--unit-country-col"
+        DataError,
+        match=r"no country column found.*code, label.*country_col= \(unit_country_col= in analyze\)",
     ):
         read_units(src, id_col="code")
 
@@ -205,7 +207,8 @@ def test_read_units_missing_or_unknown_country_value(bad):
 
 def test_read_units_explicit_column_that_does_not_exist():
     with pytest.raises(
-        DataError, match=r"'adm2_code' given with --unit-id-col does not exist.*Columns present"
+        DataError,
+        match=r"'adm2_code' given with id_col= \(unit_id_col= in analyze\) does not exist.*Columns present",
     ):
         read_units(UNITS_FILE, id_col="adm2_code")
 
@@ -520,7 +523,11 @@ def test_datetime_column_in_dataframe():
 def test_dayfirst_and_date_format():
     df = pd.DataFrame({"lon": [1.5], "lat": [13.5], "date": ["03/04/2024"]})
     assert read_incidents(df, dayfirst=True)["date"].iloc[0] == pd.Timestamp("2024-04-03")
-    assert read_incidents(df)["date"].iloc[0] == pd.Timestamp("2024-03-04")
+    # day and month are never guessed: without dayfirst= or date_format= an ambiguous date is refused
+    with pytest.raises(DataError, match=r"column 'date'.*'03/04/2024'.*dayfirst=True"):
+        read_incidents(df)
+    month_first = read_incidents(df, date_format="%m/%d/%Y")
+    assert month_first["date"].iloc[0] == pd.Timestamp("2024-03-04")
     df2 = pd.DataFrame({"lon": [1.5], "lat": [13.5], "date": ["05.06.2024"]})
     assert read_incidents(df2, date_format="%d.%m.%Y")["date"].iloc[0] == pd.Timestamp("2024-06-05")
 
@@ -578,11 +585,16 @@ def test_explicit_column_overrides(tmp_path, units):
     ],
 )
 def test_explicit_column_that_does_not_exist(option, flag):
+    """Python users read the keyword (``lon_col=``), command-line users the flag (``--lon-col``)."""
+    from borderwatch.cli import cli_words
+
     df = pd.DataFrame({"lon": [1.5], "lat": [13.5], "date": ["2024-01-01"]})
-    with pytest.raises(
-        DataError, match=rf"'nope' given with {flag} does not exist\. Columns present: "
-    ):
+    with pytest.raises(DataError) as info:
         read_incidents(df, **{option: "nope"})
+    assert re.search(rf"'nope' given with {option}= does not exist\. Columns present: ", str(info.value))
+    assert flag not in str(info.value)
+    cli = cli_words(info.value.template)
+    assert re.search(rf"'nope' given with {flag} does not exist\. Columns present: ", cli)
 
 
 def test_geodataframe_input_in_other_crs():
@@ -841,7 +853,7 @@ def test_error_no_coordinate_columns(tmp_path):
     path = _csv(tmp_path, "id,place,date\n1,Ayorou,2024-01-01")
     with pytest.raises(
         DataError,
-        match=r"incidents\.csv: no longitude and latitude column found \(columns: id, place, date\)\. Hint: .*--lon-col",
+        match=r"incidents\.csv: no longitude and latitude column found \(columns: id, place, date\)\. Hint: .*lon_col=",
     ):
         read_incidents(path)
 
@@ -853,13 +865,16 @@ def test_error_only_one_coordinate_column(tmp_path):
 
 
 def test_error_non_numeric_coordinates(tmp_path):
-    path = _csv(tmp_path, "id,lon,lat\n1,1.5,13.5\n2,1°30'E,13.5\n3,2.5,13°N\n4,2.5,13.5")
+    # 1°75'E has 75 minutes and "thirteen" is no number: neither can be read without guessing
+    # (unambiguous degrees-minutes-seconds such as 1°30'E are read: tests/test_inputs_hints.py)
+    path = _csv(tmp_path, "id,lon,lat\n1,1.5,13.5\n2,1°75'E,13.5\n3,2.5,thirteen\n4,2.5,13.5")
     with pytest.raises(DataError) as info:
         read_incidents(path)
     msg = str(info.value)
     assert "incidents.csv" in msg
     assert re.search(r"2 with non-numeric coordinates in columns 'lon'/'lat' \(lines 3, 4\)", msg)
     assert "decimal degrees" in msg and "Hint" in msg
+    assert "degrees-minutes-seconds" in msg
 
 
 def test_error_latitude_out_of_range(tmp_path):
@@ -906,7 +921,9 @@ def test_error_lists_at_most_ten_rows(tmp_path):
     msg = str(info.value)
     assert "(lines 5, 6, 7, 8, 9, 10, 11, 12, 13, 14 (and 5 more))" in msg
     assert "15 of 18 incidents rows are invalid" in msg
-    assert "--drop-invalid" in msg
+    # dropping would lose more than half of the rows: borderwatch does not suggest it
+    assert "--drop-invalid" not in msg and "on_invalid" not in msg
+    assert "would drop 15 of 18 (83%)" in msg
 
 
 def test_error_names_index_labels_for_frames():
@@ -942,7 +959,7 @@ def test_error_swapped_latitude_longitude(tmp_path, units):
     assert "incidents.csv" in msg
     assert "latitude and longitude look swapped" in msg
     assert "(lines 2, 3, 4, 5)" in msg
-    assert "--lon-col lat --lat-col lon" in msg
+    assert "lon_col='lat' lat_col='lon'" in msg  # Python users read keywords; the CLI flags
 
 
 def test_swapped_columns_read_fine_with_overrides(tmp_path, units):
@@ -1084,7 +1101,13 @@ def test_loaded_is_frozen_and_frames_carry_no_attrs(units):
     assert isinstance(loaded, Loaded)
     with pytest.raises(dataclasses.FrozenInstanceError):
         loaded.source = "other"  # type: ignore[misc]
-    assert loaded.decisions == {} and loaded.repaired == 0 and loaded.notes == ()
+    assert loaded.repaired == 0 and loaded.notes == ()
+    assert loaded.decisions == {
+        "encoding": "utf-8",
+        "sep": ",",
+        "decimal": ".",
+        "date_format": "ISO 8601",
+    }
     assert loaded.columns == {
         "lon": "longitude",
         "lat": "latitude",

@@ -19,6 +19,7 @@ from pyproj import CRS
 
 from ._crs import require_crs, to_metric
 from ._errors import DataError
+from ._geom import robust_overlay
 
 __all__ = ["MAX_LATTICE_CELLS", "Grid", "Shape", "build_grid", "cells_frame", "polygonal"]
 
@@ -183,7 +184,7 @@ def _clip(
         u_in.astype(np.int64) * npoly + c_in, u_full.astype(np.int64) * npoly + c_full
     )
     pu, pc = u_in[partial], c_in[partial]
-    pieces = polygonal(shapely.intersection(polys[pc], geoms[pu], grid_size=None))
+    pieces = polygonal(robust_overlay("intersection", polys[pc], geoms[pu]))
     tiny = cell_area * 1e-9
     keep = shapely.area(pieces) > tiny
     pu, pc, pieces = pu[keep], pc[keep], pieces[keep]
@@ -252,7 +253,7 @@ def _lattice(
     if n > MAX_LATTICE_CELLS:
         msg = (
             f"a {spacing / 1000:g} km grid over this study area would need {n:,} lattice cells "
-            f"(limit {MAX_LATTICE_CELLS:,}). Hint: use a larger cell size (--cell-km)."
+            f"(limit {MAX_LATTICE_CELLS:,}). Hint: use a larger cell size ([[cell_km]])."
         )
         raise DataError(msg)
     grid_r, grid_c = np.meshgrid(rows, cols, indexing="ij")
@@ -306,7 +307,7 @@ def _grouped_union(group: np.ndarray, geoms: np.ndarray, targets: np.ndarray) ->
     acc = gm[start].copy()
     for r in range(1, int(sizes.max()) if len(sizes) else 1):
         has = sizes > r
-        acc[has] = shapely.union(acc[has], gm[start[has] + r])
+        acc[has] = robust_overlay("union", acc[has], gm[start[has] + r])
     acc = polygonal(acc)
     pos = np.searchsorted(keys, targets)
     return acc[pos]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 __all__ = ["AnalysisResult"]
 
 
-@dataclass
+@dataclass(repr=False)
 class AnalysisResult:
     """Everything one analysis produced, in memory.
 
@@ -62,6 +63,9 @@ class AnalysisResult:
         the data ("Incidents near the Mali–Niger border, 2023–2024").
     settings : Settings
         The settings of the analysis (:class:`borderwatch.Settings`).
+
+    Its ``repr`` is one short line (view, counts, hotspots, warnings); in
+    Jupyter it shows as a small table (``_repr_html_``).
     """
 
     units: gpd.GeoDataFrame
@@ -85,3 +89,50 @@ class AnalysisResult:
     def replace(self, **changes: Any) -> AnalysisResult:
         """A copy with some fields replaced (frames are not deep-copied)."""
         return replace(self, **changes)
+
+    def overview(self) -> dict[str, Any]:
+        """The headline numbers: view, incidents, units, period, hotspot regions, clusters,
+        warnings.
+
+        Examples
+        --------
+        >>> import geopandas as gpd
+        >>> r = AnalysisResult(units=gpd.GeoDataFrame(), border=gpd.GeoDataFrame(), crs=None,
+        ...                    summary={"n_incidents": 1200, "n_units": 62, "n_hotspots": 3,
+        ...                             "n_cross_border_hotspots": 1, "warnings": ["x"]})
+        >>> r
+        AnalysisResult(internal view: 1,200 incidents in 62 units; 3 hotspot regions (1 cross-border); 0 clusters; 1 warning)
+        """
+        sm = self.summary or {}
+        n_clusters = (sm.get("clusters") or {}).get("n")
+        if n_clusters is None:
+            n_clusters = 0 if self.clusters is None else len(self.clusters)
+        return {
+            "view": self.view,
+            "incidents": sm.get("n_incidents"),
+            "units": sm.get("n_units", len(self.units) if self.units is not None else 0),
+            "period": sm.get("period"),
+            "hotspot regions": sm.get("n_hotspots", 0),
+            "cross-border": sm.get("n_cross_border_hotspots", 0),
+            "clusters": n_clusters,
+            "warnings": len(sm.get("warnings") or []),
+        }
+
+    def __repr__(self) -> str:
+        o = self.overview()
+        n = "?" if o["incidents"] is None else f"{o['incidents']:,}"
+        w = o["warnings"]
+        return (
+            f"AnalysisResult({o['view']} view: {n} incidents in {o['units']:,} units; "
+            f"{o['hotspot regions']} hotspot regions ({o['cross-border']} cross-border); "
+            f"{o['clusters']} clusters; {w} warning{'' if w == 1 else 's'})"
+        )
+
+    def _repr_html_(self) -> str:
+        """A small table for Jupyter."""
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
+            f"<td style='text-align:left'>{html.escape('' if v is None else f'{v:,}' if isinstance(v, int) else str(v))}</td></tr>"
+            for k, v in self.overview().items()
+        )
+        return f"<table><caption>AnalysisResult</caption>{rows}</table>"

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .pipeline import Found, Hotspots, Inputs, Joined, Judged, Space
     from .settings import Settings
 
-__all__ = ["NOTE", "build_summary"]
+__all__ = ["INPUT_KEYS", "NOTE", "build_summary"]
 
 #: The association note every summary carries.
 NOTE = (
@@ -59,7 +59,8 @@ def build_summary(
         "pai": judged.pai,
         "evaluation": judged.evaluation,
         "engine": s.engine,
-        "counts_period": s.period,
+        "counts_period": joined.period,
+        "inputs": _inputs_part(inputs),
         "warnings": list(warnings),
         "population": None if s.population is None else Path(s.population).name,
         "note": NOTE,
@@ -72,18 +73,29 @@ def build_summary(
     return out
 
 
+#: Keys of ``summary["inputs"]``: how the incidents file was read.
+INPUT_KEYS = ("date_format", "sep", "decimal", "encoding")
+
+
+def _inputs_part(inputs: Inputs) -> dict[str, Any]:
+    """How the incidents were read: the date format decided, and for delimited text the
+    delimiter, the decimal mark and the encoding (None where they do not apply)."""
+    return {key: inputs.decisions.get(key) for key in INPUT_KEYS}
+
+
 def _data_part(inputs: Inputs, joined: Joined) -> dict[str, Any]:
     inc = joined.incidents
     dates = pd.to_datetime(inc["date"]) if "date" in inc else pd.Series(dtype="datetime64[ns]")
     precision = inc.get("date_precision", pd.Series(dtype=object)).dropna()
+    first, last = _date_range(dates, inc.get("date_precision"))
     return {
         "n_incidents": len(inc),
         "n_sensitive": int(inc["sensitive"].sum()) if "sensitive" in inc else 0,
         "n_meetings": 0 if joined.meetings is None else len(joined.meetings),
         "n_units": len(inputs.units),
         "countries": sorted(inputs.units["country"].unique().tolist()),
-        "date_first": _iso(dates.min()),
-        "date_last": _iso(dates.max()),
+        "date_first": first,
+        "date_last": last,
         "date_precision": sorted(set(precision)),
         "join": join_summary(inc),
         "dropped_invalid": dict(inputs.dropped),
@@ -115,3 +127,30 @@ def _iso(ts: Any) -> str | None:
     if ts is None or (isinstance(ts, float) and math.isnan(ts)) or pd.isna(ts):
         return None
     return pd.Timestamp(ts).strftime("%Y-%m-%d")
+
+
+#: How a date is written at each precision (a datetime's range is given by day).
+_FORMATS = {"year": "%Y", "month": "%Y-%m", "day": "%Y-%m-%d", "datetime": "%Y-%m-%d"}
+_FINER = ("datetime", "day", "month", "year")
+
+
+def _date_range(dates: pd.Series, precision: pd.Series | None) -> tuple[str | None, str | None]:
+    """The first and last date, each written at its own precision: ``"2009"`` for a
+    year-only date, ``"2009-03"`` for a month, ``"2009-03-02"`` for a day.
+
+    >>> d = pd.to_datetime(pd.Series(["2009-01-01", "2016-01-01"]))
+    >>> _date_range(d, pd.Series(["year", "year"]))
+    ('2009', '2016')
+    >>> _date_range(d, None)
+    ('2009-01-01', '2016-01-01')
+    """
+    if precision is None or dates.isna().all():
+        return _iso(dates.min()), _iso(dates.max())
+    prec = pd.Series(precision).reset_index(drop=True)
+    d = pd.Series(dates).reset_index(drop=True)
+    out = []
+    for ts in (d.min(), d.max()):
+        tied = set(prec[d == ts].dropna())
+        finest = next((p for p in _FINER if p in tied), "day")
+        out.append(pd.Timestamp(ts).strftime(_FORMATS[finest]))
+    return out[0], out[1]

@@ -19,6 +19,7 @@ from pyproj import CRS
 
 from ._crs import WGS84, require_crs, study_crs
 from ._errors import DataError
+from ._geom import robust_union
 
 __all__ = ["DEFAULT_TOLERANCE_M", "border_lines", "distance_to_border", "study_crs"]
 
@@ -75,10 +76,12 @@ def border_lines(
     min_len = tolerance_m if min_length_m is None else min_length_m
     u = units[["country", units.geometry.name]].to_crs(metric)
     u = u[~u.geometry.is_empty & u.geometry.notna()]
-    countries = u.dissolve(by="country")
-    # a tiny buffer-unbuffer removes internal seams that dissolve leaves on quantised data
-    geoms = shapely.make_valid(countries.geometry.array)
-    codes = list(countries.index)
+    # one (multi)polygon per country; a robust union, since real files have slivers and gaps
+    codes = sorted(u["country"].unique())
+    by_country = u.groupby("country", sort=True).geometry
+    geoms = shapely.make_valid(
+        np.array([robust_union(by_country.get_group(c).array) for c in codes], dtype=object)
+    )
     rows: list[dict[str, object]] = []
     tree = shapely.STRtree(geoms)
     left, right = tree.query(geoms, predicate="dwithin", distance=max(tolerance_m, 1e-9))
@@ -145,7 +148,7 @@ def _shared_outline(
         x0, y0, x1, y1 = shapely.bounds(kept[i])
         local = shapely.clip_by_rect(b, x0 - 2 * tol, y0 - 2 * tol, x1 + 2 * tol, y1 + 2 * tol)
         kept[i] = shapely.intersection(kept[i], shapely.buffer(local, tol, quad_segs=8))
-    merged = shapely.line_merge(shapely.union_all(kept))
+    merged = shapely.line_merge(robust_union(kept))
     parts = (
         [p for p in shapely.get_parts(merged) if p.length >= min_len]
         if min_len > 0

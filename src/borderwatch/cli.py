@@ -3,25 +3,36 @@
 Its flags and their help come from :class:`borderwatch.settings.Settings`; this
 module copies no default. Exit codes: 0 success; 2 bad input (one paragraph on
 stderr, no traceback, nothing written to ``--out``); 1 any other failure.
+
+Messages name options once (``[[lon_col]]``, see :mod:`borderwatch._errors`);
+:func:`cli_words` words them as flags. Every warning of a run (those recorded
+in ``summary.json`` and those of writing the outputs) is printed on stderr,
+as flags, unless ``--quiet``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 import textwrap
 import time
 import tomllib
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ._errors import BorderwatchWarning, DataError
-from .settings import Settings, option_specs
+from ._errors import BorderwatchWarning, DataError, words
+from .settings import Option, Settings, option_specs
 
-__all__ = ["main"]
+__all__ = ["cli_words", "main"]
+
+#: Keywords of the API that are command-line arguments but not settings.
+_ARGUMENTS = ("units", "incidents", "meetings", "config", "out")
 
 #: Flags that are not settings: inputs, output folder, and how the command talks.
 _NOT_SETTINGS = {
@@ -66,20 +77,26 @@ def _add_settings(p: argparse.ArgumentParser, command: str) -> None:
             groups[opt.group] = p if opt.group == "analysis" else p.add_argument_group(opt.group)
         g = groups[opt.group]
         flag = "--" + name.replace("_", "-")
-        shown = "" if default is None else f" (default: {default})"
+        text = opt.help.replace("%", "%%")
+        shown = "" if default is None or "default" in opt.help else f" (default: {default})"
         if opt.kind == "bool" and default is True:
             g.add_argument(
                 f"--no-{name.replace('_', '-')}",
                 dest=name,
                 action="store_false",
                 default=None,
-                help=f"do not {opt.help}",
+                help=f"do not {text}",
             )
         elif opt.kind == "bool":
-            g.add_argument(flag, dest=name, action="store_true", default=None, help=opt.help)
+            g.add_argument(flag, dest=name, action="store_true", default=None, help=text)
         elif opt.kind == "choice":
             g.add_argument(
-                flag, dest=name, choices=opt.choices, default=None, help=opt.help + shown
+                flag,
+                dest=name,
+                choices=opt.choices,
+                metavar=opt.metavar,
+                default=None,
+                help=text + shown,
             )
         else:
             g.add_argument(
@@ -87,7 +104,7 @@ def _add_settings(p: argparse.ArgumentParser, command: str) -> None:
                 dest=name,
                 metavar=opt.metavar or {"int": "N", "float": "X"}.get(opt.kind, "TEXT"),
                 default=None,
-                help=opt.help + shown,
+                help=text + shown,
             )
     if command in ("analyze", "validate"):
         p.add_argument(
@@ -112,7 +129,7 @@ def _config_only_help() -> str:
 
 def _add_talk(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="output directory")
-    p.add_argument("--quiet", action="store_true", help="no progress messages")
+    p.add_argument("--quiet", action="store_true", help="no progress messages and no warnings")
     p.add_argument(
         "--progress",
         action="store_true",
@@ -177,6 +194,83 @@ def _parser() -> argparse.ArgumentParser:
     va.add_argument("--meetings", metavar="FILE", default=None)
     _add_settings(va, "validate")
     return p
+
+
+# ------------------------------------------------------------------------------- wording
+
+
+@lru_cache(maxsize=1)
+def _specs() -> dict[str, tuple[Any, Option]]:
+    return {name: (default, opt) for name, default, opt in option_specs()}
+
+
+def _flag(name: str, value: str | None) -> str | None:
+    """An option as the command line writes it; None when it has no command-line form."""
+    if name == "on_invalid":
+        return "--drop-invalid" if value in (None, "drop") else None
+    if name in _ARGUMENTS:
+        return f"--{name}" + ("" if value is None else f" {shlex.quote(value)}")
+    if name not in _specs():
+        return None
+    default, opt = _specs()[name]
+    flag = "--" + name.replace("_", "-")
+    if not opt.commands:
+        shown = "..." if value is None else repr(value)
+        return f"{name} = {shown} in the --config file"
+    if opt.kind == "bool":
+        return f"--no-{name.replace('_', '-')}" if default is True else flag
+    return flag if value is None else f"{flag} {shlex.quote(value)}"
+
+
+def cli_words(text: str) -> str:
+    """A message as command-line users read it: options as flags.
+
+    Examples
+    --------
+    >>> cli_words("pass [[lon_col=lat]] [[lat_col=lon]], or [[on_invalid=drop]]")
+    'pass --lon-col lat --lat-col lon, or --drop-invalid'
+    >>> cli_words("[[dayfirst=True]], [[date_format=%m/%d/%Y]], [[swap_check=False]], [[sep=;]]")
+    "--dayfirst, --date-format %m/%d/%Y, --no-swap-check, --sep ';'"
+    >>> cli_words("[[meeting_place_col=village]]; [[sensitive_col]]")
+    "meeting_place_col = 'village' in the --config file; sensitive_col="
+    """
+    from ._errors import api_words
+
+    return api_words(words(text, _flag))
+
+
+def _say(kind: str, text: str) -> None:
+    """One paragraph on stderr: ``borderwatch: error: ...`` or ``borderwatch: warning: ...``."""
+    body = " ".join(cli_words(text).split())
+    text = f"borderwatch: {kind}: {body}"
+    print(
+        textwrap.fill(text, width=100, break_on_hyphens=False, break_long_words=False),
+        file=sys.stderr,
+    )
+
+
+@contextmanager
+def _console_warnings(quiet: bool) -> Iterator[list[str]]:
+    """Print each borderwatch warning once on stderr, as flags (unless ``quiet``); other
+    warnings are shown as Python shows them. Yields the warnings' texts."""
+    seen: list[str] = []
+    shown = warnings.showwarning
+
+    def show(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+        if not issubclass(category, BorderwatchWarning):
+            shown(message, category, *args, **kwargs)
+            return
+        text = getattr(message, "template", str(message))
+        if text in seen:
+            return
+        seen.append(text)
+        if not quiet:
+            _say("warning", text)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", BorderwatchWarning)
+        warnings.showwarning = show
+        yield seen
 
 
 # ------------------------------------------------------------------------------- settings
@@ -250,11 +344,14 @@ def _run(args: argparse.Namespace) -> int:
         s = s.replace(synthetic=True)
     else:
         inputs = (args.units, args.incidents, args.meetings)
-    result = analyze(*inputs, settings=s, progress=progress)
-    write_outputs(result, out, progress=progress)
+    with _console_warnings(args.quiet):
+        result = analyze(*inputs, settings=s, progress=progress)
+        write_outputs(result, out, progress=progress)
     sm = result.summary
+    n = sm["n_incidents"]  # None in the public view when below k
+    shown = f"{n:,}" if isinstance(n, int) else f"fewer than {sm.get('k', 5)}"
     print(
-        f"borderwatch: wrote {out} ({sm['view']} view): {sm['n_incidents']:,} incidents, "
+        f"borderwatch: wrote {out} ({sm['view']} view): {shown} incidents, "
         f"{sm['n_hotspots']} hotspot regions ({sm['n_cross_border_hotspots']} cross-border), "
         f"{sm['clusters']['n']} clusters. Open {out / 'map.html'} in a browser (works offline)."
     )
@@ -265,8 +362,7 @@ def _validate(args: argparse.Namespace, s: Settings) -> int:
     from .io import load_incidents, load_meetings, load_units
     from .join import join_summary, join_units
 
-    with warnings.catch_warnings(record=True) as wl:
-        warnings.simplefilter("always", BorderwatchWarning)
+    with _console_warnings(quiet=True) as seen:
         loaded_units = load_units(args.units, **s.unit_columns)
         units = loaded_units.frame
         lines = [
@@ -275,20 +371,46 @@ def _validate(args: argparse.Namespace, s: Settings) -> int:
         ]
         if args.incidents:
             inc = load_incidents(
-                args.incidents, units=units, on_invalid=s.on_invalid, **s.incident_columns
+                args.incidents,
+                units=units,
+                crosswalk=s.crosswalk,
+                **s.reading,
+                **s.incident_columns,
             )
             j = join_units(inc.frame, units)
             lines.append(
                 f"incidents: {args.incidents}: {len(inc.frame):,} rows; columns {inc.columns}; "
                 f"join {join_summary(j)}; dropped {inc.dropped}"
             )
+            lines.append(f"incidents: {_decided(inc.decisions, inc.notes)}")
         if args.meetings:
-            mt = load_meetings(args.meetings, units=units, on_invalid=s.on_invalid)
+            mt = load_meetings(args.meetings, units=units, **s.reading, **s.meeting_columns)
             lines.append(f"meetings: {args.meetings}: {len(mt.frame)} rows; columns {mt.columns}")
-    lines += [f"warning: {w.message}" for w in wl]
+            lines.append(f"meetings: {_decided(mt.decisions, mt.notes)}")
+    lines += [f"warning: {' '.join(cli_words(w).split())}" for w in seen]
     print("\n".join(lines))
     print("borderwatch: the inputs are valid.")
     return 0
+
+
+def _decided(decisions: dict[str, Any], notes: Sequence[str]) -> str:
+    """What a reader decided, in words: encoding, delimiter, decimal mark, dates."""
+    parts = []
+    if "encoding" in decisions:
+        parts.append(
+            f"read as {decisions['encoding']} text, delimiter {decisions['sep']!r}, "
+            f"decimal mark {decisions['decimal']!r}"
+        )
+    fmt = decisions.get("date_format")
+    if fmt is None:
+        parts.append("no dates")
+    elif fmt.startswith("%d"):
+        parts.append(f"dates read day first ({fmt})")
+    elif fmt.startswith("%m"):
+        parts.append(f"dates read month first ({fmt})")
+    else:
+        parts.append(f"dates read as {fmt}")
+    return "; ".join([*parts, *notes])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -298,8 +420,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(args)
     except DataError as exc:
-        text = " ".join(str(exc).split())
-        print(textwrap.fill(f"borderwatch: error: {text}", width=100), file=sys.stderr)
+        _say("error", getattr(exc, "template", str(exc)))
         return 2
     except KeyboardInterrupt:
         print("borderwatch: interrupted; nothing was written.", file=sys.stderr)

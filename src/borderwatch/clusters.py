@@ -28,6 +28,7 @@ from pyproj import CRS
 from ._crs import WGS84, require_crs
 from ._dbscan import dbscan_labels, st_dbscan_labels
 from ._errors import BorderwatchWarning, DataError
+from ._geom import robust_union
 from ._inputs import metric_points
 
 __all__ = [
@@ -226,7 +227,7 @@ def _dated(
     """Times (int64 ns) of the incidents, and the usable ones that have a date."""
     t = _dates_ns(incidents)
     if t is None:
-        msg = "method='spacetime' needs a 'date' column. Hint: read incidents with a time column (--time-col)."
+        msg = "method='spacetime' needs a 'date' column. Hint: read incidents with a time column ([[time_col]])."
         raise DataError(msg)
     dated = t != _NAT
     if (ok & ~dated).any():
@@ -553,5 +554,5 @@ def _border_km(
     geo = geo[geo.notna() & ~geo.is_empty]
     if len(geo) == 0:
         return out
-    lines = shapely.union_all(np.asarray(geo.to_crs(target).array, dtype=object))
+    lines = robust_union(np.asarray(geo.to_crs(target).array, dtype=object))
     return shapely.distance(hulls, lines) / 1000.0

@@ -372,7 +372,7 @@ def cube_weights(w: sparse.csr_array, bins: int, *, time_step: int = 1) -> spars
 def _dated(incidents: gpd.GeoDataFrame) -> tuple[pd.Series, np.ndarray]:
     """The dates of the dated incidents, and which incidents have one."""
     if "date" not in incidents.columns:
-        msg = "emerging_hotspots: the incidents have no 'date' column. Hint: pass --time-col when reading them."
+        msg = "emerging_hotspots: the incidents have no 'date' column. Hint: name their time column with [[time_col]] when reading them."
         raise DataError(msg)
     dates = pd.to_datetime(incidents["date"], errors="coerce")
     dated = dates.notna().to_numpy()

@@ -23,7 +23,7 @@ import os
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import geopandas as gpd
@@ -32,18 +32,19 @@ from pyproj import CRS
 
 from ._crs import WGS84, study_centre, study_crs
 from ._errors import BorderwatchWarning, DataError
+from ._geom import to_crs_valid
 from ._population import PopulationRaster, read_population, unit_population
 from ._result import AnalysisResult
 from ._summary import build_summary
 from .borders import DEFAULT_TOLERANCE_M, border_lines
 from .io import load_incidents, read_meetings, read_units
-from .join import aggregate_counts, join_units, unit_counts
+from .join import Period, aggregate_counts, join_units, unit_counts
 from .settings import Settings
 
 if TYPE_CHECKING:
     from .hotspots import CellHotspots
 
-__all__ = ["analyze"]
+__all__ = ["analyze", "counts_period"]
 
 Progress = Callable[[str], None]
 Source: TypeAlias = str | os.PathLike[str] | pd.DataFrame
@@ -126,9 +127,10 @@ def analyze(
         incidents=joined.incidents,
         meetings=joined.meetings,
         counts=joined.counts,
-        cells=hot.cells.to_crs(WGS84),
-        hotspots=hot.regions.to_crs(WGS84) if len(hot.regions) else hot.regions,
-        clusters=found.clusters.to_crs(WGS84) if found.clusters.crs is not None else found.clusters,
+        # shapes built in the metric CRS can self-intersect in EPSG:4326: repaired there
+        cells=to_crs_valid(hot.cells, WGS84),
+        hotspots=to_crs_valid(hot.regions, WGS84) if len(hot.regions) else hot.regions,
+        clusters=to_crs_valid(found.clusters, WGS84),
         density=surface,
         summary=summary,
         view="internal",
@@ -148,16 +150,19 @@ def analyze(
 
 @contextmanager
 def _collect_warnings() -> Iterator[list[str]]:
-    """Record borderwatch's warnings (for ``summary.json``); pass every other warning on."""
+    """Record borderwatch's warnings (for ``summary.json``, once each), then emit every
+    warning again for the caller (``warnings`` shows them in API terms; the CLI prints
+    borderwatch's as flags)."""
     caught: list[str] = []
     with warnings.catch_warnings(record=True) as wlist:
         warnings.simplefilter("always", BorderwatchWarning)
         yield caught
     for w in wlist:
         if issubclass(w.category, BorderwatchWarning):
+            if str(w.message) in caught:
+                continue
             caught.append(str(w.message))
-        else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def _default_source(s: Settings, inputs: Inputs) -> str:
@@ -171,13 +176,15 @@ def _default_source(s: Settings, inputs: Inputs) -> str:
 
 @dataclass(frozen=True)
 class Inputs:
-    """The checked inputs (EPSG:4326), what was dropped, and where the incidents came from."""
+    """The checked inputs (EPSG:4326), what was dropped, where the incidents came from, and
+    how their file was read (``decisions``: date format, delimiter, decimal mark, encoding)."""
 
     units: gpd.GeoDataFrame
     incidents: gpd.GeoDataFrame
     meetings: gpd.GeoDataFrame | None
     dropped: dict[str, int]
     source: str
+    decisions: dict[str, Any] = field(default_factory=dict)
 
 
 def _read_inputs(units: Any, incidents: Any, meetings: Any, s: Settings, say: Progress) -> Inputs:
@@ -192,6 +199,7 @@ def _read_inputs(units: Any, incidents: Any, meetings: Any, s: Settings, say: Pr
         u = read_units(units, **s.unit_columns)
     say("reading incidents")
     dropped: dict[str, int] = {}
+    decisions: dict[str, Any] = {}
     source = ""
     if isinstance(incidents, gpd.GeoDataFrame) and {"id", "category", "sensitive"} <= set(
         incidents.columns
@@ -199,30 +207,20 @@ def _read_inputs(units: Any, incidents: Any, meetings: Any, s: Settings, say: Pr
         inc = incidents.copy()
     else:
         loaded = load_incidents(
-            incidents,
-            units=u,
-            crosswalk=s.crosswalk,
-            on_invalid=s.on_invalid,
-            date_format=s.date_format,
-            dayfirst=s.dayfirst,
-            **s.incident_columns,
+            incidents, units=u, crosswalk=s.crosswalk, **s.reading, **s.incident_columns
         )
         inc, dropped, source = loaded.frame, dict(loaded.dropped), loaded.source
+        decisions = dict(loaded.decisions)
     mt = None
     if meetings is not None:
         say("reading meetings")
         if isinstance(meetings, gpd.GeoDataFrame) and "attendance" in meetings.columns:
             mt = meetings.copy()
         else:
-            mt = read_meetings(
-                meetings,
-                units=u,
-                on_invalid=s.on_invalid,
-                date_format=s.date_format,
-                dayfirst=s.dayfirst,
-                **s.meeting_columns,
-            )
-    return Inputs(units=u, incidents=inc, meetings=mt, dropped=dropped, source=source)
+            mt = read_meetings(meetings, units=u, **s.reading, **s.meeting_columns)
+    return Inputs(
+        units=u, incidents=inc, meetings=mt, dropped=dropped, source=source, decisions=decisions
+    )
 
 
 # ------------------------------------------------------------------------------- 2. space
@@ -267,6 +265,7 @@ class Joined:
     counts: pd.DataFrame
     population: PopulationRaster | None
     partitions: int | None
+    period: Period = "month"
 
 
 def _join(inputs: Inputs, space: Space, s: Settings, say: Progress) -> Joined:
@@ -279,7 +278,8 @@ def _join(inputs: Inputs, space: Space, s: Settings, say: Progress) -> Joined:
         joined, parts = join_units(inputs.incidents, u, **opts), None
     mt = join_units(inputs.meetings, u, **opts) if inputs.meetings is not None else None
     units_out = unit_counts(joined, u)
-    counts = aggregate_counts(joined, period=s.period, by=("unit_id", "country", "category"))
+    period = counts_period(joined, s.period)
+    counts = aggregate_counts(joined, period=period, by=("unit_id", "country", "category"))
     counts = counts[counts["unit_id"].notna()].reset_index(drop=True)
     counts["period"] = pd.to_datetime(counts["period"]).dt.strftime("%Y-%m-%d")
     units_out["area_km2"] = units_out.to_crs(space.crs).area.to_numpy() / 1e6
@@ -295,7 +295,49 @@ def _join(inputs: Inputs, space: Space, s: Settings, say: Progress) -> Joined:
         counts=counts,
         population=raster,
         partitions=parts,
+        period=period,
     )
+
+
+#: The date precisions each time bin needs (a year bin takes any date).
+_NEEDS = {"week": {"day", "datetime"}, "month": {"month", "day", "datetime"}, "year": None}
+
+
+def counts_period(incidents: pd.DataFrame, asked: Period | None) -> Period:
+    """The time bin of ``counts.csv``: ``asked``, or month (year when every dated incident
+    has a year only). A bin finer than every date (months of year-only data) is refused.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"date_precision": ["year", "year", None]})
+    >>> counts_period(df, None)
+    'year'
+    >>> counts_period(df.assign(date_precision="day"), None)
+    'month'
+    """
+    precision = set(incidents.get("date_precision", pd.Series(dtype=object)).dropna())
+    if asked is None:
+        return "year" if precision == {"year"} else "month"
+    needs = _NEEDS[asked]
+    if precision and needs is not None and not precision & needs:
+        coarse = "year" if precision == {"year"} else "month"
+        msg = (
+            f"counts by {asked} were asked for ([[period={asked}]]), but the incidents' dates "
+            f"are {coarse}s only ({', '.join(sorted(precision))}): every incident would fall in "
+            f"the first {asked} of its {coarse}. Hint: pass [[period={coarse}]] or leave "
+            "[[period]] out."
+        )
+        raise DataError(msg)
+    if precision and needs is not None and not precision <= needs:
+        n = int(incidents["date_precision"].isin(precision - needs).sum())
+        warnings.warn(
+            f"{n} incidents have dates coarser than a {asked} "
+            f"({', '.join(sorted(precision - needs))}); in counts.csv they fall in the first "
+            f"{asked} of their month or year.",
+            BorderwatchWarning,
+            stacklevel=3,
+        )
+    return asked
 
 
 def _join_dask(

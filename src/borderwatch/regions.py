@@ -20,6 +20,7 @@ from scipy.spatial import cKDTree
 
 from ._crs import require_crs, to_metric
 from ._errors import DataError
+from ._geom import robust_union
 from ._inputs import check_points
 from ._lattice import Grid, cells_frame, polygonal
 from ._schema import is_hot
@@ -131,7 +132,7 @@ def hotspot_regions(
     ncomp = int(comp.max()) + 1
     geoms = np.asarray(hot.geometry.array, dtype=object)
     region_geoms = polygonal(
-        np.array([shapely.union_all(geoms[comp == c]) for c in range(ncomp)], dtype=object)
+        np.array([robust_union(geoms[comp == c]) for c in range(ncomp)], dtype=object)
     )
     z = hot["gi_z"].to_numpy(float) if "gi_z" in hot.columns else np.full(len(hot), np.nan)
     inc = _incident_stats(region_geoms, incidents, crs)
@@ -232,5 +233,5 @@ def _border_km(region_geoms: np.ndarray, border: gpd.GeoDataFrame | None, crs: C
     if border is None or not len(border):
         return np.full(len(region_geoms), np.nan)
     bl = border.to_crs(crs) if not CRS(border.crs).equals(crs) else border
-    bgeom = shapely.union_all(np.asarray(bl.geometry.array, dtype=object))
+    bgeom = robust_union(np.asarray(bl.geometry.array, dtype=object))
     return np.asarray(shapely.distance(region_geoms, bgeom) / 1000.0, dtype=float)

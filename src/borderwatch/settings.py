@@ -146,9 +146,10 @@ class Settings:
     static: bool = _opt(
         True, "write map.png and map.pdf", kind="bool", commands=_OUT, group="output"
     )
-    period: Literal["week", "month", "year"] = _opt(
-        "month",
-        "time bin of counts.csv, unit x category x period",
+    period: Literal["week", "month", "year"] | None = _opt(
+        None,
+        "time bin of counts.csv, unit x category x period "
+        "(default: month, or year when the dates are years only)",
         kind="choice",
         choices=("week", "month", "year"),
         commands=("analyze",),
@@ -232,7 +233,14 @@ class Settings:
         group="inputs",
         metavar="RASTER",
     )
-    crosswalk: str | None = _opt(None, "your category crosswalk CSV", kind="path", group="inputs")
+    crosswalk: str | None = _opt(
+        None,
+        "your category crosswalk CSV",
+        kind="path",
+        commands=_IO,
+        group="inputs",
+        metavar="CSV",
+    )
     on_invalid: Literal["raise", "drop"] = _opt(
         "raise",
         "invalid rows: 'raise' (default) or 'drop' with a warning (--drop-invalid)",
@@ -241,10 +249,51 @@ class Settings:
         group="inputs",
     )
     date_format: str | None = _opt(
-        None, "strftime format of the dates, e.g. %d/%m/%Y", group="inputs"
+        None,
+        "strftime format of the dates, e.g. %d/%m/%Y (default: detected; day and month "
+        "are never guessed)",
+        commands=_IO,
+        group="inputs",
+        metavar="FMT",
     )
     dayfirst: bool = _opt(
-        False, "read ambiguous dates day first (DD/MM)", kind="bool", group="inputs"
+        False,
+        "read numeric dates such as 03/04/2023 day first (DD/MM/YYYY)",
+        kind="bool",
+        commands=_IO,
+        group="inputs",
+    )
+    sep: str | None = _opt(
+        None,
+        "delimiter of a CSV file: comma, semicolon, tab or pipe (default: detected)",
+        kind="choice",
+        choices=(",", ";", "tab", "|"),
+        commands=_IO,
+        group="inputs",
+        metavar="SEP",
+    )
+    decimal: str | None = _opt(
+        None,
+        "decimal mark of a CSV file: dot or comma (default: detected)",
+        kind="choice",
+        choices=(".", ","),
+        commands=_IO,
+        group="inputs",
+        metavar="MARK",
+    )
+    encoding: str | None = _opt(
+        None,
+        "encoding of a CSV file, e.g. utf-8, cp1252, latin-1 (default: detected)",
+        commands=_IO,
+        group="inputs",
+        metavar="ENC",
+    )
+    swap_check: bool = _opt(
+        True,
+        "refuse coordinates whose longitude and latitude look swapped",
+        kind="bool",
+        commands=_IO,
+        group="inputs",
     )
     lon_col: str | None = _opt(None, "column holding the longitude", **_COLUMN)
     lat_col: str | None = _opt(None, "column holding the latitude", **_COLUMN)
@@ -354,6 +403,20 @@ class Settings:
         }
 
     @property
+    def reading(self) -> dict[str, Any]:
+        """Keyword arguments of the point readers saying how to read a file (dates, dialect,
+        invalid rows, swapped coordinates)."""
+        return {
+            "on_invalid": self.on_invalid,
+            "date_format": self.date_format,
+            "dayfirst": self.dayfirst,
+            "sep": self.sep,
+            "decimal": self.decimal,
+            "encoding": self.encoding,
+            "swap_check": self.swap_check,
+        }
+
+    @property
     def unit_columns(self) -> dict[str, Any]:
         """Keyword arguments of :func:`borderwatch.read_units` naming columns."""
         return {
@@ -412,6 +475,7 @@ def settings_markdown() -> str:
         what = opt.help + (
             f" ({', '.join(opt.choices)})" if opt.kind in ("choice", "langs") else ""
         )
+        what = what.replace("|", "\\|")  # a pipe would end the table cell
         lines.append(f"| `{name}` | {shown} | {flag} | {what} |")
     return "\n".join(lines) + "\n"
 

@@ -15,8 +15,13 @@ the rows dropped, the repairs, notes and warnings.
 Modules: :mod:`~borderwatch.io.units`, :mod:`~borderwatch.io.incidents`,
 :mod:`~borderwatch.io.meetings`, :mod:`~borderwatch.io.categories` (the
 crosswalk), :mod:`~borderwatch.io.countries`; private helpers open files
-(``_table``), detect columns (``_columns``), read points (``_points``) and
-dates (``_dates``).
+(``_table``) and read delimited text in any encoding, delimiter and decimal
+mark (``_dialect``), detect columns (``_columns``) and the time columns
+(``_timecols``), read points (``_points``), coordinates in degrees-minutes-
+seconds (``_degrees``) and dates, never guessing day and month (``_dates``),
+and check that the points lie in the units the right way round (``_place``).
+Messages name options once (``[[lon_col]]``): Python users read keywords,
+the command line its flags (:mod:`borderwatch._errors`).
 """
 
 from __future__ import annotations

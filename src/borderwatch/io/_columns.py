@@ -7,6 +7,8 @@ hashtags (``#geo+lat``) are compared with their attributes sorted.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Any
 
 import pandas as pd
@@ -25,11 +27,14 @@ __all__ = [
     "PLACE",
     "SENSITIVE",
     "TEXT_CODES",
+    "MONTH",
     "TIME",
+    "TIME_WORDS",
     "TOPICS",
     "UNIT_COUNTRY",
     "UNIT_ID",
     "UNIT_NAME",
+    "YEAR",
     "find",
     "hxl_key",
     "hxl_rename",
@@ -44,6 +49,7 @@ LON = [
     "lng",
     "long",
     "longitude",
+    "longitud",
     "x",
     "_location_longitude",
     "_geolocation_longitude",
@@ -56,6 +62,7 @@ LON = [
 LAT = [
     "lat",
     "latitude",
+    "latitud",
     "y",
     "_location_latitude",
     "_geolocation_latitude",
@@ -74,6 +81,8 @@ GEOPOINT = [
     "geopoint",
     "#geo+coord",
 ]
+#: Columns holding a date or datetime (English, French, Spanish, Portuguese, Arabic, HXL, Kobo);
+#: names are compared without accents (``année`` is ``annee``).
 TIME = [
     "date",
     "datetime",
@@ -91,9 +100,61 @@ TIME = [
     "#date+start",
     "_submission_time",
     "submission_time",
-    "year",
-    "#date+year",
+    "submissiondate",
+    "date_incident",
+    "date_de_l_incident",
+    "date_evenement",
+    "date_des_faits",
+    "date_reunion",
+    "fecha",
+    "fecha_incidente",
+    "fecha_del_incidente",
+    "fecha_hecho",
+    "fecha_evento",
+    "fecha_reunion",
+    "data_ocorrencia",
+    "data_do_incidente",
+    "data_incidente",
+    "data_do_evento",
+    "data_reuniao",
+    "تاريخ",
+    "التاريخ",
+    "تاريخ_الحادث",
+    "تاريخ_الحادثة",
+    "data",
 ]
+#: Columns holding a year; with a :data:`MONTH` column they give months.
+YEAR = ["year", "#date+year", "annee", "ano", "anio", "سنة", "السنة", "العام", "عام"]
+#: Columns holding a month (1-12 or a month name), used with a :data:`YEAR` column.
+MONTH = ["month", "#date+month", "mois", "mes", "شهر", "الشهر"]
+#: Words that make a column a candidate time column when none was detected.
+TIME_WORDS = (
+    "date",
+    "time",
+    "day",
+    "when",
+    "year",
+    "month",
+    "jour",
+    "quand",
+    "heure",
+    "mois",
+    "annee",
+    "fecha",
+    "dia",
+    "cuando",
+    "hora",
+    "mes",
+    "ano",
+    "data",
+    "quando",
+    "periode",
+    "periodo",
+    "تاريخ",
+    "سنة",
+    "شهر",
+    "يوم",
+)
 CATEGORY = [
     "category",
     "incident_category",
@@ -107,6 +168,21 @@ CATEGORY = [
     "#event+type",
     "#crisis+type",
     "#event+category",
+    "categorie",
+    "type_d_incident",
+    "type_incident",
+    "nature",
+    "infraction",
+    "tipo",
+    "tipo_incidente",
+    "tipo_de_incidente",
+    "categoria",
+    "delito",
+    "tipo_de_ocorrencia",
+    "natureza",
+    "نوع",
+    "النوع",
+    "الفئة",
 ]
 ID = [
     "id",
@@ -132,6 +208,10 @@ COUNTRY = [
     "#country+code",
     "#country+name",
     "#country",
+    "pays",
+    "pais",
+    "البلد",
+    "الدولة",
 ]
 SENSITIVE = ["sensitive", "is_sensitive", "protected", "#meta+sensitive"]
 
@@ -242,15 +322,16 @@ def hxl_key(tag: str) -> str:
 
 
 def norm_col(name: Any) -> str:
-    """A column name as compared with the candidates.
+    """A column name as compared with the candidates: lower case, without accents.
 
-    >>> norm_col("group_abc/Incident Date"), norm_col("#geo +lon")
-    ('incident_date', '#geo+lon')
+    >>> norm_col("group_abc/Incident Date"), norm_col("#geo +lon"), norm_col("Année")
+    ('incident_date', '#geo+lon', 'annee')
     """
-    text = str(name).strip().lower()
+    text = unicodedata.normalize("NFKD", str(name).strip()).casefold()
+    text = "".join(c for c in text if not unicodedata.combining(c))
     if text.startswith("#"):
         return hxl_key(text)
-    return text.rsplit("/", 1)[-1].replace(" ", "_").replace("-", "_")
+    return re.sub(r"[\s\-'’]", "_", text.rsplit("/", 1)[-1])
 
 
 def find(
@@ -269,10 +350,11 @@ def find(
         if exclude and col in exclude:
             continue
         norm.setdefault(norm_col(col), col)
-    for cand in candidates:
+    keys = [norm_col(c) for c in candidates]
+    for cand in keys:
         if cand in norm:
             return str(norm[cand])
-    for cand in candidates:
+    for cand in keys:
         if cand.startswith("#"):
             base = cand.split("+")
             for key, col in norm.items():
@@ -287,12 +369,13 @@ def find(
 
 
 def require_column(frame: pd.DataFrame, source: str, name: str, *, option: str, what: str) -> str:
-    """``name`` when ``frame`` has it; otherwise a :class:`DataError` listing the columns."""
+    """``name`` when ``frame`` has it; otherwise a :class:`DataError` listing the columns
+    (``option`` is the setting that named it, e.g. ``lon_col``)."""
     if name in frame.columns:
         return name
     cols = ", ".join(map(str, list(frame.columns)[:30]))
     msg = (
-        f"{source}: the {what} column '{name}' given with {option} does not exist. "
+        f"{source}: the {what} column '{name}' given with [[{option}]] does not exist. "
         f"Columns present: {cols}. Hint: check the spelling (column names are case-sensitive)."
     )
     raise DataError(msg)

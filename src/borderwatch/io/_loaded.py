@@ -10,7 +10,7 @@ from typing import Any
 
 import geopandas as gpd
 
-from .._errors import BorderwatchWarning
+from .._errors import BorderwatchWarning, api_words
 
 __all__ = ["Loaded", "warn"]
 
@@ -45,8 +45,12 @@ class Loaded:
     warnings : tuple of str
         The messages of the warnings the reader emitted, in order.
     decisions : dict
-        How the input was interpreted (reserved for date format, delimiter
-        and encoding decisions; empty for now).
+        How the input was read: ``date_format`` (the format given, the
+        day/month order decided such as ``"%d/%m/%Y"``, ``"ISO 8601"``,
+        ``"year numbers"``, ``"year and month columns"``, or None without
+        dates) and, for delimited text, ``encoding``, ``sep`` (``","``,
+        ``";"``, ``"tab"``, ``"|"``) and ``decimal``. ``summary.json`` records
+        them under ``inputs``.
 
     Examples
     --------
@@ -73,7 +77,7 @@ def warn(message: str, sink: list[str]) -> None:
     The warning points at the first caller outside ``borderwatch.io`` (the
     code that called the reader), however deep inside the reader it is raised.
     """
-    sink.append(message)
+    sink.append(api_words(message))
     level = 1
     frame = inspect.currentframe()
     while frame is not None and frame.f_code.co_filename.startswith(_HERE):

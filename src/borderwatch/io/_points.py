@@ -1,9 +1,10 @@
-"""Points shared by incidents and meetings: coordinates, dates, ids, validity, study area.
+"""Points shared by incidents and meetings: coordinates, dates, ids, validity.
 
 :func:`read_points` runs the steps in a fixed order, so that the first error
 a user sees does not depend on the kind of file: open the table, find the
-coordinates, find and parse the time, report (or drop) invalid rows, check
-the study area, find the ids.
+coordinates, find and parse the time, report (or drop) invalid rows, find
+the ids. The study area (and swapped coordinates) is checked afterwards by
+:func:`borderwatch.io._place.check_place`.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from pyproj import CRS
 
 from .._crs import WGS84, require_crs
 from .._errors import DataError
-from ._columns import GEOPOINT, ID, LAT, LON, TIME, find, require_column
+from ._columns import GEOPOINT, ID, LAT, LON, find, require_column
 from ._dates import parse_dates
+from ._degrees import dms_to_degrees, looks_dms, looks_projected
 from ._loaded import warn
-from ._table import OnInvalid, Source, Table, line_text, load_table
+from ._table import OnInvalid, Source, Table, TextOptions, load_table
+from ._timecols import find_time
 
-__all__ = ["REASONS", "Points", "present", "read_points", "to_number"]
+__all__ = ["REASONS", "Points", "option_name", "present", "read_points", "to_number"]
 
 #: Why a row is invalid, in the order of the messages.
 REASONS = {
@@ -37,9 +40,19 @@ REASONS = {
 
 _DATE_HINT = (
     "use ISO 8601 dates (YYYY-MM-DD, YYYY-MM or YYYY), or give the format "
-    '(date_format = "%d/%m/%Y" in --config, date_format= in Python), '
-    "or choose another column with --time-col"
+    "with [[date_format]] (e.g. %d/%m/%Y), or choose another column with [[{time_col}]]"
 )
+_COMMA_DECIMAL = r"^\s*[+-]?\d+,\d+\s*$"
+
+
+def option_name(kind: str, name: str) -> str:
+    """The setting naming a column of ``kind``: ``lon_col`` for incidents, ``meeting_lon_col``
+    for meetings.
+
+    >>> option_name("meetings", "time_col")
+    'meeting_time_col'
+    """
+    return f"meeting_{name}" if kind == "meetings" else name
 
 
 @dataclass(frozen=True)
@@ -51,6 +64,7 @@ class Points:
     table: Table
     columns: dict[str, str | None]
     dropped: dict[str, int]
+    decisions: dict[str, str | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -63,6 +77,7 @@ class _Coords:
     lat_name: str
     geom_col: str | None
     used: set[str] = field(default_factory=set)
+    kind: str = "incidents"
 
 
 @dataclass
@@ -81,36 +96,50 @@ def read_points(
     lat_col: str | None,
     time_col: str | None,
     id_col: str | None,
-    units: gpd.GeoDataFrame | None,
     on_invalid: OnInvalid,
     date_format: str | None,
     dayfirst: bool,
     sheet: str | int | None,
+    text: TextOptions | None = None,
     sink: list[str],
 ) -> Points:
     """Read the points of an incidents or meetings file; warnings go to ``sink`` too."""
     if on_invalid not in ("raise", "drop"):
         msg = f"on_invalid must be 'raise' or 'drop', not {on_invalid!r}."
         raise DataError(msg)
-    table = load_table(source, what=kind, sheet=sheet)
+    table = load_table(source, what=kind, sheet=sheet, text=text)
     coords = _coordinates(table, kind, lon_col=lon_col, lat_col=lat_col)
-    lon, lat, invalid = _check_coordinates(coords)
-    timec = time_col or find(table.frame, TIME, exclude=coords.used)
-    if time_col is not None:
-        require_column(table.frame, table.source, time_col, option="--time-col", what="time")
-    if timec is not None:
-        parsed = parse_dates(table.frame[timec], date_format=date_format, dayfirst=dayfirst)
+    lon, lat, invalid = _check_coordinates(coords, table)
+    when = find_time(
+        table.frame,
+        time_col=time_col,
+        used=coords.used,
+        source=table.source,
+        option=option_name(kind, "time_col"),
+        sink=sink,
+    )
+    decisions: dict[str, str | None] = {**table.decisions, "date_format": None}
+    if when.column is not None and when.values is not None:
+        parsed = parse_dates(
+            when.values,
+            date_format=date_format,
+            dayfirst=dayfirst,
+            column=when.column,
+            source=table.source,
+            rows=table.rows,
+        )
         dates, precision = parsed.dates, parsed.precision
+        decisions["date_format"] = "year and month columns" if when.month else parsed.format
         invalid.rows["bad_date"] = parsed.bad
-        invalid.details["bad_date"] = (f"column '{timec}'", _DATE_HINT)
-        coords.used.add(timec)
+        hint = _DATE_HINT.replace("{time_col}", option_name(kind, "time_col"))
+        where = f"column '{when.column}'" + (f" (with '{when.month}')" if when.month else "")
+        invalid.details["bad_date"] = (where, hint)
+        coords.used |= {c for c in (when.column, when.month) if c}
     else:
         dates = pd.Series(pd.NaT, index=table.frame.index, dtype="datetime64[ns]")
         precision = pd.Series(None, index=table.frame.index, dtype=object)
     keep, dropped = _settle_invalid(table, kind, invalid, on_invalid=on_invalid, sink=sink)
-    if units is not None and keep.any():
-        _check_study_area(table, kind, lon[keep], lat[keep], units, coords, keep)
-    idc, ids = _ids(table, id_col, coords.used)
+    idc, ids = _ids(table, id_col, coords.used, kind)
     out = pd.DataFrame(
         {
             "id": ids.to_numpy(dtype=object),
@@ -124,8 +153,10 @@ def read_points(
         out[col] = table.frame[col].to_numpy()
     out = out.loc[keep].reset_index(drop=True)
     gdf = gpd.GeoDataFrame(out, geometry=gpd.points_from_xy(lon[keep], lat[keep]), crs=WGS84)
-    columns = {"lon": coords.lon_name, "lat": coords.lat_name, "time": timec, "id": idc}
-    return Points(gdf, table.with_frame(gdf, keep), columns, dropped)
+    columns = {"lon": coords.lon_name, "lat": coords.lat_name, "time": when.column, "id": idc}
+    if when.month:
+        columns["month"] = when.month
+    return Points(gdf, table.with_frame(gdf, keep), columns, dropped, decisions)
 
 
 # -- coordinates ----------------------------------------------------------------------------
@@ -135,26 +166,31 @@ def _coordinates(table: Table, kind: str, *, lon_col: str | None, lat_col: str |
     """Coordinates from the named or detected columns, a geopoint column, or point geometries."""
     frame = table.frame
     if lon_col is not None:
-        require_column(frame, table.source, lon_col, option="--lon-col", what="longitude")
+        require_column(
+            frame, table.source, lon_col, option=option_name(kind, "lon_col"), what="longitude"
+        )
     if lat_col is not None:
-        require_column(frame, table.source, lat_col, option="--lat-col", what="latitude")
+        require_column(
+            frame, table.source, lat_col, option=option_name(kind, "lat_col"), what="latitude"
+        )
     geom_col = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
     if geom_col is not None and lon_col is None and lat_col is None:
         return _from_geometry(table, kind, geom_col)
     lonc = lon_col or find(frame, LON)
     latc = lat_col or find(frame, LAT)
     if lonc is not None and latc is not None:
-        return _Coords(frame[lonc], frame[latc], lonc, latc, geom_col, {lonc, latc})
+        return _Coords(frame[lonc], frame[latc], lonc, latc, geom_col, {lonc, latc}, kind)
     gp = find(frame, GEOPOINT)
     if gp is not None and lonc is None and latc is None:
         lat_raw, lon_raw = _parse_geopoint(frame[gp])
-        return _Coords(lon_raw, lat_raw, gp, gp, geom_col, {gp})
+        return _Coords(lon_raw, lat_raw, gp, gp, geom_col, {gp}, kind)
     cols = ", ".join(map(str, list(frame.columns)[:30]))
     missing = " and ".join(w for w, c in (("longitude", lonc), ("latitude", latc)) if c is None)
     msg = (
         f"{table.source}: no {missing} column found (columns: {cols}). Hint: name them lon/lat "
         "(or longitude/latitude, x/y, HXL #geo+lon/#geo+lat, Kobo _location_longitude/"
-        "_location_latitude), or pass --lon-col and --lat-col (lon_col=, lat_col=)."
+        f"_location_latitude), or name them with [[{option_name(kind, 'lon_col')}]] and "
+        f"[[{option_name(kind, 'lat_col')}]]."
     )
     raise DataError(msg)
 
@@ -177,7 +213,7 @@ def _from_geometry(table: Table, kind: str, geom_col: str) -> _Coords:
     missing = np.asarray(shapely.is_missing(gs.array) | shapely.is_empty(gs.array))
     lon_raw = pd.Series(np.where(missing, np.nan, shapely.get_x(gs.array)), dtype=float)
     lat_raw = pd.Series(np.where(missing, np.nan, shapely.get_y(gs.array)), dtype=float)
-    return _Coords(lon_raw, lat_raw, "geometry (x)", "geometry (y)", geom_col, {geom_col})
+    return _Coords(lon_raw, lat_raw, "geometry (x)", "geometry (y)", geom_col, {geom_col}, kind)
 
 
 def _parse_geopoint(series: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -190,10 +226,11 @@ def _parse_geopoint(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     return parts[0], parts[1]
 
 
-def _check_coordinates(c: _Coords) -> tuple[np.ndarray, np.ndarray, _Invalid]:
-    """Longitudes and latitudes as floats, and the rows whose coordinates are invalid."""
-    lon = to_number(c.lon_raw)
-    lat = to_number(c.lat_raw)
+def _check_coordinates(c: _Coords, table: Table) -> tuple[np.ndarray, np.ndarray, _Invalid]:
+    """Longitudes and latitudes as floats (degrees-minutes-seconds read where unambiguous),
+    and the rows whose coordinates are invalid."""
+    lon = _degrees(c.lon_raw, "lon", table)
+    lat = _degrees(c.lat_raw, "lat", table)
     rows: dict[str, np.ndarray] = {}
     rows["non_numeric"] = (lon.isna().to_numpy() & present(c.lon_raw)) | (
         lat.isna().to_numpy() & present(c.lat_raw)
@@ -206,19 +243,25 @@ def _check_coordinates(c: _Coords) -> tuple[np.ndarray, np.ndarray, _Invalid]:
         rows["lon_range"] = np.abs(lonv) > 180
         rows["zero_zero"] = (lonv == 0) & (latv == 0)
     both = f"columns '{c.lon_name}'/'{c.lat_name}'"
+    projected = looks_projected(lonv, latv)
+    metres = (
+        "these look like projected metres (e.g. UTM), not degrees: convert them to longitude/"
+        "latitude in decimal degrees (EPSG:4326) first, e.g. with geopandas' to_crs(4326)"
+    )
     details = {
-        "non_numeric": (
-            both,
-            "coordinates must be decimal degrees such as 13.52 (use a dot as decimal separator; degrees-minutes-seconds must be converted)",
-        ),
+        "non_numeric": (both, _non_numeric_hint(c, rows["non_numeric"], table)),
         "no_coordinates": (both, "fill in the coordinates or drop these rows"),
         "lat_range": (
             f"column '{c.lat_name}'",
-            "latitude must be between -90 and 90; are the columns swapped or in projected metres?",
+            metres
+            if projected
+            else "latitude must be between -90 and 90; are the columns swapped or in projected metres?",
         ),
         "lon_range": (
             f"column '{c.lon_name}'",
-            "longitude must be between -180 and 180; are these projected metres rather than degrees?",
+            metres
+            if projected
+            else "longitude must be between -180 and 180; are these projected metres rather than degrees?",
         ),
         "zero_zero": (
             both,
@@ -226,6 +269,53 @@ def _check_coordinates(c: _Coords) -> tuple[np.ndarray, np.ndarray, _Invalid]:
         ),
     }
     return lonv, latv, _Invalid(rows, details)
+
+
+def _degrees(raw: pd.Series, axis: str, table: Table) -> pd.Series:
+    """Decimal degrees: numbers, and degrees-minutes-seconds text where it is unambiguous."""
+    num = to_number(raw)
+    todo = num.isna().to_numpy() & present(raw)
+    if todo.any():
+        dms = dms_to_degrees(pd.Series(raw).reset_index(drop=True)[todo], axis=axis)
+        num = num.copy()
+        num[todo] = dms.to_numpy()
+        n = int(np.isfinite(dms.to_numpy()).sum())
+        if n:
+            note = f"read {n} {'latitudes' if axis == 'lat' else 'longitudes'} written in degrees, minutes and seconds"
+            table.notes.append(note)
+    return num
+
+
+def _non_numeric_hint(c: _Coords, bad: np.ndarray, table: Table) -> str:
+    """What to do about coordinates that are not numbers, from what they look like."""
+    values = pd.concat(
+        [
+            pd.Series(c.lon_raw).reset_index(drop=True)[bad],
+            pd.Series(c.lat_raw).reset_index(drop=True)[bad],
+        ]
+    ).astype("string")
+    example = next((v for v in values.dropna() if not _is_number(v)), None)
+    shown = f" (e.g. {example!r})" if example is not None else ""
+    if values.str.match(_COMMA_DECIMAL).fillna(False).any():
+        return (
+            f"coordinates{shown} use a decimal comma but the file was read with "
+            f"{table.decisions.get('decimal', '.')!r}: pass [[decimal=,]]"
+        )
+    if looks_dms(values):
+        return (
+            f"coordinates{shown} look like degrees-minutes-seconds that cannot be read without "
+            "guessing: write them as 13°30'15\"N / 2°05'10\"W (degree sign and hemisphere) or "
+            "as decimal degrees such as 13.504"
+        )
+    return f"coordinates{shown} must be decimal degrees such as 13.52 (a dot as decimal mark)"
+
+
+def _is_number(value: str) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def present(raw: pd.Series) -> np.ndarray:
@@ -245,7 +335,7 @@ def to_number(raw: pd.Series) -> pd.Series:
     return pd.to_numeric(s.astype("string").str.strip(), errors="coerce").astype(float)
 
 
-# -- invalid rows and the study area --------------------------------------------------------
+# -- invalid rows --------------------------------------------------------
 
 
 def _settle_invalid(
@@ -263,10 +353,19 @@ def _settle_invalid(
             parts.append(
                 f"{n} with {REASONS[reason]} in {col} ({table.rows(invalid.rows[reason])}): {hint}"
             )
+        n_bad, n = int(any_bad.sum()), len(table.frame)
+        if 2 * n_bad <= n:
+            fix = "Hint: fix these rows, or pass [[on_invalid=drop]] to drop them with a warning."
+        else:
+            fix = (
+                f"Hint: fix the file; dropping the invalid rows would drop {n_bad} of {n} "
+                f"({n_bad / n:.0%}), so borderwatch does not suggest it."
+            )
         msg = (
-            f"{table.source}: {int(any_bad.sum())} of {len(table.frame)} {kind} rows are invalid. "
+            f"{table.source}: {n_bad} of {n} {kind} rows are invalid. "
             + "; ".join(parts)
-            + ". Hint: fix these rows, or pass --drop-invalid (on_invalid='drop') to drop them with a warning."
+            + ". "
+            + fix
         )
         raise DataError(msg)
     if counts:
@@ -275,56 +374,18 @@ def _settle_invalid(
     return ~any_bad, counts
 
 
-def _check_study_area(
-    table: Table,
-    kind: str,
-    lon: np.ndarray,
-    lat: np.ndarray,
-    units: gpd.GeoDataFrame,
-    coords: _Coords,
-    keep: np.ndarray,
-) -> None:
-    """Raise when most points fall outside the units; detect swapped lat/lon."""
-    require_crs(units, what="units")
-    u = units.to_crs(WGS84) if not CRS(units.crs).equals(WGS84) else units
-    area = shapely.union_all(shapely.buffer(shapely.simplify(u.geometry.array, 0.01), 0.1))
-    shapely.prepare(area)
-    inside = shapely.contains_xy(area, lon, lat)
-    share_out = 1.0 - inside.mean()
-    if share_out <= 0.5:
-        return
-    swapped_in = (
-        shapely.contains_xy(area, lat, lon) if np.all(np.abs(lon) <= 90) else np.zeros_like(inside)
-    )
-    lines = table.lines[keep]
-    outside = ~inside
-    lon_name, lat_name = coords.lon_name, coords.lat_name
-    if swapped_in.mean() > 0.5:
-        msg = (
-            f"{table.source}: latitude and longitude look swapped: {int(outside.sum())} of {len(lon)} {kind} "
-            f"fall outside the units, but {int(swapped_in.sum())} fall inside when columns '{lon_name}' and "
-            f"'{lat_name}' are exchanged ({line_text(lines[outside & swapped_in], table.is_file)}). "
-            f"Hint: pass --lon-col {lat_name} --lat-col {lon_name} (lon_col=..., lat_col=...)."
-        )
-        raise DataError(msg)
-    bounds = ", ".join(f"{b:.2f}" for b in u.total_bounds)
-    msg = (
-        f"{table.source}: {int(outside.sum())} of {len(lon)} {kind} ({share_out:.0%}) fall outside the study "
-        f"area of the units (lon/lat bounds {bounds}) ({line_text(lines[outside], table.is_file)}). "
-        f"Hint: check that the incidents and the units cover the same region, that '{lon_name}'/'{lat_name}' "
-        "hold decimal degrees (not projected metres), and that the right units file was given."
-    )
-    raise DataError(msg)
-
-
 # -- ids ------------------------------------------------------------------------------------
 
 
-def _ids(table: Table, id_col: str | None, used: set[str]) -> tuple[str | None, pd.Series]:
+def _ids(
+    table: Table, id_col: str | None, used: set[str], kind: str
+) -> tuple[str | None, pd.Series]:
     """The id column (named or detected) and the ids as text; ``row-<line>`` without one."""
     idc = id_col or find(table.frame, ID, exclude=used)
     if id_col is not None:
-        require_column(table.frame, table.source, id_col, option="--id-col", what="id")
+        require_column(
+            table.frame, table.source, id_col, option=option_name(kind, "id_col"), what="id"
+        )
     if idc is None:
         return None, pd.Series([f"row-{x}" for x in table.lines], dtype=object)
     raw_ids = table.frame[idc]

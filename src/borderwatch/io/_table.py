@@ -6,7 +6,7 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeAlias
+from typing import Literal, TypeAlias
 
 import geopandas as gpd
 import numpy as np
@@ -14,8 +14,17 @@ import pandas as pd
 
 from .._errors import DataError, format_rows
 from ._columns import TEXT_CODES, hxl_rename, norm_col
+from ._dialect import read_delimited, sniff
 
-__all__ = ["OnInvalid", "Source", "Table", "line_text", "load_table", "read_layer"]
+__all__ = [
+    "OnInvalid",
+    "Source",
+    "Table",
+    "TextOptions",
+    "line_text",
+    "load_table",
+    "read_layer",
+]
 
 Source: TypeAlias = str | os.PathLike[str] | pd.DataFrame
 OnInvalid: TypeAlias = Literal["raise", "drop"]
@@ -34,6 +43,7 @@ class Table:
     lines: np.ndarray  # display row number for each row (file line, or index label)
     is_file: bool
     notes: list[str] = field(default_factory=list)
+    decisions: dict[str, str] = field(default_factory=dict)  # encoding, sep, decimal of a text file
 
     def rows(self, mask: np.ndarray | pd.Series) -> str:
         """'lines 3, 7' (files) or 'index 3, 7' (frames) for the rows where ``mask`` is true."""
@@ -42,7 +52,9 @@ class Table:
     def with_frame(self, frame: pd.DataFrame, keep: np.ndarray | None = None) -> Table:
         """The same source with another frame (and only the ``keep`` rows' line numbers)."""
         lines = self.lines if keep is None else self.lines[keep]
-        return dataclasses.replace(self, frame=frame, lines=lines, notes=list(self.notes))
+        return dataclasses.replace(
+            self, frame=frame, lines=lines, notes=list(self.notes), decisions=dict(self.decisions)
+        )
 
 
 def line_text(lines: np.ndarray, is_file: bool) -> str:
@@ -56,11 +68,28 @@ def line_text(lines: np.ndarray, is_file: bool) -> str:
     return text.replace("rows", word + "s" if is_file else word).replace("row", word)
 
 
-def load_table(source: Source, *, what: str, sheet: str | int | None = 0) -> Table:
+@dataclass(frozen=True)
+class TextOptions:
+    """What the user says about a delimited text file (None: detect it)."""
+
+    sep: str | None = None
+    decimal: str | None = None
+    encoding: str | None = None
+
+
+def load_table(
+    source: Source,
+    *,
+    what: str,
+    sheet: str | int | None = 0,
+    text: TextOptions | None = None,
+) -> Table:
     """Read any supported table or vector file (or copy a frame) into a :class:`Table`.
 
     Raises :class:`DataError` for a missing, empty or unreadable file and for a
     table without data rows. An HXL hashtag row under the header is applied.
+    For delimited text, ``decisions`` holds the encoding, delimiter and
+    decimal mark read (:func:`~borderwatch.io._dialect.sniff`).
     """
     if isinstance(source, pd.DataFrame):
         frame = source.copy()
@@ -69,8 +98,12 @@ def load_table(source: Source, *, what: str, sheet: str | int | None = 0) -> Tab
     else:
         path = Path(source)
         _check_path(path, what)
-        frame = _read_path(path, what=what, sheet=sheet).reset_index(drop=True)
+        decisions: dict[str, str] = {}
+        frame = _read_path(
+            path, what=what, sheet=sheet, text=text or TextOptions(), decisions=decisions
+        ).reset_index(drop=True)
         table = Table(frame, str(path), np.arange(2, len(frame) + 2), is_file=True)  # header = 1
+        table.decisions.update(decisions)
     if len(table.frame) == 0:
         msg = f"{table.source}: the {what} file has a header but no data rows. Hint: check the export."
         raise DataError(msg)
@@ -100,11 +133,18 @@ def _check_path(path: Path, what: str) -> None:
         raise DataError(msg)
 
 
-def _read_path(path: Path, *, what: str, sheet: str | int | None) -> pd.DataFrame:
+def _read_path(
+    path: Path,
+    *,
+    what: str,
+    sheet: str | int | None,
+    text: TextOptions,
+    decisions: dict[str, str],
+) -> pd.DataFrame:
     suffix = path.suffix.lower()
+    if suffix in _CSV_SUFFIXES:
+        return _read_csv(path, what=what, text=text, decisions=decisions)
     try:
-        if suffix in _CSV_SUFFIXES:
-            return _read_csv(path)
         if suffix in _EXCEL_SUFFIXES:
             return pd.read_excel(path, sheet_name=sheet if sheet is not None else 0)
         if suffix in _PARQUET_SUFFIXES:
@@ -125,27 +165,36 @@ def _read_path(path: Path, *, what: str, sheet: str | int | None) -> pd.DataFram
         raise DataError(msg) from exc
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    """A delimited text file; ids and codes stay text ("007" must not become 7)."""
-    opts: dict[str, Any]
-    if path.suffix.lower() == ".tsv":
-        opts = {"sep": "\t"}
-    elif _sniff_needed(path):
-        opts = {"sep": None, "engine": "python"}
-    else:
-        opts = {}
-    header = pd.read_csv(path, nrows=0, **opts).columns
-    text_cols = {c: str for c in header if norm_col(c) in TEXT_CODES}
-    if "engine" not in opts:
-        opts["low_memory"] = False
-    return pd.read_csv(path, dtype=text_cols or None, **opts)
-
-
-def _sniff_needed(path: Path) -> bool:
-    """True when a .csv/.txt file is not comma-separated (semicolon exports from Excel in fr/es/pt)."""
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        head = fh.readline()
-    return head.count(";") > head.count(",") or head.count("\t") > head.count(",")
+def _read_csv(
+    path: Path, *, what: str, text: TextOptions, decisions: dict[str, str]
+) -> pd.DataFrame:
+    """A delimited text file in any encoding, delimiter and decimal mark (detected unless
+    given); ids and codes stay text ("007" must not become 7)."""
+    raw = path.read_bytes()
+    dialect = sniff(
+        raw,
+        source=str(path),
+        sep=text.sep,
+        decimal=text.decimal,
+        encoding=text.encoding,
+        default_sep="\t" if path.suffix.lower() == ".tsv" else ",",
+    )
+    decisions.update(dialect.describe())
+    try:
+        return read_delimited(raw, dialect, is_text=lambda c: norm_col(c) in TEXT_CODES)
+    except DataError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any parser failure is unreadable input
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        shown = dialect.describe()
+        msg = (
+            f"{path}: cannot read the {what} file as delimited text ({type(exc).__name__}: {first}); "
+            f"read as {shown['encoding']}, delimiter {shown['sep']!r}, decimal mark {shown['decimal']!r}. "
+            "Hint: check that every line has as many fields as the header and that quotes are "
+            "closed; give the delimiter with [[sep]], the decimal mark with [[decimal]] or the "
+            "encoding with [[encoding]] if these are wrong."
+        )
+        raise DataError(msg) from exc
 
 
 def _apply_hxl(table: Table) -> Table:
@@ -164,4 +213,4 @@ def _apply_hxl(table: Table) -> Table:
             if conv.notna().sum() == new[col].notna().sum():
                 new[col] = conv
     notes = [*table.notes, "read HXL hashtags: " + ", ".join(sorted(set(rename.values())))]
-    return Table(new, table.source, table.lines[1:], table.is_file, notes)
+    return Table(new, table.source, table.lines[1:], table.is_file, notes, dict(table.decisions))

@@ -10,8 +10,9 @@ from .._crs import WGS84
 from .._schema import truthy
 from ._columns import CATEGORY, COUNTRY, SENSITIVE, find, require_column
 from ._loaded import Loaded, warn
+from ._place import check_place
 from ._points import Points, read_points
-from ._table import OnInvalid, Source
+from ._table import OnInvalid, Source, TextOptions
 from .categories import Crosswalk, map_categories
 from .countries import to_iso3
 
@@ -34,6 +35,10 @@ def load_incidents(
     date_format: str | None = None,
     dayfirst: bool = False,
     sheet: str | int | None = 0,
+    sep: str | None = None,
+    decimal: str | None = None,
+    encoding: str | None = None,
+    swap_check: bool = True,
 ) -> Loaded:
     """Read incidents, with the detected columns and the rows dropped.
 
@@ -41,7 +46,9 @@ def load_incidents(
     ``load_incidents(...).frame``. ``columns`` holds the input columns used
     for ``lon``, ``lat``, ``time``, ``id``, ``category``, ``sensitive`` and
     ``country``; ``dropped`` counts the rows dropped by ``on_invalid="drop"``
-    by reason; ``notes`` and ``warnings`` say what else happened.
+    by reason; ``decisions`` how the file was read (``date_format``, and for
+    delimited text ``encoding``, ``sep`` and ``decimal``); ``notes`` and
+    ``warnings`` say what else happened.
 
     Examples
     --------
@@ -64,23 +71,36 @@ def load_incidents(
         lat_col=lat_col,
         time_col=time_col,
         id_col=id_col,
-        units=units,
         on_invalid=on_invalid,
         date_format=date_format,
         dayfirst=dayfirst,
         sheet=sheet,
+        text=TextOptions(sep=sep, decimal=decimal, encoding=encoding),
         sink=sink,
     )
     frame, catc, sens = _categories(pts, category_col, crosswalk=crosswalk, sink=sink)
     frame, sensc = _sensitive(pts, frame, sensitive_col, sens)
     frame, countryc = _own_country(pts, frame, country_col, sink=sink)
+    gdf = gpd.GeoDataFrame(frame, geometry="geometry", crs=WGS84)
+    if units is not None and len(gdf):
+        check_place(
+            gdf,
+            pts.table,
+            "incidents",
+            units,
+            names=(str(pts.columns["lon"]), str(pts.columns["lat"])),
+            options=("lon_col", "lat_col"),
+            reported=gdf["reported_country"] if "reported_country" in gdf else None,
+            swap_check=swap_check,
+        )
     return Loaded(
-        frame=gpd.GeoDataFrame(frame, geometry="geometry", crs=WGS84),
+        frame=gdf,
         source=pts.table.source,
         columns={**pts.columns, "category": catc, "sensitive": sensc, "country": countryc},
         dropped=pts.dropped,
         notes=tuple(pts.table.notes),
         warnings=tuple(sink),
+        decisions=dict(pts.decisions),
     )
 
 
@@ -100,6 +120,10 @@ def read_incidents(
     date_format: str | None = None,
     dayfirst: bool = False,
     sheet: str | int | None = 0,
+    sep: str | None = None,
+    decimal: str | None = None,
+    encoding: str | None = None,
+    swap_check: bool = True,
 ) -> gpd.GeoDataFrame:
     """Read incidents from a file or a (Geo)DataFrame.
 
@@ -119,8 +143,9 @@ def read_incidents(
         Name a column instead of detecting it.
     units : GeoDataFrame, optional
         When given, the points are checked against the study area: if most fall
-        outside, a :class:`DataError` says so, and says when swapping latitude
-        and longitude would put them inside.
+        outside, a :class:`DataError` says so; if swapping latitude and longitude
+        would put far more of them inside the units, or in a unit of their own
+        country, a :class:`DataError` says they look swapped.
     crosswalk : path or DataFrame, optional
         Category crosswalk (see :func:`load_crosswalk`).
     on_invalid : {"raise", "drop"}
@@ -128,11 +153,20 @@ def read_incidents(
         default; ``"drop"`` drops them with a warning that counts them by reason
         (also in ``load_incidents(...).dropped``).
     date_format : str, optional
-        A ``strftime`` format for unusual dates.
+        A ``strftime`` format of the dates, e.g. ``"%d/%m/%Y"``.
     dayfirst : bool
-        Read ambiguous dates such as 03/04/2023 as day first.
+        Read numeric dates such as 03/04/2023 day first. Without it (and
+        without ``date_format``) borderwatch reads them the one way that the
+        values allow (17/10/2008 is day first) and raises :class:`DataError`
+        when no value settles it: day and month are never guessed.
     sheet : str or int, default 0
         Sheet of an Excel workbook.
+    sep, decimal, encoding : str, optional
+        Delimiter (``","``, ``";"``, ``"tab"``, ``"|"``), decimal mark (``"."``
+        or ``","``) and encoding (``"utf-8"``, ``"cp1252"``, ...) of a delimited
+        text file; detected when omitted (see ``load_incidents(...).decisions``).
+    swap_check : bool, default True
+        Refuse coordinates that look swapped (see ``units``); False accepts them.
 
     Returns
     -------
@@ -169,6 +203,10 @@ def read_incidents(
         date_format=date_format,
         dayfirst=dayfirst,
         sheet=sheet,
+        sep=sep,
+        decimal=decimal,
+        encoding=encoding,
+        swap_check=swap_check,
     ).frame
 
 
@@ -183,7 +221,7 @@ def _categories(
     frame: pd.DataFrame = pts.frame.copy(deep=False)  # new columns must not reach pts.frame
     src = pts.table.source
     if category_col is not None:
-        require_column(frame, src, category_col, option="--category-col", what="category")
+        require_column(frame, src, category_col, option="category_col", what="category")
     catc = category_col or find(
         frame, CATEGORY, exclude={"id", "date", "date_precision", "geometry"}
     )
@@ -196,7 +234,7 @@ def _categories(
             warn(
                 f"{src}: {len(unmatched)} category values in column '{catc}' are not in the crosswalk "
                 f"and were counted as iccs11_other: {', '.join(repr(u) for u in unmatched[:10])}"
-                f"{more}. Hint: add them to a copy of the crosswalk and pass it with crosswalk=.",
+                f"{more}. Hint: add them to a copy of the crosswalk and pass it with [[crosswalk]].",
                 sink,
             )
         frame = frame.drop(columns=[catc])
@@ -232,7 +270,7 @@ def _own_country(
     """The frame with ``reported_country`` (ISO3, column 6) when the input has a country."""
     src = pts.table.source
     if country_col is not None:
-        require_column(frame, src, country_col, option="--country-col", what="country")
+        require_column(frame, src, country_col, option="country_col", what="country")
     countryc = country_col or find(frame, COUNTRY, exclude={"id", "category", "category_raw"})
     if countryc is None:
         return frame, None
@@ -242,7 +280,8 @@ def _own_country(
         vals = sorted({str(v) for v in frame.loc[unknown, countryc]})[:5]
         warn(
             f"{src}: column '{countryc}' has {int(unknown.sum())} country values that are neither "
-            f"ISO3 codes nor English country names ({', '.join(vals)}); they are left empty.",
+            f"ISO3 codes nor English country names ({', '.join(vals)}); they are left empty. "
+            "Hint: use ISO 3166-1 alpha-3 codes (e.g. MLI, NER).",
             sink,
         )
     frame = frame.drop(columns=[countryc])

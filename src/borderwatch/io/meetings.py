@@ -12,8 +12,9 @@ from .._crs import WGS84
 from .._errors import DataError
 from ._columns import ATTENDANCE_NAMES, PLACE, TOPICS, find
 from ._loaded import Loaded
+from ._place import check_place
 from ._points import Points, present, read_points, to_number
-from ._table import OnInvalid, Source
+from ._table import OnInvalid, Source, TextOptions
 
 __all__ = ["load_meetings", "read_meetings"]
 
@@ -35,6 +36,10 @@ def load_meetings(
     date_format: str | None = None,
     dayfirst: bool = False,
     sheet: str | int | None = 0,
+    sep: str | None = None,
+    decimal: str | None = None,
+    encoding: str | None = None,
+    swap_check: bool = True,
 ) -> Loaded:
     """Read community meetings, with the detected columns and the rows dropped.
 
@@ -59,13 +64,23 @@ def load_meetings(
         lat_col=lat_col,
         time_col=time_col,
         id_col=id_col,
-        units=units,
         on_invalid=on_invalid,
         date_format=date_format,
         dayfirst=dayfirst,
         sheet=sheet,
+        text=TextOptions(sep=sep, decimal=decimal, encoding=encoding),
         sink=sink,
     )
+    if units is not None and len(pts.frame):
+        check_place(
+            pts.frame,
+            pts.table,
+            "meetings",
+            units,
+            names=(str(pts.columns["lon"]), str(pts.columns["lat"])),
+            options=("meeting_lon_col", "meeting_lat_col"),
+            swap_check=swap_check,
+        )
     frame = pts.frame.copy()
     placec = place_col or find(frame, PLACE, exclude={"id", "date"})
     topicsc = topics_col or find(frame, TOPICS, exclude={"id", "date"})
@@ -87,6 +102,7 @@ def load_meetings(
         dropped=pts.dropped,
         notes=tuple(pts.table.notes),
         warnings=tuple(sink),
+        decisions=dict(pts.decisions),
     )
 
 
@@ -105,6 +121,10 @@ def read_meetings(
     date_format: str | None = None,
     dayfirst: bool = False,
     sheet: str | int | None = 0,
+    sep: str | None = None,
+    decimal: str | None = None,
+    encoding: str | None = None,
+    swap_check: bool = True,
 ) -> gpd.GeoDataFrame:
     """Read community meetings (joint police–community problem-solving sessions).
 
@@ -113,7 +133,7 @@ def read_meetings(
     ``att_youth``, ``att_migrants`` (migrants/displaced), ``att_police`` and
     ``att_leaders`` (local leaders). Columns named ``women``, ``youth``,
     ``police``, ... are recognised; ``attendance_cols`` maps the standard names
-    to yours.
+    to yours. The other keywords are those of :func:`read_incidents`.
 
     Returns
     -------
@@ -147,6 +167,10 @@ def read_meetings(
         date_format=date_format,
         dayfirst=dayfirst,
         sheet=sheet,
+        sep=sep,
+        decimal=decimal,
+        encoding=encoding,
+        swap_check=swap_check,
     ).frame
 
 
@@ -183,7 +207,8 @@ def _attendance(
         if bad.any():
             msg = (
                 f"{pts.table.source}: column '{col}' ({key}) must hold whole numbers of people, "
-                f"{pts.table.rows(bad)} do not. Hint: fix the attendance counts."
+                f"{pts.table.rows(bad)} do not. Hint: fix the attendance counts, or name the right "
+                "column with [[attendance_cols]]."
             )
             raise DataError(msg)
         att[key] = vals.round().astype("Int64")

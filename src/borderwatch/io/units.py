@@ -209,9 +209,9 @@ def _unit_columns(
     namec = name_col or find(gdf, UNIT_NAME, exclude={"geometry"})
     countryc = country_col or find(gdf, UNIT_COUNTRY, exclude={"geometry"})
     for given, opt in (
-        (id_col, "--unit-id-col"),
-        (name_col, "--unit-name-col"),
-        (country_col, "--unit-country-col"),
+        (id_col, "unit_id_col"),
+        (name_col, "unit_name_col"),
+        (country_col, "unit_country_col"),
     ):
         if given is not None:
             require_column(gdf, table.source, given, option=opt, what="unit")
@@ -220,7 +220,7 @@ def _unit_columns(
         msg = (
             f"{table.source}: no country column found among the unit columns ({cols}). borderwatch needs the "
             "country of every unit to find international borders. Hint: name it with "
-            "--unit-country-col (country_col=...), e.g. adm0_iso3."
+            "[[unit_country_col]], e.g. adm0_iso3."
         )
         raise DataError(msg)
     return _UnitColumns(idc, namec, countryc)
@@ -257,7 +257,7 @@ def _unit_ids(
         unit_id = gdf[idc].astype(str).str.strip()
         empty_id = gdf[idc].isna().to_numpy() | (unit_id == "").to_numpy()
         if empty_id.any():
-            msg = f"{src}: column '{idc}' has empty unit ids ({table.rows(empty_id)}). Hint: fill them or choose another id column with --unit-id-col."
+            msg = f"{src}: column '{idc}' has empty unit ids ({table.rows(empty_id)}). Hint: fill them or choose another id column with [[unit_id_col]]."
             raise DataError(msg)
     else:
         unit_id = pd.Series([f"{c}-{i:04d}" for i, c in enumerate(country)], index=gdf.index)
@@ -268,7 +268,7 @@ def _unit_ids(
         unit_id = unit_id.where(rank == 0, unit_id + "-" + (rank + 1).astype(str))
         warn(
             f"{src}: the detected id column '{idc}' repeats {n_dup} ids ({table.rows(dup)}); "
-            "repeats were numbered (e.g. ML.KK-2). Pass --unit-id-col to choose a unique id.",
+            "repeats were numbered (e.g. ML.KK-2). Hint: name a unique id column with [[unit_id_col]].",
             sink,
         )
         dup = unit_id.duplicated(keep=False).to_numpy()
@@ -276,7 +276,7 @@ def _unit_ids(
         dup_ids = ", ".join(sorted(set(unit_id[dup]))[:5])
         msg = (
             f"{src}: column '{idc}' has duplicate unit ids ({table.rows(dup)}; ids: {dup_ids}). "
-            "Hint: each unit needs a unique id; choose a finer id column with --unit-id-col "
+            "Hint: each unit needs a unique id; choose a finer id column with [[unit_id_col]] "
             "(e.g. adm2_code rather than adm1_code) or dissolve the duplicates."
         )
         raise DataError(msg)

@@ -166,15 +166,17 @@ class IncidentsLayer:
 
 @dataclass(frozen=True)
 class Months:
-    """The months of the time slider (``YYYY-MM``); ``first`` is month 0 as ``year * 12 + month - 1``."""
+    """The steps of the time slider: months (``YYYY-MM``), or years (``YYYY``, ``step`` 12)
+    when the dates are years only; ``first`` is step 0 as ``year * 12 + month - 1``."""
 
     labels: tuple[str, ...] = ()
     first: int = 0
+    step: int = 1
 
     def index(self, values: Any) -> list[int | None]:
         """Slider positions of dates (None where missing)."""
         nums = month_numbers(values)
-        return [None if not np.isfinite(v) else int(v) - self.first for v in nums]
+        return [None if not np.isfinite(v) else (int(v) - self.first) // self.step for v in nums]
 
 
 @dataclass(frozen=True, eq=False)
@@ -412,7 +414,7 @@ def _incidents(
         if given:
             warnings.warn(
                 "the public view never shows incident points; the incidents were left out. "
-                "Hint: use view='internal' for analysts.",
+                "Hint: use [[view=internal]] for analysts.",
                 BorderwatchWarning,
                 stacklevel=4,
             )
@@ -477,12 +479,23 @@ def _summary_dates(summ: dict[str, Any]) -> list[Any]:
     return [list(pair) for pair in pairs if pair[0] and pair[1]][:1]
 
 
+def _yearly(result: AnalysisResult | None, incidents: IncidentsLayer | None) -> bool:
+    """True when every dated incident has a year only (the slider then steps by year)."""
+    if incidents is not None and "date_precision" in incidents.frame.columns:
+        return set(incidents.frame["date_precision"].dropna()) == {"year"}
+    precision = (result.summary or {}).get("date_precision") if result is not None else None
+    return isinstance(precision, list) and precision == ["year"]
+
+
 def _months(
     incidents: IncidentsLayer | None,
     meetings: gpd.GeoDataFrame | None,
     layers: list[RegionsLayer | CellsLayer | None],
+    *,
+    yearly: bool = False,
 ) -> Months:
-    """The months from the first to the last date of incidents, meetings, regions and cells."""
+    """The months (or years) from the first to the last date of incidents, meetings, regions
+    and cells."""
     frames: list[tuple[gpd.GeoDataFrame | None, tuple[str, ...]]] = [
         (incidents.frame if incidents else None, ("date",)),
         (meetings, ("date",)),
@@ -504,6 +517,8 @@ def _months(
     if allm.size == 0:
         return Months()
     lo, hi = int(allm.min()), int(allm.max())
+    if yearly:
+        return Months(tuple(f"{y:04d}" for y in range(lo // 12, hi // 12 + 1)), lo - lo % 12, 12)
     return Months(tuple(f"{m // 12:04d}-{m % 12 + 1:02d}" for m in range(lo, hi + 1)), lo)
 
 
@@ -586,7 +601,9 @@ def prepare(
     incidents = _incidents(
         frames["incidents"], public=public, given=given.incidents is not None, seed=seed
     )
-    months = _months(incidents, frames["meetings"], [*areas, cells])
+    months = _months(
+        incidents, frames["meetings"], [*areas, cells], yearly=_yearly(result, incidents)
+    )
     period = to_text(period) if period is not None else _period(result, incidents, list(areas))
     drawn = [f for f in frames.values() if f is not None]
     title = title if title is not None else given_title(result)

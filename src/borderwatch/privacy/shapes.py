@@ -21,6 +21,7 @@ from scipy.spatial import cKDTree
 
 from .._crs import WGS84, study_crs
 from .._errors import BorderwatchWarning, DataError
+from .._geom import METRIC_GRID_M, robust_union, valid_polygons
 from .._result import AnalysisResult
 from ..clusters import CLUSTER_COLUMNS
 from ..regions import REGION_COLUMNS
@@ -176,7 +177,7 @@ def _public_shapes(
         out, crs=crs, tree=tree, cells=cells, lattice_km=lattice_km, min_vertex_m=min_vertex_m
     )
     out = _measured(out, gen, border=border, lattice_km=lattice_km)
-    out = out.set_geometry(gen.to_crs(shapes.crs).values)
+    out = out.set_geometry(valid_polygons(gen.to_crs(shapes.crs).values))
     out = out.set_crs(shapes.crs, allow_override=True)
     if "n_incidents" in out.columns:
         out["n_incidents"] = pd.to_numeric(out["n_incidents"], errors="coerce").astype("Int64")
@@ -223,10 +224,12 @@ def _generalised(
     """
     gen = np.full(len(shapes), None, dtype=object)
     if cells is not None and len(cells) and cells.crs is not None:
-        # union of the analysis grid cells each shape overlaps; vertices are cell corners
-        own = shapes.geometry.to_crs(cells.crs).values
-        unions = gpd.GeoSeries(_cell_unions(own, cells.geometry.values), crs=cells.crs)
-        for i, u in enumerate(unions.to_crs(crs).values):
+        # union of the analysis grid cells each shape overlaps; vertices are cell corners.
+        # Unions are computed in the metric CRS (cells come back from EPSG:4326, where edges
+        # that were shared no longer match exactly and GEOS can fail)
+        own = shapes.geometry.to_crs(crs).values
+        unions = _cell_unions(own, cells.geometry.to_crs(crs).values)
+        for i, u in enumerate(unions):
             if (
                 u is not None
                 and not shapely.is_empty(u)
@@ -261,7 +264,7 @@ def _measured(
         out["area_km2"] = np.round(gen.area.to_numpy() / 1e6, 1)
     if "border_km" in out.columns:
         if border is not None and len(border) and border.crs is not None:
-            line = shapely.union_all(border.geometry.to_crs(crs).values)
+            line = robust_union(border.geometry.to_crs(crs).values, grid_size=METRIC_GRID_M)
             out["border_km"] = np.round(gen.distance(line).to_numpy() / 1000.0, 1)
         else:
             bk = pd.to_numeric(out["border_km"], errors="coerce").to_numpy(dtype=float)
@@ -289,7 +292,7 @@ def _to_month(series: pd.Series) -> pd.Series:
 
 
 def _cell_unions(geoms: np.ndarray, cells: np.ndarray) -> np.ndarray:
-    """For each shape, the union of the cells whose interior it overlaps (same CRS)."""
+    """For each shape, the union of the cells whose interior it overlaps (same metric CRS)."""
     tree = shapely.STRtree(cells)
     out = np.full(len(geoms), None, dtype=object)
     for i, g in enumerate(geoms):
@@ -300,7 +303,7 @@ def _cell_unions(geoms: np.ndarray, cells: np.ndarray) -> np.ndarray:
             continue
         inner = shapely.relate_pattern(cells[idx], g, "T********")
         sel = idx[inner] if inner.any() else idx  # a point or line on a cell edge
-        out[i] = shapely.simplify(shapely.union_all(cells[sel]), 0.0)
+        out[i] = shapely.simplify(robust_union(cells[sel], grid_size=METRIC_GRID_M), 0.0)
     return out
 
 
@@ -316,7 +319,7 @@ def _lattice_union(geom: shapely.Geometry, s: float, ox: float, oy: float) -> sh
     boxes = shapely.box(ox + ii * s, oy + jj * s, ox + (ii + 1) * s, oy + (jj + 1) * s)
     shapely.prepare(geom)
     hit = shapely.intersects(boxes, geom)
-    union = shapely.union_all(boxes[hit])
+    union = robust_union(boxes[hit], grid_size=METRIC_GRID_M)
     return shapely.simplify(union, 0.0)
 
 
@@ -362,7 +365,7 @@ def _generalise(
         if best_d < min_m:
             msg = (
                 f"a generalised shape keeps a corner {best_d:.0f} m from an incident (less than "
-                f"{min_m:.0f} m): the incidents are too dense for the lattice. Hint: use a larger cell_km."
+                f"{min_m:.0f} m): the incidents are too dense for the lattice. Hint: use a larger cell size ([[cell_km]])."
             )
             warnings.warn(msg, BorderwatchWarning, stacklevel=stacklevel)
         out[i] = best

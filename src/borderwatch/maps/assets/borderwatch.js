@@ -89,6 +89,7 @@
   function monthLabel(ym, lang, allText) {
     if (ym === null) { return allText; }
     var parts = ym.split("-");
+    if (parts.length === 1) { return ym; }  // the slider steps by year
     try {
       var d = new Date(Date.UTC(+parts[0], +parts[1] - 1, 1));
       return new Intl.DateTimeFormat(lang, { year: "numeric", month: "long", timeZone: "UTC" }).format(d);
