@@ -144,7 +144,8 @@ def feature_border_km(
 
     0 when a feature's incidents were joined to units of two or more countries
     (they lie on both sides of a border), else the smallest distance of its
-    incidents to a border; NaN for a feature without incidents or distances.
+    incidents to a border; NaN for a feature without incidents or without
+    any distance (no border lines known).
 
     Parameters
     ----------
@@ -172,6 +173,6 @@ def feature_border_km(
     pairs = pd.DataFrame({"f": feature[member], "c": np.asarray(unit_codes)[member]})
     pairs = pairs[pairs["c"] != ""].drop_duplicates()
     sides = pairs.groupby("f").size()
-    both = sides.index.to_numpy()[sides.to_numpy() >= 2]
-    out[both.astype(np.int64)] = 0.0
+    both = sides.index.to_numpy()[sides.to_numpy() >= 2].astype(np.int64)
+    out[both[np.isfinite(out[both])]] = 0.0
     return out
