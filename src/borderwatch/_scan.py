@@ -49,7 +49,7 @@ __all__ = [
 #: observed LLR count as "at least as large" whatever the rounding of either.
 TIE = 1e-9
 #: Replicates processed per pass (columns of the count matrix).
-BLOCK = 256
+BLOCK = 1024
 #: Lanes checked together before any of them is evaluated.
 _GROUP = 32
 

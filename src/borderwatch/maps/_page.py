@@ -35,6 +35,7 @@ from ._prepare import (
     UnitsLayer,
     count_column,
 )
+from ._scanlayer import scan_layer, scan_legend_item
 from ._style import (
     BORDER_COLOR,
     CATEGORY_COLORS,
@@ -568,6 +569,8 @@ def _lines_legend(p: Prepared) -> Legend | None:
     if p.clusters is not None:
         label = tr("legend.cluster")
         items.append(LegendItem("outline", CLUSTER_LINE, label, dash=True, key="clusters"))
+    if p.scan is not None:
+        items.append(scan_legend_item(tr))
     return Legend(tr("legend.lines"), tuple(items)) if items else None
 
 
@@ -611,6 +614,8 @@ def _layers_and_legend(p: Prepared) -> tuple[list[dict[str, Any]], list[Legend]]
         clusters = _regions_layer(p, p.clusters)
         clusters["show"] = p.hotspots is None
         layers.append(clusters)
+    if p.scan is not None:
+        layers.append(scan_layer(p.scan, p.tr, p.counts.text))
     lines = _lines_legend(p)
     if lines is not None:
         legend.append(lines)

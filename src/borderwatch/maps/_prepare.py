@@ -221,6 +221,7 @@ class Prepared:
     cells: CellsLayer | None = None
     hotspots: RegionsLayer | None = None
     clusters: RegionsLayer | None = None
+    scan: gpd.GeoDataFrame | None = None
     density: Any = None
     meetings: gpd.GeoDataFrame | None = None
     incidents: IncidentsLayer | None = None
@@ -450,6 +451,14 @@ def _regions(frame: gpd.GeoDataFrame | None, kind: str, counts: Counts) -> Regio
     return RegionsLayer(frame, kind, region_labels(frame, kind, counts.tr, counts))
 
 
+def _scan_frame(result: AnalysisResult | None) -> gpd.GeoDataFrame | None:
+    """The result's scan clusters in EPSG:4326, or None when there are none."""
+    scan = None if result is None else getattr(result, "scan", None)
+    if scan is None or not len(scan) or scan.crs is None:
+        return None
+    return scan.to_crs(WGS84)
+
+
 def _zone(border: gpd.GeoDataFrame, zone_km: float) -> Any:
     if zone_km <= 0:
         return None
@@ -674,6 +683,7 @@ def prepare(
         cells=cells,
         hotspots=hotspots,
         clusters=clusters,
+        scan=_scan_frame(result),
         density=_density(chosen.density, public=public, k=k),
         meetings=frames["meetings"],
         incidents=incidents,
