@@ -86,7 +86,9 @@ def timing() -> None:
         qmax = _scan.window_limits(lat, pop, max_share=0.5)
         lat = _scan.truncated(lat, int(qmax.max()))
         print(f"{n:,} incidents: lattice and window limits {_since(t)}; ", end="")
-        print(f"{qmax.mean():,.0f} offsets and {lat.ring_end[: int(qmax.mean())].sum()} rings per centre")
+        print(
+            f"{qmax.mean():,.0f} offsets and {lat.ring_end[: int(qmax.mean())].sum()} rings per centre"
+        )
         t = _clock()
         res = spatial_scan(grid, pts, replicates=999, seed=0)
         print(f"  whole scan with 999 replicates: {_since(t)}; clusters: {len(res.clusters)}")
@@ -122,7 +124,10 @@ def nulls(seeds: int) -> None:
     units = _area()
     grid = hex_grid(units, cell_km=5)
     rows = []
-    for name, make in (("uniform, 600 incidents", uniform), ("random stacks, 150 locations", random_stacks)):
+    for name, make in (
+        ("uniform, 600 incidents", uniform),
+        ("random stacks, 150 locations", random_stacks),
+    ):
         acc: dict[str, list[float]] = {}
         t = _clock()
         for s in range(seeds):
@@ -147,7 +152,9 @@ def nulls(seeds: int) -> None:
             acc.setdefault("regions_no_stack_test", []).append(len(old))
         rows.append((name, {k: float(np.mean(v)) for k, v in acc.items()}, _since(t)))
     print(f"\n## False positives over {seeds} maps per null (alpha 0.05)\n")
-    print("| null | scan: maps with a cluster (stack null) | scan (incident null) | DBSCAN clusters found | maps with a significant cluster | hot cells | of them empty | regions (stack test) | regions without it |")
+    print(
+        "| null | scan: maps with a cluster (stack null) | scan (incident null) | DBSCAN clusters found | maps with a significant cluster | hot cells | of them empty | regions (stack test) | regions without it |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, r, _ in rows:
         print(

@@ -240,3 +240,39 @@ def test_points_in_slivers_go_to_the_smallest_unit_id(adm2_full, adm2_tree):
     assert out["join"].tolist() == ["within"] * len(xy)
     assert out["unit_id"].tolist() == [min(pair) for pair in SLIVER_POINTS.values()]
     assert (out["border_km"] < 2.0).all()
+
+
+# ----------------------------------------------------------------------------------------------
+# Bangui: regions, clusters and scan clusters count each event for its own country
+# ----------------------------------------------------------------------------------------------
+
+
+def test_bangui_features_are_not_cross_border(shared_data, car):
+    """221 CAF events sit 0.6 km inside the DR Congo polygon: no feature made of CAF
+    events may be called "CAF,COD" (issue 9); the Bangui features lie on both sides of
+    the river border, so their border_km is 0."""
+    from borderwatch.clusters import find_clusters
+    from borderwatch.hotspots import cell_hotspots
+    from borderwatch.regions import hotspot_regions
+    from borderwatch.scan import spatial_scan
+
+    units = _quiet(read_units, shared_data / "boundaries" / "ne10m_adm1_car_and_neighbours.geojson")
+    units = units[units["country"].isin(["CAF", "COD"])].reset_index(drop=True)
+    assert (car["reported_country"] == "CAF").all()
+    border = border_lines(units)
+    hot = _quiet(cell_hotspots, car, units, cell_km=25, seed=0, trend=False, permutations=0)
+    layers = {
+        "hotspots": hotspot_regions(hot.grid, car, border, weights=hot.weights),
+        "clusters": find_clusters(
+            car, eps_km=10, min_samples=5, border=border, area=units, replicates=19, keep_all=True
+        ).layer,
+        "scan": spatial_scan(hot.grid, car, border, replicates=99, keep_all=True).clusters,
+    }
+    bangui = gpd.GeoSeries([Point(*BANGUI)], crs=4326)
+    for name, layer in layers.items():
+        assert len(layer), name
+        assert (layer["countries"] == "CAF").all(), (name, layer["countries"].unique())
+        assert not layer["cross_border"].any(), name
+        at = layer[layer.geometry.intersects(bangui.to_crs(layer.crs).iloc[0])]
+        assert len(at) == 1, name
+        assert at["border_km"].iloc[0] == 0.0, name  # Bangui events on both banks
