@@ -188,12 +188,15 @@ def _events(file: str, units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         return join_units(inc, units)
 
 
-def real() -> None:
+def real(*, bangui_only: bool = False) -> None:
     from borderwatch._crs import study_crs
     from borderwatch.borders import border_lines
 
     if not SHARED.is_dir():
         print("\n../shared/data is absent: no real-data figures")
+        return
+    if bangui_only:
+        bangui()
         return
     keep = ["Baja California", "Sonora", "Chihuahua", "Coahuila", "Nuevo León", "Tamaulipas",
             "California", "Arizona", "New Mexico", "Texas"]  # fmt: skip
@@ -228,18 +231,19 @@ def real() -> None:
 
 
 def bangui() -> None:
-    units = _units("ne10m_adm1_car_and_neighbours.geojson")
-    inc = _events("ucdp_ged_v23_1_central_african_republic.csv", units)
     from borderwatch.borders import border_lines
 
+    units = _units("ne10m_adm1_car_and_neighbours.geojson")
+    inc = _events("ucdp_ged_v23_1_central_african_republic.csv", units)
+    units = units[units["country"].isin(["CAF", "COD"])].reset_index(drop=True)
     border = border_lines(units)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
-        h = cell_hotspots(inc, units, cell_km=10, seed=0, trend=False)
+        h = cell_hotspots(inc, units, cell_km=25, seed=0, trend=False)
     reg = hotspot_regions(h.grid, inc, border, weights=h.weights)
     cl = find_clusters(inc, eps_km=10, min_samples=5, border=border, area=units, keep_all=True)
     sc = spatial_scan(h.grid, inc, border, replicates=999, keep_all=True)
-    print(f"\n## Bangui (UCDP CAR, {len(inc):,} events, 10 km)\n")
+    print(f"\n## Bangui (UCDP CAR, {len(inc):,} events; CAF and COD units, 25 km)\n")
     for name, layer in (("regions", reg), ("clusters", cl.layer), ("scan", sc.clusters)):
         pairs = pd.Series(layer["countries"]).value_counts().to_dict()
         print(f"{name}: {len(layer)} features; countries: {pairs}")
@@ -250,15 +254,16 @@ def main() -> None:
     ap.add_argument("--timing", action="store_true")
     ap.add_argument("--nulls", action="store_true")
     ap.add_argument("--real", action="store_true")
+    ap.add_argument("--bangui", action="store_true", help="only the Bangui part of --real")
     ap.add_argument("--seeds", type=int, default=50)
     a = ap.parse_args()
-    every = not (a.timing or a.nulls or a.real)
+    every = not (a.timing or a.nulls or a.real or a.bangui)
     if a.timing or every:
         timing()
     if a.nulls or every:
         nulls(a.seeds)
-    if a.real or every:
-        real()
+    if a.real or a.bangui or every:
+        real(bangui_only=a.bangui)
 
 
 if __name__ == "__main__":
