@@ -299,3 +299,64 @@ def test_scan_rejects_bad_input(two_countries):
         spatial_scan(grid, pts, population=np.ones(3))
     empty = spatial_scan(grid, pts, replicates=9)
     assert len(empty.clusters) == 0 and list(empty.clusters.columns) == [*SCAN_COLUMNS, "geometry"]
+
+
+# ------------------------------------------------------------------------------ integration
+
+
+def test_demo_has_a_scan_layer_and_summary(demo_result):
+    scan = demo_result.scan
+    assert scan is not None and len(scan) >= 1 and scan.crs.to_epsg() == 4326
+    assert list(scan.columns) == [*SCAN_COLUMNS, "geometry"]
+    assert (scan["p_value"] <= demo_result.settings.alpha).all()
+    s = demo_result.summary["scan"]
+    assert s["replicates"] == 999 and s["max_share"] == 0.5 and s["null"] == "stacks"
+    assert s["n"] == len(scan) and s["population"] == "area"
+    clusters = demo_result.summary["clusters"]
+    assert clusters["replicates"] == 99 and clusters["n"] <= clusters["n_found"]
+    assert (demo_result.clusters["p_value"] <= 0.05).all()
+
+
+def test_public_scan_layer_keeps_p_values_and_hides_small_counts(demo_result, demo_public):
+    k = demo_public.k
+    pub = demo_public.scan
+    assert pub is not None
+    assert "n_locations" not in pub.columns and "n_locations" not in demo_public.hotspots.columns
+    assert {"p_value", "relative_risk", "expected", "countries", "cross_border"} <= set(pub.columns)
+    assert (pub["n_incidents"] >= k).all()
+    assert demo_public.summary["scan"]["n"] == len(pub)
+    # the public shapes cover the internal ones (generalised to cells)
+    for a, b in zip(demo_result.scan.geometry, pub.geometry, strict=True):
+        assert b.buffer(1e-6).contains(a)
+
+
+def test_scan_layer_on_the_map(demo_result):
+    import json
+    import re
+
+    from borderwatch.maps import make_map
+
+    html = make_map(demo_result, view="public").get_root().render()
+    data_re = r'<script type="application/json" id="bw-data-[0-9a-f]+">(.*?)</script>'
+    blocks = [json.loads(b) for b in re.findall(data_re, html, re.S)]
+    layers = [x for x in blocks[-1]["layers"] if x["key"] == "scan"]
+    assert len(layers) == 1 and not layers[0]["show"]
+    assert len(layers[0]["fc"]["features"]) == demo_result.summary["scan"]["n"]
+    assert "Relative risk" in layers[0]["fields"]
+
+
+def test_scan_settings():
+    from borderwatch.settings import Settings
+
+    s = Settings.from_mapping({"scan-replicates": 99, "scan_all": True, "scan_null": "incidents"})
+    assert (s.scan_replicates, s.scan_all, s.scan_null, s.scan_max_share) == (
+        99,
+        True,
+        "incidents",
+        0.5,
+    )
+    assert Settings(scan_max_share=0.5).scan_max_share == 0.5
+    for bad in ({"scan_max_share": 0.6}, {"scan_max_share": 0}, {"scan_replicates": -1}):
+        with pytest.raises(DataError):
+            Settings(**bad)
+    assert Settings().cluster_replicates == 99 and not Settings().clusters_all
