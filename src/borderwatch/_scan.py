@@ -50,6 +50,8 @@ __all__ = [
 TIE = 1e-9
 #: Replicates processed per pass (columns of the count matrix).
 BLOCK = 1024
+#: Uniform draws held at once when drawing replicates.
+_DRAWS = 4_000_000
 #: Lanes checked together before any of them is evaluated.
 _GROUP = 32
 
@@ -320,17 +322,22 @@ def replicate_counts(
 
     Each location (a stack of ``sizes[l]`` incidents) falls in cell ``k`` with
     probability ``cdf[k] - cdf[k-1]`` (population share), independently; one
-    uniform number per location and replicate, drawn replicate after replicate,
-    so the replicates do not depend on how they are grouped into blocks.
+    uniform number per location and replicate, drawn replicate after replicate
+    (at most :data:`_DRAWS` at a time), so the replicates do not depend on how
+    they are grouped into blocks.
     """
     n = len(cdf)
     n_loc = len(sizes)
-    u = rng.random((n_rep, n_loc))
-    cell = np.minimum(np.searchsorted(cdf, u, side="right"), n - 1)
-    flat = (np.arange(n_rep, dtype=np.int64)[:, None] * n + cell).ravel()
-    w = np.broadcast_to(np.asarray(sizes, dtype=np.float64), (n_rep, n_loc)).ravel()
-    counts = np.bincount(flat, weights=w, minlength=n_rep * n).reshape(n_rep, n)
-    return np.ascontiguousarray(np.rint(counts).astype(dtype).T)
+    w = np.asarray(sizes, dtype=np.float64)
+    out = np.empty((n, n_rep), dtype=dtype)
+    step = max(1, _DRAWS // max(n_loc, 1))
+    for start in range(0, n_rep, step):
+        k = min(step, n_rep - start)
+        cell = np.minimum(np.searchsorted(cdf, rng.random((k, n_loc)), side="right"), n - 1)
+        flat = (np.arange(k, dtype=np.int64)[:, None] * n + cell).ravel()
+        counts = np.bincount(flat, weights=np.tile(w, k), minlength=k * n).reshape(k, n)
+        out[:, start : start + k] = np.rint(counts).astype(dtype).T
+    return out
 
 
 @njit(cache=True, parallel=True)
