@@ -329,7 +329,7 @@ def replicate_counts(
     n = len(cdf)
     n_loc = len(sizes)
     w = np.asarray(sizes, dtype=np.float64)
-    out = np.empty((n, n_rep), dtype=dtype)
+    out: np.ndarray = np.empty((n, n_rep), dtype=dtype)
     step = max(1, _DRAWS // max(n_loc, 1))
     for start in range(0, n_rep, step):
         k = min(step, n_rep - start)
