@@ -209,7 +209,9 @@ def test_validate_bad_incidents(tmp_path, capsys, name, content, fragments):
 
 
 def test_validate_bad_incidents_subprocess(tmp_path):
-    path = _write(tmp_path / "zero.csv", "id,lon,lat\n1,1.5,13.5\n2,0,0\n3,0,0\n4,1.5,13.6\n5,1.6,13.5")
+    path = _write(
+        tmp_path / "zero.csv", "id,lon,lat\n1,1.5,13.5\n2,0,0\n3,0,0\n4,1.5,13.6\n5,1.6,13.5"
+    )
     code, out, err = run_cli("validate", "--units", UNITS, "--incidents", path)
     assert_bad_input(
         code, out, err, "zero.csv", "point at (0, 0)", "'lon'/'lat'", "lines 3, 4", "--drop-invalid"

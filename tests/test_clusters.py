@@ -228,9 +228,11 @@ def test_planted_cross_border_cluster() -> None:
         "eps_km": 3.0,
         "min_samples": 5,
         "buffer_km": 1.5,
+        "replicates": 0,  # no study area: not tested
         "n": 2,
     }
     out = res.layer
+    assert out["p_value"].isna().all()
     assert not out.attrs
     assert list(out.columns) == [*CLUSTER_COLUMNS, "geometry"]
     assert out.crs.to_epsg() == 4326
@@ -407,3 +409,101 @@ def test_real_ucdp_mexico_identical_to_sklearn_and_finds_the_border_cities() -> 
     tijuana, juarez = Point(-117.0, 32.5), Point(-106.49, 31.74)
     assert top2.contains(tijuana).any() and top2.contains(juarez).any()
     assert (layer["first_date"] <= layer["last_date"]).all()
+
+
+# ----------------------------------------------------------------------------------------------
+# clusters tested against chance (max-statistic Monte Carlo test)
+# ----------------------------------------------------------------------------------------------
+
+_AREA = gpd.GeoDataFrame(
+    {"country": ["AAA", "BBB"]},
+    geometry=[shapely.box(0, 0, 150_000, 150_000), shapely.box(150_000, 0, 300_000, 150_000)],
+    crs=3857,
+)
+
+
+def _two_country_points(xy: np.ndarray) -> gpd.GeoDataFrame:
+    country = np.where(xy[:, 0] < 150_000, "AAA", "BBB")
+    return gpd.GeoDataFrame(
+        {"country": country}, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=3857
+    )
+
+
+def _auto_eps(pts: gpd.GeoDataFrame) -> float:
+    from borderwatch.grid import default_cell_km
+
+    return float(default_cell_km(pts, units=_AREA))  # the pipeline's automatic eps
+
+
+def test_uniform_noise_gives_no_significant_cluster() -> None:
+    """The automatic eps finds dozens of DBSCAN clusters in uniform noise (issue 9: 29, 3 of
+    them "cross-border"); tested against chance, none is kept."""
+    pts = _two_country_points(
+        np.random.default_rng(2).uniform((0, 0), (300_000, 150_000), (1500, 2))
+    )
+    res = find_clusters(pts, eps_km=_auto_eps(pts), min_samples=5, area=_AREA, seed=0)
+    assert res.n_found > 20  # what DBSCAN alone reports
+    assert len(res.layer) == 0 and res.replicates == 99
+    kept = find_clusters(pts, eps_km=_auto_eps(pts), min_samples=5, area=_AREA, keep_all=True)
+    assert len(kept.layer) == res.n_found and (kept.layer["p_value"] > 0.05).all()
+    assert kept.layer["cross_border"].any()  # chance clusters on the border exist ...
+    assert res.summary()["n_found"] == res.n_found and res.summary()["n"] == 0  # ... not kept
+
+
+def test_planted_clusters_are_significant_and_p_values_follow_the_maxima() -> None:
+    rng = np.random.default_rng(8)
+    xy = np.vstack(
+        [
+            rng.uniform((0, 0), (300_000, 150_000), (800, 2)),
+            rng.normal((150_000, 70_000), 2_000, (60, 2)),  # on the border
+            rng.normal((60_000, 40_000), 2_000, (40, 2)),
+        ]
+    )
+    pts = _two_country_points(xy)
+    res = find_clusters(pts, eps_km=5.0, min_samples=5, area=_AREA, seed=1, keep_all=True)
+    layer = res.layer
+    top = layer.iloc[0]
+    assert top["p_value"] == 0.01 and top["cross_border"] and top["countries"] == "AAA,BBB"
+    assert layer.iloc[1]["p_value"] == 0.01 and layer.iloc[1]["countries"] == "AAA"
+    expect = (1 + (res.null_max[None, :] >= layer["n_incidents"].to_numpy()[:, None]).sum(1)) / 100
+    assert np.allclose(layer["p_value"], expect)
+    assert layer["p_value"].is_monotonic_increasing  # larger clusters, smaller p
+    default = find_clusters(pts, eps_km=5.0, min_samples=5, area=_AREA, seed=1)
+    assert default.layer["cluster_id"].tolist() == list(range(1, len(default.layer) + 1))
+    assert len(default.layer) >= 2 and (default.layer["p_value"] <= 0.05).all()
+
+
+@pytest.mark.slow
+def test_clusters_false_positive_rate_under_noise_and_random_stacks() -> None:
+    """Maps with any kept cluster: near alpha in uniform noise, none under random stacks
+    (locations uniform, heavy-tailed stacks moved whole by the null)."""
+    maps_with_clusters = {"uniform": 0, "stacks": 0}
+    for seed in range(8):
+        rng = np.random.default_rng(100 + seed)
+        uni = _two_country_points(rng.uniform((0, 0), (300_000, 150_000), (1000, 2)))
+        loc = rng.uniform((0, 0), (300_000, 150_000), (200, 2))
+        size = np.minimum(1 + np.floor(rng.pareto(1.1, 200)), 500).astype(int)
+        stk = _two_country_points(np.repeat(loc, size, axis=0))
+        for name, pts in (("uniform", uni), ("stacks", stk)):
+            res = find_clusters(pts, eps_km=_auto_eps(pts), min_samples=5, area=_AREA, seed=seed)
+            maps_with_clusters[name] += len(res.layer) > 0
+    assert maps_with_clusters["uniform"] <= 2 and maps_with_clusters["stacks"] <= 2
+
+
+def test_cluster_countries_are_the_incidents_own() -> None:
+    """A CAF cluster whose incidents partly fall inside the COD polygon is a CAF cluster."""
+    rng = np.random.default_rng(4)
+    xy = rng.normal((150_000, 70_000), 600, (20, 2))
+    pts = _two_country_points(xy)
+    pts["reported_country"] = "AAA"
+    out = find_clusters(pts, eps_km=2.0, min_samples=5).layer
+    assert len(out) == 1 and out.iloc[0]["countries"] == "AAA"
+    assert not out.iloc[0]["cross_border"]
+
+
+def test_find_clusters_rejects_a_bad_area() -> None:
+    pts = _two_country_points(np.array([[1.0, 1.0]] * 6))
+    with pytest.raises(DataError, match="area"):
+        find_clusters(pts, area="units")  # type: ignore[arg-type]
+    with pytest.raises(DataError, match="replicates"):
+        find_clusters(pts, area=_AREA, replicates=-1)

@@ -31,7 +31,8 @@ MODULES = _module_names()
 def test_the_package_has_modules_with_examples() -> None:
     finder = doctest.DocTestFinder()
     with_examples = [
-        name for name in MODULES
+        name
+        for name in MODULES
         if any(t.examples for t in finder.find(importlib.import_module(name)))
     ]
     # the public modules document themselves with runnable examples

@@ -407,9 +407,13 @@ def test_hotspot_region_contract(col_ven_planted):
     assert (regions["first_date"] <= regions["last_date"]).all()
     assert regions.crs.equals(cells.crs)
     assert (regions["area_km2"] > 0).all()
-    # every region is made of significant hot cells
+    # every region is made of significant hot cells that hold incidents (compact extent);
+    # the hot cells without incidents next to them make the smoothed extent
     hot = cells[(cells["hotspot_kind"] == "hot") & (cells["hotspot_confidence"] >= 95)]
-    assert regions["n_cells"].sum() == len(hot)
+    assert regions["n_cells"].sum() == (hot["count"] > 0).sum()
+    assert regions["n_cells_smoothed"].sum() >= len(hot) > regions["n_cells"].sum()
+    assert (regions["area_km2_smoothed"] > regions["area_km2"]).all()
+    assert (regions["n_locations"] <= regions["n_incidents"]).all()
 
 
 def test_cells_contract_and_params(col_ven_planted):

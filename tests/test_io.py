@@ -591,7 +591,9 @@ def test_explicit_column_that_does_not_exist(option, flag):
     df = pd.DataFrame({"lon": [1.5], "lat": [13.5], "date": ["2024-01-01"]})
     with pytest.raises(DataError) as info:
         read_incidents(df, **{option: "nope"})
-    assert re.search(rf"'nope' given with {option}= does not exist\. Columns present: ", str(info.value))
+    assert re.search(
+        rf"'nope' given with {option}= does not exist\. Columns present: ", str(info.value)
+    )
     assert flag not in str(info.value)
     cli = cli_words(info.value.template)
     assert re.search(rf"'nope' given with {flag} does not exist\. Columns present: ", cli)

@@ -322,7 +322,7 @@ def test_tiny_input_runs_end_to_end(tmp_path):
             lambda s, cells: (
                 s["weights"] == {"type": "knn", "k": 6, "ties": "all", "star": True}
                 and s["grid"] == "square"
-                and np.median(shapely.get_num_coordinates(cells.geometry.array)) == 5,
+                and np.median(shapely.get_num_coordinates(cells.geometry.array)) == 5
             ),
         ),
         (
@@ -346,8 +346,9 @@ def test_config_settings_reach_the_analysis(tmp_path, config, check):
     assert code == 0, err
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     cells = gpd.read_file(tmp_path / "out" / "hotspots.gpkg", layer="cells")
-    interior = cells[cells.geometry.geom_type == "Polygon"]
-    assert check(summary, interior), summary
+    # the layer stores (multi)polygons; most cells are whole squares of 5 coordinates
+    assert len(cells)
+    assert bool(check(summary, cells)) is True, summary
 
 
 @pytest.mark.parametrize(

@@ -240,3 +240,75 @@ def test_points_in_slivers_go_to_the_smallest_unit_id(adm2_full, adm2_tree):
     assert out["join"].tolist() == ["within"] * len(xy)
     assert out["unit_id"].tolist() == [min(pair) for pair in SLIVER_POINTS.values()]
     assert (out["border_km"] < 2.0).all()
+
+
+# ----------------------------------------------------------------------------------------------
+# Bangui: regions, clusters and scan clusters count each event for its own country
+# ----------------------------------------------------------------------------------------------
+
+
+def test_bangui_features_are_not_cross_border(shared_data, car):
+    """221 CAF events sit 0.6 km inside the DR Congo polygon: no feature made of CAF
+    events may be called "CAF,COD" (issue 9); the Bangui features lie on both sides of
+    the river border, so their border_km is 0."""
+    from borderwatch.clusters import find_clusters
+    from borderwatch.hotspots import cell_hotspots
+    from borderwatch.regions import hotspot_regions
+    from borderwatch.scan import spatial_scan
+
+    units = _quiet(read_units, shared_data / "boundaries" / "ne10m_adm1_car_and_neighbours.geojson")
+    units = units[units["country"].isin(["CAF", "COD"])].reset_index(drop=True)
+    assert (car["reported_country"] == "CAF").all()
+    border = border_lines(units)
+    hot = _quiet(cell_hotspots, car, units, cell_km=25, seed=0, trend=False, permutations=0)
+    layers = {
+        "hotspots": hotspot_regions(hot.grid, car, border, weights=hot.weights),
+        "clusters": find_clusters(
+            car, eps_km=10, min_samples=5, border=border, area=units, replicates=19, keep_all=True
+        ).layer,
+        "scan": spatial_scan(hot.grid, car, border, replicates=99, keep_all=True).clusters,
+    }
+    bangui = gpd.GeoSeries([Point(*BANGUI)], crs=4326)
+    for name, layer in layers.items():
+        assert len(layer), name
+        assert (layer["countries"] == "CAF").all(), (name, layer["countries"].unique())
+        assert not layer["cross_border"].any(), name
+        at = layer[layer.geometry.intersects(bangui.to_crs(layer.crs).iloc[0])]
+        assert len(at) == 1, name
+        assert at["border_km"].iloc[0] == 0.0, name  # Bangui events on both banks
+
+
+def test_mexico_regions_hold_incidents_and_the_scan_is_honest_about_stacks(shared_data):
+    """UCDP Mexican border states at 25 km: no region cell is empty; a stack alone
+    (Ciudad Juárez, 2,023 events on one coordinate) is a scan cluster only under the
+    per-incident null."""
+    from borderwatch.hotspots import cell_hotspots
+    from borderwatch.regions import hotspot_regions
+    from borderwatch.scan import spatial_scan
+
+    keep = ["Baja California", "Sonora", "Chihuahua", "Coahuila", "Nuevo León", "Tamaulipas",
+            "California", "Arizona", "New Mexico", "Texas"]  # fmt: skip
+    units = _quiet(read_units, shared_data / "boundaries" / "ne10m_adm1_mex_usa.geojson")
+    units = units[units["name"].isin(keep)].reset_index(drop=True)
+    inc = _joined(
+        shared_data, "ne10m_adm1_mex_usa.geojson", "ucdp_ged_mexico_border_states_1989_2023.csv"
+    )
+    hot = _quiet(cell_hotspots, inc, units, cell_km=25, seed=0, trend=False, permutations=0)
+    cells = hot.cells
+    regions = hotspot_regions(hot.grid, inc, border_lines(units), weights=hot.weights)
+    assert len(regions) >= 1
+    for geom in regions.geometry:
+        inside = cells[cells.geometry.representative_point().within(geom)]
+        assert (inside["count"] > 0).all()
+    hot_cells = (cells["hotspot_kind"] == "hot") & (cells["hotspot_confidence"] >= 95)
+    assert ((cells["count"] == 0) & hot_cells).sum() > 0  # Gi* smooths onto empty cells
+    juarez = Point(-106.4869, 31.7394)
+
+    def clusters_at_juarez(null):
+        res = spatial_scan(hot.grid, inc, replicates=99, seed=0, null=null).clusters
+        return res[
+            res.geometry.intersects(gpd.GeoSeries([juarez], crs=4326).to_crs(res.crs).iloc[0])
+        ]
+
+    assert len(clusters_at_juarez("incidents")) == 1
+    assert len(clusters_at_juarez("stacks")) == 0

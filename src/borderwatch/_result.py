@@ -47,6 +47,9 @@ class AnalysisResult:
         ``moran_class``.
     hotspots, clusters : GeoDataFrame or None
         Hotspot regions and point clusters (see ``../shared/CONTRACT.md``).
+    scan : GeoDataFrame or None
+        Clusters of the spatial scan statistic (:func:`borderwatch.scan.spatial_scan`),
+        ``None`` when the scan did not run (``scan_replicates = 0``).
     density : DensitySurface or None
         The kernel density surface (``borderwatch.density``).
     crs : pyproj.CRS
@@ -77,6 +80,7 @@ class AnalysisResult:
     cells: gpd.GeoDataFrame | None = None
     hotspots: gpd.GeoDataFrame | None = None
     clusters: gpd.GeoDataFrame | None = None
+    scan: gpd.GeoDataFrame | None = None
     density: DensitySurface | None = None
     summary: dict[str, Any] = field(default_factory=dict)
     view: str = "internal"

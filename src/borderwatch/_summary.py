@@ -14,6 +14,7 @@ from .join import join_summary
 
 if TYPE_CHECKING:
     from .pipeline import Found, Hotspots, Inputs, Joined, Judged, Space
+    from .scan import ScanResult
     from .settings import Settings
 
 __all__ = ["INPUT_KEYS", "NOTE", "build_summary"]
@@ -32,6 +33,7 @@ def build_summary(
     space: Space,
     joined: Joined,
     hot: Hotspots,
+    scanned: ScanResult | None,
     found: Found,
     surface: Any,
     judged: Judged,
@@ -48,7 +50,13 @@ def build_summary(
         **_data_part(inputs, joined),
         "border": {"tolerance_m": space.tolerance_m, "pairs": space.border["countries"].tolist()},
         **_hotspot_part(s, hot),
-        "clusters": {"method": s.cluster_method, **found.options, "n": len(found.clusters)},
+        "scan": None if scanned is None else scanned.summary(),
+        "clusters": {
+            "method": s.cluster_method,
+            **found.options,
+            **found.test,
+            "n": len(found.clusters),
+        },
         "density": {
             "bandwidth_km": float(surface.bandwidth_km),
             "cell_km": float(surface.cell_km),

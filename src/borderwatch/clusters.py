@@ -10,13 +10,22 @@ DBSCAN holds a bounded number of neighbour pairs at once: the engines are in
 :func:`dbscan_labels` and :func:`st_dbscan_labels`. :func:`label_points` labels
 each incident; :func:`find_clusters` gives the ``clusters`` layer of the output
 as a :class:`Clusters` result.
+
+Every cluster is tested against chance (``p_value``): with the study ``area``
+given, the same clustering runs on ``replicates`` maps where each location of
+the data (with its stack of incidents and their dates) is moved to a uniformly
+random point of the area, and a cluster's size is compared with the *largest*
+cluster of each simulated map (``borderwatch._clustertest``). Only clusters
+with ``p_value <= alpha`` are kept unless ``keep_all``: the chance that a map
+of pure chance shows any cluster at all is then at most ``alpha``.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
@@ -25,11 +34,21 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from ._clustertest import max_cluster_sizes, p_values
+from ._countries import (
+    feature_border_km,
+    feature_countries,
+    has_countries,
+    incident_border_km,
+    own_countries,
+    unit_countries,
+)
 from ._crs import WGS84, require_crs
 from ._dbscan import dbscan_labels, st_dbscan_labels
 from ._errors import BorderwatchWarning, DataError
 from ._geom import robust_union
 from ._inputs import metric_points
+from ._stacks import stacks
 
 __all__ = [
     "CLUSTER_COLUMNS",
@@ -47,15 +66,19 @@ DEFAULT_EPS_KM = 5.0
 DEFAULT_DAYS = 30.0
 #: Buffer around the hull of an HDBSCAN cluster when no eps_km is given.
 DEFAULT_HDBSCAN_BUFFER_KM = 1.0
+#: Simulated maps of the test against chance.
+DEFAULT_REPLICATES = 99
 
 #: Columns of :func:`find_clusters` (besides ``geometry``).
 CLUSTER_COLUMNS = [
     "cluster_id",
     "n_incidents",
     "n_core",
+    "n_locations",
     "countries",
     "cross_border",
     "border_km",
+    "p_value",
     "first_date",
     "last_date",
     "area_km2",
@@ -65,9 +88,11 @@ _EMPTY_DTYPES = {
     "cluster_id": "int64",
     "n_incidents": "int64",
     "n_core": "int64",
+    "n_locations": "int64",
     "countries": "str",
     "cross_border": "bool",
     "border_km": "float64",
+    "p_value": "float64",
     "first_date": "datetime64[ns]",
     "last_date": "datetime64[ns]",
     "area_km2": "float64",
@@ -95,6 +120,15 @@ class Clusters:
         HDBSCAN's minimum cluster size (None for the other methods).
     buffer_km : float
         Buffer of the convex hulls that make the shapes.
+    replicates : int
+        Simulated maps of the test against chance (0: not tested, ``p_value`` NaN).
+    alpha : float
+        Clusters with ``p_value <= alpha`` are kept (unless ``keep_all``).
+    keep_all : bool
+    n_found : int
+        Clusters found before the test.
+    null_max : ndarray
+        Incidents in the largest cluster of each simulated map.
     """
 
     layer: gpd.GeoDataFrame
@@ -104,6 +138,11 @@ class Clusters:
     days: float | None
     min_cluster_size: int | None
     buffer_km: float
+    replicates: int = 0
+    alpha: float = 0.05
+    keep_all: bool = False
+    n_found: int = 0
+    null_max: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def summary(self) -> dict[str, Any]:
         """The settings (those that apply to the method) and ``n``, JSON-able."""
@@ -111,6 +150,11 @@ class Clusters:
         for key in ("eps_km", "min_samples", "days", "min_cluster_size", "buffer_km"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
+        out["replicates"] = self.replicates
+        if self.replicates:
+            out["alpha"] = self.alpha
+            out["all"] = self.keep_all
+            out["n_found"] = self.n_found
         out["n"] = len(self.layer)
         return out
 
@@ -196,29 +240,39 @@ def _dates_ns(incidents: gpd.GeoDataFrame | gpd.GeoSeries) -> np.ndarray | None:
     return col.to_numpy(dtype="datetime64[ns]").astype(np.int64)
 
 
+Labeller = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def _labeller(st: _Settings, t: np.ndarray | None) -> Labeller:
+    """Labels and core mask of points given in km (the usable incidents, in order)."""
+    eps = float(st.eps_km or DEFAULT_EPS_KM)
+    if st.method == "dbscan":
+        return lambda xy_km: dbscan_labels(xy_km, eps=eps, min_samples=st.min_samples)
+    if st.method == "spacetime":
+        times = np.zeros(0, dtype=np.int64) if t is None else t
+        window = float(st.days or 0.0)
+        return lambda xy_km: st_dbscan_labels(
+            xy_km, times, eps=eps, days=window, min_samples=st.min_samples
+        )
+    return lambda xy_km: _hdbscan(xy_km, st)
+
+
 def _labels(
     incidents: gpd.GeoDataFrame | gpd.GeoSeries, st: _Settings, crs: Any
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, CRS, np.ndarray]:
-    """Raw labels (0-based, -1 noise), core mask, metric xy, CRS and usable mask."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, CRS, np.ndarray, Labeller]:
+    """Raw labels (0-based, -1 noise), core mask, metric xy, CRS, usable mask and the labeller."""
     xy, target, ok = metric_points(incidents, crs)
     n = len(xy)
     labels = np.full(n, -1, dtype=np.int64)
     core = np.zeros(n, dtype=bool)
-    xy_km = xy / 1000.0
-    if st.method == "dbscan":
-        eps = float(st.eps_km or DEFAULT_EPS_KM)
-        lab, cor = dbscan_labels(xy_km[ok], eps=eps, min_samples=st.min_samples)
-    elif st.method == "spacetime":
+    t = None
+    if st.method == "spacetime":
         t, ok = _dated(incidents, ok)
-        eps, window = float(st.eps_km or DEFAULT_EPS_KM), float(st.days or 0.0)
-        lab, cor = st_dbscan_labels(
-            xy_km[ok], t[ok], eps=eps, days=window, min_samples=st.min_samples
-        )
-    else:
-        lab, cor = _hdbscan(xy_km[ok], st)
+    label = _labeller(st, None if t is None else t[ok])
+    lab, cor = label(xy[ok] / 1000.0)
     labels[ok] = lab
     core[ok] = cor
-    return labels, core, xy, target, ok
+    return labels, core, xy, target, ok, label
 
 
 def _dated(
@@ -354,7 +408,7 @@ def label_points(
     """
     del seed  # deterministic
     st = _settings(method, eps_km, min_samples, days, min_cluster_size)
-    labels, core, _, _, _ = _labels(incidents, st, crs)
+    labels, core, *_ = _labels(incidents, st, crs)
     out = (
         incidents.copy()
         if isinstance(incidents, gpd.GeoDataFrame)
@@ -377,24 +431,40 @@ def find_clusters(
     crs: CRS | str | int | None = None,
     buffer_km: float | None = None,
     seed: int | None = None,
+    area: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
+    replicates: int = DEFAULT_REPLICATES,
+    alpha: float = 0.05,
+    keep_all: bool = False,
 ) -> Clusters:
     """Point clusters of incidents as a layer (the ``clusters`` layer of the output).
 
     Parameters
     ----------
     incidents : GeoDataFrame or GeoSeries
-        Points with a CRS; ``country`` (ISO3, after ``join_units``) gives
-        ``countries``, ``date`` gives the date range.
-    method, eps_km, min_samples, days, min_cluster_size, crs, seed
+        Points with a CRS; their own country (``reported_country``, else the
+        joined unit's ``country``) gives ``countries``, ``date`` the date range.
+    method, eps_km, min_samples, days, min_cluster_size, crs
         As :func:`label_points`.
     border : GeoDataFrame or GeoSeries, optional
         International border lines with a CRS (``borderwatch.borders.border_lines``);
-        without it ``border_km`` is NaN.
+        without it ``border_km`` comes from the incidents' ``border_km`` (the
+        join's), else it is NaN.
     buffer_km : float, optional
         Each cluster's shape is the convex hull of its incidents buffered by this
         distance, so that no vertex sits on an incident. Default ``eps_km / 2``
         (5 km / 2 when not given), 1 km for HDBSCAN without ``eps_km``. ``0`` gives
         the bare hull (internal use only: its vertices are incidents).
+    seed : int, optional
+        Seed of the simulated maps (0 when None).
+    area : GeoDataFrame or GeoSeries, optional
+        The study area (the units): the test against chance places the
+        locations uniformly within it. Without it the clusters are not tested
+        (``p_value`` NaN) and all are kept.
+    replicates : int, default 99
+        Simulated maps of the test.
+    alpha : float, default 0.05
+        Clusters with ``p_value <= alpha`` are kept unless ``keep_all``.
+    keep_all : bool, default False
 
     Returns
     -------
@@ -403,12 +473,14 @@ def find_clusters(
         ``min_cluster_size``, ``buffer_km``, defaults resolved) and ``layer``:
         one row per cluster, EPSG:4326, sorted by ``cluster_id``:
 
-        * ``cluster_id`` (int, 1 = largest), ``n_incidents``, ``n_core``;
-        * ``countries``: ISO3 codes of the incidents inside, sorted, comma-separated
-          (``""`` without a ``country`` column);
+        * ``cluster_id`` (int, 1 = largest), ``n_incidents``, ``n_core``,
+          ``n_locations`` (distinct coordinates);
+        * ``countries``: the incidents' own countries (ISO3), sorted, comma-separated
+          (``""`` without a country column);
         * ``cross_border``: incidents from at least 2 countries;
-        * ``border_km``: distance in km from the cluster's (unbuffered) hull to the
-          nearest border line, 0 when the hull crosses it;
+        * ``border_km``: distance in km from the cluster's incident nearest to a
+          border to that border, 0 when its incidents lie on both sides;
+        * ``p_value``: the test against chance (NaN when not tested);
         * ``first_date``, ``last_date``: range of the incidents' dates (NaT without);
         * ``area_km2``: area of the shape; ``method``;
         * ``geometry``: the buffered convex hull.
@@ -428,10 +500,13 @@ def find_clusters(
        cluster_id  n_incidents countries  cross_border  border_km
     0           1            5   MLI,NER          True        0.0
     >>> res.summary()
-    {'method': 'dbscan', 'eps_km': 1.0, 'min_samples': 3, 'buffer_km': 0.5, 'n': 1}
+    {'method': 'dbscan', 'eps_km': 1.0, 'min_samples': 3, 'buffer_km': 0.5, 'replicates': 0, 'n': 1}
     """
-    del seed  # deterministic
     st = _settings(method, eps_km, min_samples, days, min_cluster_size)
+    replicates = _count(replicates, "replicates", minimum=0)
+    if not (isinstance(alpha, int | float) and 0 < alpha < 1):
+        msg = f"alpha must be between 0 and 1, not {alpha!r}."
+        raise DataError(msg)
     if buffer_km is not None:
         buf = _positive(buffer_km, "buffer_km", allow_zero=True)
     elif st.eps_km is None:  # HDBSCAN without eps_km
@@ -439,16 +514,64 @@ def find_clusters(
     else:
         buf = st.eps_km / 2
     _check_border(border)
-    labels, core, xy, target, _ = _labels(incidents, st, crs)
+    region = _study_area(area)
+    labels, core, xy, target, ok, label = _labels(incidents, st, crs)
+    layer = _layer(incidents, _renumber(labels), core, xy, target, border, buf, st.method)
+    tested = region is not None and replicates > 0 and len(layer) > 0
+    null_max = np.zeros(0, dtype=np.int64)
+    if tested:
+        loc, _, _ = stacks(xy[ok])
+        null_max = max_cluster_sizes(
+            loc,
+            _metric_area(region, target),
+            lambda pts: label(pts / 1000.0)[0],
+            replicates=replicates,
+            seed=0 if seed is None else int(seed),
+        )
+        layer["p_value"] = p_values(layer["n_incidents"].to_numpy(), null_max)
+    n_found = len(layer)
+    if tested and not keep_all:
+        # p-values fall with size: the kept clusters are the largest, ids stay 1..k
+        layer = layer[layer["p_value"].to_numpy() <= alpha + 1e-12].reset_index(drop=True)
     return Clusters(
-        layer=_layer(incidents, _renumber(labels), core, xy, target, border, buf, st.method),
+        layer=layer,
         method=st.method,
         eps_km=st.eps_km,
         min_samples=st.min_samples,
         days=st.days,
         min_cluster_size=st.min_cluster_size,
         buffer_km=buf,
+        replicates=replicates if region is not None else 0,
+        alpha=float(alpha),
+        keep_all=bool(keep_all),
+        n_found=n_found,
+        null_max=null_max,
     )
+
+
+def _study_area(area: Any) -> gpd.GeoSeries | None:
+    """The study area's polygons, checked (None when not given)."""
+    if area is None:
+        return None
+    if not isinstance(area, gpd.GeoDataFrame | gpd.GeoSeries):
+        msg = f"area must be a GeoDataFrame of the study area's polygons (the units), got {type(area).__name__}. Hint: pass the units."
+        raise DataError(msg)
+    require_crs(area, what="study area")
+    geo = area.geometry
+    geo = geo[geo.notna() & ~geo.is_empty]
+    if not len(geo):
+        msg = "the study area is empty. Hint: pass the units' polygons."
+        raise DataError(msg)
+    return geo
+
+
+def _metric_area(area: gpd.GeoSeries, target: CRS) -> shapely.Geometry:
+    """The union of the study area in the metric CRS of the clustering."""
+    geoms = np.asarray(area.to_crs(target).array, dtype=object)
+    bad = ~shapely.is_valid(geoms)
+    if bad.any():
+        geoms[bad] = shapely.make_valid(geoms[bad])
+    return robust_union(geoms)
 
 
 def _layer(
@@ -472,19 +595,25 @@ def _layer(
     member = member[np.argsort(cid[member], kind="stable")]
     ids = cid[member]
     uniq_ids, starts, sizes = np.unique(ids, return_index=True, return_counts=True)
+    k = len(uniq_ids)
     hulls = shapely.convex_hull(shapely.multipoints(xy[member], indices=ids - 1))
     shapes = shapely.buffer(hulls, buf * 1000.0) if buf > 0 else hulls
-    countries = _countries(incidents, member, ids, len(uniq_ids))
-    n_countries = np.array([len(c.split(",")) if c else 0 for c in countries])
-    first_date, last_date = _date_range(incidents, member, ids, len(uniq_ids))
+    feature = np.full(len(cid), -1, dtype=np.int64)
+    feature[member] = ids - 1
+    countries, cross = _countries(incidents, feature, k)
+    first_date, last_date = _date_range(incidents, member, ids, k)
+    loc, _, _ = stacks(xy[member])
+    pairs = np.unique(np.column_stack([ids - 1, loc]), axis=0)
     return gpd.GeoDataFrame(
         {
             "cluster_id": uniq_ids.astype(np.int64),
             "n_incidents": sizes.astype(np.int64),
             "n_core": np.add.reduceat(core[member].astype(np.int64), starts),
+            "n_locations": np.bincount(pairs[:, 0], minlength=k).astype(np.int64),
             "countries": pd.array(countries, dtype="str"),
-            "cross_border": n_countries >= 2,
-            "border_km": _border_km(border, hulls, target),
+            "cross_border": cross,
+            "border_km": _border_km(incidents, feature, member, border, target, k),
+            "p_value": np.full(k, np.nan),
             "first_date": first_date,
             "last_date": last_date,
             "area_km2": shapely.area(shapes) / 1e6,
@@ -505,25 +634,18 @@ def _check_border(border: Any) -> None:
 
 
 def _countries(
-    incidents: gpd.GeoDataFrame | gpd.GeoSeries, member: np.ndarray, ids: np.ndarray, k: int
-) -> list[str]:
-    if not isinstance(incidents, gpd.GeoDataFrame) or "country" not in incidents.columns:
+    incidents: gpd.GeoDataFrame | gpd.GeoSeries, feature: np.ndarray, k: int
+) -> tuple[list[str], np.ndarray]:
+    """``countries`` and ``cross_border`` of the clusters, from the incidents' own countries."""
+    if not isinstance(incidents, gpd.GeoDataFrame) or not has_countries(incidents):
         warnings.warn(
             "the incidents have no 'country' column, so clusters cannot tell countries "
             "apart (countries is empty, cross_border False). Hint: run join_units first.",
             BorderwatchWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
-        return [""] * k
-    col = incidents["country"].iloc[member].astype("str").str.strip().str.upper()
-    frame = pd.DataFrame({"id": ids, "c": col.to_numpy(dtype=object, na_value=None)})
-    frame = frame[frame["c"].map(lambda v: isinstance(v, str) and v != "")]
-    frame = frame.drop_duplicates().sort_values(["id", "c"])
-    joined = frame.groupby("id")["c"].agg(",".join)
-    out = [""] * k
-    for cluster, text in zip(joined.index.tolist(), joined.tolist(), strict=True):
-        out[cluster - 1] = text
-    return out
+        return [""] * k, np.zeros(k, dtype=bool)
+    return feature_countries(feature, own_countries(incidents), k)
 
 
 def _date_range(
@@ -545,14 +667,19 @@ def _date_range(
 
 
 def _border_km(
-    border: gpd.GeoDataFrame | gpd.GeoSeries | None, hulls: np.ndarray, target: CRS
+    incidents: gpd.GeoDataFrame | gpd.GeoSeries,
+    feature: np.ndarray,
+    member: np.ndarray,
+    border: gpd.GeoDataFrame | gpd.GeoSeries | None,
+    target: CRS,
+    k: int,
 ) -> np.ndarray:
-    out = np.full(len(hulls), np.nan)
-    if border is None:
-        return out
-    geo = border.geometry
-    geo = geo[geo.notna() & ~geo.is_empty]
-    if len(geo) == 0:
-        return out
-    lines = robust_union(np.asarray(geo.to_crs(target).array, dtype=object))
-    return shapely.distance(hulls, lines) / 1000.0
+    """Distance of each cluster's incident nearest to a border (0 with incidents on both sides)."""
+    frame = (
+        incidents
+        if isinstance(incidents, gpd.GeoDataFrame)
+        else gpd.GeoDataFrame(geometry=incidents)
+    )
+    dist = np.full(len(feature), np.nan)
+    dist[member] = incident_border_km(frame, member, border, target)
+    return feature_border_km(feature, dist, unit_countries(frame), k)

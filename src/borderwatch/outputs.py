@@ -47,7 +47,7 @@ def write_outputs(
     Everything is written to a temporary directory next to ``out`` and moved
     into place only when complete, so a failure never leaves a half-written
     directory. Files: ``summary.json``, ``hotspots.gpkg`` (layers ``units``,
-    ``border``, ``cells``, ``hotspots``, ``clusters``), ``units.csv``,
+    ``border``, ``cells``, ``hotspots``, ``clusters``, ``scan``), ``units.csv``,
     ``counts.csv``, ``density.tif``, ``map.html`` and, with ``static``,
     ``map.png`` and ``map.pdf``, and with ``handout`` one ``handout_<lang>.pdf``
     per language.
@@ -152,6 +152,7 @@ def _write_layers(result: AnalysisResult, gpkg: Path) -> None:
         "cells": result.cells,
         "hotspots": result.hotspots,
         "clusters": result.clusters,
+        "scan": result.scan,
     }
     for name, layer in layers.items():
         if layer is None:

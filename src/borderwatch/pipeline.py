@@ -8,9 +8,10 @@ Each step is a function of the previous steps' results and the
 3. :func:`_join` joins points to units and counts them (units, unit x category x period);
 4. :func:`_hotspots` grids the study area and runs Gi*, local Moran, emerging hotspots,
    unit Gi* and hotspot regions;
-5. :func:`_clusters` finds point clusters;
-6. :func:`_density` computes the density surface;
-7. :func:`_evaluate` judges the hotspot map (PAI on a temporal split).
+5. :func:`_scan` runs the spatial scan statistic on the grid;
+6. :func:`_clusters` finds point clusters and tests them against chance;
+7. :func:`_density` computes the density surface;
+8. :func:`_evaluate` judges the hotspot map (PAI on a temporal split).
 
 Then :func:`borderwatch._summary.build_summary` assembles ``summary.json`` and,
 in the public view, :func:`borderwatch.privacy.public_view` protects the result.
@@ -43,6 +44,7 @@ from .settings import Settings
 
 if TYPE_CHECKING:
     from .hotspots import CellHotspots
+    from .scan import ScanResult
 
 __all__ = ["analyze", "counts_period"]
 
@@ -106,7 +108,8 @@ def analyze(
         space = _study_space(inputs.units, inputs.incidents, s, say)
         joined = _join(inputs, space, s, say)
         hot = _hotspots(joined, inputs.units, space, s, say)
-        found = _clusters(joined, space, hot, s, say)
+        scanned = _scan(joined, space, hot, s, say)
+        found = _clusters(joined, inputs.units, space, hot, s, say)
         surface = _density(joined, inputs.units, space, hot, s, say)
         judged = _evaluate(joined, inputs.units, space, hot, s)
     summary = build_summary(
@@ -115,6 +118,7 @@ def analyze(
         space=space,
         joined=joined,
         hot=hot,
+        scanned=scanned,
         found=found,
         surface=surface,
         judged=judged,
@@ -131,6 +135,7 @@ def analyze(
         cells=to_crs_valid(hot.cells, WGS84),
         hotspots=to_crs_valid(hot.regions, WGS84) if len(hot.regions) else hot.regions,
         clusters=to_crs_valid(found.clusters, WGS84),
+        scan=None if scanned is None else to_crs_valid(scanned.clusters, WGS84),
         density=surface,
         summary=summary,
         view="internal",
@@ -428,7 +433,9 @@ def _hotspots(
     geom = units_out.geometry.name
     units_out = units_out[[c for c in units_out.columns if c != geom] + [geom]]
     say("hotspot regions")
-    regions = hotspot_regions(found.grid, joined.incidents, space.border, alpha=s.alpha)
+    regions = hotspot_regions(
+        found.grid, joined.incidents, space.border, alpha=s.alpha, weights=found.weights
+    )
     return Hotspots(
         stats=found,
         units=units_out,
@@ -437,18 +444,52 @@ def _hotspots(
     )
 
 
-# ------------------------------------------------------------------------------- 5. clusters
+# ------------------------------------------------------------------------------- 5. scan
+
+
+def _scan(
+    joined: Joined, space: Space, hot: Hotspots, s: Settings, say: Progress
+) -> ScanResult | None:
+    """Kulldorff's spatial scan on the hotspot grid (None when ``scan_replicates`` is 0)."""
+    from .scan import spatial_scan
+
+    if s.scan_replicates == 0:
+        return None
+    say(f"spatial scan statistic ({s.scan_replicates} replicates)")
+    return spatial_scan(
+        hot.stats.grid,
+        joined.incidents,
+        space.border,
+        population=joined.population,
+        replicates=s.scan_replicates,
+        max_share=s.scan_max_share,
+        alpha=s.alpha,
+        seed=s.seed,
+        null=s.scan_null,
+        keep_all=s.scan_all,
+    )
+
+
+# ------------------------------------------------------------------------------- 6. clusters
 
 
 @dataclass(frozen=True)
 class Found:
-    """Point clusters and the options they were found with."""
+    """Point clusters, the options they were found with and their test against chance."""
 
     clusters: gpd.GeoDataFrame
     options: dict[str, Any]
+    test: dict[str, Any]
 
 
-def _clusters(joined: Joined, space: Space, hot: Hotspots, s: Settings, say: Progress) -> Found:
+def _clusters(
+    joined: Joined,
+    units: gpd.GeoDataFrame,
+    space: Space,
+    hot: Hotspots,
+    s: Settings,
+    say: Progress,
+) -> Found:
     from .clusters import find_clusters
 
     say("point clusters")
@@ -461,18 +502,26 @@ def _clusters(joined: Joined, space: Space, hot: Hotspots, s: Settings, say: Pro
         opts["min_samples"] = int(s.min_samples)
     if s.days is not None:
         opts["days"] = float(s.days)
-    clusters = find_clusters(
+    res = find_clusters(
         joined.incidents,
         method=s.cluster_method,
         border=space.border,
         crs=space.crs,
         seed=s.seed,
+        area=units,
+        replicates=s.cluster_replicates,
+        alpha=s.alpha,
+        keep_all=s.clusters_all,
         **opts,
-    ).layer
-    return Found(clusters=clusters, options=opts)
+    )
+    summary = res.summary()
+    test: dict[str, Any] = {
+        k: summary[k] for k in ("replicates", "alpha", "all", "n_found") if k in summary
+    }
+    return Found(clusters=res.layer, options=opts, test=test)
 
 
-# ------------------------------------------------------------------------------- 6. density
+# ------------------------------------------------------------------------------- 7. density
 
 
 def _density(
@@ -490,7 +539,7 @@ def _density(
     )
 
 
-# ------------------------------------------------------------------------------- 7. evaluation
+# ------------------------------------------------------------------------------- 8. evaluation
 
 
 @dataclass(frozen=True)

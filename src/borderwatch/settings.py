@@ -47,7 +47,8 @@ class Option:
     choices : tuple of str
         Allowed values of a ``"choice"`` (of each item of ``"langs"``, a comma-separated list).
     low, high : float, optional
-        Inclusive bounds of a number; ``positive`` asks for ``> 0``.
+        Bounds of a number: ``low`` inclusive, ``high`` exclusive unless
+        ``high_inclusive``; ``positive`` asks for ``> 0``.
     commands : tuple of str
         The CLI commands that offer it as a flag (empty: TOML and Python only).
     toml : bool
@@ -62,6 +63,7 @@ class Option:
     choices: tuple[str, ...] = ()
     low: float | None = None
     high: float | None = None
+    high_inclusive: bool = False
     positive: bool = False
     commands: tuple[str, ...] = ()
     toml: bool = True
@@ -210,6 +212,46 @@ class Settings:
     )
     days: float | None = _opt(
         None, "time window of space-time clusters (default 30)", kind="float", positive=True
+    )
+    scan_replicates: int = _opt(
+        999,
+        "Monte Carlo replicates of the spatial scan statistic (0: no scan)",
+        kind="int",
+        low=0,
+        commands=("analyze",),
+    )
+    scan_max_share: float = _opt(
+        0.5,
+        "largest share of the population at risk in a scan window",
+        kind="float",
+        low=0,
+        high=0.5,
+        high_inclusive=True,
+        positive=True,
+    )
+    scan_null: Literal["stacks", "incidents"] = _opt(
+        "stacks",
+        "what a scan replicate moves: locations with their stacks (default) or single incidents",
+        kind="choice",
+        choices=("stacks", "incidents"),
+    )
+    scan_all: bool = _opt(
+        False,
+        "write every scan cluster, not only those with p <= alpha",
+        kind="bool",
+        commands=("analyze",),
+    )
+    cluster_replicates: int = _opt(
+        99,
+        "simulated maps of the point clusters' test against chance (0: not tested)",
+        kind="int",
+        low=0,
+    )
+    clusters_all: bool = _opt(
+        False,
+        "write every point cluster, not only those with p <= alpha",
+        kind="bool",
+        commands=("analyze",),
     )
     tolerance_km: float = _opt(
         1.0, "snap points in gaps and slivers up to this distance", kind="float", low=0
@@ -545,12 +587,14 @@ def _number(name: str, value: Any, opt: Option) -> int | float:
     elif ok and opt.positive:
         ok = number > 0
     if ok and opt.high is not None:
-        ok = number < opt.high
+        ok = number <= opt.high if opt.high_inclusive else number < opt.high
     if not ok:
         if whole:
             want = "a whole number" + (f" >= {int(opt.low)}" if opt.low is not None else "")
         elif opt.high is not None:
             want = f"a number between {opt.low:g} and {opt.high:g}"
+            if opt.high_inclusive:
+                want = f"a number above {opt.low:g} and at most {opt.high:g}"
         elif opt.positive:
             want = "a positive number" + (" of days" if name == "days" else " of kilometres")
         else:

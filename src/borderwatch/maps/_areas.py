@@ -72,7 +72,7 @@ class AreaKind:
 #: The kinds of areas, in label priority order.
 AREA_KINDS: Final = (
     AreaKind("hotspots", "hotspot", "hotspot_id", HOTSPOT_LINE, 0),
-    AreaKind("scan", "scan", "scan_id", SCAN_LINE, 1, dash="2 6", weight=3.5),
+    AreaKind("scan", "scan", "scan_id", SCAN_LINE, 1, dash="2 6", weight=3.5, shown="alone"),
     AreaKind("priorities", "priority", "priority_id", PRIORITY_LINE, 2, dash="12 4 2 4"),
     AreaKind(
         "clusters", "cluster", "cluster_id", CLUSTER_LINE, 3, dash="8 6", weight=3, shown="alone"

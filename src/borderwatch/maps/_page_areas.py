@@ -41,7 +41,26 @@ def _rounded(geoms: Any) -> np.ndarray:
     return shapely.transform(np.asarray(geoms, dtype=object), lambda c: np.round(c, 5))
 
 
-def _fields(p: Prepared) -> list[str]:
+#: Test columns shown in the popup when an area layer has them (scan clusters).
+_TEST_COLUMNS: Final = ("expected", "relative_risk", "p_value")
+
+
+def _test_columns(frame: Any) -> tuple[str, ...]:
+    return tuple(c for c in _TEST_COLUMNS if c in frame.columns)
+
+
+def _test_values(frame: Any, i: int, cols: tuple[str, ...]) -> list[Any]:
+    out: list[Any] = []
+    for c in cols:
+        v = column(frame, c)[i]
+        if c == "relative_risk" and v is not None and np.isinf(v):
+            out.append("∞")
+        else:
+            out.append(fmt_num(v, 3) if c == "p_value" else fmt_num(v))
+    return out
+
+
+def _fields(p: Prepared, tests: tuple[str, ...] = ()) -> list[str]:
     tr = p.tr
     return [
         tr("field.places"),
@@ -53,6 +72,7 @@ def _fields(p: Prepared) -> list[str]:
         tr("field.first_date"),
         tr("field.last_date"),
         tr("field.id"),
+        *(tr(f"field.{c}") for c in tests),
     ]
 
 
@@ -65,6 +85,7 @@ def area_layer(p: Prepared, layer: RegionsLayer) -> dict[str, Any]:
     countries, cross = column(frame, "countries"), column(frame, "cross_border")
     border_km = column(frame, "border_km")
     ids = area_id(frame, spec)
+    tests = _test_columns(frame)
     features, inner = [], []
     for i, geom in enumerate(_rounded(frame.geometry.to_numpy())):
         found = labels.places[i]
@@ -79,6 +100,7 @@ def area_layer(p: Prepared, layer: RegionsLayer) -> dict[str, Any]:
             date_text(first_raw[i]),
             date_text(last_raw[i]),
             ids[i] or None,
+            *_test_values(frame, i, tests),
         ]
         a = m0[i] if m0[i] is not None else m1[i]
         b = m1[i] if m1[i] is not None else a
@@ -118,7 +140,7 @@ def area_layer(p: Prepared, layer: RegionsLayer) -> dict[str, Any]:
         },
         "crossStyle": {"weight": CROSS_WEIGHT, "dashArray": None, "fillOpacity": 0.14},
         "radius": 9,
-        "fields": _fields(p),
+        "fields": _fields(p, tests),
         "popup": True,
         "label": "permanent",
         "labelOrder": spec.order,

@@ -25,6 +25,7 @@ from .._geom import METRIC_GRID_M, robust_union, valid_polygons
 from .._result import AnalysisResult
 from ..clusters import CLUSTER_COLUMNS
 from ..regions import REGION_COLUMNS
+from ..scan import SCAN_COLUMNS
 from ._info import IncidentInfo
 
 __all__ = ["MIN_VERTEX_M", "generalise_shapes"]
@@ -33,10 +34,13 @@ MIN_VERTEX_M = 100.0
 """Default minimum distance (metres) between a vertex of a public shape and any incident."""
 
 # the public columns of each shape layer: the layer's own columns, less those that are not safe
-# (the peak z-score of a region, the number of core points of a cluster can reveal small counts)
+# (the peak z-score of a region, the number of core points of a cluster, the number of distinct
+# locations can reveal small counts)
+_UNSAFE = frozenset({"gi_z_max", "n_core", "n_locations"})
 _SHAPE_COLUMNS = {
-    "hotspots": (*(c for c in REGION_COLUMNS if c != "gi_z_max"), "geometry"),
-    "clusters": (*(c for c in CLUSTER_COLUMNS if c != "n_core"), "geometry"),
+    "hotspots": (*(c for c in REGION_COLUMNS if c not in _UNSAFE), "geometry"),
+    "clusters": (*(c for c in CLUSTER_COLUMNS if c not in _UNSAFE), "geometry"),
+    "scan": (*(c for c in SCAN_COLUMNS if c not in _UNSAFE), "geometry"),
 }
 
 _MAX_SQUARES = 250_000

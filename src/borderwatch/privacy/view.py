@@ -60,6 +60,7 @@ _KNOWN_FIELDS = frozenset(
         "cells",
         "hotspots",
         "clusters",
+        "scan",
         "density",
         "summary",
         "view",
@@ -135,7 +136,7 @@ def public_view(
           their count is; free text, person-like and id columns that came from
           incidents dropped (the unit's own ``name`` stays).
         * ``cells``: ``count`` suppressed; classes kept.
-        * ``hotspots``, ``clusters``: only those with ``n_incidents >= k``;
+        * ``hotspots``, ``clusters``, ``scan``: only those with ``n_incidents >= k``;
           generalised geometry covering the original; only the columns of
           the contract (plus ``area_km2``, ``n_cells``, ``method``);
           ``first_date`` / ``last_date`` as ``YYYY-MM``; ``border_km`` and
@@ -199,8 +200,11 @@ def public_view(
     }
     hotspots = _public_shapes(result.hotspots, kind="hotspots", **shape_options)
     clusters = _public_shapes(result.clusters, kind="clusters", **shape_options)
+    scan = _public_shapes(result.scan, kind="scan", **shape_options)
     summary = _public_summary(result.summary, k=k, info=info)
-    summary = _summary_of_public_layers(summary, k=k, hotspots=hotspots, clusters=clusters)
+    summary = _summary_of_public_layers(
+        summary, k=k, hotspots=hotspots, clusters=clusters, scan=scan
+    )
     summary["privacy"] = {
         "k": k,
         "lattice_km": lattice_km,
@@ -217,6 +221,7 @@ def public_view(
         ),
         hotspots=hotspots,
         clusters=clusters,
+        scan=scan,
         density=_public_density(result.density, k=k),
         summary=summary,
         view="public",
@@ -275,6 +280,7 @@ def _summary_of_public_layers(
     k: int,
     hotspots: gpd.GeoDataFrame | None,
     clusters: gpd.GeoDataFrame | None,
+    scan: gpd.GeoDataFrame | None = None,
 ) -> dict[str, Any]:
     """``view`` and ``k``; counts of shapes follow the public layers (those below k are gone)."""
     summary["view"] = "public"
@@ -289,6 +295,10 @@ def _summary_of_public_layers(
         and "n" in summary["clusters"]
     ):
         summary["clusters"]["n"] = len(clusters)
+    if scan is not None and isinstance(summary.get("scan"), dict):
+        summary["scan"]["n"] = len(scan)
+        if "cross_border" in scan.columns:
+            summary["scan"]["n_cross_border"] = int(scan["cross_border"].fillna(False).sum())
     return summary
 
 

@@ -1,0 +1,180 @@
+"""Whose incidents a feature holds: the one rule behind ``countries``, ``cross_border``
+and ``border_km`` of hotspot regions, point clusters and scan clusters.
+
+* An incident's **own country** is the country the input gives for it
+  (``reported_country``, set by the reader from a country column) and, where
+  the input gives none, the country of the unit it was joined to
+  (``country``). An incident flagged ``country_mismatch`` therefore counts for
+  its own country, not for the polygon it happens to fall in (the UCDP events
+  at the Bangui centroid are Central African Republic events that lie 0.6 km
+  inside the DR Congo polygon).
+* A feature's ``countries`` lists the own countries of its incidents (ISO3,
+  sorted, comma-separated); ``cross_border`` is true when it holds two or more.
+* ``border_km`` is measured from the feature's incidents: the distance from
+  its incident nearest to an international border to that border, and 0 when
+  its incidents lie on both sides of a border (joined to units of two or more
+  countries). A feature drawn across a border with all its incidents on one
+  side is therefore *not* at 0 km.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from ._geom import robust_union
+
+__all__ = [
+    "feature_border_km",
+    "feature_countries",
+    "has_countries",
+    "incident_border_km",
+    "own_countries",
+    "unit_countries",
+]
+
+
+def _codes(col: pd.Series) -> np.ndarray:
+    """Upper-case trimmed codes, ``""`` where missing."""
+    text = col.astype("object").where(col.notna(), "")
+    return np.array([str(v).strip().upper() for v in text.tolist()], dtype=object)
+
+
+def has_countries(incidents: pd.DataFrame) -> bool:
+    """Whether the incidents carry any country (their own or their unit's)."""
+    return isinstance(incidents, pd.DataFrame) and bool(
+        {"reported_country", "country"} & set(incidents.columns)
+    )
+
+
+def own_countries(incidents: pd.DataFrame) -> np.ndarray:
+    """Each incident's own country: ``reported_country`` where given, else ``country``.
+
+    Returns an object array of ISO3 codes (``""`` where neither is known).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"country": ["COD", "CAF", "NER", None],
+    ...                    "reported_country": ["CAF", None, "ner", None]})
+    >>> own_countries(df).tolist()
+    ['CAF', 'CAF', 'NER', '']
+    """
+    n = len(incidents)
+    unit = (
+        _codes(incidents["country"]) if "country" in incidents.columns else np.full(n, "", object)
+    )
+    if "reported_country" not in incidents.columns:
+        return unit
+    own = _codes(incidents["reported_country"])
+    return np.where(own != "", own, unit).astype(object)
+
+
+def unit_countries(incidents: pd.DataFrame) -> np.ndarray:
+    """The country of the unit each incident was joined to (``""`` where unknown)."""
+    if "country" not in incidents.columns:
+        return np.full(len(incidents), "", dtype=object)
+    return _codes(incidents["country"])
+
+
+def feature_countries(
+    feature: np.ndarray, codes: np.ndarray, n: int
+) -> tuple[list[str], np.ndarray]:
+    """``countries`` and ``cross_border`` of ``n`` features.
+
+    Parameters
+    ----------
+    feature : int array
+        For each incident, the feature (0..n-1) it belongs to, or -1.
+    codes : object array
+        Each incident's own country (:func:`own_countries`).
+    n : int
+        Number of features.
+
+    Examples
+    --------
+    >>> feature_countries(np.array([0, 0, 1, 1, -1]),
+    ...                   np.array(["CAF", "CAF", "CAF", "COD", "NER"], dtype=object), 3)
+    (['CAF', 'CAF,COD', ''], array([False,  True, False]))
+    """
+    sets: list[set[str]] = [set() for _ in range(n)]
+    member = np.flatnonzero(np.asarray(feature) >= 0)
+    pairs = pd.DataFrame({"f": np.asarray(feature)[member], "c": np.asarray(codes)[member]})
+    pairs = pairs[pairs["c"] != ""].drop_duplicates()
+    for f, c in zip(pairs["f"].tolist(), pairs["c"].tolist(), strict=True):
+        sets[int(f)].add(str(c))
+    countries = [",".join(sorted(s)) for s in sets]
+    return countries, np.array([len(s) >= 2 for s in sets], dtype=bool)
+
+
+def incident_border_km(
+    incidents: gpd.GeoDataFrame,
+    rows: np.ndarray,
+    border: gpd.GeoDataFrame | gpd.GeoSeries | None,
+    crs: CRS,
+) -> np.ndarray:
+    """Distance (km) of the incidents ``rows`` to the nearest border line.
+
+    From ``border`` when given, else the join's ``border_km`` column; NaN
+    when neither is there.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    if border is not None:
+        geo = border.geometry
+        geo = geo[geo.notna() & ~geo.is_empty]
+        if len(geo):
+            lines = robust_union(np.asarray(geo.to_crs(crs).array, dtype=object))
+            pts = incidents.geometry.iloc[rows]
+            pts = pts.to_crs(crs) if not CRS(pts.crs).equals(crs) else pts
+            return (
+                np.asarray(
+                    shapely.distance(np.asarray(pts.array, dtype=object), lines), dtype=float
+                )
+                / 1000.0
+            )
+    if "border_km" in incidents.columns:
+        return pd.to_numeric(incidents["border_km"], errors="coerce").to_numpy(float)[rows]
+    return np.full(len(rows), np.nan)
+
+
+def feature_border_km(
+    feature: np.ndarray, dist_km: np.ndarray, unit_codes: np.ndarray, n: int
+) -> np.ndarray:
+    """``border_km`` of ``n`` features from their incidents.
+
+    0 when a feature's incidents were joined to units of two or more countries
+    (they lie on both sides of a border), else the smallest distance of its
+    incidents to a border; NaN for a feature without incidents or without
+    any distance (no border lines known).
+
+    Parameters
+    ----------
+    feature : int array
+        For each incident, its feature (0..n-1) or -1.
+    dist_km : float array
+        Each incident's distance to the nearest border, in km.
+    unit_codes : object array
+        Each incident's unit country (:func:`unit_countries`).
+    n : int
+
+    Examples
+    --------
+    >>> feature_border_km(np.array([0, 0, 1, 1]), np.array([0.6, 2.0, 3.0, 5.0]),
+    ...                   np.array(["COD", "CAF", "CAF", "CAF"], dtype=object), 2).tolist()
+    [0.0, 3.0]
+    """
+    feature = np.asarray(feature)
+    member = feature >= 0
+    out = np.full(n, np.inf)
+    d = np.asarray(dist_km, dtype=float)
+    ok = member & np.isfinite(d)
+    np.minimum.at(out, feature[ok], d[ok])
+    out[~np.isfinite(out)] = np.nan
+    pairs = pd.DataFrame({"f": feature[member], "c": np.asarray(unit_codes)[member]})
+    pairs = pairs[pairs["c"] != ""].drop_duplicates()
+    sides = pairs.groupby("f").size()
+    both = sides.index.to_numpy()[sides.to_numpy() >= 2].astype(np.int64)
+    out[both[np.isfinite(out[both])]] = 0.0
+    return out

@@ -1,0 +1,483 @@
+"""Engine of the spatial scan statistic (:mod:`borderwatch.scan`).
+
+The grid is a clipped regular lattice, so the circles of the scan are the same
+set of lattice offsets for every centre: one list of offsets, sorted by their
+(exact, integer) squared length and grouped into rings of equal distance, and
+one lattice -> cell look-up table replace an ``n x K`` neighbour matrix.
+
+* :func:`lattice_of` turns cell centres into integer lattice coordinates and
+  builds the offsets and the look-up table;
+* :func:`window_limits` finds, for each centre, how many offsets its largest
+  window (at most ``max_share`` of the population) uses;
+* :func:`best_windows` gives each centre's most likely window on the observed
+  counts; :func:`select_clusters` keeps those that do not overlap a more likely
+  one (SaTScan's "no geographical overlap");
+* :func:`null_maxima` gives the largest log-likelihood ratio of each Monte
+  Carlo replicate: replicates are processed together (their counts are the
+  columns of one matrix), so the offset walk, the population and the expected
+  count of each window are computed once for all of them.
+
+Every LLR is exact: the only shortcut is a bound. With ``KL <= chi^2``,
+``LLR(c, E) <= (c - E)^2 C / (E (C - E))``, so a window whose count does not
+exceed ``E + sqrt(G E (C - E) / C)`` cannot beat a replicate whose best so far
+is ``G``; only the others are evaluated (with a ``c log c`` table, no
+logarithm per replicate).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit, prange
+
+__all__ = [
+    "Lattice",
+    "best_windows",
+    "lattice_of",
+    "llr",
+    "null_maxima",
+    "replicate_counts",
+    "select_clusters",
+    "window_cells",
+    "window_limits",
+    "xlogx_table",
+]
+
+#: Two LLRs closer than this (relative) are a tie: replicate maxima that tie with an
+#: observed LLR count as "at least as large" whatever the rounding of either.
+TIE = 1e-9
+#: Replicates processed per pass (columns of the count matrix).
+BLOCK = 1024
+#: Uniform draws held at once when drawing replicates.
+_DRAWS = 4_000_000
+#: Lanes checked together before any of them is evaluated.
+_GROUP = 32
+
+
+@dataclass(frozen=True, eq=False)
+class Lattice:
+    """Integer lattice coordinates of the cells, the padded look-up table and the offsets.
+
+    The look-up table is padded on every side by the largest offset, so that
+    ``lut[base[c] + flat[q]]`` is the cell at offset ``q`` of centre ``c`` (-1
+    for none) without a bounds check.
+    """
+
+    ci: np.ndarray  # (n,) int64 first lattice coordinate of each cell, from 0
+    cj: np.ndarray  # (n,) int64 second coordinate, from 0
+    lut: np.ndarray  # padded (ni + 2 pad_i) x (nj + 2 pad_j) table, flattened, int32
+    base: np.ndarray  # (n,) int64 position of each cell in ``lut``
+    flat: np.ndarray  # (Q,) int64 offsets as steps in ``lut``, sorted by length
+    off_i: np.ndarray  # (Q,) int64
+    off_j: np.ndarray  # (Q,) int64
+    norm: np.ndarray  # (Q,) int64 squared length in lattice units
+    ring_end: np.ndarray  # (Q,) bool: last offset of a ring of equal distance
+    spacing_m: float
+    shape: str
+
+    def radius_m(self, q_end: int) -> float:
+        """Distance from the centre to the farthest offset of the first ``q_end`` offsets."""
+        if q_end <= 0:
+            return 0.0
+        return float(math.sqrt(self.norm[q_end - 1])) * self.spacing_m
+
+
+def lattice_of(x: np.ndarray, y: np.ndarray, *, spacing_m: float, shape: str) -> Lattice:
+    """The lattice of cell centres ``x``, ``y`` (metres) of a hex or square grid.
+
+    Hexagons use axial coordinates (basis ``(s, 0)`` and ``(s/2, s*sqrt(3)/2)``),
+    whose squared length is ``s^2 (i^2 + i j + j^2)``; squares ``s^2 (i^2 + j^2)``.
+    Distances are compared as these integers, so rings of equal distance are exact.
+    """
+    s = float(spacing_m)
+    if shape == "hex":
+        j = np.rint(np.asarray(y, float) / (s * math.sqrt(3.0) / 2.0)).astype(np.int64)
+        i = np.rint(np.asarray(x, float) / s - j / 2.0).astype(np.int64)
+    else:
+        i = np.rint(np.asarray(x, float) / s - 0.5).astype(np.int64)
+        j = np.rint(np.asarray(y, float) / s - 0.5).astype(np.int64)
+    if len(i):
+        i, j = i - i.min(), j - j.min()
+    ni, nj = (int(i.max()) + 1, int(j.max()) + 1) if len(i) else (1, 1)
+    gi, gj = np.meshgrid(
+        np.arange(-(ni - 1), ni, dtype=np.int64),
+        np.arange(-(nj - 1), nj, dtype=np.int64),
+        indexing="ij",
+    )
+    di, dj = gi.ravel(), gj.ravel()
+    norm = di * di + dj * dj + (di * dj if shape == "hex" else 0)
+    order = np.lexsort((dj, di, norm))
+    di, dj, norm = di[order], dj[order], norm[order]
+    ring_end = np.r_[norm[1:] != norm[:-1], True]
+    return _padded(i, j, ni, nj, di, dj, norm, ring_end, s, shape)
+
+
+def _padded(
+    i: np.ndarray,
+    j: np.ndarray,
+    ni: int,
+    nj: int,
+    di: np.ndarray,
+    dj: np.ndarray,
+    norm: np.ndarray,
+    ring_end: np.ndarray,
+    s: float,
+    shape: str,
+) -> Lattice:
+    pad_i = int(np.abs(di).max()) if len(di) else 0
+    pad_j = int(np.abs(dj).max()) if len(dj) else 0
+    wj = nj + 2 * pad_j
+    lut = np.full((ni + 2 * pad_i) * wj, -1, dtype=np.int32)
+    base = (i + pad_i) * wj + (j + pad_j)
+    lut[base] = np.arange(len(i), dtype=np.int32)
+    flat = di * wj + dj
+    return Lattice(i, j, lut, base, flat, di, dj, norm, ring_end, s, shape)
+
+
+def truncated(lat: Lattice, q_end: int) -> Lattice:
+    """The same lattice with only the first ``q_end`` offsets (and a smaller pad)."""
+    q_end = max(int(q_end), 1)
+    ni, nj = int(lat.ci.max()) + 1, int(lat.cj.max()) + 1
+    return _padded(
+        lat.ci,
+        lat.cj,
+        ni,
+        nj,
+        lat.off_i[:q_end],
+        lat.off_j[:q_end],
+        lat.norm[:q_end],
+        lat.ring_end[:q_end],
+        lat.spacing_m,
+        lat.shape,
+    )
+
+
+def xlogx_table(total: int) -> np.ndarray:
+    """``c * log(c)`` for ``c = 0..total`` (0 at 0)."""
+    c = np.arange(total + 1, dtype=np.float64)
+    out = np.zeros(total + 1)
+    out[1:] = c[1:] * np.log(c[1:])
+    return out
+
+
+def llr(c: np.ndarray | float, expected: np.ndarray | float, total: float) -> np.ndarray:
+    """Kulldorff's Poisson log-likelihood ratio of high-rate windows (0 unless ``c > E``)."""
+    c = np.asarray(c, dtype=float)
+    e = np.asarray(expected, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inside = np.where(c > 0, c * np.log(c / e), 0.0)
+        rest = total - c
+        outside = np.where(rest > 0, rest * np.log(rest / (total - e)), 0.0)
+    return np.where(c > e, inside + outside, 0.0)
+
+
+# --------------------------------------------------------------------------- kernels
+
+
+@njit(cache=True, parallel=True)
+def _limits(base, lut, flat, ring_end, pop, cap):
+    n = len(base)
+    qmax = np.zeros(n, dtype=np.int64)
+    for c in prange(n):
+        pw = 0.0
+        found = 0
+        b0 = base[c]
+        for q in range(len(flat)):
+            j = lut[b0 + flat[q]]
+            if j >= 0:
+                pw += pop[j]
+                found += 1
+            if ring_end[q]:
+                if pw > cap:
+                    break
+                qmax[c] = q + 1
+                if found == n:
+                    break
+    return qmax
+
+
+def window_limits(lat: Lattice, pop: np.ndarray, *, max_share: float) -> np.ndarray:
+    """For each centre, the number of offsets of its largest window (population <= share)."""
+    pop = np.ascontiguousarray(pop, dtype=np.float64)
+    cap = max_share * float(pop.sum()) * (1.0 + 1e-12)
+    return np.asarray(_limits(lat.base, lat.lut, lat.flat, lat.ring_end, pop, cap))
+
+
+@njit(cache=True, parallel=True)
+def _best(base, lut, flat, ring_end, qmax, counts, pop, total, ptotal, xlx, min_cases):
+    n = len(base)
+    best = np.zeros(n)
+    bq = np.zeros(n, dtype=np.int64)
+    bc = np.zeros(n, dtype=np.int64)
+    be = np.zeros(n)
+    for c in prange(n):
+        cases = 0
+        pw = 0.0
+        b0 = base[c]
+        for q in range(qmax[c]):
+            j = lut[b0 + flat[q]]
+            if j >= 0:
+                pw += pop[j]
+                cases += counts[j]
+            if ring_end[q] and cases >= min_cases:
+                e = total * pw / ptotal
+                if cases > e:
+                    v = xlx[cases] - cases * math.log(e) + xlx[total - cases]
+                    if total > cases:
+                        v -= (total - cases) * math.log(total - e)
+                    if v > best[c]:
+                        best[c] = v
+                        bq[c] = q + 1
+                        bc[c] = cases
+                        be[c] = e
+    return best, bq, bc, be
+
+
+def best_windows(
+    lat: Lattice,
+    counts: np.ndarray,
+    pop: np.ndarray,
+    qmax: np.ndarray,
+    *,
+    min_cases: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each centre's most likely window: LLR, offsets used, cases, expected.
+
+    Ties between radii of one centre keep the smaller window.
+    """
+    counts = np.ascontiguousarray(counts, dtype=np.int64)
+    total = int(counts.sum())
+    pop = np.ascontiguousarray(pop, dtype=np.float64)
+    return _best(  # type: ignore[no-any-return]
+        lat.base,
+        lat.lut,
+        lat.flat,
+        lat.ring_end,
+        qmax,
+        counts,
+        pop,
+        total,
+        float(pop.sum()),
+        xlogx_table(total),
+        int(min_cases),
+    )
+
+
+@njit(cache=True)
+def _select(order, best, bq, base, lut, flat, n):
+    taken = np.zeros(n, dtype=np.bool_)
+    chosen = np.empty(len(order), dtype=np.int64)
+    k = 0
+    for c in order:
+        if best[c] <= 0.0:
+            break
+        clash = False
+        for q in range(bq[c]):
+            j = lut[base[c] + flat[q]]
+            if j >= 0 and taken[j]:
+                clash = True
+                break
+        if clash:
+            continue
+        for q in range(bq[c]):
+            j = lut[base[c] + flat[q]]
+            if j >= 0:
+                taken[j] = True
+        chosen[k] = c
+        k += 1
+    return chosen[:k]
+
+
+def select_clusters(lat: Lattice, best: np.ndarray, bq: np.ndarray) -> np.ndarray:
+    """Centres of the most likely cluster and of the secondary clusters, most likely first.
+
+    Each centre offers its most likely window; windows are taken by decreasing
+    LLR (ties: lower centre first) unless they share a cell with one taken
+    before (SaTScan's default "no geographical overlap").
+    """
+    order = np.lexsort((np.arange(len(best)), -best)).astype(np.int64)
+    return np.asarray(_select(order, best, bq, lat.base, lat.lut, lat.flat, len(best)))
+
+
+def window_cells(lat: Lattice, centre: int, q_end: int) -> np.ndarray:
+    """The cells of the window of ``centre`` made of its first ``q_end`` offsets."""
+    cells = lat.lut[lat.base[centre] + lat.flat[:q_end]].astype(np.int64)
+    return np.sort(cells[cells >= 0])
+
+
+# --------------------------------------------------------------------------- Monte Carlo
+
+
+def replicate_counts(
+    rng: np.random.Generator,
+    cdf: np.ndarray,
+    sizes: np.ndarray,
+    n_rep: int,
+    *,
+    dtype: type = np.int32,
+) -> np.ndarray:
+    """Counts of ``n_rep`` replicates, shape ``(n_cells, n_rep)``.
+
+    Each location (a stack of ``sizes[l]`` incidents) falls in cell ``k`` with
+    probability ``cdf[k] - cdf[k-1]`` (population share), independently; one
+    uniform number per location and replicate, drawn replicate after replicate
+    (at most :data:`_DRAWS` at a time), so the replicates do not depend on how
+    they are grouped into blocks.
+    """
+    n = len(cdf)
+    n_loc = len(sizes)
+    w = np.asarray(sizes, dtype=np.float64)
+    out: np.ndarray = np.empty((n, n_rep), dtype=dtype)
+    step = max(1, _DRAWS // max(n_loc, 1))
+    for start in range(0, n_rep, step):
+        k = min(step, n_rep - start)
+        cell = np.minimum(np.searchsorted(cdf, rng.random((k, n_loc)), side="right"), n - 1)
+        flat = (np.arange(k, dtype=np.int64)[:, None] * n + cell).ravel()
+        counts = np.bincount(flat, weights=np.tile(w, k), minlength=k * n).reshape(k, n)
+        out[:, start : start + k] = np.rint(counts).astype(dtype).T
+    return out
+
+
+@njit(cache=True, parallel=True)
+def _warm(cnt, pop, qmax, total, ptotal, xlx, min_cases):
+    """Each replicate's best one-cell window: a head start for the pruning bound."""
+    n, nb = cnt.shape
+    out = np.zeros(nb)
+    for b in prange(nb):
+        best = 0.0
+        for j in range(n):
+            k = cnt[j, b]
+            if k >= min_cases and qmax[j] > 0:
+                e = total * pop[j] / ptotal
+                if k > e:
+                    v = xlx[k] - k * math.log(e) + xlx[total - k]
+                    if total > k:
+                        v -= (total - k) * math.log(total - e)
+                    if v > best:
+                        best = v
+        out[b] = best
+    return out
+
+
+@njit(cache=True)
+def _ring_end(acc, loc, e, total, xlx, min_cases):
+    """Raise each lane's best to the LLR of this window where the chi-square bound allows it."""
+    nb = len(acc)
+    f = e * (total - e) / total
+    le = 0.0
+    lr = 0.0
+    for g0 in range(0, nb, _GROUP):
+        g1 = min(nb, g0 + _GROUP)
+        hit = 0
+        for b in range(g0, g1):
+            d = acc[b] - e
+            hit += d * abs(d) > loc[b] * f
+        if hit == 0:
+            continue
+        if le == 0.0 and lr == 0.0:
+            le = math.log(e)
+            lr = math.log(total - e) if total > e else 0.0
+        for b in range(g0, g1):
+            k = acc[b]
+            d = k - e
+            if k >= min_cases and d * abs(d) > loc[b] * f:
+                v = xlx[k] - k * le + xlx[total - k] - (total - k) * lr
+                if v > loc[b]:
+                    loc[b] = v
+
+
+@njit(cache=True, parallel=True)
+def _maxima(
+    base,
+    lut,
+    flat,
+    ring_end,
+    qmax,
+    cnt,
+    busy,
+    acc0,
+    warm,
+    pop,
+    total,
+    ptotal,
+    xlx,
+    min_cases,
+    nchunks,
+):
+    n, nb = cnt.shape
+    out = np.zeros((nchunks, nb))
+    size = (n + nchunks - 1) // nchunks
+    for t in prange(nchunks):
+        loc = warm.copy()
+        acc = np.zeros_like(acc0)
+        for c in range(t * size, min(n, (t + 1) * size)):
+            acc[:] = 0
+            pw = 0.0
+            b0 = base[c]
+            for q in range(qmax[c]):
+                j = lut[b0 + flat[q]]
+                if j >= 0:
+                    pw += pop[j]
+                    if busy[j]:
+                        row = cnt[j]
+                        for b in range(nb):
+                            acc[b] += row[b]
+                if ring_end[q]:
+                    _ring_end(acc, loc, total * pw / ptotal, total, xlx, min_cases)
+        out[t] = loc
+    return out
+
+
+def null_maxima(
+    lat: Lattice,
+    pop: np.ndarray,
+    qmax: np.ndarray,
+    sizes: np.ndarray,
+    *,
+    replicates: int,
+    seed: int,
+    min_cases: int,
+) -> np.ndarray:
+    """The largest LLR of each of ``replicates`` Monte Carlo replicates.
+
+    Locations with their stack ``sizes`` are redistributed over the cells in
+    proportion to ``pop`` (:func:`replicate_counts`), seeded with ``seed``.
+    """
+    pop = np.ascontiguousarray(pop, dtype=np.float64)
+    ptotal = float(pop.sum())
+    cdf = np.cumsum(pop) / ptotal
+    cdf[-1] = 1.0
+    total = int(np.sum(sizes))
+    xlx = xlogx_table(total)
+    # narrow integers: the lane additions are the inner loop (SIMD)
+    acc0 = np.zeros(BLOCK, dtype=np.uint16 if total <= np.iinfo(np.uint16).max else np.uint32)
+    rng = np.random.default_rng(seed)
+    out = np.empty(replicates)
+    nchunks = max(2, min(64, len(pop) // 64))
+    for start in range(0, replicates, BLOCK):
+        nb = min(BLOCK, replicates - start)
+        cnt = replicate_counts(rng, cdf, sizes, nb)
+        top = int(cnt.max()) if cnt.size else 0
+        cnt = cnt.astype(np.uint8 if top <= 255 else acc0.dtype)
+        busy = cnt.max(axis=1) > 0
+        res = _maxima(
+            lat.base,
+            lat.lut,
+            lat.flat,
+            lat.ring_end,
+            qmax,
+            cnt,
+            busy,
+            acc0[:nb],
+            _warm(cnt, pop, qmax, total, ptotal, xlx, int(min_cases)),
+            pop,
+            total,
+            ptotal,
+            xlx,
+            int(min_cases),
+            nchunks,
+        )
+        out[start : start + nb] = res.max(axis=0)
+    return out
