@@ -97,7 +97,8 @@ def analyze(
     ...     warnings.simplefilter("ignore")
     ...     units = demo_units()
     ...     incidents = demo_incidents(n_background=200, units=units)
-    >>> result = bw.analyze(units, incidents, view="internal", permutations=0)
+    >>> fast = {"permutations": 0, "scan_replicates": 0, "cluster_replicates": 0}  # no Monte Carlo
+    >>> result = bw.analyze(units, incidents, view="internal", **fast)
     >>> result.view, result.summary["n_incidents"] > 200
     ('internal', True)
     """

@@ -244,7 +244,7 @@ def spatial_scan(
     >>> pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*xy.T), crs=3857)
     >>> res = spatial_scan(grid, pts, replicates=99, seed=0)
     >>> res.clusters[["scan_id", "n_incidents", "n_cells", "p_value"]].to_dict("records")
-    [{'scan_id': 1, 'n_incidents': 46, 'n_cells': 7, 'p_value': 0.01}]
+    [{'scan_id': 1, 'n_incidents': 28, 'n_cells': 1, 'p_value': 0.01}]
     """
     _check(grid, replicates, max_share, alpha, null, min_cases)
     incidents = check_points(incidents)
