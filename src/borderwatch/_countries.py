@@ -146,8 +146,8 @@ def feature_border_km(
 
     0 when a feature's incidents were joined to units of two or more countries
     (they lie on both sides of a border), else the smallest distance of its
-    incidents to a border; NaN for a feature without incidents or without
-    any distance (no border lines known).
+    incidents to a border; NaN for a feature without incidents or, on one
+    side only, without any distance (no border lines known).
 
     Parameters
     ----------
@@ -176,5 +176,5 @@ def feature_border_km(
     pairs = pairs[pairs["c"] != ""].drop_duplicates()
     sides = pairs.groupby("f").size()
     both = sides.index.to_numpy()[sides.to_numpy() >= 2].astype(np.int64)
-    out[both[np.isfinite(out[both])]] = 0.0
+    out[both] = 0.0  # on both sides of a border, known lines or not
     return out

@@ -76,6 +76,14 @@ def _fields(p: Prepared, tests: tuple[str, ...] = ()) -> list[str]:
     ]
 
 
+def _inner(features: list[dict[str, Any]]) -> dict[str, Any]:
+    """The white inner line of the cross-border areas (drawn over their outline)."""
+    return {
+        "fc": {"type": "FeatureCollection", "features": features},
+        "style": {"color": CROSS_INNER, "weight": CROSS_WEIGHT / 3, "opacity": 1, "fill": False},
+    }
+
+
 def area_layer(p: Prepared, layer: RegionsLayer) -> dict[str, Any]:
     """One layer of labelled areas: outlines, labels, popups; cross-border ones doubled."""
     tr, counts, frame, labels, spec = p.tr, p.counts, layer.frame, layer.labels, layer.spec
@@ -148,15 +156,7 @@ def area_layer(p: Prepared, layer: RegionsLayer) -> dict[str, Any]:
         "temporal": any(v is not None for v in m0),
     }
     if inner:
-        out["inner"] = {
-            "fc": {"type": "FeatureCollection", "features": inner},
-            "style": {
-                "color": CROSS_INNER,
-                "weight": CROSS_WEIGHT / 3,
-                "opacity": 1,
-                "fill": False,
-            },
-        }
+        out["inner"] = _inner(inner)
     return out
 
 
