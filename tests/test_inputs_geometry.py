@@ -23,7 +23,7 @@ import shapely
 
 from _synthetic import synthetic_incidents
 from borderwatch import BorderwatchWarning, analyze, read_units
-from borderwatch._geom import robust_overlay, robust_union, valid_polygons
+from borderwatch._geom import _snap, robust_overlay, robust_union, valid_polygons
 from borderwatch.datasets import list_boundaries
 from borderwatch.privacy import public_view
 from conftest import FIXTURES
@@ -59,6 +59,18 @@ def test_robust_overlay_and_repair():
     fixed = valid_polygons([b, a, None])
     assert fixed[0].is_valid and fixed[0].geom_type == "MultiPolygon"
     assert fixed[1] is a and fixed[2] is None  # valid ones are not touched
+
+
+def test_snapping_keeps_polygons_polygonal():
+    # a zero-width spike: make_valid gives a polygon and a line, and GEOS refuses to
+    # overlay that mixed collection with polygons ("Overlay input is mixed-dimension",
+    # seen on the Liptako units in the public view with a population raster)
+    spike = shapely.Polygon([(0, 0), (10, 0), (10, 5), (20, 5), (10, 5), (10, 10), (0, 10)])
+    assert shapely.make_valid(spike).geom_type == "GeometryCollection"
+    snapped = _snap([spike, shapely.box(0, 0, 1, 1), shapely.LineString([(0, 0), (1, 1)])], 0.001)
+    assert [g.geom_type for g in snapped] == ["Polygon", "Polygon", "LineString"]
+    assert snapped[0].area == pytest.approx(100.0)
+    assert _snap(spike, 0.001).geom_type == "Polygon"  # one geometry in, one out
 
 
 @pytest.fixture(scope="module")

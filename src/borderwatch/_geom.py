@@ -109,8 +109,21 @@ def robust_overlay(op: str, a: Any, b: Any, *, grid_size: float = METRIC_GRID_M)
 
 
 def _snap(geoms: Any, grid_size: float) -> Any:
-    """Repaired, snapped to the grid, and repaired again (snapping can fold thin parts)."""
-    return shapely.make_valid(shapely.set_precision(shapely.make_valid(geoms), grid_size))
+    """Repaired, snapped to the grid, and repaired again (snapping can fold thin parts).
+
+    Polygons stay polygons: the repair keeps only their polygonal parts (a
+    collapsed sliver becomes a line, which GEOS cannot overlay with polygons).
+    """
+    scalar = isinstance(geoms, shapely.Geometry)
+    arr = np.atleast_1d(np.asarray(geoms, dtype=object))
+    polygonal = np.isin(shapely.get_type_id(arr), [3, 6])
+    out = shapely.make_valid(shapely.set_precision(shapely.make_valid(arr), grid_size))
+    out = np.atleast_1d(np.asarray(out, dtype=object))
+    mixed = polygonal & ~np.isin(shapely.get_type_id(out), [3, 6])
+    for i in zip(*np.nonzero(mixed), strict=True):
+        parts = [q for q in shapely.get_parts(out[i]) if shapely.get_type_id(q) in (3, 6)]
+        out[i] = shapely.union_all(parts) if parts else shapely.Polygon()
+    return out.reshape(-1)[0] if scalar else out
 
 
 def valid_polygons(geoms: Any) -> np.ndarray:

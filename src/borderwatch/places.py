@@ -33,6 +33,7 @@ import shapely
 from ._crs import WGS84, study_crs
 from ._data import data_path
 from ._errors import DataError
+from ._geom import robust_overlay
 from ._schema import truthy
 
 __all__ = ["NEAR_KM", "PLACES_SOURCE", "AreaPlaces", "places_in", "towns"]
@@ -168,7 +169,7 @@ def _area_units(
         own = cand[cand["country"].astype(str).str.upper().isin(countries)]
         cand = own if len(own) else cand
     area = float(shapely.area(geom)) or 1.0
-    parts = shapely.area(shapely.intersection(cand.geometry.to_numpy(), geom))
+    parts = shapely.area(robust_overlay("intersection", cand.geometry.to_numpy(), geom))
     share = parts / area if area > 0 else np.ones(len(cand))
     keep = (share >= 0.05) | (share == share.max())
     order = np.argsort(-share[keep], kind="stable")
