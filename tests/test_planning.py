@@ -562,3 +562,11 @@ def test_demo_has_meetings_actions_and_sources_on_both_sides() -> None:
     before = int((near & (dates >= t - pd.Timedelta(days=90)) & (dates < t)).sum())
     after = int((near & (dates >= t) & (dates < t + pd.Timedelta(days=90))).sum())
     assert after < 0.7 * before
+
+
+def test_undated_incidents_give_totals_not_recent_counts() -> None:
+    res = _result(None)
+    undated = res.replace(incidents=res.incidents.assign(date=pd.NaT))
+    p = priorities(undated, as_of="2024-12-31")
+    assert p["recent_incidents"].isna().all() and p["trend"].isna().all()
+    assert p["reason"].str.contains("80 incidents recorded").all()

@@ -186,7 +186,7 @@ def demo_incidents(
     * one straddling the Burkina Faso–Mali border (~300);
     * one in an interior town (Gao, ~240);
     * background incidents around real towns, with a share of sensitive categories;
-    * 60 % fewer incidents recorded near Gao in the 90 days after the meeting there on
+    * 90 % fewer incidents recorded near Gao in the 90 days after the meeting there on
       15 June 2024 (:data:`DEMO_DROP`);
     * who recorded them (``reported_by``): police records, community reports, NGO,
       hotline; the police record few of the incidents on the Niger side, and their
@@ -247,9 +247,9 @@ def demo_incidents(
     return out
 
 
-#: The demo's planted effect: after the meeting in Gao on this day, 60 % fewer incidents are
-#: recorded within 30 km for 90 days (the effectiveness example of notebooks/planning.ipynb).
-DEMO_DROP = ("Gao", "2024-06-15", 30.0, 0.6)
+#: The demo's planted effect: after the meeting in Gao on this day, 90 % fewer incidents are
+#: recorded within 120 km for 90 days (the effectiveness example of notebooks/planning.ipynb).
+DEMO_DROP = ("Gao", "2024-06-15", 120.0, 0.9)
 
 
 def _near(df: pd.DataFrame, town: str, km: float) -> np.ndarray:

@@ -43,11 +43,12 @@ def reason(
     )
     km, days = f"{radius_km:g}", int(window_days)
     n = get("recent_incidents")
-    first = (
-        tr("reason.recent_hidden", k=k, days=days)
-        if _missing(n)
-        else tr("reason.recent", n=int(n), days=days)
-    )
+    if get("dated") is False and not _missing(get("n_incidents")):
+        first = tr("reason.total", n=int(get("n_incidents")))  # no dates: no recent window
+    elif _missing(n):
+        first = tr("reason.recent_hidden", k=k, days=days)
+    else:
+        first = tr("reason.recent", n=int(n), days=days)
     trend = get("trend")
     if trend in ("rising", "falling", "steady"):
         first += tr("reason.comma").rstrip() + " " + tr(f"reason.{trend}")

@@ -143,13 +143,9 @@ def priorities(
 
 
 def _as_of(given: Any, inc: pd.DataFrame, meetings: pd.DataFrame | None) -> pd.Timestamp:
+    """``given``, else the data's last date, else today (undated data)."""
     end = pd.Timestamp(given) if given is not None else data_as_of(inc, meetings)
-    if end is None:
-        msg = (
-            "priorities need dates: neither incidents nor meetings have one. Hint: pass [[as_of]]."
-        )
-        raise DataError(msg)
-    return end
+    return end if end is not None else pd.Timestamp("today").normalize()
 
 
 def _counts(
@@ -173,6 +169,10 @@ def _counts(
     rising = (recent > 1.25 * earlier) & (recent - earlier >= 3)
     falling = (recent < 0.8 * earlier) & (earlier - recent >= 3)
     out["trend"] = np.where(rising, "rising", np.where(falling, "falling", "steady"))
+    out["dated"] = bool(date.notna().any())
+    if not out["dated"].all():  # undated incidents: no recent window, no trend
+        out["recent_incidents"] = out["earlier_incidents"] = pd.NA
+        out["trend"] = None
     out["relative_risk"] = _relative_risk(out, total=len(inc), study_km2=study_km2)
     return out
 
