@@ -505,6 +505,11 @@ def analyze_run(tmp_path_factory):
     df = demo_incidents(seed=7, n_background=400)
     zeros = df.iloc[:2].assign(longitude=0.0, latitude=0.0, incident_id=["Z1", "Z2"])
     pd.concat([df, zeros], ignore_index=True).to_csv(tmp / "incidents.csv", index=False)
+    # an action agreed for the Mali–Niger border hotspot, overdue at the end of the data
+    (tmp / "actions.csv").write_text(
+        "action,owner,due,status,lon,lat\nJoint patrol,Police,2024-06-30,open,1.1,15.05\n",
+        encoding="utf-8",
+    )
     out_dir = tmp / "results"
     code, out, err = run_cli(
         "analyze",
@@ -512,6 +517,8 @@ def analyze_run(tmp_path_factory):
         boundary_path("liptako_gourma"),
         "--incidents",
         tmp / "incidents.csv",
+        "--actions",
+        tmp / "actions.csv",
         "--out",
         out_dir,
         "--view",
@@ -560,3 +567,30 @@ def test_analyze_end_to_end(analyze_run):
     assert data["title"].startswith("Incidents près des frontières Burkina Faso–Mali–Niger, ")
     lines = [line["text"] for line in data["lines"]]
     assert "Source : incidents.csv" in lines and str(out_dir.parent) not in page
+    # --actions: the overdue action counts near its area; priorities.csv and the plan are written
+    prio = pd.read_csv(out_dir / "priorities.csv")
+    assert prio["overdue_actions"].max() == 1 and summary["planning"]["n_overdue"] == 1
+    assert {"priorities.csv", "action_plan.xlsx"} <= set(summary["files"])
+    assert prio["reason"].str.startswith("Point chaud").all()  # in the map's language
+    assert data["panel"]["items"][0]["reason"] == prio["reason"].iloc[0]
+
+
+def test_analyze_bad_actions_file_writes_nothing(tmp_path):
+    bad = _write(
+        tmp_path / "actions.csv", "action,owner,due,status\nPatrol,Police,2024-06-30,someday\n"
+    )
+    out_dir = tmp_path / "results"
+    code, out, err = run_cli(
+        "analyze",
+        "--units",
+        UNITS,
+        "--incidents",
+        INCIDENTS,
+        "--actions",
+        bad,
+        "--out",
+        out_dir,
+        "--quiet",
+    )
+    assert_bad_input(code, out, err, "actions.csv", "status", "line 2")
+    assert not out_dir.exists()

@@ -12,7 +12,7 @@ Examples
 --------
 >>> import borderwatch as bw
 >>> sorted(bw.Settings().to_dict())[:3]
-['alpha', 'attendance_cols', 'bandwidth_km']
+['actions', 'alpha', 'as_of']
 """
 
 from importlib.metadata import PackageNotFoundError, version

@@ -14,6 +14,7 @@ from .settings import Settings
 
 if TYPE_CHECKING:
     from .density import DensitySurface
+    from .planning import Planning
 
 __all__ = ["AnalysisResult"]
 
@@ -52,6 +53,12 @@ class AnalysisResult:
         ``None`` when the scan did not run (``scan_replicates = 0``).
     density : DensitySurface or None
         The kernel density surface (``borderwatch.density``).
+    priorities : GeoDataFrame or None
+        The ranked areas of :func:`borderwatch.planning.priorities` (``rank``,
+        ``score``, its components, ``reason``, ...; ``docs/planning.md``).
+    planning : Planning or None
+        Coverage, representation, effectiveness, sources and actions
+        (:class:`borderwatch.planning.Planning`).
     crs : pyproj.CRS
         The metric CRS of the analysis.
     summary : dict
@@ -82,6 +89,8 @@ class AnalysisResult:
     clusters: gpd.GeoDataFrame | None = None
     scan: gpd.GeoDataFrame | None = None
     density: DensitySurface | None = None
+    priorities: gpd.GeoDataFrame | None = None
+    planning: Planning | None = None
     summary: dict[str, Any] = field(default_factory=dict)
     view: str = "internal"
     k: int = 5

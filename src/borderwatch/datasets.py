@@ -25,6 +25,7 @@ from ._errors import BorderwatchWarning, DataError
 __all__ = [
     "DEMO_SEED",
     "boundary_path",
+    "demo_actions",
     "demo_incidents",
     "demo_meetings",
     "demo_towns",
@@ -184,11 +185,17 @@ def demo_incidents(
     * a hotspot straddling the Mali–Niger border (~420 incidents), growing over time;
     * one straddling the Burkina Faso–Mali border (~300);
     * one in an interior town (Gao, ~240);
-    * background incidents around real towns, with a share of sensitive categories.
+    * background incidents around real towns, with a share of sensitive categories;
+    * 90 % fewer incidents recorded near Gao in the 90 days after the meeting there on
+      15 June 2024 (:data:`DEMO_DROP`);
+    * who recorded them (``reported_by``): police records, community reports, NGO,
+      hotline; the police record few of the incidents on the Niger side, and their
+      records stop near Djibo in July 2024.
 
     Columns: ``incident_id``, ``date`` (ISO day), ``longitude``, ``latitude``,
     ``category`` (free text in French or English), ``country`` (the reporting
-    service's country, ISO3), ``description`` (free text), ``source``.
+    service's country, ISO3), ``description`` (free text), ``source``,
+    ``reported_by``.
 
     Examples
     --------
@@ -234,8 +241,51 @@ def demo_incidents(
         .iloc[order]
         .reset_index(drop=True)
     )
+    out = _planted_drop(out, seed=seed)
+    out["reported_by"] = _reported_by(out, seed=seed)
     out["incident_id"] = [f"INC-{seed % 1000:03d}-{i:05d}" for i in range(len(out))]
     return out
+
+
+#: The demo's planted effect: after the meeting in Gao on this day, 90 % fewer incidents are
+#: recorded within 120 km for 90 days (the effectiveness example of notebooks/planning.ipynb).
+DEMO_DROP = ("Gao", "2024-06-15", 120.0, 0.9)
+
+
+def _near(df: pd.DataFrame, town: str, km: float) -> np.ndarray:
+    row = demo_towns().set_index("town").loc[town]
+    dlat = (df["latitude"].to_numpy() - row["lat"]) * 111.0
+    dlon = (df["longitude"].to_numpy() - row["lon"]) * 111.0 * np.cos(np.radians(row["lat"]))
+    return np.hypot(dlat, dlon) <= km
+
+
+def _planted_drop(df: pd.DataFrame, *, seed: int) -> pd.DataFrame:
+    """Drop a share of the incidents near Gao in the 90 days after the Gao meeting."""
+    town, day, km, share = DEMO_DROP
+    t = pd.Timestamp(day)
+    dates = pd.to_datetime(df["date"])
+    window = ((dates >= t) & (dates < t + pd.Timedelta(days=90))).to_numpy() & _near(df, town, km)
+    rng = np.random.default_rng(seed + 3)  # its own stream: the other columns do not move
+    drop = window & (rng.random(len(df)) < share)
+    return df.loc[~drop].reset_index(drop=True)
+
+
+def _reported_by(df: pd.DataFrame, *, seed: int) -> np.ndarray:
+    """Who recorded each incident. Planted: on the Niger side the police record few of the
+    incidents reported (under-reporting), and near Djibo police records stop in July 2024."""
+    rng = np.random.default_rng(seed + 2)
+    kinds = np.array(["police record", "community report", "NGO", "hotline"], dtype=object)
+    ner = (df["country"] == "NER").to_numpy()
+    p_default = np.array([0.6, 0.25, 0.1, 0.05])
+    p_ner = np.array([0.2, 0.55, 0.15, 0.1])
+    u = rng.random(len(df))
+    out = np.where(
+        ner,
+        kinds[np.searchsorted(np.cumsum(p_ner), u)],
+        kinds[np.searchsorted(np.cumsum(p_default), u)],
+    )
+    stopped = _near(df, "Djibo", 60.0) & (pd.to_datetime(df["date"]) >= "2024-07-01").to_numpy()
+    return np.where(stopped & (out == "police record"), "community report", out)
 
 
 _TOPICS = [
@@ -260,7 +310,12 @@ def demo_meetings(
 
     Columns: ``meeting_id``, ``date``, ``longitude``, ``latitude``, ``place``
     (the town), ``women``, ``men``, ``youth``, ``migrants``, ``police``,
-    ``leaders`` (attendance by group), ``topics`` (``;``-separated), ``source``.
+    ``leaders`` (attendance by group; two meetings have none: unknown), ``topics``
+    (``;``-separated), ``source``, and the agreed action of some meetings:
+    ``action``, ``owner``, ``due``, ``status``, ``done_date``
+    (:func:`demo_actions`). Two meetings are planted for the planning demo: Gao on
+    15 June 2024 (before the drop of :data:`DEMO_DROP`) and Djibo on 28 November
+    2024 (the Burkina side only of the Burkina Faso–Mali hotspot).
     """
     rng = np.random.default_rng(seed + 1)
     towns = demo_towns()
@@ -273,7 +328,7 @@ def demo_meetings(
         "; ".join(rng.choice(_TOPICS, size=int(rng.integers(1, 4)), replace=False))
         for _ in range(n)
     ]
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "meeting_id": [f"MTG-{i:03d}" for i in range(n)],
             "date": dates.strftime("%Y-%m-%d"),
@@ -289,6 +344,119 @@ def demo_meetings(
             "topics": topics,
             "source": SYNTHETIC_NOTE,
         }
+    )
+    return _planning_demo(out, hosts)
+
+
+#: Meetings added for the planning demo: (id, town, date, topics); Djibo covers the
+#: Burkina side only of the Burkina Faso–Mali hotspot.
+_EXTRA_MEETINGS = (
+    ("MTG-G01", "Gao", "2024-06-15", "market security; relations with the police"),
+    ("MTG-D01", "Djibo", "2024-11-28", "cattle theft; cross-border grazing routes"),
+)
+
+#: Agreed actions of the demo, one per meeting: (meeting, action, owner, due, status, done).
+_DEMO_ACTIONS = (
+    (
+        "MTG-004",
+        "Joint patrol of the Ayorou market road",
+        "Police Ayorou",
+        "2023-06-30",
+        "done",
+        "2023-06-20",
+    ),
+    (
+        "MTG-G01",
+        "Lighting at the Gao bus station",
+        "Mayor of Gao",
+        "2024-07-31",
+        "done",
+        "2024-06-30",
+    ),
+    (
+        "MTG-D01",
+        "Invite Malian herders' leaders to the next meeting",
+        "Gendarmerie Djibo",
+        "2024-12-15",
+        "open",
+        None,
+    ),
+    (
+        "MTG-030",
+        "Women's safety walk at the water points",
+        "Women's association",
+        "2024-10-31",
+        "open",
+        None,
+    ),
+    (
+        "MTG-031",
+        "Hotline number on posters in the market",
+        "IOM field team",
+        "2024-09-30",
+        "open",
+        None,
+    ),
+    (
+        "MTG-033",
+        "Report back on the kidnappings inquiry",
+        "Police Ménaka",
+        "2024-11-30",
+        "open",
+        None,
+    ),
+    ("MTG-034", "Youth football tournament", "Mayor of Ménaka", "2024-08-31", "dropped", None),
+    ("MTG-035", "Second joint patrol", "Police Ayorou", "2025-02-28", "open", None),
+)
+
+
+def _planning_demo(meetings: pd.DataFrame, hosts: pd.DataFrame) -> pd.DataFrame:
+    """The meetings with what the planning demo shows: two planted meetings, two meetings
+    without attendance data (unknown, not zero), fewer women on the Burkina Faso side, and
+    the agreed actions (``action``, ``owner``, ``due``, ``status``, ``done_date``)."""
+    towns = demo_towns().set_index("town")
+    extra = pd.DataFrame(
+        {
+            "meeting_id": [m[0] for m in _EXTRA_MEETINGS],
+            "date": [m[2] for m in _EXTRA_MEETINGS],
+            "longitude": [towns.loc[m[1], "lon"] for m in _EXTRA_MEETINGS],
+            "latitude": [towns.loc[m[1], "lat"] for m in _EXTRA_MEETINGS],
+            "place": [m[1] for m in _EXTRA_MEETINGS],
+            "women": [9, 4],
+            "men": [21, 30],
+            "youth": [6, 8],
+            "migrants": [3, 5],
+            "police": [4, 3],
+            "leaders": [5, 6],
+            "topics": [m[3] for m in _EXTRA_MEETINGS],
+            "source": SYNTHETIC_NOTE,
+        }
+    )
+    out = pd.concat([meetings, extra], ignore_index=True)
+    out = out.sort_values("date", kind="stable").reset_index(drop=True)
+    groups = ["women", "men", "youth", "migrants", "police", "leaders"]
+    out[groups] = out[groups].astype("Int64")
+    out.loc[out["meeting_id"].isin(["MTG-007", "MTG-021"]), groups] = pd.NA
+    bfa = out["place"].map(towns["country"]).eq("BFA")
+    out.loc[bfa, "women"] = (out.loc[bfa, "women"] // 4).clip(lower=1)
+    acts = pd.DataFrame(
+        _DEMO_ACTIONS, columns=["meeting_id", "action", "owner", "due", "status", "done_date"]
+    )
+    return out.merge(acts, on="meeting_id", how="left")
+
+
+def demo_actions() -> pd.DataFrame:
+    """The demo's agreed actions as a separate table (as an ``--actions`` file would hold them).
+
+    The same actions are in columns of :func:`demo_meetings`, where the pipeline reads them.
+
+    Examples
+    --------
+    >>> demo_actions()["status"].value_counts().to_dict()
+    {'open': 5, 'done': 2, 'dropped': 1}
+    """
+    return pd.DataFrame(
+        _DEMO_ACTIONS, columns=["meeting_id", "action", "owner", "due", "status", "done_date"]
     )
 
 

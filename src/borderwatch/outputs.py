@@ -48,7 +48,8 @@ def write_outputs(
     into place only when complete, so a failure never leaves a half-written
     directory. Files: ``summary.json``, ``hotspots.gpkg`` (layers ``units``,
     ``border``, ``cells``, ``hotspots``, ``clusters``, ``scan``), ``units.csv``,
-    ``counts.csv``, ``density.tif``, ``map.html`` and, with ``static``,
+    ``counts.csv``, ``priorities.csv``, ``action_plan.xlsx`` (and the gpkg layer
+    ``priorities``), ``density.tif``, ``map.html`` and, with ``static``,
     ``map.png`` and ``map.pdf``, and with ``handout`` one ``handout_<lang>.pdf``
     per language.
 
@@ -116,6 +117,7 @@ def _write_all(
     say("writing hotspots.gpkg")
     _write_layers(result, d / "hotspots.gpkg")
     _write_tables(result, d)
+    planned = _write_planning(result, d, lang=langs[0])
     if result.density is not None:
         say("writing density.tif")
         _write_density(result, d / "density.tif")
@@ -140,6 +142,7 @@ def _write_all(
         + (["density.tif"] if result.density is not None else [])
         + (["map.png", "map.pdf"] if static else [])
         + handouts
+        + planned
     )
     text = json.dumps(summary, indent=2, ensure_ascii=False, default=_json_default)
     (d / "summary.json").write_text(text, encoding="utf-8")
@@ -153,6 +156,7 @@ def _write_layers(result: AnalysisResult, gpkg: Path) -> None:
         "hotspots": result.hotspots,
         "clusters": result.clusters,
         "scan": result.scan,
+        "priorities": result.priorities,
     }
     for name, layer in layers.items():
         if layer is None:
@@ -173,6 +177,48 @@ def _write_tables(result: AnalysisResult, d: Path) -> None:
     units_tbl.to_csv(d / "units.csv", index=False)
     if counts_tbl is not None:
         counts_tbl.to_csv(d / "counts.csv", index=False)
+
+
+def _write_planning(result: AnalysisResult, d: Path, *, lang: str) -> list[str]:
+    """``priorities.csv`` and ``action_plan.xlsx`` (the reasons in ``lang``)."""
+    if result.priorities is None:
+        return []
+    from .planning import with_reasons
+    from .planning.actions import action_plan
+
+    pr = with_reasons(result.priorities, result.settings, lang=lang, k=result.k)
+    table = pd.DataFrame(pr.drop(columns=pr.geometry.name))  # type: ignore[union-attr]
+    for col in ("last_meeting",):
+        if col in table and pd.api.types.is_datetime64_any_dtype(table[col]):
+            table[col] = table[col].dt.strftime("%Y-%m-%d")
+    plan = action_plan(pr, rows=result.settings.plan_rows)
+    if result.synthetic:
+        table["data"] = SYNTHETIC
+    table.to_csv(d / "priorities.csv", index=False)
+    _write_action_plan(plan, d / "action_plan.xlsx", synthetic=result.synthetic)
+    return ["priorities.csv", "action_plan.xlsx"]
+
+
+def _write_action_plan(plan: pd.DataFrame, path: Path, *, synthetic: bool) -> None:
+    """The action plan on its first sheet (read back with ``--actions``), a note on the second."""
+    notes = pd.DataFrame(
+        {
+            "note": [
+                "Fill in action, owner, due (YYYY-MM-DD) and status (open, done, dropped) for "
+                "the actions agreed for each area; add rows for more actions. Next time, give "
+                "this file to borderwatch with --actions: rows without an action are skipped.",
+                *([SYNTHETIC] if synthetic else []),
+            ]
+        }
+    )
+    with pd.ExcelWriter(path, engine="openpyxl") as xl:
+        plan.to_excel(xl, sheet_name="action plan", index=False)
+        notes.to_excel(xl, sheet_name="how to use", index=False)
+        sheet = xl.sheets["action plan"]
+        widths = {"A": 6, "B": 24, "C": 12, "D": 12, "E": 80, "H": 40, "I": 20, "J": 12}
+        for col, width in widths.items():
+            sheet.column_dimensions[col].width = width
+        xl.sheets["how to use"].column_dimensions["A"].width = 120
 
 
 def _write_density(result: AnalysisResult, path: Path) -> None:

@@ -11,7 +11,9 @@ Each step is a function of the previous steps' results and the
 5. :func:`_scan` runs the spatial scan statistic on the grid;
 6. :func:`_clusters` finds point clusters and tests them against chance;
 7. :func:`_density` computes the density surface;
-8. :func:`_evaluate` judges the hotspot map (PAI on a temporal split).
+8. :func:`_evaluate` judges the hotspot map (PAI on a temporal split);
+9. :func:`_plan` ranks the areas and builds the planning tables (coverage,
+   representation, effectiveness, sources, actions: :mod:`borderwatch.planning`).
 
 Then :func:`borderwatch._summary.build_summary` assembles ``summary.json`` and,
 in the public view, :func:`borderwatch.privacy.public_view` protects the result.
@@ -63,6 +65,7 @@ def analyze(
     *,
     settings: Settings | None = None,
     progress: Progress | None = None,
+    actions: Source | None = None,
     **options: Any,
 ) -> AnalysisResult:
     """Run the whole analysis: read, join, hotspots, clusters, density, privacy.
@@ -78,6 +81,10 @@ def analyze(
         defaults when omitted.
     progress : callable, optional
         Called with a short message before each step (the CLI prints them).
+    actions : path or frame, optional
+        Agreed actions (CSV or Excel, e.g. last time's ``action_plan.xlsx``), read
+        with :func:`borderwatch.planning.read_actions`; default the ``actions``
+        setting. Actions in columns of the meetings file are read too.
     **options
         Settings to change, by name (``view="internal"``, ``cell_km=10``):
         a shortcut for ``settings=Settings(...)``.
@@ -105,7 +112,7 @@ def analyze(
     s = (settings or Settings()).replace(**options) if options else settings or Settings()
     say = progress or _quiet
     with _collect_warnings() as caught:
-        inputs = _read_inputs(units, incidents, meetings, s, say)
+        inputs = _read_inputs(units, incidents, meetings, s, say, actions=actions)
         space = _study_space(inputs.units, inputs.incidents, s, say)
         joined = _join(inputs, space, s, say)
         hot = _hotspots(joined, inputs.units, space, s, say)
@@ -146,11 +153,25 @@ def analyze(
         source=_default_source(s, inputs),
         settings=s,
     )
+    with _collect_warnings() as caught_plan:
+        planned = _plan(result, inputs, s, say)
+    result = result.replace(
+        priorities=planned.priorities,
+        planning=planned.planning,
+        summary={
+            **summary,
+            "planning": planned.summary,
+            "warnings": summary["warnings"] + [w for w in caught_plan if w not in caught],
+        },
+    )
     if s.view == "public":
+        from .planning import with_reasons
         from .privacy import public_view
 
         say("applying the public view")
         result = public_view(result, k=s.k)
+        # the reasons were written from the internal counts: again from the public ones
+        result = result.replace(priorities=with_reasons(result.priorities, s, k=s.k))
     return result
 
 
@@ -191,9 +212,12 @@ class Inputs:
     dropped: dict[str, int]
     source: str
     decisions: dict[str, Any] = field(default_factory=dict)
+    actions: pd.DataFrame | None = None
 
 
-def _read_inputs(units: Any, incidents: Any, meetings: Any, s: Settings, say: Progress) -> Inputs:
+def _read_inputs(
+    units: Any, incidents: Any, meetings: Any, s: Settings, say: Progress, *, actions: Any = None
+) -> Inputs:
     say("reading units")
     if (
         isinstance(units, gpd.GeoDataFrame)
@@ -225,8 +249,39 @@ def _read_inputs(units: Any, incidents: Any, meetings: Any, s: Settings, say: Pr
         else:
             mt = read_meetings(meetings, units=u, **s.reading, **s.meeting_columns)
     return Inputs(
-        units=u, incidents=inc, meetings=mt, dropped=dropped, source=source, decisions=decisions
+        units=u,
+        incidents=inc,
+        meetings=mt,
+        dropped=dropped,
+        source=source,
+        decisions=decisions,
+        actions=_read_actions(actions if actions is not None else s.actions, mt, s, say),
     )
+
+
+def _read_actions(source: Any, meetings: Any, s: Settings, say: Progress) -> pd.DataFrame | None:
+    """The agreed actions: from their own file and from columns of the meetings file."""
+    from .planning import actions_from_meetings, read_actions
+
+    parts = []
+    if source is not None:
+        say("reading actions")
+        parts.append(read_actions(source, date_format=s.date_format, dayfirst=s.dayfirst))
+    if meetings is not None:
+        parts.append(actions_from_meetings(meetings))
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return None
+    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    dup = out["action_id"].duplicated()
+    if dup.any():
+        msg = (
+            f"action ids appear both in the actions file and in the meetings file "
+            f"({', '.join(sorted(set(out.loc[dup, 'action_id'])))[:80]}). Hint: keep each "
+            "action in one of them."
+        )
+        raise DataError(msg)
+    return out
 
 
 # ------------------------------------------------------------------------------- 2. space
@@ -586,3 +641,27 @@ def _evaluate(
     if "split_date" in out:
         out["split_date"] = pd.to_datetime(out["split_date"]).dt.strftime("%Y-%m-%d")
     return Judged(pai=pai, evaluation=out.to_dict("records"))
+
+
+# ------------------------------------------------------------------------------- 9. planning
+
+
+@dataclass(frozen=True)
+class Planned:
+    """The ranked areas, the planning tables and their part of ``summary.json``."""
+
+    priorities: gpd.GeoDataFrame | None
+    planning: Any
+    summary: dict[str, Any]
+
+
+def _plan(result: AnalysisResult, inputs: Inputs, s: Settings, say: Progress) -> Planned:
+    """Priorities and planning tables, from the internal result (before the public view)."""
+    from .planning import plan, priorities
+
+    say("planning: coverage, priorities, representation, effectiveness")
+    planning = plan(result, s, actions=inputs.actions)
+    ranked = priorities(result, s, actions=inputs.actions, as_of=planning.as_of)
+    summary = {**planning.summary(), "n_priorities": len(ranked)}
+    summary["weights"] = {c: w for c, w in s.score_weights.items()}
+    return Planned(priorities=ranked, planning=planning, summary=summary)

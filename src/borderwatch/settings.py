@@ -24,15 +24,29 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import MISSING, asdict, dataclass, field, fields
+from types import MappingProxyType
 from typing import Any, Literal
 
 from ._errors import DataError
 from ._schema import ATTENDANCE, truthy
 
-__all__ = ["LANGS", "Option", "Settings", "option_specs", "settings_markdown"]
+__all__ = ["LANGS", "PRIORITY_WEIGHTS", "Option", "Settings", "option_specs", "settings_markdown"]
 
 #: Languages of the maps and handouts.
 LANGS = ("en", "fr", "es", "pt", "ar")
+
+#: Default weights of the priority score's components (docs/planning.md).
+PRIORITY_WEIGHTS: Mapping[str, float] = MappingProxyType(
+    {
+        "strength": 0.25,
+        "trend": 0.15,
+        "cross_border": 0.15,
+        "sensitive": 0.10,
+        "outreach": 0.20,
+        "overdue": 0.10,
+        "population": 0.05,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -364,6 +378,91 @@ class Settings:
         kind="mapping",
         group="meeting columns (detected when omitted)",
     )
+    # -- planning (docs/planning.md)
+    actions: str | None = _opt(
+        None,
+        "agreed actions, CSV or Excel (last time's action_plan.xlsx reads back as one)",
+        kind="path",
+        commands=("analyze",),
+        group="inputs",
+        metavar="FILE",
+    )
+    reported_by_col: str | None = _opt(
+        None,
+        "column saying who recorded each incident (police, community, NGO, hotline)",
+        **_COLUMN,
+    )
+    as_of: str | None = _opt(
+        None,
+        "the day planning counts back from, YYYY-MM-DD (default: the last date of the "
+        "incidents and meetings)",
+        kind="date",
+        commands=("analyze",),
+        group="planning",
+        metavar="DATE",
+    )
+    coverage_km: float = _opt(
+        20.0,
+        "a meeting within this distance of an area covers it",
+        kind="float",
+        positive=True,
+        commands=("analyze",),
+        group="planning",
+        metavar="KM",
+    )
+    coverage_days: int = _opt(
+        90,
+        "a meeting in this many days up to as_of is recent; also the window of recent incidents",
+        kind="int",
+        low=1,
+        commands=("analyze",),
+        group="planning",
+    )
+    priority_weights: Mapping[str, float] | None = _opt(
+        None,
+        "weights of the priority score's components (default: "
+        + ", ".join(f"{k} {v:g}" for k, v in PRIORITY_WEIGHTS.items())
+        + "); those given replace the defaults",
+        kind="weights",
+        group="planning",
+    )
+    target_women: float = _opt(
+        0.30,
+        "representation target: share of women among attendees",
+        kind="float",
+        low=0,
+        high=1,
+        high_inclusive=True,
+        group="planning",
+    )
+    target_youth: float = _opt(
+        0.20,
+        "representation target: share of youth among attendees",
+        kind="float",
+        low=0,
+        high=1,
+        high_inclusive=True,
+        group="planning",
+    )
+    target_migrants: float = _opt(
+        0.10,
+        "representation target: share of migrants/displaced among attendees",
+        kind="float",
+        low=0,
+        high=1,
+        high_inclusive=True,
+        group="planning",
+    )
+    effect_days: int = _opt(
+        90,
+        "effectiveness: days before and after a meeting or done action that are compared",
+        kind="int",
+        low=7,
+        group="planning",
+    )
+    plan_rows: int = _opt(
+        10, "rows (top priorities) of action_plan.xlsx", kind="int", low=1, group="planning"
+    )
     synthetic: bool = _opt(
         False, "every output says SYNTHETIC (demo data)", kind="bool", toml=False
     )
@@ -417,7 +516,20 @@ class Settings:
         out = asdict(self)
         if self.attendance_cols is not None:
             out["attendance_cols"] = dict(self.attendance_cols)
+        if self.priority_weights is not None:
+            out["priority_weights"] = dict(self.priority_weights)
         return out
+
+    @property
+    def score_weights(self) -> dict[str, float]:
+        """The priority score's weights: the defaults with ``priority_weights`` over them.
+
+        Examples
+        --------
+        >>> Settings(priority_weights={"outreach": 0.5}).score_weights["outreach"]
+        0.5
+        """
+        return {**PRIORITY_WEIGHTS, **(self.priority_weights or {})}
 
     # ------------------------------------------------------------------ views for the readers
 
@@ -547,6 +659,10 @@ def _check(name: str, value: Any, opt: Option) -> Any:
         return value
     if opt.kind == "mapping":
         return _mapping(name, value)
+    if opt.kind == "weights":
+        return _weights(name, value)
+    if opt.kind == "date":
+        return _date(name, value)
     if opt.kind == "path":
         if not isinstance(value, str | os.PathLike):
             msg = f"{name} must be a file path, not {value!r}."
@@ -612,3 +728,37 @@ def _mapping(name: str, value: Any) -> dict[str, str]:
         )
         raise DataError(msg)
     return {str(k): str(v) for k, v in value.items()}
+
+
+def _weights(name: str, value: Any) -> dict[str, float]:
+    """Weights of the priority score: known components, numbers >= 0, not all zero."""
+    ok = isinstance(value, Mapping) and set(value) <= set(PRIORITY_WEIGHTS)
+    out: dict[str, float] = {}
+    if ok:
+        for key, v in value.items():
+            try:
+                w = float(v)
+            except (TypeError, ValueError):
+                ok = False
+                break
+            ok = ok and math.isfinite(w) and w >= 0
+            out[str(key)] = w
+    if not ok or (out and sum({**PRIORITY_WEIGHTS, **out}.values()) <= 0):
+        msg = (
+            f"setting '{name}' must map components ({', '.join(PRIORITY_WEIGHTS)}) to weights "
+            f">= 0, not {value!r}. Hint: in TOML, [priority_weights] with lines like outreach = 0.3."
+        )
+        raise DataError(msg)
+    return out
+
+
+def _date(name: str, value: Any) -> str:
+    """A day as YYYY-MM-DD."""
+    import datetime as _dt
+
+    text = value.isoformat()[:10] if isinstance(value, _dt.date) else str(value).strip()
+    try:
+        return _dt.date.fromisoformat(text[:10]).isoformat()
+    except ValueError:
+        msg = f"{name} must be a day written YYYY-MM-DD, not {value!r}."
+        raise DataError(msg) from None

@@ -8,7 +8,8 @@ the areas and names them with the places they cover
 issue's priorities) is one more :class:`AreaKind` in :data:`AREA_KINDS`, a
 field of ``Layers`` of the same name, and its ``label.<kind>`` strings.
 
-**Numbers** are ranks: 1 is the area with the most incidents (counts hidden as
+**Numbers** are ranks: 1 is the area with the most incidents (a priority's number is
+its ``rank`` in the priorities; counts hidden as
 "<k" rank last, in their input order, so a number reveals nothing the label
 does not show). They do not depend on the language, the view's size or the
 output format, so "Hotspot 2" is the same area in ``map.html``, ``map.png``,
@@ -162,6 +163,8 @@ def area_labels(
     by_count = np.lexsort((np.arange(len(frame)), -weight))
     numbers = np.empty(len(frame), dtype=int)
     numbers[by_count] = np.arange(1, len(frame) + 1)
+    if spec.kind == "priority" and "rank" in frame.columns:
+        numbers = np.asarray(frame["rank"], dtype=int)  # a priority's number is its rank
     order = np.lexsort((numbers, ~np.array(cross, dtype=bool)))
     rank = np.empty(len(frame), dtype=int)
     rank[order] = np.arange(len(frame))

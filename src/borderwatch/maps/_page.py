@@ -25,7 +25,7 @@ from .._schema import ATTENDANCE
 from ._format import column, dates, fmt_int, fmt_num, is_missing
 from ._html import to_text
 from ._labels import page_rules
-from ._page_areas import area_layer, areas_legend, towns_layer
+from ._page_areas import area_layer, areas_legend, priorities_panel, towns_layer
 from ._prepare import (
     CellsLayer,
     IncidentsLayer,
@@ -81,6 +81,7 @@ _UI_KEYS = (
     "ui.present",
     "ui.present_exit",
     "ui.next",
+    "panel.show",
     "unit.km",
     "unit.m",
 )
@@ -652,6 +653,7 @@ def page_data(
         "t": {key: tr(key) for key in _UI_KEYS},
         "layers": layers,
         "legend": [sec.as_json() for sec in legend],
+        "panel": priorities_panel(p),
         "palette": dict(PAGE),
         **page_rules(),
         "fontScale": font_scale,

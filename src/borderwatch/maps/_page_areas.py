@@ -23,7 +23,7 @@ from ._labels import LABEL_CANDIDATES
 from ._prepare import Legend, LegendItem, Prepared, RegionsLayer
 from ._style import CROSS_INNER, TOWN_DOT
 
-__all__ = ["CROSS_WEIGHT", "area_layer", "areas_legend", "towns_layer"]
+__all__ = ["CROSS_WEIGHT", "area_layer", "areas_legend", "priorities_panel", "towns_layer"]
 
 #: Width (px) of a cross-border area's outer line; a white line of a third of it runs inside.
 CROSS_WEIGHT: Final = 9
@@ -91,8 +91,7 @@ def area_layer(p: Prepared, layer: RegionsLayer) -> dict[str, Any]:
     first_raw, last_raw = column(frame, "first_date"), column(frame, "last_date")
     m0, m1 = p.months.index(dates(first_raw)), p.months.index(dates(last_raw))
     countries, cross = column(frame, "countries"), column(frame, "cross_border")
-    border_km = column(frame, "border_km")
-    ids = area_id(frame, spec)
+    border_km, ids = column(frame, "border_km"), area_id(frame, spec)
     tests = _test_columns(frame)
     features, inner = [], []
     for i, geom in enumerate(_rounded(frame.geometry.to_numpy())):
@@ -193,3 +192,27 @@ def towns_layer(p: Prepared) -> tuple[dict[str, Any], Legend] | None:
     }
     item = LegendItem("town", TOWN_DOT, p.tr("legend.towns", source=PLACES_SOURCE))
     return spec, Legend(p.tr("layer.towns"), (item,), key="towns")
+
+
+def priorities_panel(p: Prepared) -> dict[str, Any] | None:
+    """The side panel of the priorities: each area's number, label and reason, best first,
+    with its bounds (``b``, [[south, west], [north, east]]) to zoom to it; None without
+    priorities."""
+    layer = p.area("priorities")
+    if layer is None or not len(layer.frame):
+        return None
+    frame, labels = layer.frame, layer.labels
+    reasons = column(frame, "reason")
+    bounds = frame.geometry.bounds.to_numpy()
+    items = []
+    for i in labels.ids():
+        w, s, e, n = (round(float(v), 5) for v in bounds[i])
+        items.append(
+            {
+                "no": labels.numbers[i],
+                "label": labels.texts[i],
+                "reason": reasons[i] if isinstance(reasons[i], str) else None,
+                "b": [[s, w], [n, e]],
+            }
+        )
+    return {"title": p.tr("panel.priorities"), "items": items}

@@ -350,6 +350,28 @@ def _areas(
     return tuple(out)
 
 
+def _frames(
+    chosen: Layers, result: AnalysisResult | None, *, lang: str, k: int
+) -> dict[str, gpd.GeoDataFrame | None]:
+    """Every layer but density, checked (:func:`_frame`); the priorities' reasons in ``lang``."""
+    frames = {name: _frame(v, name) for name, v in chosen.items() if name != "density"}
+    frames["priorities"] = _reasons_in(frames["priorities"], result, lang=lang, k=k)
+    return frames
+
+
+def _reasons_in(
+    frame: gpd.GeoDataFrame | None, result: AnalysisResult | None, *, lang: str, k: int
+) -> gpd.GeoDataFrame | None:
+    """The priorities with their reasons in the map's language (written from the columns
+    shown, so from the protected counts in the public view)."""
+    if frame is None or "kind" not in frame.columns:
+        return frame
+    from ..planning import with_reasons
+    from ..settings import Settings
+
+    return with_reasons(frame, result.settings if result else Settings(), lang=lang, k=k)
+
+
 def _zone(border: gpd.GeoDataFrame, zone_km: float) -> Any:
     if zone_km <= 0:
         return None
@@ -588,7 +610,7 @@ def prepare(
     _check_value(value)
     public = view == "public"
     counts = Counts(public, k, tr)
-    frames = {name: _frame(v, name) for name, v in chosen.items() if name != "density"}
+    frames = _frames(chosen, result, lang=tr.lang, k=k)
     units = (
         units_layer(frames["units"], value=value, counts=counts)
         if frames["units"] is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-__all__ = ["gpkg_text", "gpkg_unit_names", "plain_text", "png_text", "tif_text"]
+__all__ = ["gpkg_text", "gpkg_unit_names", "plain_text", "png_text", "tif_text", "xlsx_text"]
 
 
 def plain_text(path: Path) -> str:
@@ -74,3 +74,18 @@ def png_text(path: Path) -> str:
         for key, v in {**info, **text}.items()
         if isinstance(v, str | bytes)
     )
+
+
+def xlsx_text(path: Path) -> str:
+    """Every cell of every sheet of an Excel workbook, rows as tab-separated lines."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        return "\n".join(
+            "\t".join("" if v is None else str(v) for v in row)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+        )
+    finally:
+        book.close()

@@ -19,7 +19,7 @@ from .._crs import WGS84, study_crs
 from .._errors import DataError
 from ._info import free_text_values
 from ._needles import Needles, text_variants
-from ._readers import gpkg_text, gpkg_unit_names, plain_text, png_text, tif_text
+from ._readers import gpkg_text, gpkg_unit_names, plain_text, png_text, tif_text, xlsx_text
 
 __all__ = ["scan_for_leaks"]
 
@@ -242,6 +242,8 @@ def _scan_file(
         )
     if suffix == ".png":
         return _scan_text(rel, png_text(path), needles)
+    if suffix in (".xlsx", ".xlsm"):
+        return _scan_text(rel, xlsx_text(path), needles)
     text = plain_text(path)
     findings = _scan_text(rel, text, needles)
     if suffix in (".geojson", ".json") and '"coordinates"' in text:

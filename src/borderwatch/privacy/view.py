@@ -25,6 +25,7 @@ from .._errors import BorderwatchWarning, DataError
 from .._result import AnalysisResult
 from ._info import VOCAB_COLUMNS, IncidentInfo, is_category, is_text
 from ._needles import Needles
+from .planning import public_priorities
 from .shapes import MIN_VERTEX_M, _lattice_km, _public_shapes
 from .suppress import Line, _as_counts, _protect, _small, _suppressed_int, public_counts
 
@@ -62,6 +63,8 @@ _KNOWN_FIELDS = frozenset(
         "clusters",
         "scan",
         "density",
+        "priorities",
+        "planning",
         "summary",
         "view",
         "k",
@@ -223,6 +226,8 @@ def public_view(
         clusters=clusters,
         scan=scan,
         density=_public_density(result.density, k=k),
+        priorities=public_priorities(result.priorities, k=k, hotspots=hotspots, scan=scan),
+        planning=None if result.planning is None else result.planning.public(k=k),
         summary=summary,
         view="public",
         k=k,

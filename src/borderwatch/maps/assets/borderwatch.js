@@ -721,6 +721,40 @@
     return n ? hit / n : 0;
   }
 
+  /* The priorities' side panel: folded at first (a button); unfolded, it lists each area's
+     number, label and reason, best first; a click zooms to the area. */
+  function makePanel(map, data) {
+    var Panel = L.Control.extend({
+      options: { position: "topleft" },
+      onAdd: function () {
+        var box = el("div", "bw-ui bw-panel bw-collapsed leaflet-control");
+        box.setAttribute("dir", data.dir);
+        var button = el("button", "bw-fold", data.panel.title, el("h2", null, null, box));
+        button.type = "button";
+        button.title = data.t["panel.show"];
+        button.setAttribute("aria-expanded", "false");
+        var list = el("ol", "bw-body", null, box);
+        data.panel.items.forEach(function (it) {
+          var li = el("li", "bw-prio", null, list);
+          li.value = +it.no || 0;
+          el("bdi", "bw-prio-label", it.label, li);
+          if (it.reason) { el("bdi", "bw-prio-reason", it.reason, li); }
+          li.addEventListener("click", function () {
+            if (it.b) { map.fitBounds(it.b, { maxZoom: 11, padding: [20, 20] }); }
+          });
+        });
+        button.addEventListener("click", function () {
+          var folded = box.classList.toggle("bw-collapsed");
+          button.setAttribute("aria-expanded", folded ? "false" : "true");
+        });
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.disableScrollPropagation(box);
+        return box;
+      }
+    });
+    return new Panel();
+  }
+
   /* Projector mode (?present in the URL, or the button): large type, high contrast,
      panels folded, and one labelled area at a time ("Next" steps through them). */
   function makePresenter(map, data, labeller, relabel) {
@@ -784,6 +818,10 @@
   function fit(map, data) {
     var container = map.getContainer(), o = container.getBoundingClientRect();
     var top = 16, bottom = 16;
+    if (data.panel && data.panel.items && data.panel.items.length && !map._bwPanel) {
+      map._bwPanel = makePanel(map, data).addTo(map);
+    }
+
     var title = container.querySelector(".bw-title");
     if (title) { top = Math.max(top, title.getBoundingClientRect().bottom - o.top + 8); }
     container.querySelectorAll(".leaflet-bottom .leaflet-control").forEach(function (c) {

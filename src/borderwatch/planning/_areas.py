@@ -1,0 +1,164 @@
+"""The candidate areas of the priorities, and what each holds (incidents, cells, actions)."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .._crs import WGS84
+
+__all__ = ["TREND_SCORES", "candidate_areas", "count_in", "locate_actions", "trend_of"]
+
+#: Score of each emerging-hotspot pattern for the trend component (hot spots only).
+TREND_SCORES: Final = {
+    "new": 1.0,
+    "intensifying": 1.0,
+    "consecutive": 0.75,
+    "persistent": 0.5,
+    "sporadic": 0.5,
+    "oscillating": 0.5,
+    "diminishing": 0.25,
+    "historical": 0.0,
+}
+
+_KEEP: Final = ("n_incidents", "countries", "cross_border", "relative_risk", "gi_z_max")
+
+
+def _frame(layer: gpd.GeoDataFrame, kind: str, id_col: str) -> gpd.GeoDataFrame:
+    out = gpd.GeoDataFrame(
+        {
+            "kind": kind,
+            "area_id": layer[id_col].astype(str).to_numpy(),
+            **{c: layer[c].to_numpy() for c in _KEEP if c in layer.columns},
+        },
+        geometry=layer.geometry.to_crs(WGS84).to_numpy(),
+        crs=WGS84,
+    )
+    return out
+
+
+def candidate_areas(result: Any) -> gpd.GeoDataFrame:
+    """Hotspot regions, then the scan clusters that overlap none of them; the units when
+    there are neither (``kind``: ``hotspot``, ``scan`` or ``unit``)."""
+    parts = []
+    regions = result.hotspots
+    if regions is not None and len(regions):
+        parts.append(_frame(regions, "hotspot", "hotspot_id"))
+    scan = result.scan
+    if scan is not None and len(scan):
+        sc = _frame(scan, "scan", "scan_id")
+        if parts:
+            hit = sc.sindex.query(parts[0].geometry, predicate="intersects")[1]
+            sc = sc.drop(index=sc.index[np.unique(hit)])
+        parts.append(sc)
+    if parts and sum(len(p) for p in parts):
+        out = pd.concat(parts, ignore_index=True)
+        return gpd.GeoDataFrame(out, geometry="geometry", crs=WGS84)
+    units = result.units.rename(columns={"incidents": "n_incidents", "country": "countries"})
+    units = units.assign(cross_border=False)
+    return _frame(units, "unit", "unit_id")
+
+
+def count_in(
+    areas: gpd.GeoDataFrame, points: gpd.GeoDataFrame | None, *, mask: np.ndarray | None = None
+) -> np.ndarray:
+    """How many points (where ``mask``) lie in each area."""
+    out = np.zeros(len(areas), dtype=int)
+    if points is None or not len(points) or not len(areas):
+        return out
+    pts = points if mask is None else points[np.asarray(mask, dtype=bool)]
+    if not len(pts):
+        return out
+    a_idx, _ = pts.to_crs(WGS84).sindex.query(areas.geometry, predicate="contains")
+    return np.bincount(a_idx, minlength=len(areas)).astype(int)
+
+
+def trend_of(areas: gpd.GeoDataFrame, cells: gpd.GeoDataFrame | None) -> list[str | None]:
+    """The commonest hot-spot trend pattern of the cells whose centre lies in each area."""
+    if cells is None or "trend_class" not in cells.columns or not len(areas):
+        return [None] * len(areas)
+    hot = cells[cells["trend_class"].astype(str).str.endswith("hot spot")]
+    if not len(hot):
+        return [None] * len(areas)
+    centres = gpd.GeoDataFrame(
+        {"pattern": hot["trend_class"].astype(str).str.replace(" hot spot", "").to_numpy()},
+        geometry=hot.to_crs(WGS84).geometry.representative_point().to_numpy(),
+        crs=WGS84,
+    )
+    a_idx, c_idx = centres.sindex.query(areas.geometry, predicate="contains")
+    out: list[str | None] = []
+    for i in range(len(areas)):
+        pats = centres["pattern"].to_numpy()[c_idx[a_idx == i]]
+        if not len(pats):
+            out.append(None)
+            continue
+        counts = pd.Series(pats).value_counts()
+        best = max(counts.index, key=lambda p: (counts[p], TREND_SCORES.get(p, 0.0)))
+        out.append(str(best))
+    return out
+
+
+def locate_actions(
+    actions: pd.DataFrame | None,
+    meetings: gpd.GeoDataFrame | None,
+    units: gpd.GeoDataFrame | None,
+) -> gpd.GeoDataFrame | None:
+    """Actions as points: at their own lon/lat, else their meeting's venue, else their
+    unit's representative point; actions with no place are left out."""
+    if actions is None or not len(actions):
+        return None
+    lon = pd.to_numeric(actions["lon"], errors="coerce").to_numpy(dtype=float, copy=True)
+    lat = pd.to_numeric(actions["lat"], errors="coerce").to_numpy(dtype=float, copy=True)
+    if meetings is not None and len(meetings) and "id" in meetings.columns:
+        pts = meetings.to_crs(WGS84).geometry
+        where = dict(zip(meetings["id"].astype(str), zip(pts.x, pts.y, strict=True), strict=True))
+        for i, m in enumerate(actions["meeting_id"]):
+            if not np.isfinite(lon[i]) and isinstance(m, str) and m in where:
+                lon[i], lat[i] = where[m]
+    if units is not None and len(units):
+        rep = units.to_crs(WGS84).geometry.representative_point()
+        where = dict(zip(units["unit_id"].astype(str), zip(rep.x, rep.y, strict=True), strict=True))
+        for i, u in enumerate(actions["unit_id"]):
+            if not np.isfinite(lon[i]) and isinstance(u, str) and u in where:
+                lon[i], lat[i] = where[u]
+        _by_place(actions.get("place"), lon, lat, units, rep)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if not ok.any():
+        return None
+    return gpd.GeoDataFrame(
+        actions[ok].reset_index(drop=True),
+        geometry=gpd.points_from_xy(lon[ok], lat[ok]),
+        crs=WGS84,
+    )
+
+
+def _by_place(
+    places: pd.Series | None,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    units: gpd.GeoDataFrame,
+    rep: gpd.GeoSeries,
+) -> None:
+    """Place the actions still without a point at their ``place``: a town of the gazetteer
+    near the units (the first of "Town A – Town B"), else a unit of that name."""
+    if places is None:
+        return
+    from ..places import towns
+
+    w, s, e, n = units.to_crs(WGS84).total_bounds
+    found = towns(bbox=(w - 1, s - 1, e + 1, n + 1))
+    town_at = {
+        str(r.name): (float(r.lon), float(r.lat))
+        for r in found.iloc[::-1].itertuples(index=False)  # the largest town of a name wins
+    }
+    unit_at = dict(zip(units["name"].astype(str), zip(rep.x, rep.y, strict=True), strict=False))
+    for i, place in enumerate(places):
+        if np.isfinite(lon[i]) or not isinstance(place, str):
+            continue
+        name = place.split(" – ")[0].strip()
+        hit = town_at.get(name) or unit_at.get(name)
+        if hit is not None:
+            lon[i], lat[i] = hit

@@ -1,0 +1,227 @@
+"""Everything a planner reads, from one analysis: :func:`plan` → :class:`Planning`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..settings import Settings
+from ._areas import locate_actions
+from .actions import empty_actions, overdue_actions
+from .coverage import coverage, data_as_of
+from .effectiveness import effectiveness
+from .representation import representation
+from .sources import source_flags, sources
+
+__all__ = ["Planning", "coverage_table", "plan"]
+
+#: The area layers whose coverage is reported: (result field, kind, id column).
+_LAYERS = (
+    ("hotspots", "hotspot", "hotspot_id"),
+    ("scan", "scan", "scan_id"),
+    ("clusters", "cluster", "cluster_id"),
+    ("units", "unit", "unit_id"),
+)
+
+
+@dataclass(frozen=True, eq=False)
+class Planning:
+    """The planning tables of one analysis (see ``docs/planning.md``).
+
+    Attributes
+    ----------
+    as_of : str
+        The day counted back from (YYYY-MM-DD).
+    radius_km, window_days : float, int
+        Reach of a meeting, look-back window.
+    targets : dict
+        Representation targets (share of attendees).
+    actions : DataFrame
+        The agreed actions (:data:`~borderwatch.planning.actions.ACTION_COLUMNS`).
+    coverage : DataFrame
+        One row per hotspot region, scan cluster, DBSCAN cluster and unit:
+        ``kind``, ``area_id``, ``hot`` and the coverage columns.
+    representation : DataFrame
+        Shares of women, youth and migrants per unit, side and overall, over time.
+    effectiveness : DataFrame
+        Rate ratios before/after each meeting and done action, with comparison units.
+    sources : DataFrame or None
+        Incidents by source per unit and quarter (None without a source column).
+    source_flags : DataFrame
+        Units where sources diverge.
+    view : str
+        ``internal`` or ``public``.
+    """
+
+    as_of: str
+    radius_km: float
+    window_days: int
+    targets: dict[str, float]
+    actions: pd.DataFrame
+    coverage: pd.DataFrame
+    representation: pd.DataFrame
+    effectiveness: pd.DataFrame
+    sources: pd.DataFrame | None
+    source_flags: pd.DataFrame
+    view: str = "internal"
+
+    def overdue(self, by: str | None = None) -> pd.DataFrame | pd.Series:
+        """Open actions past due on ``as_of``; counted per ``by`` (``meeting_id``, ``owner``)."""
+        return overdue_actions(self.actions, as_of=pd.Timestamp(self.as_of), by=by)
+
+    def summary(self) -> dict[str, Any]:
+        """The ``planning`` part of ``summary.json``."""
+        cov = self.coverage
+        rep = self.representation
+        overall = rep[(rep["level"] == "overall") & (rep["period"] == "all")] if len(rep) else rep
+        below = {
+            g: bool(overall[f"below_{g}"].iloc[0])
+            for g in self.targets
+            if len(overall)
+            and f"below_{g}" in overall
+            and not pd.isna(overall[f"below_{g}"].iloc[0])
+        }
+        eff = self.effectiveness
+        return {
+            "as_of": self.as_of,
+            "coverage_km": self.radius_km,
+            "coverage_days": self.window_days,
+            "targets": dict(self.targets),
+            "n_gaps": int(cov.loc[cov["kind"] != "unit", "outreach_gap"].sum()) if len(cov) else 0,
+            "n_unit_gaps": int(cov.loc[cov["kind"] == "unit", "outreach_gap"].sum())
+            if len(cov)
+            else 0,
+            "n_actions": len(self.actions),
+            "n_overdue": len(self.overdue()),
+            "below_target": below,
+            "n_effects": len(eff),
+            "n_clear_drops": int((pd.to_numeric(eff["ci_high"], errors="coerce") < 1).sum())
+            if len(eff)
+            else 0,
+            "sources": self.sources is not None,
+            "n_source_flags": len(self.source_flags),
+        }
+
+    def public(self, *, k: int) -> Planning:
+        """The public view: counts of incidents from 1 to k−1 hidden, sensitive counts only
+        from k, dates as months, no action texts, owners, ids or coordinates
+        (:func:`borderwatch.privacy.planning.public_table`)."""
+        from ..privacy.planning import public_table
+
+        eff = public_table(
+            self.effectiveness,
+            k=k,
+            counts=("before", "after", "comparison_before", "comparison_after"),
+            drop=("event_id", "statement", "place"),
+            dates=("date",),
+        )
+        cols = ["before", "after"]
+        hidden = eff[cols].isna().any(axis=1) if len(eff) else pd.Series(dtype=bool)
+        cmp_hidden = hidden | eff[["comparison_before", "comparison_after"]].isna().any(axis=1)
+        for c in ("rate_ratio", "ci_low", "ci_high"):
+            eff[c] = pd.to_numeric(eff[c], errors="coerce").round(2).where(~hidden, np.nan)
+        for c in ("comparison_ratio", "did", "did_low", "did_high"):
+            eff[c] = pd.to_numeric(eff[c], errors="coerce").round(2).where(~cmp_hidden, np.nan)
+        src = None
+        if self.sources is not None:
+            src = public_table(self.sources, k=k, counts=("count",), sensitive=("sensitive",))
+        actions = public_table(
+            self.actions,
+            k=k,
+            drop=("action_id", "action", "owner", "meeting_id", "lon", "lat"),
+            dates=("due", "done_date"),
+        )
+        return replace(
+            self,
+            actions=actions,
+            coverage=public_table(self.coverage, k=k, dates=("last_meeting",)),
+            effectiveness=eff,
+            sources=src,
+            source_flags=public_table(self.source_flags, k=k, drop=("detail",)),
+            view="public",
+        )
+
+
+def coverage_table(result: Any, s: Settings, *, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Coverage of every hotspot region, scan cluster, DBSCAN cluster and unit."""
+    parts = []
+    for field, kind, id_col in _LAYERS:
+        layer = getattr(result, field, None)
+        if layer is None or not len(layer) or id_col not in layer.columns:
+            continue
+        hot = (
+            (layer["hotspot_kind"] == "hot").to_numpy()
+            if kind == "unit" and "hotspot_kind" in layer.columns
+            else np.full(len(layer), kind != "unit")
+        )
+        cov = coverage(
+            layer,
+            result.meetings,
+            as_of=as_of,
+            radius_km=s.coverage_km,
+            window_days=s.coverage_days,
+            hot=hot,
+            crs=result.crs,
+        )
+        frame = pd.DataFrame(cov.drop(columns=cov.geometry.name))
+        keep = ["cross_border"] if "cross_border" in frame else []
+        part = frame[keep + [c for c in frame.columns if c in _COVERAGE_KEEP]].copy()
+        part.insert(0, "hot", hot)
+        part.insert(0, "area_id", frame[id_col].astype(str).to_numpy())
+        part.insert(0, "kind", kind)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+_COVERAGE_KEEP = (
+    "meetings_recent",
+    "last_meeting",
+    "days_since_meeting",
+    "nearest_meeting_km",
+    "sides",
+    "sides_covered",
+    "covered_all_sides",
+    "outreach_gap",
+    "gap_kind",
+)
+
+
+def plan(
+    result: Any, settings: Settings | None = None, *, actions: pd.DataFrame | None = None
+) -> Planning:
+    """The planning tables of an internal analysis (coverage, representation, effectiveness,
+    sources, actions); the priorities are :func:`~borderwatch.planning.priorities`."""
+    s = settings or result.settings
+    end = pd.Timestamp(s.as_of) if s.as_of else data_as_of(result.incidents, result.meetings)
+    end = end if end is not None else pd.Timestamp("today").normalize()
+    acts = actions if actions is not None else empty_actions()
+    located = locate_actions(actions, result.meetings, result.units)
+    inc = result.incidents
+    start = pd.to_datetime(inc["date"]).min() if inc is not None and len(inc) else None
+    by_source = sources(inc, column=s.reported_by_col) if inc is not None else None
+    targets = {"women": s.target_women, "youth": s.target_youth, "migrants": s.target_migrants}
+    return Planning(
+        as_of=end.strftime("%Y-%m-%d"),
+        radius_km=float(s.coverage_km),
+        window_days=int(s.coverage_days),
+        targets=targets,
+        actions=acts.reset_index(drop=True),
+        coverage=coverage_table(result, s, as_of=end),
+        representation=representation(result.meetings, targets=targets),
+        effectiveness=effectiveness(
+            inc,
+            result.units,
+            result.meetings,
+            actions=located,
+            radius_km=s.coverage_km,
+            window_days=s.effect_days,
+            start=start,
+            end=end,
+            crs=result.crs,
+        ),
+        sources=by_source,
+        source_flags=source_flags(by_source, k=int(s.k)),
+    )

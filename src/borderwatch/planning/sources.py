@@ -1,0 +1,189 @@
+"""Who recorded the incidents: counts by source, and where sources diverge (:func:`sources`).
+
+Where incidents carry their source (police record, community report, NGO,
+hotline), this counts them by source per unit and per quarter, and flags
+units where the sources tell different stories, the seed's indicator of
+trust ("whether victims report"):
+
+* ``under-reporting``: community, NGO and hotline reports together are at
+  least ``k`` and the police recorded fewer than half as many;
+* ``recording stopped``: a source that recorded at least ``k`` incidents in
+  the unit before recorded none in the last two quarters while another
+  source still did.
+
+Sensitive incidents are counted by source in the ``sensitive`` column; the
+public view shows that count only where it is at least ``k``.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from .._errors import DataError
+from .._schema import fold
+from ..io._columns import find
+
+__all__ = ["SOURCE_NAMES", "SOURCE_TYPES", "classify_source", "source_flags", "sources"]
+
+#: The sources told apart.
+SOURCE_TYPES: Final = ("police", "community", "ngo", "hotline", "other")
+
+#: Column names that hold the source of an incident.
+SOURCE_NAMES: Final = [
+    "reported_by",
+    "report_source",
+    "reporting_source",
+    "source_type",
+    "reporter_type",
+    "channel",
+    "signale_par",
+    "reportado_por",
+    "source",
+]
+
+_WORDS: Final = (
+    ("police", ("police", "gendarmerie", "policia", "gendarme", "شرطة")),
+    (
+        "community",
+        (
+            "community",
+            "communaut",
+            "comunidad",
+            "comunidade",
+            "citizen",
+            "citoyen",
+            "vigilance",
+            "comite",
+            "مجتمع",
+        ),
+    ),
+    ("ngo", ("ngo", "ong", "association", "iom", "oim", "unhcr", "منظمة")),
+    ("hotline", ("hotline", "ligne verte", "telephone", "phone", "linea", "linha", "sms", "خط")),
+)
+
+
+def classify_source(value: object) -> str | None:
+    """The source type of a text (None where missing).
+
+    Examples
+    --------
+    >>> [classify_source(v) for v in ("Police record", "Signalement communautaire", "ONG", "x", None)]
+    ['police', 'community', 'ngo', 'other', None]
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    text = fold(value)
+    if not text:
+        return None
+    for kind, words in _WORDS:
+        if any(w in text for w in words):
+            return kind
+    return "other"
+
+
+def _column(incidents: pd.DataFrame, column: str | None) -> str | None:
+    if column is not None:
+        if column not in incidents.columns:
+            msg = (
+                f"incidents: the source column '{column}' given with [[reported_by_col]] does not "
+                f"exist. Hint: columns present are {', '.join(map(str, incidents.columns[:20]))}."
+            )
+            raise DataError(msg)
+        return column
+    col = find(incidents, SOURCE_NAMES)
+    if col is None:
+        return None
+    kinds = incidents[col].map(classify_source).dropna()
+    # a free-text column (e.g. the demo's "SYNTHETIC ..." note) is not a source column
+    return col if len(kinds) and (kinds != "other").mean() >= 0.5 else None
+
+
+def sources(incidents: pd.DataFrame, *, column: str | None = None) -> pd.DataFrame | None:
+    """Incidents by source per unit and quarter (None when the incidents carry no source).
+
+    Returns
+    -------
+    DataFrame or None
+        ``unit_id``, ``country``, ``period`` (``2024Q1``), ``source`` (one of
+        :data:`SOURCE_TYPES`), ``count`` and ``sensitive``.
+
+    Examples
+    --------
+    >>> inc = pd.DataFrame({"unit_id": ["a", "a", "a"], "country": "MLI",
+    ...                     "date": pd.to_datetime(["2024-01-02", "2024-01-09", "2024-05-01"]),
+    ...                     "sensitive": [True, False, False],
+    ...                     "reported_by": ["police", "community", "police"]})
+    >>> sources(inc)[["period", "source", "count", "sensitive"]].to_dict("records")
+    [{'period': '2024Q1', 'source': 'community', 'count': 1, 'sensitive': 0}, {'period': '2024Q1', 'source': 'police', 'count': 1, 'sensitive': 1}, {'period': '2024Q2', 'source': 'police', 'count': 1, 'sensitive': 0}]
+    """
+    col = _column(incidents, column)
+    if col is None:
+        return None
+    df = pd.DataFrame(
+        {
+            "unit_id": incidents["unit_id"].astype(object).to_numpy(),
+            "country": incidents["country"].astype(object).to_numpy(),
+            "period": pd.to_datetime(incidents["date"]).dt.to_period("Q").astype(str).to_numpy(),
+            "source": incidents[col].map(classify_source).to_numpy(),
+            "sensitive": incidents.get("sensitive", pd.Series(False, index=incidents.index))
+            .fillna(False)
+            .astype(int)
+            .to_numpy(),
+        }
+    )
+    df = df[df["source"].notna() & df["unit_id"].notna() & (df["period"] != "NaT")]
+    out = (
+        df.groupby(["unit_id", "country", "period", "source"], sort=True)
+        .agg(count=("sensitive", "size"), sensitive=("sensitive", "sum"))
+        .reset_index()
+    )
+    return out
+
+
+def source_flags(by_source: pd.DataFrame | None, *, k: int = 5) -> pd.DataFrame:
+    """Units where community reports and police records diverge, or a source stopped.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"unit_id": "a", "country": "MLI", "period": ["2024Q1", "2024Q1"],
+    ...                   "source": ["community", "police"], "count": [12, 2], "sensitive": 0})
+    >>> source_flags(t)[["unit_id", "flag"]].to_dict("records")
+    [{'unit_id': 'a', 'flag': 'under-reporting'}]
+    """
+    cols = ["unit_id", "country", "flag", "source", "detail"]
+    if by_source is None or not len(by_source):
+        return pd.DataFrame(columns=cols)
+    rows = []
+    periods = sorted(by_source["period"].unique())
+    last = set(periods[-2:])
+    for (uid, country), grp in by_source.groupby(["unit_id", "country"], sort=True):
+        tot = grp.groupby("source")["count"].sum()
+        others = int(tot.drop(labels=["police", "other"], errors="ignore").sum())
+        police = int(tot.get("police", 0))
+        if others >= k and police * 2 < others:
+            rows.append(
+                [
+                    uid,
+                    country,
+                    "under-reporting",
+                    "police",
+                    f"police recorded {police}, community/NGO/hotline reported {others}",
+                ]
+            )
+        recent = grp[grp["period"].isin(last)].groupby("source")["count"].sum()
+        early = grp[~grp["period"].isin(last)].groupby("source")["count"].sum()
+        for src, n in early.items():
+            if n >= k and int(recent.get(src, 0)) == 0 and int(recent.sum()) > 0:
+                rows.append(
+                    [
+                        uid,
+                        country,
+                        "recording stopped",
+                        src,
+                        f"{src}: {int(n)} before, none in {', '.join(sorted(last))}",
+                    ]
+                )
+    return pd.DataFrame(rows, columns=cols)
