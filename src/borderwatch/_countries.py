@@ -41,7 +41,9 @@ __all__ = [
 def _codes(col: pd.Series) -> np.ndarray:
     """Upper-case trimmed codes, ``""`` where missing."""
     text = col.astype("object").where(col.notna(), "")
-    return np.array([str(v).strip().upper() for v in text.tolist()], dtype=object)
+    codes, distinct = pd.factorize(text)  # each distinct code cleaned once, not once per row
+    clean = np.array([str(v).strip().upper() for v in distinct] + [""], dtype=object)
+    return clean[np.where(codes < 0, len(distinct), codes)]
 
 
 def has_countries(incidents: pd.DataFrame) -> bool:
