@@ -40,10 +40,11 @@ def main(n: int) -> None:
     t = time.perf_counter()
     joined = bw.join_units(inc, units, border=border)
     t_join = time.perf_counter() - t
-    from borderwatch.pipeline import _join_dask
+    from borderwatch._dask import join_partitions
 
     t = time.perf_counter()
-    _, parts = _join_dask(inc, units, partitions=None, border=border, crs=bw.study_crs(units), tolerance_km=1.0)
+    opts = {"border": border, "crs": bw.study_crs(units), "tolerance_km": 1.0}
+    _, parts = join_partitions(inc, units, partitions=None, join=opts)
     t_dask = time.perf_counter() - t
     print(f"incidents: {n:,}")
     print(f"read_incidents (CSV, detection, validation, study-area check): {t_read:6.2f} s")

@@ -32,6 +32,7 @@ __all__ = [
     "feature_countries",
     "has_countries",
     "incident_border_km",
+    "line_distance",
     "own_countries",
     "unit_countries",
 ]
@@ -40,7 +41,9 @@ __all__ = [
 def _codes(col: pd.Series) -> np.ndarray:
     """Upper-case trimmed codes, ``""`` where missing."""
     text = col.astype("object").where(col.notna(), "")
-    return np.array([str(v).strip().upper() for v in text.tolist()], dtype=object)
+    codes, distinct = pd.factorize(text)  # each distinct code cleaned once, not once per row
+    clean = np.array([str(v).strip().upper() for v in distinct] + [""], dtype=object)
+    return clean[np.where(codes < 0, len(distinct), codes)]
 
 
 def has_countries(incidents: pd.DataFrame) -> bool:
@@ -109,6 +112,37 @@ def feature_countries(
     return countries, np.array([len(s) >= 2 for s in sets], dtype=bool)
 
 
+def line_distance(points: np.ndarray, lines: shapely.Geometry) -> np.ndarray:
+    """Exact distance of each point to ``lines``, through an index of their segments.
+
+    The same as ``shapely.distance(points, lines)``, but each distinct location is
+    measured once, against the few segments an STRtree finds near it (a direct
+    distance to a long border visits every vertex, for every incident).
+
+    >>> from shapely.geometry import LineString, Point
+    >>> line = LineString([(0, 0), (10, 0), (10, 10)])
+    >>> line_distance(np.array([Point(5, 3), Point(12, 5), None, Point(5, 3)]), line).tolist()
+    [3.0, 2.0, nan, 3.0]
+    """
+    points = np.asarray(points, dtype=object)
+    out = np.full(len(points), np.nan)
+    ok = np.flatnonzero(~(shapely.is_missing(points) | shapely.is_empty(points)))
+    parts = shapely.get_parts(shapely.get_parts(np.asarray([lines], dtype=object)))
+    coords, idx = shapely.get_coordinates(parts, return_index=True)
+    same = idx[1:] == idx[:-1]
+    if not len(ok) or not same.any():
+        return np.asarray(shapely.distance(points, lines), dtype=float)
+    segments = shapely.linestrings(np.stack([coords[:-1][same], coords[1:][same]], axis=1))
+    xy, inverse = np.unique(shapely.get_coordinates(points[ok]), axis=0, return_inverse=True)
+    where, dist = shapely.STRtree(segments).query_nearest(
+        shapely.points(xy), return_distance=True, all_matches=False
+    )
+    per_location = np.full(len(xy), np.nan)
+    per_location[where[0]] = dist
+    out[ok] = per_location[inverse.ravel()]
+    return out
+
+
 def incident_border_km(
     incidents: gpd.GeoDataFrame,
     rows: np.ndarray,
@@ -128,12 +162,7 @@ def incident_border_km(
             lines = robust_union(np.asarray(geo.to_crs(crs).array, dtype=object))
             pts = incidents.geometry.iloc[rows]
             pts = pts.to_crs(crs) if not CRS(pts.crs).equals(crs) else pts
-            return (
-                np.asarray(
-                    shapely.distance(np.asarray(pts.array, dtype=object), lines), dtype=float
-                )
-                / 1000.0
-            )
+            return line_distance(np.asarray(pts.array, dtype=object), lines) / 1000.0
     if "border_km" in incidents.columns:
         return pd.to_numeric(incidents["border_km"], errors="coerce").to_numpy(float)[rows]
     return np.full(len(rows), np.nan)

@@ -17,7 +17,6 @@ import os
 import shlex
 import sys
 import textwrap
-import time
 import tomllib
 import warnings
 from collections.abc import Iterator, Sequence
@@ -45,23 +44,10 @@ _NOT_SETTINGS = {
     "incidents",
     "meetings",
     "data_seed",
+    "shared",
+    "share_km",
+    "share_view",
 }
-
-
-class _Progress:
-    """Step messages on stderr for long steps.
-
-    Shown when stderr is a terminal (or with --progress); never with --quiet, so
-    that scripts reading stderr see exactly one paragraph on bad input.
-    """
-
-    def __init__(self, quiet: bool, force: bool = False) -> None:
-        self.quiet = quiet or not (force or sys.stderr.isatty())
-        self.t0 = time.perf_counter()
-
-    def __call__(self, message: str) -> None:
-        if not self.quiet:
-            print(f"[{time.perf_counter() - self.t0:6.1f}s] {message}", file=sys.stderr, flush=True)
 
 
 # ------------------------------------------------------------------------------- parser
@@ -133,7 +119,7 @@ def _add_talk(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--progress",
         action="store_true",
-        help="progress messages even when stderr is not a terminal",
+        help="a progress bar over the named steps, even when stderr is not a terminal",
     )
 
 
@@ -171,11 +157,17 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="administrative units (GeoJSON, GPKG, SHP, ...)",
     )
-    an.add_argument(
+    data = an.add_mutually_exclusive_group(required=True)
+    data.add_argument(
         "--incidents",
-        required=True,
         metavar="FILE",
         help="incidents (CSV, Excel, GeoJSON, GPKG, Parquet)",
+    )
+    data.add_argument(
+        "--shared",
+        metavar="FILE",
+        action="append",
+        help="counts shared by one side (`borderwatch share`); repeat for each side",
     )
     an.add_argument("--meetings", metavar="FILE", default=None, help="community meetings")
     an.add_argument(
@@ -193,7 +185,43 @@ def _parser() -> argparse.ArgumentParser:
     va.add_argument("--incidents", metavar="FILE", default=None)
     va.add_argument("--meetings", metavar="FILE", default=None)
     _add_settings(va, "validate")
+    _add_share(sub)
     return p
+
+
+def _add_share(sub: Any) -> None:
+    from .lattice import ALLOWED_CELL_KM
+
+    sh = sub.add_parser(
+        "share",
+        help="write this side's protected counts per cell of the shared grid (no records)",
+        description="Count incidents per cell of the fixed global lattice, per category and "
+        "month, protect the counts (public view), and write them to one Parquet file that "
+        "another side can merge with `borderwatch analyze --shared`. No records leave.",
+    )
+    sh.add_argument("--units", required=True, metavar="FILE", help="this side's units")
+    sh.add_argument("--incidents", required=True, metavar="FILE", help="this side's incidents")
+    sh.add_argument("--out", required=True, metavar="SIDE.parquet", help="the share file")
+    sh.add_argument(
+        "--grid",
+        dest="share_km",
+        type=int,
+        choices=ALLOWED_CELL_KM,
+        default=10,
+        metavar="KM",
+        help=f"cell size of the shared lattice, km: {', '.join(map(str, ALLOWED_CELL_KM))} "
+        "(default 10; both sides must use the same)",
+    )
+    sh.add_argument(
+        "--view",
+        dest="share_view",
+        choices=("public", "internal"),
+        default="public",
+        help="public: protected counts (default); internal: exact counts, for agencies "
+        "allowed to exchange aggregates",
+    )
+    sh.add_argument("--quiet", action="store_true", help="no messages")
+    _add_settings(sh, "validate")
 
 
 # ------------------------------------------------------------------------------- wording
@@ -327,26 +355,23 @@ def _run(args: argparse.Namespace) -> int:
     s = _settings(args)
     if args.command == "validate":
         return _validate(args, s)
-    progress = _Progress(args.quiet, args.progress)
+    if args.command == "share":
+        return _share(args, s)
+    from ._progress import StepBar
+
     out = Path(args.out)
     _check_out(out)
-    if args.command == "demo":
-        from .datasets import DEMO_SEED, demo_incidents, demo_meetings, demo_units
+    with StepBar(quiet=args.quiet, force=args.progress) as progress:
+        inputs, s = _inputs(args, s, progress)
+        with _console_warnings(args.quiet):
+            if getattr(args, "shared", None):
+                from .pipeline import analyze_shared
 
-        seed = DEMO_SEED if args.data_seed is None else int(args.data_seed)
-        progress(f"generating SYNTHETIC demo data (seed {seed})")
-        units = demo_units()
-        inputs: tuple[Any, Any, Any] = (
-            units,
-            demo_incidents(seed=seed, units=units),
-            demo_meetings(seed=seed),
-        )
-        s = s.replace(synthetic=True)
-    else:
-        inputs = (args.units, args.incidents, args.meetings)
-    with _console_warnings(args.quiet):
-        result = analyze(*inputs, settings=s, progress=progress)
-        write_outputs(result, out, progress=progress)
+                shared = (args.units, args.shared, args.meetings)
+                result = analyze_shared(*shared, settings=s, progress=progress)
+            else:
+                result = analyze(*inputs, settings=s, progress=progress)
+            write_outputs(result, out, progress=progress)
     sm = result.summary
     n = sm["n_incidents"]  # None in the public view when below k
     shown = f"{n:,}" if isinstance(n, int) else f"fewer than {sm.get('k', 5)}"
@@ -354,6 +379,42 @@ def _run(args: argparse.Namespace) -> int:
         f"borderwatch: wrote {out} ({sm['view']} view): {shown} incidents, "
         f"{sm['n_hotspots']} hotspot regions ({sm['n_cross_border_hotspots']} cross-border), "
         f"{sm['clusters']['n']} clusters. Open {out / 'map.html'} in a browser (works offline)."
+    )
+    return 0
+
+
+def _inputs(
+    args: argparse.Namespace, s: Settings, progress: Any
+) -> tuple[tuple[Any, Any, Any], Settings]:
+    """The inputs of ``analyze`` (the SYNTHETIC demo's, or the files given) and the settings."""
+    if args.command != "demo":
+        return (args.units, args.incidents, args.meetings), s
+    from .datasets import DEMO_SEED, demo_incidents, demo_meetings, demo_units
+
+    seed = DEMO_SEED if args.data_seed is None else int(args.data_seed)
+    progress(f"generating SYNTHETIC demo data (seed {seed})")
+    units = demo_units()
+    inputs = (units, demo_incidents(seed=seed, units=units), demo_meetings(seed=seed))
+    return inputs, s.replace(synthetic=True)
+
+
+def _share(args: argparse.Namespace, s: Settings) -> int:
+    from .federation import share_counts, write_share
+
+    out = Path(args.out)
+    if out.is_dir():
+        msg = f"{out}: is a folder. Hint: --out names the share file, e.g. --out MLI.parquet."
+        raise DataError(msg)
+    with _console_warnings(args.quiet):
+        counts = share_counts(
+            args.units, args.incidents, cell_km=args.share_km, view=args.share_view, k=s.k, settings=s
+        )
+    tmp = out.with_name(out.name + ".tmp")
+    write_share(counts, tmp, cell_km=args.share_km, view=args.share_view)
+    tmp.replace(out)
+    print(
+        f"borderwatch: wrote {out}: {len(counts):,} counts ({args.share_view} view) on the "
+        f"{args.share_km} km lattice; no records, coordinates or ids."
     )
     return 0
 

@@ -527,6 +527,10 @@ def find_clusters(
             lambda pts: label(pts / 1000.0)[0],
             replicates=replicates,
             seed=0 if seed is None else int(seed),
+            # only significant clusters are kept: stop once none can be (p > alpha)
+            give_up=None
+            if keep_all
+            else (int(layer["n_incidents"].max()), int(alpha * (replicates + 1) + 1e-9)),
         )
         layer["p_value"] = p_values(layer["n_incidents"].to_numpy(), null_max)
     n_found = len(layer)

@@ -1,7 +1,7 @@
 """Local hotspot statistics: Getis-Ord Gi* and local Moran's I, on any values, on
 grid cells (:func:`cell_hotspots`) and on administrative units (:func:`unit_hotspots`).
-Alongside: :mod:`borderwatch.regions`, :mod:`borderwatch.emerging`,
-:mod:`borderwatch.evaluate`; the engines are in ``borderwatch._stats``.
+Alongside: :mod:`borderwatch.regions`, :mod:`borderwatch.emerging`, :mod:`borderwatch.evaluate`;
+the engines are in ``borderwatch._stats``.
 
 Inference on sparse counts
 --------------------------
@@ -533,6 +533,7 @@ def cell_hotspots(
     max_permutations: int = 99_999,
     trend: bool = True,
     freq: str = "MS",
+    grid: Grid | None = None,
 ) -> CellHotspots:
     """Grid the study area, count incidents and run Gi*, local Moran and trends.
 
@@ -560,6 +561,8 @@ def cell_hotspots(
         otherwise ``trend_class`` is missing and ``trend_skipped`` says why.
     freq : str, default "MS"
         Time bin of the trends (pandas offset alias; months).
+    grid : Grid, optional
+        A fixed grid (the shared lattice, :mod:`borderwatch.lattice`): its size and shape rule.
 
     Returns
     -------
@@ -590,13 +593,16 @@ def cell_hotspots(
     if shape not in ("hex", "square"):
         msg = f"cell_hotspots: shape must be 'hex' or 'square', not {shape!r}."
         raise DataError(msg)
-    units_m, metric = to_metric(units, crs)
     source: Literal["data", "user"] = "user"
-    if cell_km is None:
-        cell_km = default_cell_km(incidents, units=units_m, crs=metric, shape=shape)
-        source = "data"
-    build = hex_grid if shape == "hex" else square_grid
-    grid = build(units_m, cell_km=float(cell_km), crs=metric)
+    if grid is not None:
+        cell_km, shape = grid.cell_km, grid.shape
+    else:
+        units_m, metric = to_metric(units, crs)
+        if cell_km is None:
+            cell_km = default_cell_km(incidents, units=units_m, crs=metric, shape=shape)
+            source = "data"
+        build = hex_grid if shape == "hex" else square_grid
+        grid = build(units_m, cell_km=float(cell_km), crs=metric)
     where = point_cells(grid, incidents.geometry)
     counts = np.bincount(where[where >= 0], minlength=len(grid)).astype(np.int64)
     w = cell_weights(grid, kind=weights, k=k)

@@ -251,12 +251,14 @@ def _to_gpkg_frame(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             or s.dtype == object
             or pd.api.types.is_string_dtype(s)
         )
-        if (
-            len(out)
-            and textual
-            and s.astype(object).map(lambda v: isinstance(v, list | tuple | dict)).any()
-        ):
-            out[col] = s.map(lambda v: json.dumps(v) if isinstance(v, list | tuple | dict) else v)
+        if not (len(out) and textual):
+            continue
+        kinds = s.astype(object).map(type, na_action="ignore")  # per distinct value, not per row
+        nested = kinds.isin([list, tuple, dict]).to_numpy()
+        if nested.any():
+            obj = s.astype(object).copy()
+            obj[nested] = [json.dumps(v) for v in obj[nested]]
+            out[col] = obj
     return out
 
 

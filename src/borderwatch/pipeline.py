@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import geopandas as gpd
@@ -34,6 +34,7 @@ import pandas as pd
 from pyproj import CRS
 
 from ._crs import WGS84, study_centre, study_crs
+from ._dask import is_partitioned, join_partitions, load_partitions
 from ._errors import BorderwatchWarning, DataError
 from ._geom import to_crs_valid
 from ._population import PopulationRaster, read_population, unit_population
@@ -48,9 +49,25 @@ if TYPE_CHECKING:
     from .hotspots import CellHotspots
     from .scan import ScanResult
 
-__all__ = ["analyze", "counts_period"]
+__all__ = ["STEPS", "analyze", "analyze_shared", "counts_period"]
 
 Progress = Callable[[str], None]
+
+#: The named steps of ``analyze`` and ``write_outputs``, in order, each with the start of
+#: the progress message that opens it (a progress bar advances on these; the messages in
+#: between only describe the current step).
+STEPS: tuple[tuple[str, str], ...] = (
+    ("read", "reading units"),
+    ("borders", "finding international borders"),
+    ("join", "joining"),
+    ("hotspots", "hotspot statistics"),
+    ("scan", "spatial scan"),
+    ("clusters", "point clusters"),
+    ("density", "density surface"),
+    ("evaluation", "evaluation"),
+    ("public view", "applying the public view"),
+    ("write", "writing hotspots.gpkg"),
+)
 Source: TypeAlias = str | os.PathLike[str] | pd.DataFrame
 
 
@@ -114,12 +131,114 @@ def analyze(
     with _collect_warnings() as caught:
         inputs = _read_inputs(units, incidents, meetings, s, say, actions=actions)
         space = _study_space(inputs.units, inputs.incidents, s, say)
-        joined = _join(inputs, space, s, say)
-        hot = _hotspots(joined, inputs.units, space, s, say)
-        scanned = _scan(joined, space, hot, s, say)
+        done = _statistics(inputs, space, s, say)
+    return _result(inputs, space, done, s, caught, say)
+
+
+def analyze_shared(
+    units: str | os.PathLike[str] | gpd.GeoDataFrame,
+    shared: Sequence[str | os.PathLike[str]],
+    meetings: Source | None = None,
+    *,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    **options: Any,
+) -> AnalysisResult:
+    """The analysis of counts shared by several sides (:mod:`borderwatch.federation`).
+
+    The shares (``borderwatch share``) are merged and analysed on their lattice
+    (EPSG:6933, the shares' cell size): Gi*, local Moran, emerging trends, unit
+    Gi*, hotspot regions, the spatial scan (SaTScan's per-incident null) and a
+    density surface smoothed from the cell counts. No point clusters and no
+    evaluation: the shares hold no records. Unit counts come from the cells
+    (each cell counted in the unit that holds its interior point).
+
+    Examples
+    --------
+    >>> import tempfile, warnings
+    >>> from pathlib import Path
+    >>> from borderwatch.datasets import demo_incidents, demo_units
+    >>> from borderwatch.federation import share_counts, write_share
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     units = demo_units()
+    ...     inc = demo_incidents(n_background=200, units=units)
+    ...     d = Path(tempfile.mkdtemp())
+    ...     paths = [write_share(share_counts(units[units["country"] == c], inc[inc["country"] == c],
+    ...                                       view="internal"),
+    ...                          d / f"{c}.parquet", cell_km=10, view="internal") for c in ("MLI", "NER")]
+    ...     res = analyze_shared(units, paths, view="internal", permutations=0, scan_replicates=9)
+    >>> res.summary["shared"]["files"], res.summary["grid"], len(res.clusters)
+    (2, 'square', 0)
+    """
+    from .federation import count_points, read_shared
+    from .lattice import LATTICE_CRS
+
+    s = (settings or Settings()).replace(**options) if options else settings or Settings()
+    say = progress or _quiet
+    with _collect_warnings() as caught:
+        say("reading units")
+        u = _units(units, s)
+        say("reading shared counts")
+        counts, cell_km = read_shared(shared)
+        points, grid = count_points(counts, u, cell_km=cell_km)
+        s = s.replace(cell_km=float(cell_km), grid="square", scan_null="incidents")
+        inputs = _read_inputs(u, points, meetings, s, _quiet)
+        inputs = replace(inputs, source=f"shared counts ({len(shared)} files)")
+        lon0, lat0, _ = study_centre(u, incidents=points)
+        say("finding international borders")
+        space = Space(
+            crs=LATTICE_CRS,
+            border=border_lines(u, crs=LATTICE_CRS),
+            tolerance_m=float(DEFAULT_TOLERANCE_M),
+            centre={"lon": lon0, "lat": lat0, "from": "shared lattice"},
+            grid=grid,
+        )
+        done = _statistics(inputs, space, s, say, points=False)
+    result = _result(inputs, space, done, s, caught, say)
+    result.summary["shared"] = {"files": len(shared), "cell_km": cell_km, "lattice": "EPSG:6933"}
+    return result
+
+
+@dataclass(frozen=True)
+class _Done:
+    """The records of steps 3 to 8."""
+
+    joined: Joined
+    hot: Hotspots
+    scanned: ScanResult | None
+    found: Found
+    surface: Any
+    judged: Judged
+
+
+def _statistics(
+    inputs: Inputs, space: Space, s: Settings, say: Progress, *, points: bool = True
+) -> _Done:
+    """Steps 3 to 8 (without points: no point clusters and no evaluation)."""
+    joined = _join(inputs, space, s, say)
+    hot = _hotspots(joined, inputs.units, space, s, say)
+    scanned = _scan(joined, space, hot, s, say)
+    if points:
         found = _clusters(joined, inputs.units, space, hot, s, say)
-        surface = _density(joined, inputs.units, space, hot, s, say)
+    else:
+        from .clusters import CLUSTER_COLUMNS
+
+        empty = gpd.GeoDataFrame({c: [] for c in CLUSTER_COLUMNS}, geometry=[], crs=WGS84)
+        found = Found(clusters=empty, options={}, test={"skipped": "no points (shared counts)"})
+    surface = _density(joined, inputs.units, space, hot, s, say)
+    judged = Judged(pai=None, evaluation=None)
+    if points:
+        say("evaluation (PAI on a temporal split)")
         judged = _evaluate(joined, inputs.units, space, hot, s)
+    return _Done(joined, hot, scanned, found, surface, judged)
+
+
+def _result(
+    inputs: Inputs, space: Space, done: _Done, s: Settings, caught: list[str], say: Progress
+) -> AnalysisResult:
+    """The result of the steps, with its summary, in the view asked for."""
+    joined, hot, scanned, found = done.joined, done.hot, done.scanned, done.found
     summary = build_summary(
         s,
         inputs=inputs,
@@ -128,8 +247,8 @@ def analyze(
         hot=hot,
         scanned=scanned,
         found=found,
-        surface=surface,
-        judged=judged,
+        surface=done.surface,
+        judged=done.judged,
         warnings=caught,
     )
     result = AnalysisResult(
@@ -144,7 +263,7 @@ def analyze(
         hotspots=to_crs_valid(hot.regions, WGS84) if len(hot.regions) else hot.regions,
         clusters=to_crs_valid(found.clusters, WGS84),
         scan=None if scanned is None else to_crs_valid(scanned.clusters, WGS84),
-        density=surface,
+        density=done.surface,
         summary=summary,
         view="internal",
         k=s.k,
@@ -215,18 +334,21 @@ class Inputs:
     actions: pd.DataFrame | None = None
 
 
-def _read_inputs(
-    units: Any, incidents: Any, meetings: Any, s: Settings, say: Progress, *, actions: Any = None
-) -> Inputs:
-    say("reading units")
+def _units(units: Any, s: Settings) -> gpd.GeoDataFrame:
     if (
         isinstance(units, gpd.GeoDataFrame)
         and {"unit_id", "name", "country"} <= set(units.columns)
         and not any(s.unit_columns.values())
     ):
-        u = units.copy()
-    else:
-        u = read_units(units, **s.unit_columns)
+        return units.copy()
+    return read_units(units, **s.unit_columns)
+
+
+def _read_inputs(
+    units: Any, incidents: Any, meetings: Any, s: Settings, say: Progress, *, actions: Any = None
+) -> Inputs:
+    say("reading units")
+    u = _units(units, s)
     say("reading incidents")
     dropped: dict[str, int] = {}
     decisions: dict[str, Any] = {}
@@ -235,6 +357,13 @@ def _read_inputs(
         incidents.columns
     ):
         inc = incidents.copy()
+    elif s.engine == "dask" and is_partitioned(incidents):
+        options = {"crosswalk": s.crosswalk, **s.reading, **s.incident_columns}
+        inc, dropped, decisions, files = load_partitions(
+            incidents, u, options=options, scheduler=s.scheduler
+        )
+        decisions["partitions"] = files  # one per file, unless [[partitions]] says otherwise
+        source = str(incidents)
     else:
         loaded = load_incidents(
             incidents, units=u, crosswalk=s.crosswalk, **s.reading, **s.incident_columns
@@ -295,6 +424,7 @@ class Space:
     border: gpd.GeoDataFrame
     tolerance_m: float
     centre: dict[str, Any]
+    grid: Any = None  # a fixed analysis grid (the shared lattice of a federated run), or None
 
 
 def _study_space(
@@ -334,7 +464,13 @@ def _join(inputs: Inputs, space: Space, s: Settings, say: Progress) -> Joined:
     say(f"joining {len(inputs.incidents):,} incidents to {len(u)} units")
     opts = {"border": space.border, "crs": space.crs, "tolerance_km": s.tolerance_km}
     if s.engine == "dask":
-        joined, parts = _join_dask(inputs.incidents, u, partitions=s.partitions, **opts)
+        joined, parts = join_partitions(
+            inputs.incidents,
+            u,
+            partitions=s.partitions or inputs.decisions.get("partitions"),
+            scheduler=s.scheduler,
+            join=opts,
+        )
     else:
         joined, parts = join_units(inputs.incidents, u, **opts), None
     mt = join_units(inputs.meetings, u, **opts) if inputs.meetings is not None else None
@@ -401,22 +537,6 @@ def counts_period(incidents: pd.DataFrame, asked: Period | None) -> Period:
     return asked
 
 
-def _join_dask(
-    inc: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, partitions: int | None, **opts: Any
-) -> tuple[gpd.GeoDataFrame, int]:
-    """The join, partition by partition with dask-geopandas."""
-    try:
-        import dask_geopandas
-    except ImportError as exc:
-        msg = "engine 'dask' needs dask-geopandas. Hint: pip install 'borderwatch[scale]'."
-        raise DataError(msg) from exc
-    nparts = partitions or max(1, min(64, len(inc) // 250_000 + 1))
-    dgdf = dask_geopandas.from_geopandas(inc, npartitions=nparts)
-    meta = join_units(inc.iloc[:0], units, **opts)
-    out = dgdf.map_partitions(join_units, units, meta=meta, **opts).compute()
-    return gpd.GeoDataFrame(out, geometry="geometry", crs=inc.crs), nparts
-
-
 # ------------------------------------------------------------------------------- 4. hotspots
 
 
@@ -471,6 +591,7 @@ def _hotspots(
         permutations=s.permutations,
         seed=s.seed,
         crs=space.crs,
+        grid=space.grid,
     )
     say("Gi* on units (fuzzy contiguity across borders)")
     unit_stats = unit_hotspots(

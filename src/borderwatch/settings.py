@@ -280,6 +280,13 @@ class Settings:
     partitions: int | None = _opt(
         None, "dask partitions (default: from the size)", kind="int", low=1
     )
+    scheduler: str | None = _opt(
+        None,
+        "address of a running dask scheduler, e.g. tcp://10.0.0.5:8786 (engine dask; "
+        "default: dask's local threads)",
+        commands=("analyze",),
+        metavar="ADDRESS",
+    )
     # -- inputs
     population: str | None = _opt(
         None,

@@ -387,7 +387,8 @@ def _ids(
             table.frame, table.source, id_col, option=option_name(kind, "id_col"), what="id"
         )
     if idc is None:
-        return None, pd.Series([f"row-{x}" for x in table.lines], dtype=object)
+        lines = np.asarray(table.lines).astype(str)
+        return None, pd.Series(np.char.add("row-", lines), dtype=object)
     raw_ids = table.frame[idc]
     if pd.api.types.is_float_dtype(raw_ids) and bool((raw_ids.dropna() % 1 == 0).all()):
         # whole numbers read as floats (because of a blank id): 101, not 101.0

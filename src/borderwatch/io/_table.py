@@ -31,7 +31,7 @@ OnInvalid: TypeAlias = Literal["raise", "drop"]
 
 _CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 _EXCEL_SUFFIXES = {".xlsx", ".xls", ".xlsm"}
-_PARQUET_SUFFIXES = {".parquet", ".pq"}
+_PARQUET_SUFFIXES = {".parquet", ".pq", ".geoparquet"}
 
 
 @dataclass

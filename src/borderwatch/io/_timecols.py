@@ -101,7 +101,10 @@ def month_numbers(raw: pd.Series) -> pd.Series:
     ok = num.between(1, 12) & (num == np.floor(num))
     out = num.where(ok)
     text = s.where(num.isna())
-    names = text.dropna().map(lambda v: MONTH_NAMES.get(fold(v).rstrip(".")))
+    given = text.dropna()
+    distinct = pd.unique(given.to_numpy(dtype=object))  # fold each distinct text once
+    lookup = {v: MONTH_NAMES.get(fold(v).rstrip(".")) for v in distinct}
+    names = given.map(lookup)
     out.loc[names.index] = names.astype(float)
     return out.astype(float)
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 from pyproj import CRS
 
 from .._crs import WGS84, study_crs
@@ -46,6 +47,9 @@ from ._style import (
     ZONE_COLOR,
     ZONE_LINE,
 )
+
+#: At most this many incident points on a printed map (an even subsample of the web map's).
+MAX_PRINT_POINTS = 20_000
 
 __all__ = ["A4_LANDSCAPE", "Drawing", "PrintLegend", "draw", "draw_map", "export_static", "render"]
 
@@ -531,10 +535,17 @@ def _draw_incidents(ax: Any, p: Prepared, crs: CRS, legend: PrintLegend) -> None
 
     if p.incidents is None:
         return
-    ip = p.incidents.frame.iloc[p.incidents.take].to_crs(crs)
-    cats = [None if is_missing(c) else to_text(c) for c in column(ip, "category")]
-    colors = [CATEGORY_COLORS.get(c or "", OTHER_CATEGORY_COLOR) for c in cats]
-    ax.scatter(ip.geometry.x, ip.geometry.y, s=4, c=colors, linewidths=0, zorder=4.5)
+    take = p.incidents.take
+    if len(take) > MAX_PRINT_POINTS:  # a printed page shows no more; every k-th of the sample
+        take = take[np.linspace(0, len(take) - 1, MAX_PRINT_POINTS).astype(np.int64)]
+    ip = p.incidents.frame.iloc[take].to_crs(crs)
+    # each distinct category worded and coloured once (not once per point)
+    codes, distinct = pd.factorize(pd.Series(column(ip, "category"), dtype=object))
+    names = [None if is_missing(c) else to_text(c) for c in distinct]
+    palette = [CATEGORY_COLORS.get(c or "", OTHER_CATEGORY_COLOR) for c in names]
+    colors = np.array([*palette, OTHER_CATEGORY_COLOR], dtype=object)[codes]
+    cats = [names[i] for i in np.unique(codes[codes >= 0])]
+    ax.scatter(ip.geometry.x, ip.geometry.y, s=4, c=list(colors), linewidths=0, zorder=4.5)
     legend.section(p.tr("legend.incidents"))
     for c in sorted({c for c in cats if c}, key=lambda c: (c not in CATEGORY_COLORS, c)):
         legend.add(
