@@ -230,11 +230,11 @@ def test_analyze_emits_warnings_to_python_callers():
 def test_result_repr_is_short_and_html_is_a_small_table(demo_result):
     text = repr(demo_result)
     assert len(text) < 200, text
-    assert text.startswith("AnalysisResult(internal view: 2,760 incidents in 62 units;")
+    assert text.startswith("AnalysisResult(internal view: 2,711 incidents in 62 units;")
     assert "hotspot regions" in text and "warning" in text
     html = demo_result._repr_html_()
     assert html.startswith("<table>") and html.count("<tr>") == 8 and len(html) < 2000
-    assert "2,760" in html
+    assert "2,711" in html
 
 
 @pytest.mark.parametrize("command", ["demo", "analyze", "validate"])

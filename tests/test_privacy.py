@@ -797,14 +797,14 @@ def test_unknown_layers_are_left_out_with_a_warning(internal):
     from dataclasses import fields
 
     @dc
-    class Extended(AnalysisResult):
-        priorities: pd.DataFrame | None = None
+    class Extended(AnalysisResult):  # priorities are known now: another layer nobody taught it
+        forecast: pd.DataFrame | None = None
 
     kw = {f.name: getattr(internal, f.name) for f in fields(AnalysisResult)}
-    res = Extended(**kw, priorities=pd.DataFrame({"reason": ["3 incidents near INC-0001"]}))
-    with pytest.warns(BorderwatchWarning, match="priorities"):
+    res = Extended(**kw, forecast=pd.DataFrame({"reason": ["3 incidents near INC-0001"]}))
+    with pytest.warns(BorderwatchWarning, match="forecast"):
         pub = public_view(res)
-    assert pub.priorities is None
+    assert pub.forecast is None
 
 
 @pytest.mark.parametrize(

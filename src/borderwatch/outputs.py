@@ -114,6 +114,11 @@ def _write_all(
     handout: bool,
     say: Progress,
 ) -> None:
+    if result.priorities is not None:  # the reasons in the map's language, from the columns shown
+        from .planning import with_reasons
+
+        pr = with_reasons(result.priorities, result.settings, lang=langs[0], k=result.k)
+        result = result.replace(priorities=pr)
     say("writing hotspots.gpkg")
     _write_layers(result, d / "hotspots.gpkg")
     _write_tables(result, d)
