@@ -320,6 +320,24 @@ def _check_out(out: Path) -> None:
         raise DataError(msg)
 
 
+#: Where ``analyze`` keeps the release key when ``--key-file`` is not given.
+DEFAULT_KEY_FILE = "~/.config/borderwatch/release.key"
+
+
+def _with_key_file(s: Settings, out: Path) -> Settings:
+    """The settings with a release key file for the public view, never inside ``--out``."""
+    if s.view != "public":
+        return s
+    key = Path(os.path.expanduser(s.key_file or DEFAULT_KEY_FILE)).resolve()
+    if key == out.resolve() or out.resolve() in key.parents:
+        msg = (
+            f"{key}: the key file must not be inside the output folder {out} (it would be "
+            "handed out with it). Hint: keep it elsewhere, e.g. --key-file ~/release.key."
+        )
+        raise DataError(msg)
+    return s.replace(key_file=str(key))
+
+
 def _run(args: argparse.Namespace) -> int:
     from .outputs import write_outputs
     from .pipeline import analyze
@@ -344,6 +362,7 @@ def _run(args: argparse.Namespace) -> int:
         s = s.replace(synthetic=True)
     else:
         inputs = (args.units, args.incidents, args.meetings)
+        s = _with_key_file(s, out)
     with _console_warnings(args.quiet):
         result = analyze(*inputs, settings=s, progress=progress)
         write_outputs(result, out, progress=progress)

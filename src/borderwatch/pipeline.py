@@ -40,6 +40,7 @@ from ._summary import build_summary
 from .borders import DEFAULT_TOLERANCE_M, border_lines
 from .io import load_incidents, read_meetings, read_units
 from .join import Period, aggregate_counts, join_units, unit_counts
+from .lattice import LATTICE_CRS, lattice_ids, snap_cell_km
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -147,9 +148,16 @@ def analyze(
     )
     if s.view == "public":
         from .privacy import public_view
+        from .privacy.cellkey import DEMO_KEY
 
         say("applying the public view")
-        result = public_view(result, k=s.k)
+        if not s.synthetic and not s.key_file:
+            msg = (
+                "the public view used the built-in demo release key, which anyone can read. "
+                "Hint: give key_file= (--key-file) and keep that file for every release."
+            )
+            warnings.warn(msg, BorderwatchWarning, stacklevel=2)
+        result = public_view(result, k=s.k, key=DEMO_KEY if not s.key_file else None)
     return result
 
 
@@ -404,18 +412,21 @@ def _hotspots(
     from .regions import hotspot_regions
 
     say("hotspot statistics (Gi*, local Moran, emerging hotspots)")
+    lattice = _public_lattice(joined, units, space, s)
     found = cell_hotspots(
         joined.incidents,
         units,
-        cell_km=s.cell_km,
+        cell_km=s.cell_km if lattice is None else lattice,
         alpha=s.alpha,
-        shape=s.grid,
+        shape=s.grid if lattice is None else "square",
         weights=s.weights,
         k=s.n_neighbors,
         permutations=s.permutations,
         seed=s.seed,
-        crs=space.crs,
+        crs=space.crs if lattice is None else LATTICE_CRS,
     )
+    if lattice is not None:
+        found = _with_lattice_ids(found, s)
     say("Gi* on units (fuzzy contiguity across borders)")
     unit_stats = unit_hotspots(
         joined.units,
@@ -442,6 +453,31 @@ def _hotspots(
         unit_weights=dict(unit_stats.weights.spec),
         regions=regions,
     )
+
+
+def _public_lattice(
+    joined: Joined, units: gpd.GeoDataFrame, space: Space, s: Settings
+) -> int | None:
+    """In the public view, the cell size on the fixed global lattice (the asked or data-chosen
+    size, snapped to an allowed size); None in the internal view."""
+    if s.view != "public":
+        return None
+    from .grid import default_cell_km
+
+    km = s.cell_km
+    if km is None:
+        km = default_cell_km(joined.incidents, units=units, crs=space.crs, shape="square")
+    return snap_cell_km(km)
+
+
+def _with_lattice_ids(found: CellHotspots, s: Settings) -> CellHotspots:
+    """The cells with their stable global ``lattice_id``; the cell size source kept."""
+    from dataclasses import replace
+
+    cells = found.cells.copy()
+    km = int(found.cell_km)
+    cells.insert(1, "lattice_id", lattice_ids(cells["x_m"].to_numpy(), cells["y_m"].to_numpy(), km))
+    return replace(found, cells=cells, cell_km_source="user" if s.cell_km else "data")
 
 
 # ------------------------------------------------------------------------------- 5. scan
