@@ -11,12 +11,15 @@ JUAREZ = (-106.44, 31.69)  # a victim in Ciudad Juárez (the issue's attack 1)
 
 
 def border_units() -> gpd.GeoDataFrame:
-    """Six units straddling the Mexico–US border at 31.78° N (boxes, EPSG:4326)."""
+    """Six units straddling the Mexico–US border at 31.7813° N (boxes, EPSG:4326).
+
+    Corners have odd decimals, so that no corner matches an incident at a coarse precision.
+    """
     rows = []
-    for i, x0 in enumerate((-106.9, -106.6, -106.3)):
-        rows.append((f"MX{i}", f"Sur {i}", "MEX", box(x0, 31.3, x0 + 0.3, 31.78)))
-        rows.append((f"US{i}", f"North {i}", "USA", box(x0, 31.78, x0 + 0.3, 32.2)))
-    rows.append(("MX9", "Pueblito", "MEX", box(-106.0, 31.3, -105.9, 31.4)))  # a small unit
+    for i, x0 in enumerate((-106.91373, -106.61373, -106.31373)):
+        rows.append((f"MX{i}", f"Sur {i}", "MEX", box(x0, 31.30717, x0 + 0.3, 31.78131)))
+        rows.append((f"US{i}", f"North {i}", "USA", box(x0, 31.78131, x0 + 0.3, 32.20491)))
+    rows.append(("MX9", "Pueblito", "MEX", box(-106.01373, 31.30717, -105.91373, 31.40717)))
     return gpd.GeoDataFrame(
         {
             "unit_id": [r[0] for r in rows],
@@ -33,8 +36,12 @@ def incidents(
 ) -> gpd.GeoDataFrame:
     """``n`` incidents clustered on the twin cities, plus ``extra`` planted (lon, lat, category)."""
     rng = np.random.default_rng(seed)
-    lon = np.clip(rng.normal(-106.45, 0.12, n), -106.89, -106.01)
-    lat = np.clip(rng.normal(31.76, 0.1, n), 31.31, 32.19)
+    lon = rng.normal(-106.45, 0.12, 4 * n)
+    lat = rng.normal(31.76, 0.1, 4 * n)
+    # strictly inside the study area and off the unit edges (no incident on a boundary vertex)
+    ok = (lon > -106.9) & (lon < -106.02) & (lat > 31.32) & (lat < 32.19)
+    ok &= (np.abs(lat - 31.78131) > 2e-3) & (np.abs((lon + 106.91373) % 0.3) > 2e-3)
+    lon, lat = lon[ok][:n], lat[ok][:n]
     cats = rng.choice(
         ["iccs02_harm", "iccs05_property", "iccs03_sexual", "iccs07_fraud"],
         n,

@@ -193,6 +193,15 @@ def _parser() -> argparse.ArgumentParser:
     va.add_argument("--incidents", metavar="FILE", default=None)
     va.add_argument("--meetings", metavar="FILE", default=None)
     _add_settings(va, "validate")
+    au = sub.add_parser(
+        "audit",
+        help="what a reader learns by comparing two public releases",
+        description="Run the differencing attacks (density fit, table and period differences, "
+        "linked-table LP audit, grid intersection) on two output folders and report what an "
+        "adversary could learn. Writes nothing.",
+    )
+    au.add_argument("out_a", metavar="OUT_A", help="an output folder (e.g. last month's)")
+    au.add_argument("out_b", metavar="OUT_B", help="another output folder (e.g. this month's)")
     return p
 
 
@@ -342,6 +351,11 @@ def _run(args: argparse.Namespace) -> int:
     from .outputs import write_outputs
     from .pipeline import analyze
 
+    if args.command == "audit":
+        from .privacy.releases import audit_releases
+
+        print(audit_releases(args.out_a, args.out_b).text())
+        return 0
     s = _settings(args)
     if args.command == "validate":
         return _validate(args, s)

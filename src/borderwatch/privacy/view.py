@@ -25,6 +25,7 @@ from .._errors import BorderwatchWarning, DataError
 from .._result import AnalysisResult
 from ._info import VOCAB_COLUMNS, IncidentInfo, is_category, is_text
 from ._needles import Needles
+from ._text import public_warning
 from .cellkey import DEMO_KEY, load_key
 from .classed import classed_density, lattice_counts
 from .perturb import Perturber, perturb_counts
@@ -267,7 +268,9 @@ def _public_surface(
     if cells is not None and "lattice_id" in cells.columns:
         return classed_density(cells, k=k)
     if result.incidents is not None and result.units is not None and len(result.units):
-        km = (result.summary or {}).get("cell_km") or getattr(result.density, "cell_km", None) or 5.0
+        km = (
+            (result.summary or {}).get("cell_km") or getattr(result.density, "cell_km", None) or 5.0
+        )
         return classed_density(lattice_counts(result, cell_km=float(km), perturber=perturber), k=k)
     return _public_density(result.density, k=k)
 
@@ -612,7 +615,30 @@ def _public_summary(
     if not summary:
         return {}
     needles = Needles.from_info(info) if (info.ids or info.texts or len(info.lonlat)) else None
-    return _public_value(dict(summary), (), k=k, needles=needles)
+    out = _public_value(dict(summary), (), k=k, needles=needles)
+    # warnings keep their message, not the input values, paths or small counts they quote
+    if isinstance(out.get("warnings"), list):
+        out["warnings"] = [
+            public_warning(w, k=k, categories=info.categories) if isinstance(w, str) else w
+            for w in out["warnings"]
+        ]
+    # the study centre comes from the incidents: shown to 0.1 degree (about 11 km), in the CRS too
+    centre = out.get("crs_centre")
+    if isinstance(centre, dict):
+        out["crs_centre"] = {
+            key: round(float(v), 1) if key in ("lon", "lat") and isinstance(v, float | int) else v
+            for key, v in centre.items()
+        }
+    if isinstance(out.get("crs"), str):
+        out["crs"] = re.sub(
+            r"\+(lat_0|lon_0|lat_1|lat_2)=(-?\d+(?:\.\d+)?)",
+            lambda m: f"+{m.group(1)}={round(float(m.group(2)), 1)}",
+            out["crs"],
+        )
+    # no input file name in public: the population raster is only said to be given
+    if out.get("population"):
+        out["population"] = "given"
+    return out
 
 
 def _is_count_key(path: tuple[str, ...]) -> bool:
