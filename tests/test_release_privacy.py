@@ -344,3 +344,31 @@ def test_attack7_input_path_is_not_in_public_outputs(tmp_path):
 
 def test_density_breaks_are_fixed():
     assert DENSITY_BREAKS == (1.0, 4.0, 16.0, 64.0)
+
+
+# ------------------------------------------------------------------------ real boundaries
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_attacks_on_real_mexico_us_admin2_boundaries(shared_data):
+    """The differencing attacks on the real admin-2 units around Ciudad Juárez / El Paso."""
+    from borderwatch import read_units
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        units = read_units(shared_data / "boundaries" / "mex_usa_border_adm2.geojson")
+        units = units[units.intersects(Point(JUAREZ).buffer(0.6))].reset_index(drop=True)
+        assert set(units["country"]) == {"MEX", "USA"}
+        inc = incidents(400)
+        inc = inc[inc.within(units.union_all())].reset_index(drop=True)
+        base = analyze(units, inc, view="internal", **FAST)
+    after = _with(base, *JUAREZ, "iccs03_sexual")
+    old = [density(r.incidents, bandwidth_km=2.0, cell_km=0.5).masked(K) for r in (base, after)]
+    assert _error_m(_gaussian_fit(*old), old[0].crs, *JUAREZ) < 50
+    a, b = _pub(base), _pub(after)
+    assert _error_m(_gaussian_fit(a.density, b.density), a.density.crs, *JUAREZ) > 2000
+    for pub in (a, b):
+        tab = pd.DataFrame(pub.units.drop(columns="geometry"))
+        assert all(x.protected for x in lp_audit(tab, [pub.counts], k=K, d=2))
+        assert not (pub.cells["count"] == 0).any()

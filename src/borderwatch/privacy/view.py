@@ -622,19 +622,14 @@ def _public_summary(
             public_warning(w, k=k, categories=info.categories) if isinstance(w, str) else w
             for w in out["warnings"]
         ]
-    # the study centre comes from the incidents: shown to 0.1 degree (about 11 km), in the CRS too
-    centre = out.get("crs_centre")
-    if isinstance(centre, dict):
+    # the study CRS is centred on the incidents: the public summary gives the CRS of the
+    # public grid and density instead (the fixed lattice), and no centre
+    if isinstance(out.get("crs_centre"), dict):
         out["crs_centre"] = {
-            key: round(float(v), 1) if key in ("lon", "lat") and isinstance(v, float | int) else v
-            for key, v in centre.items()
+            key: v for key, v in out["crs_centre"].items() if key not in ("lon", "lat")
         }
-    if isinstance(out.get("crs"), str):
-        out["crs"] = re.sub(
-            r"\+(lat_0|lon_0|lat_1|lat_2)=(-?\d+(?:\.\d+)?)",
-            lambda m: f"+{m.group(1)}={round(float(m.group(2)), 1)}",
-            out["crs"],
-        )
+    if "crs" in out:
+        out["crs"] = "EPSG:6933"
     # no input file name in public: the population raster is only said to be given
     if out.get("population"):
         out["population"] = "given"
