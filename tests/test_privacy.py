@@ -787,7 +787,9 @@ def test_summary_is_coarsened_and_scrubbed(public, internal):
     assert s["permutations"] == 999 and s["seed"] == 3 and s["cell_km"] == 5.0
     text = json.dumps(s)
     assert "INC-" not in text
-    assert "rows 4, 12" not in text and "2 rows" in text
+    # row numbers become a number of rows, and a number below k is not given either
+    assert "rows 4, 12" not in text and "2 rows" not in text
+    assert "fewer than 5 incidents fell outside every unit: [id], [id] ([details])" in text
     assert "stolen goats" not in text
     p = internal.incidents.geometry.iloc[4]
     assert f"{p.x:.5f}" not in text and f"{p.y:.5f}" not in text
