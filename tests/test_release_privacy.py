@@ -372,3 +372,33 @@ def test_attacks_on_real_mexico_us_admin2_boundaries(shared_data):
         tab = pd.DataFrame(pub.units.drop(columns="geometry"))
         assert all(x.protected for x in lp_audit(tab, [pub.counts], k=K, d=2))
         assert not (pub.cells["count"] == 0).any()
+
+
+# ------------------------------------------------------------------------ borderwatch audit
+
+
+@pytest.mark.slow
+def test_audit_command_on_two_releases(base, tmp_path, cli):
+    outs = []
+    for name, extra in (("a", None), ("b", [(*JUAREZ, "iccs03_sexual")])):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = analyze(border_units(), incidents(extra=extra), view="public", **FAST)
+        outs.append(write_outputs(res, tmp_path / name, static=False))
+    a, b = outs
+    code, out, err = cli("audit", a, b)
+    assert code == 0, err
+    assert "no differencing attack succeeded" in out, out
+    assert "grid: both on the fixed lattice" in out and "25 km²" in out
+    assert "classed surface" in out
+    # a public view of an internal result keeps the internal grid: the audit says so
+    h = write_outputs(_pub(base), tmp_path / "h", static=False)
+    code, out, _ = cli("audit", a, h)
+    assert code == 0 and "RISK: grid: release B's cells are not on the fixed lattice" in out
+    # the internal view is a risk, and so are exact counts
+    i = write_outputs(base, tmp_path / "i", static=False)
+    code, out, _ = cli("audit", a, i)
+    assert code == 0 and "RISK: release B is the internal view" in out
+    assert "RISK: density: continuous values" in out
+    code, _, err = cli("audit", a, tmp_path / "missing")
+    assert code == 2 and "borderwatch output folder" in " ".join(err.split())

@@ -101,8 +101,15 @@ def _density_attack(a: Path, b: Path, lines: list[str], risks: list[str]) -> Non
     with rasterio.open(fa) as ra, rasterio.open(fb) as rb:
         va, vb = ra.read(1), rb.read(1)
         same = va.shape == vb.shape and ra.transform == rb.transform
-        units = ra.tags().get("units", "")
+        kinds = {ra.tags().get("units", ""), rb.tags().get("units", "")}
+        units = next((u for u in sorted(kinds) if u != "class"), "class")
         px = abs(ra.transform.a) / 1000.0
+    if units != "class":
+        risks.append(
+            f"density: continuous values ({units or 'unknown units'}); a Gaussian fit to the "
+            "difference of two releases can locate an added incident to metres"
+        )
+        return
     if not same:
         lines.append(
             "density: the two surfaces are on different rasters (no pixel-wise difference)"
@@ -110,12 +117,6 @@ def _density_attack(a: Path, b: Path, lines: list[str], risks: list[str]) -> Non
         return
     diff = np.nan_to_num(vb.astype(float), nan=0.0) - np.nan_to_num(va.astype(float), nan=0.0)
     changed = int(np.count_nonzero(diff))
-    if units != "class":
-        risks.append(
-            f"density: continuous values ({units or 'unknown units'}); a Gaussian fit to the "
-            f"difference of {changed} changed pixels can locate an added incident to metres"
-        )
-        return
     lines.append(
         f"density: classed surface, {px:g} km pixels; {changed} pixels differ; a fit to the "
         f"difference can point at best to a {px:g} km cell ({px * px:g} km²)"
