@@ -484,10 +484,15 @@ def test_demo_end_to_end(demo_run):
 
 
 @pytest.mark.slow
-def test_demo_summary_crs_is_the_study_crs(demo_run):
+def test_demo_summary_crs_is_the_study_crs(demo_run, demo_result):
     code, _, err, out_dir = demo_run
     assert code == 0, err
-    summary = json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))
+    # the public summary (the demo's default view) gives the CRS of the public grid and
+    # density, the fixed lattice, not the study CRS centred on the incidents (issue 10)
+    public = json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))
+    assert CRS(public["crs"]) == CRS("EPSG:6933")
+    assert public["crs_centre"] == {"from": "incidents"}
+    summary = demo_result.summary  # the internal view (same data, same settings)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
         units = demo_units()

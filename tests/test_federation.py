@@ -48,7 +48,9 @@ def _pooled_points(sides):
         parts = []
         for codes in (["MLI"], ["NER", "BFA"]):
             u = sides["units"][sides["units"]["country"].isin(codes)]
-            pts = read_incidents(sides["incidents"][sides["incidents"]["country"].isin(codes)], units=u)
+            pts = read_incidents(
+                sides["incidents"][sides["incidents"]["country"].isin(codes)], units=u
+            )
             j = join_units(pts, u)
             parts.append(j[j["join"] == "within"])
     return pd.concat(parts, ignore_index=True)
@@ -77,7 +79,9 @@ def test_federated_equals_pooled_on_the_same_grid(sides):
     s = Settings(view="internal", permutations=99, scan_replicates=99, seed=3)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fed = analyze_shared(sides["units"], [sides["A", "internal"], sides["B", "internal"]], settings=s)
+        fed = analyze_shared(
+            sides["units"], [sides["A", "internal"], sides["B", "internal"]], settings=s
+        )
         pooled = _pooled_points(sides)
         grid = lattice_cells(sides["units"], cell_km=20)
         ref = cell_hotspots(
@@ -118,7 +122,9 @@ def test_protected_federation_equals_pooled_protected_counts(sides, tmp_path):
     s = Settings(view="internal", permutations=0, scan_replicates=19, seed=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fed = analyze_shared(sides["units"], [sides["A", "public"], sides["B", "public"]], settings=s)
+        fed = analyze_shared(
+            sides["units"], [sides["A", "public"], sides["B", "public"]], settings=s
+        )
         pooled = analyze_shared(sides["units"], [one], settings=s)
     pd.testing.assert_frame_equal(
         fed.cells.drop(columns="geometry"), pooled.cells.drop(columns="geometry")
@@ -137,16 +143,42 @@ def test_cli_share_and_analyze_shared(sides, tmp_path):
             d / f"{name}.csv", index=False
         )
         code = cli.main(
-            ["share", "--units", str(d / f"{name}.geojson"), "--incidents", str(d / f"{name}.csv"),
-             "--out", str(tmp_path / f"{name}.parquet"), "--grid", "20", "--view", "internal",
-             "--quiet"]
+            [
+                "share",
+                "--units",
+                str(d / f"{name}.geojson"),
+                "--incidents",
+                str(d / f"{name}.csv"),
+                "--out",
+                str(tmp_path / f"{name}.parquet"),
+                "--grid",
+                "20",
+                "--view",
+                "internal",
+                "--quiet",
+            ]
         )
         assert code == 0
     out = tmp_path / "out"
     code = cli.main(
-        ["analyze", "--units", str(units), "--shared", str(tmp_path / "A.parquet"),
-         "--shared", str(tmp_path / "B.parquet"), "--out", str(out), "--view", "internal",
-         "--permutations", "0", "--scan-replicates", "9", "--quiet"]
+        [
+            "analyze",
+            "--units",
+            str(units),
+            "--shared",
+            str(tmp_path / "A.parquet"),
+            "--shared",
+            str(tmp_path / "B.parquet"),
+            "--out",
+            str(out),
+            "--view",
+            "internal",
+            "--permutations",
+            "0",
+            "--scan-replicates",
+            "9",
+            "--quiet",
+        ]
     )
     assert code == 0
     summary = json.loads((out / "summary.json").read_text())

@@ -34,6 +34,7 @@ from borderwatch.privacy import (
     scan_for_leaks,
 )
 from borderwatch.privacy.suppress import _protect
+from borderwatch.privacy.view import _suppress_unit_counts
 
 METRIC = CRS.from_proj4(
     "+proj=laea +lat_0=14.5 +lon_0=1.5 +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs"
@@ -353,24 +354,29 @@ def test_no_count_below_k_is_shown_anywhere(internal, k):
     assert not ((cnt >= 1) & (cnt < k)).any()
     for layer in (pub.hotspots, pub.clusters):
         assert (layer["n_incidents"] >= k).all()
-    # every count that is shown equals the truth
+    # every count that is shown is the truth perturbed by at most D = 2 (cell-key method),
+    # never below k, and a true count below k (zeros included) is never shown
     truth = internal.units.set_index("unit_id")
     for c in _count_cols(pub.units):
         shown = pub.units.set_index("unit_id")[c].dropna()
-        assert (shown == truth.loc[shown.index, c]).all()
+        true = truth.loc[shown.index, c]
+        assert ((shown - true).abs() <= 2).all()
+        assert (shown >= k).all() and (true >= k).all()
 
 
 def test_planted_unit_suppression(public, internal):
     """u1 has 6 incidents: 2 sexual (primary) and 4 property (primary).
 
     u2 has 3 incidents: everything small. u4 holds the isolated sexual-violence
-    incident. Zeros are shown.
+    incident. Zeros are not shown either (a zero next to "0–4" would say where the
+    incidents are), so u1's harm (0) is hidden too.
     """
     truth = internal.units.set_index("unit_id")
     assert truth.loc["u1", ["incidents", "iccs03_sexual", "iccs05_property"]].tolist() == [6, 2, 4]
     u = public.units.set_index("unit_id")
     assert u.loc["u1", ["iccs03_sexual", "iccs05_property"]].isna().all()
-    assert u.loc["u1", "iccs02_harm"] == 0
+    assert truth.loc["u1", "iccs02_harm"] == 0
+    assert pd.isna(u.loc["u1", "iccs02_harm"])
     assert u.loc["u2", ["incidents", "iccs02_harm", "iccs05_property"]].isna().all()
     assert truth.loc["u4", "iccs03_sexual"] == 1
     assert pd.isna(u.loc["u4", "iccs03_sexual"])
@@ -399,16 +405,19 @@ def test_planted_secondary_suppression():
     )
     pub = public_view(AnalysisResult(units=units, border=units.iloc[:0], crs=METRIC), k=5).units
     na = pd.NA
+    # the suppression pattern worked out by hand; zeros are hidden too ("0–4")
     expected = {
         "incidents": [na, 30, 40, na],
-        "iccs03_sexual": [na, 0, na, 0],
+        "iccs03_sexual": [na, na, na, na],
         "iccs02_harm": [na, 15, na, na],
-        "iccs05_property": [10, 15, 20, 0],
+        "iccs05_property": [10, 15, 20, na],
     }
     for c, v in expected.items():
-        pd.testing.assert_series_equal(
-            pub[c], pd.Series(v, dtype="Int64", name=c), check_names=False
-        )
+        want = pd.Series(v, dtype="Int64", name=c)
+        pd.testing.assert_series_equal(pub[c].isna(), want.isna(), check_names=False)
+        # shown values: the truth perturbed by at most 2 (cell-key method)
+        diff = (pub[c] - want).dropna().abs()
+        assert (diff <= 2).all(), (c, pub[c].tolist())
 
 
 def _pinned_brute(coefs: list[int], rhs: int, hi: int, cap: int) -> bool:
@@ -463,9 +472,10 @@ def test_secondary_suppression_invariants(table, k):
         geometry=[box(i, 0, i + 1, 1) for i in range(n)],
         crs=4326,
     )
-    res = AnalysisResult(units=units, border=units.iloc[:0], crs=METRIC)
-    pub = public_view(res, k=k).units
     cols = ["incidents", *CATS[:m]]
+    # the suppression step of the public view, before the cell-key perturbation (which then
+    # moves every shown value and hides the zeros too; the LP audit checks that output)
+    pub = _suppress_unit_counts(units, total="incidents", cats=CATS[:m], count_cols=cols, k=k)
     vals = np.concatenate([units[c].to_numpy() for c in cols])
     supp = np.concatenate([pub[c].isna().to_numpy() for c in cols])
     assert not (((vals >= 1) & (vals < k)) & ~supp).any()
@@ -716,27 +726,29 @@ def test_generalise_warns_when_incidents_are_too_dense():
 
 
 def test_density_is_masked_where_fewer_than_k_contribute(public, internal):
-    inc_m = internal.incidents.to_crs(METRIC)
     surf, orig = public.density, internal.density
 
-    def value_at(s, x, y):
-        col = int((x - s.transform.c) // s.transform.a)
-        row = int((y - s.transform.f) // s.transform.e)
+    def value_at(s, pt):
+        p = gpd.GeoSeries([pt], crs=internal.incidents.crs).to_crs(s.crs).iloc[0]
+        col = int((p.x - s.transform.c) // s.transform.a)
+        row = int((p.y - s.transform.f) // s.transform.e)
         return s.values[row, col]
 
-    iso = inc_m[inc_m["group"] == "D"].geometry.iloc[0]
-    assert value_at(orig, iso.x, iso.y) > 0
-    assert np.isnan(value_at(surf, iso.x, iso.y))
-    core = inc_m[inc_m["group"] == "A"].geometry.iloc[-3]
-    assert np.isfinite(value_at(surf, core.x, core.y))
-    # no finite value anywhere within 2 bandwidths of the isolated incident
-    xs = surf.transform.c + (np.arange(surf.values.shape[1]) + 0.5) * surf.transform.a
-    ys = surf.transform.f + (np.arange(surf.values.shape[0]) + 0.5) * surf.transform.e
-    gx, gy = np.meshgrid(xs, ys)
-    near = np.hypot(gx - iso.x, gy - iso.y) < 2000
-    assert np.isnan(surf.values[near]).all()
+    inc = internal.incidents
+    iso = inc[inc["group"] == "D"].geometry.iloc[0]
+    assert value_at(orig, iso) > 0
+    core = inc[inc["group"] == "A"].geometry.iloc[-3]
+    assert np.isfinite(value_at(surf, core))
+    # the isolated incident adds nothing to the public surface: without it, the surface is
+    # the same to the last pixel (its lattice cell holds fewer than k, so it is not published,
+    # and the surface is built only from published cells)
+    without = public_view(internal.replace(incidents=inc[inc["group"] != "D"]))
+    np.testing.assert_array_equal(surf.values, without.density.values)
     sup = np.asarray(surf.support)
     assert not ((sup >= 1) & (sup < 5)).any()
+    # the public surface is classes 1-5, not continuous values
+    assert surf.units == "class"
+    assert set(np.unique(surf.values[np.isfinite(surf.values)])) <= {1.0, 2.0, 3.0, 4.0, 5.0}
 
 
 def test_density_without_support_is_dropped(internal):
@@ -744,10 +756,15 @@ def test_density_without_support_is_dropped(internal):
     class Bare:
         values: np.ndarray
 
-    res = internal.replace(density=Bare(np.ones((2, 2))))
+    # without the incidents the surface cannot be rebuilt on the lattice: the masked route
+    res = internal.replace(density=Bare(np.ones((2, 2))), incidents=None)
     with pytest.warns(BorderwatchWarning, match="cannot be masked"):
         pub = public_view(res)
     assert pub.density is None
+    # with them, the public surface is the classed lattice surface, whatever the internal one
+    pub = public_view(internal.replace(density=Bare(np.ones((2, 2)))))
+    assert pub.density.units == "class"
+    assert set(np.unique(pub.density.values[np.isfinite(pub.density.values)])) <= {1, 2, 3, 4, 5}
 
 
 def test_meetings_keep_everything_but_the_id(public, internal):
@@ -762,12 +779,17 @@ def test_summary_is_coarsened_and_scrubbed(public, internal):
     assert s["date_max"] == str(internal.incidents["date"].max())[:7]
     assert s["period"] == {"start": "2023-01", "end": str(internal.incidents["date"].max())[:7]}
     assert "incident_ids" not in s
-    assert s["join"] == {"within": len(internal.incidents) - 3, "snapped": None, "outside": None}
-    assert s["n_incidents"] == len(internal.incidents)
+    # counts of k or more are perturbed (cell-key method, at most +-2), smaller ones null
+    assert set(s["join"]) == {"within", "snapped", "outside"}
+    assert abs(s["join"]["within"] - (len(internal.incidents) - 3)) <= 2
+    assert s["join"]["snapped"] is None and s["join"]["outside"] is None
+    assert abs(s["n_incidents"] - len(internal.incidents)) <= 2
     assert s["permutations"] == 999 and s["seed"] == 3 and s["cell_km"] == 5.0
     text = json.dumps(s)
     assert "INC-" not in text
-    assert "rows 4, 12" not in text and "2 rows" in text
+    # row numbers become a number of rows, and a number below k is not given either
+    assert "rows 4, 12" not in text and "2 rows" not in text
+    assert "fewer than 5 incidents fell outside every unit: [id], [id] ([details])" in text
     assert "stolen goats" not in text
     p = internal.incidents.geometry.iloc[4]
     assert f"{p.x:.5f}" not in text and f"{p.y:.5f}" not in text
@@ -775,8 +797,9 @@ def test_summary_is_coarsened_and_scrubbed(public, internal):
     assert s["privacy"]["k"] == 5
     assert s["clusters"] == {"method": "dbscan", "n": 2}  # the cluster below k is gone
     assert s["n_hotspots"] == 1
-    # drop counts say nothing about where incidents are: they are shown (the warnings say them too)
-    assert s["dropped_invalid"] == {"missing_coordinates": 2, "bad_dates": 7}
+    # drop counts of 1 to k-1 are null like every other small count; larger ones perturbed
+    assert s["dropped_invalid"]["missing_coordinates"] is None
+    assert abs(s["dropped_invalid"]["bad_dates"] - 7) <= 2
 
 
 def test_summary_hides_a_tiny_total():

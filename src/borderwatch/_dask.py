@@ -140,7 +140,9 @@ def load_partitions(
     for d in done:
         for key, n in d[1].items():
             dropped[key] = dropped.get(key, 0) + int(n)
-    inc = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=frames[0].crs)
+    inc = gpd.GeoDataFrame(
+        pd.concat(frames, ignore_index=True), geometry="geometry", crs=frames[0].crs
+    )
     return inc, dropped, dict(done[0][2]), len(files)
 
 

@@ -186,6 +186,15 @@ def _parser() -> argparse.ArgumentParser:
     va.add_argument("--meetings", metavar="FILE", default=None)
     _add_settings(va, "validate")
     _add_share(sub)
+    au = sub.add_parser(
+        "audit",
+        help="what a reader learns by comparing two public releases",
+        description="Run the differencing attacks (density fit, table and period differences, "
+        "linked-table LP audit, grid intersection) on two output folders and report what an "
+        "adversary could learn. Writes nothing.",
+    )
+    au.add_argument("out_a", metavar="OUT_A", help="an output folder (e.g. last month's)")
+    au.add_argument("out_b", metavar="OUT_B", help="another output folder (e.g. this month's)")
     return p
 
 
@@ -348,10 +357,33 @@ def _check_out(out: Path) -> None:
         raise DataError(msg)
 
 
+#: Where ``analyze`` keeps the release key when ``--key-file`` is not given.
+DEFAULT_KEY_FILE = "~/.config/borderwatch/release.key"
+
+
+def _with_key_file(s: Settings, out: Path) -> Settings:
+    """The settings with a release key file for the public view, never inside ``--out``."""
+    if s.view != "public":
+        return s
+    key = Path(os.path.expanduser(s.key_file or DEFAULT_KEY_FILE)).resolve()
+    if key == out.resolve() or out.resolve() in key.parents:
+        msg = (
+            f"{key}: the key file must not be inside the output folder {out} (it would be "
+            "handed out with it). Hint: keep it elsewhere, e.g. --key-file ~/release.key."
+        )
+        raise DataError(msg)
+    return s.replace(key_file=str(key))
+
+
 def _run(args: argparse.Namespace) -> int:
     from .outputs import write_outputs
     from .pipeline import analyze
 
+    if args.command == "audit":
+        from .privacy.releases import audit_releases
+
+        print(audit_releases(args.out_a, args.out_b).text())
+        return 0
     s = _settings(args)
     if args.command == "validate":
         return _validate(args, s)
@@ -388,7 +420,9 @@ def _inputs(
 ) -> tuple[tuple[Any, Any, Any], Settings]:
     """The inputs of ``analyze`` (the SYNTHETIC demo's, or the files given) and the settings."""
     if args.command != "demo":
-        return (args.units, args.incidents, args.meetings), s
+        if getattr(args, "shared", None):
+            return (args.units, args.incidents, args.meetings), s
+        return (args.units, args.incidents, args.meetings), _with_key_file(s, Path(args.out))
     from .datasets import DEMO_SEED, demo_incidents, demo_meetings, demo_units
 
     seed = DEMO_SEED if args.data_seed is None else int(args.data_seed)
@@ -407,7 +441,12 @@ def _share(args: argparse.Namespace, s: Settings) -> int:
         raise DataError(msg)
     with _console_warnings(args.quiet):
         counts = share_counts(
-            args.units, args.incidents, cell_km=args.share_km, view=args.share_view, k=s.k, settings=s
+            args.units,
+            args.incidents,
+            cell_km=args.share_km,
+            view=args.share_view,
+            k=s.k,
+            settings=s,
         )
     tmp = out.with_name(out.name + ".tmp")
     write_share(counts, tmp, cell_km=args.share_km, view=args.share_view)

@@ -136,8 +136,8 @@ def share_counts(
     inside = joined[joined["join"] == "within"]
     own = inside["country"].astype(object)
     if "reported_country" in inside.columns:
-        own = inside["reported_country"].astype(object).where(
-            inside["reported_country"].notna(), own
+        own = (
+            inside["reported_country"].astype(object).where(inside["reported_country"].notna(), own)
         )
     dates = pd.to_datetime(inside["date"], errors="coerce") if "date" in inside else None
     period = (

@@ -24,8 +24,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -35,7 +34,7 @@ from pyproj import CRS
 
 from ._crs import WGS84, study_centre, study_crs
 from ._dask import is_partitioned, join_partitions, load_partitions
-from ._errors import BorderwatchWarning, DataError
+from ._errors import BorderwatchWarning, DataError, collect_warnings
 from ._geom import to_crs_valid
 from ._population import PopulationRaster, read_population, unit_population
 from ._result import AnalysisResult
@@ -43,6 +42,7 @@ from ._summary import build_summary
 from .borders import DEFAULT_TOLERANCE_M, border_lines
 from .io import load_incidents, read_meetings, read_units
 from .join import Period, aggregate_counts, join_units, unit_counts
+from .lattice import LATTICE_CRS, lattice_ids, snap_cell_km
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ def analyze(
     """
     s = (settings or Settings()).replace(**options) if options else settings or Settings()
     say = progress or _quiet
-    with _collect_warnings() as caught:
+    with collect_warnings() as caught:
         inputs = _read_inputs(units, incidents, meetings, s, say, actions=actions)
         space = _study_space(inputs.units, inputs.incidents, s, say)
         done = _statistics(inputs, space, s, say)
@@ -176,7 +176,7 @@ def analyze_shared(
 
     s = (settings or Settings()).replace(**options) if options else settings or Settings()
     say = progress or _quiet
-    with _collect_warnings() as caught:
+    with collect_warnings() as caught:
         say("reading units")
         u = _units(units, s)
         say("reading shared counts")
@@ -272,7 +272,7 @@ def _result(
         source=_default_source(s, inputs),
         settings=s,
     )
-    with _collect_warnings() as caught_plan:
+    with collect_warnings() as caught_plan:
         planned = _plan(result, inputs, s, say)
     result = result.replace(
         priorities=planned.priorities,
@@ -286,35 +286,33 @@ def _result(
     if s.view == "public":
         from .planning import with_reasons
         from .privacy import public_view
+        from .privacy.cellkey import DEMO_KEY
 
         say("applying the public view")
-        result = public_view(result, k=s.k)
+        if not s.synthetic and not s.key_file:
+            msg = (
+                "the public view used the built-in demo release key, which anyone can read. "
+                "Hint: give key_file= (--key-file) and keep that file for every release."
+            )
+            warnings.warn(msg, BorderwatchWarning, stacklevel=2)
+        result = public_view(result, k=s.k, key=DEMO_KEY if not s.key_file else None)
         # the reasons were written from the internal counts: again from the public ones
         result = result.replace(priorities=with_reasons(result.priorities, s, k=s.k))
     return result
-
-
-@contextmanager
-def _collect_warnings() -> Iterator[list[str]]:
-    """Record borderwatch's warnings (for ``summary.json``, once each), then emit every
-    warning again for the caller (``warnings`` shows them in API terms; the CLI prints
-    borderwatch's as flags)."""
-    caught: list[str] = []
-    with warnings.catch_warnings(record=True) as wlist:
-        warnings.simplefilter("always", BorderwatchWarning)
-        yield caught
-    for w in wlist:
-        if issubclass(w.category, BorderwatchWarning):
-            if str(w.message) in caught:
-                continue
-            caught.append(str(w.message))
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def _default_source(s: Settings, inputs: Inputs) -> str:
     if s.synthetic:
         return "SYNTHETIC demo data; boundaries: Natural Earth"
     return inputs.source
+
+
+def _actions(source: Any, meetings: Any, s: Settings, say: Progress) -> pd.DataFrame | None:
+    from .planning.actions import gather_actions
+
+    if source is not None:
+        say("reading actions")
+    return gather_actions(source, meetings, date_format=s.date_format, dayfirst=s.dayfirst)
 
 
 # ------------------------------------------------------------------------------- 1. inputs
@@ -384,33 +382,8 @@ def _read_inputs(
         dropped=dropped,
         source=source,
         decisions=decisions,
-        actions=_read_actions(actions if actions is not None else s.actions, mt, s, say),
+        actions=_actions(actions if actions is not None else s.actions, mt, s, say),
     )
-
-
-def _read_actions(source: Any, meetings: Any, s: Settings, say: Progress) -> pd.DataFrame | None:
-    """The agreed actions: from their own file and from columns of the meetings file."""
-    from .planning import actions_from_meetings, read_actions
-
-    parts = []
-    if source is not None:
-        say("reading actions")
-        parts.append(read_actions(source, date_format=s.date_format, dayfirst=s.dayfirst))
-    if meetings is not None:
-        parts.append(actions_from_meetings(meetings))
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return None
-    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    dup = out["action_id"].duplicated()
-    if dup.any():
-        msg = (
-            f"action ids appear both in the actions file and in the meetings file "
-            f"({', '.join(sorted(set(out.loc[dup, 'action_id'])))[:80]}). Hint: keep each "
-            "action in one of them."
-        )
-        raise DataError(msg)
-    return out
 
 
 # ------------------------------------------------------------------------------- 2. space
@@ -580,19 +553,22 @@ def _hotspots(
     from .regions import hotspot_regions
 
     say("hotspot statistics (Gi*, local Moran, emerging hotspots)")
+    lattice = _public_lattice(joined, units, space, s)
     found = cell_hotspots(
         joined.incidents,
         units,
-        cell_km=s.cell_km,
+        cell_km=s.cell_km if lattice is None else lattice,
         alpha=s.alpha,
-        shape=s.grid,
+        shape=s.grid if lattice is None else "square",
         weights=s.weights,
         k=s.n_neighbors,
         permutations=s.permutations,
         seed=s.seed,
-        crs=space.crs,
-        grid=space.grid,
+        crs=space.crs if lattice is None else LATTICE_CRS,
+        grid=space.grid if lattice is None else None,
     )
+    if lattice is not None:
+        found = _with_lattice_ids(found, s)
     say("Gi* on units (fuzzy contiguity across borders)")
     unit_stats = unit_hotspots(
         joined.units,
@@ -619,6 +595,31 @@ def _hotspots(
         unit_weights=dict(unit_stats.weights.spec),
         regions=regions,
     )
+
+
+def _public_lattice(
+    joined: Joined, units: gpd.GeoDataFrame, space: Space, s: Settings
+) -> int | None:
+    """In the public view, the cell size on the fixed global lattice (the asked or data-chosen
+    size, snapped to an allowed size); None in the internal view."""
+    if s.view != "public":
+        return None
+    from .grid import default_cell_km
+
+    km = s.cell_km
+    if km is None:
+        km = default_cell_km(joined.incidents, units=units, crs=space.crs, shape="square")
+    return snap_cell_km(km)
+
+
+def _with_lattice_ids(found: CellHotspots, s: Settings) -> CellHotspots:
+    """The cells with their stable global ``lattice_id``; the cell size source kept."""
+    from dataclasses import replace
+
+    cells = found.cells.copy()
+    km = int(found.cell_km)
+    cells.insert(1, "lattice_id", lattice_ids(cells["x_m"].to_numpy(), cells["y_m"].to_numpy(), km))
+    return replace(found, cells=cells, cell_km_source="user" if s.cell_km else "data")
 
 
 # ------------------------------------------------------------------------------- 5. scan

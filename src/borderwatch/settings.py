@@ -145,6 +145,16 @@ class Settings:
         group="output",
         metavar="TEXT",
     )
+    key_file: str | None = _opt(
+        None,
+        "the release key of the public view's cell-key perturbation, created on first use; "
+        "keep it private, outside --out, and use it for every release (analyze default: "
+        "~/.config/borderwatch/release.key; demo: the public demo key)",
+        kind="path",
+        commands=("analyze",),
+        group="output",
+        metavar="FILE",
+    )
     handout: bool = _opt(
         False,
         "write a facilitator's handout (A4 PDF) per language: handout_<lang>.pdf",

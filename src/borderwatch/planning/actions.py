@@ -25,6 +25,7 @@ from ..io._dates import parse_dates
 from ..io._table import Source, Table, load_table
 
 __all__ = [
+    "gather_actions",
     "ACTION_COLUMNS",
     "PLAN_BLANKS",
     "action_plan",
@@ -230,6 +231,38 @@ def read_actions(
         )
         raise DataError(msg)
     return _build(table, cols, date_format=date_format, dayfirst=dayfirst)
+
+
+def gather_actions(
+    source: Source | None,
+    meetings: pd.DataFrame | None,
+    *,
+    date_format: str | None = None,
+    dayfirst: bool = False,
+) -> pd.DataFrame | None:
+    """The agreed actions of an actions file and of the meetings file's columns, together.
+
+    Returns None when neither holds any; raises :class:`DataError` when an
+    action id appears in both.
+    """
+    parts = []
+    if source is not None:
+        parts.append(read_actions(source, date_format=date_format, dayfirst=dayfirst))
+    if meetings is not None:
+        parts.append(actions_from_meetings(meetings))
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return None
+    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    dup = out["action_id"].duplicated()
+    if dup.any():
+        msg = (
+            f"action ids appear both in the actions file and in the meetings file "
+            f"({', '.join(sorted(set(out.loc[dup, 'action_id'])))[:80]}). Hint: keep each "
+            "action in one of them."
+        )
+        raise DataError(msg)
+    return out
 
 
 def actions_from_meetings(meetings: pd.DataFrame, *, source: str = "meetings") -> pd.DataFrame:

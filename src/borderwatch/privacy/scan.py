@@ -40,6 +40,8 @@ def scan_for_leaks(
     vertex_tol_m: float = 1.0,
     support_radius_m: float | None = None,
     min_id_len: int = 3,
+    paths: Iterable[str] = (),
+    audit: bool = True,
 ) -> list[str]:
     """Look for traces of the input incidents in every file of an output directory.
 
@@ -75,6 +77,16 @@ def scan_for_leaks(
     min_id_len : int, default 3
         Shorter ids, and all-digit ids shorter than 5 digits, are not searched
         (they occur by chance in any file).
+    paths : iterable of str
+        The input files: neither their paths nor their file names may appear
+        in any file (the Source line, warnings, ...).
+    audit : bool, default True
+        In a public view (``summary.json`` says so): check that the summary's
+        warnings echo no input value (country values, category words, file
+        names, counts below ``k``), that no summary count is below ``k``, and
+        run the linear-programming audit of ``units.csv`` and ``counts.csv``
+        (:func:`borderwatch.privacy.audit.lp_audit`): every hidden count must
+        keep a feasible interval from 0 to at least ``k``.
 
     Returns
     -------
@@ -150,7 +162,74 @@ def scan_for_leaks(
             )
         except (OSError, ValueError, sqlite3.Error) as exc:  # unreadable file: say so
             findings.append(f"{rel}: could not be scanned ({type(exc).__name__}: {exc})")
+    findings += _name_findings(root, files, paths)
+    if audit:
+        findings += _public_findings(root, incidents, k=k, paths=paths)
     return findings
+
+
+def _name_findings(root: Path, files: list[Path], paths: Iterable[str]) -> list[str]:
+    """Input paths or file names written in any text of the output."""
+    names = {str(p) for p in paths if p}
+    names |= {Path(p).name for p in names if len(Path(p).name) >= 4}
+    if not names:
+        return []
+    found = []
+    for p in files:
+        suffix = p.suffix.lower()
+        if suffix in _BINARY_SUFFIXES:
+            continue
+        reader = {".gpkg": gpkg_text, ".tif": tif_text, ".tiff": tif_text, ".png": png_text}
+        text = reader.get(suffix, plain_text)(p)
+        for name in sorted(names):
+            if name in text:
+                found.append(f"{p.relative_to(root).as_posix()}: input file name {name!r}")
+    return found
+
+
+def _public_findings(
+    root: Path, incidents: gpd.GeoDataFrame, *, k: int, paths: Iterable[str]
+) -> list[str]:
+    """The public-view rules of the summary, and the LP audit of the linked tables."""
+    import json
+
+    from ._text import small_count_findings, warning_findings
+    from .audit import lp_audit
+
+    path = root / "summary.json"
+    if not path.is_file():
+        return []
+    summary = json.loads(path.read_text(encoding="utf-8"))
+    if summary.get("view") != "public":
+        return []
+    k = int(summary.get("k") or k)
+    values: set[str] = set()
+    for col in ("country", "reported_country"):
+        if col in incidents.columns:
+            values |= {str(v) for v in incidents[col].dropna().unique()}
+    values -= set(summary.get("countries") or [])  # the units' own countries are public
+    cats: set[str] = set()
+    for col in ("category", "category_raw"):
+        if col in incidents.columns:
+            cats |= {str(v) for v in incidents[col].dropna().unique()}
+    found = [
+        f"summary.json: {f}"
+        for f in warning_findings(
+            summary.get("warnings") or [], k=k, values=values, categories=cats, paths=paths
+        )
+    ]
+    found += [f"summary.json: {f}" for f in small_count_findings(summary, k=k)]
+    units_csv, counts_csv = root / "units.csv", root / "counts.csv"
+    if units_csv.is_file():
+        d = int(((summary.get("privacy") or {}).get("perturbation") or {}).get("D", 0))
+        counts = [pd.read_csv(counts_csv)] if counts_csv.is_file() else []
+        for b in lp_audit(pd.read_csv(units_csv), counts, k=k, d=d):
+            if not b.protected:
+                found.append(
+                    f"units.csv: hidden count {b.what} is bounded to [{b.lo:g}, {b.hi:g}] "
+                    "by the published tables (linear programming)"
+                )
+    return found
 
 
 # ---------------------------------------------------------------------------------------------

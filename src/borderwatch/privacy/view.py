@@ -25,6 +25,10 @@ from .._errors import BorderwatchWarning, DataError
 from .._result import AnalysisResult
 from ._info import VOCAB_COLUMNS, IncidentInfo, is_category, is_text
 from ._needles import Needles
+from ._text import public_warning
+from .cellkey import DEMO_KEY, load_key
+from .classed import classed_density, lattice_counts
+from .perturb import Perturber, perturb_counts
 from .planning import public_priorities
 from .shapes import MIN_VERTEX_M, _lattice_km, _public_shapes
 from .suppress import Line, _as_counts, _protect, _small, _suppressed_int, public_counts
@@ -42,13 +46,15 @@ _PERSON_RE = re.compile(
     r"text|texts|desc|description|descriptions|notes?|comments?|narratives?|details?|"
     r"summary|raw|remarks?|examples?|ids?)($|_)"
 )
-_SAFE_IDS = frozenset({"unit_id", "cell_id", "hotspot_id", "cluster_id"})
+_SAFE_IDS = frozenset({"unit_id", "cell_id", "hotspot_id", "cluster_id", "lattice_id"})
 _UNIT_SAFE = frozenset({"unit_id", "name", "country", "countries", "geometry", "hasc", "adm0_iso3"})
 # numeric columns of the cells that are not statistics of the counts
 _CELL_SAFE_FLOAT = frozenset(
     {"area_km2", "border_km", "population", "cell_km", "x", "y", "x_m", "y_m", "hotspot_confidence"}
 )
-_CELL_KEEP = frozenset({"cell_id", "countries", "hotspot_kind", "trend_class", "moran_class"})
+_CELL_KEEP = frozenset(
+    {"cell_id", "lattice_id", "countries", "hotspot_kind", "trend_class", "moran_class"}
+)
 # the fields of AnalysisResult this module knows how to make public
 _KNOWN_FIELDS = frozenset(
     {
@@ -98,6 +104,7 @@ def public_view(
     cell_km: float | None = None,
     min_vertex_m: float = MIN_VERTEX_M,
     cell_stats: Literal["class", "keep"] = "class",
+    key: bytes | None = None,
 ) -> AnalysisResult:
     """The public view of an analysis: safe to show in a village hall.
 
@@ -127,6 +134,12 @@ def public_view(
         (``gi_z``, ``gi_p``, ...): Gi* z-scores are linear in the neighbourhood
         counts, and with the shown counts they give back every suppressed count
         exactly (see ``docs/privacy.md``). ``"keep"`` keeps them.
+    key : bytes, optional
+        The release key of the cell-key perturbation
+        (:func:`borderwatch.privacy.cellkey.load_key`). Default: the key file of
+        ``result.settings.key_file`` when set, else the public demo key
+        (:data:`~borderwatch.privacy.cellkey.DEMO_KEY`), which protects nothing
+        against a reader who knows it: give your own key for real data.
 
     Returns
     -------
@@ -214,25 +227,70 @@ def public_view(
         "min_vertex_m": float(min_vertex_m),
         "cell_stats": cell_stats,
     }
+    summary["privacy"]["perturbation"] = {"method": "cell-key", "D": 2, "V": 0.8, "js": k - 1}
+    perturber = Perturber.of(result.incidents, key=_release_key(result, key), k=k)
+    layers = perturb_counts(
+        result,
+        {
+            "units": _public_units(result.units, k=k, info=info, cell_stats=cell_stats),
+            "counts": public_counts(result.counts, k=k) if result.counts is not None else None,
+            "cells": _public_cells(
+                result.cells, k=k, regions=result.hotspots, info=info, cell_stats=cell_stats
+            ),
+            "hotspots": hotspots,
+            "clusters": clusters,
+            "scan": scan,
+            "summary": summary,
+        },
+        perturber=perturber,
+        period=(result.summary or {}).get("counts_period"),
+    )
     return result.replace(
-        units=_public_units(result.units, k=k, info=info, cell_stats=cell_stats),
-        counts=public_counts(result.counts, k=k) if result.counts is not None else None,
+        **layers,
         incidents=None,
         meetings=_public_meetings(result.meetings, k=k),
-        cells=_public_cells(
-            result.cells, k=k, regions=result.hotspots, info=info, cell_stats=cell_stats
+        density=_public_surface(result, layers.get("cells"), k=k, perturber=perturber),
+        priorities=public_priorities(
+            result.priorities, k=k, hotspots=layers.get("hotspots"), scan=layers.get("scan")
         ),
-        hotspots=hotspots,
-        clusters=clusters,
-        scan=scan,
-        density=_public_density(result.density, k=k),
-        priorities=public_priorities(result.priorities, k=k, hotspots=hotspots, scan=scan),
         planning=None if result.planning is None else result.planning.public(k=k),
-        summary=summary,
         view="public",
         k=k,
         **_unknown_layers(result),
     )
+
+
+def _public_surface(
+    result: AnalysisResult, cells: gpd.GeoDataFrame | None, *, k: int, perturber: Perturber
+) -> Any:
+    """The classed surface of the public lattice cells.
+
+    When the analysis grid is not the lattice (a public view of an internal
+    result), the incidents are counted on the lattice first (cell size: the
+    analysis cell size snapped to an allowed size); without incidents, the
+    masked surface.
+    """
+    if result.density is None:
+        return None
+    if cells is not None and "lattice_id" in cells.columns:
+        return classed_density(cells, k=k)
+    if result.incidents is not None and result.units is not None and len(result.units):
+        km = (
+            (result.summary or {}).get("cell_km") or getattr(result.density, "cell_km", None) or 5.0
+        )
+        return classed_density(lattice_counts(result, cell_km=float(km), perturber=perturber), k=k)
+    return _public_density(result.density, k=k)
+
+
+def _release_key(result: AnalysisResult, key: bytes | None) -> bytes:
+    """The key given, else the key file of the settings, else the demo key."""
+    if key is not None:
+        if not isinstance(key, bytes | bytearray) or len(key) < 16:
+            msg = "key must be at least 16 bytes (a release key). Hint: use load_key(path)."
+            raise DataError(msg)
+        return bytes(key)
+    path = getattr(result.settings, "key_file", None)
+    return load_key(path) if path else DEMO_KEY
 
 
 # ---------------------------------------------------------------------------------------------
@@ -481,7 +539,7 @@ def _public_cells(
         supp = _protect(vals, primary, _cell_lines(out, regions), k=k)
         out["count"] = _suppressed_int(vals, missing, supp, out.index)
     for c in out.columns:
-        if c in ("count", "cell_id", geom) or not isinstance(c, str):
+        if c in ("count", "cell_id", "lattice_id", geom) or not isinstance(c, str):
             continue
         s = out[c]
         if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
@@ -564,13 +622,37 @@ def _public_summary(
     if not summary:
         return {}
     needles = Needles.from_info(info) if (info.ids or info.texts or len(info.lonlat)) else None
-    return _public_value(dict(summary), (), k=k, needles=needles)
+    out = _public_value(dict(summary), (), k=k, needles=needles)
+    # warnings keep their message, not the input values, paths or small counts they quote
+    if isinstance(out.get("warnings"), list):
+        out["warnings"] = [
+            public_warning(w, k=k, categories=info.categories) if isinstance(w, str) else w
+            for w in out["warnings"]
+        ]
+    # the study CRS is centred on the incidents: the public summary gives the CRS of the
+    # public grid and density instead (the fixed lattice), and no centre
+    if isinstance(out.get("crs_centre"), dict):
+        out["crs_centre"] = {
+            key: v for key, v in out["crs_centre"].items() if key not in ("lon", "lat")
+        }
+    if "crs" in out:
+        out["crs"] = "EPSG:6933"
+    # no input file name in public: the population raster is only said to be given
+    if out.get("population"):
+        out["population"] = "given"
+    return out
 
 
 def _is_count_key(path: tuple[str, ...]) -> bool:
     """Whether a summary value at ``path`` (lower-case keys) counts incidents."""
     return any(
-        ("incident" in p or "sensitive" in p or p in _SUMMARY_COUNT_KEYS or is_category(p))
+        (
+            "incident" in p
+            or "sensitive" in p
+            or p.startswith("dropped")
+            or p in _SUMMARY_COUNT_KEYS
+            or is_category(p)
+        )
         for p in path
     )
 
