@@ -81,11 +81,16 @@ def demo_result(demo_data):
 
 
 @pytest.fixture(scope="session")
-def demo_public(demo_result):
-    """The public view of :func:`demo_result` (as ``borderwatch demo``)."""
-    from borderwatch.privacy import public_view
+def demo_public(demo_data):
+    """The demo analysis in the public view, run once per session in memory.
 
-    return public_view(demo_result, k=demo_result.k)
+    The same call as ``borderwatch demo`` (the public view is analysed on the
+    fixed global lattice, so it is not ``public_view(demo_result)``).
+    """
+    from borderwatch import analyze
+
+    units, incidents, meetings = demo_data
+    return analyze(units, incidents, meetings, synthetic=True, view="public")
 
 
 @pytest.fixture(scope="session")

@@ -325,9 +325,9 @@ def test_public_scan_layer_keeps_p_values_and_hides_small_counts(demo_result, de
     assert {"p_value", "relative_risk", "expected", "countries", "cross_border"} <= set(pub.columns)
     assert (pub["n_incidents"] >= k).all()
     assert demo_public.summary["scan"]["n"] == len(pub)
-    # the public shapes cover the internal ones (generalised to cells)
-    for a, b in zip(demo_result.scan.geometry, pub.geometry, strict=True):
-        assert b.buffer(1e-6).contains(a)
+    # the public scan ran on the fixed lattice: its clusters lie where the internal ones are
+    for b in pub.geometry:
+        assert b.is_valid and demo_result.scan.geometry.intersects(b).any()
 
 
 def test_scan_layer_on_the_map(demo_result):

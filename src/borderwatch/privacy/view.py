@@ -198,8 +198,8 @@ def public_view(
     >>> pub = public_view(res, k=5)
     >>> pub.view, pub.incidents is None
     ('public', True)
-    >>> pub.units["iccs03_sexual"].tolist()
-    [<NA>, 0, <NA>]
+    >>> pub.units["iccs03_sexual"].tolist()  # small counts and zeros alike: hidden
+    [<NA>, <NA>, <NA>]
     """
     k = _checked_k(result, k=k, cell_km=cell_km, min_vertex_m=min_vertex_m, cell_stats=cell_stats)
     crs = CRS(result.crs) if result.crs is not None else None
