@@ -11,7 +11,7 @@ import pandas as pd
 from ..settings import Settings
 from ._areas import locate_actions
 from .actions import empty_actions, overdue_actions
-from .coverage import coverage, data_as_of
+from .coverage import COVERAGE_COLUMNS, coverage, data_as_of
 from .effectiveness import effectiveness
 from .representation import representation
 from .sources import source_flags, sources
@@ -176,17 +176,7 @@ def coverage_table(result: Any, s: Settings, *, as_of: pd.Timestamp) -> pd.DataF
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
-_COVERAGE_KEEP = (
-    "meetings_recent",
-    "last_meeting",
-    "days_since_meeting",
-    "nearest_meeting_km",
-    "sides",
-    "sides_covered",
-    "covered_all_sides",
-    "outreach_gap",
-    "gap_kind",
-)
+_COVERAGE_KEEP = COVERAGE_COLUMNS  # the coverage columns kept on the areas
 
 
 def plan(
