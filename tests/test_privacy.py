@@ -558,8 +558,11 @@ def test_cell_stats_are_nulled_by_default_and_kept_on_request(internal, public):
     assert kept.cells["count"].isna().sum() == public.cells["count"].isna().sum()
 
 
-def test_demo_public_view_keeps_hotspot_classes_of_units_and_cells(demo_result, demo_public):
+def test_demo_public_view_keeps_hotspot_classes_of_units_and_cells(demo_result):
     """The class (``hotspot_kind``, ``hotspot_confidence``) stays; the statistics go."""
+    from borderwatch.privacy import public_view
+
+    demo_public = public_view(demo_result, k=demo_result.k)  # the same grid as the internal view
     for layer in ("units", "cells"):
         internal, public = getattr(demo_result, layer), getattr(demo_public, layer)
         assert (internal["hotspot_kind"] == "hot").any(), layer
