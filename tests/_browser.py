@@ -362,6 +362,20 @@ def all_layers(*, hostile: bool = False, n_incidents: int = 200) -> dict[str, An
     }
 
 
+def crowded_layers() -> dict[str, Any]:
+    """Like the demo: 18 hotspot regions and 19 clusters crowded along the border."""
+    units = liptako_units()
+    border = border_from_units(units)
+    return {
+        "units": units,
+        "border": border,
+        "cells": cells_grid(),
+        "hotspots": crowded_regions(border),
+        "clusters": crowded_regions(border, n=19, kind="cluster"),
+        "meetings": meetings(),
+    }
+
+
 # ---------------------------------------------------------------------------
 # headless Chromium
 

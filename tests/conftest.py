@@ -3,18 +3,43 @@
 from __future__ import annotations
 
 import os
+import pickle
 import subprocess
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from filelock import FileLock
 
 from _browser import browser  # noqa: F401 - the one session-wide Chromium, shared by every test module
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def once_per_run(
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str, name: str, make: Callable[[], Any]
+) -> Any:
+    """``make()`` computed once per test run and shared by every pytest-xdist worker.
+
+    The first worker to ask computes it and pickles it next to the session's
+    temporary folders; the others wait on a file lock and read the pickle. Without
+    xdist it is simply ``make()``. Each worker gets its own copy.
+    """
+    if worker_id == "master":
+        return make()
+    root = tmp_path_factory.getbasetemp().parent  # shared by the workers of one run
+    path = root / f"{name}.pickle"
+    with FileLock(str(path) + ".lock"):
+        if path.is_file():
+            return pickle.loads(path.read_bytes())
+        value = make()
+        path.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        return value
 
 
 @pytest.fixture(scope="session")
@@ -69,7 +94,7 @@ def demo_data():
 
 
 @pytest.fixture(scope="session")
-def demo_result(demo_data):
+def demo_result(tmp_path_factory, worker_id, demo_data):
     """The demo analysis in the internal view, run once per session in memory.
 
     The same call as ``borderwatch demo --view internal``. Tests must not modify it.
@@ -77,11 +102,16 @@ def demo_result(demo_data):
     from borderwatch import analyze
 
     units, incidents, meetings = demo_data
-    return analyze(units, incidents, meetings, synthetic=True, view="internal")
+    return once_per_run(
+        tmp_path_factory,
+        worker_id,
+        "demo_result",
+        lambda: analyze(units, incidents, meetings, synthetic=True, view="internal"),
+    )
 
 
 @pytest.fixture(scope="session")
-def demo_public(demo_data):
+def demo_public(tmp_path_factory, worker_id, demo_data):
     """The demo analysis in the public view, run once per session in memory.
 
     The same call as ``borderwatch demo`` (the public view is analysed on the
@@ -90,16 +120,25 @@ def demo_public(demo_data):
     from borderwatch import analyze
 
     units, incidents, meetings = demo_data
-    return analyze(units, incidents, meetings, synthetic=True, view="public")
+    return once_per_run(
+        tmp_path_factory,
+        worker_id,
+        "demo_public",
+        lambda: analyze(units, incidents, meetings, synthetic=True, view="public"),
+    )
 
 
 @pytest.fixture(scope="session")
-def demo_outputs(tmp_path_factory, demo_result, demo_public):
+def demo_outputs(tmp_path_factory, worker_id, demo_result, demo_public):
     """The demo's output directories for both views, as ``borderwatch demo`` writes them: {view: path}."""
     from borderwatch import write_outputs
 
-    root = tmp_path_factory.mktemp("demo-outputs")
-    return {
-        "public": write_outputs(demo_public, root / "public"),
-        "internal": write_outputs(demo_result, root / "internal"),
-    }
+    def write() -> dict[str, Path]:
+        base = tmp_path_factory.getbasetemp()
+        root = (base if worker_id == "master" else base.parent) / "demo-outputs"
+        return {
+            "public": write_outputs(demo_public, root / "public"),
+            "internal": write_outputs(demo_result, root / "internal"),
+        }
+
+    return once_per_run(tmp_path_factory, worker_id, "demo_outputs", write)

@@ -17,12 +17,9 @@ from _browser import (
     HOSTILE,
     PageRun,
     all_layers,
-    border_from_units,
-    cells_grid,
-    crowded_regions,
+    crowded_layers,
     incidents,
     liptako_units,
-    meetings,
 )
 from borderwatch._errors import BorderwatchWarning
 from borderwatch.maps import Layers, make_map, save_map
@@ -36,20 +33,6 @@ def build(path: Path, **kwargs: Any) -> Path:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
         return save_map(make_map(**kwargs), path)
-
-
-def crowded() -> dict[str, Any]:
-    """Like the demo: 18 hotspot regions and 19 clusters crowded along the border."""
-    units = liptako_units()
-    border = border_from_units(units)
-    return {
-        "units": units,
-        "border": border,
-        "cells": cells_grid(),
-        "hotspots": crowded_regions(border),
-        "clusters": crowded_regions(border, n=19, kind="cluster"),
-        "meetings": meetings(),
-    }
 
 
 @pytest.fixture(scope="module")
@@ -74,9 +57,9 @@ def pages(browser, tmp_path_factory) -> Any:  # noqa: F811 - pytest fixture inje
             view="internal",
             lang="fr",
         ),
-        "crowded": build(out / "crowded.html", layers=Layers(**crowded()), synthetic=True),
+        "crowded": build(out / "crowded.html", layers=Layers(**crowded_layers()), synthetic=True),
         "crowded_ar": build(
-            out / "crowded_ar.html", layers=Layers(**crowded()), synthetic=True, lang="ar"
+            out / "crowded_ar.html", layers=Layers(**crowded_layers()), synthetic=True, lang="ar"
         ),
     }
     opened: dict[str, PageRun] = {}

@@ -25,10 +25,8 @@ import pytest
 from _browser import (
     PageRun,
     border_from_units,
-    cells_grid,
-    crowded_regions,
+    crowded_layers,
     liptako_units,
-    meetings,
 )
 from borderwatch._errors import BorderwatchWarning
 from borderwatch.maps import Layers, make_map, save_map, static, translations
@@ -42,20 +40,6 @@ SCREENS = {"phone": (390, 844), "projector": (1280, 720), "large": (1920, 1080)}
 LANGS = ("en", "fr", "es", "pt", "ar")
 
 
-def scene() -> dict[str, Any]:
-    """Like the demo: units, border, cells, 18 hotspots and 19 clusters, meetings."""
-    units = liptako_units()
-    border = border_from_units(units)
-    return {
-        "units": units,
-        "border": border,
-        "cells": cells_grid(),
-        "hotspots": crowded_regions(border),
-        "clusters": crowded_regions(border, n=19, kind="cluster"),
-        "meetings": meetings(),
-    }
-
-
 def _build(path: Path, **kwargs: Any) -> Path:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
@@ -65,7 +49,7 @@ def _build(path: Path, **kwargs: Any) -> Path:
 @pytest.fixture(scope="module")
 def maps(tmp_path_factory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("layout")
-    layers = Layers(**scene())
+    layers = Layers(**crowded_layers())
     files = {
         lang: _build(out / f"{lang}.html", layers=layers, lang=lang, synthetic=True)
         for lang in LANGS
@@ -299,7 +283,7 @@ def test_the_same_labels_in_every_language_and_on_paper(opened, maps) -> None:
     for lang in ("en", "ar"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", BorderwatchWarning)
-            p = prepare(layers=Layers(**scene()), lang=lang, synthetic=True)
+            p = prepare(layers=Layers(**crowded_layers()), lang=lang, synthetic=True)
         with matplotlib.rc_context({"text.parse_math": False, "font.family": "DejaVu Sans"}):
             drawn = static.render(p)
         paper = {x.key[1]: x.text.replace("\n", " ") for x in drawn.labels}

@@ -27,7 +27,7 @@ from _browser import (
     border_from_units,
     cells_grid,
     cluster_regions,
-    crowded_regions,
+    crowded_layers,
     density_surface,
     hotspot_regions,
     incidents,
@@ -906,22 +906,9 @@ def _static_figure(lang: str = "en", **layers):
     return fig, canvas
 
 
-def _crowded() -> dict:
-    units = liptako_units()
-    border = border_from_units(units)
-    return {
-        "units": units,
-        "border": border,
-        "cells": cells_grid(),
-        "hotspots": crowded_regions(border),
-        "clusters": crowded_regions(border, n=19, kind="cluster"),
-        "meetings": meetings(),
-    }
-
-
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_static_border_is_whole_and_labels_do_not_pile_up(lang) -> None:
-    layers = _crowded()
+    layers = crowded_layers()
     fig, canvas = _static_figure(lang, **layers)
     ax = fig.axes[0]
     img = np.asarray(canvas.buffer_rgba())[..., :3].astype(int)

@@ -24,6 +24,7 @@ from _browser import (
     border_from_units,
     cells_grid,
     cluster_regions,
+    crowded_layers,
     crowded_regions,
     hotspot_regions,
     liptako_units,
@@ -54,19 +55,6 @@ def quiet(fn, *args, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
         return fn(*args, **kwargs)
-
-
-def crowded() -> dict:
-    units = liptako_units()
-    border = border_from_units(units)
-    return {
-        "units": units,
-        "border": border,
-        "cells": cells_grid(),
-        "hotspots": crowded_regions(border),
-        "clusters": crowded_regions(border, n=19, kind="cluster"),
-        "meetings": meetings(),
-    }
 
 
 def page_labels(data: dict, key: str = "hotspots") -> dict[int, str]:
@@ -103,7 +91,7 @@ def test_areas_are_numbered_by_rank_and_hidden_counts_rank_last():
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_same_areas_get_the_same_numbers_in_every_language(lang):
-    layers = Layers(**crowded())
+    layers = Layers(**crowded_layers())
     en = page_labels(data_of(quiet(make_map, layers=layers)))
     other = page_labels(data_of(quiet(make_map, layers=layers, lang=lang)))
     assert sorted(other) == sorted(en) and len(en) == _labels.MAX_LABELS
@@ -113,7 +101,7 @@ def test_the_same_areas_get_the_same_numbers_in_every_language(lang):
 
 @pytest.mark.parametrize("lang", ["en", "fr", "ar"])
 def test_the_same_labels_in_the_web_map_and_on_paper(lang):
-    layers = Layers(**crowded())
+    layers = Layers(**crowded_layers())
     web = page_labels(data_of(quiet(make_map, layers=layers, lang=lang)))
     paper = static_labels(quiet(prepare, layers=layers, lang=lang))
     assert paper and set(paper) <= set(web)
@@ -348,7 +336,7 @@ def test_towns_context_layer():
 
 @pytest.mark.parametrize("lang", ["fr", "ar"])
 def test_the_handout_has_the_map_places_legend_and_limits(tmp_path, lang):
-    layers = Layers(**crowded())
+    layers = Layers(**crowded_layers())
     out = quiet(
         export_handout,
         None,

@@ -1,7 +1,7 @@
 """The units layer: classes of the choropleth, suppression, "no data" sides, and legends.
 
 :func:`units_layer` classes the units by a value (Fisher-Jenks natural
-breaks, mapclassify; Jenks 1967), greys the units whose count the view hides
+breaks; Jenks 1967), greys the units whose count the view hides
 and draws the units of a country without any incident as "no data"
 (:func:`no_data_countries`), never as 0. :class:`Legend` and
 :class:`LegendItem` are the legend's data, for the web map and the handout.
@@ -10,7 +10,6 @@ and draws the units of a country without any incident as "no data"
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +20,7 @@ import pandas as pd
 from .._errors import DataError
 from ._format import Counts, fmt_int
 from ._i18n import Tr
+from ._jenks import fisher_jenks_bins
 from ._style import NO_DATA_FILL, NODATA_COLOR, SUPPRESSED_COLOR, UNITS_CMAP
 
 __all__ = [
@@ -109,8 +109,6 @@ def sample_colors(cmap: str, n: int, lo: float = 0.15, hi: float = 0.8) -> list[
 
 def _classify(values: np.ndarray, n_classes: int = 5) -> tuple[np.ndarray, list[float]]:
     """Class index of each value (-1 for NaN) and the upper bounds of the classes."""
-    import mapclassify
-
     finite = values[np.isfinite(values)]
     cls = np.full(len(values), -1, dtype=int)
     if finite.size == 0:
@@ -118,13 +116,13 @@ def _classify(values: np.ndarray, n_classes: int = 5) -> tuple[np.ndarray, list[
     uniq = np.unique(finite)
     if uniq.size <= n_classes:
         bins = [float(u) for u in uniq]
+    elif uniq.size <= 1000:
+        bins = [float(b) for b in fisher_jenks_bins(finite, k=n_classes)]
     else:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Numba not installed")
-            if uniq.size <= 1000:
-                bins = [float(b) for b in mapclassify.FisherJenks(finite, k=n_classes).bins]
-            else:
-                bins = [float(b) for b in mapclassify.Quantiles(finite, k=n_classes).bins]
+        # quantile classes above 1,000 distinct values (as mapclassify.Quantiles: upper bounds
+        # at the k-quantiles, the last the maximum)
+        qs = np.linspace(1.0 / n_classes, 1.0, n_classes)
+        bins = sorted({float(b) for b in np.quantile(finite, qs)})
     ok = np.isfinite(values)
     cls[ok] = np.minimum(np.searchsorted(np.asarray(bins), values[ok], side="left"), len(bins) - 1)
     return cls, bins

@@ -282,16 +282,9 @@ def export_handout(
         zone_km=zone_km,
         plain=True,
     )
-    import matplotlib
+    from .static import print_rc
 
-    with matplotlib.rc_context(
-        {
-            "text.parse_math": False,
-            "text.usetex": False,
-            "pdf.fonttype": 42,
-            "font.family": "DejaVu Sans",
-        }
-    ):
+    with print_rc():
         fig = draw_handout(p)
         fig.savefig(path, format="pdf", metadata={"Title": p.title, "Creator": "borderwatch"})
     return path

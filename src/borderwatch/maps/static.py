@@ -139,16 +139,7 @@ def export_static(
         seed=seed,
         places=places,
     )
-    import matplotlib
-
-    with matplotlib.rc_context(
-        {
-            "text.parse_math": False,
-            "text.usetex": False,
-            "pdf.fonttype": 42,
-            "font.family": "DejaVu Sans",
-        }
-    ):
+    with print_rc():
         fig = draw(p)
         meta = (
             {"Title": p.title, "Creator": "borderwatch"}
@@ -184,6 +175,20 @@ class Drawing:
 
     figure: Any
     labels: tuple[Placed, ...]
+
+
+def print_rc() -> Any:
+    """Matplotlib settings of every printed map: no TeX or math parsing of user text, embedded fonts."""
+    import matplotlib
+
+    return matplotlib.rc_context(
+        {
+            "text.parse_math": False,
+            "text.usetex": False,
+            "pdf.fonttype": 42,
+            "font.family": "DejaVu Sans",
+        }
+    )
 
 
 def draw(p: Prepared) -> Any:

@@ -162,7 +162,7 @@ def make_map(
     value : str
         Units column for the choropleth: ``"incidents"``, ``"rate_per_100k"``
         or a category column such as ``"iccs02_harm"``. Classes by
-        Fisher-Jenks natural breaks (mapclassify).
+        Fisher-Jenks natural breaks (equal to mapclassify.FisherJenks).
     zone_km : float, optional
         Width of the border-zone band on each side; default
         ``summary["border_zone_km"]`` or 20. ``0`` hides it.
