@@ -531,6 +531,8 @@ def analyze_run(tmp_path_factory):
         "--drop-invalid",
         "--permutations",
         "99",
+        "--scan-replicates",
+        "99",
         "--no-static",
         "--lang",
         "fr,ar",

@@ -229,6 +229,8 @@ def years_result():
             FIXTURES / "incidents_years_es.csv",
             view="internal",
             permutations=0,
+            scan_replicates=19,
+            cluster_replicates=19,
             static=False,
             cell_km=20,
         )
@@ -269,6 +271,8 @@ def test_finer_counts_than_the_data_are_refused(tmp_path):
                 FIXTURES / "incidents_years_es.csv",
                 view="internal",
                 permutations=0,
+                scan_replicates=19,
+                cluster_replicates=19,
                 period="month",
             )
     assert "years only" in str(info.value) and "period='year'" in str(info.value)

@@ -155,6 +155,8 @@ def test_accented_names_survive_every_output(tmp_path):
             FIXTURES / "meetings_cp1252.csv",
             view="internal",
             permutations=0,
+            scan_replicates=19,
+            cluster_replicates=19,
             static=False,
             cell_km=20,
         )

@@ -93,7 +93,16 @@ def internal():
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
-        return analyze(UNITS, df, view="internal", permutations=0, static=False, cell_km=10)
+        return analyze(
+            UNITS,
+            df,
+            view="internal",
+            permutations=0,
+            scan_replicates=19,
+            cluster_replicates=19,
+            static=False,
+            cell_km=10,
+        )
 
 
 def test_public_view_survives_a_self_intersecting_cell(internal):
@@ -132,7 +141,14 @@ def test_public_view_on_every_shipped_boundary_set(region):
         warnings.simplefilter("ignore", BorderwatchWarning)
         units = read_units(boundary_path(region))
         incidents = synthetic_incidents(units, n=300, seed=0)
-        result = analyze(units, incidents, permutations=0, static=False)
+        result = analyze(
+            units,
+            incidents,
+            permutations=0,
+            scan_replicates=19,
+            cluster_replicates=19,
+            static=False,
+        )
     _check_public(result)
     assert result.summary["n_units"] == len(units)
 
@@ -166,6 +182,8 @@ def test_public_view_on_real_boundaries_and_events(shared_data, units_file, even
             shared_data / "boundaries" / units_file,
             shared_data / "events" / events_file,
             permutations=0,
+            scan_replicates=19,
+            cluster_replicates=19,
             static=False,
             cell_km=cell_km,
         )

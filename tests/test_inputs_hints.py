@@ -218,7 +218,16 @@ def test_analyze_emits_warnings_to_python_callers():
         }
     )
     with pytest.warns(BorderwatchWarning, match=r"crosswalk=") as rec:
-        result = analyze(UNITS, df, view="internal", permutations=0, static=False, cell_km=20)
+        result = analyze(
+            UNITS,
+            df,
+            view="internal",
+            permutations=0,
+            scan_replicates=19,
+            cluster_replicates=19,
+            static=False,
+            cell_km=20,
+        )
     assert len(result.summary["warnings"]) == len(
         {str(w.message) for w in rec if issubclass(w.category, BorderwatchWarning)}
     )

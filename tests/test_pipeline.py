@@ -221,6 +221,8 @@ def _analyze_cli(tmp_path, df, *extra, config: str | None = None, meetings=None,
         "--quiet",
         *extra,
     ]
+    if "--scan-replicates" not in args:  # the scan's p-values are tested in test_scan.py
+        args += ["--scan-replicates", "99"]
     if config is not None:
         (tmp_path / "cfg.toml").write_text(config, encoding="utf-8")
         args += ["--config", tmp_path / "cfg.toml"]
@@ -413,11 +415,13 @@ def test_public_summary_keeps_drop_counts(tmp_path):
     assert summary["view"] == "public" and summary["dropped_invalid"] == {"non_numeric": None}
 
 
-def test_demo_tiles_and_arabic_from_the_cli(tmp_path):
+def test_tiles_and_arabic_from_the_cli(tmp_path):
+    # (the demo command itself runs once, in test_cli's demo_run fixture)
     out = tmp_path / "ar"
     url = "https://tile.example.org/{z}/{x}/{y}.png"
-    code, _, err = run_cli(
-        "demo", "--out", out, "--lang", "ar", "--tiles", url, "--no-static", "--quiet"
+    df = _demo_df(seed=8, n_background=200)
+    code, _, err = _analyze_cli(
+        tmp_path, df, "--lang", "ar", "--tiles", url, "--permutations", "99", out="ar"
     )
     assert code == 0, err
     html = (out / "map.html").read_text(encoding="utf-8")
