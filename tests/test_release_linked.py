@@ -135,9 +135,7 @@ def test_lp_audit_of_the_real_protected_output(demo_public):
     units = _frame(demo_public.units)
     bounds = lp_audit(units, [demo_public.counts], k=K, d=2, summary=demo_public.summary)
     assert bounds and all(b.protected for b in bounds)
-    exact = lp_audit(
-        units, [demo_public.counts], k=K, d=2, summary=demo_public.summary, exact=True
-    )
+    exact = lp_audit(units, [demo_public.counts], k=K, d=2, summary=demo_public.summary, exact=True)
     assert [b.protected for b in exact] == [b.protected for b in bounds]
     assert all(e.lo == pytest.approx(b.lo) for e, b in zip(exact, bounds, strict=True))
 
