@@ -96,7 +96,10 @@ def warning_findings(
 
 
 def small_count_findings(summary: Mapping[str, Any], *, k: int) -> list[str]:
-    """Incident counts of 1 to ``k - 1`` anywhere in a public summary."""
+    """Incident counts of 0 to ``k - 1`` anywhere in a public summary.
+
+    A shown zero tells "none" apart from a null "0 to k - 1", so zeros are findings too.
+    """
     from .view import _is_count_key
 
     found: list[str] = []
@@ -109,6 +112,8 @@ def small_count_findings(summary: Mapping[str, Any], *, k: int) -> list[str]:
         elif isinstance(obj, int) and not isinstance(obj, bool):
             if _is_count_key(path) and 1 <= obj < k:
                 found.append(f"count {obj} (below k = {k}) at {'.'.join(path)}")
+            elif _is_count_key(path) and obj == 0 and "weights" not in path:
+                found.append(f"count 0 at {'.'.join(path)} (a zero stands out next to a null)")
 
     walk(summary, ())
     return found

@@ -1,44 +1,56 @@
-"""Linear-programming audit of the linked public tables.
+"""Linear-programming audit of the linked public tables, as one system.
 
 ``units.csv``, ``counts.csv`` (of one or several ``--period`` releases) and the
-summary are one set of linked tables: a unit's ``incidents`` is the sum of its
-categories, each unit x category is the sum of its periods, whatever the
-granularity. A reader who knows these relations can bound a hidden count by
-linear programming. :func:`lp_audit` does exactly that, with
-:func:`scipy.optimize.linprog`, for every hidden count of every unit:
+totals of ``summary.json`` are one set of linked tables. A reader who knows
+their relations can bound a hidden count by linear programming, across units
+and tables at once. :func:`lp_audit` builds that system and bounds every hidden
+count of ``units.csv`` with :func:`scipy.optimize.linprog` (``"highs"``):
 
-* unknowns: the true count of every unit total, unit x category and
-  unit x category x period (each >= 0);
-* every published value ``p`` of a perturbed count gives ``p - D <= x <= p + D``
-  (the cell-key deviation is at most ``D``); a published value is never below
-  ``k``, so a true count under it is at least ``k - D``;
-* every hidden count is only known to be >= 0 ("0–4", or hidden for another
-  count's sake);
-* the equalities: total = sum of categories; unit x category = sum of its
-  periods (per release).
+* unknowns (each >= 0): every unit total ``T[u]``, every unit x category
+  ``X[u, c]`` and every listed row ``Y[r, u, c, p]`` of each ``counts.csv``;
+* a published value ``p`` of a perturbed count gives ``p - D <= x <= p + D``
+  (the cell-key deviation is at most ``D``; a value published at ``k`` or more
+  counts at least ``k`` incidents); a hidden count is only known to be >= 0;
+* within a unit: ``T[u] = sum_c X[u, c]``; for each release ``r``,
+  ``X[u, c] >= sum_p Y[r, u, c, p]`` (unlisted periods are "none, or hidden");
+* across period granularities: a listed year row is at least the sum of the
+  listed months of that year (releases that differ only in ``--period``);
+* across units: the category totals (``summary["by_category"]``) bound
+  ``sum_u X[u, c]``, and the overall totals (``n_incidents``, ``join.within``
+  + ``join.snapped``; a null summary count is 0 to ``k - 1``) bound
+  ``sum_u T[u]``.
 
 A hidden count is **protected** when its feasible interval ``[lo, hi]``
 covers the whole band "0–4" (0 is feasible and ``hi >= k - 1``: the reader
 learns nothing the null did not say), or lies at ``k`` or above (``lo >= k``:
 the count is not small; such counts are hidden only to protect others, whose
 own intervals are audited). Anything else (a lower bound of 1 to ``k - 1``:
-presence, or an upper bound below ``k - 1``) is a finding. A unit whose only
-hidden category sits among published zeros is a finding too (every incident
-of the unit is in that category).
+presence, or an upper bound below ``k - 1``: a zero told apart from a small
+count) is a finding. A unit whose only hidden category sits among published
+zeros is a finding too (every incident of the unit is in that category).
+
+The system is solved with batch LPs that certify many intervals at once (the
+least total of the hidden counts: those at 0 have ``lo = 0``; the most of
+``sum_i min(x_i, k - 1)``, repeated over the counts not yet certified: those at
+``k - 1`` have ``hi >= k - 1``); only the counts they do not settle get their
+own two LPs. ``exact=True`` bounds
+every hidden count with its own LPs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
-from scipy.sparse import lil_matrix
+from scipy.sparse import coo_matrix, csr_matrix, hstack, vstack
 
-__all__ = ["HiddenBound", "lp_audit"]
+__all__ = ["HiddenBound", "lp_audit", "table_categories"]
+
+_TOL = 1e-6
 
 
 @dataclass(frozen=True)
@@ -50,7 +62,9 @@ class HiddenBound:
     what : str
         Which count (``"unit X / iccs03_sexual"``, ``"unit X / total"``, ...).
     lo, hi : float
-        The bounds a reader can prove from every published relation.
+        The bounds a reader can prove from every published relation. When the
+        batch LP already showed the count protected, ``hi`` is a value it can
+        reach (at least ``k - 1``), not necessarily the largest.
     protected : bool
         0 is feasible and ``hi >= k - 1``, or ``lo >= k``.
     """
@@ -61,6 +75,28 @@ class HiddenBound:
     protected: bool
 
 
+def table_categories(units: pd.DataFrame, counts: Sequence[pd.DataFrame] = ()) -> list[str]:
+    """The category columns of a public ``units.csv``.
+
+    The ``iccs*`` columns, and every column named by a ``category`` of the
+    ``counts.csv`` tables (free category labels such as ``unspecified``).
+
+    >>> u = pd.DataFrame({"unit_id": ["a"], "incidents": [9], "unspecified": [9], "area_km2": [1.0]})
+    >>> c = pd.DataFrame({"unit_id": ["a"], "category": ["unspecified"], "count": [9]})
+    >>> table_categories(u, [c])
+    ['unspecified']
+    """
+    named: set[str] = set()
+    for c in counts:
+        if "category" in c.columns:
+            named |= set(c["category"].dropna().astype(str))
+    return [
+        str(c)
+        for c in units.columns
+        if c not in ("unit_id", "incidents") and (str(c).startswith("iccs") or str(c) in named)
+    ]
+
+
 def lp_audit(
     units: pd.DataFrame,
     counts: Sequence[pd.DataFrame] = (),
@@ -68,8 +104,10 @@ def lp_audit(
     k: int = 5,
     d: int = 2,
     categories: Sequence[str] | None = None,
+    summary: Mapping[str, Any] | None = None,
+    exact: bool = False,
 ) -> list[HiddenBound]:
-    """Bound every hidden count of ``units`` (and ``counts``) by linear programming.
+    """Bound every hidden count of ``units`` by linear programming over the linked tables.
 
     Parameters
     ----------
@@ -82,12 +120,16 @@ def lp_audit(
     k, d : int
         The threshold and the largest perturbation.
     categories : list of str, optional
-        The category columns (default: the ``iccs*`` columns).
+        The category columns (default: :func:`table_categories`).
+    summary : mapping, optional
+        The public ``summary.json``: its overall and category totals join the system.
+    exact : bool, default False
+        Bound every hidden count by its own two LPs (slower; see the module docstring).
 
     Returns
     -------
     list of HiddenBound
-        One per hidden count, in the order of the units.
+        One per hidden count, units in order (and attribute findings).
 
     Examples
     --------
@@ -97,110 +139,270 @@ def lp_audit(
     [True]
     >>> [b.protected for b in lp_audit(u, k=5, d=0)]  # exact tables: sexual = 15 - 13
     [False]
+
+    Across units: two hidden units and a published overall total.
+
+    >>> u = pd.DataFrame({"unit_id": ["a", "b"], "incidents": [20, None]})
+    >>> [b.protected for b in lp_audit(u, k=5, d=0, summary={"n_incidents": 22})]
+    [False]
     """
-    cats = list(categories or [c for c in units.columns if str(c).startswith("iccs")])
+    cats = list(categories) if categories is not None else table_categories(units, counts)
+    system = _System.build(units, list(counts), cats=cats, k=k, d=d, summary=summary or {})
     out: list[HiddenBound] = []
-    by_unit = [dict(list(c.groupby(c["unit_id"].astype(str)))) for c in counts if len(c)]
     for _, row in units.iterrows():
-        uid = str(row["unit_id"])
-        rows = [g[uid] for g in by_unit if uid in g]
-        out += _audit_unit(uid, row, rows, cats=cats, k=k, d=d)
+        out += _attribute_finding(str(row["unit_id"]), row, cats)
+    if not system.hidden:
+        return out
+    bounds = system.bounds(exact=exact)
+    for (what, _), (lo, hi) in zip(system.hidden, bounds, strict=True):
+        protected = bool((lo < 1 - _TOL and hi >= k - 1 - _TOL) or lo >= k - _TOL)
+        out.append(HiddenBound(what=what, lo=lo, hi=hi, protected=protected))
     return out
 
 
-def _audit_unit(
-    uid: str, row: pd.Series, counts: list[pd.DataFrame], *, cats: list[str], k: int, d: int
-) -> list[HiddenBound]:
-    """The LP of one unit: total, categories and the periods of each release."""
-    names = ["total", *cats]
-    published = [row.get("incidents"), *[row.get(c) for c in cats]]
-    hidden = [i for i, v in enumerate(published) if pd.isna(v)]
-    if not hidden:
-        return []
-    out = _attribute_finding(uid, row, cats)
-    system = _system(published, _period_vars(counts, cats), d=d)
-    for i in hidden:
-        lo_i, hi_i = _extremes(i, *system)
-        protected = bool((lo_i < 1 - 1e-6 and hi_i >= k - 1 - 1e-6) or lo_i >= k - 1e-6)
-        out.append(
-            HiddenBound(what=f"unit {uid} / {names[i]}", lo=lo_i, hi=hi_i, protected=protected)
+@dataclass
+class _System:
+    """The sparse LP: variable bounds, equalities and inequalities, the hidden variables."""
+
+    k: int
+    lo: list[float]
+    hi: list[float]
+    eq: list[dict[int, float]]
+    eq_rhs: list[float]
+    ub: list[dict[int, float]]
+    ub_rhs: list[float]
+    hidden: list[tuple[str, int]]
+
+    @classmethod
+    def build(
+        cls,
+        units: pd.DataFrame,
+        counts: list[pd.DataFrame],
+        *,
+        cats: list[str],
+        k: int,
+        d: int,
+        summary: Mapping[str, Any],
+    ) -> _System:
+        s = cls(k=k, lo=[], hi=[], eq=[], eq_rhs=[], ub=[], ub_rhs=[], hidden=[])
+        totals: list[int] = []
+        by_cat: dict[str, list[int]] = {c: [] for c in cats}
+        cell: dict[tuple[str, str], int] = {}
+        for _, row in units.iterrows():
+            uid = str(row["unit_id"])
+            t = s._published(row.get("incidents"), d, f"unit {uid} / total")
+            totals.append(t)
+            members = []
+            for c in cats:
+                x = s._published(row.get(c), d, f"unit {uid} / {c}")
+                cell[(uid, c)] = x
+                by_cat[c].append(x)
+                members.append(x)
+            if cats:
+                s._add_eq({t: 1.0, **{x: -1.0 for x in members}}, 0.0)
+        s._periods(counts, cell, d=d)
+        s._summary_totals(summary, totals, by_cat, d=d)
+        return s
+
+    def _var(self, lo: float, hi: float) -> int:
+        self.lo.append(lo)
+        self.hi.append(hi)
+        return len(self.lo) - 1
+
+    def _published(self, value: Any, d: int, what: str) -> int:
+        """A variable for a count: bounded when published, else hidden (>= 0)."""
+        if pd.isna(value):
+            i = self._var(0.0, np.inf)
+            self.hidden.append((what, i))
+            return i
+        p = float(value)
+        return self._var(max(p - d, min(p, float(self.k)), 0.0), p + d)
+
+    def _add_eq(self, row: dict[int, float], rhs: float) -> None:
+        self.eq.append(row)
+        self.eq_rhs.append(rhs)
+
+    def _add_ub(self, row: dict[int, float], rhs: float) -> None:
+        self.ub.append(row)
+        self.ub_rhs.append(rhs)
+
+    def _periods(
+        self, counts: list[pd.DataFrame], cell: dict[tuple[str, str], int], *, d: int
+    ) -> None:
+        """The listed rows of each release: under their unit x category, and years over months."""
+        rows_of: list[dict[tuple[str, str, str], int]] = []
+        for table in counts:
+            rows: dict[tuple[str, str, str], int] = {}
+            groups: dict[tuple[str, str], list[int]] = {}
+            period = table["period"].astype(str) if "period" in table.columns else None
+            for j, (u, c, v) in enumerate(
+                zip(
+                    table["unit_id"].astype(str),
+                    table["category"].astype(str),
+                    table["count"],
+                    strict=True,
+                )
+            ):
+                if pd.isna(v) or (u, c) not in cell:
+                    continue
+                y = self._published(v, d, "")
+                rows[(u, c, "" if period is None else period.iloc[j])] = y
+                groups.setdefault((u, c), []).append(y)
+            for (u, c), ys in groups.items():
+                self._add_ub({cell[(u, c)]: -1.0, **{y: 1.0 for y in ys}}, 0.0)
+            rows_of.append(rows)
+        for coarse in rows_of:
+            for fine in rows_of:
+                if coarse is not fine:
+                    self._nest(coarse, fine)
+
+    def _nest(
+        self, coarse: dict[tuple[str, str, str], int], fine: dict[tuple[str, str, str], int]
+    ) -> None:
+        """A listed year row is at least the sum of the listed months of that year."""
+        if not coarse or not all(p[5:] in ("01-01", "") for _, _, p in coarse):
+            return
+        if not all(p[8:] == "01" for _, _, p in fine) or all(p[5:] == "01-01" for _, _, p in fine):
+            return
+        groups: dict[tuple[str, str, str], list[int]] = {}
+        for (u, c, p), y in fine.items():
+            key = (u, c, p[:4] + "-01-01")
+            if key in coarse:
+                groups.setdefault(key, []).append(y)
+        for key, ys in groups.items():
+            self._add_ub({coarse[key]: -1.0, **{y: 1.0 for y in ys}}, 0.0)
+
+    def _summary_totals(
+        self,
+        summary: Mapping[str, Any],
+        totals: list[int],
+        by_cat: dict[str, list[int]],
+        *,
+        d: int,
+    ) -> None:
+        """The overall and category totals of the summary, over all units."""
+        k = self.k
+
+        def interval(v: Any) -> tuple[float, float] | None:
+            if v is None or isinstance(v, bool) or not isinstance(v, int | float | np.number):
+                return (0.0, float(k - 1)) if v is None else None
+            return max(float(v) - d, 0.0), float(v) + d
+
+        if totals and "n_incidents" in summary:
+            whole = interval(summary.get("n_incidents"))
+            if whole is not None:
+                self._add_ub(dict.fromkeys(totals, 1.0), whole[1])
+        join = summary.get("join")
+        if totals and isinstance(join, Mapping) and "within" in join and "snapped" in join:
+            a, b = interval(join.get("within")), interval(join.get("snapped"))
+            if a is not None and b is not None:
+                self._add_ub(dict.fromkeys(totals, 1.0), a[1] + b[1])
+                self._add_ub(dict.fromkeys(totals, -1.0), -(a[0] + b[0]))
+        cat_totals = summary.get("by_category")
+        if isinstance(cat_totals, Mapping):
+            for c, v in cat_totals.items():
+                rng = interval(v)
+                if str(c) in by_cat and by_cat[str(c)] and rng is not None:
+                    self._add_ub(dict.fromkeys(by_cat[str(c)], 1.0), rng[1])
+                    self._add_ub(dict.fromkeys(by_cat[str(c)], -1.0), -rng[0])
+
+    # ----------------------------------------------------------------------------- solving
+
+    def bounds(self, *, exact: bool) -> list[tuple[float, float]]:
+        """``(lo, hi)`` of every hidden variable."""
+        idx = [i for _, i in self.hidden]
+        n = len(self.lo)
+        lo = dict.fromkeys(idx, np.nan)
+        hi = dict.fromkeys(idx, np.nan)
+        if not exact:
+            x = self._solve(_unit(idx, n, 1.0))  # least total of the hidden counts
+            if x is not None:
+                lo.update({i: 0.0 for i in idx if x[i] < _TOL})
+            todo = idx
+            while todo:  # each round certifies those that reach k - 1 together
+                reach = self._reach(todo)
+                done = {i: v for i, v in reach.items() if v >= self.k - 1 - _TOL}
+                hi.update(done)
+                todo = [i for i in todo if i not in done]
+                if not done:
+                    break
+        for i in idx:
+            if np.isnan(lo[i]):
+                x = self._solve(_unit([i], n, 1.0))
+                lo[i] = np.nan if x is None else float(x[i])
+            if np.isnan(hi[i]):
+                x = self._solve(_unit([i], n, -1.0), unbounded=True)
+                hi[i] = np.inf if x is None else float(x[i])
+        return [(lo[i], hi[i]) for i in idx]
+
+    def _reach(self, idx: list[int]) -> dict[int, float]:
+        """Maximise ``sum_i z_i`` with ``z_i <= x_i`` and ``z_i <= k - 1``: the ``z`` reached."""
+        n, m = len(self.lo), len(idx)
+        c = np.concatenate([np.zeros(n), -np.ones(m)])
+        link = coo_matrix(
+            (
+                np.concatenate([-np.ones(m), np.ones(m)]),
+                (np.concatenate([np.arange(m)] * 2), np.concatenate([idx, n + np.arange(m)])),
+            ),
+            shape=(m, n + m),
         )
-    return out
+        a_ub, b_ub = self._matrix(self.ub, self.ub_rhs, n)
+        a_ub = vstack([hstack([a_ub, csr_matrix((a_ub.shape[0], m))]), link]).tocsr()
+        b_ub = np.concatenate([b_ub, np.zeros(m)])
+        a_eq, b_eq = self._matrix(self.eq, self.eq_rhs, n)
+        a_eq = hstack([a_eq, csr_matrix((a_eq.shape[0], m))]).tocsr()
+        bounds = [*self._bounds(), *[(0.0, float(self.k - 1))] * m]
+        res = _linprog(c, a_ub, b_ub, a_eq, b_eq, bounds)
+        if res.status != 0:
+            return {}
+        return {i: float(res.x[n + j]) for j, i in enumerate(idx)}
+
+    def _bounds(self) -> list[tuple[float, float | None]]:
+        return [
+            (a, None if not np.isfinite(b) else b) for a, b in zip(self.lo, self.hi, strict=True)
+        ]
+
+    @staticmethod
+    def _matrix(rows: list[dict[int, float]], rhs: list[float], n: int) -> tuple[Any, np.ndarray]:
+        r = [t for t, row in enumerate(rows) for _ in row]
+        col = [j for row in rows for j in row]
+        val = [v for row in rows for v in row.values()]
+        return coo_matrix((val, (r, col)), shape=(len(rows), n)).tocsr(), np.asarray(rhs, float)
+
+    def _solve(self, c: np.ndarray, *, unbounded: bool = False) -> np.ndarray | None:
+        n = len(self.lo)
+        a_ub, b_ub = self._matrix(self.ub, self.ub_rhs, n)
+        a_eq, b_eq = self._matrix(self.eq, self.eq_rhs, n)
+        res = _linprog(c, a_ub, b_ub, a_eq, b_eq, self._bounds())
+        if res.status == 0:
+            return np.asarray(res.x, dtype=float)
+        return None
 
 
-def _period_vars(counts: list[pd.DataFrame], cats: list[str]) -> list[tuple[int, int, float]]:
-    """The listed period rows: (release, category index, published value).
-
-    Unlisted periods are hidden (>= 0) and their sum is free, so only listed
-    rows add information.
-    """
-    out = []
-    for r, table in enumerate(counts):
-        for cat, v in zip(table["category"].astype(str), table["count"], strict=True):
-            if cat in cats and pd.notna(v):
-                out.append((r, 1 + cats.index(cat), float(v)))
-    return out
+def _unit(idx: list[int], n: int, sign: float) -> np.ndarray:
+    c = np.zeros(n)
+    c[idx] = sign
+    return c
 
 
-def _system(
-    published: list, period_vars: list[tuple[int, int, float]], *, d: int
-) -> tuple[list, Any, Any]:
-    """Bounds, the equality (total = sum of categories) and the inequalities (a unit x
-    category is at least the sum of its listed periods, per release)."""
-    n_base = len(published)
-    n = n_base + len(period_vars)
-    lo, hi = np.zeros(n), np.full(n, np.inf)
-    values = [*published, *(v for _, _, v in period_vars)]
-    for i, v in enumerate(values):
-        if pd.notna(v):
-            lo[i], hi[i] = max(0.0, float(v) - d), float(v) + d
-    a_eq = lil_matrix((1, n))
-    a_eq[0, 0] = 1.0
-    for i in range(1, n_base):
-        a_eq[0, i] = -1.0
-    groups: dict[tuple[int, int], list[int]] = {}
-    for j, (r, ci, _) in enumerate(period_vars):
-        groups.setdefault((r, ci), []).append(n_base + j)
-    a_ub = None
-    if groups:
-        a_ub = lil_matrix((len(groups), n))
-        for t, ((_, ci), idx) in enumerate(groups.items()):
-            a_ub[t, ci] = -1.0
-            for j in idx:
-                a_ub[t, j] = 1.0
-        a_ub = a_ub.tocsr()
-    bounds = [(a, None if not np.isfinite(b) else b) for a, b in zip(lo, hi, strict=True)]
-    return bounds, a_eq.tocsr(), a_ub
-
-
-def _extremes(i: int, bounds: list, a_eq: Any, a_ub: Any) -> tuple[float, float]:
-    """The smallest and largest feasible value of unknown ``i``."""
-    ext = []
-    n = a_eq.shape[1]
-    for sign in (1.0, -1.0):
-        c = np.zeros(n)
-        c[i] = sign
-        res = linprog(
-            c,
-            A_ub=a_ub,
-            b_ub=None if a_ub is None else np.zeros(a_ub.shape[0]),
-            A_eq=a_eq,
-            b_eq=np.zeros(1),
-            bounds=bounds,
-            method="highs",
-        )
-        if res.status == 3:  # unbounded: only the maximum can be
-            ext.append(np.inf if sign < 0 else 0.0)
-        elif res.status != 0:
-            ext.append(np.nan)
-        else:
-            ext.append(sign * float(res.fun))
-    return ext[0], ext[1]
+def _linprog(c: np.ndarray, a_ub: Any, b_ub: Any, a_eq: Any, b_eq: Any, bounds: list) -> Any:
+    return linprog(
+        c,
+        A_ub=a_ub if a_ub.shape[0] else None,
+        b_ub=b_ub if a_ub.shape[0] else None,
+        A_eq=a_eq if a_eq.shape[0] else None,
+        b_eq=b_eq if a_eq.shape[0] else None,
+        bounds=bounds,
+        method="highs",
+    )
 
 
 def _attribute_finding(uid: str, row: pd.Series, cats: list[str]) -> list[HiddenBound]:
     """A unit whose only hidden (or non-zero) category sits among published zeros: every one
-    of its incidents is in that category (attribute disclosure)."""
+    of its incidents is in that category (attribute disclosure). With a single category the
+    table says nothing of the kind: every incident is in it by definition."""
+    if len(cats) < 2:
+        return []
     values = [row.get(c) for c in cats]
     zeros = sum(1 for v in values if pd.notna(v) and float(v) == 0)
     hidden = [c for c, v in zip(cats, values, strict=True) if pd.isna(v)]

@@ -7,7 +7,7 @@ with every shown count replaced by its perturbed value
 table of counts, the cells, the ``n_incidents`` of hotspots, clusters and scan
 clusters, and the incident counts of the summary. Counts below ``k`` (zeros
 included) become null: the reader sees "0–4", never a zero next to a small
-count. Each count's cell key is the sum of the record keys of the incidents it
+count (the summary's zeros too). Each count's cell key is the sum of the record keys of the incidents it
 counts, so the same incidents give the same value in every table and release.
 """
 
@@ -289,8 +289,10 @@ def _perturb_summary(
             return {key: walk(v, (*path, str(key).lower())) for key, v in obj.items()}
         if isinstance(obj, bool) or not isinstance(obj, int | np.integer):
             return obj
-        if not _is_count_key(path) or int(obj) == 0:
+        if not _is_count_key(path) or "weights" in path:
             return obj
+        if int(obj) == 0:  # a zero would stand out next to a null "0 to k - 1"
+            return None
         mask = _summary_records(inc, path)
         rows = pd.DataFrame({"g": ["/".join(path)]})
         if mask is not None and p.incidents is not None:

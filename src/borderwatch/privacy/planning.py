@@ -12,11 +12,14 @@ fewer than ``k`` incidents, are dropped too).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from .cellkey import KEY_BITS
+from .perturb import Perturber
 from .suppress import _as_counts, _small, _suppressed_int
 
 __all__ = ["public_priorities", "public_table"]
@@ -81,8 +84,21 @@ def public_priorities(
     k: int,
     hotspots: gpd.GeoDataFrame | None,
     scan: gpd.GeoDataFrame | None,
+    perturber: Perturber | None = None,
+    as_of: Any = None,
+    window_days: int | None = None,
 ) -> gpd.GeoDataFrame | None:
     """The public priorities: each area with its public shape, counts protected, no reason.
+
+    With ``perturber`` (and its incidents), ``n_incidents``, ``recent_incidents``
+    and ``earlier_incidents`` are perturbed by the cell-key method like every
+    other public count: each count's cell key is the sum of the record keys of
+    the incidents it counts (those in the area; in the last ``window_days``
+    days up to ``as_of``, or the window before), so the same incidents give the
+    same published value in every release; below ``k`` (zeros included) a count
+    is null. ``relative_risk`` follows the published ``n_incidents`` and the
+    trend word is written again from the published recent and earlier counts.
+    Without incidents the counts are suppressed (1 to ``k - 1`` null).
 
     The ``reason`` sentence was written from the internal counts; it is emptied
     here and written again from the public columns
@@ -93,6 +109,8 @@ def public_priorities(
     if priorities is None:
         return None
     out = priorities.copy()
+    if perturber is not None and perturber.incidents is not None and len(out):
+        out = _perturbed(out, perturber, as_of=as_of, window_days=window_days)
     keep = np.ones(len(out), dtype=bool)
     geoms = out.geometry.to_numpy().copy()
     for kind, layer, id_col in (("hotspot", hotspots, "hotspot_id"), ("scan", scan, "scan_id")):
@@ -114,6 +132,9 @@ def public_priorities(
     out = public_table(
         out, k=k, counts=_PRIORITY_COUNTS, drop=_PRIORITY_DROP, dates=("last_meeting",)
     )
+    for c in _PRIORITY_COUNTS:  # no zero next to a hidden count: "0–4" alike
+        if c in out.columns:
+            out[c] = out[c].astype("Int64").mask(out[c].astype("Int64") == 0)
     hidden = out["recent_incidents"].isna() | out["earlier_incidents"].isna()
     out["trend"] = out["trend"].astype(object).where(~hidden, None)
     rr = pd.to_numeric(out["relative_risk"], errors="coerce").round(1)
@@ -125,3 +146,55 @@ def public_priorities(
     if "priority_id" in out.columns:
         out["priority_id"] = out["rank"].to_numpy()
     return gpd.GeoDataFrame(out, geometry="geometry", crs=priorities.crs)
+
+
+def _perturbed(
+    priorities: gpd.GeoDataFrame, p: Perturber, *, as_of: Any, window_days: int | None
+) -> gpd.GeoDataFrame:
+    """The incident counts of the priorities perturbed with the cell keys of their incidents."""
+    inc = p.incidents
+    out = priorities.copy()
+    if not isinstance(inc, gpd.GeoDataFrame):
+        return out
+    pts = gpd.GeoSeries(inc.geometry, crs=inc.crs).to_crs(out.crs)
+    area, rec = pts.sindex.query(out.geometry, predicate="contains")
+    masks = {"n_incidents": np.ones(len(inc), dtype=bool)}
+    dates = pd.to_datetime(inc["date"], errors="coerce") if "date" in inc.columns else None
+    if dates is not None and as_of is not None and window_days:
+        end, span = pd.Timestamp(as_of), pd.Timedelta(days=int(window_days))
+        masks["recent_incidents"] = ((dates > end - span) & (dates <= end)).to_numpy()
+        masks["earlier_incidents"] = ((dates > end - 2 * span) & (dates <= end - span)).to_numpy()
+    raw_n = pd.to_numeric(out["n_incidents"], errors="coerce").to_numpy(dtype=float)
+    for col, mask in masks.items():
+        if col not in out.columns or out[col].isna().all():
+            continue
+        sel = mask[rec]
+        n = np.bincount(area[sel], minlength=len(out)).astype(np.int64)
+        ck = np.zeros(len(out), dtype=np.uint64)
+        np.add.at(ck, area[sel], p.keys[rec[sel]].astype(np.uint64))
+        pub = p.ptable.publish(n, ck % np.uint64(1 << KEY_BITS))
+        out[col] = pd.array(np.where(np.isfinite(pub), pub, 0), dtype="Int64")
+        out.loc[~np.isfinite(pub), col] = pd.NA
+    if "relative_risk" in out.columns:
+        pub_n = out["n_incidents"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        rr = pd.to_numeric(out["relative_risk"], errors="coerce").to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["relative_risk"] = np.where(raw_n > 0, rr * pub_n / raw_n, np.nan)
+    if {"recent_incidents", "earlier_incidents", "trend"} <= set(out.columns):
+        out["trend"] = _trend(out["recent_incidents"], out["earlier_incidents"])
+    return out
+
+
+def _trend(recent: pd.Series, earlier: pd.Series) -> list[str | None]:
+    """The trend word of the planning rule, from the published counts (None where hidden)."""
+    out: list[str | None] = []
+    for r, e in zip(recent, earlier, strict=True):
+        if pd.isna(r) or pd.isna(e):
+            out.append(None)
+        elif r > 1.25 * e and r - e >= 3:
+            out.append("rising")
+        elif r < 0.8 * e and e - r >= 3:
+            out.append("falling")
+        else:
+            out.append("steady")
+    return out

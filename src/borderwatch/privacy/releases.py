@@ -11,8 +11,10 @@ anything out:
   change of exactly +1 no longer means one more incident once counts are
   perturbed (cell-key method), and the report says whether they are;
 * **linked tables and period differencing**: the linear-programming audit
-  (:func:`borderwatch.privacy.audit.lp_audit`) of ``units.csv`` with the
-  ``counts.csv`` of *both* releases (e.g. ``--period year`` against ``month``);
+  (:func:`borderwatch.privacy.audit.lp_audit`) of ``units.csv``, the
+  ``counts.csv`` and the summary totals as one system; releases of the same
+  data (the same ``units.csv``, e.g. ``--period year`` against ``month``) are
+  one system with the counts of *both*;
 * **grid intersection**: whether the ``cells`` of both releases lie on the
   fixed lattice (``lattice_id``), and the smallest area a reader can narrow a
   lone incident to by intersecting them.
@@ -128,7 +130,7 @@ def _table_attack(a: Path, b: Path, *, k: int, d: int, lines: list[str], risks: 
     if not (ua.is_file() and ub.is_file()):
         lines.append("tables: units.csv not in both releases")
         return
-    ta, tb = pd.read_csv(ua), pd.read_csv(ub)
+    ta, tb = _read(ua), _read(ub)
     cols = [c for c in ta.columns if c == "incidents" or str(c).startswith("iccs")]
     m = ta.merge(tb, on="unit_id", suffixes=("_a", "_b"))
     plus_one = 0
@@ -145,22 +147,37 @@ def _table_attack(a: Path, b: Path, *, k: int, d: int, lines: list[str], risks: 
             f"tables: {plus_one} counts rose by exactly 1; with perturbation (D = {d}) "
             "a +1 does not mean one more incident"
         )
-    counts = [pd.read_csv(p) for p in (a / "counts.csv", b / "counts.csv") if p.is_file()]
-    for name, units in (("A", ta), ("B", tb)):
-        same = units.equals(ta) or name == "A"
-        bad = [
-            x for x in lp_audit(units, counts if same else counts[1:], k=k, d=d) if not x.protected
+    counts = [_read(p) if p.is_file() else None for p in (a / "counts.csv", b / "counts.csv")]
+    summaries = [_summary(a), _summary(b)]
+    if ta.equals(tb):  # the same data (e.g. --period month and year): one linked system
+        systems = [("A and B", ta, [c for c in counts if c is not None], summaries[0])]
+    else:
+        systems = [
+            (name, t, [c] if c is not None else [], s)
+            for name, t, c, s in zip(("A", "B"), (ta, tb), counts, summaries, strict=True)
         ]
-        for x in bad:
-            risks.append(
-                f"linked tables ({name} with the counts of both releases): {x.what} "
-                f"is bounded to [{x.lo:g}, {x.hi:g}]"
-            )
+    n_hidden = 0
+    for name, units, tables, summ in systems:
+        bounds = lp_audit(units, tables, k=k, d=d, summary=summ)
+        n_hidden += len(bounds)
+        for x in bounds:
+            if not x.protected:
+                risks.append(
+                    f"linked tables ({name}: units.csv, counts.csv, summary.json): {x.what} "
+                    f"is bounded to [{x.lo:g}, {x.hi:g}]"
+                )
     if not any(r.startswith("linked tables") for r in risks):
         lines.append(
-            "linked tables: every hidden count keeps 0..k in its feasible interval "
-            "(units.csv with counts.csv of both releases, linear programming)"
+            f"linked tables: all {n_hidden} hidden counts keep 0..{k - 1} in their feasible "
+            "interval (units.csv, counts.csv of "
+            + ("both releases" if len(systems) == 1 else "each release")
+            + " and the summary totals as one system, linear programming)"
         )
+
+
+def _read(path: Path) -> pd.DataFrame:
+    """A public CSV table, ids as text (``02007`` stays ``02007``)."""
+    return pd.read_csv(path, dtype={"unit_id": str})
 
 
 def _grid_attack(a: Path, b: Path, lines: list[str], risks: list[str]) -> None:

@@ -193,6 +193,7 @@ def _public_findings(
     """The public-view rules of the summary, and the LP audit of the linked tables."""
     import json
 
+    from ._figures import figure_findings
     from ._text import small_count_findings, warning_findings
     from .audit import lp_audit
 
@@ -219,11 +220,13 @@ def _public_findings(
         )
     ]
     found += [f"summary.json: {f}" for f in small_count_findings(summary, k=k)]
+    found += [f"summary.json: {f}" for f in figure_findings(summary)]
     units_csv, counts_csv = root / "units.csv", root / "counts.csv"
     if units_csv.is_file():
         d = int(((summary.get("privacy") or {}).get("perturbation") or {}).get("D", 0))
-        counts = [pd.read_csv(counts_csv)] if counts_csv.is_file() else []
-        for b in lp_audit(pd.read_csv(units_csv), counts, k=k, d=d):
+        ids = {"unit_id": str}
+        counts = [pd.read_csv(counts_csv, dtype=ids)] if counts_csv.is_file() else []
+        for b in lp_audit(pd.read_csv(units_csv, dtype=ids), counts, k=k, d=d, summary=summary):
             if not b.protected:
                 found.append(
                     f"units.csv: hidden count {b.what} is bounded to [{b.lo:g}, {b.hi:g}] "

@@ -23,6 +23,7 @@ from pyproj import CRS
 from .._crs import study_crs
 from .._errors import BorderwatchWarning, DataError
 from .._result import AnalysisResult
+from ._figures import coarse_figures
 from ._info import VOCAB_COLUMNS, IncidentInfo, is_category, is_text
 from ._needles import Needles
 from ._text import public_warning
@@ -228,6 +229,7 @@ def public_view(
         "cell_stats": cell_stats,
     }
     summary["privacy"]["perturbation"] = {"method": "cell-key", "D": 2, "V": 0.8, "js": k - 1}
+    summary = coarse_figures(summary)
     perturber = Perturber.of(result.incidents, key=_release_key(result, key), k=k)
     layers = perturb_counts(
         result,
@@ -251,7 +253,13 @@ def public_view(
         meetings=_public_meetings(result.meetings, k=k),
         density=_public_surface(result, layers.get("cells"), k=k, perturber=perturber),
         priorities=public_priorities(
-            result.priorities, k=k, hotspots=layers.get("hotspots"), scan=layers.get("scan")
+            result.priorities,
+            k=k,
+            hotspots=layers.get("hotspots"),
+            scan=layers.get("scan"),
+            perturber=perturber,
+            as_of=getattr(result.planning, "as_of", None),
+            window_days=getattr(result.planning, "window_days", None),
         ),
         planning=None if result.planning is None else result.planning.public(k=k),
         view="public",
