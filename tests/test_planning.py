@@ -196,6 +196,7 @@ def _actions() -> pd.DataFrame:
             "owner": ["Police Ménaka", "Mayor", "Police Ménaka", "NGO", "Mayor"],
             "due": ["2024-10-01", "2024-11-15", "2024-12-20", "2024-09-01", "2025-02-01"],
             "status": ["open", "en cours", "open", "fait", "open"],
+            "done_date": [None, None, None, "2024-08-28", None],
             "meeting": ["M1", "M1", "M2", None, "M2"],
             "lon": [1.0, 1.0, None, None, None],
             "lat": [14.5, 14.5, None, None, None],

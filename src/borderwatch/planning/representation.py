@@ -22,6 +22,8 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from ._sentences import representation_note
+
 __all__ = ["DEFAULT_TARGETS", "GROUPS", "representation"]
 
 #: The groups whose share is reported.
@@ -64,6 +66,7 @@ def representation(
     *,
     targets: Mapping[str, float] | None = None,
     by_period: bool = True,
+    lang: str = "en",
 ) -> pd.DataFrame:
     """Shares of women, youth and migrants/displaced among attendees, against targets.
 
@@ -76,6 +79,8 @@ def representation(
         ``{"women": 0.3, "youth": 0.2, "migrants": 0.1}`` (the defaults).
     by_period : bool, default True
         Also per quarter (``2024Q1``), overall and per side.
+    lang : {"en", "fr", "es", "pt", "ar"}, default "en"
+        Language of the ``note``.
 
     Returns
     -------
@@ -84,7 +89,9 @@ def representation(
         country, the unit id), ``name`` (unit name), ``period`` (``all`` or a
         quarter), ``meetings``, ``meetings_known``, ``meetings_unknown``,
         ``attendees``, and per group: the count, ``share_<group>`` (NaN when
-        unknown) and ``below_<group>`` (True, False or missing when unknown).
+        unknown) and ``below_<group>`` (True, False or missing when unknown),
+        and ``note``: the shares below target and the meetings of unknown
+        attendance, in words (``lang``).
 
     Examples
     --------
@@ -129,4 +136,6 @@ def representation(
                     **_rows(ug, t),
                 }
             )
-    return pd.DataFrame(out)
+    frame = pd.DataFrame(out)
+    frame["note"] = [representation_note(r, targets=t, lang=lang) for r in out]
+    return frame
