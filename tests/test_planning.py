@@ -449,8 +449,13 @@ def test_representation_below_target_is_flagged_and_unknown_is_not_zero() -> Non
     overall = rep[(rep["level"] == "overall") & (rep["period"] == "all")].iloc[0]
     assert overall["share_women"] == pytest.approx(10 / 40)  # the unknown meeting is not a zero
     assert set(rep["period"]) == {"all", "2024Q1", "2024Q2"}
-    units = rep[rep["level"] == "unit"].set_index("key")
+    units = rep[(rep["level"] == "unit") & (rep["period"] == "all")].set_index("key")
     assert units.loc["A", "below_women"] and units.loc["B", "meetings_unknown"] == 1
+    # per unit over time too: unit B's Q2 holds its known and its unknown meeting
+    by_q = rep[rep["level"] == "unit"].set_index(["key", "period"])
+    assert set(by_q.index) == {("A", "all"), ("A", "2024Q1"), ("B", "all"), ("B", "2024Q2")}
+    assert by_q.loc[("B", "2024Q2"), "meetings_unknown"] == 1
+    assert by_q.loc[("B", "2024Q2"), "share_women"] == pytest.approx(0.40)
 
 
 # ------------------------------------------------------------------------------ sources

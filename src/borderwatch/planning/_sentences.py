@@ -70,7 +70,7 @@ def effect_statement(row: Mapping[str, Any], *, lang: str = "en") -> str:
     >>> row = {"event": "meeting", "date": pd.Timestamp("2024-03-12"), "place": "Ménaka",
     ...        "rate_ratio": 0.7, "ci_low": 0.55, "ci_high": 0.9, "comparison_ratio": 0.95}
     >>> effect_statement(row, lang="fr")
-    "Les incidents enregistrés ont baissé de 30 % (IC à 95 % 10–45 %) après la réunion de mars 2024 à Ménaka, alors que dans des zones comparables ils ont baissé de 5 %. C'est une association, pas une preuve que la réunion en soit la cause."
+    "Les incidents enregistrés ont baissé de 30 % (IC à 95 % 10–45 %) après la réunion tenue en mars 2024 à Ménaka, alors que dans des zones comparables ils ont baissé de 5 %. C'est une association, pas une preuve que la réunion en soit la cause."
     """
     tr = _tr(lang)
     rr, lo, hi = (float(row[c]) for c in ("rate_ratio", "ci_low", "ci_high"))
@@ -197,7 +197,7 @@ def under_reporting(police: int, others: int, *, lang: str = "en") -> str:
     Examples
     --------
     >>> under_reporting(2, 12)
-    'Police recorded 2 incidents while community, NGO and hotline reports numbered 12: possible under-reporting to the police'
+    'Police records: 2; community, NGO and hotline reports: 12; possible under-reporting to the police'
     """
     return _tr(lang)("srcflag.under", police=int(police), others=int(others))
 
