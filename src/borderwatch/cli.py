@@ -511,7 +511,7 @@ def _validate_actions(s: Settings, meetings: Any, meetings_file: str | None) -> 
         return ["actions: none"] if s.actions else []
     counts = acts["status"].value_counts()
     where = " and ".join(
-        [*([str(s.actions)] if s.actions else []), *(["meetings"] if meetings is not None else [])]
+        [*([str(s.actions)] if s.actions else []), *([str(meetings_file)] if meetings_file else [])]
     )
     return [
         f"actions: {where}: {len(acts)} actions ("
