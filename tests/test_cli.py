@@ -127,6 +127,7 @@ def test_console_script():
                 "--units",
                 "--incidents",
                 "--meetings",
+                "--actions",
                 "--lon-col",
                 "--unit-id-col",
                 "--drop-invalid",
@@ -216,6 +217,37 @@ def test_validate_bad_incidents_subprocess(tmp_path):
     assert_bad_input(
         code, out, err, "zero.csv", "point at (0, 0)", "'lon'/'lat'", "lines 3, 4", "--drop-invalid"
     )
+
+
+def test_validate_actions_subprocess(tmp_path):
+    """`validate --actions` checks the actions file as `analyze` reads it: exit 2, file,
+    column, lines and a hint."""
+    path = _write(
+        tmp_path / "actions.csv",
+        "id,action,owner,due,status,done_date\n"
+        "a1,Patrol the market road,Police,2024-06-30,open,\n"
+        "a2,Repair the light,Mayor,2024-07-31,done,\n",
+    )
+    code, out, err = run_cli(
+        "validate", "--units", UNITS, "--meetings", FIXTURES / "meetings.csv", "--actions", path
+    )
+    assert_bad_input(
+        code, out, err, "actions.csv", "column 'status' says done", "'done_date'", "line 3", "Hint"
+    )
+    assert "the inputs are valid" not in out
+
+
+def test_validate_reports_the_actions(tmp_path, capsys):
+    path = _write(
+        tmp_path / "actions.csv",
+        "id,action,owner,due,status,done_date\n"
+        "a1,Patrol the market road,Police,2024-06-30,open,\n"
+        "a2,Repair the light,Mayor,2024-07-31,fait,2024-07-20\n",
+    )
+    code, out, err = run_main(capsys, "validate", "--units", UNITS, "--actions", path)
+    assert code == 0, err
+    assert f"actions: {path}: 2 actions (1 open, 1 done, 0 dropped)" in out
+    assert "the inputs are valid" in out
 
 
 def test_validate_bad_units(tmp_path, capsys):

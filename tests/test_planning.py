@@ -196,6 +196,7 @@ def _actions() -> pd.DataFrame:
             "owner": ["Police Ménaka", "Mayor", "Police Ménaka", "NGO", "Mayor"],
             "due": ["2024-10-01", "2024-11-15", "2024-12-20", "2024-09-01", "2025-02-01"],
             "status": ["open", "en cours", "open", "fait", "open"],
+            "done_date": [None, None, None, "2024-08-28", None],
             "meeting": ["M1", "M1", "M2", None, "M2"],
             "lon": [1.0, 1.0, None, None, None],
             "lat": [14.5, 14.5, None, None, None],
@@ -234,6 +235,83 @@ def test_bad_actions_are_refused_with_rows_and_hints() -> None:
     stray = pd.DataFrame({"action": ["x", None], "owner": ["A", "B"]})
     with pytest.raises(DataError, match="no action"):
         read_actions(stray)
+
+
+_ACTIONS_HEAD = "id,action,owner,due,status,done_date\n"
+
+
+@pytest.mark.parametrize(
+    ("actions", "meetings", "fragments"),
+    [
+        (  # unknown status
+            "a1,patrol,Police,2024-06-30,open,\na2,visit,Mayor,2024-07-31,maybe,\n",
+            None,
+            ["actions.csv", "column 'status'", "not open, done or dropped", "line 3", "'maybe'"],
+        ),
+        (  # done without a date
+            "a1,patrol,Police,2024-06-30,done,\na2,visit,Mayor,2024-07-31,done,2024-07-02\n",
+            None,
+            ["actions.csv", "column 'status' says done", "'done_date' is empty", "line 2"],
+        ),
+        (  # a due date that cannot be read
+            "a1,patrol,Police,2024-06-30,open,\na2,visit,Mayor,next month,open,\n",
+            None,
+            ["actions.csv", "column 'due'", "cannot be read", "line 3", "YYYY-MM-DD"],
+        ),
+        (  # repeated ids
+            "a1,patrol,Police,2024-06-30,open,\na1,visit,Mayor,2024-07-31,open,\n",
+            None,
+            ["actions.csv", "action ids repeat", "lines 2, 3", "(a1)"],
+        ),
+        (  # the meetings file's action columns: done without a date
+            None,
+            "id,action,owner,status\nM1,patrol,Police,open\nM2,visit,Mayor,done\n",
+            ["meetings.csv", "column 'status' says done", "no date done is given", "line 3"],
+        ),
+        (  # the meetings file's action columns: unknown status
+            None,
+            "id,action,owner,status\nM1,patrol,Police,later\n",
+            ["meetings.csv", "column 'status'", "line 2", "'later'"],
+        ),
+        (  # an id in both files
+            "M1-A,patrol,Police,2024-06-30,open,\n",
+            "id,action,owner,status\nM1,patrol,Police,open\n",
+            ["both in the actions file and in the meetings file", "M1-A"],
+        ),
+    ],
+)
+def test_gather_actions_names_file_column_rows_and_hint(tmp_path, actions, meetings, fragments):
+    """What ``borderwatch validate --actions`` (and ``analyze``) calls: bad rows are refused."""
+    from borderwatch.planning.actions import gather_actions
+
+    src = None
+    if actions is not None:
+        src = tmp_path / "actions.csv"
+        src.write_text(_ACTIONS_HEAD + actions, encoding="utf-8")
+    mt = None
+    if meetings is not None:
+        (tmp_path / "meetings.csv").write_text(meetings, encoding="utf-8")
+        mt = pd.read_csv(tmp_path / "meetings.csv")
+    with pytest.raises(DataError) as err:
+        gather_actions(src, mt, meetings_source=str(tmp_path / "meetings.csv"))
+    text = str(err.value)
+    for frag in fragments:
+        assert frag in text, (frag, text)
+    assert "Hint:" in text
+
+
+def test_gather_actions_reads_both_files(tmp_path) -> None:
+    from borderwatch.planning.actions import gather_actions
+
+    src = tmp_path / "actions.csv"
+    src.write_text(_ACTIONS_HEAD + "a1,patrol,Police,2024-06-30,fait,2024-06-02\n", "utf-8")
+    mt = pd.DataFrame({"id": ["M1"], "action": ["visit"], "status": ["open"]})
+    acts = gather_actions(src, mt)
+    assert acts[["action_id", "status"]].to_dict("records") == [
+        {"action_id": "a1", "status": "done"},
+        {"action_id": "M1-A", "status": "open"},
+    ]
+    assert str(acts.loc[0, "done_date"].date()) == "2024-06-02"
 
 
 def test_action_plan_round_trip(tmp_path) -> None:
@@ -371,8 +449,13 @@ def test_representation_below_target_is_flagged_and_unknown_is_not_zero() -> Non
     overall = rep[(rep["level"] == "overall") & (rep["period"] == "all")].iloc[0]
     assert overall["share_women"] == pytest.approx(10 / 40)  # the unknown meeting is not a zero
     assert set(rep["period"]) == {"all", "2024Q1", "2024Q2"}
-    units = rep[rep["level"] == "unit"].set_index("key")
+    units = rep[(rep["level"] == "unit") & (rep["period"] == "all")].set_index("key")
     assert units.loc["A", "below_women"] and units.loc["B", "meetings_unknown"] == 1
+    # per unit over time too: unit B's Q2 holds its known and its unknown meeting
+    by_q = rep[rep["level"] == "unit"].set_index(["key", "period"])
+    assert set(by_q.index) == {("A", "all"), ("A", "2024Q1"), ("B", "all"), ("B", "2024Q2")}
+    assert by_q.loc[("B", "2024Q2"), "meetings_unknown"] == 1
+    assert by_q.loc[("B", "2024Q2"), "share_women"] == pytest.approx(0.40)
 
 
 # ------------------------------------------------------------------------------ sources

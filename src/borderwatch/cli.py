@@ -483,14 +483,41 @@ def _validate(args: argparse.Namespace, s: Settings) -> int:
                 f"join {join_summary(j)}; dropped {inc.dropped}"
             )
             lines.append(f"incidents: {_decided(inc.decisions, inc.notes)}")
+        meetings = None
         if args.meetings:
             mt = load_meetings(args.meetings, units=units, **s.reading, **s.meeting_columns)
+            meetings = mt.frame
             lines.append(f"meetings: {args.meetings}: {len(mt.frame)} rows; columns {mt.columns}")
             lines.append(f"meetings: {_decided(mt.decisions, mt.notes)}")
+        lines += _validate_actions(s, meetings, args.meetings)
     lines += [f"warning: {' '.join(cli_words(w).split())}" for w in seen]
     print("\n".join(lines))
     print("borderwatch: the inputs are valid.")
     return 0
+
+
+def _validate_actions(s: Settings, meetings: Any, meetings_file: str | None) -> list[str]:
+    """What ``analyze`` would read as agreed actions (``--actions`` and the meetings' columns)."""
+    from .planning.actions import gather_actions
+
+    acts = gather_actions(
+        s.actions,
+        meetings,
+        date_format=s.date_format,
+        dayfirst=s.dayfirst,
+        meetings_source=str(meetings_file or "meetings"),
+    )
+    if acts is None:
+        return ["actions: none"] if s.actions else []
+    counts = acts["status"].value_counts()
+    where = " and ".join(
+        [*([str(s.actions)] if s.actions else []), *([str(meetings_file)] if meetings_file else [])]
+    )
+    return [
+        f"actions: {where}: {len(acts)} actions ("
+        + ", ".join(f"{int(counts.get(k, 0))} {k}" for k in ("open", "done", "dropped"))
+        + ")"
+    ]
 
 
 def _decided(decisions: dict[str, Any], notes: Sequence[str]) -> str:

@@ -210,8 +210,9 @@ def _write_action_plan(plan: pd.DataFrame, path: Path, *, synthetic: bool) -> No
         {
             "note": [
                 "Fill in action, owner, due (YYYY-MM-DD) and status (open, done, dropped) for "
-                "the actions agreed for each area; add rows for more actions. Next time, give "
-                "this file to borderwatch with --actions: rows without an action are skipped.",
+                "the actions agreed for each area, and done_date when an action is done; add "
+                "rows for more actions. Next time, give this file to borderwatch with --actions "
+                "(check it first with borderwatch validate): rows without an action are skipped.",
                 *([SYNTHETIC] if synthetic else []),
             ]
         }

@@ -400,7 +400,7 @@ class Settings:
         None,
         "agreed actions, CSV or Excel (last time's action_plan.xlsx reads back as one)",
         kind="path",
-        commands=("analyze",),
+        commands=_IO,
         group="inputs",
         metavar="FILE",
     )

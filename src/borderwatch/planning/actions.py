@@ -239,17 +239,50 @@ def gather_actions(
     *,
     date_format: str | None = None,
     dayfirst: bool = False,
+    meetings_source: str = "meetings",
 ) -> pd.DataFrame | None:
     """The agreed actions of an actions file and of the meetings file's columns, together.
 
-    Returns None when neither holds any; raises :class:`DataError` when an
-    action id appears in both.
+    What ``borderwatch analyze`` and ``borderwatch validate`` read (``--actions``
+    and the action columns of ``--meetings``), with the same checks.
+
+    Parameters
+    ----------
+    source : path, file or DataFrame, optional
+        The actions file (CSV or Excel; last time's ``action_plan.xlsx``).
+    meetings : DataFrame, optional
+        The meetings, whose ``action``/``owner``/``due``/``status``/``done_date``
+        columns hold one action per meeting.
+    date_format, dayfirst : optional
+        How to read the dates (as for the incidents).
+    meetings_source : str, default "meetings"
+        The name of the meetings file in error messages.
+
+    Returns
+    -------
+    DataFrame or None
+        :data:`ACTION_COLUMNS`; None when neither holds any action.
+
+    Raises
+    ------
+    DataError
+        Naming the file, the column and the rows, with a hint: an unknown
+        status, ``done`` without a date done, an unreadable date, a row with an
+        owner or date but no action, repeated ids, or an id in both files.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"id": ["M1"], "action": ["Repair the well"], "status": ["done"]})
+    >>> gather_actions(None, m, meetings_source="meetings.csv")
+    Traceback (most recent call last):
+    ...
+    borderwatch._errors.DataError: meetings.csv: column 'status' says done but no date done is given in line 2. Hint: add a column 'done_date' with the day each action was done (YYYY-MM-DD), or set the status back to open.
     """
     parts = []
     if source is not None:
         parts.append(read_actions(source, date_format=date_format, dayfirst=dayfirst))
     if meetings is not None:
-        parts.append(actions_from_meetings(meetings))
+        parts.append(actions_from_meetings(meetings, source=meetings_source))
     parts = [p for p in parts if len(p)]
     if not parts:
         return None
@@ -390,6 +423,7 @@ def _build(
     status = _status(table, cols["status"], status_raw, filled)
     if cols["done_date"] is not None:
         status = np.where((status == "open") & done.notna().to_numpy(), "done", status)
+    _check_done(table, cols, status, done.notna().to_numpy() | ~filled)
     ids = _text(frame, cols["action_id"])
     ids = ids.where(
         ids.notna(), pd.Series([f"A{i + 1}" for i in range(len(frame))], index=frame.index)
@@ -447,6 +481,30 @@ def _status(table: Table, col: str | None, raw: pd.Series, filled: np.ndarray) -
         )
         raise DataError(msg)
     return words.where(words.notna(), "open").to_numpy(dtype=object)
+
+
+def _check_done(
+    table: Table, cols: dict[str, str | None], status: np.ndarray, dated: np.ndarray
+) -> None:
+    """An action marked done must say when (its effect is measured from that day)."""
+    undated = (status == "done") & ~dated
+    if not undated.any():
+        return
+    where = (
+        f"column '{cols['done_date']}' is empty"
+        if cols["done_date"] is not None
+        else "no date done is given"
+    )
+    fix = (
+        "write the day it was done (YYYY-MM-DD)"
+        if cols["done_date"] is not None
+        else "add a column 'done_date' with the day each action was done (YYYY-MM-DD)"
+    )
+    msg = (
+        f"{table.source}: column '{cols['status']}' says done but {where} in "
+        f"{table.rows(undated)}. Hint: {fix}, or set the status back to open."
+    )
+    raise DataError(msg)
 
 
 def _number(frame: pd.DataFrame, col: str | None) -> pd.Series:

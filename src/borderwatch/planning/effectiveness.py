@@ -185,6 +185,7 @@ def effectiveness(
     start: pd.Timestamp | None = None,
     end: pd.Timestamp | None = None,
     crs: Any = None,
+    lang: str = "en",
 ) -> pd.DataFrame:
     """Rate ratios before/after each meeting and done action, against matched comparison units.
 
@@ -205,6 +206,8 @@ def effectiveness(
         out (default: the incidents' first and last dates).
     crs : CRS, optional
         Metric CRS (default :func:`borderwatch.study_crs`).
+    lang : {"en", "fr", "es", "pt", "ar"}, default "en"
+        Language of the ``statement``.
 
     Returns
     -------
@@ -242,7 +245,8 @@ def effectiveness(
             busy[near[j]] = True
         treated = np.unique(near[i])
         ctrl = _controls(treated, ~busy, before, country)
-        rows.append(_row(ev, t, treated, ctrl, before, after, ids, names, country))
+        row = _row(ev, t, treated, ctrl, before, after, ids, names, country)
+        rows.append({**row, "statement": statement(row, lang=lang)})
     return pd.DataFrame(rows, columns=list(EFFECT_COLUMNS))
 
 
@@ -282,21 +286,14 @@ def _row(
         "did_low": did[1],
         "did_high": did[2],
     }
-    row["statement"] = statement(row)
     return row
 
 
-def _change(ratio: float) -> tuple[str, float]:
-    pct = (ratio - 1.0) * 100.0
-    return ("rose" if pct >= 0.5 else "fell" if pct <= -0.5 else "did not change"), abs(pct)
+def statement(row: dict[str, Any], *, lang: str = "en") -> str:
+    """The plain-words sentence of one event in ``lang`` (association, never proof).
 
-
-def _by(verb: str, pct: float) -> str:
-    return verb if verb == "did not change" else f"{verb} by {pct:.0f} %"
-
-
-def statement(row: dict[str, Any]) -> str:
-    """The plain-words sentence of one event (association, never proof).
+    Built from the row's numbers with the ``effect.*`` templates of the
+    translation files (:func:`borderwatch.planning._sentences.effect_statement`).
 
     Examples
     --------
@@ -305,24 +302,6 @@ def statement(row: dict[str, Any]) -> str:
     ...            "comparison_ratio": 0.95})
     'Incidents recorded fell by 30 % (95 % CI 10–45 %) after the March 2024 meeting at Ménaka, while comparable areas fell by 5 %. This is an association, not proof that the meeting caused it.'
     """
-    rr, lo, hi = row["rate_ratio"], row["ci_low"], row["ci_high"]
-    what = "meeting" if row["event"] == "meeting" else "action"
-    when = pd.Timestamp(row["date"]).strftime("%B %Y")
-    at = f" at {row['place']}" if row.get("place") and what == "meeting" else ""
-    head = f"after the {when} {what}{at}"
-    if not np.isfinite(rr) or not np.isfinite(hi):
-        text = f"Too few incidents were recorded around the {when} {what}{at} to compare before and after"
-    else:
-        verb, pct = _change(rr)
-        if lo <= 1 <= hi:
-            ci = f"{(lo - 1) * 100:+.0f} % to {(hi - 1) * 100:+.0f} %: no clear change"
-        elif verb == "fell":
-            ci = f"{(1 - hi) * 100:.0f}–{(1 - lo) * 100:.0f} %"
-        else:
-            ci = f"{(lo - 1) * 100:.0f}–{(hi - 1) * 100:.0f} %"
-        text = f"Incidents recorded {_by(verb, pct)} (95 % CI {ci}) {head}"
-    crr = row.get("comparison_ratio")
-    if crr is not None and np.isfinite(crr):
-        cverb, cpct = _change(crr)
-        text += f", while comparable areas {_by(cverb, cpct)}"
-    return text + f". This is an association, not proof that the {what} caused it."
+    from ._sentences import effect_statement
+
+    return effect_statement(row, lang=lang)

@@ -10,13 +10,14 @@ import pandas as pd
 
 from ..settings import Settings
 from ._areas import locate_actions
+from ._sentences import coverage_note, overdue_note
 from .actions import empty_actions, overdue_actions
 from .coverage import COVERAGE_COLUMNS, coverage, data_as_of
 from .effectiveness import effectiveness
 from .representation import representation
 from .sources import source_flags, sources
 
-__all__ = ["Planning", "coverage_table", "plan"]
+__all__ = ["Planning", "coverage_notes", "coverage_table", "plan"]
 
 #: The area layers whose coverage is reported: (result field, kind, id column).
 _LAYERS = (
@@ -54,6 +55,9 @@ class Planning:
         Units where sources diverge.
     view : str
         ``internal`` or ``public``.
+    lang : str
+        Language of the sentences (``statement``, ``note``, ``detail``): the
+        first of the settings' ``lang``.
     """
 
     as_of: str
@@ -67,10 +71,23 @@ class Planning:
     sources: pd.DataFrame | None
     source_flags: pd.DataFrame
     view: str = "internal"
+    lang: str = "en"
 
     def overdue(self, by: str | None = None) -> pd.DataFrame | pd.Series:
-        """Open actions past due on ``as_of``; counted per ``by`` (``meeting_id``, ``owner``)."""
-        return overdue_actions(self.actions, as_of=pd.Timestamp(self.as_of), by=by)
+        """Open actions past due on ``as_of``; counted per ``by`` (``meeting_id``, ``owner``).
+
+        Without ``by``, one row per action with ``note``: how late it is, in words.
+        """
+        as_of = pd.Timestamp(self.as_of)
+        late = overdue_actions(self.actions, as_of=as_of, by=by)
+        if by is not None:
+            return late
+        late = late.copy()
+        late["note"] = [
+            overdue_note(d, as_of=as_of, lang=self.lang, month_only=self.view == "public")
+            for d in pd.to_datetime(late["due"])
+        ]
+        return late
 
     def summary(self) -> dict[str, Any]:
         """The ``planning`` part of ``summary.json``."""
@@ -137,7 +154,12 @@ class Planning:
         return replace(
             self,
             actions=actions,
-            coverage=public_table(self.coverage, k=k, dates=("last_meeting",)),
+            coverage=coverage_notes(
+                public_table(self.coverage, k=k, dates=("last_meeting",)),
+                lang=self.lang,
+                radius_km=self.radius_km,
+                window_days=self.window_days,
+            ),
             effectiveness=eff,
             sources=src,
             source_flags=public_table(self.source_flags, k=k, drop=("detail",)),
@@ -145,8 +167,23 @@ class Planning:
         )
 
 
-def coverage_table(result: Any, s: Settings, *, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Coverage of every hotspot region, scan cluster, DBSCAN cluster and unit."""
+def coverage_notes(
+    table: pd.DataFrame, *, lang: str, radius_km: float, window_days: int
+) -> pd.DataFrame:
+    """The coverage table with ``note`` (re)written from its own columns, in ``lang``."""
+    out = table.copy()
+    out["note"] = [
+        coverage_note(row, lang=lang, radius_km=radius_km, window_days=window_days)
+        for row in out.to_dict("records")
+    ]
+    return out
+
+
+def coverage_table(
+    result: Any, s: Settings, *, as_of: pd.Timestamp, lang: str = "en"
+) -> pd.DataFrame:
+    """Coverage of every hotspot region, scan cluster, DBSCAN cluster and unit, with a
+    ``note`` in ``lang`` saying what it means (the meetings within reach, or the gap)."""
     parts = []
     for field, kind, id_col in _LAYERS:
         layer = getattr(result, field, None)
@@ -173,7 +210,10 @@ def coverage_table(result: Any, s: Settings, *, as_of: pd.Timestamp) -> pd.DataF
         part.insert(0, "area_id", frame[id_col].astype(str).to_numpy())
         part.insert(0, "kind", kind)
         parts.append(part)
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    if not parts:
+        return pd.DataFrame()
+    table = pd.concat(parts, ignore_index=True)
+    return coverage_notes(table, lang=lang, radius_km=s.coverage_km, window_days=s.coverage_days)
 
 
 _COVERAGE_KEEP = COVERAGE_COLUMNS  # the coverage columns kept on the areas
@@ -193,14 +233,15 @@ def plan(
     start = pd.to_datetime(inc["date"]).min() if inc is not None and len(inc) else None
     by_source = sources(inc, column=s.reported_by_col) if inc is not None else None
     targets = {"women": s.target_women, "youth": s.target_youth, "migrants": s.target_migrants}
+    lang = s.languages[0]
     return Planning(
         as_of=end.strftime("%Y-%m-%d"),
         radius_km=float(s.coverage_km),
         window_days=int(s.coverage_days),
         targets=targets,
         actions=acts.reset_index(drop=True),
-        coverage=coverage_table(result, s, as_of=end),
-        representation=representation(result.meetings, targets=targets),
+        coverage=coverage_table(result, s, as_of=end, lang=lang),
+        representation=representation(result.meetings, targets=targets, lang=lang),
         effectiveness=effectiveness(
             inc,
             result.units,
@@ -211,7 +252,9 @@ def plan(
             start=start,
             end=end,
             crs=result.crs,
+            lang=lang,
         ),
         sources=by_source,
-        source_flags=source_flags(by_source, k=int(s.k)),
+        source_flags=source_flags(by_source, k=int(s.k), lang=lang),
+        lang=lang,
     )

@@ -22,6 +22,8 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from ._sentences import representation_note
+
 __all__ = ["DEFAULT_TARGETS", "GROUPS", "representation"]
 
 #: The groups whose share is reported.
@@ -59,11 +61,29 @@ def _rows(m: pd.DataFrame, targets: Mapping[str, float]) -> dict[str, object]:
     return row
 
 
+def _unit_rows(
+    m: pd.DataFrame, t: Mapping[str, float], *, quarters: pd.Series | None
+) -> list[dict[str, object]]:
+    """Per unit: the whole period, then each quarter with meetings."""
+    names = m.get("unit_name", pd.Series(None, index=m.index))
+    out: list[dict[str, object]] = []
+    for uid, ug in m.groupby(m["unit_id"].astype(object), sort=True):
+        name = names.loc[ug.index].dropna()
+        head = {"level": "unit", "key": uid, "name": name.iloc[0] if len(name) else None}
+        out.append({**head, "period": "all", **_rows(ug, t)})
+        if quarters is not None:
+            uq = quarters.loc[ug.index]
+            for p, pg in ug.groupby(uq.where(uq != "NaT"), sort=True):
+                out.append({**head, "period": str(p), **_rows(pg, t)})
+    return out
+
+
 def representation(
     meetings: pd.DataFrame | None,
     *,
     targets: Mapping[str, float] | None = None,
     by_period: bool = True,
+    lang: str = "en",
 ) -> pd.DataFrame:
     """Shares of women, youth and migrants/displaced among attendees, against targets.
 
@@ -75,7 +95,9 @@ def representation(
     targets : mapping, optional
         ``{"women": 0.3, "youth": 0.2, "migrants": 0.1}`` (the defaults).
     by_period : bool, default True
-        Also per quarter (``2024Q1``), overall and per side.
+        Also per quarter (``2024Q1``): overall, per side and per unit.
+    lang : {"en", "fr", "es", "pt", "ar"}, default "en"
+        Language of the ``note``.
 
     Returns
     -------
@@ -84,7 +106,9 @@ def representation(
         country, the unit id), ``name`` (unit name), ``period`` (``all`` or a
         quarter), ``meetings``, ``meetings_known``, ``meetings_unknown``,
         ``attendees``, and per group: the count, ``share_<group>`` (NaN when
-        unknown) and ``below_<group>`` (True, False or missing when unknown).
+        unknown) and ``below_<group>`` (True, False or missing when unknown),
+        and ``note``: the shares below target and the meetings of unknown
+        attendance, in words (``lang``).
 
     Examples
     --------
@@ -104,6 +128,7 @@ def representation(
     m = pd.DataFrame(meetings).drop(columns="geometry", errors="ignore")
     out: list[dict[str, object]] = []
     periods: list[tuple[str, pd.DataFrame]] = [("all", m)]
+    q = None
     if by_period and "date" in m.columns:
         q = pd.to_datetime(m["date"]).dt.to_period("Q").astype(str)
         periods += [(str(p), grp) for p, grp in m.groupby(q.where(q != "NaT"), sort=True)]
@@ -117,16 +142,7 @@ def representation(
                     {"level": "side", "key": side, "name": None, "period": period, **_rows(sg, t)}
                 )
     if "unit_id" in m.columns:
-        names = m.get("unit_name", pd.Series(None, index=m.index))
-        for uid, ug in m.groupby(m["unit_id"].astype(object), sort=True):
-            name = names.loc[ug.index].dropna()
-            out.append(
-                {
-                    "level": "unit",
-                    "key": uid,
-                    "name": name.iloc[0] if len(name) else None,
-                    "period": "all",
-                    **_rows(ug, t),
-                }
-            )
-    return pd.DataFrame(out)
+        out += _unit_rows(m, t, quarters=q)
+    frame = pd.DataFrame(out)
+    frame["note"] = [representation_note(r, targets=t, lang=lang) for r in out]
+    return frame

@@ -25,6 +25,7 @@ import pandas as pd
 from .._errors import DataError
 from .._schema import fold
 from ..io._columns import find
+from ._sentences import recording_stopped, under_reporting
 
 __all__ = ["SOURCE_NAMES", "SOURCE_TYPES", "classify_source", "source_flags", "sources"]
 
@@ -143,8 +144,14 @@ def sources(incidents: pd.DataFrame, *, column: str | None = None) -> pd.DataFra
     return out
 
 
-def source_flags(by_source: pd.DataFrame | None, *, k: int = 5) -> pd.DataFrame:
+def source_flags(by_source: pd.DataFrame | None, *, k: int = 5, lang: str = "en") -> pd.DataFrame:
     """Units where community reports and police records diverge, or a source stopped.
+
+    Returns
+    -------
+    DataFrame
+        ``unit_id``, ``country``, ``flag`` (``under-reporting`` or ``recording
+        stopped``), ``source`` and ``detail``: a sentence in ``lang`` with the counts.
 
     Examples
     --------
@@ -170,7 +177,7 @@ def source_flags(by_source: pd.DataFrame | None, *, k: int = 5) -> pd.DataFrame:
                     country,
                     "under-reporting",
                     "police",
-                    f"police recorded {police}, community/NGO/hotline reported {others}",
+                    under_reporting(police, others, lang=lang),
                 ]
             )
         recent = grp[grp["period"].isin(last)].groupby("source")["count"].sum()
@@ -183,7 +190,7 @@ def source_flags(by_source: pd.DataFrame | None, *, k: int = 5) -> pd.DataFrame:
                         country,
                         "recording stopped",
                         src,
-                        f"{src}: {int(n)} before, none in {', '.join(sorted(last))}",
+                        recording_stopped(str(src), int(n), sorted(last), lang=lang),
                     ]
                 )
     return pd.DataFrame(rows, columns=cols)
