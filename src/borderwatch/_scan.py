@@ -365,7 +365,7 @@ class ReplicateDraws:
             else:  # many: one multinomial per replicate (cost n_rep x n)
                 got = rng.multinomial(int(m), self.prob, size=n_rep)
             out += int(value) * got
-        return out.T.astype(dtype)
+        return np.ascontiguousarray(out.T, dtype=dtype)  # C order: a cell's replicates side by side
 
 
 def replicate_counts(
@@ -493,7 +493,7 @@ def null_maxima(
         nb = min(BLOCK, replicates - start)
         cnt = draws.draw(nb)
         top = int(cnt.max()) if cnt.size else 0
-        cnt = cnt.astype(np.uint8 if top <= 255 else acc0.dtype)
+        cnt = np.ascontiguousarray(cnt, dtype=np.uint8 if top <= 255 else acc0.dtype)
         busy = cnt.max(axis=1) > 0
         res = _maxima(
             lat.base,
