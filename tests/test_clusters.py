@@ -511,3 +511,71 @@ def test_find_clusters_rejects_a_bad_area() -> None:
         find_clusters(pts, area="units")  # type: ignore[arg-type]
     with pytest.raises(DataError, match="replicates"):
         find_clusters(pts, area=_AREA, replicates=-1)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_dense_cluster_bound_never_exceeds_the_largest_dbscan_cluster(seed: int) -> None:
+    from borderwatch._clustertest import dense_cluster_bound
+
+    rng = np.random.default_rng(seed)
+    xy = np.vstack(
+        [
+            rng.uniform(0, 100, (3000, 2)),
+            rng.normal(40, 3, (800, 2)),
+            np.repeat(rng.uniform(0, 100, (20, 2)), 6, axis=0),  # stacks
+        ]
+    )
+    for eps, min_samples in ((2.0, 5), (5.0, 8), (12.0, 5)):
+        labels, _ = dbscan_module.dbscan_labels(xy, eps=eps, min_samples=min_samples)
+        largest = int(np.bincount(labels[labels >= 0]).max())
+        low = dense_cluster_bound(xy, eps=eps, min_samples=min_samples)
+        assert 0 < low <= largest, (eps, min_samples, low, largest)
+    # at a large radius (dense noise) the bound is most of the points
+    assert dense_cluster_bound(xy, eps=20.0, min_samples=5) > 0.9 * len(xy)
+
+
+def test_cluster_test_with_the_bound_gives_the_same_p_values() -> None:
+    """On dense noise the simulated maps are hits by the bound alone; the kept clusters
+    and their p-values do not change."""
+    import borderwatch._clustertest as ct
+
+    rng = np.random.default_rng(3)
+    xy = np.vstack(
+        [
+            rng.uniform((0, 0), (300_000, 150_000), (3000, 2)),
+            rng.normal((60_000, 40_000), 2e3, (60, 2)),
+        ]
+    )
+    pts = _two_country_points(xy)
+    calls = {"label": 0}
+    original = ct.max_cluster_sizes
+
+    def counted(location, area, label, **kw):
+        def lab(p):
+            calls["label"] += 1
+            return label(p)
+
+        return original(location, area, lab, **kw)
+
+    for eps in (4.0, 15.0, 30.0):
+        with_bound = find_clusters(pts, eps_km=eps, min_samples=5, area=_AREA, seed=2)
+        clusters_module.max_cluster_sizes, keep = (
+            lambda *a, **kw: original(*a, **{**kw, "bound": None}),
+            clusters_module.max_cluster_sizes,
+        )
+        try:
+            without = find_clusters(pts, eps_km=eps, min_samples=5, area=_AREA, seed=2)
+        finally:
+            clusters_module.max_cluster_sizes = keep
+        pd.testing.assert_frame_equal(with_bound.layer, without.layer)
+        assert with_bound.n_found == without.n_found
+        assert len(with_bound.null_max) == len(without.null_max)
+        hit = int(with_bound.layer["n_incidents"].max()) if len(with_bound.layer) else None
+        if hit is not None:
+            assert ((with_bound.null_max >= hit) == (without.null_max >= hit)).all()
+    clusters_module.max_cluster_sizes = counted
+    try:
+        find_clusters(pts, eps_km=30.0, min_samples=5, area=_AREA, seed=2)
+    finally:
+        clusters_module.max_cluster_sizes = keep
+    assert calls["label"] == 0  # at 30 km the noise percolates: every map a hit by the bound

@@ -355,3 +355,24 @@ def test_unit_counts_every_unit_and_category_columns(units):
     ]
     summary = join_summary(joined)
     assert out["incidents"].sum() == summary["within"] + summary["snapped"]
+
+
+def test_joined_points_keep_their_projection_for_the_next_steps(units):
+    """The join remembers its metric points for the joined frame (_geom.projected): the
+    later steps get the same coordinates as a fresh to_crs, without reprojecting."""
+    from borderwatch._geom import projected
+
+    pts = _points([(0.5, 13.5), (2.5, 13.25), (1.5, 12.996), (3.9, 13.1)])
+    metric = study_crs(units)
+    out = _join(pts, units, crs=metric)
+    first = projected(out.geometry, metric)
+    again = projected(out.geometry, metric)
+    assert again.array is first.array  # remembered: no second reprojection
+    fresh = out.geometry.to_crs(metric)
+    np.testing.assert_allclose(first.x.to_numpy(), fresh.x.to_numpy(), rtol=0, atol=1e-6)
+    np.testing.assert_allclose(first.y.to_numpy(), fresh.y.to_numpy(), rtol=0, atol=1e-6)
+    assert first.index.equals(out.index) and first.crs == fresh.crs
+    # a copy of the frame is a new array: reprojected, not mistaken for the old one
+    other = out.iloc[::-1].copy()
+    flipped = projected(other.geometry, metric)
+    np.testing.assert_allclose(flipped.x.to_numpy(), fresh.x.to_numpy()[::-1], atol=1e-6)

@@ -1,23 +1,31 @@
 """No step's cost grows faster than linearly in the incidents (counted, not timed).
 
-The functions through which incidents pass (reading, the join, cell lookups,
-stacks, border distances, DBSCAN's labelling and its neighbour pairs, the
-density binning) are wrapped with counters of the rows they receive; the whole
-pipeline runs on two sizes, and the work per incident must not grow.
+The functions through which incidents pass are wrapped with counters of the rows
+they receive: the join, cell lookups (hotspots, emerging trends, regions, scan,
+evaluation), stacks, border distances, the metric points of the density and the
+clusters, DBSCAN's labelling and its neighbour pairs (observed and simulated maps),
+the cheap bound of the simulated maps, the points drawn for the simulated maps, the
+step entry points (scan, clusters, density, evaluation), and the random numbers
+the scan's Monte Carlo draws. The whole pipeline runs, with its Monte Carlo, on two
+sizes, and the work per incident must not grow.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
 import warnings
 from collections import Counter
 
 import numpy as np
 import pytest
 
+import borderwatch._clustertest as clustertest_mod
 import borderwatch._countries as countries_mod
 import borderwatch._dask as dask_mod
 import borderwatch._dbscan as dbscan_mod
+import borderwatch._inputs as inputs_mod
+import borderwatch._scan as scan_engine
 import borderwatch._stacks as stacks_mod
 import borderwatch.clusters as clusters_mod
 import borderwatch.emerging as emerging_mod
@@ -33,6 +41,8 @@ from borderwatch.pipeline import analyze
 
 pytestmark = pytest.mark.slow
 
+density_mod = importlib.import_module("borderwatch.density")  # borderwatch.density is the function
+
 #: (module, function name, modules that imported it by name)
 _COUNTED = [
     (grid_mod, "point_cells", [grid_mod, scan_mod, hotspots_mod, emerging_mod, evaluate_mod]),
@@ -41,7 +51,31 @@ _COUNTED = [
     (join_mod, "join_units", [join_mod, pipeline_mod, dask_mod]),
     (dbscan_mod, "dbscan_labels", [dbscan_mod, clusters_mod]),
     (dbscan_mod, "_delaunay_edges", [dbscan_mod]),
+    (inputs_mod, "metric_points", [inputs_mod, density_mod, clusters_mod]),
+    (clustertest_mod, "dense_cluster_bound", [clustertest_mod, clusters_mod]),
+    (clustertest_mod, "uniform_points", [clustertest_mod]),
+    (scan_mod, "spatial_scan", [scan_mod]),
+    (clusters_mod, "find_clusters", [clusters_mod]),
+    (density_mod, "density", [density_mod]),
+    (evaluate_mod, "evaluate", [evaluate_mod]),
 ]
+#: Where the first argument is not the incidents: the position of the rows counted.
+_ARG = {"point_cells": 1, "spatial_scan": 1, "uniform_points": 1}
+
+
+class _CountingStream:
+    """A random generator that counts the numbers it draws (the scan's Monte Carlo)."""
+
+    def __init__(self, rng, seen: Counter) -> None:
+        self.rng, self.seen = rng, seen
+
+    def random(self, size):
+        self.seen["scan draws"] += int(np.prod(size))
+        return self.rng.random(size)
+
+    def multinomial(self, n, pvals, size):
+        self.seen["scan draws"] += int(size) * len(pvals)
+        return self.rng.multinomial(n, pvals, size=size)
 
 
 def _rows(value) -> int:
@@ -58,7 +92,8 @@ def _work(monkeypatch, n_background: int, units) -> tuple[Counter, int]:
         original = getattr(owner, name)
 
         def counted(*args, _f=original, _name=name, **kwargs):
-            seen[_name] += _rows(args[1] if _name == "point_cells" else args[0])
+            pos = _ARG.get(_name, 0)
+            seen[_name] += _rows(args[pos]) if _name != "uniform_points" else int(args[pos])
             out = _f(*args, **kwargs)
             if _name == "_delaunay_edges":
                 seen["neighbour pairs"] += len(out[0])
@@ -68,6 +103,13 @@ def _work(monkeypatch, n_background: int, units) -> tuple[Counter, int]:
         for mod in users:
             if hasattr(mod, name):
                 monkeypatch.setattr(mod, name, counted)
+    draws_init = scan_engine.ReplicateDraws.__init__
+
+    def counting_init(self, *args, **kwargs):
+        draws_init(self, *args, **kwargs)
+        self.streams = [_CountingStream(r, seen) for r in self.streams]
+
+    monkeypatch.setattr(scan_engine.ReplicateDraws, "__init__", counting_init)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         inc = demo_incidents(n_background=n_background, units=units)
@@ -76,8 +118,9 @@ def _work(monkeypatch, n_background: int, units) -> tuple[Counter, int]:
             inc,
             view="internal",
             permutations=0,
-            scan_replicates=0,
-            cluster_replicates=0,
+            scan_replicates=9,
+            cluster_replicates=9,
+            clusters_all=True,  # every simulated map runs (no early stop)
             cluster_method="dbscan",
         )
     monkeypatch.undo()
@@ -91,10 +134,20 @@ def test_work_per_incident_does_not_grow(monkeypatch):
     small, n_small = _work(monkeypatch, 2_000, units)
     large, n_large = _work(monkeypatch, 8_000, units)
     assert n_large > 2.5 * n_small
-    for name in small:
+    # the triangulated core points and their Delaunay pairs: a share of DBSCAN's points that
+    # grows with the density (more core points) up to all of them; linear in those points
+    core = {"_delaunay_edges", "neighbour pairs"}
+    for counts in (small, large):
+        assert counts["_delaunay_edges"] <= counts["dbscan_labels"]
+        assert counts["neighbour pairs"] <= 6 * counts["_delaunay_edges"]  # planar: < 3 edges/point
+    for name in set(small) - core:
         per_small = small[name] / n_small
         per_large = large[name] / n_large
         # linear work: the same per incident (10 % slack for fixed costs and clustering)
         assert per_large <= 1.1 * per_small + 1, (name, per_small, per_large)
-    assert {"point_cells", "stacks", "join_units", "dbscan_labels"} <= set(small)
+    steps = {"spatial_scan", "find_clusters", "density", "evaluate", "join_units"}
+    inner = {"point_cells", "stacks", "dbscan_labels", "metric_points", "scan draws"}
+    assert steps | inner | {"uniform_points"} <= set(small), set(small)
+    # the simulated maps of the clusters' test were clustered (9 maps of every incident)
+    assert small["dbscan_labels"] >= 9 * 0.9 * n_small
     assert np.isfinite(list(small.values())).all()

@@ -143,9 +143,7 @@ def test_scan_p_values_equal_brute_force_on_the_same_replicates(two_countries, n
     from borderwatch._stacks import stacks
 
     sizes = np.ones(counts.sum(), dtype=np.int64) if null == "incidents" else stacks(xy)[1]
-    cdf = np.cumsum(pop) / pop.sum()
-    cdf[-1] = 1.0
-    sims = _scan.replicate_counts(np.random.default_rng(3), cdf, sizes, reps)
+    sims = _scan.replicate_counts(3, pop / pop.sum(), sizes, reps)
     null_max = np.array(
         [_brute_best(_xy(grid), sims[:, r].astype(np.int64), pop)[0].max() for r in range(reps)]
     )
@@ -157,12 +155,29 @@ def test_scan_p_values_equal_brute_force_on_the_same_replicates(two_countries, n
 
 
 def test_replicates_do_not_depend_on_blocks():
-    cdf = np.cumsum(np.ones(50)) / 50
-    a = _scan.replicate_counts(np.random.default_rng(1), cdf, np.array([3, 1, 1, 5]), 10)
-    rng = np.random.default_rng(1)
-    b = np.hstack([_scan.replicate_counts(rng, cdf, np.array([3, 1, 1, 5]), k) for k in (4, 6)])
+    share = np.ones(50) / 50
+    sizes = np.r_[np.array([3, 1, 1, 5]), np.ones(300, dtype=np.int64)]  # both ways of drawing
+    a = _scan.replicate_counts(1, share, sizes, 10)
+    draws = _scan.ReplicateDraws(1, share, sizes)
+    b = np.hstack([draws.draw(k) for k in (4, 6)])
     assert (a == b).all()
-    assert (a.sum(axis=0) == 10).all()
+    assert (a.sum(axis=0) == sizes.sum()).all()
+
+
+def test_replicate_counts_have_the_per_location_distribution():
+    """Drawn per stack size (multinomial or categorical), the counts of a cell have the
+    mean and variance of every location falling in its own cell: a stack of s adds
+    s * Bernoulli(p), so E = p * sum(s) and Var = p (1 - p) * sum(s^2)."""
+    share = np.array([0.5, 0.3, 0.15, 0.05])
+    sizes = np.r_[np.ones(40, dtype=np.int64), np.array([7, 7, 3, 12])]  # 40 ones: multinomial
+    reps = 20_000
+    sims = _scan.replicate_counts(5, share, sizes, reps).astype(float)
+    mean, var = sims.mean(axis=1), sims.var(axis=1)
+    want_mean = share * sizes.sum()
+    want_var = share * (1 - share) * (sizes**2).sum()
+    se_mean = np.sqrt(want_var / reps)
+    assert np.all(np.abs(mean - want_mean) < 5 * se_mean), (mean, want_mean)
+    assert np.allclose(var, want_var, rtol=0.06), (var, want_var)
 
 
 def test_window_rings_are_whole(two_countries):

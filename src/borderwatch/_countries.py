@@ -25,7 +25,8 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from ._geom import robust_union
+from ._geom import projected, robust_union
+from ._stacks import unique_rows
 
 __all__ = [
     "feature_border_km",
@@ -133,7 +134,7 @@ def line_distance(points: np.ndarray, lines: shapely.Geometry) -> np.ndarray:
     if not len(ok) or not same.any():
         return np.asarray(shapely.distance(points, lines), dtype=float)
     segments = shapely.linestrings(np.stack([coords[:-1][same], coords[1:][same]], axis=1))
-    xy, inverse = np.unique(shapely.get_coordinates(points[ok]), axis=0, return_inverse=True)
+    xy, inverse = unique_rows(shapely.get_coordinates(points[ok]), return_inverse=True)
     where, dist = shapely.STRtree(segments).query_nearest(
         shapely.points(xy), return_distance=True, all_matches=False
     )
@@ -160,8 +161,7 @@ def incident_border_km(
         geo = geo[geo.notna() & ~geo.is_empty]
         if len(geo):
             lines = robust_union(np.asarray(geo.to_crs(crs).array, dtype=object))
-            pts = incidents.geometry.iloc[rows]
-            pts = pts.to_crs(crs) if not CRS(pts.crs).equals(crs) else pts
+            pts = projected(incidents.geometry, crs).iloc[rows]
             return line_distance(np.asarray(pts.array, dtype=object), lines) / 1000.0
     if "border_km" in incidents.columns:
         return pd.to_numeric(incidents["border_km"], errors="coerce").to_numpy(float)[rows]

@@ -30,6 +30,8 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import Delaunay, QhullError, cKDTree
 
+from ._stacks import unique_rows
+
 __all__ = ["dbscan_labels", "st_dbscan_labels"]
 
 #: Rows per KD-tree query chunk are chosen so that rows * k stays below this.
@@ -205,7 +207,7 @@ def _assign_border(labels: np.ndarray, core: np.ndarray, bi: np.ndarray, bj: np.
 def _core_components(pts: np.ndarray, eps2: float) -> np.ndarray:
     """Components of the graph 'distance <= sqrt(eps2)' on ``pts``, via Delaunay."""
     m = len(pts)
-    uniq, inv = np.unique(pts, axis=0, return_inverse=True)
+    uniq, inv = unique_rows(pts, return_inverse=True)
     inv = inv.ravel()
     u = len(uniq)
     comps = _Components(u)

@@ -14,17 +14,23 @@ to be robust. Work in a metric CRS, where the grid is
 
 from __future__ import annotations
 
-from typing import Any
+import weakref
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
 from pyproj import CRS
 from shapely.errors import GEOSException
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+
 __all__ = [
     "DEGREE_GRID",
     "METRIC_GRID_M",
     "grid_size_for",
+    "projected",
+    "remember_projection",
     "robust_overlay",
     "robust_union",
     "to_crs_valid",
@@ -175,3 +181,55 @@ def _snapped_union(arr: np.ndarray, grid_size: float) -> shapely.Geometry:
         if last is not None:
             raise last from None
         raise
+
+
+#: The last few reprojected point arrays: (source array, CRS text, projected array).
+_PROJECTED: list[tuple[weakref.ref[Any], str, Any]] = []
+_KEEP = 3
+
+
+def projected(geo: gpd.GeoSeries, crs: Any) -> gpd.GeoSeries:
+    """``geo.to_crs(crs)``, computed once per geometry array and CRS.
+
+    The pipeline hands the same joined incidents to every step, and each step
+    reprojects them to the study CRS (cells, stacks, border distances, DBSCAN,
+    density, evaluation): the last few projections are remembered, keyed by the
+    identity of the source geometry array (held weakly) and the CRS. Frames are
+    never changed in place in borderwatch, so an array that is still alive still
+    holds the same points.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> pts = gpd.GeoSeries(gpd.points_from_xy([0.0, 1.0], [0.0, 1.0]), crs=4326)
+    >>> a, b = projected(pts, 3857), projected(pts, 3857)
+    >>> a.array is b.array, round(float(a.x.iloc[1]))
+    (True, 111319)
+    """
+    import geopandas as gpd
+
+    target = CRS(crs)
+    if geo.crs is not None and CRS(geo.crs).equals(target):
+        return geo
+    source = geo.array
+    key = target.to_wkt()
+    for ref, k, arr in _PROJECTED:
+        if ref() is source and k == key and len(arr) == len(geo):
+            return gpd.GeoSeries(arr, index=geo.index, crs=target, name=geo.name, copy=False)
+    out = geo.to_crs(target)
+    _remember(source, key, out.array)
+    return out
+
+
+def remember_projection(geo: gpd.GeoSeries, metric: gpd.GeoSeries) -> None:
+    """Record that ``metric`` holds the points of ``geo``, in order, reprojected (a new
+    frame built from the points of one already projected: the join's output)."""
+    if len(geo) == len(metric) and metric.crs is not None:
+        _remember(geo.array, CRS(metric.crs).to_wkt(), metric.array)
+
+
+def _remember(source: Any, key: str, arr: Any) -> None:
+    _PROJECTED[:] = [e for e in _PROJECTED if e[0]() is not None and e[0]() is not source][
+        -(_KEEP - 1) :
+    ]
+    _PROJECTED.append((weakref.ref(source), key, arr))

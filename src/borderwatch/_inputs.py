@@ -14,6 +14,7 @@ from pyproj import CRS
 
 from ._crs import require_crs, study_crs
 from ._errors import BorderwatchWarning, DataError, format_rows
+from ._geom import projected
 
 __all__ = [
     "check_points",
@@ -120,9 +121,7 @@ def metric_points(
             "such as borderwatch.study_crs(units), or leave crs=None."
         )
         raise DataError(msg)
-    geo = points.geometry
-    if not CRS(points.crs).equals(target):
-        geo = geo.to_crs(target)
+    geo = projected(points.geometry, target)
     g = np.asarray(geo.array, dtype=object)
     xy = np.full((len(g), 2), np.nan)
     present = (type_id == 0) & ~shapely.is_empty(g)

@@ -34,6 +34,7 @@ from numba import njit, prange
 
 __all__ = [
     "Lattice",
+    "ReplicateDraws",
     "best_windows",
     "lattice_of",
     "llr",
@@ -50,7 +51,10 @@ __all__ = [
 TIE = 1e-9
 #: Replicates processed per pass (columns of the count matrix).
 BLOCK = 1024
-#: Uniform draws held at once when drawing replicates.
+#: A stack size held by fewer locations than this many times the cells is drawn location
+#: by location (one categorical draw is much cheaper than one multinomial cell).
+_CATEGORICAL = 4
+#: Uniform draws held at once when drawing location by location.
 _DRAWS = 4_000_000
 #: Lanes checked together before any of them is evaluated.
 _GROUP = 32
@@ -310,34 +314,65 @@ def window_cells(lat: Lattice, centre: int, q_end: int) -> np.ndarray:
 # --------------------------------------------------------------------------- Monte Carlo
 
 
-def replicate_counts(
-    rng: np.random.Generator,
-    cdf: np.ndarray,
-    sizes: np.ndarray,
-    n_rep: int,
-    *,
-    dtype: type = np.int32,
-) -> np.ndarray:
-    """Counts of ``n_rep`` replicates, shape ``(n_cells, n_rep)``.
+class ReplicateDraws:
+    """Counts of Monte Carlo replicates, drawn block after block.
 
     Each location (a stack of ``sizes[l]`` incidents) falls in cell ``k`` with
-    probability ``cdf[k] - cdf[k-1]`` (population share), independently; one
-    uniform number per location and replicate, drawn replicate after replicate
-    (at most :data:`_DRAWS` at a time), so the replicates do not depend on how
-    they are grouped into blocks.
+    probability ``share[k]``, independently. The locations of one stack size are
+    exchangeable, so their cells are one multinomial draw: a replicate draws, for
+    each distinct stack size ``s`` held by ``m`` locations, ``m`` locations over the
+    cells (a multinomial when ``m`` is large, ``m`` categorical draws when it is
+    small) and adds ``s`` times those counts. The cost is at most the cells times
+    the distinct stack sizes per replicate, whatever the number of incidents.
+
+    Each stack size has its own random stream (``SeedSequence(seed, spawn_key=(s,))``),
+    drawn replicate after replicate, so the replicates do not depend on how they
+    are grouped into blocks.
+
+    Examples
+    --------
+    >>> draws = ReplicateDraws(0, np.full(4, 0.25), np.array([1, 1, 1, 3]))
+    >>> counts = np.hstack([draws.draw(2), draws.draw(3)])
+    >>> counts.shape, counts.sum(axis=0).tolist()
+    ((4, 5), [6, 6, 6, 6, 6])
     """
-    n = len(cdf)
-    n_loc = len(sizes)
-    w = np.asarray(sizes, dtype=np.float64)
-    out: np.ndarray = np.empty((n, n_rep), dtype=dtype)
-    step = max(1, _DRAWS // max(n_loc, 1))
-    for start in range(0, n_rep, step):
-        k = min(step, n_rep - start)
-        cell = np.minimum(np.searchsorted(cdf, rng.random((k, n_loc)), side="right"), n - 1)
-        flat = (np.arange(k, dtype=np.int64)[:, None] * n + cell).ravel()
-        counts = np.bincount(flat, weights=np.tile(w, k), minlength=k * n).reshape(k, n)
-        out[:, start : start + k] = np.rint(counts).astype(dtype).T
-    return out
+
+    def __init__(self, seed: int, share: np.ndarray, sizes: np.ndarray) -> None:
+        prob = np.clip(np.asarray(share, dtype=np.float64), 0.0, None)
+        self.prob = prob / prob.sum()
+        self.cdf = np.cumsum(self.prob)
+        self.cdf[-1] = 1.0
+        self.values, self.groups = np.unique(np.asarray(sizes, dtype=np.int64), return_counts=True)
+        self.streams = [
+            np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(int(v),)))
+            for v in self.values
+        ]
+
+    def draw(self, n_rep: int, *, dtype: type = np.int32) -> np.ndarray:
+        """The counts of the next ``n_rep`` replicates, shape ``(n_cells, n_rep)``."""
+        n = len(self.prob)
+        out = np.zeros((n_rep, n), dtype=np.int64)
+        rows = np.arange(n_rep, dtype=np.int64)[:, None] * n
+        for value, m, rng in zip(self.values, self.groups, self.streams, strict=True):
+            if m < _CATEGORICAL * n:  # few locations: one draw each (cost n_rep x m)
+                got = np.zeros((n_rep, n), dtype=np.int64)
+                step = max(1, _DRAWS // int(m))
+                for a in range(0, n_rep, step):  # bounded memory, same stream
+                    b = min(n_rep, a + step)
+                    cell = np.searchsorted(self.cdf, rng.random((b - a, int(m))), side="right")
+                    flat = (rows[: b - a] + np.minimum(cell, n - 1)).ravel()
+                    got[a:b] = np.bincount(flat, minlength=(b - a) * n).reshape(b - a, n)
+            else:  # many: one multinomial per replicate (cost n_rep x n)
+                got = rng.multinomial(int(m), self.prob, size=n_rep)
+            out += int(value) * got
+        return np.ascontiguousarray(out.T, dtype=dtype)  # C order: a cell's replicates side by side
+
+
+def replicate_counts(
+    seed: int, share: np.ndarray, sizes: np.ndarray, n_rep: int, *, dtype: type = np.int32
+) -> np.ndarray:
+    """Counts of ``n_rep`` replicates, shape ``(n_cells, n_rep)`` (:class:`ReplicateDraws`)."""
+    return ReplicateDraws(seed, share, sizes).draw(n_rep, dtype=dtype)
 
 
 @njit(cache=True, parallel=True)
@@ -443,24 +478,22 @@ def null_maxima(
     """The largest LLR of each of ``replicates`` Monte Carlo replicates.
 
     Locations with their stack ``sizes`` are redistributed over the cells in
-    proportion to ``pop`` (:func:`replicate_counts`), seeded with ``seed``.
+    proportion to ``pop`` (:class:`ReplicateDraws`), seeded with ``seed``.
     """
     pop = np.ascontiguousarray(pop, dtype=np.float64)
     ptotal = float(pop.sum())
-    cdf = np.cumsum(pop) / ptotal
-    cdf[-1] = 1.0
+    draws = ReplicateDraws(seed, pop / ptotal, sizes)
     total = int(np.sum(sizes))
     xlx = xlogx_table(total)
     # narrow integers: the lane additions are the inner loop (SIMD)
     acc0 = np.zeros(BLOCK, dtype=np.uint16 if total <= np.iinfo(np.uint16).max else np.uint32)
-    rng = np.random.default_rng(seed)
     out = np.empty(replicates)
     nchunks = max(2, min(64, len(pop) // 64))
     for start in range(0, replicates, BLOCK):
         nb = min(BLOCK, replicates - start)
-        cnt = replicate_counts(rng, cdf, sizes, nb)
+        cnt = draws.draw(nb)
         top = int(cnt.max()) if cnt.size else 0
-        cnt = cnt.astype(np.uint8 if top <= 255 else acc0.dtype)
+        cnt = np.ascontiguousarray(cnt, dtype=np.uint8 if top <= 255 else acc0.dtype)
         busy = cnt.max(axis=1) > 0
         res = _maxima(
             lat.base,

@@ -9,9 +9,11 @@ coincidences; the honest null moves each *location with its stack*
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-__all__ = ["STACK_TOLERANCE_M", "stacks"]
+__all__ = ["STACK_TOLERANCE_M", "stacks", "unique_rows"]
 
 #: Incidents whose metric coordinates agree to this many metres share a location.
 STACK_TOLERANCE_M = 1.0
@@ -49,8 +51,8 @@ def stacks(
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty.copy(), empty.copy()
     key = np.rint(xy / float(tolerance_m)).astype(np.int64)
-    _, first, inverse, sizes = np.unique(
-        key, axis=0, return_index=True, return_inverse=True, return_counts=True
+    _, first, inverse, sizes = unique_rows(
+        key, return_index=True, return_inverse=True, return_counts=True
     )
     order = np.argsort(first, kind="stable")  # number locations by first appearance
     rank = np.empty_like(order)
@@ -60,3 +62,71 @@ def stacks(
         sizes[order].astype(np.int64),
         first[order].astype(np.int64),
     )
+
+
+def unique_rows(
+    a: np.ndarray,
+    *,
+    return_index: bool = False,
+    return_inverse: bool = False,
+    return_counts: bool = False,
+) -> Any:
+    """``np.unique(a, axis=0, ...)`` of a two-column array, several times faster.
+
+    The rows are sorted as one key (two integers packed into one ``int64``, two
+    floats read as one ``complex128``, both ordered as ``np.unique`` orders rows)
+    instead of as records; the results are the same (``inverse`` is 1-D).
+
+    Examples
+    --------
+    >>> a = np.array([[2, 1], [0, 5], [2, 1], [0, -1]])
+    >>> uniq, inverse = unique_rows(a, return_inverse=True)
+    >>> uniq.tolist(), inverse.tolist()
+    ([[0, -1], [0, 5], [2, 1]], [2, 1, 2, 0])
+    >>> unique_rows(a.astype(float)).tolist()
+    [[0.0, -1.0], [0.0, 5.0], [2.0, 1.0]]
+    """
+    a = np.asarray(a)
+    flags: dict[str, Any] = {"return_index": return_index, "return_inverse": return_inverse}
+    flags["return_counts"] = return_counts
+    unique: Any = np.unique
+    key, decode = _row_key(a)
+    if key is None:
+        out = unique(a, axis=0, **flags)
+        if not isinstance(out, tuple):
+            return out
+        if return_inverse:
+            k = 1 + int(return_index)
+            out = (*out[:k], np.asarray(out[k]).ravel(), *out[k + 1 :])
+        return out
+    out = unique(key, **flags)
+    if not isinstance(out, tuple):
+        return decode(out)
+    return (decode(out[0]), *out[1:])
+
+
+def _row_key(a: np.ndarray) -> tuple[np.ndarray | None, Any]:
+    """One sortable key per row of ``a`` and the function that turns keys back into rows."""
+    if a.ndim != 2 or a.shape[1] != 2:
+        return None, None
+    if a.dtype.kind in "iu" and len(a):
+        low = a.min(axis=0).astype(np.int64)
+        span = a.max(axis=0).astype(np.int64) - low + 1
+        if int(span[0]) * int(span[1]) >= 2**62:
+            return None, None
+        shifted = a.astype(np.int64) - low
+        dtype = a.dtype
+
+        def decode_int(key: np.ndarray) -> np.ndarray:
+            rows = np.column_stack([key // span[1], key % span[1]]) + low
+            return rows.astype(dtype)
+
+        return shifted[:, 0] * span[1] + shifted[:, 1], decode_int
+    if a.dtype == np.float64:
+        key = np.ascontiguousarray(a).view(np.complex128).ravel()
+
+        def decode_float(key: np.ndarray) -> np.ndarray:
+            return np.ascontiguousarray(key).view(np.float64).reshape(-1, 2)
+
+        return key, decode_float
+    return None, None

@@ -19,7 +19,7 @@ from pyproj import CRS
 
 from ._crs import WGS84, require_crs, study_crs
 from ._errors import DataError
-from ._geom import robust_union
+from ._geom import projected, robust_union
 
 __all__ = ["DEFAULT_TOLERANCE_M", "border_lines", "distance_to_border", "study_crs"]
 
@@ -182,7 +182,7 @@ def distance_to_border(
     n = len(geo)
     if len(border) == 0 or n == 0:
         return np.full(n, np.nan)
-    g = geo.to_crs(crs).array
+    g = projected(geo, crs).array
     b = border.to_crs(crs).geometry.array
     # densify to <= 100 m segments, find the 4 nearest segment midpoints with a KD-tree, and take the
     # exact distance to those segments: exact up to the rare case where the nearest segment is not

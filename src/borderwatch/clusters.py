@@ -34,7 +34,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from ._clustertest import max_cluster_sizes, p_values
+from ._clustertest import dense_cluster_bound, max_cluster_sizes, p_values
 from ._countries import (
     feature_border_km,
     feature_countries,
@@ -48,7 +48,7 @@ from ._dbscan import dbscan_labels, st_dbscan_labels
 from ._errors import BorderwatchWarning, DataError
 from ._geom import robust_union
 from ._inputs import metric_points
-from ._stacks import stacks
+from ._stacks import stacks, unique_rows
 
 __all__ = [
     "CLUSTER_COLUMNS",
@@ -531,6 +531,7 @@ def find_clusters(
             give_up=None
             if keep_all
             else (int(layer["n_incidents"].max()), int(alpha * (replicates + 1) + 1e-9)),
+            bound=_bound(st),
         )
         layer["p_value"] = p_values(layer["n_incidents"].to_numpy(), null_max)
     n_found = len(layer)
@@ -551,6 +552,14 @@ def find_clusters(
         n_found=n_found,
         null_max=null_max,
     )
+
+
+def _bound(st: _Settings) -> Callable[[np.ndarray], int] | None:
+    """DBSCAN's cheap lower bound of a simulated map's largest cluster (points in metres)."""
+    if st.method != "dbscan":
+        return None
+    eps = float(st.eps_km or DEFAULT_EPS_KM)
+    return lambda pts: dense_cluster_bound(pts / 1000.0, eps=eps, min_samples=st.min_samples)
 
 
 def _study_area(area: Any) -> gpd.GeoSeries | None:
@@ -607,7 +616,7 @@ def _layer(
     countries, cross = _countries(incidents, feature, k)
     first_date, last_date = _date_range(incidents, member, ids, k)
     loc, _, _ = stacks(xy[member])
-    pairs = np.unique(np.column_stack([ids - 1, loc]), axis=0)
+    pairs = unique_rows(np.column_stack([ids - 1, loc]))
     return gpd.GeoDataFrame(
         {
             "cluster_id": uniq_ids.astype(np.int64),

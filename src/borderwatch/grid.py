@@ -33,7 +33,9 @@ from scipy.spatial import cKDTree
 
 from ._crs import require_crs, to_metric
 from ._errors import DataError
+from ._geom import projected
 from ._lattice import MAX_LATTICE_CELLS, Grid, Shape, build_grid, cells_frame
+from ._stacks import unique_rows
 from .weights import SpatialWeights, cell_weights, natural_threshold_m, unit_weights
 
 __all__ = [
@@ -165,8 +167,7 @@ def count_points(
     require_crs(cells, what="cells")
     require_crs(points, what="points")
     geo = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
-    if not CRS(geo.crs).equals(CRS(cells.crs)):
-        geo = geo.to_crs(cells.crs)
+    geo = projected(geo, cells.crs)
     where = point_cells(cells, geo)
     counts = np.bincount(where[where >= 0], minlength=len(cells)).astype(np.int64)
     return pd.Series(counts, index=cells.index, name="count")
@@ -191,8 +192,7 @@ def point_cells(
     """
     cells = cells_frame(cells)
     geo = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
-    if not CRS(geo.crs).equals(CRS(cells.crs)):
-        geo = geo.to_crs(cells.crs)
+    geo = projected(geo, cells.crs)
     arr = np.asarray(geo.array, dtype=object)
     out = np.full(len(arr), -1, dtype=np.int64)
     ok = np.flatnonzero(~(shapely.is_missing(arr) | shapely.is_empty(arr)))
@@ -294,7 +294,7 @@ def _distinct_xy(points: gpd.GeoDataFrame) -> np.ndarray:
     arr = arr[~(shapely.is_missing(arr) | shapely.is_empty(arr))]
     if not len(arr):
         return np.zeros((0, 2))
-    return np.unique(np.round(shapely.get_coordinates(arr), 3), axis=0)
+    return unique_rows(np.round(shapely.get_coordinates(arr), 3))
 
 
 def _study_area_m2(

@@ -13,6 +13,7 @@ from pyproj import CRS
 
 from ._crs import require_crs, study_crs
 from ._errors import BorderwatchWarning, DataError
+from ._geom import projected, remember_projection
 from ._schema import TAXONOMY
 from .borders import border_lines, distance_to_border
 
@@ -85,7 +86,7 @@ def join_units(
     order = np.argsort(units["unit_id"].astype(str).to_numpy(), kind="stable")
     u = units.iloc[order].reset_index(drop=True)
     geoms = np.asarray(u.to_crs(metric).geometry.array)
-    pm = points.geometry.to_crs(metric)
+    pm = projected(points.geometry, metric)
     assigned = _within(geoms, pm)
     status = np.where(assigned >= 0, "within", "outside").astype(object)
     snapped, nearest = _snap(geoms, pm, assigned, tolerance_km=tolerance_km)
@@ -93,6 +94,7 @@ def join_units(
     status[snapped] = "snapped"
 
     out = points.copy()
+    remember_projection(out.geometry, pm)
     has = assigned >= 0
     safe = np.where(has, assigned, 0)
     for col, src in (("unit_id", "unit_id"), ("unit_name", "name"), ("country", "country")):

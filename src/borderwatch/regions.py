@@ -47,7 +47,7 @@ from ._geom import robust_union
 from ._inputs import check_points
 from ._lattice import Grid, cells_frame, polygonal
 from ._schema import is_hot
-from ._stacks import stacks
+from ._stacks import stacks, unique_rows
 from .weights import SpatialWeights, natural_threshold_m
 
 __all__ = ["REGION_COLUMNS", "hotspot_regions"]
@@ -220,7 +220,7 @@ def _location_hot(
     from .weights import cell_weights
 
     ok = (where >= 0) & (loc >= 0)
-    pairs = np.unique(np.column_stack([where[ok], loc[ok]]), axis=0)
+    pairs = unique_rows(np.column_stack([where[ok], loc[ok]]))
     n_loc = np.bincount(pairs[:, 0], minlength=len(frame)).astype(float)
     w = weights if weights is not None else cell_weights(cells, warn=False)
     exposure = frame["area_km2"].to_numpy(float) if "area_km2" in frame.columns else None
@@ -304,7 +304,7 @@ def _smoothed(
     s_area = np.bincount(comp, weights=area[idx], minlength=ncomp)
     if len(extra):
         a, b = _adjacent_pairs(frame, cells, idx, extra)
-        pairs = np.unique(np.column_stack([comp[a], extra[b]]), axis=0)
+        pairs = unique_rows(np.column_stack([comp[a], extra[b]]))
         if len(pairs):
             n_cells += np.bincount(pairs[:, 0], minlength=ncomp)
             s_area += np.bincount(pairs[:, 0], weights=area[pairs[:, 1]], minlength=ncomp)
@@ -366,9 +366,7 @@ def _incident_stats(
     pts = pts.to_crs(crs) if not CRS(pts.crs).equals(crs) else pts
     loc, _, _ = stacks(shapely.get_coordinates(np.asarray(pts.array, dtype=object)))
     uniq = (
-        np.unique(np.column_stack([feature[rows], loc]), axis=0)
-        if len(rows)
-        else np.zeros((0, 2), int)
+        unique_rows(np.column_stack([feature[rows], loc])) if len(rows) else np.zeros((0, 2), int)
     )
     return {
         "n_incidents": np.bincount(feature[rows], minlength=ncomp).astype(np.int64),

@@ -62,10 +62,10 @@ from ._countries import (
     unit_countries,
 )
 from ._errors import BorderwatchWarning, DataError
-from ._geom import robust_union
+from ._geom import projected, robust_union
 from ._inputs import check_points
 from ._lattice import Grid, polygonal
-from ._stacks import stacks
+from ._stacks import stacks, unique_rows
 from .grid import point_cells
 
 __all__ = ["SCAN_COLUMNS", "ScanResult", "spatial_scan"]
@@ -329,9 +329,7 @@ def _stack_sizes(
     """Incidents per location (``null="stacks"``) or ones (``"incidents"``)."""
     if null == "incidents":
         return np.ones(len(inside), dtype=np.int64)
-    geo = incidents.geometry.iloc[inside]
-    if not CRS(geo.crs).equals(crs):
-        geo = geo.to_crs(crs)
+    geo = projected(incidents.geometry, crs).iloc[inside]
     _, sizes, _ = stacks(shapely.get_coordinates(np.asarray(geo.array, dtype=object)))
     return sizes
 
@@ -471,10 +469,9 @@ def _locations(incidents: gpd.GeoDataFrame, feature: np.ndarray, crs: CRS, k: in
     rows = np.flatnonzero(feature >= 0)
     if not len(rows):
         return np.zeros(k, dtype=np.int64)
-    geo = incidents.geometry.iloc[rows]
-    geo = geo.to_crs(crs) if not CRS(geo.crs).equals(crs) else geo
+    geo = projected(incidents.geometry, crs).iloc[rows]
     loc, _, _ = stacks(shapely.get_coordinates(np.asarray(geo.array, dtype=object)))
-    pairs = np.unique(np.column_stack([feature[rows], loc]), axis=0)
+    pairs = unique_rows(np.column_stack([feature[rows], loc]))
     return np.bincount(pairs[:, 0], minlength=k).astype(np.int64)
 
 
