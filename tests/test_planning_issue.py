@@ -187,3 +187,27 @@ def test_public_planning_keeps_the_language(demo_result, lang: str) -> None:
     late = p.overdue()  # the public actions keep the month of the due date only
     assert len(late) and late["note"].str.contains(r"\d{4}-\d{2}\u2069?\)").all()
     assert not late["note"].str.contains(r"\d{4}-\d{2}-\d{2}").any()
+
+
+@pytest.mark.parametrize("view", ["internal", "public"])
+def test_action_plan_holds_the_planning_tables(demo_outputs, demo_result, view) -> None:
+    """From the CLI, the planner gets coverage, representation, effectiveness, follow-up and
+    sources as sheets of `action_plan.xlsx`, after the plan itself (which reads back)."""
+    path = demo_outputs[view] / "action_plan.xlsx"
+    book = pd.read_excel(path, sheet_name=None)
+    names = list(book)
+    assert names[:2] == ["action plan", "how to use"]
+    assert {"coverage", "representation", "effectiveness", "overdue", "sources"} <= set(names)
+    cov = book["coverage"]
+    assert {"kind", "outreach_gap"} <= set(cov.columns) and set(cov["kind"]) >= {"unit"}
+    assert len(book["representation"]) == len(demo_result.planning.representation)
+    if view == "internal":
+        assert "overdue by owner" in names
+        assert book["effectiveness"]["statement"].notna().all()
+    else:
+        assert "overdue by owner" not in names
+        for name in names[2:]:  # the plan's own action/owner columns are empty, to fill in
+            frame = book[name]
+            assert not {"owner", "action", "action_id", "lon", "lat", "statement"} & set(frame)
+        counts = book["sources"]["count"].dropna()
+        assert not ((counts >= 1) & (counts < 5)).any()

@@ -200,12 +200,20 @@ def _write_planning(result: AnalysisResult, d: Path, *, lang: str) -> list[str]:
     if result.synthetic:
         table["data"] = SYNTHETIC
     table.to_csv(d / "priorities.csv", index=False)
-    _write_action_plan(plan, d / "action_plan.xlsx", synthetic=result.synthetic)
+    sheets = {} if result.planning is None else result.planning.sheets()
+    _write_action_plan(plan, d / "action_plan.xlsx", synthetic=result.synthetic, sheets=sheets)
     return ["priorities.csv", "action_plan.xlsx"]
 
 
-def _write_action_plan(plan: pd.DataFrame, path: Path, *, synthetic: bool) -> None:
-    """The action plan on its first sheet (read back with ``--actions``), a note on the second."""
+def _write_action_plan(
+    plan: pd.DataFrame,
+    path: Path,
+    *,
+    synthetic: bool,
+    sheets: dict[str, pd.DataFrame] | None = None,
+) -> None:
+    """The action plan on its first sheet (read back with ``--actions``), a note on the second,
+    then the planning tables (:meth:`borderwatch.planning.Planning.sheets`), one per sheet."""
     notes = pd.DataFrame(
         {
             "note": [
@@ -213,6 +221,12 @@ def _write_action_plan(plan: pd.DataFrame, path: Path, *, synthetic: bool) -> No
                 "the actions agreed for each area, and done_date when an action is done; add "
                 "rows for more actions. Next time, give this file to borderwatch with --actions "
                 "(check it first with borderwatch validate): rows without an action are skipped.",
+                "The other sheets are the planning tables behind the priorities: coverage "
+                "(meetings near each area, outreach gaps), representation (women, youth, "
+                "migrants among attendees), effectiveness (incidents before and after each "
+                "meeting or action: an association, not proof of cause), overdue actions and, "
+                "when incidents carry a source, counts by source. docs/planning.md explains "
+                "every column.",
                 *([SYNTHETIC] if synthetic else []),
             ]
         }
@@ -225,6 +239,10 @@ def _write_action_plan(plan: pd.DataFrame, path: Path, *, synthetic: bool) -> No
         for col, width in widths.items():
             sheet.column_dimensions[col].width = width
         xl.sheets["how to use"].column_dimensions["A"].width = 120
+        for name, frame in (sheets or {}).items():
+            if synthetic:
+                frame = frame.assign(data=SYNTHETIC)
+            frame.to_excel(xl, sheet_name=name[:31], index=False)
 
 
 def _write_density(result: AnalysisResult, path: Path) -> None:

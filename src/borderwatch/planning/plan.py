@@ -89,6 +89,39 @@ class Planning:
         ]
         return late
 
+    def sheets(self) -> dict[str, pd.DataFrame]:
+        """The planning tables as plain frames, one per sheet of ``action_plan.xlsx``.
+
+        ``coverage``, ``representation``, ``effectiveness``, ``overdue`` (one row per
+        open action past due, with its ``note``), ``overdue by owner``, ``sources`` and
+        ``source flags`` (when the incidents carry a source). Dates are ISO text and
+        geometry is dropped, so the frames write to Excel or CSV as they are. In the
+        public view they are the tables of :meth:`public` (nothing from 1 to k−1, no
+        owners, action texts or ids).
+        """
+        tables: dict[str, pd.DataFrame | pd.Series | None] = {
+            "coverage": self.coverage,
+            "representation": self.representation,
+            "effectiveness": self.effectiveness,
+            "overdue": self.overdue(),
+            "overdue by owner": self.overdue("owner")
+            if self.view == "internal" and "owner" in self.actions
+            else None,
+            "sources": self.sources,
+            "source flags": self.source_flags if len(self.source_flags) else None,
+        }
+        out: dict[str, pd.DataFrame] = {}
+        for name, table in tables.items():
+            if table is None:
+                continue
+            frame = table.reset_index() if isinstance(table, pd.Series) else table.copy()
+            frame = pd.DataFrame(frame.drop(columns=["geometry"], errors="ignore"))
+            for col in frame.columns:
+                if pd.api.types.is_datetime64_any_dtype(frame[col]):
+                    frame[col] = frame[col].dt.strftime("%Y-%m-%d")
+            out[name] = frame
+        return out
+
     def summary(self) -> dict[str, Any]:
         """The ``planning`` part of ``summary.json``."""
         cov = self.coverage
