@@ -979,6 +979,34 @@ def test_scanner_coordinates_at_several_precisions(tmp_path, internal):
     )
 
 
+def test_scanner_false_positives_of_real_maps(tmp_path):
+    """Found on the real Mexico–US public map: a town of the gazetteer where incidents were
+    geocoded (Tijuana), and a stack of incidents whose lon and lat each occur in boundary
+    vertices. Neither is an incident's place in the file; three distinct places in parallel
+    arrays still are."""
+    from borderwatch.places import towns
+
+    tij = towns(min_population=0).query("name == 'Tijuana'").iloc[0]
+    stack = [(-106.89647, 28.57033)] * 12  # twelve incidents on one spot
+    spread = [(-106.5, 31.7), (-106.6, 31.8), (-106.7, 31.9)]
+    pts = [(float(tij.lon), float(tij.lat)), *stack, *spread]
+    inc = gpd.GeoDataFrame(
+        {"id": [f"X{i:03d}" for i in range(len(pts))]},
+        geometry=gpd.points_from_xy(*zip(*pts, strict=True)),
+        crs=4326,
+    )
+    towns_layer = {"name": ["Tijuana"], "lon": [float(tij.lon)], "lat": [float(tij.lat)]}
+    vertices = [[-109.62572, 28.57033], [-109.6, 28.6], [-109.5, 28.7], [-106.89647, 27.02078]] * 2
+    (tmp_path / "map.html").write_text(
+        f"<script>var t = {json.dumps(towns_layer)}; var v = {json.dumps(vertices)};</script>"
+    )
+    assert scan_for_leaks(tmp_path, inc) == []
+    cols = {"lon": [x for x, _ in spread], "lat": [y for _, y in spread]}
+    (tmp_path / "leak.html").write_text(f"<script>var pts = {json.dumps(cols)};</script>")
+    found = scan_for_leaks(tmp_path, inc)
+    assert len(found) == 3 and all(f.startswith("leak.html") and "parallel" in f for f in found)
+
+
 def test_scanner_input_errors(tmp_path, internal):
     with pytest.raises(DataError, match="not a directory"):
         scan_for_leaks(tmp_path / "missing", internal.incidents)

@@ -14,7 +14,7 @@ import numpy as np
 
 from ._info import IncidentInfo
 
-__all__ = ["Needles", "text_variants"]
+__all__ = ["Needles", "is_gazetteer_place", "text_variants"]
 
 _DEC_RE = re.compile(r"(?<![\w.])-?\d+\.\d+(?![\d.])")
 _NUM_RE = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\d.])")
@@ -27,6 +27,34 @@ _Hit = tuple[int, list[int], list[int]]
 #: Found coordinate pairs: {incident index: (kind, token, token)}.
 _Found = dict[int, tuple[str, str, str]]
 _Lookup = tuple[dict[str, list[int]], dict[str, list[int]]]
+
+
+_PLACES: set[tuple[float, float]] | None = None
+
+
+def is_gazetteer_place(a: str, b: str) -> bool:
+    """Whether the pair of numbers ``a``, ``b`` (either order) is exactly a town of the
+    shipped gazetteer (:func:`borderwatch.places.towns`): public knowledge that the map's
+    towns layer prints, even when an incident was geocoded to that town's centre.
+
+    Examples
+    --------
+    >>> is_gazetteer_place("-117.0037", "32.5027"), is_gazetteer_place("32.5027", "-117.0037")
+    (True, True)
+    >>> is_gazetteer_place("-117.00371", "32.5027")
+    False
+    """
+    global _PLACES
+    if _PLACES is None:
+        from ..places import towns
+
+        every = towns(min_population=0)
+        _PLACES = set(zip(every["lon"].astype(float), every["lat"].astype(float), strict=True))
+    try:
+        x, y = float(a), float(b)
+    except ValueError:
+        return False
+    return (x, y) in _PLACES or (y, x) in _PLACES
 
 
 def _js_unescape(text: str) -> str:
@@ -179,7 +207,7 @@ class Needles:
             b = [i for i in b if self.lonlat[i, 1] == v]
             if a or b:
                 precise.append((pos, a, b))
-        self._columns(toks, precise, found, "lon/lat")
+        self._columns(toks, precise, found, "lon/lat", places=self.lonlat)
 
     def _metric_pairs(self, text: str, found: _Found) -> None:
         toks = _NUM_RE.findall(text)
@@ -194,7 +222,13 @@ class Needles:
             if a or b:
                 hits.append((pos, a or [], b or []))
         self._pairs(toks, hits, found, "projected x/y")
-        self._columns(toks, hits, found, "projected x/y")
+        self._columns(
+            toks,
+            hits,
+            found,
+            "projected x/y",
+            places=self.xy if self.xy is not None else np.empty((0, 2)),
+        )
 
     @staticmethod
     def _columns(
@@ -203,13 +237,14 @@ class Needles:
         found: _Found,
         what: str,
         *,
+        places: np.ndarray,
         min_incidents: int = 3,
     ) -> None:
         """Coordinates stored as parallel arrays (``"lon": [...], "lat": [...]``).
 
         The longitude and latitude of each incident then sit a constant number
-        of tokens apart; an offset shared by ``min_incidents`` or more incidents
-        is reported.
+        of tokens apart; an offset shared by incidents at ``min_incidents`` or
+        more distinct places (``places``: their coordinates) is reported.
         """
         first: dict[int, list[int]] = {}
         second: dict[int, list[int]] = {}
@@ -224,7 +259,9 @@ class Needles:
                 for q in second[inc][:8]:
                     by_offset.setdefault(q - p, []).append((inc, p, q))
         for offset, items in by_offset.items():
-            if offset == 0 or len({i for i, _, _ in items}) < min_incidents:
+            # distinct places, not incidents: a stack of incidents at one spot whose two
+            # numbers happen to occur in the text (e.g. in boundary vertices) is not an array
+            if offset == 0 or len({tuple(places[i]) for i, _, _ in items}) < min_incidents:
                 continue
             for inc, p, q in items:
                 found.setdefault(inc, (f"{what} in parallel arrays", toks[p], toks[q]))

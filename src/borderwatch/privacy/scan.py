@@ -18,7 +18,7 @@ from scipy.spatial import cKDTree
 from .._crs import WGS84, study_crs
 from .._errors import DataError
 from ._info import free_text_values
-from ._needles import Needles, text_variants
+from ._needles import Needles, is_gazetteer_place, text_variants
 from ._readers import gpkg_text, gpkg_unit_names, plain_text, png_text, tif_text, xlsx_text
 
 __all__ = ["scan_for_leaks"]
@@ -339,6 +339,8 @@ def _scan_text(rel: str, text: str, needles: Needles) -> list[str]:
     out = []
     pairs = needles.coordinate_pairs(text)
     for inc, (what, a, b) in sorted(pairs.items()):
+        if what.startswith("lon/lat") and is_gazetteer_place(a, b):
+            continue  # a town of the gazetteer (the map's towns layer), not the incident
         out.append(f"{rel}: coordinates of incident {needles.labels[inc]} ({what} {a}, {b})")
     for i in sorted(needles.find_ids(text)):
         out.append(f"{rel}: incident id {i!r}")
