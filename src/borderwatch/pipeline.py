@@ -167,7 +167,7 @@ def analyze_shared(
     ...     paths = [write_share(share_counts(units[units["country"] == c], inc[inc["country"] == c],
     ...                                       view="internal"),
     ...                          d / f"{c}.parquet", cell_km=10, view="internal") for c in ("MLI", "NER")]
-    ...     res = analyze_shared(units, paths, view="internal", permutations=0, scan_replicates=9)
+    ...     res = analyze_shared(units, paths, view="internal", permutations=0, scan_replicates=0)
     >>> res.summary["shared"]["files"], res.summary["grid"], len(res.clusters)
     (2, 'square', 0)
     """
