@@ -15,6 +15,9 @@ import shapely
 from borderwatch._crs import study_crs
 from borderwatch.borders import border_lines
 
+#: analyze() options of tests that check inputs, not p-values: little Monte Carlo, no static map
+QUICK = {"permutations": 0, "scan_replicates": 19, "cluster_replicates": 19, "static": False}
+
 CATEGORIES = ["Vol de bétail", "robbery", "homicidio", "VBG", "drogas", "assault"]
 
 

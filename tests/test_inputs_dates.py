@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from _synthetic import QUICK
 from borderwatch._errors import BorderwatchWarning, DataError
 from borderwatch.io import load_incidents, read_incidents, read_units
 from borderwatch.io._dates import parse_dates
@@ -228,10 +229,7 @@ def years_result():
             UNITS,
             FIXTURES / "incidents_years_es.csv",
             view="internal",
-            permutations=0,
-            scan_replicates=19,
-            cluster_replicates=19,
-            static=False,
+            **QUICK,
             cell_km=20,
         )
 
@@ -271,8 +269,6 @@ def test_finer_counts_than_the_data_are_refused(tmp_path):
                 FIXTURES / "incidents_years_es.csv",
                 view="internal",
                 permutations=0,
-                scan_replicates=19,
-                cluster_replicates=19,
                 period="month",
             )
     assert "years only" in str(info.value) and "period='year'" in str(info.value)

@@ -14,6 +14,7 @@ import warnings
 import pandas as pd
 import pytest
 
+from _synthetic import QUICK
 from borderwatch._errors import BorderwatchWarning, DataError
 from borderwatch.io import load_incidents, load_meetings, read_incidents, read_units
 from borderwatch.io._dialect import detect_encoding, sniff
@@ -154,10 +155,7 @@ def test_accented_names_survive_every_output(tmp_path):
             EXCEL_FR,
             FIXTURES / "meetings_cp1252.csv",
             view="internal",
-            permutations=0,
-            scan_replicates=19,
-            cluster_replicates=19,
-            static=False,
+            **QUICK,
             cell_km=20,
         )
         out = write_outputs(result, tmp_path / "out")

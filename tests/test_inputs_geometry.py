@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from _synthetic import synthetic_incidents
+from _synthetic import QUICK, synthetic_incidents
 from borderwatch import BorderwatchWarning, analyze, read_units
 from borderwatch._geom import _snap, robust_overlay, robust_union, valid_polygons
 from borderwatch.datasets import list_boundaries
@@ -97,10 +97,7 @@ def internal():
             UNITS,
             df,
             view="internal",
-            permutations=0,
-            scan_replicates=19,
-            cluster_replicates=19,
-            static=False,
+            **QUICK,
             cell_km=10,
         )
 
@@ -144,10 +141,7 @@ def test_public_view_on_every_shipped_boundary_set(region):
         result = analyze(
             units,
             incidents,
-            permutations=0,
-            scan_replicates=19,
-            cluster_replicates=19,
-            static=False,
+            **QUICK,
         )
     _check_public(result)
     assert result.summary["n_units"] == len(units)
@@ -181,10 +175,7 @@ def test_public_view_on_real_boundaries_and_events(shared_data, units_file, even
         result = analyze(
             shared_data / "boundaries" / units_file,
             shared_data / "events" / events_file,
-            permutations=0,
-            scan_replicates=19,
-            cluster_replicates=19,
-            static=False,
+            **QUICK,
             cell_km=cell_km,
         )
     _check_public(result)

@@ -16,6 +16,7 @@ import re
 import pandas as pd
 import pytest
 
+from _synthetic import QUICK
 from borderwatch._errors import BorderwatchWarning, DataError, api_words
 from borderwatch.cli import cli_words
 from borderwatch.io import load_incidents, read_incidents, read_units
@@ -222,10 +223,7 @@ def test_analyze_emits_warnings_to_python_callers():
             UNITS,
             df,
             view="internal",
-            permutations=0,
-            scan_replicates=19,
-            cluster_replicates=19,
-            static=False,
+            **QUICK,
             cell_km=20,
         )
     assert len(result.summary["warnings"]) == len(
