@@ -93,21 +93,26 @@ def demo_data():
         return units, demo_incidents(seed=DEMO_SEED, units=units), demo_meetings(seed=DEMO_SEED)
 
 
-@pytest.fixture(scope="session")
-def demo_result(tmp_path_factory, worker_id, demo_data):
-    """The demo analysis in the internal view, run once per session in memory.
-
-    The same call as ``borderwatch demo --view internal``. Tests must not modify it.
-    """
+def _demo_analysis(tmp_path_factory, worker_id, demo_data, *, view: str):
+    """``analyze`` of the demo inputs in ``view``, once per test run (:func:`once_per_run`)."""
     from borderwatch import analyze
 
     units, incidents, meetings = demo_data
     return once_per_run(
         tmp_path_factory,
         worker_id,
-        "demo_result",
-        lambda: analyze(units, incidents, meetings, synthetic=True, view="internal"),
+        f"demo_{view}",
+        lambda: analyze(units, incidents, meetings, synthetic=True, view=view),
     )
+
+
+@pytest.fixture(scope="session")
+def demo_result(tmp_path_factory, worker_id, demo_data):
+    """The demo analysis in the internal view, run once per session in memory.
+
+    The same call as ``borderwatch demo --view internal``. Tests must not modify it.
+    """
+    return _demo_analysis(tmp_path_factory, worker_id, demo_data, view="internal")
 
 
 @pytest.fixture(scope="session")
@@ -117,15 +122,7 @@ def demo_public(tmp_path_factory, worker_id, demo_data):
     The same call as ``borderwatch demo`` (the public view is analysed on the
     fixed global lattice, so it is not ``public_view(demo_result)``).
     """
-    from borderwatch import analyze
-
-    units, incidents, meetings = demo_data
-    return once_per_run(
-        tmp_path_factory,
-        worker_id,
-        "demo_public",
-        lambda: analyze(units, incidents, meetings, synthetic=True, view="public"),
-    )
+    return _demo_analysis(tmp_path_factory, worker_id, demo_data, view="public")
 
 
 @pytest.fixture(scope="session")
