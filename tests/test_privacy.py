@@ -174,10 +174,14 @@ def _unit_counts(units: gpd.GeoDataFrame, inc: gpd.GeoDataFrame) -> gpd.GeoDataF
     return out
 
 
-def _cells(inc: gpd.GeoDataFrame, *, size: float = 5000.0) -> gpd.GeoDataFrame:
-    xs = np.arange(-20000, 20000, size)
-    geoms = [box(x, y, x + size, y + size) for y in xs for x in xs]
-    cells = gpd.GeoDataFrame({"cell_id": np.arange(len(geoms))}, geometry=geoms, crs=METRIC)
+def _cells(inc: gpd.GeoDataFrame, *, size_km: int = 5) -> gpd.GeoDataFrame:
+    """Squares of the fixed global lattice over the study square (as analyze(view="public")
+    grids it), in METRIC, with hand-made statistics."""
+    from borderwatch.lattice import lattice_cells
+
+    square = gpd.GeoDataFrame(geometry=[box(-20000, -20000, 20000, 20000)], crs=METRIC)
+    lattice = lattice_cells(square, cell_km=size_km).cells.to_crs(METRIC)
+    cells = lattice[["cell_id", "lattice_id", "geometry"]].reset_index(drop=True)
     j = gpd.sjoin(inc.to_crs(METRIC), cells, predicate="within")
     cells["count"] = j.groupby("cell_id").size().reindex(cells["cell_id"], fill_value=0).to_numpy()
     rng = np.random.default_rng(7)
@@ -558,17 +562,40 @@ def test_cell_stats_are_nulled_by_default_and_kept_on_request(internal, public):
     assert kept.cells["count"].isna().sum() == public.cells["count"].isna().sum()
 
 
-def test_demo_public_view_keeps_hotspot_classes_of_units_and_cells(demo_result):
-    """The class (``hotspot_kind``, ``hotspot_confidence``) stays; the statistics go."""
+def test_demo_public_view_keeps_hotspot_classes_of_units_and_cells(demo_result, demo_public):
+    """The class (``hotspot_kind``, ``hotspot_confidence``) stays; the statistics go. The
+    internal hexagons are counted again on the fixed lattice, and their classes there are
+    those of ``analyze(view="public")``."""
+    from borderwatch.lattice import ALLOWED_CELL_KM, decode_ids
     from borderwatch.privacy import public_view
 
-    demo_public = public_view(demo_result, k=demo_result.k)  # the same grid as the internal view
-    for layer in ("units", "cells"):
-        internal, public = getattr(demo_result, layer), getattr(demo_public, layer)
-        assert (internal["hotspot_kind"] == "hot").any(), layer
-        for c in ("hotspot_kind", "hotspot_confidence"):
-            assert public[c].tolist() == internal[c].tolist(), (layer, c)
-        assert internal["gi_z"].notna().any() and public["gi_z"].isna().all(), layer
+    public = public_view(demo_result, k=demo_result.k)
+    internal = demo_result.units
+    assert (internal["hotspot_kind"] == "hot").any()
+    for c in ("hotspot_kind", "hotspot_confidence"):
+        assert public.units[c].tolist() == internal[c].tolist(), c
+    assert internal["gi_z"].notna().any() and public.units["gi_z"].isna().all()
+    assert "lattice_id" not in demo_result.cells.columns  # the internal grid (hexagons)
+    cells = public.cells
+    assert "lattice_id" in cells.columns and cells["gi_z"].isna().all()
+    assert set(decode_ids(cells["lattice_id"])["cell_km"]) <= set(ALLOWED_CELL_KM)
+    assert public.summary["grid"] == "square"
+    assert public.summary["cell_km"] == demo_public.summary["cell_km"]
+    ref = demo_public.cells.set_index("lattice_id")
+    mine = cells.set_index("lattice_id")
+    assert sorted(mine.index) == sorted(ref.index)
+    assert (mine["hotspot_kind"] == "hot").any()
+    for c in ("hotspot_kind", "hotspot_confidence", "trend_class", "moran_class"):
+        assert mine[c].tolist() == ref.loc[mine.index, c].tolist(), c
+
+
+def test_public_view_without_incidents_drops_cells_off_the_lattice(demo_result):
+    """Cells of an internal grid cannot be counted again without the incidents: left out."""
+    from borderwatch.privacy import public_view
+
+    with pytest.warns(BorderwatchWarning, match="not on the fixed lattice"):
+        pub = public_view(demo_result.replace(incidents=None, density=None), k=5)
+    assert pub.cells is None
 
 
 def test_gi_star_z_scores_give_suppressed_counts_back():
@@ -663,10 +690,13 @@ def test_hotspot_and_cluster_shapes_are_generalised(generalised, internal):
     assert public.hotspots["area_km2"].iloc[0] == pytest.approx(area, abs=0.1)
 
 
-def test_shapes_are_the_grid_cells_they_overlap(public):
-    """Cluster A's hull spans four 5 km cells: its public shape is exactly their union."""
+def test_shapes_are_the_grid_cells_they_overlap(public, internal):
+    """Cluster A's public shape is exactly the union of the lattice cells its hull overlaps."""
     a = public.clusters.to_crs(METRIC).set_index("n_incidents").geometry.loc[12]
-    target = box(-5000, 5000, 5000, 15000)
+    hull = internal.clusters.to_crs(METRIC).set_index("n_incidents").geometry.loc[12]
+    cells = internal.cells.to_crs(METRIC)
+    target = shapely.union_all(cells.geometry[cells.intersects(hull)].to_numpy())
+    assert len(cells[cells.intersects(hull)]) >= 2
     assert a.hausdorff_distance(target) < 0.05  # the same, up to the round trip through lon/lat
     assert abs(a.area - target.area) < 100.0
 
@@ -740,7 +770,10 @@ def test_density_is_masked_where_fewer_than_k_contribute(public, internal):
     inc = internal.incidents
     iso = inc[inc["group"] == "D"].geometry.iloc[0]
     assert value_at(orig, iso) > 0
-    core = inc[inc["group"] == "A"].geometry.iloc[-3]
+    # a published lattice cell (>= k) shows on the surface
+    shown = public.cells[public.cells["count"].notna()]
+    assert len(shown)
+    core = shown.to_crs(inc.crs).geometry.representative_point().iloc[0]
     assert np.isfinite(value_at(surf, core))
     # the isolated incident adds nothing to the public surface: without it, the surface is
     # the same to the last pixel (its lattice cell holds fewer than k, so it is not published,
@@ -759,8 +792,9 @@ def test_density_without_support_is_dropped(internal):
     class Bare:
         values: np.ndarray
 
-    # without the incidents the surface cannot be rebuilt on the lattice: the masked route
-    res = internal.replace(density=Bare(np.ones((2, 2))), incidents=None)
+    # without the incidents and lattice cells the surface cannot be rebuilt on the lattice:
+    # the masked route
+    res = internal.replace(density=Bare(np.ones((2, 2))), incidents=None, cells=None)
     with pytest.warns(BorderwatchWarning, match="cannot be masked"):
         pub = public_view(res)
     assert pub.density is None

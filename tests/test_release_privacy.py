@@ -391,9 +391,17 @@ def test_audit_command_on_two_releases(base, tmp_path, cli):
     assert "no differencing attack succeeded" in out, out
     assert "grid: both on the fixed lattice" in out and "25 km²" in out
     assert "classed surface" in out
-    # a public view of an internal result keeps the internal grid: the audit says so
-    h = write_outputs(_pub(base), tmp_path / "h", static=False)
+    # a public view of an internal result is counted again on the lattice: no grid risk
+    pub = _pub(base)
+    h = write_outputs(pub, tmp_path / "h", static=False)
     code, out, _ = cli("audit", a, h)
+    assert code == 0 and "grid: both on the fixed lattice" in out, out
+    assert "RISK: grid" not in out
+    # cells off the lattice (here: their lattice ids taken away) are reported
+    off = write_outputs(
+        pub.replace(cells=pub.cells.drop(columns="lattice_id")), tmp_path / "o", static=False
+    )
+    code, out, _ = cli("audit", a, off)
     assert code == 0 and "RISK: grid: release B's cells are not on the fixed lattice" in out
     # the internal view is a risk, and so are exact counts
     i = write_outputs(base, tmp_path / "i", static=False)

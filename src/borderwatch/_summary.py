@@ -63,7 +63,7 @@ def build_summary(
             # kernel mass (incidents) outside the published grid
             "mass_outside": round(float(getattr(surface, "mass_outside", 0.0)), 3),
         },
-        "grid": s.grid,
+        "grid": hot.params.get("shape", s.grid),  # the public view's lattice is square
         "pai": judged.pai,
         "evaluation": judged.evaluation,
         "engine": s.engine,

@@ -58,6 +58,7 @@ __all__ = [
     "lattice_ids",
     "parent_ids",
     "snap_cell_km",
+    "with_lattice_ids",
 ]
 
 #: The CRS of the lattice: WGS 84 / NSIDC EASE-Grid 2.0 Global (equal-area, metres).
@@ -260,3 +261,21 @@ def lattice_cells(units: gpd.GeoDataFrame | gpd.GeoSeries, *, cell_km: int) -> G
     ids = lattice_ids(cells["x_m"].to_numpy(), cells["y_m"].to_numpy(), km)
     cells.insert(1, "lattice_id", ids)
     return grid.with_cells(cells)
+
+
+def with_lattice_ids(cells: gpd.GeoDataFrame, cell_km: int) -> gpd.GeoDataFrame:
+    """``cells`` (squares of the lattice, with their centres ``x_m``, ``y_m`` in
+    :data:`LATTICE_CRS`) with their ``lattice_id`` as the second column; a new frame.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> cells = gpd.GeoDataFrame({"cell_id": [0], "x_m": [7500.0], "y_m": [2500.0]},
+    ...                          geometry=[box(5000, 0, 10000, 5000)], crs=LATTICE_CRS)
+    >>> with_lattice_ids(cells, 5).columns.tolist()[:2]
+    ['cell_id', 'lattice_id']
+    """
+    out = cells.copy()
+    ids = lattice_ids(out["x_m"].to_numpy(), out["y_m"].to_numpy(), int(cell_km))
+    out.insert(min(1, len(out.columns)), "lattice_id", ids)
+    return out

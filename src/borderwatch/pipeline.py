@@ -42,7 +42,7 @@ from ._summary import build_summary
 from .borders import DEFAULT_TOLERANCE_M, border_lines
 from .io import load_incidents, read_meetings, read_units
 from .join import Period, aggregate_counts, join_units, unit_counts
-from .lattice import LATTICE_CRS, lattice_ids, snap_cell_km
+from .lattice import LATTICE_CRS, snap_cell_km, with_lattice_ids
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -616,9 +616,7 @@ def _with_lattice_ids(found: CellHotspots, s: Settings) -> CellHotspots:
     """The cells with their stable global ``lattice_id``; the cell size source kept."""
     from dataclasses import replace
 
-    cells = found.cells.copy()
-    km = int(found.cell_km)
-    cells.insert(1, "lattice_id", lattice_ids(cells["x_m"].to_numpy(), cells["y_m"].to_numpy(), km))
+    cells = with_lattice_ids(found.cells, int(found.cell_km))
     return replace(found, cells=cells, cell_km_source="user" if s.cell_km else "data")
 
 

@@ -26,6 +26,7 @@ from .._result import AnalysisResult
 from ._figures import coarse_figures
 from ._info import VOCAB_COLUMNS, IncidentInfo, is_category, is_text
 from ._needles import Needles
+from ._relattice import on_lattice
 from ._text import public_warning
 from .cellkey import DEMO_KEY, load_key
 from .classed import classed_density, lattice_counts
@@ -124,7 +125,8 @@ def public_view(
         cell corner within ``min_vertex_m`` of an incident, or any shape when
         there are no cells, becomes the union of the squares of a lattice of
         side ``summary["cell_km"]`` (else 5 km) that it touches. Giving
-        ``cell_km`` uses that lattice, of side ``cell_km`` km, for every shape.
+        ``cell_km`` uses that lattice, of side ``cell_km`` km, for every shape, and
+        the lattice size nearest to it for the cells of an internal result.
     min_vertex_m : float, default 100
         No vertex of a generalised shape lies closer than this to an incident
         (checked when ``result.incidents`` is present).
@@ -152,7 +154,11 @@ def public_view(
           columns as nullable ``Int64``, null where suppressed; rates null where
           their count is; free text, person-like and id columns that came from
           incidents dropped (the unit's own ``name`` stays).
-        * ``cells``: ``count`` suppressed; classes kept.
+        * ``cells``: squares of the fixed global lattice (``lattice_id``); the
+          cells of an internal grid are counted again on the lattice and their
+          statistics run there (:func:`~borderwatch.privacy._relattice.on_lattice`),
+          so that cells of different releases nest; ``count`` perturbed and
+          suppressed; classes kept.
         * ``hotspots``, ``clusters``, ``scan``: only those with ``n_incidents >= k``;
           generalised geometry covering the original; only the columns of
           the contract (plus ``area_km2``, ``n_cells``, ``method``);
@@ -203,6 +209,7 @@ def public_view(
     [<NA>, <NA>, <NA>]
     """
     k = _checked_k(result, k=k, cell_km=cell_km, min_vertex_m=min_vertex_m, cell_stats=cell_stats)
+    result = on_lattice(result, cell_km=cell_km)  # cells of an internal grid: on the lattice
     crs = CRS(result.crs) if result.crs is not None else None
     info = IncidentInfo.from_incidents(result.incidents, crs=crs)
     lattice_km = _lattice_km(result, cell_km)
