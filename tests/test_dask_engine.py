@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 pytest.importorskip("dask_geopandas")
@@ -64,3 +65,113 @@ def test_dask_engine_equals_default_on_a_local_cluster(inputs):
     for col in ("n_incidents", "expected", "p_value"):
         np.testing.assert_array_equal(res.scan[col].to_numpy(), ref.scan[col].to_numpy())
     assert res.incidents["id"].tolist() == ref.incidents["id"].tolist()
+
+
+# ------------------------------------------------------------------ Parquet: only the needed columns
+
+
+@pytest.fixture(scope="module")
+def parquet_parts(inputs):
+    """The four partitions as GeoParquet, each with a wide ``notes`` column that no step
+    needs, and whose data pages are then overwritten with garbage: reading that column
+    fails, so a run that succeeds never read it."""
+    import geopandas as gpd
+    import pyarrow.parquet as pq
+
+    units, d = inputs
+    out = d / "geoparquet"
+    out.mkdir()
+    for i in range(4):
+        part = pd.read_csv(d / "parts" / f"part-{i}.csv", dtype=str)
+        gdf = gpd.GeoDataFrame(
+            part.drop(columns=["longitude", "latitude"]).assign(notes="x" * 2_000),
+            geometry=gpd.points_from_xy(
+                part["longitude"].astype(float), part["latitude"].astype(float)
+            ),
+            crs=4326,
+        )
+        path = out / f"part-{i}.parquet"
+        gdf.to_parquet(path)
+        meta = pq.ParquetFile(path).metadata
+        j = meta.schema.names.index("notes")
+        raw = bytearray(path.read_bytes())
+        for g in range(meta.num_row_groups):
+            col = meta.row_group(g).column(j)
+            start = col.dictionary_page_offset or col.data_page_offset
+            raw[start : start + col.total_compressed_size] = b"\xff" * col.total_compressed_size
+        path.write_bytes(bytes(raw))
+    with pytest.raises(Exception):  # noqa: B017, PT011 - any reader error: the column is broken
+        pd.read_parquet(out / "part-0.parquet")
+    assert len(pd.read_parquet(out / "part-0.parquet", columns=["category"])) > 0
+    return units, out
+
+
+def test_needed_columns_follow_detection_and_options():
+    from borderwatch._dask import needed_columns
+
+    names = ["ID", "Longitude", "Latitude", "Fecha", "Crime", "narrative", "photo"]
+    assert needed_columns(names, {}) == ["ID", "Longitude", "Latitude", "Fecha", "Crime"]
+    assert needed_columns([*names, "geometry"], {"time_col": "photo"})[-1] == "photo"
+    assert needed_columns(["x", "y", "narrative"], {}) is None  # no time column: all are read
+
+
+def test_memory_filesystem_parquet_reads_only_needed_columns(parquet_parts):
+    """fsspec's memory:// stands in for s3://: the broken wide column is never read."""
+    import fsspec
+
+    from borderwatch._dask import read_parquet_columns
+
+    units, d = parquet_parts
+    fs = fsspec.filesystem("memory")
+    for i in range(4):
+        fs.pipe(f"/bw-parts/part-{i}.parquet", (d / f"part-{i}.parquet").read_bytes())
+    one = read_parquet_columns("memory://bw-parts/part-0.parquet", {})
+    assert {"incident_id", "date", "category", "country", "geometry"} <= set(one.columns)
+    assert not {"description", "notes"} & set(one.columns)
+    opts = {"view": "internal", "permutations": 0, "scan_replicates": 0, "cluster_replicates": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = analyze(units, "memory://bw-parts/*.parquet", engine="dask", **opts)
+        ref = analyze(units, d.parent / "all.csv", **opts)
+    assert res.summary["partitions"] == 4 and "notes" not in res.incidents.columns
+    assert res.summary["n_incidents"] == ref.summary["n_incidents"]
+    assert res.counts.equals(ref.counts)
+    assert res.units["incidents"].tolist() == ref.units["incidents"].tolist()
+
+
+def test_cli_local_parquet_folder_with_dask(parquet_parts, tmp_path):
+    import json
+
+    from borderwatch import cli
+
+    units, d = parquet_parts
+    units.to_file(tmp_path / "units.geojson")
+    (tmp_path / "fast.toml").write_text("cluster_replicates = 0\n")
+    code = cli.main(
+        [
+            "analyze",
+            "--units",
+            str(tmp_path / "units.geojson"),
+            "--incidents",
+            str(d),
+            "--engine",
+            "dask",
+            "--partitions",
+            "2",
+            "--out",
+            str(tmp_path / "out"),
+            "--view",
+            "internal",
+            "--permutations",
+            "0",
+            "--scan-replicates",
+            "0",
+            "--config",
+            str(tmp_path / "fast.toml"),
+            "--quiet",
+        ]
+    )
+    assert code == 0
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["engine"] == "dask" and summary["partitions"] == 2
+    assert summary["n_incidents"] > 800
