@@ -175,3 +175,72 @@ def test_cli_local_parquet_folder_with_dask(parquet_parts, tmp_path):
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["engine"] == "dask" and summary["partitions"] == 2
     assert summary["n_incidents"] > 800
+
+
+# ------------------------------------------------------------------ aggregates, not rows
+
+
+@pytest.fixture(scope="module")
+def stacked(tmp_path_factory):
+    """4 files of incidents reported at 150 places (village or district centroids, as much
+    real data is geocoded): far fewer distinct locations than incidents."""
+    from scipy.spatial import cKDTree
+
+    d = tmp_path_factory.mktemp("stacked")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        units = demo_units()
+        inc = demo_incidents(n_background=1_500, units=units)
+    xy = inc[["longitude", "latitude"]].to_numpy()
+    places = xy[np.random.default_rng(3).choice(len(xy), 150, replace=False)]
+    _, nearest = cKDTree(places).query(xy)
+    inc = inc.assign(longitude=places[nearest, 0], latitude=places[nearest, 1])
+    (d / "parts").mkdir()
+    bounds = np.linspace(0, len(inc), 5).astype(int)
+    for i in range(4):
+        inc.iloc[bounds[i] : bounds[i + 1]].to_csv(d / "parts" / f"part-{i}.csv", index=False)
+    inc.to_csv(d / "all.csv", index=False)
+    return units, d, len(inc)
+
+
+def test_aggregates_equal_the_default_engine_and_no_rows_reach_the_client(stacked):
+    from borderwatch._dask_agg import aggregate_statistics
+    from borderwatch.settings import Settings
+
+    units, d, n = stacked
+    opts = {
+        "view": "internal",
+        "permutations": 99,
+        "scan_replicates": 19,
+        "cluster_replicates": 0,
+        "period": "year",
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = analyze(units, d / "all.csv", **opts)
+        with distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster:
+            agg = aggregate_statistics(
+                units,
+                d / "parts",
+                settings=Settings(**opts),
+                scheduler=cluster.scheduler_address,
+            )
+    assert agg.partitions == 4 and agg.n_incidents == ref.summary["n_incidents"] == n
+    # every task sent aggregates: its largest table has far fewer rows than the incidents
+    assert agg.largest < n / 8, (agg.largest, n)
+    assert agg.counts.equals(ref.counts)
+    pd.testing.assert_frame_equal(
+        agg.units.drop(columns="geometry"),
+        ref.units.drop(columns="geometry")[agg.units.columns[:-1]],
+    )
+    assert agg.cells["cell_id"].tolist() == ref.cells["cell_id"].tolist()
+    for col in ("count", "gi_z", "gi_p", "gi_p_fdr", "moran_i", "moran_p", "area_km2", "x_m"):
+        np.testing.assert_array_equal(agg.cells[col].to_numpy(), ref.cells[col].to_numpy())
+    for col in ("hotspot_kind", "hotspot_confidence", "moran_class", "countries"):
+        assert agg.cells[col].tolist() == ref.cells[col].tolist()
+    assert (ref.cells["hotspot_kind"] == "hot").any() and len(ref.scan) > 0
+    assert len(agg.scan) == len(ref.scan)
+    for col in ("n_incidents", "expected", "relative_risk", "llr", "p_value", "n_cells"):
+        np.testing.assert_array_equal(agg.scan[col].to_numpy(), ref.scan[col].to_numpy())
