@@ -238,7 +238,8 @@ def test_aggregates_equal_the_default_engine_and_no_rows_reach_the_client(stacke
     assert agg.cells["cell_id"].tolist() == ref.cells["cell_id"].tolist()
     for col in ("count", "gi_z", "gi_p", "gi_p_fdr", "moran_i", "moran_p", "area_km2", "x_m"):
         np.testing.assert_array_equal(agg.cells[col].to_numpy(), ref.cells[col].to_numpy())
-    for col in ("hotspot_kind", "hotspot_confidence", "moran_class", "countries"):
+    assert ref.cells["trend_class"].nunique() > 1
+    for col in ("hotspot_kind", "hotspot_confidence", "trend_class", "moran_class", "countries"):
         assert agg.cells[col].tolist() == ref.cells[col].tolist()
     assert (ref.cells["hotspot_kind"] == "hot").any() and len(ref.scan) > 0
     assert len(agg.scan) == len(ref.scan)

@@ -10,13 +10,14 @@ there. The client only ever receives aggregates (:class:`PartitionCounts`):
 2. per partition, the distinct locations to the millimetre (only when the cell size is
    chosen from the data: :func:`borderwatch.grid.default_cell_km` needs their spacing);
 3. per partition, on the grid fixed from the units and that cell size: the counts table
-   (unit x country x category x period), the unit x category counts, the incidents per
-   cell, and the stack table (incidents per distinct location, for the scan's null).
+   (unit x country x category x period), the incidents per cell and per cell x month,
+   the dates' range, and the stack table (incidents per distinct location, for the
+   scan's null).
 
-The client sums them and runs Gi*, local Moran, unit Gi* and the spatial scan on the
-sums. The results equal the default engine's (tests/test_dask_engine.py). Not yet on
-aggregates: the emerging trends (they need cell x period counts), the scan clusters'
-incident fields (countries, border distance, dates, locations), hotspot regions, point
+The client sums them and runs Gi*, local Moran, the emerging trends (from the cell x
+month counts and the dates' range), unit Gi* and the spatial scan on the sums. The
+results equal the default engine's (tests/test_dask_engine.py). Not yet on aggregates:
+the scan clusters' incident fields (countries, border distance, dates, locations), hotspot regions, point
 clusters, density and evaluation (docs/scale.md, "What does not distribute yet").
 """
 
@@ -58,6 +59,10 @@ class PartitionCounts:
     stacks : DataFrame
         ``kx``, ``ky`` (the location to the metre, as the scan's stacks key it), ``first``
         (first row of the location in the partition), ``count``: incidents in a cell.
+    months : DataFrame
+        ``cell``, ``month`` (its first day), ``count``: dated incidents in a cell.
+    dates : tuple
+        The first and last date of the dated incidents (NaT without any).
     n : int
         Joined incidents of the partition.
     """
@@ -65,12 +70,14 @@ class PartitionCounts:
     counts: pd.DataFrame
     cells: np.ndarray
     stacks: pd.DataFrame
+    months: pd.DataFrame
+    dates: tuple[Any, Any]
     n: int
 
     @property
     def rows(self) -> int:
         """Rows of the largest table sent (never one per incident once locations repeat)."""
-        return max(len(self.counts), len(self.stacks))
+        return max(len(self.counts), len(self.stacks), len(self.months))
 
 
 @dataclass(frozen=True)
@@ -84,7 +91,8 @@ class AggregateStatistics:
     counts : DataFrame
         The counts table (``unit_id``, ``country``, ``category``, ``period``, ``count``).
     cells : GeoDataFrame
-        Every cell with ``count``, Gi* and local Moran (no ``trend_class`` yet).
+        Every cell with ``count``, Gi*, ``trend_class`` (emerging hot spots from the
+        cell x month counts) and local Moran.
     scan : DataFrame or None
         The scan clusters' statistics (``n_incidents``, ``expected``, ``relative_risk``,
         ``llr``, ``p_value``, ``radius_km``, ``n_cells``); None without replicates.
@@ -150,7 +158,18 @@ def _count(part: gpd.GeoDataFrame, grid: Grid, period: str) -> PartitionCounts:
         .agg(first=("first", "min"), count=("first", "size"))
         .reset_index()
     )
-    return PartitionCounts(counts=counts, cells=cells, stacks=stacks, n=len(part))
+    dates = pd.to_datetime(part["date"], errors="coerce") if "date" in part else pd.Series()
+    dated = dates.notna().to_numpy()
+    ok = dated & (where >= 0)
+    months = (
+        pd.DataFrame({"cell": where[ok], "month": dates[ok].dt.to_period("M").dt.start_time})
+        .groupby(["cell", "month"])
+        .size()
+        .rename("count")
+        .reset_index()
+    )
+    span = (dates[dated].min(), dates[dated].max()) if dated.any() else (pd.NaT, pd.NaT)
+    return PartitionCounts(counts, cells, stacks, months, span, n=len(part))
 
 
 # --------------------------------------------------------------------------- client side
@@ -296,6 +315,53 @@ def _cells(grid: Grid, counts: np.ndarray, s: Settings) -> tuple[gpd.GeoDataFram
     return _cell_table(grid, counts, gi.table, mor, None), w
 
 
+def _trends(grid: Grid, w: Any, parts: Sequence[PartitionCounts], s: Settings) -> Any:
+    """Emerging hot spots from the cell x month counts, as :func:`emerging_hotspots` runs
+    them for :func:`cell_hotspots` (monthly bins, coarser when too many); None when the
+    dates do not allow them."""
+    from ._stats import adjacency
+    from .emerging import MAX_CUBE_BINS, _cube_flags, _time_bins, cube_weights
+    from .emerging import _trends as trend_labels
+    from .weights import resolve_weights
+
+    firsts = [p.dates[0] for p in parts if pd.notna(p.dates[0])]
+    if not firsts:
+        return None
+    span = pd.Series([min(firsts), max(p.dates[1] for p in parts if pd.notna(p.dates[1]))])
+    n = len(grid.cells)
+    cap = min(240, max(1, MAX_CUBE_BINS // max(1, n)))
+    freq = "MS"
+    _, starts = _time_bins(span, freq)
+    for coarser in ("QS", "YS"):
+        if len(starts) <= cap:
+            break
+        freq = coarser
+        _, starts = _time_bins(span, coarser)
+    t = len(starts)
+    if t < 4:
+        return None
+    months = pd.concat([p.months for p in parts], ignore_index=True)
+    months = months.groupby(["cell", "month"])["count"].sum().reset_index()
+    bins = np.searchsorted(starts.to_numpy(), months["month"].to_numpy(), side="right") - 1
+    cube = np.zeros(t * n)
+    np.add.at(cube, bins * n + months["cell"].to_numpy(np.int64), months["count"].to_numpy())
+    gi_opts: dict[str, Any] = {
+        "permutations": 0,
+        "max_permutations": 9_999,
+        "alpha": s.alpha,
+        "fdr": True,
+        "min_count": 3,
+        "inference": "combined",
+    }
+    area = grid.cells["area_km2"].to_numpy(float)
+    cube_w = cube_weights(adjacency(resolve_weights(grid, w), n)[0], t, time_step=1)
+    hot, cold, zs = _cube_flags(
+        cube.reshape(t, n), cube_w, np.tile(area, t), seed=s.seed, gi_opts=gi_opts
+    )
+    labels = trend_labels(hot, cold, zs, 0.05, skip=1)
+    return pd.Series(pd.array(labels, dtype="str"), index=grid.cells.index)
+
+
 def _scan_table(
     grid: Grid, counts: np.ndarray, sizes: np.ndarray, s: Settings
 ) -> pd.DataFrame | None:
@@ -393,7 +459,10 @@ def aggregate_statistics(
         parts = dask.compute(*[delayed(_count)(p, grid, period) for p in joined])
     table, present = _counts_table(parts)
     counts = np.sum([p.cells for p in parts], axis=0).astype(np.int64)
-    cells, _ = _cells(grid, counts, s)
+    cells, w = _cells(grid, counts, s)
+    trend = _trends(grid, w, parts, s)
+    if trend is not None:
+        cells["trend_class"] = trend.to_numpy()
     units_out = _unit_stats(_unit_table(u, table, present, crs), crs, s)
     return AggregateStatistics(
         units=units_out,
