@@ -242,6 +242,8 @@ def test_aggregates_equal_the_default_engine_and_no_rows_reach_the_client(stacke
     for col in ("hotspot_kind", "hotspot_confidence", "trend_class", "moran_class", "countries"):
         assert agg.cells[col].tolist() == ref.cells[col].tolist()
     assert (ref.cells["hotspot_kind"] == "hot").any() and len(ref.scan) > 0
-    assert len(agg.scan) == len(ref.scan)
-    for col in ("n_incidents", "expected", "relative_risk", "llr", "p_value", "n_cells"):
-        np.testing.assert_array_equal(agg.scan[col].to_numpy(), ref.scan[col].to_numpy())
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(agg.scan.drop(columns="geometry")),
+        pd.DataFrame(ref.scan.drop(columns="geometry")),
+    )
+    assert ref.scan["cross_border"].any() and (ref.scan["n_locations"] > 1).all()

@@ -12,13 +12,15 @@ there. The client only ever receives aggregates (:class:`PartitionCounts`):
 3. per partition, on the grid fixed from the units and that cell size: the counts table
    (unit x country x category x period), the incidents per cell and per cell x month,
    the dates' range, and the stack table (incidents per distinct location, for the
-   scan's null).
+   scan's null);
+4. per partition and scan cluster (:mod:`borderwatch._dask_scan`): the incidents' own and
+   unit countries, smallest border distance, first and last date and locations.
 
 The client sums them and runs Gi*, local Moran, the emerging trends (from the cell x
 month counts and the dates' range), unit Gi* and the spatial scan on the sums. The
 results equal the default engine's (tests/test_dask_engine.py). Not yet on aggregates:
-the scan clusters' incident fields (countries, border distance, dates, locations), hotspot regions, point
-clusters, density and evaluation (docs/scale.md, "What does not distribute yet").
+hotspot regions, point clusters, density, evaluation and planning
+(docs/scale.md, "What does not distribute yet").
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ import pandas as pd
 import shapely
 
 from ._dask import _load, _need_dask, partition_sources
+from ._dask_scan import cluster_fields, scan_core, scan_frame
 from ._errors import DataError
 from ._lattice import Grid
 from .settings import Settings
@@ -93,9 +96,9 @@ class AggregateStatistics:
     cells : GeoDataFrame
         Every cell with ``count``, Gi*, ``trend_class`` (emerging hot spots from the
         cell x month counts) and local Moran.
-    scan : DataFrame or None
-        The scan clusters' statistics (``n_incidents``, ``expected``, ``relative_risk``,
-        ``llr``, ``p_value``, ``radius_km``, ``n_cells``); None without replicates.
+    scan : GeoDataFrame or None
+        The scan clusters (metric CRS, the columns of
+        :data:`borderwatch.scan.SCAN_COLUMNS`); None without replicates.
     n_incidents : int
         Joined incidents over all partitions.
     partitions : int
@@ -107,7 +110,7 @@ class AggregateStatistics:
     units: gpd.GeoDataFrame
     counts: pd.DataFrame
     cells: gpd.GeoDataFrame
-    scan: pd.DataFrame | None
+    scan: gpd.GeoDataFrame | None
     n_incidents: int
     partitions: int
     largest: int
@@ -362,43 +365,6 @@ def _trends(grid: Grid, w: Any, parts: Sequence[PartitionCounts], s: Settings) -
     return pd.Series(pd.array(labels, dtype="str"), index=grid.cells.index)
 
 
-def _scan_table(
-    grid: Grid, counts: np.ndarray, sizes: np.ndarray, s: Settings
-) -> pd.DataFrame | None:
-    """The scan's clusters from the cell counts and stack sizes (:func:`spatial_scan`)."""
-    from . import _scan
-    from .scan import _p_values, _population, _table
-
-    if s.scan_replicates == 0:
-        return None
-    cells = grid.cells
-    pop, _ = _population(grid, None, counts)
-    lat = _scan.lattice_of(
-        cells["x_m"].to_numpy(float),
-        cells["y_m"].to_numpy(float),
-        spacing_m=grid.cell_km * 1000.0,
-        shape=grid.shape,
-    )
-    qmax = _scan.window_limits(lat, pop, max_share=s.scan_max_share)
-    lat = _scan.truncated(lat, int(qmax.max()) if len(qmax) else 1)
-    best, bq, bc, be = _scan.best_windows(lat, counts, pop, qmax, min_cases=2)
-    centres = _scan.select_clusters(lat, best, bq)
-    if s.scan_null == "incidents":
-        sizes = np.ones(int(counts.sum()), dtype=np.int64)
-    null_max = (
-        _scan.null_maxima(
-            lat, pop, qmax, sizes, replicates=s.scan_replicates, seed=s.seed, min_cases=2
-        )
-        if len(centres)
-        else np.zeros(0)
-    )
-    table = _table(lat, centres, bq, bc, be, best, _p_values(best[centres], null_max), counts)
-    table["n_cells"] = [len(_scan.window_cells(lat, int(c), int(bq[c]))) for c in centres]
-    if not s.scan_all:
-        table = table[table["p_value"].fillna(1.0).to_numpy() <= s.alpha + 1e-12]
-    return table.reset_index(drop=True)
-
-
 def _unit_stats(units: gpd.GeoDataFrame, crs: Any, s: Settings) -> gpd.GeoDataFrame:
     """Unit Gi* on the summed unit counts (the pipeline's columns)."""
     from .hotspots import unit_hotspots
@@ -428,6 +394,26 @@ def aggregate_statistics(
     The grid is the internal view's (``grid``, ``cell_km`` or the data's cell size).
     ``scheduler`` connects to a running dask cluster (default: dask's local threads).
     Population rasters are not supported yet.
+
+    Examples
+    --------
+    >>> import tempfile, warnings
+    >>> from pathlib import Path
+    >>> from borderwatch.datasets import demo_incidents, demo_units
+    >>> from borderwatch.settings import Settings
+    >>> d = Path(tempfile.mkdtemp())
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     units = demo_units()
+    ...     inc = demo_incidents(n_background=200, units=units)
+    ...     inc.iloc[::2].to_csv(d / "a.csv", index=False)
+    ...     inc.iloc[1::2].to_csv(d / "b.csv", index=False)
+    ...     agg = aggregate_statistics(units, d, settings=Settings(
+    ...         view="internal", permutations=0, scan_replicates=0, cell_km=20))
+    >>> agg.partitions, agg.n_incidents == len(inc), agg.largest < len(inc)
+    (2, True, True)
+    >>> int(agg.units["incidents"].sum()) == int(agg.counts["count"].sum())
+    True
     """
     from .borders import border_lines
     from .join import join_units
@@ -457,8 +443,19 @@ def aggregate_statistics(
         grid = _grid(u, crs, _cell_km(u, crs, distinct, s), s)
         period = _period(extents, s.period)
         parts = dask.compute(*[delayed(_count)(p, grid, period) for p in joined])
+        counts = np.sum([p.cells for p in parts], axis=0).astype(np.int64)
+        core = scan_core(grid, counts, _stack_sizes(parts), s)
+        fields = (
+            dask.compute(
+                *[
+                    delayed(cluster_fields)(p, grid, core.cluster_of_cell, opts["border"])
+                    for p in joined
+                ]
+            )
+            if core is not None
+            else ()
+        )
     table, present = _counts_table(parts)
-    counts = np.sum([p.cells for p in parts], axis=0).astype(np.int64)
     cells, w = _cells(grid, counts, s)
     trend = _trends(grid, w, parts, s)
     if trend is not None:
@@ -468,8 +465,12 @@ def aggregate_statistics(
         units=units_out,
         counts=table,
         cells=cells,
-        scan=_scan_table(grid, counts, _stack_sizes(parts), s),
+        scan=None if core is None else scan_frame(core, grid, list(fields), s),
         n_incidents=sum(p.n for p in parts),
         partitions=len(files),
-        largest=max([p.rows for p in parts] + [len(d) for d in distinct]),
+        largest=max(
+            [p.rows for p in parts]
+            + [len(d) for d in distinct]
+            + [len(x) for f in fields for x in f.values()]
+        ),
     )
