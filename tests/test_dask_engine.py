@@ -247,3 +247,8 @@ def test_aggregates_equal_the_default_engine_and_no_rows_reach_the_client(stacke
         pd.DataFrame(ref.scan.drop(columns="geometry")),
     )
     assert ref.scan["cross_border"].any() and (ref.scan["n_locations"] > 1).all()
+    assert len(ref.hotspots) > 1
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(agg.regions.drop(columns="geometry")),
+        pd.DataFrame(ref.hotspots.drop(columns="geometry")),
+    )

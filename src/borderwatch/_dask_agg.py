@@ -13,14 +13,15 @@ there. The client only ever receives aggregates (:class:`PartitionCounts`):
    (unit x country x category x period), the incidents per cell and per cell x month,
    the dates' range, and the stack table (incidents per distinct location, for the
    scan's null);
-4. per partition and scan cluster (:mod:`borderwatch._dask_scan`): the incidents' own and
-   unit countries, smallest border distance, first and last date and locations.
+4. per partition and scan cluster, and per hotspot region (:mod:`borderwatch._dask_scan`,
+   :mod:`borderwatch._dask_regions`): the incidents' own and unit countries, smallest
+   border distance, first and last date and locations.
 
 The client sums them and runs Gi*, local Moran, the emerging trends (from the cell x
-month counts and the dates' range), unit Gi* and the spatial scan on the sums. The
-results equal the default engine's (tests/test_dask_engine.py). Not yet on aggregates:
-hotspot regions, point clusters, density, evaluation and planning
-(docs/scale.md, "What does not distribute yet").
+month counts and the dates' range), unit Gi*, the spatial scan and the hotspot regions
+(with their stack rule, from the distinct locations per cell) on the sums. The results
+equal the default engine's (tests/test_dask_engine.py). Not yet on aggregates: point
+clusters, density, evaluation and planning (docs/scale.md, "What does not distribute yet").
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ import pandas as pd
 import shapely
 
 from ._dask import _load, _need_dask, partition_sources
+from ._dask_regions import region_cells, regions_frame
 from ._dask_scan import cluster_fields, scan_core, scan_frame
 from ._errors import DataError
 from ._lattice import Grid
@@ -60,8 +62,9 @@ class PartitionCounts:
     cells : ndarray
         Incidents per grid cell.
     stacks : DataFrame
-        ``kx``, ``ky`` (the location to the metre, as the scan's stacks key it), ``first``
-        (first row of the location in the partition), ``count``: incidents in a cell.
+        ``kx``, ``ky`` (the location to the metre, as the scan's stacks key it), ``cell``,
+        ``first`` (first row of the location in the partition), ``count``: incidents in a
+        cell.
     months : DataFrame
         ``cell``, ``month`` (its first day), ``count``: dated incidents in a cell.
     dates : tuple
@@ -99,6 +102,8 @@ class AggregateStatistics:
     scan : GeoDataFrame or None
         The scan clusters (metric CRS, the columns of
         :data:`borderwatch.scan.SCAN_COLUMNS`); None without replicates.
+    regions : GeoDataFrame
+        The hotspot regions (metric CRS, :data:`borderwatch.regions.REGION_COLUMNS`).
     n_incidents : int
         Joined incidents over all partitions.
     partitions : int
@@ -111,6 +116,7 @@ class AggregateStatistics:
     counts: pd.DataFrame
     cells: gpd.GeoDataFrame
     scan: gpd.GeoDataFrame | None
+    regions: gpd.GeoDataFrame
     n_incidents: int
     partitions: int
     largest: int
@@ -155,9 +161,11 @@ def _count(part: gpd.GeoDataFrame, grid: Grid, period: str) -> PartitionCounts:
     geo = projected(part.geometry, grid.crs).iloc[inside]
     xy = shapely.get_coordinates(np.asarray(geo.array, dtype=object))
     key = np.rint(xy / 1.0).astype(np.int64)  # as borderwatch._stacks.stacks keys locations
-    table = pd.DataFrame({"kx": key[:, 0], "ky": key[:, 1], "first": np.arange(len(key))})
+    table = pd.DataFrame(
+        {"kx": key[:, 0], "ky": key[:, 1], "cell": where[inside], "first": np.arange(len(key))}
+    )
     stacks = (
-        table.groupby(["kx", "ky"], sort=False)
+        table.groupby(["kx", "ky", "cell"], sort=False)
         .agg(first=("first", "min"), count=("first", "size"))
         .reset_index()
     )
@@ -295,6 +303,24 @@ def _stack_sizes(parts: Sequence[PartitionCounts]) -> np.ndarray:
     return merged.sort_values("first")["count"].to_numpy(np.int64)
 
 
+def _cell_locations(parts: Sequence[PartitionCounts], n: int) -> np.ndarray:
+    """Distinct locations per cell over all partitions (the regions' stack rule)."""
+    table = pd.concat([p.stacks[["cell", "kx", "ky"]] for p in parts], ignore_index=True)
+    per_cell = table.drop_duplicates().groupby("cell").size()
+    return per_cell.reindex(range(n), fill_value=0).to_numpy(np.int64)
+
+
+def _per_feature(
+    dask: Any, joined: Sequence[Any], grid: Grid, feature_of_cell: np.ndarray | None, border: Any
+) -> list[dict[str, pd.DataFrame]]:
+    """Every partition's :func:`cluster_fields` for the features (scan clusters or
+    regions) of the cells; none without features."""
+    if feature_of_cell is None:
+        return []
+    tasks = [dask.delayed(cluster_fields)(p, grid, feature_of_cell, border) for p in joined]
+    return list(dask.compute(*tasks))
+
+
 def _cells(grid: Grid, counts: np.ndarray, s: Settings) -> tuple[gpd.GeoDataFrame, Any]:
     """Gi* and local Moran of the summed cell counts, as :func:`cell_hotspots` runs them."""
     from .hotspots import _cell_table, gi_star, local_moran
@@ -388,8 +414,9 @@ def aggregate_statistics(
     settings: Settings | None = None,
     scheduler: str | None = None,
 ) -> AggregateStatistics:
-    """Unit counts, counts table, cells with Gi* and local Moran, unit Gi* and the scan of
-    partitioned input, from per-partition aggregates (no incident rows reach the client).
+    """Unit counts, counts table, cells (Gi*, local Moran, trends), unit Gi*, the scan and
+    the hotspot regions of partitioned input, from per-partition aggregates (no incident
+    rows reach the client).
 
     The grid is the internal view's (``grid``, ``cell_km`` or the data's cell size).
     ``scheduler`` connects to a running dask cluster (default: dask's local threads).
@@ -444,19 +471,17 @@ def aggregate_statistics(
         period = _period(extents, s.period)
         parts = dask.compute(*[delayed(_count)(p, grid, period) for p in joined])
         counts = np.sum([p.cells for p in parts], axis=0).astype(np.int64)
+        cells, w = _cells(grid, counts, s)
         core = scan_core(grid, counts, _stack_sizes(parts), s)
-        fields = (
-            dask.compute(
-                *[
-                    delayed(cluster_fields)(p, grid, core.cluster_of_cell, opts["border"])
-                    for p in joined
-                ]
-            )
-            if core is not None
-            else ()
-        )
+        hot = Grid(cells=cells, shape=grid.shape, cell_km=grid.cell_km)
+        region_of = region_cells(hot, counts, _cell_locations(parts, len(cells)), w, alpha=s.alpha)
+        fields = {
+            "scan": _per_feature(
+                dask, joined, grid, None if core is None else core.cluster_of_cell, opts["border"]
+            ),
+            "regions": _per_feature(dask, joined, grid, region_of, opts["border"]),
+        }
     table, present = _counts_table(parts)
-    cells, w = _cells(grid, counts, s)
     trend = _trends(grid, w, parts, s)
     if trend is not None:
         cells["trend_class"] = trend.to_numpy()
@@ -465,12 +490,13 @@ def aggregate_statistics(
         units=units_out,
         counts=table,
         cells=cells,
-        scan=None if core is None else scan_frame(core, grid, list(fields), s),
+        scan=None if core is None else scan_frame(core, grid, fields["scan"], s),
+        regions=regions_frame(hot, counts, region_of, fields["regions"], alpha=s.alpha),
         n_incidents=sum(p.n for p in parts),
         partitions=len(files),
         largest=max(
             [p.rows for p in parts]
             + [len(d) for d in distinct]
-            + [len(x) for f in fields for x in f.values()]
+            + [len(x) for per in fields.values() for f in per for x in f.values()]
         ),
     )
