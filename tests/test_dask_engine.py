@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 pytest.importorskip("dask_geopandas")
@@ -64,3 +65,190 @@ def test_dask_engine_equals_default_on_a_local_cluster(inputs):
     for col in ("n_incidents", "expected", "p_value"):
         np.testing.assert_array_equal(res.scan[col].to_numpy(), ref.scan[col].to_numpy())
     assert res.incidents["id"].tolist() == ref.incidents["id"].tolist()
+
+
+# ------------------------------------------------------------------ Parquet: only the needed columns
+
+
+@pytest.fixture(scope="module")
+def parquet_parts(inputs):
+    """The four partitions as GeoParquet, each with a wide ``notes`` column that no step
+    needs, and whose data pages are then overwritten with garbage: reading that column
+    fails, so a run that succeeds never read it."""
+    import geopandas as gpd
+    import pyarrow.parquet as pq
+
+    units, d = inputs
+    out = d / "geoparquet"
+    out.mkdir()
+    for i in range(4):
+        part = pd.read_csv(d / "parts" / f"part-{i}.csv", dtype=str)
+        gdf = gpd.GeoDataFrame(
+            part.drop(columns=["longitude", "latitude"]).assign(notes="x" * 2_000),
+            geometry=gpd.points_from_xy(
+                part["longitude"].astype(float), part["latitude"].astype(float)
+            ),
+            crs=4326,
+        )
+        path = out / f"part-{i}.parquet"
+        gdf.to_parquet(path)
+        meta = pq.ParquetFile(path).metadata
+        j = meta.schema.names.index("notes")
+        raw = bytearray(path.read_bytes())
+        for g in range(meta.num_row_groups):
+            col = meta.row_group(g).column(j)
+            start = col.dictionary_page_offset or col.data_page_offset
+            raw[start : start + col.total_compressed_size] = b"\xff" * col.total_compressed_size
+        path.write_bytes(bytes(raw))
+    with pytest.raises(Exception):  # noqa: B017, PT011 - any reader error: the column is broken
+        pd.read_parquet(out / "part-0.parquet")
+    assert len(pd.read_parquet(out / "part-0.parquet", columns=["category"])) > 0
+    return units, out
+
+
+def test_needed_columns_follow_detection_and_options():
+    from borderwatch._dask import needed_columns
+
+    names = ["ID", "Longitude", "Latitude", "Fecha", "Crime", "narrative", "photo"]
+    assert needed_columns(names, {}) == ["ID", "Longitude", "Latitude", "Fecha", "Crime"]
+    assert needed_columns([*names, "geometry"], {"time_col": "photo"})[-1] == "photo"
+    assert needed_columns(["x", "y", "narrative"], {}) is None  # no time column: all are read
+
+
+def test_memory_filesystem_parquet_reads_only_needed_columns(parquet_parts):
+    """fsspec's memory:// stands in for s3://: the broken wide column is never read."""
+    import fsspec
+
+    from borderwatch._dask import read_parquet_columns
+
+    units, d = parquet_parts
+    fs = fsspec.filesystem("memory")
+    for i in range(4):
+        fs.pipe(f"/bw-parts/part-{i}.parquet", (d / f"part-{i}.parquet").read_bytes())
+    one = read_parquet_columns("memory://bw-parts/part-0.parquet", {})
+    assert {"incident_id", "date", "category", "country", "geometry"} <= set(one.columns)
+    assert not {"description", "notes"} & set(one.columns)
+    opts = {"view": "internal", "permutations": 0, "scan_replicates": 0, "cluster_replicates": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = analyze(units, "memory://bw-parts/*.parquet", engine="dask", **opts)
+        ref = analyze(units, d.parent / "all.csv", **opts)
+    assert res.summary["partitions"] == 4 and "notes" not in res.incidents.columns
+    assert res.summary["n_incidents"] == ref.summary["n_incidents"]
+    assert res.counts.equals(ref.counts)
+    assert res.units["incidents"].tolist() == ref.units["incidents"].tolist()
+
+
+def test_cli_local_parquet_folder_with_dask(parquet_parts, tmp_path):
+    import json
+
+    from borderwatch import cli
+
+    units, d = parquet_parts
+    units.to_file(tmp_path / "units.geojson")
+    (tmp_path / "fast.toml").write_text("cluster_replicates = 0\n")
+    code = cli.main(
+        [
+            "analyze",
+            "--units",
+            str(tmp_path / "units.geojson"),
+            "--incidents",
+            str(d),
+            "--engine",
+            "dask",
+            "--partitions",
+            "2",
+            "--out",
+            str(tmp_path / "out"),
+            "--view",
+            "internal",
+            "--permutations",
+            "0",
+            "--scan-replicates",
+            "0",
+            "--config",
+            str(tmp_path / "fast.toml"),
+            "--quiet",
+        ]
+    )
+    assert code == 0
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["engine"] == "dask" and summary["partitions"] == 2
+    assert summary["n_incidents"] > 800
+
+
+# ------------------------------------------------------------------ aggregates, not rows
+
+
+@pytest.fixture(scope="module")
+def stacked(tmp_path_factory):
+    """4 files of incidents reported at 150 places (village or district centroids, as much
+    real data is geocoded): far fewer distinct locations than incidents."""
+    from scipy.spatial import cKDTree
+
+    d = tmp_path_factory.mktemp("stacked")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        units = demo_units()
+        inc = demo_incidents(n_background=1_500, units=units)
+    xy = inc[["longitude", "latitude"]].to_numpy()
+    places = xy[np.random.default_rng(3).choice(len(xy), 150, replace=False)]
+    _, nearest = cKDTree(places).query(xy)
+    inc = inc.assign(longitude=places[nearest, 0], latitude=places[nearest, 1])
+    (d / "parts").mkdir()
+    bounds = np.linspace(0, len(inc), 5).astype(int)
+    for i in range(4):
+        inc.iloc[bounds[i] : bounds[i + 1]].to_csv(d / "parts" / f"part-{i}.csv", index=False)
+    inc.to_csv(d / "all.csv", index=False)
+    return units, d, len(inc)
+
+
+def test_aggregates_equal_the_default_engine_and_no_rows_reach_the_client(stacked):
+    from borderwatch._dask_agg import aggregate_statistics
+    from borderwatch.settings import Settings
+
+    units, d, n = stacked
+    opts = {
+        "view": "internal",
+        "permutations": 99,
+        "scan_replicates": 19,
+        "cluster_replicates": 0,
+        "period": "year",
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = analyze(units, d / "all.csv", **opts)
+        with distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster:
+            agg = aggregate_statistics(
+                units,
+                d / "parts",
+                settings=Settings(**opts),
+                scheduler=cluster.scheduler_address,
+            )
+    assert agg.partitions == 4 and agg.n_incidents == ref.summary["n_incidents"] == n
+    # every task sent aggregates: its largest table has far fewer rows than the incidents
+    assert agg.largest < n / 8, (agg.largest, n)
+    assert agg.counts.equals(ref.counts)
+    pd.testing.assert_frame_equal(
+        agg.units.drop(columns="geometry"),
+        ref.units.drop(columns="geometry")[agg.units.columns[:-1]],
+    )
+    assert agg.cells["cell_id"].tolist() == ref.cells["cell_id"].tolist()
+    for col in ("count", "gi_z", "gi_p", "gi_p_fdr", "moran_i", "moran_p", "area_km2", "x_m"):
+        np.testing.assert_array_equal(agg.cells[col].to_numpy(), ref.cells[col].to_numpy())
+    assert ref.cells["trend_class"].nunique() > 1
+    for col in ("hotspot_kind", "hotspot_confidence", "trend_class", "moran_class", "countries"):
+        assert agg.cells[col].tolist() == ref.cells[col].tolist()
+    assert (ref.cells["hotspot_kind"] == "hot").any() and len(ref.scan) > 0
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(agg.scan.drop(columns="geometry")),
+        pd.DataFrame(ref.scan.drop(columns="geometry")),
+    )
+    assert ref.scan["cross_border"].any() and (ref.scan["n_locations"] > 1).all()
+    assert len(ref.hotspots) > 1
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(agg.regions.drop(columns="geometry")),
+        pd.DataFrame(ref.hotspots.drop(columns="geometry")),
+    )

@@ -4,7 +4,8 @@
 may be one file or **partitioned input**: a folder or a glob of CSV, Parquet or
 GeoParquet files, local or on object storage (``s3://``, ``gs://``, through fsspec).
 Each file is a dask partition, read and checked on a worker
-(:func:`borderwatch.io.load_incidents`); the join to the units
+(:func:`borderwatch.io.load_incidents`; of a Parquet file only the columns the reader
+can use, :func:`needed_columns`); the join to the units
 (:func:`borderwatch.join.join_units`) runs on the workers too, in ``partitions`` blocks.
 ``scheduler`` connects to a running cluster (``tcp://host:8786``); without it the
 work runs on dask's local threads.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import glob
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +28,14 @@ import pandas as pd
 
 from ._errors import DataError
 
-__all__ = ["is_partitioned", "join_partitions", "load_partitions", "partition_sources"]
+__all__ = [
+    "is_partitioned",
+    "join_partitions",
+    "load_partitions",
+    "needed_columns",
+    "partition_sources",
+    "read_parquet_columns",
+]
 
 _SUFFIXES = (".csv", ".txt", ".tsv", ".parquet", ".pq", ".geoparquet")
 
@@ -79,19 +88,108 @@ def partition_sources(source: str | os.PathLike[str]) -> list[str]:
     return files
 
 
-def _read_one(path: str) -> Any:
-    """A local file's path (read by :func:`~borderwatch.io.load_incidents`), or a remote
-    file's table (fetched through fsspec)."""
+_PARQUET = (".parquet", ".pq", ".geoparquet")
+#: Reading options that name an input column.
+_NAMED = (
+    "lon_col",
+    "lat_col",
+    "time_col",
+    "category_col",
+    "id_col",
+    "country_col",
+    "sensitive_col",
+)
+
+
+def needed_columns(names: Sequence[str], options: Mapping[str, Any]) -> list[str] | None:
+    """The columns of a Parquet file that reading incidents can use; None for all of them.
+
+    A column is needed when the options name it or when its name is one that
+    :func:`~borderwatch.io.load_incidents` detects (coordinates, geopoint, time,
+    year, month, category, id, country, sensitive flag). Without a time column
+    every column is read: the reader then looks for date-like values to warn about.
+
+    Examples
+    --------
+    >>> needed_columns(["lon", "lat", "date", "crime", "notes"], {})
+    ['lon', 'lat', 'date', 'crime']
+    >>> needed_columns(["x", "y", "notes"], {}) is None
+    True
+    >>> needed_columns(["x", "y", "notes", "when"], {"time_col": "when"})
+    ['x', 'y', 'when']
+    """
+    from .io._columns import (
+        CATEGORY,
+        COUNTRY,
+        GEOPOINT,
+        ID,
+        LAT,
+        LON,
+        MONTH,
+        SENSITIVE,
+        TIME,
+        YEAR,
+        find,
+    )
+
+    def matches(name: str, groups: Sequence[list[str]]) -> bool:
+        one = pd.DataFrame(columns=[name])
+        return any(find(one, group) is not None for group in groups)
+
+    named = {str(options[k]) for k in _NAMED if options.get(k) is not None}
+    if not options.get("time_col") and not any(matches(c, (TIME, YEAR, MONTH)) for c in names):
+        return None
+    groups = (LON, LAT, GEOPOINT, TIME, YEAR, MONTH, CATEGORY, ID, COUNTRY, SENSITIVE)
+    return [c for c in names if c in named or matches(c, groups)]
+
+
+def _open(path: str) -> Any:
+    if "://" not in path:
+        return open(path, "rb")  # noqa: SIM115 - closed by the caller's with
+    import fsspec
+
+    return fsspec.open(path, "rb").open()
+
+
+def read_parquet_columns(path: str, options: Mapping[str, Any]) -> pd.DataFrame:
+    """A Parquet or GeoParquet file (local or fsspec URL), only its :func:`needed_columns`
+    (and a GeoParquet file's geometry); the index numbers the rows as file lines (from 2)."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    with _open(path) as f:
+        schema = pq.read_schema(f)
+        geo = (schema.metadata or {}).get(b"geo")
+        cols = needed_columns([n for n in schema.names if not n.startswith("__index")], options)
+        if cols is not None and geo is not None:
+            primary = json.loads(geo).get("primary_column", "geometry")
+            cols = [*cols, primary] if primary not in cols else cols
+        frame: pd.DataFrame | None = None
+        if geo is not None:
+            try:
+                f.seek(0)
+                frame = gpd.read_parquet(f, columns=cols)
+            except (ValueError, KeyError, TypeError):
+                frame = None
+        if frame is None:
+            f.seek(0)
+            frame = pd.read_parquet(f, columns=cols)
+    frame = frame.reset_index(drop=True)
+    frame.index = pd.RangeIndex(2, len(frame) + 2)  # as the file reader numbers lines
+    return frame
+
+
+def _read_one(path: str, options: Mapping[str, Any]) -> Any:
+    """A local CSV's path (read by :func:`~borderwatch.io.load_incidents`), a remote CSV's
+    table (fetched through fsspec), or a Parquet file's needed columns."""
+    if path.lower().endswith(_PARQUET):
+        return read_parquet_columns(path, options)
     if "://" not in path:
         return path
     import fsspec
 
     with fsspec.open(path, "rb") as f:
-        if path.lower().endswith((".parquet", ".pq", ".geoparquet")):
-            try:
-                return gpd.read_parquet(f)
-            except (ValueError, KeyError, TypeError):
-                return pd.read_parquet(f)
         return pd.read_csv(f, dtype=str, keep_default_na=False, na_values=[""])
 
 
@@ -99,7 +197,12 @@ def _load(part: Any, number: int, units: gpd.GeoDataFrame, options: dict[str, An
     """Read and check one partition file (runs on a worker)."""
     from .io import load_incidents
 
-    loaded = load_incidents(_read_one(part), units=units, **options)
+    source = _read_one(part, options)
+    try:
+        loaded = load_incidents(source, units=units, **options)
+    except DataError as exc:
+        msg = str(exc).replace("<DataFrame>", str(part))
+        raise DataError(msg) from exc
     frame = loaded.frame
     if loaded.columns.get("id") is None:  # row numbers restart in every file
         frame = frame.assign(id=f"p{number}-" + frame["id"].astype(str))

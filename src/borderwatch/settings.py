@@ -288,7 +288,7 @@ class Settings:
         commands=("analyze",),
     )
     partitions: int | None = _opt(
-        None, "dask partitions (default: from the size)", kind="int", low=1
+        None, "dask partitions (default: from the size)", kind="int", low=1, commands=("analyze",)
     )
     scheduler: str | None = _opt(
         None,

@@ -1,0 +1,127 @@
+"""Benchmark: the dask engine's client memory, aggregates against gathered rows.
+
+Run: ``python benchmarks/bench_dask.py [--sizes 1000000] [--parts 8] [--workers 2]``
+
+For each size, in fresh subprocesses (so that each peak RSS is that run's own):
+
+* ``prepare`` writes SYNTHETIC incidents (``bench_pipeline.synthetic``: the demo region,
+  clusters, stacks, three years) as ``--parts`` Parquet files (not timed);
+* ``aggregates`` runs :func:`borderwatch._dask_agg.aggregate_statistics` (unit counts,
+  counts table, cells with Gi*, local Moran and trends, unit Gi*, scan with 99 replicates)
+  on a ``distributed.LocalCluster`` of ``--workers`` worker processes x 1 thread: the
+  client receives aggregates only;
+* ``gathered`` runs what ``analyze(engine="dask")`` does before its statistics on the same
+  cluster: read, check and join on the workers, then every joined row to the client.
+
+Each prints one JSON line: seconds, the client process's peak RSS (``ru_maxrss``, MiB; the
+workers are other processes), the largest table a task returned (aggregates), the load
+average before and after. Not a test: figures depend on the machine and its load. Record
+them in docs/scale.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import borderwatch as bw
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def _cluster(workers: int):  # noqa: ANN202 - distributed's LocalCluster
+    from distributed import LocalCluster
+
+    return LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        memory_limit=None,
+    )
+
+
+def prepare(n: int, parts: int, folder: Path) -> None:
+    from bench_pipeline import synthetic
+
+    df = synthetic(n, seed=0)
+    step = -(-n // parts)
+    for i in range(parts):
+        df.iloc[i * step : (i + 1) * step].to_parquet(folder / f"part-{i:03d}.parquet")
+
+
+def run(mode: str, folder: Path, workers: int) -> dict[str, object]:
+    from borderwatch._dask import join_partitions, load_partitions
+    from borderwatch._dask_agg import aggregate_statistics
+    from borderwatch.borders import border_lines
+    from borderwatch.settings import Settings
+
+    units = bw.datasets.demo_units()
+    s = Settings(view="internal", permutations=99, scan_replicates=99)
+    load0 = os.getloadavg()[0]
+    with warnings.catch_warnings(), _cluster(workers) as cluster:
+        warnings.simplefilter("ignore")
+        t0 = time.perf_counter()
+        if mode == "aggregates":
+            agg = aggregate_statistics(
+                units, folder, settings=s, scheduler=cluster.scheduler_address
+            )
+            extra = {"n": agg.n_incidents, "largest_rows": agg.largest, "cells": len(agg.cells)}
+        else:
+            options = {"crosswalk": s.crosswalk, **s.reading, **s.incident_columns}
+            inc, _, _, files = load_partitions(
+                folder, units, options=options, scheduler=cluster.scheduler_address
+            )
+            crs = bw.study_crs(units, incidents=inc)
+            joined, _ = join_partitions(
+                inc,
+                units,
+                partitions=files,
+                scheduler=cluster.scheduler_address,
+                join={"border": border_lines(units, crs=crs), "crs": crs, "tolerance_km": 1.0},
+            )
+            extra = {"n": len(joined), "largest_rows": len(joined)}
+        seconds = time.perf_counter() - t0
+    return {
+        "mode": mode,
+        "workers": workers,
+        "s": round(seconds, 1),
+        "client_peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10,
+        "load": [round(load0, 1), round(os.getloadavg()[0], 1)],
+        **extra,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000000")
+    parser.add_argument("--parts", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--do", help=argparse.SUPPRESS)
+    parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.do == "prepare":
+        prepare(args.n, args.parts, args.folder)
+        return
+    if args.do:
+        print(json.dumps(run(args.do, args.folder, args.workers)), flush=True)
+        return
+    for n in (int(x) for x in args.sizes.split(",")):
+        with tempfile.TemporaryDirectory() as tmp:
+            base = [sys.executable, __file__, "--folder", tmp, "--n", str(n)]
+            subprocess.run([*base, "--do", "prepare", "--parts", str(args.parts)], check=True)
+            for mode in ("aggregates", "gathered"):
+                subprocess.run([*base, "--do", mode, "--workers", str(args.workers)], check=True)
+
+
+if __name__ == "__main__":
+    main()
