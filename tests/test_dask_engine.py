@@ -12,6 +12,7 @@ pytest.importorskip("dask_geopandas")
 distributed = pytest.importorskip("distributed")
 
 from borderwatch._dask import is_partitioned, partition_sources  # noqa: E402
+from borderwatch._errors import DataError  # noqa: E402
 from borderwatch.datasets import demo_incidents, demo_units  # noqa: E402
 from borderwatch.pipeline import analyze  # noqa: E402
 
@@ -252,3 +253,17 @@ def test_aggregates_equal_the_default_engine_and_no_rows_reach_the_client(stacke
         pd.DataFrame(agg.regions.drop(columns="geometry")),
         pd.DataFrame(ref.hotspots.drop(columns="geometry")),
     )
+
+
+def test_default_engine_reads_only_the_needed_parquet_columns(parquet_parts):
+    """One Parquet file, no dask: the broken wide column is not read either, and messages
+    name the file (not ``<DataFrame>``)."""
+    from borderwatch.io import load_incidents
+
+    units, d = parquet_parts
+    path = d / "part-0.parquet"
+    loaded = load_incidents(path, units=units)
+    assert len(loaded.frame) > 0 and "notes" not in loaded.frame.columns
+    with pytest.raises(DataError) as err:  # a named column that is not there
+        load_incidents(path, category_col="no_such_column")
+    assert str(path) in str(err.value) and "<DataFrame>" not in str(err.value)

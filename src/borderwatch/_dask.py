@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import glob
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ._errors import DataError
+from .io._parquet import PARQUET_SUFFIXES, NamedTable, needed_columns, read_parquet_columns
 
 __all__ = [
     "is_partitioned",
@@ -88,109 +89,19 @@ def partition_sources(source: str | os.PathLike[str]) -> list[str]:
     return files
 
 
-_PARQUET = (".parquet", ".pq", ".geoparquet")
-#: Reading options that name an input column.
-_NAMED = (
-    "lon_col",
-    "lat_col",
-    "time_col",
-    "category_col",
-    "id_col",
-    "country_col",
-    "sensitive_col",
-)
-
-
-def needed_columns(names: Sequence[str], options: Mapping[str, Any]) -> list[str] | None:
-    """The columns of a Parquet file that reading incidents can use; None for all of them.
-
-    A column is needed when the options name it or when its name is one that
-    :func:`~borderwatch.io.load_incidents` detects (coordinates, geopoint, time,
-    year, month, category, id, country, sensitive flag). Without a time column
-    every column is read: the reader then looks for date-like values to warn about.
-
-    Examples
-    --------
-    >>> needed_columns(["lon", "lat", "date", "crime", "notes"], {})
-    ['lon', 'lat', 'date', 'crime']
-    >>> needed_columns(["x", "y", "notes"], {}) is None
-    True
-    >>> needed_columns(["x", "y", "notes", "when"], {"time_col": "when"})
-    ['x', 'y', 'when']
-    """
-    from .io._columns import (
-        CATEGORY,
-        COUNTRY,
-        GEOPOINT,
-        ID,
-        LAT,
-        LON,
-        MONTH,
-        SENSITIVE,
-        TIME,
-        YEAR,
-        find,
-    )
-
-    def matches(name: str, groups: Sequence[list[str]]) -> bool:
-        one = pd.DataFrame(columns=[name])
-        return any(find(one, group) is not None for group in groups)
-
-    named = {str(options[k]) for k in _NAMED if options.get(k) is not None}
-    if not options.get("time_col") and not any(matches(c, (TIME, YEAR, MONTH)) for c in names):
-        return None
-    groups = (LON, LAT, GEOPOINT, TIME, YEAR, MONTH, CATEGORY, ID, COUNTRY, SENSITIVE)
-    return [c for c in names if c in named or matches(c, groups)]
-
-
-def _open(path: str) -> Any:
-    if "://" not in path:
-        return open(path, "rb")  # noqa: SIM115 - closed by the caller's with
-    import fsspec
-
-    return fsspec.open(path, "rb").open()
-
-
-def read_parquet_columns(path: str, options: Mapping[str, Any]) -> pd.DataFrame:
-    """A Parquet or GeoParquet file (local or fsspec URL), only its :func:`needed_columns`
-    (and a GeoParquet file's geometry); the index numbers the rows as file lines (from 2)."""
-    import json
-
-    import pyarrow.parquet as pq
-
-    with _open(path) as f:
-        schema = pq.read_schema(f)
-        geo = (schema.metadata or {}).get(b"geo")
-        cols = needed_columns([n for n in schema.names if not n.startswith("__index")], options)
-        if cols is not None and geo is not None:
-            primary = json.loads(geo).get("primary_column", "geometry")
-            cols = [*cols, primary] if primary not in cols else cols
-        frame: pd.DataFrame | None = None
-        if geo is not None:
-            try:
-                f.seek(0)
-                frame = gpd.read_parquet(f, columns=cols)
-            except (ValueError, KeyError, TypeError):
-                frame = None
-        if frame is None:
-            f.seek(0)
-            frame = pd.read_parquet(f, columns=cols)
-    frame = frame.reset_index(drop=True)
-    frame.index = pd.RangeIndex(2, len(frame) + 2)  # as the file reader numbers lines
-    return frame
-
-
 def _read_one(path: str, options: Mapping[str, Any]) -> Any:
     """A local CSV's path (read by :func:`~borderwatch.io.load_incidents`), a remote CSV's
     table (fetched through fsspec), or a Parquet file's needed columns."""
-    if path.lower().endswith(_PARQUET):
-        return read_parquet_columns(path, options)
+    if path.lower().endswith(PARQUET_SUFFIXES):
+        return NamedTable(read_parquet_columns(path, options), path)
     if "://" not in path:
         return path
     import fsspec
 
     with fsspec.open(path, "rb") as f:
-        return pd.read_csv(f, dtype=str, keep_default_na=False, na_values=[""])
+        frame = pd.read_csv(f, dtype=str, keep_default_na=False, na_values=[""])
+    frame.index = pd.RangeIndex(2, len(frame) + 2)  # file lines (the header is line 1)
+    return NamedTable(frame, path)
 
 
 def _load(part: Any, number: int, units: gpd.GeoDataFrame, options: dict[str, Any]) -> Any:

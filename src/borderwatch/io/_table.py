@@ -15,6 +15,7 @@ import pandas as pd
 from .._errors import DataError, format_rows
 from ._columns import TEXT_CODES, hxl_rename, norm_col
 from ._dialect import read_delimited, sniff
+from ._parquet import NamedTable
 
 __all__ = [
     "OnInvalid",
@@ -26,7 +27,7 @@ __all__ = [
     "read_layer",
 ]
 
-Source: TypeAlias = str | os.PathLike[str] | pd.DataFrame
+Source: TypeAlias = str | os.PathLike[str] | pd.DataFrame | NamedTable
 OnInvalid: TypeAlias = Literal["raise", "drop"]
 
 _CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -91,10 +92,12 @@ def load_table(
     For delimited text, ``decisions`` holds the encoding, delimiter and
     decimal mark read (:func:`~borderwatch.io._dialect.sniff`).
     """
-    if isinstance(source, pd.DataFrame):
-        frame = source.copy()
+    if isinstance(source, pd.DataFrame | NamedTable):
+        named = isinstance(source, NamedTable)
+        frame = source.frame.copy() if isinstance(source, NamedTable) else source.copy()
         lines = np.asarray(frame.index.astype(str))
-        table = Table(frame.reset_index(drop=True), "<DataFrame>", lines, is_file=False)
+        name = source.name if isinstance(source, NamedTable) else "<DataFrame>"
+        table = Table(frame.reset_index(drop=True), name, lines, is_file=named)
     else:
         path = Path(source)
         _check_path(path, what)

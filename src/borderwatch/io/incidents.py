@@ -10,6 +10,7 @@ from .._crs import WGS84
 from .._schema import truthy
 from ._columns import CATEGORY, COUNTRY, SENSITIVE, find, require_column
 from ._loaded import Loaded, warn
+from ._parquet import parquet_columns
 from ._place import check_place
 from ._points import Points, read_points
 from ._table import OnInvalid, Source, TextOptions
@@ -64,9 +65,18 @@ def load_incidents(
     ['iccs03_sexual']
     """
     sink: list[str] = []
+    named = {
+        "lon_col": lon_col,
+        "lat_col": lat_col,
+        "time_col": time_col,
+        "category_col": category_col,
+        "id_col": id_col,
+        "country_col": country_col,
+        "sensitive_col": sensitive_col,
+    }
     pts = read_points(
         "incidents",
-        source,
+        parquet_columns(source, named),
         lon_col=lon_col,
         lat_col=lat_col,
         time_col=time_col,

@@ -15,6 +15,7 @@ from .._crs import WGS84, require_crs
 from .._errors import DataError
 from ._columns import UNIT_COUNTRY, UNIT_ID, UNIT_NAME, find, norm_col, require_column
 from ._loaded import Loaded, warn
+from ._parquet import NamedTable
 from ._table import Source, Table, load_table, read_layer
 from .countries import to_iso3
 
@@ -158,7 +159,7 @@ def _open_units(source: Source, layer: str | int | None) -> Table:
             np.asarray(source.index.astype(str)),
             is_file=False,
         )
-    elif isinstance(source, pd.DataFrame):
+    elif isinstance(source, pd.DataFrame | NamedTable):
         msg = "<DataFrame>: units must be a GeoDataFrame with polygon geometries. Hint: use geopandas."
         raise DataError(msg)
     else:
