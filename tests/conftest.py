@@ -42,6 +42,29 @@ def once_per_run(
         return value
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``--dist loadgroup``, set in pyproject): group, then order, the tests.
+
+    * The tests that use a module-scoped fixture of their own module (an analysis,
+      a CLI run, a browser page) form one ``xdist_group``, so that fixture runs on
+      one worker only, once.
+    * The tests marked ``slow`` are sent first, so the two workers end together
+      (the longest jobs first) instead of one worker finishing a long test alone.
+
+    A run without xdist keeps pytest's order.
+    """
+    if not os.environ.get("PYTEST_XDIST_WORKER") or config.getoption("dist", "no") != "loadgroup":
+        return
+    for item in items:
+        module = item.nodeid.split("::")[0]
+        infos = getattr(item, "_fixtureinfo", None)
+        defs = infos.name2fixturedefs if infos is not None else {}
+        if any(d[-1].scope == "module" and d[-1].baseid == module for d in defs.values()):
+            item.add_marker(pytest.mark.xdist_group(module))
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable
+
+
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     """The hand-made fixture files in ``tests/fixtures``."""

@@ -26,6 +26,8 @@ def _module_names() -> list[str]:
 
 
 MODULES = _module_names()
+# whole analyses in their examples: marked slow so that `-n 2` starts them first
+SLOW = {"borderwatch.pipeline", "borderwatch.planning.priorities"}
 
 
 def test_the_package_has_modules_with_examples() -> None:
@@ -39,7 +41,9 @@ def test_the_package_has_modules_with_examples() -> None:
     assert len(with_examples) >= 10, with_examples
 
 
-@pytest.mark.parametrize("name", MODULES)
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n for n in MODULES]
+)
 def test_docstring_examples_run(name: str, tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)  # examples that write files write them here
     module = importlib.import_module(name)

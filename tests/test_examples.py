@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("nb", sorted((ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.name)
+@pytest.mark.slow
 def test_notebook_runs(nb: Path, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
@@ -24,6 +25,7 @@ def test_notebook_runs(nb: Path, tmp_path, monkeypatch):
     assert "result" in ns and len(ns["result"].hotspots) > 0
 
 
+@pytest.mark.slow
 def test_example_script_runs(tmp_path):
     out = tmp_path / "qs"
     proc = subprocess.run(

@@ -131,6 +131,7 @@ def _check_public(result) -> None:
 
 
 @pytest.mark.parametrize("region", list_boundaries())
+@pytest.mark.slow
 def test_public_view_on_every_shipped_boundary_set(region):
     from borderwatch.datasets import boundary_path
 

@@ -132,6 +132,7 @@ def _unknown_categories(tmp_path):
     return path
 
 
+@pytest.mark.slow
 def test_cli_prints_every_summary_warning_on_stderr_as_flags(tmp_path):
     """Defect 4: warnings reached summary.json only, some worded in Python terms."""
     path = _unknown_categories(tmp_path)

@@ -83,6 +83,7 @@ def test_random_valid_inputs_never_crash(df, date_style):
 
 @FAST
 @given(df=incidents(), seed=st.integers(0, 2**16))
+@pytest.mark.slow
 def test_shuffled_rows_give_the_same_results(df, seed):
     from borderwatch.hotspots import cell_hotspots
     from borderwatch.join import aggregate_counts, join_units, unit_counts

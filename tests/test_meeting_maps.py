@@ -397,6 +397,7 @@ def test_settings_title_source_handout_and_languages():
     assert (got.languages, got.title, got.source, got.handout) == (("fr", "ar"), "T", "S", True)
 
 
+@pytest.mark.slow
 def test_write_outputs_writes_one_handout_per_language(demo_public, tmp_path):
     from borderwatch import write_outputs
 

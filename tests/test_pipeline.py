@@ -132,6 +132,7 @@ def test_demo_finds_the_planted_cross_border_hotspots(demo_dirs):
     assert len(hit) and not hit["cross_border"].any() and set(hit["countries"]) == {"MLI"}
 
 
+@pytest.mark.slow
 def test_public_outputs_leak_nothing(demo_dirs, demo_input):
     units, raw, incidents = demo_input
     summary = json.loads((demo_dirs["public"] / "summary.json").read_text(encoding="utf-8"))
@@ -232,6 +233,7 @@ def _analyze_cli(tmp_path, df, *extra, config: str | None = None, meetings=None,
     return run_cli(*args)
 
 
+@pytest.mark.slow
 def test_analyze_period_and_config(tmp_path):
     df = _demo_df(seed=11, n_background=300)
     config = 'period = "year"\npermutations = 99\nview = "internal"\n'
@@ -249,6 +251,7 @@ def test_analyze_period_and_config(tmp_path):
 
 
 @pytest.mark.realdata
+@pytest.mark.slow
 def test_analyze_with_population_raster(shared_data, tmp_path):
     raster = shared_data / "population" / "gpw_v4_popcount_2000_15min_liptako_gourma.tif"
     code, _, err = _analyze_cli(
@@ -260,6 +263,8 @@ def test_analyze_with_population_raster(shared_data, tmp_path):
         "internal",
         "--permutations",
         "99",
+        "--scan-replicates",  # the population is the point, not the scan's p-values
+        "0",
     )
     out = tmp_path / "out"
     assert code == 0, err
@@ -278,6 +283,7 @@ def test_analyze_with_population_raster(shared_data, tmp_path):
         assert "100,000" in json.dumps(src.tags())
 
 
+@pytest.mark.slow
 def test_dask_engine_gives_the_same_join(tmp_path):
     df = _demo_df(seed=3, n_background=500)
     outs = {}
@@ -290,8 +296,10 @@ def test_dask_engine_gives_the_same_join(tmp_path):
             engine,
             "--view",
             "internal",
-            "--permutations",
-            "99",
+            "--permutations",  # the join is the point: no Monte Carlo (same on both engines)
+            "0",
+            "--scan-replicates",
+            "0",
             out=engine,
         )
         assert code == 0, err
@@ -303,6 +311,7 @@ def test_dask_engine_gives_the_same_join(tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_tiny_input_runs_end_to_end(tmp_path):
     # five incidents: no cluster, maybe no hotspot region; empty layers must still be written
     df = pd.DataFrame(
@@ -343,6 +352,7 @@ def test_tiny_input_runs_end_to_end(tmp_path):
     ],
     ids=["square-knn", "hdbscan", "spacetime"],
 )
+@pytest.mark.slow
 def test_config_settings_reach_the_analysis(tmp_path, config, check):
     df = _demo_df(seed=13, n_background=300)
     code, _, err = _analyze_cli(
@@ -374,6 +384,7 @@ def test_bad_settings_exit_2_and_write_nothing(tmp_path, extra, config, fragment
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_meeting_columns_from_config_and_bad_attendance(tmp_path):
     df = _demo_df(seed=4, n_background=100)
     mt = pd.DataFrame(
@@ -404,6 +415,7 @@ def test_meeting_columns_from_config_and_bad_attendance(tmp_path):
     assert not (bad / "out").exists()
 
 
+@pytest.mark.slow
 def test_public_summary_keeps_drop_counts(tmp_path):
     df = _demo_df(seed=6, n_background=200)
     df["latitude"] = df["latitude"].astype(object)
@@ -415,6 +427,7 @@ def test_public_summary_keeps_drop_counts(tmp_path):
     assert summary["view"] == "public" and summary["dropped_invalid"] == {"non_numeric": None}
 
 
+@pytest.mark.slow
 def test_tiles_and_arabic_from_the_cli(tmp_path):
     # (the demo command itself runs once, in test_cli's demo_run fixture)
     out = tmp_path / "ar"

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
     ("tool", "args"),
     [("ruff", ["check", "src", "tests"]), ("mypy", ["src/borderwatch"])],
 )
+@pytest.mark.slow
 def test_tool_passes(tool, args):
     if importlib.util.find_spec(tool) is None:
         pytest.skip(f"{tool} is not installed")

@@ -278,6 +278,7 @@ def test_bangui_features_are_not_cross_border(shared_data, car):
         assert at["border_km"].iloc[0] == 0.0, name  # Bangui events on both banks
 
 
+@pytest.mark.slow
 def test_mexico_regions_hold_incidents_and_the_scan_is_honest_about_stacks(shared_data):
     """UCDP Mexican border states at 25 km: no region cell is empty; a stack alone
     (Ciudad Juárez, 2,023 events on one coordinate) is a scan cluster only under the

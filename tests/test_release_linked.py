@@ -131,6 +131,7 @@ def test_lp_audit_bounds_hidden_counts_across_units_and_tables():
     assert all(b.protected for b in lp_audit(units, [year], k=K, d=0))
 
 
+@pytest.mark.slow
 def test_lp_audit_of_the_real_protected_output(demo_public):
     units = _frame(demo_public.units)
     bounds = lp_audit(units, [demo_public.counts], k=K, d=2, summary=demo_public.summary)

@@ -321,7 +321,14 @@ def _countries_by_cell(
         return out
     df = pd.DataFrame({"cell": cells, "country": countries[units].astype(object)})
     df = df[df["country"] != ""].drop_duplicates().sort_values(["cell", "country"])
-    if len(df):
-        joined = df.groupby("cell", sort=True)["country"].agg(",".join)
-        out[joined.index.to_numpy()] = joined.to_numpy(dtype=object)
+    if df.empty:
+        return out
+    cell = df["cell"].to_numpy()
+    name = df["country"].to_numpy(dtype=object)
+    start = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
+    end = np.r_[start[1:], len(cell)]
+    out[cell[start]] = name[start]  # most cells lie in one country: no Python per cell
+    several = end - start > 1
+    for a, b in zip(start[several], end[several], strict=True):
+        out[cell[a]] = ",".join(name[a:b])
     return out

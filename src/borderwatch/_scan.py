@@ -204,7 +204,7 @@ def _limits(base, lut, flat, ring_end, pop, cap):
 
 def window_limits(lat: Lattice, pop: np.ndarray, *, max_share: float) -> np.ndarray:
     """For each centre, the number of offsets of its largest window (population <= share)."""
-    pop = np.ascontiguousarray(pop, dtype=np.float64)
+    pop = np.array(pop, dtype=np.float64, order="C")  # writable: one compiled variant
     cap = max_share * float(pop.sum()) * (1.0 + 1e-12)
     return np.asarray(_limits(lat.base, lat.lut, lat.flat, lat.ring_end, pop, cap))
 
@@ -251,9 +251,9 @@ def best_windows(
 
     Ties between radii of one centre keep the smaller window.
     """
-    counts = np.ascontiguousarray(counts, dtype=np.int64)
+    counts = np.array(counts, dtype=np.int64, order="C")  # writable: one compiled variant
     total = int(counts.sum())
-    pop = np.ascontiguousarray(pop, dtype=np.float64)
+    pop = np.array(pop, dtype=np.float64, order="C")  # writable: one compiled variant
     return _best(  # type: ignore[no-any-return]
         lat.base,
         lat.lut,
@@ -480,7 +480,7 @@ def null_maxima(
     Locations with their stack ``sizes`` are redistributed over the cells in
     proportion to ``pop`` (:class:`ReplicateDraws`), seeded with ``seed``.
     """
-    pop = np.ascontiguousarray(pop, dtype=np.float64)
+    pop = np.array(pop, dtype=np.float64, order="C")  # writable: one compiled variant
     ptotal = float(pop.sum())
     draws = ReplicateDraws(seed, pop / ptotal, sizes)
     total = int(np.sum(sizes))

@@ -121,7 +121,7 @@ def analyze(
     ...     warnings.simplefilter("ignore")
     ...     units = demo_units()
     ...     incidents = demo_incidents(n_background=200, units=units)
-    >>> fast = {"permutations": 0, "scan_replicates": 0, "cluster_replicates": 0}  # no Monte Carlo
+    >>> fast = dict(permutations=0, scan_replicates=0, cluster_replicates=0, cell_km=25)  # quick
     >>> result = bw.analyze(units, incidents, view="internal", **fast)
     >>> result.view, result.summary["n_incidents"] > 200
     ('internal', True)
@@ -166,7 +166,7 @@ def analyze_shared(
     ...     d = Path(tempfile.mkdtemp())
     ...     paths = [write_share(share_counts(units[units["country"] == c], inc[inc["country"] == c],
     ...                                       view="internal"),
-    ...                          d / f"{c}.parquet", cell_km=10, view="internal") for c in ("MLI", "NER")]
+    ...                          d / f"{c}.parquet", cell_km=20, view="internal") for c in ("MLI", "NER")]
     ...     res = analyze_shared(units, paths, view="internal", permutations=0, scan_replicates=0)
     >>> res.summary["shared"]["files"], res.summary["grid"], len(res.clusters)
     (2, 'square', 0)
