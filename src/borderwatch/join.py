@@ -273,7 +273,7 @@ def unit_counts(
     """
     cats = categories
     if cats is None:
-        present = set(joined["category"].dropna()) if "category" in joined else set()
+        present = set(joined["category"].dropna().unique()) if "category" in joined else set()
         cats = [c for c in TAXONOMY if c in present] + sorted(present - set(TAXONOMY))
     base = units[["unit_id", "name", "country", units.geometry.name]].copy()
     total, table = _unit_tables(joined, bool(cats))
