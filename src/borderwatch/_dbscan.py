@@ -7,12 +7,17 @@ same numbering) with memory that stays bounded on dense data: scikit-learn keeps
 every eps-neighbourhood in memory (its issue #26726), which grows with the square
 of the local density. This module instead
 
-1. finds core points from each point's ``min_samples`` nearest neighbours (a
-   KD-tree query, O(n * min_samples) memory, in chunks);
-2. connects core points along the edges of their Delaunay triangulation no longer
-   than ``eps``: the Euclidean minimum spanning tree is a subgraph of the Delaunay
-   triangulation (Shamos & Hoey 1975), so two core points are joined by a chain of
-   core points with steps <= eps exactly when the triangulation joins them so;
+1. finds core points: every point of a dense eps-square or of a square touching
+   one (:mod:`borderwatch._epsgrid`) without any query, the others from their
+   ``min_samples`` nearest neighbours (a KD-tree query, O(n * min_samples)
+   memory, in chunks);
+2. connects core points through the eps-squares: one square, and touching
+   squares, form one cluster; squares further apart are joined by an exact test
+   of their points only when not already joined
+   (:func:`borderwatch._epsgrid.core_components`). Where the squares cannot be
+   numbered (an ``eps`` tiny against the extent) it connects them along the edges
+   of their Delaunay triangulation no longer than ``eps``: the Euclidean minimum
+   spanning tree is a subgraph of the Delaunay triangulation (Shamos & Hoey 1975);
 3. gives each border point (a non-core point, which by definition has fewer than
    ``min_samples`` neighbours, all already returned by step 1) the first
    discovered cluster among its core neighbours, as scikit-learn's expansion does.
@@ -108,9 +113,10 @@ def dbscan_labels(xy: np.ndarray, *, eps: float, min_samples: int) -> tuple[np.n
 
     Notes
     -----
-    Memory is O(n * min_samples) whatever the density; time is
-    O(n * min_samples * log n) for the neighbour queries plus O(m log m) for the
-    Delaunay triangulation of the m core points. See the module docstring.
+    Memory is O(n * min_samples) whatever the density; time is O(n log n) for
+    the eps-squares plus O(r * min_samples * log n) for the neighbour queries of
+    the r points not settled by a dense square, plus the exact tests between
+    squares not joined through touching ones. See the module docstring.
 
     References
     ----------
