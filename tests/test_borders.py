@@ -266,3 +266,58 @@ def test_to_metric_keeps_a_metric_crs_and_projects_a_geographic_one():
     utm = g.to_crs(32631)
     same, crs2 = to_metric(utm)
     assert crs2.to_epsg() == 32631 and same is utm
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_features_border_km_equals_every_exact_distance(seed, monkeypatch):
+    """The clusters', regions' and scan's border_km measure the exact distance only where
+    the vertex bound cannot rule an incident out: the same figures as measuring all."""
+    from borderwatch._countries import (
+        feature_border_km,
+        features_border_km,
+        incident_border_km,
+        unit_countries,
+        vertex_distance,
+    )
+
+    rng = np.random.default_rng(seed)
+    t = np.linspace(0, 200_000, 400)
+    wiggly = LineString(np.column_stack([20_000 * np.sin(t / 17_000) + rng.normal(0, 300, 400), t]))
+    border = gpd.GeoDataFrame({"countries": ["AAA,BBB"]}, geometry=[wiggly], crs=3857)
+    n = 6000
+    xy = rng.uniform((-60_000, 0), (60_000, 200_000), (n, 2))
+    xy[:500] = np.repeat(xy[:50], 10, axis=0)  # stacks
+    side = np.where(xy[:, 0] > 20_000 * np.sin(xy[:, 1] / 17_000), "BBB", "AAA")
+    inc = gpd.GeoDataFrame(
+        {"country": side}, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=3857
+    )
+    # bands along the border, one per side (one-sided features), the first band both sides
+    feature = (xy[:, 1] // 5_000).astype(np.int64) * 2 + (side == "BBB")
+    feature[xy[:, 1] < 5_000] = 0
+    feature[rng.random(n) < 0.1] = -1  # noise
+    k = 80
+    rows = np.flatnonzero(feature >= 0)
+    dist = np.full(n, np.nan)
+    dist[rows] = incident_border_km(inc, rows, border, CRS(3857))
+    exact = feature_border_km(feature, dist, unit_countries(inc), k)
+    import borderwatch._countries as countries
+
+    measured = []
+    exact_distance = countries.line_distance
+
+    def counted(points, lines):
+        measured.append(len(points))
+        return exact_distance(points, lines)
+
+    monkeypatch.setattr(countries, "line_distance", counted)
+    got = features_border_km(inc, feature, border, CRS(3857), k)
+    np.testing.assert_array_equal(got, exact)
+    assert sum(measured) < 0.1 * len(rows)  # the bound ruled most incidents out
+    # one-sided features: exact minimum distances (not 0)
+    assert exact[0] == 0.0 and (exact[2:] > 0).all()
+    bound = vertex_distance(np.asarray(inc.geometry.array), wiggly)
+    exact_m = dist * 1000.0
+    ok = np.isfinite(exact_m)
+    assert (bound[ok] >= exact_m[ok] - 1e-6).all() and (
+        bound[ok] <= exact_m[ok] + 50.0 + 1e-6
+    ).all()

@@ -579,3 +579,41 @@ def test_cluster_test_with_the_bound_gives_the_same_p_values() -> None:
     finally:
         clusters_module.max_cluster_sizes = keep
     assert calls["label"] == 0  # at 30 km the noise percolates: every map a hit by the bound
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_eps_squares_dbscan_equals_sklearn_and_delaunay(seed: int) -> None:
+    """Dense squares settle core points and join touching squares; squares further apart
+    are joined by the exact test: labels equal scikit-learn's and the Delaunay path's."""
+    from borderwatch._epsgrid import EpsSquares, core_components, settled_core
+
+    rng = np.random.default_rng(seed)
+    xy = np.vstack(
+        [
+            rng.uniform(0, 80, (2500, 2)),  # sparse noise: neighbour queries
+            rng.normal(30, 1.0, (700, 2)),  # dense squares
+            np.column_stack([rng.uniform(50, 70, 300), np.full(300, 40.0)]),  # a thin chain
+            np.repeat(rng.uniform(0, 80, (15, 2)), 9, axis=0),  # stacks
+        ]
+    )
+    for eps, min_samples in ((1.5, 4), (3.0, 10), (0.8, 2)):
+        ref = DBSCAN(eps=eps, min_samples=min_samples).fit(xy)
+        labels, core = dbscan_labels(xy, eps=eps, min_samples=min_samples)
+        np.testing.assert_array_equal(core, _sk_core(ref, len(xy)))
+        np.testing.assert_array_equal(labels, ref.labels_)
+        settled = settled_core(EpsSquares(xy, eps=eps), min_samples)
+        assert settled.any() and core[settled].all()  # settled points are core indeed
+        pts = xy[core]
+        grid_comp = core_components(pts, eps)
+        assert _same_partition(grid_comp, dbscan_module._delaunay_components(pts, eps * eps))
+
+
+def test_dbscan_without_eps_squares_falls_back_to_delaunay(monkeypatch) -> None:
+    from borderwatch._epsgrid import EpsSquares
+
+    xy = np.random.default_rng(7).uniform(0, 40, (1500, 2))
+    expected = dbscan_labels(xy, eps=1.2, min_samples=4)
+    monkeypatch.setattr(EpsSquares, "fits", staticmethod(lambda xy, *, eps: False))
+    got = dbscan_labels(xy, eps=1.2, min_samples=4)
+    np.testing.assert_array_equal(got[0], expected[0])
+    np.testing.assert_array_equal(got[1], expected[1])

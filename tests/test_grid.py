@@ -379,3 +379,37 @@ def test_knn_weights_and_gi_z_do_not_depend_on_point_order():
         w = grid.cell_weights(shuffled, kind="knn", k=8)
         zs = gi_star(y[order], w, permutations=0, inference="analytic").table["gi_z"].to_numpy()
         np.testing.assert_allclose(zs, z[order], atol=1e-9, rtol=0)
+
+
+@pytest.mark.parametrize(("shape", "km"), [("hex", 5.0), ("square", 7.3), ("hex", 2.5)])
+def test_point_cells_by_lattice_arithmetic_equals_the_index(shape, km):
+    """A Grid's points are placed by arithmetic where certain; the result equals the
+    STR-tree's on every point, also on cell edges, vertices and clipped border cells."""
+    from borderwatch._cellindex import lattice_cells
+
+    units = gpd.GeoDataFrame(
+        {"country": ["AAA", "BBB"]},
+        geometry=[
+            shapely.Polygon([(0, 0), (61_000, 3_000), (58_000, 47_000), (2_000, 51_000)]),
+            shapely.Polygon([(61_000, 3_000), (120_000, 0), (118_000, 50_000), (58_000, 47_000)]),
+        ],
+        crs=3857,
+    )
+    g = grid.hex_grid(units, cell_km=km) if shape == "hex" else grid.square_grid(units, cell_km=km)
+    rng = np.random.default_rng(1)
+    ring = shapely.get_coordinates(g.cells.geometry.array)
+    xy = np.vstack(
+        [
+            rng.uniform((-5_000, -5_000), (125_000, 55_000), (20_000, 2)),
+            g.cells[["x_m", "y_m"]].to_numpy(),  # centres
+            ring,  # vertices
+            (ring[:-1] + ring[1:]) / 2.0,  # mid-edges
+        ]
+    )
+    pts = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=3857)
+    fast = grid.point_cells(g, pts)
+    np.testing.assert_array_equal(fast, grid.point_cells(g.cells, pts))
+    _, settled = lattice_cells(g, xy)
+    assert 0.4 < settled[:20_000].mean() < 1.0  # most by arithmetic, not clipped cells
+    vertices = slice(20_000 + len(g.cells), 20_000 + len(g.cells) + len(ring))
+    assert not settled[vertices].any()  # cell vertices: through the index

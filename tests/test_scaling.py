@@ -3,7 +3,9 @@
 The functions through which incidents pass are wrapped with counters of the rows
 they receive: the join, cell lookups (hotspots, emerging trends, regions, scan,
 evaluation), stacks, border distances, the metric points of the density and the
-clusters, DBSCAN's labelling and its neighbour pairs (observed and simulated maps),
+clusters, DBSCAN's labelling, its eps-square components and the point pairs their exact
+test compares (observed and simulated maps), the lattice arithmetic of the cell look-ups,
+the border distances' vertex bound,
 the cheap bound of the simulated maps, the points drawn for the simulated maps, the
 step entry points (scan, clusters, density, evaluation), and the random numbers
 the scan's Monte Carlo draws. The whole pipeline runs, with its Monte Carlo, on two
@@ -20,10 +22,12 @@ from collections import Counter
 import numpy as np
 import pytest
 
+import borderwatch._cellindex as cellindex_mod
 import borderwatch._clustertest as clustertest_mod
 import borderwatch._countries as countries_mod
 import borderwatch._dask as dask_mod
 import borderwatch._dbscan as dbscan_mod
+import borderwatch._epsgrid as epsgrid_mod
 import borderwatch._inputs as inputs_mod
 import borderwatch._scan as scan_engine
 import borderwatch._stacks as stacks_mod
@@ -48,9 +52,12 @@ _COUNTED = [
     (grid_mod, "point_cells", [grid_mod, scan_mod, hotspots_mod, emerging_mod, evaluate_mod]),
     (stacks_mod, "stacks", [stacks_mod, scan_mod, clusters_mod, regions_mod]),
     (countries_mod, "line_distance", [countries_mod]),
+    (countries_mod, "vertex_distance", [countries_mod]),
+    (cellindex_mod, "lattice_cells", [cellindex_mod, grid_mod]),
     (join_mod, "join_units", [join_mod, pipeline_mod, dask_mod]),
     (dbscan_mod, "dbscan_labels", [dbscan_mod, clusters_mod]),
     (dbscan_mod, "_delaunay_edges", [dbscan_mod]),
+    (epsgrid_mod, "core_components", [epsgrid_mod, dbscan_mod]),
     (inputs_mod, "metric_points", [inputs_mod, density_mod, clusters_mod]),
     (clustertest_mod, "dense_cluster_bound", [clustertest_mod, clusters_mod]),
     (clustertest_mod, "uniform_points", [clustertest_mod]),
@@ -60,7 +67,7 @@ _COUNTED = [
     (evaluate_mod, "evaluate", [evaluate_mod]),
 ]
 #: Where the first argument is not the incidents: the position of the rows counted.
-_ARG = {"point_cells": 1, "spatial_scan": 1, "uniform_points": 1}
+_ARG = {"point_cells": 1, "spatial_scan": 1, "uniform_points": 1, "lattice_cells": 1}
 
 
 class _CountingStream:
@@ -110,6 +117,13 @@ def _work(monkeypatch, n_background: int, units) -> tuple[Counter, int]:
         self.streams = [_CountingStream(r, seen) for r in self.streams]
 
     monkeypatch.setattr(scan_engine.ReplicateDraws, "__init__", counting_init)
+    within = epsgrid_mod._Members.within
+
+    def counting_within(self, pts, s, t, eps2):
+        seen["eps-square pairs"] += int((self.count[s] * self.count[t]).sum())
+        return within(self, pts, s, t, eps2)
+
+    monkeypatch.setattr(epsgrid_mod._Members, "within", counting_within)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         inc = demo_incidents(n_background=n_background, units=units)
@@ -136,10 +150,16 @@ def test_work_per_incident_does_not_grow(monkeypatch):
     assert n_large > 2.5 * n_small
     # the triangulated core points and their Delaunay pairs: a share of DBSCAN's points that
     # grows with the density (more core points) up to all of them; linear in those points
-    core = {"_delaunay_edges", "neighbour pairs"}
+    core = {"_delaunay_edges", "neighbour pairs", "core_components", "eps-square pairs"}
     for counts in (small, large):
-        assert counts["_delaunay_edges"] <= counts["dbscan_labels"]
+        assert counts["core_components"] <= counts["dbscan_labels"]
+        assert (
+            counts["_delaunay_edges"] <= counts["dbscan_labels"]
+        )  # only where squares cannot be numbered
         assert counts["neighbour pairs"] <= 6 * counts["_delaunay_edges"]  # planar: < 3 edges/point
+        # the exact test between eps-squares not joined through touching ones: a few point
+        # pairs per labelled point (its share grows with the density, like the core points)
+        assert 0 < counts["eps-square pairs"] <= 2 * counts["dbscan_labels"]
     for name in set(small) - core:
         per_small = small[name] / n_small
         per_large = large[name] / n_large

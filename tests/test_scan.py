@@ -375,3 +375,20 @@ def test_scan_settings():
         with pytest.raises(DataError):
             Settings(**bad)
     assert Settings().cluster_replicates == 99 and not Settings().clusters_all
+
+
+def test_replicate_draws_in_place_or_counted_give_the_same_counts(monkeypatch):
+    """Stack sizes held by few locations are added in place, the others counted over all
+    cells: the same draws (one random stream per size) give the same counts either way."""
+    rng = np.random.default_rng(3)
+    share = rng.random(400)
+    sizes = np.r_[np.ones(3000, dtype=np.int64), rng.integers(2, 40, 300), np.full(60, 7)]
+
+    def counts(sparse: int) -> np.ndarray:
+        monkeypatch.setattr(_scan, "_SPARSE", sparse)
+        draws = _scan.ReplicateDraws(11, share, sizes)
+        return np.hstack([draws.draw(30), draws.draw(19)])
+
+    in_place, counted = counts(10**9), counts(0)
+    np.testing.assert_array_equal(in_place, counted)
+    assert (in_place.sum(axis=0) == sizes.sum()).all()

@@ -7,12 +7,17 @@ same numbering) with memory that stays bounded on dense data: scikit-learn keeps
 every eps-neighbourhood in memory (its issue #26726), which grows with the square
 of the local density. This module instead
 
-1. finds core points from each point's ``min_samples`` nearest neighbours (a
-   KD-tree query, O(n * min_samples) memory, in chunks);
-2. connects core points along the edges of their Delaunay triangulation no longer
-   than ``eps``: the Euclidean minimum spanning tree is a subgraph of the Delaunay
-   triangulation (Shamos & Hoey 1975), so two core points are joined by a chain of
-   core points with steps <= eps exactly when the triangulation joins them so;
+1. finds core points: every point of a dense eps-square or of a square touching
+   one (:mod:`borderwatch._epsgrid`) without any query, the others from their
+   ``min_samples`` nearest neighbours (a KD-tree query, O(n * min_samples)
+   memory, in chunks);
+2. connects core points through the eps-squares: one square, and touching
+   squares, form one cluster; squares further apart are joined by an exact test
+   of their points only when not already joined
+   (:func:`borderwatch._epsgrid.core_components`). Where the squares cannot be
+   numbered (an ``eps`` tiny against the extent) it connects them along the edges
+   of their Delaunay triangulation no longer than ``eps``: the Euclidean minimum
+   spanning tree is a subgraph of the Delaunay triangulation (Shamos & Hoey 1975);
 3. gives each border point (a non-core point, which by definition has fewer than
    ``min_samples`` neighbours, all already returned by step 1) the first
    discovered cluster among its core neighbours, as scikit-learn's expansion does.
@@ -30,6 +35,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import Delaunay, QhullError, cKDTree
 
+from ._epsgrid import EpsSquares, core_components, settled_core
 from ._stacks import unique_rows
 
 __all__ = ["dbscan_labels", "st_dbscan_labels"]
@@ -107,9 +113,10 @@ def dbscan_labels(xy: np.ndarray, *, eps: float, min_samples: int) -> tuple[np.n
 
     Notes
     -----
-    Memory is O(n * min_samples) whatever the density; time is
-    O(n * min_samples * log n) for the neighbour queries plus O(m log m) for the
-    Delaunay triangulation of the m core points. See the module docstring.
+    Memory is O(n * min_samples) whatever the density; time is O(n log n) for
+    the eps-squares plus O(r * min_samples * log n) for the neighbour queries of
+    the r points not settled by a dense square, plus the exact tests between
+    squares not joined through touching ones. See the module docstring.
 
     References
     ----------
@@ -131,12 +138,11 @@ def dbscan_labels(xy: np.ndarray, *, eps: float, min_samples: int) -> tuple[np.n
     labels = np.full(n, -1, dtype=np.int64)
     if n == 0:
         return labels, np.zeros(n, dtype=bool)
-    eps2 = float(eps) * float(eps)
     core, border_i, border_j = _core_points(xy, eps=float(eps), min_samples=min_samples)
     core_idx = np.flatnonzero(core)
     if core_idx.size == 0:
         return labels, core
-    comp = _core_components(xy[core_idx], eps2)
+    comp = _core_components(xy[core_idx], float(eps))
     labels[core_idx] = _first_seen_order(comp, core_idx, n)
     _assign_border(labels, core, border_i, border_j)
     return labels, core
@@ -154,14 +160,24 @@ def _core_points(
     n = len(xy)
     eps2 = eps * eps
     k = min(int(min_samples), n)
+    # points of a dense eps-square, or of one touching it, are core without a query
+    settled = (
+        settled_core(EpsSquares(xy, eps=eps), min_samples)
+        if EpsSquares.fits(xy, eps=eps)
+        else np.zeros(n, dtype=bool)
+    )
+    core = settled.copy()
+    rest = np.flatnonzero(~settled)
+    border_i: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    border_j: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    if not len(rest):
+        return core, border_i[0], border_j[0]
     tree = cKDTree(xy)
     upper = eps * (1 + 1e-9) + 1e-300
     chunk = max(1, _KNN_BUDGET // k)
-    core = np.zeros(n, dtype=bool)
-    border_i: list[np.ndarray] = []
-    border_j: list[np.ndarray] = []
-    for start in range(0, n, chunk):
-        q = xy[start : start + chunk]
+    for start in range(0, len(rest), chunk):
+        rows_q = rest[start : start + chunk]
+        q = xy[rows_q]
         _, idx = tree.query(q, k=k, distance_upper_bound=upper)
         idx = np.asarray(idx).reshape(len(q), k)
         found = idx < n
@@ -169,10 +185,10 @@ def _core_points(
         d2 = ((q[:, None, :] - xy[safe]) ** 2).sum(axis=2)
         within = found & (d2 <= eps2)
         is_core = within.sum(axis=1) >= min_samples
-        core[start : start + len(q)] = is_core
+        core[rows_q] = is_core
         nc = within & ~is_core[:, None]
         rows, cols = np.nonzero(nc)
-        border_i.append(rows + start)
+        border_i.append(rows_q[rows])
         border_j.append(idx[rows, cols])
     return core, np.concatenate(border_i), np.concatenate(border_j)
 
@@ -204,7 +220,16 @@ def _assign_border(labels: np.ndarray, core: np.ndarray, bi: np.ndarray, bj: np.
     labels[hit] = best[hit]
 
 
-def _core_components(pts: np.ndarray, eps2: float) -> np.ndarray:
+def _core_components(pts: np.ndarray, eps: float) -> np.ndarray:
+    """Components of the graph 'distance <= eps' on ``pts``: through eps-squares
+    (:func:`borderwatch._epsgrid.core_components`), or via Delaunay where the squares
+    cannot be numbered (an ``eps`` tiny against the extent of the points)."""
+    if EpsSquares.fits(pts, eps=eps):
+        return core_components(pts, eps)
+    return _delaunay_components(pts, eps * eps)
+
+
+def _delaunay_components(pts: np.ndarray, eps2: float) -> np.ndarray:
     """Components of the graph 'distance <= sqrt(eps2)' on ``pts``, via Delaunay."""
     m = len(pts)
     uniq, inv = unique_rows(pts, return_inverse=True)

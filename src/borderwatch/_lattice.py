@@ -21,7 +21,15 @@ from ._crs import require_crs, to_metric
 from ._errors import DataError
 from ._geom import robust_overlay
 
-__all__ = ["MAX_LATTICE_CELLS", "Grid", "Shape", "build_grid", "cells_frame", "polygonal"]
+__all__ = [
+    "MAX_LATTICE_CELLS",
+    "Grid",
+    "Shape",
+    "build_grid",
+    "cells_frame",
+    "polygonal",
+    "ring_offsets",
+]
 
 Shape = Literal["hex", "square"]
 
@@ -261,15 +269,24 @@ def _lattice(
     if shape == "hex":
         x = cc * spacing + (rr % 2) * (spacing / 2.0)
         y = rr * dy
-        radius = spacing / math.sqrt(3.0)
-        ang = np.deg2rad(30.0 + 60.0 * np.arange(7))  # pointy-top, closed ring
-        ring = np.column_stack([radius * np.cos(ang), radius * np.sin(ang)])
     else:
         x = (cc + 0.5) * spacing
         y = (rr + 0.5) * spacing
-        h = spacing / 2.0
-        ring = np.array([[h, -h], [h, h], [-h, h], [-h, -h], [h, -h]])
-    return np.column_stack([x, y]), np.column_stack([rr, cc]), ring
+    return np.column_stack([x, y]), np.column_stack([rr, cc]), ring_offsets(spacing, shape)
+
+
+def ring_offsets(spacing: float, shape: Shape) -> np.ndarray:
+    """The closed ring of one lattice cell around its centre (pointy-top hexagon or square).
+
+    >>> ring_offsets(2.0, "square").tolist()
+    [[1.0, -1.0], [1.0, 1.0], [-1.0, 1.0], [-1.0, -1.0], [1.0, -1.0]]
+    """
+    if shape == "hex":
+        radius = spacing / math.sqrt(3.0)
+        ang = np.deg2rad(30.0 + 60.0 * np.arange(7))  # pointy-top, closed ring
+        return np.column_stack([radius * np.cos(ang), radius * np.sin(ang)])
+    h = spacing / 2.0
+    return np.array([[h, -h], [h, h], [-h, h], [-h, -h], [h, -h]])
 
 
 def polygonal(geoms: np.ndarray) -> np.ndarray:

@@ -56,6 +56,9 @@ BLOCK = 1024
 _CATEGORICAL = 4
 #: Uniform draws held at once when drawing location by location.
 _DRAWS = 4_000_000
+#: Below one location per this many cells, a stack size's draws are added in place
+#: instead of counted over all cells x replicates.
+_SPARSE = 8
 #: Lanes checked together before any of them is evaluated.
 _GROUP = 32
 
@@ -352,19 +355,22 @@ class ReplicateDraws:
         """The counts of the next ``n_rep`` replicates, shape ``(n_cells, n_rep)``."""
         n = len(self.prob)
         out = np.zeros((n_rep, n), dtype=np.int64)
+        flat_out = out.reshape(-1)  # a view: replicate r, cell c at r * n + c
         rows = np.arange(n_rep, dtype=np.int64)[:, None] * n
         for value, m, rng in zip(self.values, self.groups, self.streams, strict=True):
             if m < _CATEGORICAL * n:  # few locations: one draw each (cost n_rep x m)
-                got = np.zeros((n_rep, n), dtype=np.int64)
                 step = max(1, _DRAWS // int(m))
                 for a in range(0, n_rep, step):  # bounded memory, same stream
                     b = min(n_rep, a + step)
                     cell = np.searchsorted(self.cdf, rng.random((b - a, int(m))), side="right")
-                    flat = (rows[: b - a] + np.minimum(cell, n - 1)).ravel()
-                    got[a:b] = np.bincount(flat, minlength=(b - a) * n).reshape(b - a, n)
+                    flat = (rows[a:b] + np.minimum(cell, n - 1)).ravel()
+                    if m * _SPARSE < n:  # far fewer locations than cells: add in place
+                        np.add.at(flat_out, flat, int(value))
+                    else:
+                        got = np.bincount(flat - a * n, minlength=(b - a) * n)
+                        flat_out[a * n : b * n] += int(value) * got
             else:  # many: one multinomial per replicate (cost n_rep x n)
-                got = rng.multinomial(int(m), self.prob, size=n_rep)
-            out += int(value) * got
+                out += int(value) * rng.multinomial(int(m), self.prob, size=n_rep)
         return np.ascontiguousarray(out.T, dtype=dtype)  # C order: a cell's replicates side by side
 
 

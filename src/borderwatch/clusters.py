@@ -36,12 +36,10 @@ from pyproj import CRS
 
 from ._clustertest import dense_cluster_bound, max_cluster_sizes, p_values
 from ._countries import (
-    feature_border_km,
     feature_countries,
+    features_border_km,
     has_countries,
-    incident_border_km,
     own_countries,
-    unit_countries,
 )
 from ._crs import WGS84, require_crs
 from ._dbscan import dbscan_labels, st_dbscan_labels
@@ -693,6 +691,4 @@ def _border_km(
         if isinstance(incidents, gpd.GeoDataFrame)
         else gpd.GeoDataFrame(geometry=incidents)
     )
-    dist = np.full(len(feature), np.nan)
-    dist[member] = incident_border_km(frame, member, border, target)
-    return feature_border_km(feature, dist, unit_countries(frame), k)
+    return features_border_km(frame, feature, border, target, k)

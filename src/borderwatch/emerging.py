@@ -318,7 +318,8 @@ def emerging_hotspots(
         msg = f"emerging_hotspots: time_step must be an integer from 0 to the number of bins - 1 ({t - 1}), not {time_step!r}."
         raise DataError(msg)
     w = resolve_weights(cells, weights)
-    where = point_cells(frame, incidents.geometry[dated])
+    # all incidents (their projection is shared with the other steps), then the dated ones
+    where = point_cells(cells, incidents.geometry)[dated]
     ok = where >= 0
     n = len(frame)
     counts = np.bincount(bins[ok] * n + where[ok], minlength=t * n).reshape(t, n).astype(float)

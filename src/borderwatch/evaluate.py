@@ -21,6 +21,7 @@ from pyproj import CRS
 
 from ._crs import require_crs, to_metric
 from ._errors import BorderwatchWarning, DataError
+from ._geom import projected
 from ._inputs import check_points, check_units
 from ._lattice import Grid, cells_frame
 from ._schema import is_hot
@@ -179,7 +180,8 @@ def evaluate(
     units = check_units(units)
     methods, levels = _check_options(incidents, method, coverage)
     dates = pd.to_datetime(incidents["date"], errors="coerce")
-    dated = incidents[dates.notna().to_numpy()]
+    units_m, metric = to_metric(units, crs)
+    dated = _metric_points(incidents, metric)[dates.notna().to_numpy()]
     d = dates[dates.notna()]
     if len(dated) < 2:
         msg = "evaluate: fewer than two dated incidents."
@@ -190,7 +192,6 @@ def evaluate(
     if len(fit) == 0 or len(test) == 0:
         msg = f"evaluate: the split at {split_date.date()} leaves no fit or no test incidents. Hint: choose another split."
         raise DataError(msg)
-    units_m, metric = to_metric(units, crs)
     sizes: list[float | None] = (
         [cell_km] if cell_km is None or isinstance(cell_km, int | float) else list(cell_km)
     )
@@ -216,6 +217,13 @@ def evaluate(
             bandwidth_km=bandwidth_km,
         )
     return pd.DataFrame(rows)
+
+
+def _metric_points(incidents: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
+    """The incidents' points in ``crs`` (their projection shared with the other steps),
+    so that the fit and test subsets are not reprojected one by one."""
+    geo = projected(incidents.geometry, crs)
+    return gpd.GeoDataFrame(geometry=geo, crs=geo.crs)
 
 
 def _check_options(
@@ -258,8 +266,8 @@ def _score_cells(
     w = resolve_weights(cells, weights)
     frame = cells_frame(cells)
     area = frame["area_km2"].to_numpy(float)
-    wf = point_cells(frame, fit.geometry)
-    wt = point_cells(frame, test.geometry)
+    wf = point_cells(cells, fit.geometry)
+    wt = point_cells(cells, test.geometry)
     cf = np.bincount(wf[wf >= 0], minlength=len(frame)).astype(float)
     ct = np.bincount(wt[wt >= 0], minlength=len(frame)).astype(float)
     _, z = gi_analytic(cf, adjacency(w, len(cf))[0])
@@ -459,7 +467,7 @@ def hotspot_pai(
     is_fit = (d < split_date).to_numpy()
     if int(is_fit.sum()) < 10 or int((~is_fit).sum()) < 10:
         return None
-    dated = incidents[ok]
+    dated = _metric_points(incidents, CRS(frame.crs))[ok]
     row = _score_cells(
         dated[is_fit],
         dated[~is_fit],

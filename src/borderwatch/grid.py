@@ -31,6 +31,7 @@ import shapely
 from pyproj import CRS
 from scipy.spatial import cKDTree
 
+from ._cellindex import lattice_cells
 from ._crs import require_crs, to_metric
 from ._errors import DataError
 from ._geom import projected
@@ -180,7 +181,9 @@ def point_cells(
 
     ``cells`` is a :class:`Grid` or any polygons. Points are reprojected to the
     CRS of the cells; a point on an edge goes to the cell with the smaller
-    position.
+    position. A :class:`Grid`'s unclipped cells are found by arithmetic on its
+    lattice (:mod:`borderwatch._cellindex`), the rest through an STR-tree, with
+    the same result.
 
     Examples
     --------
@@ -190,12 +193,21 @@ def point_cells(
     >>> point_cells(cells, gpd.GeoSeries([Point(1.5, 0.5), Point(7, 7)], crs=3857)).tolist()
     [1, -1]
     """
+    lattice = cells if isinstance(cells, Grid) else None
     cells = cells_frame(cells)
     geo = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
     geo = projected(geo, cells.crs)
     arr = np.asarray(geo.array, dtype=object)
     out = np.full(len(arr), -1, dtype=np.int64)
     ok = np.flatnonzero(~(shapely.is_missing(arr) | shapely.is_empty(arr)))
+    if lattice is not None and len(ok):
+        # a Grid's unclipped cells by arithmetic; the rest through the index below
+        xy = shapely.get_coordinates(arr[ok])
+        fin = np.isfinite(xy).all(axis=1)
+        where, settled = lattice_cells(lattice, np.where(fin[:, None], xy, 0.0))
+        settled &= fin
+        out[ok[settled]] = where[settled]
+        ok = ok[~settled]
     if len(ok) and len(cells):
         tree = shapely.STRtree(np.asarray(cells.geometry.array, dtype=object))
         p_idx, c_idx = tree.query(arr[ok], predicate="intersects")
@@ -270,8 +282,12 @@ def default_cell_km(
     """
     require_crs(points, what="points")
     frame = points.to_frame("geometry") if isinstance(points, gpd.GeoSeries) else points
-    pm, metric = to_metric(frame, crs)
-    xy = _distinct_xy(pm)
+    if crs is not None:  # the points' projection is shared with the other steps
+        metric = CRS(crs)
+        xy = _distinct_xy(projected(frame.geometry, metric).to_frame("geometry"))
+    else:
+        pm, metric = to_metric(frame, crs)
+        xy = _distinct_xy(pm)
     area = _study_area_m2(units, metric, xy)
     unit_area = _HEX_AREA if shape == "hex" else 1.0
     if len(xy) >= 2:

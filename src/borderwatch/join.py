@@ -273,18 +273,30 @@ def unit_counts(
     """
     cats = categories
     if cats is None:
-        present = set(joined["category"].dropna()) if "category" in joined else set()
+        present = set(joined["category"].dropna().unique()) if "category" in joined else set()
         cats = [c for c in TAXONOMY if c in present] + sorted(present - set(TAXONOMY))
     base = units[["unit_id", "name", "country", units.geometry.name]].copy()
-    inside = joined[joined["unit_id"].notna()] if len(joined) else joined
-    total = inside.groupby("unit_id").size() if len(inside) else pd.Series(dtype=int)
+    total, table = _unit_tables(joined, bool(cats))
     base["incidents"] = base["unit_id"].map(total).fillna(0).astype(int)
     if cats:
-        table = (
-            pd.crosstab(inside["unit_id"], inside["category"]) if len(inside) else pd.DataFrame()
-        )
         for c in cats:
             col = table[c] if c in table.columns else pd.Series(dtype=int)
             base[c] = base["unit_id"].map(col).fillna(0).astype(int)
     cols = ["unit_id", "name", "country", "incidents", *cats, units.geometry.name]
     return gpd.GeoDataFrame(base[cols], geometry=units.geometry.name, crs=units.crs)
+
+
+def _unit_tables(joined: pd.DataFrame, by_category: bool) -> tuple[pd.Series, pd.DataFrame]:
+    """Incidents per unit, and per unit x category (without copying the joined rows)."""
+    uid = joined["unit_id"] if len(joined) else pd.Series(dtype=object)
+    has = uid.notna().to_numpy()
+    units, names = pd.factorize(uid[has])
+    total = pd.Series(np.bincount(units, minlength=len(names)), index=names, dtype=int)
+    if not by_category or not has.any():
+        return total, pd.DataFrame()
+    cats, cat_names = pd.factorize(joined["category"][has])
+    ok = cats >= 0  # a missing category is left out, as in a cross-tabulation
+    cells = np.bincount(
+        units[ok] * len(cat_names) + cats[ok], minlength=len(names) * len(cat_names)
+    ).reshape(len(names), len(cat_names))
+    return total, pd.DataFrame(cells, index=names, columns=cat_names)

@@ -485,7 +485,7 @@ def counts_period(incidents: pd.DataFrame, asked: Period | None) -> Period:
     >>> counts_period(df.assign(date_precision="day"), None)
     'month'
     """
-    precision = set(incidents.get("date_precision", pd.Series(dtype=object)).dropna())
+    precision = set(incidents.get("date_precision", pd.Series(dtype=object)).dropna().unique())
     if asked is None:
         return "year" if precision == {"year"} else "month"
     needs = _NEEDS[asked]

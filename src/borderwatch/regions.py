@@ -35,15 +35,13 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from ._countries import (
-    feature_border_km,
     feature_countries,
-    incident_border_km,
+    features_border_km,
     own_countries,
-    unit_countries,
 )
 from ._crs import require_crs, to_metric
 from ._errors import DataError
-from ._geom import robust_union
+from ._geom import projected, robust_union
 from ._inputs import check_points
 from ._lattice import Grid, cells_frame, polygonal
 from ._schema import is_hot
@@ -171,7 +169,7 @@ def hotspot_regions(
     crs = CRS(frame.crs)
     if not crs.is_projected:
         frame, crs = to_metric(frame)
-    where, loc = _incident_cells(frame, incidents, crs)
+    where, loc = _incident_cells(cells if frame is cells_frame(cells) else frame, incidents, crs)
     n_inc = np.bincount(where[where >= 0], minlength=len(frame))
     hot = is_hot(frame, alpha=alpha)
     core = hot & (n_inc > 0)
@@ -189,13 +187,12 @@ def hotspot_regions(
 
 
 def _incident_cells(
-    frame: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, crs: CRS
+    frame: Grid | gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, crs: CRS
 ) -> tuple[np.ndarray, np.ndarray]:
     """The cell of each incident (-1 for none) and its location (stack) number."""
     from .grid import point_cells
 
-    pts = incidents.geometry
-    pts = pts.to_crs(crs) if not CRS(pts.crs).equals(crs) else pts
+    pts = projected(incidents.geometry, crs)
     where = point_cells(frame, pts)
     arr = np.asarray(pts.array, dtype=object)
     ok = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
@@ -350,9 +347,6 @@ def _incident_stats(
     """Incidents, locations, countries, border distance and date range of each region."""
     rows = np.flatnonzero(feature >= 0)
     countries, cross = feature_countries(feature, own_countries(incidents), ncomp)
-    dist = np.full(len(feature), np.nan)
-    if len(rows):
-        dist[rows] = incident_border_km(incidents, rows, border, crs)
     dates = (
         pd.to_datetime(incidents["date"], errors="coerce")
         if "date" in incidents.columns
@@ -362,8 +356,7 @@ def _incident_stats(
         dates = dates.dt.tz_convert("UTC").dt.tz_localize(None)
     frame = pd.DataFrame({"f": feature[rows], "d": dates.to_numpy()[rows]})
     grp = frame.groupby("f")["d"]
-    pts = incidents.geometry.iloc[rows]
-    pts = pts.to_crs(crs) if not CRS(pts.crs).equals(crs) else pts
+    pts = projected(incidents.geometry, crs).iloc[rows]
     loc, _, _ = stacks(shapely.get_coordinates(np.asarray(pts.array, dtype=object)))
     uniq = (
         unique_rows(np.column_stack([feature[rows], loc])) if len(rows) else np.zeros((0, 2), int)
@@ -373,7 +366,7 @@ def _incident_stats(
         "n_locations": np.bincount(uniq[:, 0], minlength=ncomp).astype(np.int64),
         "countries": pd.array(countries, dtype="str"),
         "cross_border": cross,
-        "border_km": feature_border_km(feature, dist, unit_countries(incidents), ncomp),
+        "border_km": features_border_km(incidents, feature, border, crs, ncomp),
         "first_date": pd.to_datetime(grp.min().reindex(range(ncomp)).to_numpy()),
         "last_date": pd.to_datetime(grp.max().reindex(range(ncomp)).to_numpy()),
     }

@@ -54,12 +54,10 @@ from pyproj import CRS, Transformer
 
 from . import _scan
 from ._countries import (
-    feature_border_km,
     feature_countries,
+    features_border_km,
     has_countries,
-    incident_border_km,
     own_countries,
-    unit_countries,
 )
 from ._errors import BorderwatchWarning, DataError
 from ._geom import projected, robust_union
@@ -488,10 +486,7 @@ def _incident_fields(
     else:
         countries, cross = [""] * k, np.zeros(k, dtype=bool)
     rows = np.flatnonzero(feature >= 0)
-    dist = np.full(len(feature), np.nan)
-    if len(rows):
-        dist[rows] = incident_border_km(incidents, rows, border, crs)
-    border_km = feature_border_km(feature, dist, unit_countries(incidents), k)
+    border_km = features_border_km(incidents, feature, border, crs, k)
     dates = (
         pd.to_datetime(incidents["date"], errors="coerce").to_numpy("datetime64[ns]")
         if "date" in incidents.columns

@@ -1,0 +1,140 @@
+"""Which lattice cell holds a point, by arithmetic: the fast path of ``grid.point_cells``.
+
+A :class:`~borderwatch.grid.Grid`'s cells come from a regular lattice anchored on
+the origin of its CRS (:mod:`borderwatch._lattice`). The lattice cell holding a
+point is its nearest lattice centre, found by rounding: no spatial index. That
+answer is taken where it is certain:
+
+* the point is at least 1 cm inside its lattice cell (far from every edge, so no
+  other cell can hold it, even one snapped to the 1 mm grid of the clipping);
+* that cell is in the grid *unclipped*: its polygon is exactly the lattice
+  polygon, coordinate for coordinate (the point is then inside it).
+
+Every other point (in a clipped cell at the edge of the study area, near an edge,
+outside the grid) goes through the spatial index as before, so the result is
+always that of ``shapely.STRtree.query(..., predicate="intersects")`` with ties to
+the smaller position.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import shapely
+
+from ._lattice import Grid, ring_offsets
+
+__all__ = ["MARGIN_M", "lattice_cells"]
+
+#: How far inside its lattice cell a point must be for the arithmetic answer (metres).
+MARGIN_M = 0.01
+
+
+def _rows_cols(x: np.ndarray, y: np.ndarray, spacing: float, shape: str) -> np.ndarray:
+    """(row, col) of the lattice centres nearest to the centres ``x``, ``y`` themselves."""
+    if shape == "hex":
+        dy = spacing * math.sqrt(3.0) / 2.0
+        r = np.rint(y / dy).astype(np.int64)
+        c = np.rint((x - (r % 2) * (spacing / 2.0)) / spacing).astype(np.int64)
+    else:
+        r = np.rint(y / spacing - 0.5).astype(np.int64)
+        c = np.rint(x / spacing - 0.5).astype(np.int64)
+    return np.column_stack([r, c])
+
+
+def _centres(rc: np.ndarray, spacing: float, shape: str) -> np.ndarray:
+    """Centres of the lattice cells ``rc``, computed as the lattice computes them."""
+    rr, cc = rc[:, 0], rc[:, 1]
+    if shape == "hex":
+        dy = spacing * math.sqrt(3.0) / 2.0
+        return np.column_stack([cc * spacing + (rr % 2) * (spacing / 2.0), rr * dy])
+    return np.column_stack([(cc + 0.5) * spacing, (rr + 0.5) * spacing])
+
+
+def _full_cells(grid: Grid, spacing: float) -> tuple[np.ndarray, np.ndarray]:
+    """Lattice (row, col) of every cell, and whether the cell is the whole lattice polygon."""
+    cells = grid.cells
+    x = cells["x_m"].to_numpy(dtype=float)
+    y = cells["y_m"].to_numpy(dtype=float)
+    rc = _rows_cols(x, y, spacing, grid.shape)
+    centres = _centres(rc, spacing, grid.shape)
+    ring = ring_offsets(spacing, grid.shape)
+    geoms = np.asarray(cells.geometry.array, dtype=object)
+    full = (centres[:, 0] == x) & (centres[:, 1] == y)
+    full &= shapely.get_type_id(geoms) == 3  # Polygon
+    full &= shapely.get_num_interior_rings(geoms) == 0
+    full &= shapely.get_num_coordinates(geoms) == len(ring)
+    idx = np.flatnonzero(full)
+    if len(idx):
+        coords = shapely.get_coordinates(geoms[idx]).reshape(len(idx), len(ring), 2)
+        same = (coords == centres[idx, None, :] + ring[None, :, :]).all(axis=(1, 2))
+        full[idx[~same]] = False
+    return rc, full
+
+
+def _nearest(xy: np.ndarray, spacing: float, shape: str) -> tuple[np.ndarray, np.ndarray]:
+    """The lattice cell (row, col) of each point and how far inside it the point is (m)."""
+    if shape == "square":
+        ij = np.floor(xy / spacing)
+        lo = xy - ij * spacing
+        margin = np.minimum(lo, spacing - lo).min(axis=1)
+        return ij[:, ::-1].astype(np.int64), margin
+    dy = spacing * math.sqrt(3.0) / 2.0
+    r0 = np.floor(xy[:, 1] / dy).astype(np.int64)
+    best = np.full(len(xy), np.inf)
+    second = np.full(len(xy), np.inf)
+    rc = np.zeros((len(xy), 2), dtype=np.int64)
+    for dr in (0, 1):  # the point lies between rows r0 and r0 + 1
+        r = r0 + dr
+        c0 = np.rint((xy[:, 0] - (r % 2) * (spacing / 2.0)) / spacing).astype(np.int64)
+        for dc in (-1, 0, 1):
+            cand = np.column_stack([r, c0 + dc])
+            d2 = ((xy - _centres(cand, spacing, shape)) ** 2).sum(axis=1)
+            closer = d2 < best
+            second = np.where(closer, best, np.minimum(second, d2))
+            best = np.where(closer, d2, best)
+            rc[closer] = cand[closer]
+    # distance to the edge shared with the second nearest centre (an adjacent one)
+    return rc, (second - best) / (2.0 * spacing)
+
+
+def lattice_cells(grid: Grid, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The cell position of the points ``xy`` (metric, finite) that arithmetic settles.
+
+    Returns ``where`` (the position, -1 where unsettled) and ``settled`` (bool).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> from borderwatch.grid import square_grid
+    >>> g = square_grid(gpd.GeoSeries([box(0, 0, 40_000, 40_000)], crs=3857), cell_km=10)
+    >>> xy = np.array([[15_000.0, 15_000.0], [20_000.0, 15_000.0], [5_000.0, 5_000.0]])
+    >>> where, settled = lattice_cells(g, xy)  # on an edge; in a cell clipped at the border
+    >>> where.tolist(), settled.tolist()
+    ([5, -1, -1], [True, False, False])
+    """
+    spacing = float(grid.cell_km) * 1000.0
+    n = len(xy)
+    where = np.full(n, -1, dtype=np.int64)
+    settled = np.zeros(n, dtype=bool)
+    if n == 0 or len(grid) == 0 or not {"x_m", "y_m"} <= set(grid.cells.columns):
+        return where, settled
+    rc_cells, full = _full_cells(grid, spacing)
+    pos = np.flatnonzero(full)
+    if not len(pos):
+        return where, settled
+    lo = rc_cells[pos].min(axis=0)
+    width = int(rc_cells[pos, 1].max() - lo[1]) + 1
+    keys = (rc_cells[pos, 0] - lo[0]) * width + (rc_cells[pos, 1] - lo[1])
+    order = np.argsort(keys, kind="stable")
+    keys, pos = keys[order], pos[order]
+    rc, margin = _nearest(np.asarray(xy, dtype=float), spacing, grid.shape)
+    r, c = rc[:, 0] - lo[0], rc[:, 1] - lo[1]
+    inside = (margin >= MARGIN_M) & (r >= 0) & (c >= 0) & (c < width)
+    key = np.where(inside, r * width + c, -1)
+    at = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
+    settled = inside & (keys[at] == key)
+    where[settled] = pos[at[settled]]
+    return where, settled
