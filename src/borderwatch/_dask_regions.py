@@ -17,6 +17,7 @@ import pandas as pd
 import shapely
 
 from ._lattice import Grid
+from .regions import shape_stats
 
 __all__ = ["region_cells", "regions_frame"]
 
@@ -95,11 +96,7 @@ def regions_frame(
             "border_km": f["border_km"].to_numpy(float),
             "first_date": pd.to_datetime(f["first_date"].to_numpy()),
             "last_date": pd.to_datetime(f["last_date"].to_numpy()),
-            "area_km2": shapely.area(region_geoms) / 1e6,
-            "n_cells": np.bincount(comp, minlength=ncomp).astype(np.int64),
-            "area_km2_smoothed": s_area / 1e6,
-            "n_cells_smoothed": s_cells,
-            "gi_z_max": pd.Series(z[idx]).groupby(comp).max().reindex(range(ncomp)).to_numpy(),
+            **shape_stats(region_geoms, comp, ncomp, smoothed=(s_area, s_cells), gi_z=z[idx]),
         },
         geometry=region_geoms,
         crs=grid.crs,

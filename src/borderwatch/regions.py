@@ -269,11 +269,7 @@ def _regions(
     out = gpd.GeoDataFrame(
         {
             **_incident_stats(feature, incidents, border, crs, ncomp),
-            "area_km2": shapely.area(region_geoms) / 1e6,
-            "n_cells": np.bincount(comp, minlength=ncomp).astype(np.int64),
-            "area_km2_smoothed": s_area / 1e6,
-            "n_cells_smoothed": s_cells,
-            "gi_z_max": pd.Series(z[idx]).groupby(comp).max().reindex(range(ncomp)).to_numpy(),
+            **shape_stats(region_geoms, comp, ncomp, smoothed=(s_area, s_cells), gi_z=z[idx]),
         },
         geometry=region_geoms,
         crs=crs,
@@ -378,3 +374,23 @@ def _empty_regions(crs: CRS) -> gpd.GeoDataFrame:
         geometry=gpd.GeoSeries([], crs=crs),
         crs=crs,
     )
+
+
+def shape_stats(
+    region_geoms: np.ndarray,
+    comp: np.ndarray,
+    ncomp: int,
+    *,
+    smoothed: tuple[np.ndarray, np.ndarray],
+    gi_z: np.ndarray,
+) -> dict[str, Any]:
+    """The columns of the regions that come from their cells: ``area_km2``, ``n_cells``,
+    their smoothed versions and ``gi_z_max`` (``comp`` is each hot cell's region)."""
+    s_area, s_cells = smoothed
+    return {
+        "area_km2": shapely.area(region_geoms) / 1e6,
+        "n_cells": np.bincount(comp, minlength=ncomp).astype(np.int64),
+        "area_km2_smoothed": s_area / 1e6,
+        "n_cells_smoothed": s_cells,
+        "gi_z_max": pd.Series(gi_z).groupby(comp).max().reindex(range(ncomp)).to_numpy(),
+    }

@@ -14,6 +14,8 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from .._schema import INCIDENT_COLUMN_KEYS
+
 __all__ = [
     "PARQUET_SUFFIXES",
     "NamedTable",
@@ -35,15 +37,7 @@ class NamedTable:
 #: File name endings read as Parquet.
 PARQUET_SUFFIXES = (".parquet", ".pq", ".geoparquet")
 #: Reading options that name an input column.
-_NAMED = (
-    "lon_col",
-    "lat_col",
-    "time_col",
-    "category_col",
-    "id_col",
-    "country_col",
-    "sensitive_col",
-)
+_NAMED = (*INCIDENT_COLUMN_KEYS, "sensitive_col")
 
 
 def needed_columns(names: Sequence[str], options: Mapping[str, Any]) -> list[str] | None:
