@@ -43,15 +43,20 @@ def test_partitioned_sources(inputs):
     ]
 
 
+def _two_workers():
+    """A LocalCluster of 2 single-threaded workers (in this process), as the tests use."""
+    return distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    )
+
+
 def test_dask_engine_equals_default_on_a_local_cluster(inputs):
     units, d = inputs
     opts = {"view": "internal", "permutations": 99, "scan_replicates": 19, "cluster_replicates": 0}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = analyze(units, d / "all.csv", **opts)
-        with distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
-        ) as cluster:
+        with _two_workers() as cluster:
             res = analyze(
                 units, d / "parts", engine="dask", scheduler=cluster.scheduler_address, **opts
             )
@@ -219,9 +224,7 @@ def test_aggregates_equal_the_default_engine_and_no_rows_reach_the_client(stacke
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = analyze(units, d / "all.csv", **opts)
-        with distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
-        ) as cluster:
+        with _two_workers() as cluster:
             agg = aggregate_statistics(
                 units,
                 d / "parts",

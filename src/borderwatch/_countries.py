@@ -157,13 +157,10 @@ def incident_border_km(
     when neither is there.
     """
     rows = np.asarray(rows, dtype=np.int64)
-    if border is not None:
-        geo = border.geometry
-        geo = geo[geo.notna() & ~geo.is_empty]
-        if len(geo):
-            lines = robust_union(np.asarray(geo.to_crs(crs).array, dtype=object))
-            pts = projected(incidents.geometry, crs).iloc[rows]
-            return line_distance(np.asarray(pts.array, dtype=object), lines) / 1000.0
+    lines = _border_union(border, crs)
+    if lines is not None:
+        pts = projected(incidents.geometry, crs).iloc[rows]
+        return line_distance(np.asarray(pts.array, dtype=object), lines) / 1000.0
     if "border_km" in incidents.columns:
         return pd.to_numeric(incidents["border_km"], errors="coerce").to_numpy(float)[rows]
     return np.full(len(rows), np.nan)

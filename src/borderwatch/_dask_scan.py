@@ -44,14 +44,7 @@ def scan_core(grid: Grid, counts: np.ndarray, sizes: np.ndarray, s: Settings) ->
         return None
     cells = grid.cells
     pop, _ = _population(grid, None, counts)
-    lat = _scan.lattice_of(
-        cells["x_m"].to_numpy(float),
-        cells["y_m"].to_numpy(float),
-        spacing_m=grid.cell_km * 1000.0,
-        shape=grid.shape,
-    )
-    qmax = _scan.window_limits(lat, pop, max_share=s.scan_max_share)
-    lat = _scan.truncated(lat, int(qmax.max()) if len(qmax) else 1)
+    lat, qmax = _scan.grid_windows(grid, pop, max_share=s.scan_max_share)
     best, bq, bc, be = _scan.best_windows(lat, counts, pop, qmax, min_cases=2)
     centres = _scan.select_clusters(lat, best, bq)
     if s.scan_null == "incidents":

@@ -28,14 +28,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import njit, prange
+
+if TYPE_CHECKING:
+    from ._lattice import Grid
 
 __all__ = [
     "Lattice",
     "ReplicateDraws",
     "best_windows",
+    "grid_windows",
     "lattice_of",
     "llr",
     "null_maxima",
@@ -203,6 +208,20 @@ def _limits(base, lut, flat, ring_end, pop, cap):
                 if found == n:
                     break
     return qmax
+
+
+def grid_windows(grid: Grid, pop: np.ndarray, *, max_share: float) -> tuple[Lattice, np.ndarray]:
+    """The lattice of ``grid``'s cells (a :class:`~borderwatch.grid.Grid`), truncated to the
+    offsets its largest window uses, and each centre's window limit (:func:`window_limits`)."""
+    cells = grid.cells
+    lat = lattice_of(
+        cells["x_m"].to_numpy(float),
+        cells["y_m"].to_numpy(float),
+        spacing_m=grid.cell_km * 1000.0,
+        shape=grid.shape,
+    )
+    qmax = window_limits(lat, pop, max_share=max_share)
+    return truncated(lat, int(qmax.max()) if len(qmax) else 1), qmax
 
 
 def window_limits(lat: Lattice, pop: np.ndarray, *, max_share: float) -> np.ndarray:

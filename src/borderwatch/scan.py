@@ -251,14 +251,7 @@ def spatial_scan(
     inside = np.flatnonzero(where >= 0)
     counts = np.bincount(where[inside], minlength=len(cells)).astype(np.int64)
     pop, pop_kind = _population(grid, population, counts)
-    lat = _scan.lattice_of(
-        cells["x_m"].to_numpy(float),
-        cells["y_m"].to_numpy(float),
-        spacing_m=grid.cell_km * 1000.0,
-        shape=grid.shape,
-    )
-    qmax = _scan.window_limits(lat, pop, max_share=max_share)
-    lat = _scan.truncated(lat, int(qmax.max()) if len(qmax) else 1)
+    lat, qmax = _scan.grid_windows(grid, pop, max_share=max_share)
     best, bq, bc, be = _scan.best_windows(lat, counts, pop, qmax, min_cases=min_cases)
     centres = _scan.select_clusters(lat, best, bq)
     sizes = _stack_sizes(incidents, inside, grid.crs, null)
