@@ -187,6 +187,14 @@ def test_read_units_repeated_detected_hasc_is_numbered_with_warning():
     assert out["unit_id"].is_unique
 
 
+def test_repeated_id_warning_names_a_renamed_id_of_this_file():
+    src = _gdf_units().rename(columns={"code": "hasc"})
+    src["hasc"] = ["CF.BB", "NE.TI", "CF.BB"]
+    with pytest.warns(BorderwatchWarning, match=r"numbered \(e\.g\. CF\.BB-2\)"):
+        out = read_units(src, country_col="nation")
+    assert out["unit_id"].tolist() == ["CF.BB", "NE.TI", "CF.BB-2"]
+
+
 def test_read_units_without_country_column():
     src = _gdf_units().drop(columns=["nation"])
     with pytest.raises(

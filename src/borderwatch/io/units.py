@@ -267,9 +267,10 @@ def _unit_ids(
         n_dup = int(unit_id.duplicated().sum())
         rank = unit_id.groupby(unit_id).cumcount()
         unit_id = unit_id.where(rank == 0, unit_id + "-" + (rank + 1).astype(str))
+        example = unit_id[rank.to_numpy() > 0].iloc[0]
         warn(
             f"{src}: the detected id column '{idc}' repeats {n_dup} ids ({table.rows(dup)}); "
-            "repeats were numbered (e.g. ML.KK-2). Hint: name a unique id column with [[unit_id_col]].",
+            f"repeats were numbered (e.g. {example}). Hint: name a unique id column with [[unit_id_col]].",
             sink,
         )
         dup = unit_id.duplicated(keep=False).to_numpy()
