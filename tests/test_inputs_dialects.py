@@ -125,6 +125,35 @@ def test_unreadable_delimited_file_names_the_dialect_not_the_formats(tmp_path):
     assert "drop" not in msg
 
 
+@pytest.mark.parametrize(
+    ("text", "given", "found", "hint"),
+    [
+        ("id;lon;lat\nA;1,5;13,5\nB;2,5;13,6\n", ",", "semicolon ';'", "sep=';'"),
+        ("id\tlon\tlat\nA\t1.5\t13.5\n", ";", "tab", "sep='tab'"),
+        ("id,lon,lat\nA,1.5,13.5\n", "|", "comma ','", "sep=','"),
+    ],
+)
+def test_a_wrong_given_delimiter_names_the_one_the_file_uses(tmp_path, text, given, found, hint):
+    path = tmp_path / "wrong_sep.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        read_incidents(path, sep=given)
+    msg = str(info.value)
+    assert "wrong_sep.csv" in msg and "splits into 1 field(s) with it" in msg
+    assert f"into 3 with {found}" in msg and hint in msg
+
+
+def test_a_wrong_delimiter_flag_exits_2_with_the_flag_to_use(tmp_path, capsys):
+    path = tmp_path / "eu.csv"
+    path.write_text("id;lon;lat\nA;1,5;13,5\nB;2,5;13,6\n", encoding="utf-8")
+    out = tmp_path / "out"
+    code, _, err = run_main(
+        capsys, "analyze", "--units", UNITS, "--incidents", path, "--out", out, "--sep", ","
+    )
+    assert code == 2 and not out.exists()
+    assert "--sep ';' or leave --sep out" in " ".join(err.split())
+
+
 def test_decimal_comma_read_as_dot_gets_a_specific_hint(tmp_path):
     path = tmp_path / "comma.csv"
     path.write_text("id;lon;lat\nA;1,5;13,5\nB;2,5;13,6\n", encoding="utf-8")

@@ -177,7 +177,35 @@ def _separator(given: str | None, lines: list[str], default: str, source: str) -
                 "',', ';', 'tab' or '|'."
             )
             raise DataError(msg)
+        _check_given(SEPARATORS[given], lines, default, source)
         return SEPARATORS[given]
+    return _detect(lines, default)
+
+
+def _check_given(sep: str, lines: list[str], default: str, source: str) -> None:
+    """A given delimiter that splits no line, or splits the lines unevenly where another
+    delimiter splits them evenly, is a mistake: say which delimiter the file uses."""
+    counts = _field_counts(lines, sep)
+    if not counts or (counts[0] >= 2 and all(c == counts[0] for c in counts)):
+        return
+    found = _detect(lines, default)
+    found_counts = _field_counts(lines, found)
+    if found == sep or not found_counts or found_counts[0] < 2:
+        return
+    if any(c != found_counts[0] for c in found_counts):
+        return
+    names = {",": "comma ','", ";": "semicolon ';'", "\t": "tab", "|": "pipe '|'"}
+    flag = "tab" if found == "\t" else found
+    msg = (
+        f"{source}: the delimiter was given as {names[sep]}, but the header splits into "
+        f"{counts[0]} field(s) with it and into {found_counts[0]} with {names[found]}, on every "
+        f"one of the first {len(found_counts)} lines. Hint: pass [[sep={flag}]] or leave "
+        "[[sep]] out to detect it."
+    )
+    raise DataError(msg)
+
+
+def _detect(lines: list[str], default: str) -> str:
     best, best_key = default, (0.0, 1)
     for cand in (",", ";", "\t", "|"):
         counts = _field_counts(lines, cand)
