@@ -540,6 +540,35 @@ def test_dayfirst_and_date_format():
     assert read_incidents(df2, date_format="%d.%m.%Y")["date"].iloc[0] == pd.Timestamp("2024-06-05")
 
 
+@pytest.mark.parametrize("as_text", [False, True], ids=["numbers", "text"])
+def test_excel_day_numbers_are_refused_with_a_hint_then_read_when_asked(tmp_path, as_text):
+    # a date column formatted as a number in Excel: 39864 is 20 February 2009
+    days = [39864, 45000.5] if not as_text else ["39864", "45000.5"]
+    df = pd.DataFrame({"lon": [1.5, 2.5], "lat": [13.5, 13.5], "date": days})
+    with pytest.raises(
+        DataError, match=r"39864 look like Excel day numbers \(39864 is 2009-02-20\)"
+    ):
+        read_incidents(df.assign(date=[39864, 45000] if not as_text else ["39864", "45000"]))
+    loaded = load_incidents(df, date_format="excel")
+    inc = loaded.frame
+    assert inc["date"].tolist() == [pd.Timestamp("2009-02-20"), pd.Timestamp("2023-03-15 12:00")]
+    assert inc["date_precision"].tolist() == ["day", "datetime"]
+    assert loaded.decisions["date_format"] == "excel"
+    bad = df.assign(date=[39864, 10])  # 1900-01-10 is before Excel's day 61
+    with pytest.raises(DataError, match=r"1 with unparseable date"):
+        read_incidents(bad, date_format="excel")
+
+
+def test_written_dates_are_not_reported_as_iso(tmp_path):
+    df = pd.DataFrame(
+        {"lon": [1.5, 2.5], "lat": [13.5, 13.5], "date": ["20 February 2009", "2009-03-01"]}
+    )
+    loaded = load_incidents(df)
+    assert loaded.frame["date"].tolist() == [pd.Timestamp("2009-02-20"), pd.Timestamp("2009-03-01")]
+    assert loaded.decisions["date_format"] == "ISO 8601 and written dates"
+    assert load_incidents(df.iloc[1:]).decisions["date_format"] == "ISO 8601"
+
+
 def test_ids_detected_or_numbered_by_line(tmp_path):
     path = _csv(tmp_path, "lon,lat\n1.5,13.5\n2.5,13.5")
     assert read_incidents(path)["id"].tolist() == ["row-2", "row-3"]

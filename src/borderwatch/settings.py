@@ -323,8 +323,8 @@ class Settings:
     )
     date_format: str | None = _opt(
         None,
-        "strftime format of the dates, e.g. %d/%m/%Y (default: detected; day and month "
-        "are never guessed)",
+        "strftime format of the dates, e.g. %d/%m/%Y, or excel for Excel day numbers "
+        "(default: detected; day and month are never guessed)",
         commands=_IO,
         group="inputs",
         metavar="FMT",

@@ -45,7 +45,9 @@ class ParsedDates:
     (True where a value is present but unparseable), all in row order;
     ``format`` says how the values were read: the ``date_format`` given, the
     reading decided for numeric day/month dates (``"%d/%m/%Y"``), ``"ISO 8601"``,
-    ``"year numbers"``, ``"dates"`` (already dates), or None without values.
+    ``"ISO 8601 and written dates"`` (some values such as ``"20 February 2009"`` read by
+    pandas' mixed parser), ``"year numbers"``, ``"excel"`` (Excel day numbers, asked for
+    with ``date_format="excel"``), ``"dates"`` (already dates), or None without values.
     """
 
     dates: pd.Series
@@ -82,6 +84,8 @@ def parse_dates(
     where = _Where(column, source, rows or _index_rows)
     if pd.api.types.is_datetime64_any_dtype(s):
         return _from_datetimes(s)
+    if date_format == EXCEL:
+        return _from_excel(s)
     if pd.api.types.is_numeric_dtype(s):
         return _from_numbers(s)
     return _from_distinct(s, date_format=date_format, dayfirst=dayfirst, where=where)
@@ -151,6 +155,50 @@ def _from_numbers(s: pd.Series) -> ParsedDates:
     )
 
 
+#: ``date_format`` value for Excel's day numbers (days since 1899-12-30, Excel's 1900 system).
+EXCEL = "excel"
+_EXCEL_ZERO = pd.Timestamp("1899-12-30")
+#: Day numbers from 1 March 1900 (61: Excel counts a 29 February 1900 that never was)
+#: to 31 December 9999.
+_EXCEL_RANGE = (61, 2958465)
+
+
+def _from_excel(s: pd.Series) -> ParsedDates:
+    """Excel day numbers (``date_format="excel"``): 39864 is 2009-02-20; a fraction is the
+    time of day. Values outside 1900-03-01..9999-12-31 or not numbers are bad."""
+    v = pd.to_numeric(pd.Series(s, dtype=object).astype("string").str.strip(), errors="coerce")
+    v = v.astype(float)
+    present = (
+        pd.Series(s).notna().to_numpy()
+        & (pd.Series(s).astype("string").str.strip() != "").fillna(False).to_numpy()
+    )
+    ok = v.between(*_EXCEL_RANGE).to_numpy()
+    days = v.where(ok)
+    d = (_EXCEL_ZERO + pd.to_timedelta(days, unit="D")).astype("datetime64[ns]")
+    whole = (days == np.floor(days)).to_numpy()
+    prec = pd.Series(np.where(ok, np.where(whole, "day", "datetime"), None), dtype=object)  # type: ignore[call-overload]
+    return ParsedDates(d.reset_index(drop=True), prec, present & ~ok, EXCEL if ok.any() else None)
+
+
+def excel_hint(values: pd.Series, bad: np.ndarray) -> str:
+    """A hint when the bad dates are whole numbers that read as Excel day numbers of the
+    years 1955-2119 (e.g. a date column formatted as a number in Excel), else ``""``.
+
+    >>> excel_hint(pd.Series([39864, 45000]), np.array([True, True]))
+    "; values such as 39864 look like Excel day numbers (39864 is 2009-02-20): pass [[date_format=excel]], or format the column as a date in Excel"
+    """
+    v = pd.to_numeric(pd.Series(values).astype("string").str.strip(), errors="coerce")
+    shown = v[np.asarray(bad, dtype=bool)].dropna()
+    if shown.empty or not ((shown == np.floor(shown)) & shown.between(20000, 80000)).all():
+        return ""
+    first = int(shown.iloc[0])
+    day = (_EXCEL_ZERO + pd.Timedelta(days=first)).strftime("%Y-%m-%d")
+    return (
+        f"; values such as {first} look like Excel day numbers ({first} is {day}): pass "
+        "[[date_format=excel]], or format the column as a date in Excel"
+    )
+
+
 def _from_text(
     s: pd.Series, *, date_format: str | None, dayfirst: bool, where: _Where
 ) -> ParsedDates:
@@ -170,8 +218,9 @@ def _from_text(
             prec[numeric] = np.where(hastime[numeric], "datetime", "day")
             done |= numeric
     rest = present & ~done
+    mixed = False
     if rest.any():
-        parsed = _parse_free(text[rest], date_format=date_format, dayfirst=dayfirst)
+        parsed, mixed = _parse_free(text[rest], date_format=date_format, dayfirst=dayfirst)
         out[rest] = parsed.astype("datetime64[ns]").to_numpy()
         prec[rest] = np.where(hastime[rest], "datetime", "day")
     bad = present & out.isna().to_numpy()
@@ -179,7 +228,7 @@ def _from_text(
     if date_format is not None:
         fmt = date_format
     elif fmt is None and (present & ~bad).any():
-        fmt = "ISO 8601"
+        fmt = "ISO 8601 and written dates" if mixed else "ISO 8601"
     return ParsedDates(out, prec, bad, fmt)
 
 
@@ -274,8 +323,12 @@ def _example(text: pd.Series, mask: np.ndarray) -> str:
     return repr(str(text[mask].iloc[0]))
 
 
-def _parse_free(sub: pd.Series, *, date_format: str | None, dayfirst: bool) -> pd.Series:
-    """Day or datetime text: the given format, else ISO 8601, else pandas' mixed parser."""
+def _parse_free(
+    sub: pd.Series, *, date_format: str | None, dayfirst: bool
+) -> tuple[pd.Series, bool]:
+    """Day or datetime text: the given format, else ISO 8601, else pandas' mixed parser;
+    and whether the mixed parser read any value."""
+    mixed = False
     if date_format is not None:
         parsed = pd.to_datetime(sub, format=date_format, errors="coerce")
     else:
@@ -287,6 +340,7 @@ def _parse_free(sub: pd.Series, *, date_format: str | None, dayfirst: bool) -> p
             )
             parsed = parsed.copy()
             parsed[retry] = again
+            mixed = bool(again.notna().any())
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_convert(None)
-    return parsed
+    return parsed, mixed

@@ -20,7 +20,7 @@ from pyproj import CRS
 from .._crs import WGS84, require_crs
 from .._errors import DataError
 from ._columns import GEOPOINT, ID, LAT, LON, find, require_column
-from ._dates import parse_dates
+from ._dates import excel_hint, parse_dates
 from ._degrees import dms_to_degrees, looks_dms, looks_projected
 from ._loaded import warn
 from ._table import OnInvalid, Source, Table, TextOptions, load_table
@@ -132,6 +132,7 @@ def read_points(
         decisions["date_format"] = "year and month columns" if when.month else parsed.format
         invalid.rows["bad_date"] = parsed.bad
         hint = _DATE_HINT.replace("{time_col}", option_name(kind, "time_col"))
+        hint += excel_hint(when.values, parsed.bad) if parsed.bad.any() else ""
         where = f"column '{when.column}'" + (f" (with '{when.month}')" if when.month else "")
         invalid.details["bad_date"] = (where, hint)
         coords.used |= {c for c in (when.column, when.month) if c}
