@@ -184,8 +184,10 @@ def excel_hint(values: pd.Series, bad: np.ndarray) -> str:
     """A hint when the bad dates are whole numbers that read as Excel day numbers of the
     years 1955-2119 (e.g. a date column formatted as a number in Excel), else ``""``.
 
-    >>> excel_hint(pd.Series([39864, 45000]), np.array([True, True]))
-    "; values such as 39864 look like Excel day numbers (39864 is 2009-02-20): pass [[date_format=excel]], or format the column as a date in Excel"
+    >>> print(excel_hint(pd.Series([39864, 45000]), np.array([True, True])))
+    ; values such as 39864 look like Excel day numbers (39864 is 2009-02-20): pass [[date_format=excel]], or format the column as a date in Excel
+    >>> excel_hint(pd.Series(["hier"]), np.array([True]))
+    ''
     """
     v = pd.to_numeric(pd.Series(values).astype("string").str.strip(), errors="coerce")
     shown = v[np.asarray(bad, dtype=bool)].dropna()
