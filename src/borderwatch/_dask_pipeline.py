@@ -301,6 +301,13 @@ def aggregated(
             else read_meetings(meetings, units=u, **s.reading, **s.meeting_columns)
         )
     sample = extra["sample"]
+    if extra["sampled"]:
+        msg = (
+            f"engine 'dask': the incident layer, point clusters, evaluation and planning use a "
+            f"sample of {len(sample):,} of the {run.stats.n_incidents:,} incidents (dask_sample); "
+            "every count and hotspot statistic uses all of them."
+        )
+        warnings.warn(msg, BorderwatchWarning, stacklevel=3)
     record = {
         "aggregated": list(AGGREGATED),
         "sampled_for": list(SAMPLED_FOR),
