@@ -20,8 +20,9 @@ there. The client only ever receives aggregates (:class:`PartitionCounts`):
 The client sums them and runs Gi*, local Moran, the emerging trends (from the cell x
 month counts and the dates' range), unit Gi*, the spatial scan and the hotspot regions
 (with their stack rule, from the distinct locations per cell) on the sums. The results
-equal the default engine's (tests/test_dask_engine.py). Not yet on aggregates: point
-clusters, density, evaluation and planning (docs/scale.md, "What does not distribute yet").
+equal the default engine's (tests/test_dask_engine.py). :func:`run_aggregates` runs the
+passes for ``analyze(engine="dask")`` too (:mod:`borderwatch._dask_pipeline`), which adds
+its own tasks on the joined partitions (density, tallies, the sample).
 """
 
 from __future__ import annotations
