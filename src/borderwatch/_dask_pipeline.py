@@ -266,19 +266,7 @@ def aggregated(
     usual (not the dask engine, not partitioned input, or settings that need the rows:
     :func:`gathered_because`, with a warning)."""
     from ._dask_agg import run_aggregates
-    from .borders import DEFAULT_TOLERANCE_M
-    from .join import join_units
-    from .pipeline import (
-        Inputs,
-        Joined,
-        Space,
-        _actions,
-        _clusters,
-        _Done,
-        _evaluate,
-        _units,
-        read_meetings,
-    )
+    from .pipeline import _units
 
     if s.engine != "dask" or not is_partitioned(incidents):
         return None
@@ -291,6 +279,33 @@ def aggregated(
     u = _units(units, s)
     files = partition_sources(incidents)
     run = run_aggregates(u, files, settings=s, scheduler=s.scheduler, more=_more(u, s), say=say)
+    return _staged(run, u, incidents, meetings, s, say, actions=actions)
+
+
+def _staged(
+    run: AggregateRun,
+    u: gpd.GeoDataFrame,
+    incidents: Any,
+    meetings: Any,
+    s: Settings,
+    say: Callable[[str], None],
+    *,
+    actions: Any,
+) -> tuple[Inputs, Space, _Done]:
+    """The pipeline's records of steps 1 to 8 from the aggregates and the sample."""
+    from .borders import DEFAULT_TOLERANCE_M
+    from .join import join_units
+    from .pipeline import (
+        Inputs,
+        Joined,
+        Space,
+        _actions,
+        _clusters,
+        _Done,
+        _evaluate,
+        read_meetings,
+    )
+
     extra = run.extra
     mt = None
     if meetings is not None:
