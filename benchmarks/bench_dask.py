@@ -10,8 +10,15 @@ For each size, in fresh subprocesses (so that each peak RSS is that run's own):
   counts table, cells with Gi*, local Moran and trends, unit Gi*, scan with 99 replicates)
   on a ``distributed.LocalCluster`` of ``--workers`` worker processes x 1 thread: the
   client receives aggregates only;
-* ``gathered`` runs what ``analyze(engine="dask")`` does before its statistics on the same
-  cluster: read, check and join on the workers, then every joined row to the client.
+* ``gathered`` runs what the gathering path of ``analyze(engine="dask")`` (options the
+  aggregates do not support) does before its statistics on the same cluster: read, check
+  and join on the workers, then every joined row to the client;
+* ``analyze`` runs the whole ``analyze(engine="dask")`` (internal view) through the
+  aggregate path: statistics from aggregates, density summed over the partitions, point
+  clusters, evaluation and planning on the 50,000-incident sample.
+
+``--modes`` chooses among them (default all three); ``--parts 1 --workers 1`` measures one
+partition's worker time and memory (``worker_peak_mib``, each worker's ``ru_maxrss``).
 
 Each prints one JSON line: seconds, the client process's peak RSS (``ru_maxrss``, MiB; the
 workers are other processes), the largest table a task returned (aggregates), the load
@@ -58,6 +65,10 @@ def prepare(n: int, parts: int, folder: Path) -> None:
         df.iloc[i * step : (i + 1) * step].to_parquet(folder / f"part-{i:03d}.parquet")
 
 
+def _peak_mib() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10
+
+
 def run(mode: str, folder: Path, workers: int) -> dict[str, object]:
     from borderwatch._dask import join_partitions, load_partitions
     from borderwatch._dask_agg import aggregate_statistics
@@ -70,7 +81,14 @@ def run(mode: str, folder: Path, workers: int) -> dict[str, object]:
     with warnings.catch_warnings(), _cluster(workers) as cluster:
         warnings.simplefilter("ignore")
         t0 = time.perf_counter()
-        if mode == "aggregates":
+        if mode == "analyze":
+            res = bw.analyze(
+                units,
+                folder,
+                settings=s.replace(engine="dask", scheduler=cluster.scheduler_address),
+            )
+            extra = {"n": res.summary["n_incidents"], "sample": len(res.incidents)}
+        elif mode == "aggregates":
             agg = aggregate_statistics(
                 units, folder, settings=s, scheduler=cluster.scheduler_address
             )
@@ -90,11 +108,15 @@ def run(mode: str, folder: Path, workers: int) -> dict[str, object]:
             )
             extra = {"n": len(joined), "largest_rows": len(joined)}
         seconds = time.perf_counter() - t0
+        from distributed import Client
+
+        with Client(cluster) as client:
+            extra["worker_peak_mib"] = sorted(client.run(_peak_mib).values())
     return {
         "mode": mode,
         "workers": workers,
         "s": round(seconds, 1),
-        "client_peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10,
+        "client_peak_mib": _peak_mib(),
         "load": [round(load0, 1), round(os.getloadavg()[0], 1)],
         **extra,
     }
@@ -105,6 +127,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000000")
     parser.add_argument("--parts", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--modes", default="analyze,aggregates,gathered")
     parser.add_argument("--do", help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
@@ -119,7 +142,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             base = [sys.executable, __file__, "--folder", tmp, "--n", str(n)]
             subprocess.run([*base, "--do", "prepare", "--parts", str(args.parts)], check=True)
-            for mode in ("aggregates", "gathered"):
+            for mode in args.modes.split(","):
                 subprocess.run([*base, "--do", mode, "--workers", str(args.workers)], check=True)
 
 

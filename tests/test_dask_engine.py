@@ -209,21 +209,33 @@ def stacked(tmp_path_factory):
     return units, d, len(inc)
 
 
-def test_aggregates_equal_the_default_engine_and_no_rows_reach_the_client(stacked):
+#: The options of the runs on the ``stacked`` files.
+STACKED_OPTS = {
+    "view": "internal",
+    "permutations": 99,
+    "scan_replicates": 19,
+    "cluster_replicates": 0,
+    "period": "year",
+}
+
+
+@pytest.fixture(scope="module")
+def stacked_ref(stacked):
+    """The default engine on the ``stacked`` incidents in one file."""
+    units, d, _ = stacked
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return analyze(units, d / "all.csv", **STACKED_OPTS)
+
+
+def test_aggregates_equal_the_default_engine_and_no_rows_reach_the_client(stacked, stacked_ref):
     from borderwatch._dask_agg import aggregate_statistics
     from borderwatch.settings import Settings
 
     units, d, n = stacked
-    opts = {
-        "view": "internal",
-        "permutations": 99,
-        "scan_replicates": 19,
-        "cluster_replicates": 0,
-        "period": "year",
-    }
+    opts, ref = STACKED_OPTS, stacked_ref
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ref = analyze(units, d / "all.csv", **opts)
         with _two_workers() as cluster:
             agg = aggregate_statistics(
                 units,
@@ -270,3 +282,167 @@ def test_default_engine_reads_only_the_needed_parquet_columns(parquet_parts):
     with pytest.raises(DataError) as err:  # a named column that is not there
         load_incidents(path, category_col="no_such_column")
     assert str(path) in str(err.value) and "<DataFrame>" not in str(err.value)
+
+
+# ------------------------------------------------------------------ analyze(engine="dask") on aggregates
+
+
+class _Returned:
+    """``dask.compute`` wrapped: the most rows of any table (a frame, or an array of
+    coordinate pairs) a task sent back to the client."""
+
+    def __init__(self, compute):
+        self.compute, self.largest = compute, 0
+
+    def _rows(self, value):
+        if isinstance(value, pd.DataFrame | pd.Series):
+            self.largest = max(self.largest, len(value))
+        elif isinstance(value, np.ndarray) and value.ndim == 2 and value.shape[1] == 2:
+            self.largest = max(self.largest, len(value))
+        elif isinstance(value, list | tuple):
+            for v in value:
+                self._rows(v)
+        elif isinstance(value, dict):
+            for v in value.values():
+                self._rows(v)
+        else:
+            for v in getattr(value, "__dict__", {}).values():  # dataclasses of aggregates
+                self._rows(v)
+
+    def __call__(self, *args, **kwargs):
+        out = self.compute(*args, **kwargs)
+        self._rows(out)
+        return out
+
+
+def test_analyze_dask_runs_on_aggregates_and_equals_the_default_engine(
+    stacked, stacked_ref, monkeypatch
+):
+    """Every count, cell statistic, the scan, the regions, the density and the summary's
+    totals equal the default engine's, while the client only ever receives aggregates
+    and a sample of 300 incidents (of about 2,300)."""
+    import dask
+
+    units, d, n = stacked
+    ref = stacked_ref
+    returned = _Returned(dask.compute)
+    monkeypatch.setattr(dask, "compute", returned)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with _two_workers() as cluster:
+            res = analyze(
+                units,
+                d / "parts",
+                engine="dask",
+                scheduler=cluster.scheduler_address,
+                dask_sample=300,
+                **STACKED_OPTS,
+            )
+    assert n > 2_000 and returned.largest <= 300, returned.largest
+    assert len(res.incidents) == 300 and res.incidents["id"].is_unique
+    assert set(res.incidents["id"]) <= set(ref.incidents["id"])
+    dask_record = res.summary["dask"]
+    assert dask_record["sample"] == 300 and dask_record["sampled"]
+    assert {"cells", "scan", "hotspots", "density"} <= set(dask_record["aggregated"])
+    assert "clusters" in dask_record["sampled_for"] and "gathered" not in dask_record
+    # the summary's totals and every part made from aggregates
+    for key in (
+        "n_incidents", "n_sensitive", "date_first", "date_last", "date_precision", "join",
+        "dropped_invalid", "crs", "crs_centre", "cell_km", "islands", "unit_weights",
+        "unit_islands", "n_hotspot_cells", "n_hotspots", "n_cross_border_hotspots", "scan",
+        "density", "grid", "counts_period", "period", "inputs", "border", "countries",
+    ):  # fmt: skip
+        assert res.summary[key] == ref.summary[key], key
+    assert res.summary["n_incidents"] == n and res.summary["partitions"] == 4
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(res.units.drop(columns="geometry")),
+        pd.DataFrame(ref.units.drop(columns="geometry")),
+    )
+    assert res.counts.equals(ref.counts)
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(res.cells.drop(columns="geometry")),
+        pd.DataFrame(ref.cells.drop(columns="geometry")),
+    )
+    assert ref.cells["trend_class"].nunique() > 1 and (ref.cells["hotspot_kind"] == "hot").any()
+    assert len(ref.scan) > 0 and len(ref.hotspots) > 1
+    for mine, theirs in ((res.scan, ref.scan), (res.hotspots, ref.hotspots)):
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(mine.drop(columns="geometry")),
+            pd.DataFrame(theirs.drop(columns="geometry")),
+        )
+        assert mine.geometry.geom_equals_exact(theirs.geometry, 1e-9).all()
+    np.testing.assert_array_equal(res.density.support, ref.density.support)
+    np.testing.assert_allclose(res.density.values, ref.density.values, rtol=1e-9, atol=1e-12)
+    assert res.density.transform == ref.density.transform and ref.density.values.max() > 0
+    assert res.priorities is not None and len(res.priorities) > 0
+
+
+def test_partitions_join_or_split_the_files(stacked, stacked_ref):
+    """``partitions`` joins neighbouring files or splits each file in blocks (on the
+    workers): the same counts, and the stack order (so the scan's null) kept."""
+    from borderwatch._dask_agg import aggregate_statistics
+    from borderwatch.settings import Settings
+
+    units, d, _ = stacked
+    fast = {**STACKED_OPTS, "permutations": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        two, six = (
+            aggregate_statistics(units, d / "parts", settings=Settings(**fast, partitions=k))
+            for k in (2, 6)
+        )
+    assert two.partitions == 2 and six.partitions == 6
+    for agg in (two, six):
+        assert agg.counts.equals(stacked_ref.counts)
+        np.testing.assert_array_equal(agg.cells["count"], stacked_ref.cells["count"])
+        for col in ("n_incidents", "llr", "p_value"):
+            np.testing.assert_array_equal(agg.scan[col], stacked_ref.scan[col])
+
+
+def test_unsupported_options_gather_with_a_warning_that_names_them(inputs):
+    from borderwatch._dask_pipeline import gathered_because
+    from borderwatch._errors import BorderwatchWarning
+    from borderwatch.settings import Settings
+
+    units, d = inputs
+    assert gathered_because(Settings(view="internal")) is None
+    assert gathered_because(Settings(view="internal", population="pop.tif")).startswith(
+        "population"
+    )
+    fast = {"permutations": 0, "scan_replicates": 0, "cluster_replicates": 0, "cell_km": 25}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = analyze(units, d / "parts", engine="dask", view="public", **fast)
+    said = [str(w.message) for w in caught if issubclass(w.category, BorderwatchWarning)]
+    assert any("gathers every joined incident" in m and "view='public'" in m for m in said), said
+    assert res.summary["dask"]["gathered"] is True
+    assert res.summary["dask"]["why"].startswith("view='public'")
+
+
+def test_cli_dask_on_a_folder_writes_every_output_file(demo_data, demo_outputs, cli, tmp_path):
+    """``borderwatch analyze --engine dask --partitions 4`` on a folder of CSV files (a
+    subprocess) writes the same files as the default engine's internal view."""
+    import json
+
+    units, inc, meetings = demo_data
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    bounds = np.linspace(0, len(inc), 4).astype(int)
+    for i in range(3):
+        inc.iloc[bounds[i] : bounds[i + 1]].to_csv(parts / f"part-{i}.csv", index=False)
+    units.to_file(tmp_path / "units.geojson")
+    meetings.to_csv(tmp_path / "meetings.csv", index=False)
+    (tmp_path / "fast.toml").write_text("cluster_replicates = 0\ndask_sample = 1000\n")
+    code, _, err = cli(
+        "analyze", "--units", tmp_path / "units.geojson", "--incidents", parts,
+        "--meetings", tmp_path / "meetings.csv", "--engine", "dask", "--partitions", "4",
+        "--out", tmp_path / "out", "--view", "internal", "--permutations", "0",
+        "--scan-replicates", "0", "--config", tmp_path / "fast.toml", "--quiet",
+    )  # fmt: skip
+    assert code == 0, err
+    written = {p.relative_to(tmp_path / "out") for p in (tmp_path / "out").rglob("*")}
+    default = {p.relative_to(demo_outputs["internal"]) for p in demo_outputs["internal"].rglob("*")}
+    assert written == default, written ^ default
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["engine"] == "dask" and summary["partitions"] == 4
+    assert summary["n_incidents"] == len(inc) > 1000 and summary["dask"]["sample"] == 1000

@@ -10,9 +10,11 @@ can use, :func:`needed_columns`); the join to the units
 ``scheduler`` connects to a running cluster (``tcp://host:8786``); without it the
 work runs on dask's local threads.
 
-The checked and joined points are gathered on the client, where the statistics run
-as with the default engine, so the results are the same (see docs/scale.md for what
-does not distribute yet).
+:func:`load_partitions` and :func:`join_partitions` gather the checked and joined
+points on the client, where the statistics run as with the default engine: the path
+``analyze(engine="dask")`` takes for options the aggregates do not support
+(:func:`borderwatch._dask_pipeline.gathered_because`). Otherwise it runs on aggregates
+(:mod:`borderwatch._dask_pipeline`; docs/scale.md).
 """
 
 from __future__ import annotations

@@ -20,12 +20,14 @@ there. The client only ever receives aggregates (:class:`PartitionCounts`):
 The client sums them and runs Gi*, local Moran, the emerging trends (from the cell x
 month counts and the dates' range), unit Gi*, the spatial scan and the hotspot regions
 (with their stack rule, from the distinct locations per cell) on the sums. The results
-equal the default engine's (tests/test_dask_engine.py). Not yet on aggregates: point
-clusters, density, evaluation and planning (docs/scale.md, "What does not distribute yet").
+equal the default engine's (tests/test_dask_engine.py). :func:`run_aggregates` runs the
+passes for ``analyze(engine="dask")`` too (:mod:`borderwatch._dask_pipeline`), which adds
+its own tasks on the joined partitions (density, tallies, the sample).
 """
 
 from __future__ import annotations
 
+import operator
 import os
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -45,7 +47,13 @@ from ._errors import DataError
 from ._lattice import Grid
 from .settings import Settings
 
-__all__ = ["AggregateStatistics", "PartitionCounts", "aggregate_statistics"]
+__all__ = [
+    "AggregateRun",
+    "AggregateStatistics",
+    "PartitionCounts",
+    "aggregate_statistics",
+    "run_aggregates",
+]
 
 #: Width of the longitude bins of the first pass (degrees).
 _LON_BIN = 0.01
@@ -107,7 +115,7 @@ class AggregateStatistics:
     n_incidents : int
         Joined incidents over all partitions.
     partitions : int
-        Files (one partition each).
+        Partitions (one per file, unless ``settings.partitions`` says otherwise).
     largest : int
         Rows of the largest table any task sent to the client.
     """
@@ -198,20 +206,26 @@ def _session(scheduler: str | None) -> Iterator[None]:
         yield
 
 
-def _study_crs(units: gpd.GeoDataFrame, extents: Sequence[dict[str, Any]]) -> Any:
-    """:func:`borderwatch.study_crs` of the incidents from their extents: one point per
-    longitude bin end carries the same largest longitude gap and the same range."""
-    from ._crs import study_crs
+def _study_crs(
+    units: gpd.GeoDataFrame, extents: Sequence[dict[str, Any]]
+) -> tuple[Any, dict[str, Any]]:
+    """:func:`borderwatch.study_crs` of the incidents from their extents, and its centre
+    (as ``summary.json`` records it): one point per longitude bin end carries the same
+    largest longitude gap and the same range."""
+    from ._crs import study_centre, study_crs
 
     lats = [e["lat"] for e in extents if e["lat"] is not None]
     lon = pd.concat([e["lon"] for e in extents])
-    if not lats or not len(lon):
-        return study_crs(units)
-    lon = lon.groupby(level=0).agg({"min": "min", "max": "max"})
-    ends = np.concatenate([lon["min"].to_numpy(), lon["max"].to_numpy()])
-    lat = np.where(np.arange(len(ends)) % 2 == 0, min(x[0] for x in lats), max(x[1] for x in lats))
-    pts = gpd.GeoSeries(gpd.points_from_xy(ends, lat), crs="EPSG:4326")
-    return study_crs(units, incidents=pts)
+    pts = None
+    if lats and len(lon):
+        lon = lon.groupby(level=0).agg({"min": "min", "max": "max"})
+        ends = np.concatenate([lon["min"].to_numpy(), lon["max"].to_numpy()])
+        lat = np.where(
+            np.arange(len(ends)) % 2 == 0, min(x[0] for x in lats), max(x[1] for x in lats)
+        )
+        pts = gpd.GeoSeries(gpd.points_from_xy(ends, lat), crs="EPSG:4326")
+    lon0, lat0, basis = study_centre(units, incidents=pts)
+    return study_crs(units, incidents=pts), {"lon": lon0, "lat": lat0, "from": basis}
 
 
 def _period(extents: Sequence[dict[str, Any]], asked: Any) -> Any:
@@ -321,7 +335,7 @@ def _per_feature(
     return list(dask.compute(*tasks))
 
 
-def _cells(grid: Grid, counts: np.ndarray, s: Settings) -> tuple[gpd.GeoDataFrame, Any]:
+def _cells(grid: Grid, counts: np.ndarray, s: Settings) -> tuple[gpd.GeoDataFrame, Any, Any]:
     """Gi* and local Moran of the summed cell counts, as :func:`cell_hotspots` runs them."""
     from .hotspots import _cell_table, gi_star, local_moran
     from .weights import cell_weights
@@ -341,21 +355,24 @@ def _cells(grid: Grid, counts: np.ndarray, s: Settings) -> tuple[gpd.GeoDataFram
     mor = local_moran(
         counts, w, permutations=max(s.permutations, 99), max_permutations=99_999, **opts
     )
-    return _cell_table(grid, counts, gi.table, mor, None), w
+    return _cell_table(grid, counts, gi.table, mor, None), w, gi
 
 
-def _trends(grid: Grid, w: Any, parts: Sequence[PartitionCounts], s: Settings) -> Any:
+def _trends(
+    grid: Grid, w: Any, parts: Sequence[PartitionCounts], s: Settings
+) -> tuple[Any, str | None]:
     """Emerging hot spots from the cell x month counts, as :func:`emerging_hotspots` runs
-    them for :func:`cell_hotspots` (monthly bins, coarser when too many); None when the
-    dates do not allow them."""
+    them for :func:`cell_hotspots` (monthly bins, coarser when too many): the
+    :class:`~borderwatch.emerging.EmergingHotspots`, or None and why the dates do not
+    allow them (its message)."""
     from ._stats import adjacency
-    from .emerging import MAX_CUBE_BINS, _cube_flags, _time_bins, cube_weights
+    from .emerging import MAX_CUBE_BINS, EmergingHotspots, _cube_flags, _time_bins, cube_weights
     from .emerging import _trends as trend_labels
     from .weights import resolve_weights
 
     firsts = [p.dates[0] for p in parts if pd.notna(p.dates[0])]
     if not firsts:
-        return None
+        return None, "emerging_hotspots: no incident has a date."
     span = pd.Series([min(firsts), max(p.dates[1] for p in parts if pd.notna(p.dates[1]))])
     n = len(grid.cells)
     cap = min(240, max(1, MAX_CUBE_BINS // max(1, n)))
@@ -368,7 +385,10 @@ def _trends(grid: Grid, w: Any, parts: Sequence[PartitionCounts], s: Settings) -
         _, starts = _time_bins(span, coarser)
     t = len(starts)
     if t < 4:
-        return None
+        return None, (
+            f"emerging_hotspots: the dated incidents span only {t} time bins ({freq}); "
+            "at least 4 are needed."
+        )
     months = pd.concat([p.months for p in parts], ignore_index=True)
     months = months.groupby(["cell", "month"])["count"].sum().reset_index()
     bins = np.searchsorted(starts.to_numpy(), months["month"].to_numpy(), side="right") - 1
@@ -388,23 +408,84 @@ def _trends(grid: Grid, w: Any, parts: Sequence[PartitionCounts], s: Settings) -
         cube.reshape(t, n), cube_w, np.tile(area, t), seed=s.seed, gi_opts=gi_opts
     )
     labels = trend_labels(hot, cold, zs, 0.05, skip=1)
-    return pd.Series(pd.array(labels, dtype="str"), index=grid.cells.index)
+    trend = pd.Series(pd.array(labels, dtype="str"), index=grid.cells.index, name="trend_class")
+    found = EmergingHotspots(
+        trend_class=trend, freq=freq, bins=t, start=starts[0], end=starts[-1],
+        permutations=0, alpha=s.alpha, time_step=1,
+    )  # fmt: skip
+    return found, None
 
 
-def _unit_stats(units: gpd.GeoDataFrame, crs: Any, s: Settings) -> gpd.GeoDataFrame:
-    """Unit Gi* on the summed unit counts (the pipeline's columns)."""
+def _unit_stats(
+    units: gpd.GeoDataFrame, crs: Any, s: Settings
+) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    """Unit Gi* on the summed unit counts (the pipeline's columns), and its weights' spec."""
     from .hotspots import unit_hotspots
     from .pipeline import _UNIT_STATS
 
-    stats = unit_hotspots(
+    found = unit_hotspots(
         units, column="incidents", permutations=s.permutations, seed=s.seed, alpha=s.alpha, crs=crs
-    ).units
+    )
+    stats = found.units
     out = units.copy()
     for col, out_col in _UNIT_STATS.items():
         if col in stats.columns:
             out[out_col] = stats[col].to_numpy()
     geom = out.geometry.name
-    return out[[c for c in out.columns if c != geom] + [geom]]
+    return out[[c for c in out.columns if c != geom] + [geom]], dict(found.weights.spec)
+
+
+@dataclass(frozen=True)
+class AggregateRun:
+    """Everything :func:`run_aggregates` found: the statistics, and what the pipeline
+    records of them (:mod:`borderwatch._dask_pipeline`).
+
+    Attributes
+    ----------
+    stats : AggregateStatistics
+        The counting statistics.
+    crs, centre, border
+        The study CRS, its centre (``summary["crs_centre"]``) and the border lines.
+    grid : Grid
+        The analysis grid (metric CRS).
+    period : str
+        The counts table's time bin.
+    weights, gi
+        The cells' spatial weights and their Gi* run (:class:`~borderwatch.hotspots.GiResult`).
+    trend, trend_skipped
+        The emerging hot spots (or None) and why they were not run.
+    unit_weights : dict
+        The spec of the units' weights.
+    null_max : ndarray
+        The scan's largest LLR per replicate (empty without scan).
+    n_candidates : int
+        The scan's candidate clusters before the ``alpha`` filter.
+    dropped, decisions : dict
+        Rows dropped by the checks (summed over the partitions); how the first file was read.
+    extra : object
+        What the ``more`` callback returned (None without one).
+    """
+
+    stats: AggregateStatistics
+    crs: Any
+    centre: dict[str, Any]
+    border: gpd.GeoDataFrame
+    grid: Grid
+    period: Any
+    weights: Any
+    gi: Any
+    trend: Any
+    trend_skipped: str | None
+    unit_weights: dict[str, Any]
+    null_max: np.ndarray
+    n_candidates: int
+    dropped: dict[str, int]
+    decisions: dict[str, Any]
+    extra: Any = None
+
+
+#: ``more(dask, joined, grid, crs, border, parts)``: more tasks on the joined partitions.
+More = Callable[[Any, Sequence[Any], Grid, Any, gpd.GeoDataFrame, Sequence[PartitionCounts]], Any]
 
 
 def aggregate_statistics(
@@ -442,28 +523,104 @@ def aggregate_statistics(
     >>> int(agg.units["incidents"].sum()) == int(agg.counts["count"].sum())
     True
     """
-    from .borders import border_lines
-    from .join import join_units
     from .pipeline import _units
 
     s = settings or Settings()
     if s.population is not None:
         msg = "aggregate_statistics: population rasters are not supported yet. Hint: leave population out."
         raise DataError(msg)
-    dask = _need_dask()
-    u = _units(units, s)
-    files = partition_sources(source)
+    return run_aggregates(
+        _units(units, s), partition_sources(source), settings=s, scheduler=scheduler
+    ).stats
+
+
+def _summed(dicts: Sequence[dict[str, int]]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for d in dicts:
+        for key, n in d.items():
+            out[key] = out.get(key, 0) + int(n)
+    return out
+
+
+def _meta(loaded: tuple[Any, ...]) -> tuple[dict[str, int], dict[str, Any]]:
+    """The rows dropped and the reading decisions of one read partition (no rows)."""
+    return loaded[1], loaded[2]
+
+
+def _concat(*frames: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Several files' rows as one partition (on a worker)."""
+    if len(frames) == 1:
+        return frames[0]
+    return gpd.GeoDataFrame(pd.concat(frames), geometry="geometry", crs=frames[0].crs)
+
+
+def _piece(frame: gpd.GeoDataFrame, i: int, k: int) -> gpd.GeoDataFrame:
+    """The ``i``-th of ``k`` blocks of a file's rows (on a worker)."""
+    n = len(frame)
+    return frame.iloc[round(i * n / k) : round((i + 1) * n / k)]
+
+
+def _repartition(dask: Any, loaded: Sequence[Any], n: int | None) -> list[Any]:
+    """The files' frames as ``n`` partitions, rows in file order: neighbouring files
+    together when ``n`` is smaller, each file in blocks when larger."""
+    m = len(loaded)
+    if not n or n == m:
+        return list(loaded)
+    if n < m:
+        groups = np.array_split(np.arange(m), n)
+        return [dask.delayed(_concat)(*[loaded[i] for i in g]) for g in groups]
+    blocks = [n // m + (1 if i < n % m else 0) for i in range(m)]
+    return [
+        dask.delayed(_piece)(f, i, k) for f, k in zip(loaded, blocks, strict=True) for i in range(k)
+    ]
+
+
+def _load_and_join(
+    dask: Any, u: gpd.GeoDataFrame, files: Sequence[str], s: Settings, say: Callable[[str], None]
+) -> tuple[Any, ...]:
+    """Passes 1 and 2: read and check, the extents, the study CRS, the join (persisted)."""
+    from .borders import border_lines
+    from .join import join_units
+
+    delayed: Callable[..., Any] = dask.delayed
     options = {"crosswalk": s.crosswalk, **s.reading, **s.incident_columns}
+    raw = dask.persist(*[delayed(_load)(f, i, u, options) for i, f in enumerate(files)])
+    loaded = _repartition(dask, [delayed(operator.getitem)(r, 0) for r in raw], s.partitions)
+    xy = shapely.get_coordinates(np.asarray(u.to_crs("EPSG:4326").geometry.array, dtype=object))
+    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    extents, meta = dask.compute(
+        [delayed(_extent)(p, lo, hi) for p in loaded], [delayed(_meta)(r) for r in raw]
+    )
+    crs, centre = _study_crs(u, extents)
+    say("finding international borders")
+    border = border_lines(u, crs=crs)
+    say(f"joining the incidents of {len(loaded)} partitions to {len(u)} units (dask)")
+    opts = {"border": border, "crs": crs, "tolerance_km": s.tolerance_km}
+    joined = dask.persist(*[delayed(join_units)(p, u, **opts) for p in loaded])
+    return joined, extents, meta, crs, centre, border
+
+
+def run_aggregates(
+    u: gpd.GeoDataFrame,
+    files: Sequence[str],
+    *,
+    settings: Settings,
+    scheduler: str | None = None,
+    more: More | None = None,
+    say: Callable[[str], None] | None = None,
+) -> AggregateRun:
+    """The aggregate passes of :func:`aggregate_statistics` over the partition ``files``
+    (the checked units ``u``; one partition per file, or ``settings.partitions``);
+    ``more`` adds tasks on the joined partitions before the session ends (the pipeline's
+    sample, tallies and density surfaces); ``say`` is told each step."""
+    s = settings
+    say = say or (lambda _: None)
+    dask = _need_dask()
     delayed: Callable[..., Any] = dask.delayed
     with _session(scheduler):
-        loaded = dask.persist(*[delayed(_load)(f, i, u, options)[0] for i, f in enumerate(files)])
-        xy = shapely.get_coordinates(np.asarray(u.to_crs("EPSG:4326").geometry.array, dtype=object))
-        lo, hi = xy.min(axis=0), xy.max(axis=0)
-        extents = dask.compute(*[delayed(_extent)(p, lo, hi) for p in loaded])
-        crs = _study_crs(u, extents)
-        opts = {"border": border_lines(u, crs=crs), "crs": crs, "tolerance_km": s.tolerance_km}
-        joined = dask.persist(*[delayed(join_units)(p, u, **opts) for p in loaded])
-        del loaded
+        say(f"reading incidents ({len(files)} files, dask)")
+        joined, extents, meta, crs, centre, border = _load_and_join(dask, u, files, s, say)
+        say("hotspot statistics (Gi*, local Moran, emerging hotspots, from aggregates)")
         distinct = (
             dask.compute(*[delayed(_distinct)(p, crs) for p in joined]) if s.cell_km is None else ()
         )
@@ -471,32 +628,53 @@ def aggregate_statistics(
         period = _period(extents, s.period)
         parts = dask.compute(*[delayed(_count)(p, grid, period) for p in joined])
         counts = np.sum([p.cells for p in parts], axis=0).astype(np.int64)
-        cells, w = _cells(grid, counts, s)
+        cells, w, gi = _cells(grid, counts, s)
+        if s.scan_replicates:
+            say(f"spatial scan statistic ({s.scan_replicates} replicates, from aggregates)")
         core = scan_core(grid, counts, _stack_sizes(parts), s)
         hot = Grid(cells=cells, shape=grid.shape, cell_km=grid.cell_km)
         region_of = region_cells(hot, counts, _cell_locations(parts, len(cells)), w, alpha=s.alpha)
         fields = {
             "scan": _per_feature(
-                dask, joined, grid, None if core is None else core.cluster_of_cell, opts["border"]
+                dask, joined, grid, None if core is None else core.cluster_of_cell, border
             ),
-            "regions": _per_feature(dask, joined, grid, region_of, opts["border"]),
+            "regions": _per_feature(dask, joined, grid, region_of, border),
         }
+        extra = None if more is None else more(dask, joined, grid, crs, border, parts)
     table, present = _counts_table(parts)
-    trend = _trends(grid, w, parts, s)
+    trend, skipped = _trends(grid, w, parts, s)
     if trend is not None:
-        cells["trend_class"] = trend.to_numpy()
-    units_out = _unit_stats(_unit_table(u, table, present, crs), crs, s)
-    return AggregateStatistics(
+        cells["trend_class"] = trend.trend_class.to_numpy()
+    units_out, unit_weights = _unit_stats(_unit_table(u, table, present, crs), crs, s)
+    stats = AggregateStatistics(
         units=units_out,
         counts=table,
         cells=cells,
         scan=None if core is None else scan_frame(core, grid, fields["scan"], s),
         regions=regions_frame(hot, counts, region_of, fields["regions"], alpha=s.alpha),
         n_incidents=sum(p.n for p in parts),
-        partitions=len(files),
+        partitions=len(joined),
         largest=max(
             [p.rows for p in parts]
             + [len(d) for d in distinct]
             + [len(x) for per in fields.values() for f in per for x in f.values()]
         ),
+    )
+    return AggregateRun(
+        stats=stats,
+        crs=crs,
+        centre=centre,
+        border=border,
+        grid=grid,
+        period=period,
+        weights=w,
+        gi=gi,
+        trend=trend,
+        trend_skipped=skipped,
+        unit_weights=unit_weights,
+        null_max=np.zeros(0) if core is None else core.null_max,
+        n_candidates=0 if core is None else len(core.table),
+        dropped=_summed([m[0] for m in meta]),
+        decisions=dict(meta[0][1]) if meta else {},
+        extra=extra,
     )

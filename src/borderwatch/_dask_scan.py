@@ -10,7 +10,7 @@ locations (to the metre); :func:`scan_frame` merges them into the clusters layer
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
@@ -27,11 +27,13 @@ __all__ = ["ScanCore", "cluster_fields", "scan_core", "scan_frame"]
 @dataclass(frozen=True)
 class ScanCore:
     """The scan's candidate clusters: their statistics (``table``, one row per centre) and
-    their cells (``members``); ``cluster_of_cell`` numbers each cell's cluster (or -1)."""
+    their cells (``members``); ``cluster_of_cell`` numbers each cell's cluster (or -1);
+    ``null_max`` holds the largest LLR of each replicate."""
 
     table: pd.DataFrame
     members: list[np.ndarray]
     cluster_of_cell: np.ndarray
+    null_max: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def scan_core(grid: Grid, counts: np.ndarray, sizes: np.ndarray, s: Settings) -> ScanCore | None:
@@ -61,7 +63,9 @@ def scan_core(grid: Grid, counts: np.ndarray, sizes: np.ndarray, s: Settings) ->
     cluster_of_cell = np.full(len(cells), -1, dtype=np.int64)
     for r, win in enumerate(members):
         cluster_of_cell[win] = r
-    return ScanCore(table=table, members=members, cluster_of_cell=cluster_of_cell)
+    return ScanCore(
+        table=table, members=members, cluster_of_cell=cluster_of_cell, null_max=null_max
+    )
 
 
 def cluster_fields(

@@ -75,10 +75,19 @@ def build_summary(
     }
     if s.engine == "dask":
         out["partitions"] = joined.partitions
+        out["dask"] = inputs.decisions.get("dask") or _gathered(s)
     if s.synthetic:
         out["data"] = SYNTHETIC
     out["period"] = f"{out['date_first'] or '?'} – {out['date_last'] or '?'}"
     return out
+
+
+def _gathered(s: Settings) -> dict[str, Any]:
+    """The dask engine's record when it gathered the joined incidents on the client."""
+    from ._dask_pipeline import gathered_because
+
+    why = gathered_because(s) or "the incidents are one file or a frame, not partitioned input"
+    return {"gathered": True, "why": why}
 
 
 #: Keys of ``summary["inputs"]``: how the incidents file was read.
@@ -107,6 +116,7 @@ def _data_part(inputs: Inputs, joined: Joined) -> dict[str, Any]:
         "date_precision": sorted(set(precision)),
         "join": join_summary(inc),
         "dropped_invalid": dict(inputs.dropped),
+        **(joined.totals or {}),  # the dask engine's incidents are a sample: totals summed
     }
 
 

@@ -34,6 +34,7 @@ from pyproj import CRS
 
 from ._crs import WGS84, study_centre, study_crs
 from ._dask import is_partitioned, join_partitions, load_partitions
+from ._dask_pipeline import aggregated
 from ._errors import BorderwatchWarning, DataError, collect_warnings
 from ._geom import to_crs_valid
 from ._population import PopulationRaster, read_population, unit_population
@@ -129,9 +130,13 @@ def analyze(
     s = (settings or Settings()).replace(**options) if options else settings or Settings()
     say = progress or _quiet
     with collect_warnings() as caught:
-        inputs = _read_inputs(units, incidents, meetings, s, say, actions=actions)
-        space = _study_space(inputs.units, inputs.incidents, s, say)
-        done = _statistics(inputs, space, s, say)
+        staged = aggregated(units, incidents, meetings, s, say, actions=actions)  # dask
+        if staged is None:
+            inputs = _read_inputs(units, incidents, meetings, s, say, actions=actions)
+            space = _study_space(inputs.units, inputs.incidents, s, say)
+            done = _statistics(inputs, space, s, say)
+        else:
+            inputs, space, done = staged
     return _result(inputs, space, done, s, caught, say)
 
 
@@ -430,6 +435,7 @@ class Joined:
     population: PopulationRaster | None
     partitions: int | None
     period: Period = "month"
+    totals: dict[str, Any] | None = None  # the summary's totals when incidents is a sample
 
 
 def _join(inputs: Inputs, space: Space, s: Settings, say: Progress) -> Joined:
@@ -614,8 +620,6 @@ def _public_lattice(
 
 def _with_lattice_ids(found: CellHotspots, s: Settings) -> CellHotspots:
     """The cells with their stable global ``lattice_id``; the cell size source kept."""
-    from dataclasses import replace
-
     cells = with_lattice_ids(found.cells, int(found.cell_km))
     return replace(found, cells=cells, cell_km_source="user" if s.cell_km else "data")
 

@@ -297,6 +297,13 @@ class Settings:
         commands=("analyze",),
         metavar="ADDRESS",
     )
+    dask_sample: int = _opt(
+        50_000,
+        "engine dask: incidents sampled for the maps, point clusters, evaluation and planning "
+        "(every count comes from all of them)",
+        kind="int",
+        low=0,
+    )
     # -- inputs
     population: str | None = _opt(
         None,
