@@ -874,6 +874,27 @@ def test_static_pdf(tmp_path, layers) -> None:
     assert b"borderwatch" in raw  # Creator metadata
 
 
+def test_static_png_and_pdf_drawn_once_equal_separate_exports(tmp_path, layers) -> None:
+    """``also`` saves the one drawing into more files: the PNG is pixel for pixel the one a
+    separate call writes; the PDF holds the incident points as one image (rasterized),
+    not a vector mark per point."""
+    from matplotlib.image import imread
+
+    kw = {"layers": Layers(**layers), "view": "internal", "synthetic": True, "dpi": 50}
+    alone = export_static(None, tmp_path / "alone.png", **kw)
+    out = export_static(None, tmp_path / "map.png", also=[tmp_path / "map.pdf"], **kw)
+    assert out == tmp_path / "map.png"
+    np.testing.assert_array_equal(imread(out), imread(alone))
+    raw = (tmp_path / "map.pdf").read_bytes()
+    no_points = {**layers, "incidents": None}
+    export_static(None, tmp_path / "bare.pdf", **{**kw, "layers": Layers(**no_points)})
+    bare = (tmp_path / "bare.pdf").read_bytes()
+    assert raw.startswith(b"%PDF")
+    assert raw.count(b"/Subtype /Image") > bare.count(b"/Subtype /Image")  # the points
+    with pytest.raises(DataError, match="cannot write a static map as 'svg'"):
+        export_static(None, tmp_path / "m.png", also=[tmp_path / "m.svg"], **kw)
+
+
 def test_static_public_view_has_no_incident_points(layers) -> None:
     import matplotlib
 

@@ -392,3 +392,26 @@ def test_replicate_draws_in_place_or_counted_give_the_same_counts(monkeypatch):
     in_place, counted = counts(10**9), counts(0)
     np.testing.assert_array_equal(in_place, counted)
     assert (in_place.sum(axis=0) == sizes.sum()).all()
+
+
+@pytest.mark.parametrize(("n", "stack"), [(5_000, 1), (70_000, 1), (100_000, 70_000)])
+def test_null_maxima_with_narrow_count_rows_equal_each_replicates_best_window(n, stack):
+    """The replicates' counts go to the kernel in the narrowest integer that holds them
+    (uint8 up to 255 per cell, then uint16, then the accumulator's width): every width
+    gives each replicate's best window, as the observed-data kernel finds it."""
+    gx, gy = np.meshgrid((np.arange(7) + 0.5) * 1000.0, (np.arange(6) + 0.5) * 1000.0)
+    lat = _scan.lattice_of(gx.ravel(), gy.ravel(), spacing_m=1000.0, shape="square")
+    pop = np.random.default_rng(1).uniform(1, 3, lat.ci.size)
+    qmax = _scan.window_limits(lat, pop, max_share=0.5)
+    # 5,000 incidents: 16-bit sums, 8-bit rows; 70,000: 32-bit sums, 16-bit rows; a stack
+    # of 70,000: 32-bit rows
+    sizes = np.r_[np.ones(n - stack, dtype=np.int64), [stack]]
+    reps = 19
+    got = _scan.null_maxima(lat, pop, qmax, sizes, replicates=reps, seed=5, min_cases=2)
+    sims = _scan.replicate_counts(5, pop / pop.sum(), sizes, reps)
+    top = sims.max()
+    assert top <= 255 if n == 5_000 else top > (255 if stack == 1 else 65_535)
+    want = [
+        _scan.best_windows(lat, sims[:, r], pop, qmax, min_cases=2)[0].max() for r in range(reps)
+    ]
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)

@@ -490,6 +490,15 @@ def _maxima(
     return out
 
 
+def _narrowest(top: int, widest: np.dtype) -> type:
+    """The narrowest unsigned integer holding ``top`` (at most ``widest``): the kernel's
+    inner loop streams every window's count rows, so their width is its memory traffic."""
+    for kind in (np.uint8, np.uint16):
+        if top <= np.iinfo(kind).max and np.dtype(kind).itemsize <= np.dtype(widest).itemsize:
+            return kind
+    return widest  # type: ignore[return-value]
+
+
 def null_maxima(
     lat: Lattice,
     pop: np.ndarray,
@@ -518,7 +527,7 @@ def null_maxima(
         nb = min(BLOCK, replicates - start)
         cnt = draws.draw(nb)
         top = int(cnt.max()) if cnt.size else 0
-        cnt = np.ascontiguousarray(cnt, dtype=np.uint8 if top <= 255 else acc0.dtype)
+        cnt = np.ascontiguousarray(cnt, dtype=_narrowest(top, acc0.dtype))
         busy = cnt.max(axis=1) > 0
         res = _maxima(
             lat.base,

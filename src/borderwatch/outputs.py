@@ -133,8 +133,7 @@ def _write_all(
     save_map(make_map(result, view=result.view, lang=lang, tiles=tiles, k=result.k), d / "map.html")
     if static:
         say("drawing map.png and map.pdf")
-        export_static(result, d / "map.png", view=result.view, lang=lang)
-        export_static(result, d / "map.pdf", view=result.view, lang=lang)
+        export_static(result, d / "map.png", view=result.view, lang=lang, also=[d / "map.pdf"])
     handouts = [f"handout_{code}.pdf" for code in langs] if handout else []
     for code, name in zip(langs, handouts, strict=False):
         say(f"drawing {name}")

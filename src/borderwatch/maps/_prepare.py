@@ -504,7 +504,7 @@ def _summary_dates(summ: dict[str, Any]) -> list[Any]:
 def _yearly(result: AnalysisResult | None, incidents: IncidentsLayer | None) -> bool:
     """True when every dated incident has a year only (the slider then steps by year)."""
     if incidents is not None and "date_precision" in incidents.frame.columns:
-        return set(incidents.frame["date_precision"].dropna()) == {"year"}
+        return set(incidents.frame["date_precision"].dropna().unique()) == {"year"}
     precision = (result.summary or {}).get("date_precision") if result is not None else None
     return isinstance(precision, list) and precision == ["year"]
 

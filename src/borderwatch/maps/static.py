@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,7 @@ def export_static(
     dpi: int = 200,
     seed: int = 0,
     places: bool = True,
+    also: Sequence[str | os.PathLike[str]] = (),
 ) -> Path:
     """Write the map as a printable A4 handout (PNG or PDF) with matplotlib.
 
@@ -101,6 +103,10 @@ def export_static(
         Resolution of a PNG (200 gives 2339 x 1654 pixels).
     view, lang, k, title, period, source, synthetic, value, zone_km, seed, places
         As for :func:`~borderwatch.maps.make_map`.
+    also : sequence of str or PathLike, optional
+        More files of the same page, each a PNG or PDF by its suffix: the map is
+        prepared and drawn once and saved into every file (as separate calls
+        would write them).
 
     Returns
     -------
@@ -120,10 +126,8 @@ def export_static(
     True
     """
     path = Path(path)
-    fmt = (fmt or path.suffix.lstrip(".")).lower()
-    if fmt not in ("png", "pdf"):
-        msg = f"cannot write a static map as {fmt!r}. Hint: use a .png or .pdf path, or fmt='png'/'pdf'."
-        raise DataError(msg)
+    targets = [(path, _format(fmt or path.suffix.lstrip(".")))]
+    targets += [(Path(f), _format(Path(f).suffix.lstrip("."))) for f in also]
     p = prepare(
         result,
         layers=layers,
@@ -141,13 +145,22 @@ def export_static(
     )
     with print_rc():
         fig = draw(p)
-        meta = (
-            {"Title": p.title, "Creator": "borderwatch"}
-            if fmt == "pdf"
-            else {"Title": p.title, "Software": "borderwatch"}
-        )
-        fig.savefig(path, format=fmt, dpi=dpi, metadata=meta)
+        for target, kind in targets:
+            meta = (
+                {"Title": p.title, "Creator": "borderwatch"}
+                if kind == "pdf"
+                else {"Title": p.title, "Software": "borderwatch"}
+            )
+            fig.savefig(target, format=kind, dpi=dpi, metadata=meta)
     return path
+
+
+def _format(fmt: str) -> str:
+    fmt = fmt.lower()
+    if fmt not in ("png", "pdf"):
+        msg = f"cannot write a static map as {fmt!r}. Hint: use a .png or .pdf path, or fmt='png'/'pdf'."
+        raise DataError(msg)
+    return fmt
 
 
 class PrintLegend:
@@ -550,7 +563,11 @@ def _draw_incidents(ax: Any, p: Prepared, crs: CRS, legend: PrintLegend) -> None
     palette = [CATEGORY_COLORS.get(c or "", OTHER_CATEGORY_COLOR) for c in names]
     colors = np.array([*palette, OTHER_CATEGORY_COLOR], dtype=object)[codes]
     cats = [names[i] for i in np.unique(codes[codes >= 0])]
-    ax.scatter(ip.geometry.x, ip.geometry.y, s=4, c=list(colors), linewidths=0, zorder=4.5)
+    # rasterized: in a PDF the points are one image at the page's dpi (a PNG is unchanged),
+    # not 20,000 vector marks each with its own colour state
+    ax.scatter(
+        ip.geometry.x, ip.geometry.y, s=4, c=list(colors), linewidths=0, zorder=4.5, rasterized=True
+    )
     legend.section(p.tr("legend.incidents"))
     for c in sorted({c for c in cats if c}, key=lambda c: (c not in CATEGORY_COLORS, c)):
         legend.add(
