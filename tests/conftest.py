@@ -78,11 +78,14 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     runs in a subprocess and calls each kernel on tiny input, so numba's on-disk cache
     holds them; every worker and CLI subprocess then loads them (about 1.5 s) instead
     of compiling them (about 30 s each, cold) inside its first test that scans. The
-    time it took is printed at the end of the run. ``--collect-only`` skips it.
+    time it took is printed at the end of the run. Only with xdist (``-n``): a run in
+    one process compiles each kernel once anyway; ``--collect-only`` skips it too.
     """
     config = session.config
     if hasattr(config, "workerinput") or config.option.collectonly:
         return
+    if not getattr(config.option, "numprocesses", None):
+        return  # one process compiles each kernel once anyway, in its first test that scans
     cache_dir = _numba_cache_dir(config)
     if cache_dir is not None:
         os.environ["NUMBA_CACHE_DIR"] = cache_dir  # inherited by the workers
