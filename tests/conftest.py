@@ -6,6 +6,7 @@ import os
 import pickle
 import subprocess
 import sys
+import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -40,6 +41,76 @@ def once_per_run(
         value = make()
         path.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
         return value
+
+
+WARM_SCRIPT = Path(__file__).resolve().parent / "_numba_warm.py"
+_WARM_KEY = pytest.StashKey[str]()
+
+
+def _numba_cache_dir(config: pytest.Config) -> str | None:
+    """A cache folder for numba when it cannot write next to the installed package, else None.
+
+    numba's ``cache=True`` writes into ``__pycache__`` beside the module, also in
+    site-packages when that is writable (a venv); when it is not, numba would fall
+    back to a per-user folder, which may not be writable either. Then the run uses
+    one folder of its own (``.pytest_cache/d/numba``, else a temporary folder),
+    set as ``NUMBA_CACHE_DIR`` for the warm-up and inherited by the workers.
+    """
+    import importlib.util
+    import tempfile
+
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return None
+    spec = importlib.util.find_spec("borderwatch")
+    package = Path(spec.origin).parent if spec is not None and spec.origin else None
+    if package is not None and os.access(package, os.W_OK):
+        return None
+    try:
+        return str(config.cache.mkdir("numba")) if config.cache is not None else None
+    except OSError:
+        return tempfile.mkdtemp(prefix="borderwatch-numba-")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Compile the numba kernels once per run, before any test or xdist worker starts.
+
+    In the pytest-xdist controller (or the one pytest process), ``tests/_numba_warm.py``
+    runs in a subprocess and calls each kernel on tiny input, so numba's on-disk cache
+    holds them; every worker and CLI subprocess then loads them (about 1.5 s) instead
+    of compiling them (about 30 s each, cold) inside its first test that scans. The
+    time it took is printed at the end of the run. Only with xdist (``-n``): a run in
+    one process compiles each kernel once anyway; ``--collect-only`` skips it too.
+    """
+    config = session.config
+    if hasattr(config, "workerinput") or config.option.collectonly:
+        return
+    if not getattr(config.option, "numprocesses", None):
+        return  # one process compiles each kernel once anyway, in its first test that scans
+    cache_dir = _numba_cache_dir(config)
+    if cache_dir is not None:
+        os.environ["NUMBA_CACHE_DIR"] = cache_dir  # inherited by the workers
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, str(WARM_SCRIPT)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    took = time.perf_counter() - start
+    detail = proc.stdout.strip() if proc.returncode == 0 else proc.stderr.strip()[-2000:]
+    status = "" if proc.returncode == 0 else f" FAILED (exit {proc.returncode}), "
+    where = f", NUMBA_CACHE_DIR={cache_dir}" if cache_dir else ""
+    config.stash[_WARM_KEY] = (
+        f"numba warm-up before the tests: {took:.1f} s{status}{where} ({detail})"
+    )
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    """Report what the numba warm-up of :func:`pytest_sessionstart` took."""
+    line = config.stash.get(_WARM_KEY, None)
+    if line:
+        terminalreporter.write_line(line)
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks

@@ -27,12 +27,16 @@ def test_notebook_runs(nb: Path, tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_example_script_runs(tmp_path):
+    # --quick: 99 permutations and scan replicates (the script's own option); the default
+    # 999 are the demo's, whose outputs tests/test_golden.py compares with the golden files
     out = tmp_path / "qs"
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "quickstart.py"), str(out)],
+        [sys.executable, str(ROOT / "examples" / "quickstart.py"), str(out), "--quick"],
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
     assert (out / "map.html").is_file() and (out / "summary.json").is_file()
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["permutations"] == 99 and summary["view"] == "public"

@@ -168,19 +168,15 @@ def esda_jit():
     each process: about 35 s on a quiet machine (183 s at load 10), most of the two esda
     reference tests below. With the cache, later runs load the kernels and compile only
     ``compute_chunk`` (its argument is a function, whose type differs in every process,
-    so it is left uncached rather than adding a cache entry per run): 40 s at load 8.
-    The numbers are identical (same code, same seeds). The two tests share this
-    module-scoped fixture, so ``-n 2`` runs them on one worker (tests/conftest.py).
+    so it is left uncached rather than adding a cache entry per run). The cache is
+    filled before the tests start (``tests/_numba_warm.py``, run by
+    ``conftest.pytest_sessionstart``). The numbers are identical (same code, same seeds).
+    The two tests share this module-scoped fixture, so ``-n 2`` runs them on one worker
+    (tests/conftest.py).
     """
-    import esda.crand
-    import esda.getisord
-    import esda.moran
-    from numba.core.registry import CPUDispatcher
+    from _numba_warm import enable_esda_cache
 
-    for mod in (esda.crand, esda.getisord, esda.moran):
-        for name, obj in vars(mod).items():
-            if isinstance(obj, CPUDispatcher) and name != "compute_chunk":
-                obj.enable_caching()
+    enable_esda_cache()
     return esda
 
 

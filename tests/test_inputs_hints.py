@@ -149,6 +149,8 @@ def test_cli_prints_every_summary_warning_on_stderr_as_flags(tmp_path):
         "internal",
         "--permutations",
         "0",
+        "--scan-replicates",  # the warnings are the point, not the scan's p-values
+        "99",
         "--cell-km",
         "20",
         "--no-static",
@@ -175,6 +177,8 @@ def test_cli_prints_every_summary_warning_on_stderr_as_flags(tmp_path):
         "internal",
         "--permutations",
         "0",
+        "--scan-replicates",  # the warnings are the point, not the scan's p-values
+        "99",
         "--cell-km",
         "20",
         "--no-static",
