@@ -9,7 +9,7 @@ coincidences; the honest null moves each *location with its stack*
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -20,7 +20,10 @@ STACK_TOLERANCE_M = 1.0
 
 
 def stacks(
-    xy: np.ndarray, *, tolerance_m: float = STACK_TOLERANCE_M
+    xy: np.ndarray,
+    *,
+    tolerance_m: float = STACK_TOLERANCE_M,
+    order: Literal["first", "coordinates"] = "first",
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Group points that share a location.
 
@@ -30,11 +33,16 @@ def stacks(
         Metric coordinates.
     tolerance_m : float
         Coordinates are compared after rounding to this many metres.
+    order : {"first", "coordinates"}
+        How the locations are numbered: by first appearance, or by their rounded
+        coordinates (x, then y), which does not depend on the order of the points (a
+        Monte Carlo that gives each location a random draw in this order then gives
+        the same result for the same data in any row order).
 
     Returns
     -------
     location : (m,) int array
-        The location (0..L-1) of each point, in order of first appearance.
+        The location (0..L-1) of each point, numbered as ``order`` says.
     sizes : (L,) int array
         Points at each location (the stack sizes).
     first : (L,) int array
@@ -45,6 +53,8 @@ def stacks(
     >>> loc, sizes, first = stacks(np.array([[0.0, 0.0], [5.0, 5.0], [0.2, 0.1], [0.0, 0.0]]))
     >>> loc.tolist(), sizes.tolist(), first.tolist()
     ([0, 1, 0, 0], [3, 1], [0, 1])
+    >>> stacks(np.array([[5.0, 5.0], [0.0, 0.0], [5.0, 5.0]]), order="coordinates")[0].tolist()
+    [1, 0, 1]
     """
     xy = np.asarray(xy, dtype=float).reshape(-1, 2)
     if len(xy) == 0:
@@ -54,13 +64,15 @@ def stacks(
     _, first, inverse, sizes = unique_rows(
         key, return_index=True, return_inverse=True, return_counts=True
     )
-    order = np.argsort(first, kind="stable")  # number locations by first appearance
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
+    if order == "coordinates":  # unique_rows sorts the rounded coordinates
+        return inverse.ravel().astype(np.int64), sizes.astype(np.int64), first.astype(np.int64)
+    order_ = np.argsort(first, kind="stable")  # number locations by first appearance
+    rank = np.empty_like(order_)
+    rank[order_] = np.arange(len(order_))
     return (
         rank[inverse.ravel()].astype(np.int64),
-        sizes[order].astype(np.int64),
-        first[order].astype(np.int64),
+        sizes[order_].astype(np.int64),
+        first[order_].astype(np.int64),
     )
 
 

@@ -518,7 +518,7 @@ def find_clusters(
     tested = region is not None and replicates > 0 and len(layer) > 0
     null_max = np.zeros(0, dtype=np.int64)
     if tested:
-        loc, _, _ = stacks(xy[ok])
+        loc, _, _ = stacks(xy[ok], order="coordinates")  # the same draws in any row order
         null_max = max_cluster_sizes(
             loc,
             _metric_area(region, target),
