@@ -11,7 +11,6 @@ the support, the incidents used and dropped exactly. Only the grids reach the cl
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ import geopandas as gpd
 import numpy as np
 from rasterio.transform import Affine
 
-from ._errors import BorderwatchWarning, DataError
+from ._errors import BorderwatchWarning
 
 __all__ = ["SurfaceFrame", "partition_surface", "summed_surface", "surface_frame"]
 
@@ -49,19 +48,12 @@ def surface_frame(bounds: Sequence[float], bandwidth_km: float) -> SurfaceFrame:
     >>> f.cell, f.nx, f.ny, f.r_sup
     (0.5, 20, 10, 4.0)
     """
-    from .density import MAX_CELLS, _cell_size, _check_bounds, _positive
+    from .density import _cell_size, _check_bounds, _positive, grid_shape
 
     h = _positive(bandwidth_km, "bandwidth_km")
     bkm = _check_bounds(bounds) / 1000.0
     cell = _cell_size(bkm, h, None)
-    nx = max(1, math.ceil(round((bkm[2] - bkm[0]) / cell, 9)))
-    ny = max(1, math.ceil(round((bkm[3] - bkm[1]) / cell, 9)))
-    if nx * ny > MAX_CELLS:
-        msg = (
-            f"the density grid would have {nx} x {ny} = {nx * ny:,} cells (limit "
-            f"{MAX_CELLS:,}). Hint: use a larger cell_km (now {cell:g}) or smaller bounds."
-        )
-        raise DataError(msg)
+    nx, ny = grid_shape(bkm, cell)
     return SurfaceFrame(float(bkm[0]), float(bkm[3]), nx, ny, cell, h, 2.0 * h)
 
 

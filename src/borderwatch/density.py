@@ -539,14 +539,7 @@ def density(
                 math.ceil(bkm[3] / cell) * cell,
             ]
         )
-    nx = max(1, math.ceil(round((bkm[2] - bkm[0]) / cell, 9)))
-    ny = max(1, math.ceil(round((bkm[3] - bkm[1]) / cell, 9)))
-    if nx * ny > MAX_CELLS:
-        msg = (
-            f"the density grid would have {nx} x {ny} = {nx * ny:,} cells (limit "
-            f"{MAX_CELLS:,}). Hint: use a larger cell_km (now {cell:g}) or smaller bounds."
-        )
-        raise DataError(msg)
+    nx, ny = grid_shape(bkm, cell)
     x0, y0 = float(bkm[0]), float(bkm[3])  # top-left corner, km
     mass_out = mass_outside(xy_km, w, bkm=(x0, y0 - ny * cell, x0 + nx * cell, y0), h=h)
     values, support, n_used, n_dropped = _padded_surface(
@@ -633,6 +626,20 @@ def _padded_extent(xy_km: np.ndarray, h: float) -> np.ndarray:
     lo = xy_km.min(axis=0) - PAD_BANDWIDTHS * h
     hi = xy_km.max(axis=0) + PAD_BANDWIDTHS * h
     return np.array([lo[0], lo[1], hi[0], hi[1]])
+
+
+def grid_shape(bkm: np.ndarray, cell: float) -> tuple[int, int]:
+    """Columns and rows of a density grid of ``cell`` km over ``bkm`` (km bounds), refused
+    above :data:`MAX_CELLS`."""
+    nx = max(1, math.ceil(round((bkm[2] - bkm[0]) / cell, 9)))
+    ny = max(1, math.ceil(round((bkm[3] - bkm[1]) / cell, 9)))
+    if nx * ny > MAX_CELLS:
+        msg = (
+            f"the density grid would have {nx} x {ny} = {nx * ny:,} cells (limit "
+            f"{MAX_CELLS:,}). Hint: use a larger cell_km (now {cell:g}) or smaller bounds."
+        )
+        raise DataError(msg)
+    return nx, ny
 
 
 def _cell_size(bkm: np.ndarray, h: float, cell_km: float | None) -> float:
