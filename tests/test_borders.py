@@ -321,3 +321,35 @@ def test_features_border_km_equals_every_exact_distance(seed, monkeypatch):
     assert (bound[ok] >= exact_m[ok] - 1e-6).all() and (
         bound[ok] <= exact_m[ok] + 50.0 + 1e-6
     ).all()
+
+
+def _random_segments(rng: np.random.Generator, n: int, span: float) -> np.ndarray:
+    start = rng.uniform(-span, span, size=(n, 2))
+    end = start + rng.normal(0, span / 20, size=(n, 2))
+    return shapely.linestrings(np.stack([start, end], axis=1))
+
+
+@pytest.mark.parametrize(
+    "polygon",
+    [
+        box(0, 0, 10_000, 8_000),
+        # a hole: segments deep inside it are far from the polygon, those near its ring are not
+        Polygon(
+            [(0, 0), (20_000, 0), (20_000, 20_000), (0, 20_000)],
+            [[(5_000, 5_000), (15_000, 5_000), (15_000, 15_000), (5_000, 15_000)]],
+        ),
+        # two parts and a thin spike
+        shapely.union(box(-9_000, -9_000, -1_000, -1_000), box(2_000, 2_000, 2_300, 12_000)),
+    ],
+    ids=["box", "hole", "two-parts"],
+)
+@pytest.mark.parametrize("tol", [0.0, 150.0, 2_000.0])
+def test_within_is_exactly_dwithin(polygon, tol):
+    from borderwatch.borders import _within
+
+    rng = np.random.default_rng(int(tol) + 7)
+    segs = _random_segments(rng, 3_000, 25_000)
+    mine = _within(segs, polygon, tol)
+    theirs = shapely.dwithin(segs, polygon, tol)
+    assert mine.any() and (~mine).any()
+    np.testing.assert_array_equal(mine, theirs)
