@@ -43,8 +43,8 @@ import shapely
 from ._dask import _load, _need_dask, partition_sources
 from ._dask_regions import region_cells, regions_frame
 from ._dask_scan import cluster_fields, scan_core, scan_frame
-from ._errors import DataError
 from ._lattice import Grid
+from ._population import PopulationRaster, read_population, unit_population
 from .settings import Settings
 
 __all__ = [
@@ -464,6 +464,8 @@ class AggregateRun:
         Rows dropped by the checks (summed over the partitions); how the first file was read.
     extra : object
         What the ``more`` callback returned (None without one).
+    population : PopulationRaster or None
+        The population raster of ``settings.population`` (read once, on the client).
     """
 
     stats: AggregateStatistics
@@ -482,6 +484,7 @@ class AggregateRun:
     dropped: dict[str, int]
     decisions: dict[str, Any]
     extra: Any = None
+    population: PopulationRaster | None = None
 
 
 #: ``more(dask, joined, grid, crs, border, parts)``: more tasks on the joined partitions.
@@ -501,7 +504,9 @@ def aggregate_statistics(
 
     The grid is the internal view's (``grid``, ``cell_km`` or the data's cell size).
     ``scheduler`` connects to a running dask cluster (default: dask's local threads).
-    Population rasters are not supported yet.
+    A population raster (``settings.population``) is read on the client: it gives the
+    units their population and rates and the scan its population at risk, as in the
+    default engine (it holds no incident).
 
     Examples
     --------
@@ -526,9 +531,6 @@ def aggregate_statistics(
     from .pipeline import _units
 
     s = settings or Settings()
-    if s.population is not None:
-        msg = "aggregate_statistics: population rasters are not supported yet. Hint: leave population out."
-        raise DataError(msg)
     return run_aggregates(
         _units(units, s), partition_sources(source), settings=s, scheduler=scheduler
     ).stats
@@ -617,6 +619,7 @@ def run_aggregates(
     say = say or (lambda _: None)
     dask = _need_dask()
     delayed: Callable[..., Any] = dask.delayed
+    raster = read_population(s.population) if s.population is not None else None  # checked first
     with _session(scheduler):
         say(f"reading incidents ({len(files)} files, dask)")
         joined, extents, meta, crs, centre, border = _load_and_join(dask, u, files, s, say)
@@ -631,7 +634,7 @@ def run_aggregates(
         cells, w, gi = _cells(grid, counts, s)
         if s.scan_replicates:
             say(f"spatial scan statistic ({s.scan_replicates} replicates, from aggregates)")
-        core = scan_core(grid, counts, _stack_sizes(parts), s)
+        core = scan_core(grid, counts, _stack_sizes(parts), s, population=raster)
         hot = Grid(cells=cells, shape=grid.shape, cell_km=grid.cell_km)
         region_of = region_cells(hot, counts, _cell_locations(parts, len(cells)), w, alpha=s.alpha)
         fields = {
@@ -645,7 +648,10 @@ def run_aggregates(
     trend, skipped = _trends(grid, w, parts, s)
     if trend is not None:
         cells["trend_class"] = trend.trend_class.to_numpy()
-    units_out, unit_weights = _unit_stats(_unit_table(u, table, present, crs), crs, s)
+    unit_table = _unit_table(u, table, present, crs)
+    if raster is not None:
+        unit_table = unit_population(unit_table, raster)
+    units_out, unit_weights = _unit_stats(unit_table, crs, s)
     stats = AggregateStatistics(
         units=units_out,
         counts=table,
@@ -677,4 +683,5 @@ def run_aggregates(
         dropped=_summed([m[0] for m in meta]),
         decisions=dict(meta[0][1]) if meta else {},
         extra=extra,
+        population=raster,
     )

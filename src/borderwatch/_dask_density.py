@@ -121,3 +121,14 @@ def summed_surface(parts: Sequence[dict[str, Any]], frame: SurfaceFrame) -> Any:
         weighted=False,
         mass_outside=float(sum(p["mass"] for p in parts)),
     )
+
+
+def per_capita(surface: Any, population: Any) -> Any:
+    """The summed surface as kernel rates per 100,000 people when a population raster
+    (``borderwatch._population.PopulationRaster``) is given, as :func:`borderwatch.density`
+    makes them (the raster holds no incident: it is read on the client); else ``surface``."""
+    from .density import _per_capita
+
+    if population is None:
+        return surface
+    return _per_capita(surface, population.as_mapping(), min_population_km2=0.0)

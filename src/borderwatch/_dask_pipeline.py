@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ._dask import is_partitioned, partition_sources
+from ._dask_density import per_capita
 from ._errors import BorderwatchWarning
 from .settings import Settings
 
@@ -65,8 +66,6 @@ def gathered_because(s: Settings) -> str | None:
     >>> gathered_because(Settings(view="public"))[:25]
     "view='public': the public"
     """
-    if s.population is not None:
-        return "population: the population raster is not read per partition yet"
     if s.view == "public":
         return (
             "view='public': the public view's cell-key perturbation keys every count by the "
@@ -245,7 +244,7 @@ def _scanned(run: AggregateRun, s: Settings) -> Any:
         alpha=float(s.alpha),
         seed=int(s.seed),
         null=s.scan_null,
-        population="area",
+        population="area" if run.population is None else "population",
         min_cases=2,
         keep_all=bool(s.scan_all),
         n_candidates=run.n_candidates,
@@ -347,7 +346,7 @@ def _staged(
         meetings=join_units(mt, u, **opts) if mt is not None else None,
         units=run.stats.units,
         counts=run.stats.counts,
-        population=None,
+        population=run.population,
         partitions=run.stats.partitions,
         period=run.period,
         totals=extra["totals"],
@@ -357,4 +356,5 @@ def _staged(
     say("density surface (summed over the partitions)")
     say("evaluation (PAI on a temporal split)")
     judged = _evaluate(joined, u, space, hot, s)
-    return inputs, space, _Done(joined, hot, _scanned(run, s), found, extra["surface"], judged)
+    surface = per_capita(extra["surface"], run.population)
+    return inputs, space, _Done(joined, hot, _scanned(run, s), found, surface, judged)

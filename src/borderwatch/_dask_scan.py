@@ -36,16 +36,19 @@ class ScanCore:
     null_max: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
-def scan_core(grid: Grid, counts: np.ndarray, sizes: np.ndarray, s: Settings) -> ScanCore | None:
+def scan_core(
+    grid: Grid, counts: np.ndarray, sizes: np.ndarray, s: Settings, *, population: Any = None
+) -> ScanCore | None:
     """The scan's clusters from the cell counts and stack sizes (:func:`spatial_scan`'s
-    steps); None without replicates."""
+    steps), with the cells' areas or the ``population`` raster as the population at
+    risk; None without replicates."""
     from . import _scan
     from .scan import _p_values, _population, _table
 
     if s.scan_replicates == 0:
         return None
     cells = grid.cells
-    pop, _ = _population(grid, None, counts)
+    pop, _ = _population(grid, population, counts)
     lat, qmax = _scan.grid_windows(grid, pop, max_share=s.scan_max_share)
     best, bq, bc, be = _scan.best_windows(lat, counts, pop, qmax, min_cases=2)
     centres = _scan.select_clusters(lat, best, bq)
