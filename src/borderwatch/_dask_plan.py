@@ -8,8 +8,9 @@ runs two more passes over the joined partitions on the workers:
    sensitive incidents per candidate area, dated incidents per unit x day, incidents per
    unit x quarter x source, the first and last date;
 2. once the client knows the split date of the evaluation (from the dates of pass 1,
-   :mod:`borderwatch._dask_eval`) and the dates the priorities' windows can reach: the
-   incidents per candidate area x day in those windows
+   :mod:`borderwatch._dask_eval`) and the day the priorities' windows end (the last
+   date of the incidents and meetings, or ``as_of``): the incidents per candidate area
+   in the recent window and the one before
    (:func:`borderwatch.planning._tally.windowed`), and the fit and test incidents per
    cell and the fit density (:func:`borderwatch._dask_eval.split_counts`).
 
@@ -72,13 +73,14 @@ def candidate_areas_of(stats: Any) -> gpd.GeoDataFrame:
 def _second(
     part: gpd.GeoDataFrame,
     areas: gpd.GeoDataFrame,
-    window: tuple[pd.Timestamp, pd.Timestamp | None],
+    end: pd.Timestamp,
+    days: int,
     plan: EvaluationPlan,
 ) -> dict[str, Any]:
-    """Pass 2 on a worker: the areas' counts by day in the window, the split counts."""
+    """Pass 2 on a worker: the areas' recent and earlier counts, the split counts."""
     from .planning._tally import windowed
 
-    out: dict[str, Any] = {"areas": windowed(part, areas, *window)}
+    out: dict[str, Any] = {"areas": windowed(part, areas, end, days)}
     if plan.ready:
         out["split"] = split_counts(part, plan.split, plan.grids, plan.frame)  # type: ignore[arg-type]
     return out
@@ -136,10 +138,11 @@ def late_pass(
     ``analyze``: the evaluation's and the planning's aggregates (the effectiveness
     windows around the dates of ``meetings`` and done ``actions``)."""
     from ._dask_eval import evaluation_counts, evaluation_plan
-    from .planning._tally import merged, tally, window_of
+    from .planning._tally import as_of_of, merged, tally, with_windows
 
     events = event_dates(meetings, actions)
     days = int(s.effect_days)
+    recent = int(s.coverage_days)
 
     def late(dask: Any, joined: Sequence[Any], grid: Grid, crs: Any, stats: Any) -> LateCounts:
         delayed = dask.delayed
@@ -149,13 +152,11 @@ def late_pass(
         first = dask.compute(*[delayed(tally)(p, areas, **opts, effect_days=days) for p in joined])
         counted = merged(first, areas, unit_ids=ids, effect_days=days)
         plan = evaluation_plan(counted.days, grid, units, crs, s)
-        window = window_of(counted.last, s.as_of, s.coverage_days)
-        second = dask.compute(*[delayed(_second)(p, areas, window, plan) for p in joined])
+        end = as_of_of(counted, s.as_of, meetings)
+        second = dask.compute(*[delayed(_second)(p, areas, end, recent, plan) for p in joined])
         return LateCounts(
             evaluation=evaluation_counts(plan, [g["split"] for g in second if "split" in g]),
-            planning=merged(
-                first, areas, [g["areas"] for g in second], window, unit_ids=ids, effect_days=days
-            ),
+            planning=with_windows(counted, [g["areas"] for g in second], end, recent),
         )
 
     return late

@@ -13,7 +13,7 @@ functions then give what they give on all the incidents, without them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import geopandas as gpd
@@ -29,8 +29,9 @@ __all__ = [
     "last_dated",
     "merged",
     "tally",
-    "window_of",
+    "as_of_of",
     "windowed",
+    "with_windows",
 ]
 
 _SOURCE_KEYS = ["unit_id", "country", "period", "source"]
@@ -53,12 +54,14 @@ class IncidentCounts:
         Incidents and sensitive incidents in each area.
     has_sensitive : bool
         Whether the incidents carry the ``sensitive`` flag.
-    area_dates : DataFrame
-        ``area`` (position), ``date``, ``count``: the incidents in each area dated
-        after ``window[0]`` (and up to ``window[1]`` when given), enough for the recent
-        and earlier windows of the priorities.
-    window : tuple
-        ``(after, until)`` of ``area_dates`` (``until`` None: no end).
+    area_recent, area_earlier : ndarray or None
+        Incidents in each area dated in the priorities' recent window ``(as_of - span,
+        as_of]`` and the one before (``span``: ``recent_days``); None before they are
+        counted.
+    as_of : Timestamp or None
+        The day the windows end.
+    recent_days : int
+        Their span.
     days : Series
         Dated incidents per distinct date (ascending).
     unit_ids : tuple of str
@@ -86,23 +89,22 @@ class IncidentCounts:
     events: dict[pd.Timestamp, tuple[np.ndarray, np.ndarray]]
     effect_days: int
     sources: pd.DataFrame | None
-    area_dates: pd.DataFrame | None = None
-    window: tuple[pd.Timestamp | None, pd.Timestamp | None] = (None, None)
+    area_recent: np.ndarray | None = None
+    area_earlier: np.ndarray | None = None
+    as_of: pd.Timestamp | None = None
+    recent_days: int = 0
 
-    def in_areas(self, n_areas: int, lo: pd.Timestamp, hi: pd.Timestamp) -> np.ndarray:
-        """Incidents per area dated in ``(lo, hi]`` (within :attr:`window`)."""
-        after, until = self.window
-        rows = self.area_dates
-        if rows is None or (after is not None and lo < after) or (until is not None and hi > until):
-            msg = f"the area counts cover dates after {after} up to {until}, not ({lo}, {hi}]. Hint: count them for this window."
+    def recent(self, end: pd.Timestamp, days: int) -> tuple[np.ndarray, np.ndarray]:
+        """Incidents per area in the ``days`` up to ``end`` and in the ``days`` before."""
+        if (
+            self.area_recent is None
+            or self.area_earlier is None
+            or self.as_of != end
+            or int(days) != self.recent_days
+        ):
+            msg = f"the area counts are of the {self.recent_days} days up to {self.as_of}, not of {days} days up to {end}. Hint: count them for this window."
             raise DataError(msg)
-        date = pd.to_datetime(rows["date"])
-        sel = ((date > lo) & (date <= hi)).to_numpy()
-        return np.bincount(
-            rows["area"].to_numpy(dtype=np.int64)[sel],
-            weights=rows["count"].to_numpy(dtype=float)[sel],
-            minlength=n_areas,
-        ).astype(int)
+        return self.area_recent.astype(int), self.area_earlier.astype(int)
 
     def around(
         self, t: pd.Timestamp, days: int, units: Sequence[str]
@@ -215,38 +217,30 @@ def tally(
 
 
 def windowed(
-    part: gpd.GeoDataFrame,
-    areas: gpd.GeoDataFrame,
-    after: pd.Timestamp,
-    until: pd.Timestamp | None,
-) -> pd.DataFrame:
-    """A part's incidents per area and date, dated after ``after`` (up to ``until``)."""
+    part: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, end: pd.Timestamp, days: int
+) -> np.ndarray:
+    """A part's incidents per area in the ``days`` up to ``end`` (row 0) and in the
+    ``days`` before (row 1), as the priorities count them."""
     _, date, a_idx, p_idx = _points(part, areas)
-    d = date.to_numpy()[p_idx]
-    keep = pd.notna(d) & (d > after.to_datetime64())
-    if until is not None:
-        keep &= d <= until.to_datetime64()
-    return (
-        pd.DataFrame({"area": a_idx[keep], "date": d[keep]})
-        .groupby(["area", "date"])
-        .size()
-        .rename("count")
-        .reset_index()
-    )
-
-
-def window_of(
-    last: pd.Timestamp | None, as_of: Any, days: int
-) -> tuple[pd.Timestamp, pd.Timestamp | None]:
-    """The dates the priorities' windows can reach: after ``as_of`` (else the incidents'
-    last date; the meetings can only make it later) minus two windows, up to ``as_of``."""
+    d = date.iloc[p_idx]
     span = pd.Timedelta(days=int(days))
-    if as_of is not None:
-        end = pd.Timestamp(as_of)
-        return end - 2 * span, end
-    if last is None:
-        return pd.Timestamp.max - 2 * span, None  # no dated incidents: nothing to count
-    return last - 2 * span, None
+    recent = ((d > end - span) & (d <= end)).to_numpy()
+    earlier = ((d > end - 2 * span) & (d <= end - span)).to_numpy()
+    n = len(areas)
+    return np.vstack(
+        [np.bincount(a_idx[recent], minlength=n), np.bincount(a_idx[earlier], minlength=n)]
+    ).astype(np.int64)
+
+
+def as_of_of(counts: IncidentCounts, as_of: Any, meetings: pd.DataFrame | None) -> pd.Timestamp:
+    """The day the priorities' windows end in the pipeline: ``as_of``, else the last date
+    of the incidents and meetings (today without any), as :func:`~borderwatch.planning.plan`
+    writes it (a day)."""
+    from .coverage import data_as_of
+
+    end = pd.Timestamp(as_of) if as_of else data_as_of(last_dated(counts), meetings)
+    end = end if end is not None else pd.Timestamp("today").normalize()
+    return pd.Timestamp(end.strftime("%Y-%m-%d"))
 
 
 def _summed(frames: Sequence[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
@@ -298,33 +292,36 @@ def _events(
 def merged(
     parts: Sequence[dict[str, Any]],
     areas: gpd.GeoDataFrame,
-    dated: Sequence[pd.DataFrame] = (),
-    window: tuple[pd.Timestamp | None, pd.Timestamp | None] = (None, None),
     *,
     unit_ids: Sequence[str] = (),
     effect_days: int = 90,
 ) -> IncidentCounts:
-    """The parts' :func:`tally` (and :func:`windowed`, counted over ``window``) summed."""
+    """The parts' :func:`tally` summed."""
     firsts = [p["first"] for p in parts if p["first"] is not None]
     lasts = [p["last"] for p in parts if p["last"] is not None]
     n_areas = len(areas)
+    zeros = np.zeros(n_areas, np.int64)
     return IncidentCounts(
         n=sum(int(p["n"]) for p in parts),
         first=min(firsts) if firsts else None,
         last=max(lasts) if lasts else None,
         area_ids=area_ids(areas),
-        area_total=np.sum([p["area_total"] for p in parts], axis=0)
-        if parts
-        else np.zeros(n_areas, int),
-        area_sensitive=np.sum([p["area_sensitive"] for p in parts], axis=0)
-        if parts
-        else np.zeros(n_areas, int),
+        area_total=np.sum([p["area_total"] for p in parts], axis=0) if parts else zeros,
+        area_sensitive=np.sum([p["area_sensitive"] for p in parts], axis=0) if parts else zeros,
         has_sensitive=any(p["has_sensitive"] for p in parts),
         days=_days(parts),
         unit_ids=tuple(unit_ids),
         events=_events(parts),
         effect_days=int(effect_days),
         sources=_sources([p["sources"] for p in parts]),
-        area_dates=_summed(list(dated), ["area", "date"]) if dated else None,
-        window=window,
+    )
+
+
+def with_windows(
+    counts: IncidentCounts, windows: Sequence[np.ndarray], end: pd.Timestamp, days: int
+) -> IncidentCounts:
+    """``counts`` with the parts' :func:`windowed` counts summed."""
+    summed = np.sum(windows, axis=0) if len(windows) else np.zeros((2, len(counts.area_ids)), int)
+    return replace(
+        counts, area_recent=summed[0], area_earlier=summed[1], as_of=end, recent_days=int(days)
     )

@@ -192,12 +192,10 @@ def _counted(
         msg = "priorities: the counts are of other areas than this result's. Hint: count them from this result."
         raise DataError(msg)
     out = areas.copy()
-    span = pd.Timedelta(days=days)
     n = len(out)
     out["n_incidents"] = counts.area_total.astype(int)
     dated = counts.first is not None
-    recent = counts.in_areas(n, end - span, end) if dated else np.zeros(n, int)
-    earlier = counts.in_areas(n, end - 2 * span, end - span) if dated else np.zeros(n, int)
+    recent, earlier = counts.recent(end, days) if dated else (np.zeros(n, int), np.zeros(n, int))
     out["recent_incidents"], out["earlier_incidents"] = recent, earlier
     out["sensitive_incidents"] = counts.area_sensitive.astype(int) if counts.has_sensitive else 0
     return _trends(out, recent, earlier, dated=dated, total=counts.n, study_km2=study_km2)
