@@ -14,8 +14,8 @@ For each size, in fresh subprocesses (so that each peak RSS is that run's own):
   aggregates do not support) does before its statistics on the same cluster: read, check
   and join on the workers, then every joined row to the client;
 * ``analyze`` runs the whole ``analyze(engine="dask")`` (internal view) through the
-  aggregate path: statistics from aggregates, density summed over the partitions, point
-  clusters, evaluation and planning on the 50,000-incident sample.
+  aggregate path: statistics, evaluation and planning from aggregates, density summed
+  over the partitions, point clusters on the 50,000-incident sample.
 
 ``--modes`` chooses among them (default all three); ``--parts 1 --workers 1`` measures one
 partition's worker time and memory (``worker_peak_mib``, each worker's ``ru_maxrss``).
@@ -87,7 +87,12 @@ def run(mode: str, folder: Path, workers: int) -> dict[str, object]:
                 folder,
                 settings=s.replace(engine="dask", scheduler=cluster.scheduler_address),
             )
-            extra = {"n": res.summary["n_incidents"], "sample": len(res.incidents)}
+            extra = {
+                "n": res.summary["n_incidents"],
+                "sample": len(res.incidents),
+                "pai": res.summary["pai"],
+                "priorities": len(res.priorities),
+            }
         elif mode == "aggregates":
             agg = aggregate_statistics(
                 units, folder, settings=s, scheduler=cluster.scheduler_address

@@ -13,7 +13,7 @@ distributed = pytest.importorskip("distributed")
 
 from borderwatch._dask import is_partitioned, partition_sources  # noqa: E402
 from borderwatch._errors import DataError  # noqa: E402
-from borderwatch.datasets import demo_incidents, demo_units  # noqa: E402
+from borderwatch.datasets import demo_incidents, demo_meetings, demo_units  # noqa: E402
 from borderwatch.pipeline import analyze  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -206,6 +206,7 @@ def stacked(tmp_path_factory):
     for i in range(4):
         inc.iloc[bounds[i] : bounds[i + 1]].to_csv(d / "parts" / f"part-{i}.csv", index=False)
     inc.to_csv(d / "all.csv", index=False)
+    demo_meetings().to_csv(d / "meetings.csv", index=False)  # the effectiveness' events
     return units, d, len(inc)
 
 
@@ -225,7 +226,7 @@ def stacked_ref(stacked):
     units, d, _ = stacked
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return analyze(units, d / "all.csv", **STACKED_OPTS)
+        return analyze(units, d / "all.csv", d / "meetings.csv", **STACKED_OPTS)
 
 
 def test_aggregates_equal_the_default_engine_and_no_rows_reach_the_client(stacked, stacked_ref):
@@ -333,6 +334,7 @@ def test_analyze_dask_runs_on_aggregates_and_equals_the_default_engine(
             res = analyze(
                 units,
                 d / "parts",
+                d / "meetings.csv",
                 engine="dask",
                 scheduler=cluster.scheduler_address,
                 dask_sample=300,
@@ -375,6 +377,65 @@ def test_analyze_dask_runs_on_aggregates_and_equals_the_default_engine(
     np.testing.assert_allclose(res.density.values, ref.density.values, rtol=1e-9, atol=1e-12)
     assert res.density.transform == ref.density.transform and ref.density.values.max() > 0
     assert res.priorities is not None and len(res.priorities) > 0
+
+
+def _frame(table):
+    return pd.DataFrame(table.drop(columns="geometry") if "geometry" in table else table)
+
+
+def test_dask_evaluation_and_planning_come_from_aggregates_not_the_sample(stacked, stacked_ref):
+    """With a sample of 50 of about 2,300 incidents, the PAI, the evaluation on a temporal
+    split, the priorities and every planning table (but the coverage rows of the point
+    clusters, which come from the sample) equal the default engine's on all rows; the
+    same steps run on the sample give other figures."""
+    from borderwatch.evaluate import hotspot_pai
+    from borderwatch.planning import plan, priorities
+
+    units, d, n = stacked
+    ref = stacked_ref
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with _two_workers() as cluster:
+            res = analyze(
+                units,
+                d / "parts",
+                d / "meetings.csv",
+                engine="dask",
+                scheduler=cluster.scheduler_address,
+                dask_sample=50,
+                **STACKED_OPTS,
+            )
+    assert len(res.incidents) == 50 and n > 2_000
+    record = res.summary["dask"]
+    assert record["sampled_for"] == ["incidents", "clusters"]
+    assert {"pai", "evaluation", "planning", "priorities"} <= set(record["aggregated"])
+    assert ref.summary["pai"] is not None and len(ref.summary["evaluation"]) == 17
+    assert res.summary["pai"] == ref.summary["pai"]
+    assert res.summary["evaluation"] == ref.summary["evaluation"]
+    pd.testing.assert_frame_equal(_frame(res.priorities), _frame(ref.priorities))
+    assert len(ref.priorities) > 3 and ref.priorities["recent_incidents"].sum() > 0
+    for name in ("representation", "effectiveness", "sources", "source_flags", "actions"):
+        pd.testing.assert_frame_equal(
+            _frame(getattr(res.planning, name)), _frame(getattr(ref.planning, name)), obj=name
+        )
+    assert len(ref.planning.effectiveness) > 0 and len(ref.planning.sources) > 0
+    mine, theirs = (
+        p.coverage[p.coverage["kind"] != "cluster"] for p in (res.planning, ref.planning)
+    )
+    pd.testing.assert_frame_equal(mine.reset_index(drop=True), theirs.reset_index(drop=True))
+    keep = ("as_of", "n_unit_gaps", "n_effects", "n_clear_drops", "n_source_flags", "n_priorities")
+    assert {k: res.summary["planning"][k] for k in keep} == {
+        k: ref.summary["planning"][k] for k in keep
+    }
+    # the same steps on the sample of 50 (what the engine did before) give other figures
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        on_sample = priorities(res, res.settings)
+        sampled_plan = plan(res, res.settings)
+        pai = hotspot_pai(res.incidents, ref.cells.to_crs(res.crs), alpha=res.settings.alpha)
+    assert on_sample["n_incidents"].sum() < ref.priorities["n_incidents"].sum()
+    assert not sampled_plan.sources.equals(ref.planning.sources)
+    assert pai != ref.summary["pai"]
 
 
 def test_partitions_join_or_split_the_files(stacked, stacked_ref):

@@ -264,3 +264,63 @@ def test_kde_method_uses_the_fast_density(monkeypatch):
     units, pts = _stable_hotspot(9)
     res = evaluate(pts, units, method="kde", cell_km=5, coverage=0.05)
     assert res.loc[0, "pai"] > 5
+
+
+@pytest.mark.parametrize("unit", ["ns", "us", "s"])
+def test_date_quantile_from_counts_equals_pandas_on_all_dates(unit):
+    """The dask engine's split date comes from date counts: the quantile of the counts is
+    pandas' quantile of all the dates (ties, days and times, every interpolation weight)."""
+    from borderwatch._dask_eval import date_quantile
+
+    rng = np.random.default_rng(5)
+    for n in (2, 3, 7, 50, 1001):
+        for daily in (True, False):
+            step = 86_400 if daily else 1
+            secs = rng.integers(0, 3 * 365, n) * step + (0 if daily else rng.integers(0, 86_400, n))
+            dates = pd.Series(pd.Timestamp("2022-01-01") + pd.to_timedelta(secs, unit="s"))
+            dates = dates.astype(f"datetime64[{unit}]")
+            counts = dates.value_counts().sort_index()
+            for q in (0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.999, 1.0):
+                assert date_quantile(counts, q) == dates.quantile(q), (n, daily, q)
+
+
+def test_score_counts_equals_scoring_the_points():
+    """evaluate's rows from counts per cell (what the dask engine sends) equal those from
+    the points: the same split, counts and density give the same table."""
+    from borderwatch._crs import to_metric
+    from borderwatch.evaluate import _kde_score, score_counts
+    from borderwatch.grid import point_cells
+
+    units = gpd.GeoDataFrame(
+        {"country": ["AAA"]}, geometry=[shapely.box(0, 0, 60_000, 60_000)], crs=3857
+    )
+    rng = np.random.default_rng(8)
+    xy = np.vstack([rng.uniform(0, 60_000, (200, 2)), rng.normal(20_000, 1_500, (200, 2))])
+    days = rng.integers(0, 365, 400)
+    pts = gpd.GeoDataFrame(
+        {"date": pd.Timestamp("2023-01-01") + pd.to_timedelta(days, "D")},
+        geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]),
+        crs=3857,
+    )
+    table = evaluate(pts, units, method=["gi", "kde", "counts", "hotspots"], cell_km=5)
+    split = table.loc[0, "split_date"]
+    grid = hex_grid(to_metric(units)[0], cell_km=5)
+    fit, test = pts[pts["date"] < split], pts[pts["date"] >= split]
+    where_fit, where_test = point_cells(grid, fit.geometry), point_cells(grid, test.geometry)
+    n = len(grid.cells)
+    rows = score_counts(
+        np.bincount(where_fit[where_fit >= 0], minlength=n),
+        np.bincount(where_test[where_test >= 0], minlength=n),
+        grid,
+        kde=lambda frame, bw: _kde_score(fit, frame, frame.crs, bw),
+        methods=["gi", "kde", "counts", "hotspots"],
+        split_date=split,
+        coverage=[0.01, 0.02, 0.05, 0.10],
+        weights=None,
+        permutations=0,
+        seed=0,
+        alpha=0.05,
+        bandwidth_km=None,
+    )
+    pd.testing.assert_frame_equal(pd.DataFrame(rows), table)
+    assert table["pai"].max() > 2

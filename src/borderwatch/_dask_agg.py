@@ -464,6 +464,8 @@ class AggregateRun:
         Rows dropped by the checks (summed over the partitions); how the first file was read.
     extra : object
         What the ``more`` callback returned (None without one).
+    late : object
+        What the ``late`` callback returned (None without one).
     population : PopulationRaster or None
         The population raster of ``settings.population`` (read once, on the client).
     """
@@ -484,11 +486,15 @@ class AggregateRun:
     dropped: dict[str, int]
     decisions: dict[str, Any]
     extra: Any = None
+    late: Any = None
     population: PopulationRaster | None = None
 
 
 #: ``more(dask, joined, grid, crs, border, parts)``: more tasks on the joined partitions.
 More = Callable[[Any, Sequence[Any], Grid, Any, gpd.GeoDataFrame, Sequence[PartitionCounts]], Any]
+#: ``late(dask, joined, grid, crs, stats)``: tasks on the joined partitions that need the
+#: statistics (the evaluation's and the planning's aggregates, :mod:`borderwatch._dask_plan`).
+Late = Callable[[Any, Sequence[Any], Grid, Any, "AggregateStatistics"], Any]
 
 
 def aggregate_statistics(
@@ -610,11 +616,13 @@ def run_aggregates(
     scheduler: str | None = None,
     more: More | None = None,
     say: Callable[[str], None] | None = None,
+    late: Late | None = None,
 ) -> AggregateRun:
     """The aggregate passes of :func:`aggregate_statistics` over the partition ``files``
     (the checked units ``u``; one partition per file, or ``settings.partitions``);
     ``more`` adds tasks on the joined partitions before the session ends (the pipeline's
-    sample, tallies and density surfaces); ``say`` is told each step."""
+    sample, tallies and density surfaces); ``late`` adds tasks that need the statistics
+    (the evaluation and planning aggregates); ``say`` is told each step."""
     s = settings
     say = say or (lambda _: None)
     dask = _need_dask()
@@ -644,28 +652,29 @@ def run_aggregates(
             "regions": _per_feature(dask, joined, grid, region_of, border),
         }
         extra = None if more is None else more(dask, joined, grid, crs, border, parts)
-    table, present = _counts_table(parts)
-    trend, skipped = _trends(grid, w, parts, s)
-    if trend is not None:
-        cells["trend_class"] = trend.trend_class.to_numpy()
-    unit_table = _unit_table(u, table, present, crs)
-    if raster is not None:
-        unit_table = unit_population(unit_table, raster)
-    units_out, unit_weights = _unit_stats(unit_table, crs, s)
-    stats = AggregateStatistics(
-        units=units_out,
-        counts=table,
-        cells=cells,
-        scan=None if core is None else scan_frame(core, grid, fields["scan"], s),
-        regions=regions_frame(hot, counts, region_of, fields["regions"], alpha=s.alpha),
-        n_incidents=sum(p.n for p in parts),
-        partitions=len(joined),
-        largest=max(
-            [p.rows for p in parts]
-            + [len(d) for d in distinct]
-            + [len(x) for per in fields.values() for f in per for x in f.values()]
-        ),
-    )
+        table, present = _counts_table(parts)
+        trend, skipped = _trends(grid, w, parts, s)
+        if trend is not None:
+            cells["trend_class"] = trend.trend_class.to_numpy()
+        unit_table = _unit_table(u, table, present, crs)
+        if raster is not None:
+            unit_table = unit_population(unit_table, raster)
+        units_out, unit_weights = _unit_stats(unit_table, crs, s)
+        stats = AggregateStatistics(
+            units=units_out,
+            counts=table,
+            cells=cells,
+            scan=None if core is None else scan_frame(core, grid, fields["scan"], s),
+            regions=regions_frame(hot, counts, region_of, fields["regions"], alpha=s.alpha),
+            n_incidents=sum(p.n for p in parts),
+            partitions=len(joined),
+            largest=max(
+                [p.rows for p in parts]
+                + [len(d) for d in distinct]
+                + [len(x) for per in fields.values() for f in per for x in f.values()]
+            ),
+        )
+        later = None if late is None else late(dask, joined, grid, crs, stats)
     return AggregateRun(
         stats=stats,
         crs=crs,
@@ -683,5 +692,6 @@ def run_aggregates(
         dropped=_summed([m[0] for m in meta]),
         decisions=dict(meta[0][1]) if meta else {},
         extra=extra,
+        late=later,
         population=raster,
     )

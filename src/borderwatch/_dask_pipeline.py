@@ -12,8 +12,9 @@ folder, glob or URL of incident files without ever holding all rows in one proce
   kinds, dropped rows) are per-partition tallies summed;
 * ``result.incidents`` is a seeded sample of at most ``dask_sample`` joined incidents,
   drawn from each partition in proportion to its size (all of them when there are no
-  more), for the maps and the layers that need points: the point clusters, the
-  evaluation and the planning tables run on it (``summary["dask"]["sampled_for"]``).
+  more), for the maps and the point clusters (``summary["dask"]["sampled_for"]``);
+* the PAI, the evaluation on a temporal split, the priorities and the planning tables
+  come from per-partition counts too (:mod:`borderwatch._dask_plan`).
 
 Options the aggregates do not support yet (:func:`gathered_because`) make
 ``analyze`` gather the joined rows on the client instead, with a
@@ -50,9 +51,14 @@ AGGREGATED = (
     "hotspots",
     "density",
     "summary totals",
+    "pai",
+    "evaluation",
+    "planning",
+    "priorities",
 )
-#: The layers computed from the sample of incidents (exact when it holds them all).
-SAMPLED_FOR = ("incidents", "clusters", "pai", "evaluation", "planning", "priorities")
+#: The layers computed from the sample of incidents (exact when it holds them all): the
+#: incident layer and the point clusters (with their rows of the planning's coverage table).
+SAMPLED_FOR = ("incidents", "clusters")
 
 
 def gathered_because(s: Settings) -> str | None:
@@ -265,6 +271,7 @@ def aggregated(
     usual (not the dask engine, not partitioned input, or settings that need the rows:
     :func:`gathered_because`, with a warning)."""
     from ._dask_agg import run_aggregates
+    from ._dask_plan import late_pass, meetings_first
     from .pipeline import _units
 
     if s.engine != "dask" or not is_partitioned(incidents):
@@ -277,8 +284,12 @@ def aggregated(
     say("reading units")
     u = _units(units, s)
     files = partition_sources(incidents)
-    run = run_aggregates(u, files, settings=s, scheduler=s.scheduler, more=_more(u, s), say=say)
-    return _staged(run, u, incidents, meetings, s, say, actions=actions)
+    mt, acts = meetings_first(meetings, u, s, say, actions=actions)  # the events' dates
+    late = late_pass(u, s, meetings=mt, actions=acts)  # the evaluation's and planning's counts
+    run = run_aggregates(
+        u, files, settings=s, scheduler=s.scheduler, more=_more(u, s), say=say, late=late
+    )
+    return _staged(run, u, incidents, mt, s, say, actions=acts)
 
 
 def _staged(
@@ -292,16 +303,15 @@ def _staged(
     actions: Any,
 ) -> tuple[Inputs, Space, _Done]:
     """The pipeline's records of steps 1 to 8 from the aggregates and the sample."""
+    from ._dask_eval import judged as judged_from
     from .borders import DEFAULT_TOLERANCE_M
     from .join import join_units
     from .pipeline import (
         Inputs,
         Joined,
         Space,
-        _actions,
         _clusters,
         _Done,
-        _evaluate,
         read_meetings,
     )
 
@@ -317,9 +327,9 @@ def _staged(
     sample = extra["sample"]
     if extra["sampled"]:
         msg = (
-            f"engine 'dask': the incident layer, point clusters, evaluation and planning use a "
-            f"sample of {len(sample):,} of the {run.stats.n_incidents:,} incidents (dask_sample); "
-            "every count and hotspot statistic uses all of them."
+            f"engine 'dask': the incident layer and the point clusters use a sample of "
+            f"{len(sample):,} of the {run.stats.n_incidents:,} incidents (dask_sample); every "
+            "count, hotspot statistic, the evaluation and the planning use all of them."
         )
         warnings.warn(msg, BorderwatchWarning, stacklevel=3)
     record = {
@@ -335,7 +345,8 @@ def _staged(
         dropped=run.dropped,
         source=str(incidents),
         decisions={**run.decisions, "dask": record},
-        actions=_actions(actions if actions is not None else s.actions, mt, s, say),
+        actions=actions,  # gathered with the meetings (_dask_plan.meetings_first)
+        counts=run.late.planning,
     )
     space = Space(
         crs=run.crs, border=run.border, tolerance_m=float(DEFAULT_TOLERANCE_M), centre=run.centre
@@ -355,6 +366,6 @@ def _staged(
     found = _clusters(joined, u, space, hot, s, say)
     say("density surface (summed over the partitions)")
     say("evaluation (PAI on a temporal split)")
-    judged = _evaluate(joined, u, space, hot, s)
+    judged = judged_from(run.late.evaluation, hot, s)  # from aggregates (_dask_eval)
     surface = per_capita(extra["surface"], run.population)
     return inputs, space, _Done(joined, hot, _scanned(run, s), found, surface, judged)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -30,7 +30,16 @@ from .grid import default_cell_km, hex_grid, point_cells, square_grid
 from .hotspots import gi_star
 from .weights import resolve_weights
 
-__all__ = ["COVERAGE_LEVELS", "METHODS", "evaluate", "hotspot_pai", "pai_curves"]
+__all__ = [
+    "COVERAGE_LEVELS",
+    "METHODS",
+    "evaluate",
+    "evaluation_records",
+    "hotspot_pai",
+    "pai_curves",
+    "score_counts",
+    "split_date_of",
+]
 
 #: The methods :func:`evaluate` knows.
 METHODS = ("gi", "kde", "counts", "hotspots")
@@ -39,12 +48,28 @@ COVERAGE_LEVELS = (0.01, 0.02, 0.05, 0.10)
 
 
 def _split_date(dates: pd.Series, split: Any) -> pd.Timestamp:
+    return split_date_of(dates.quantile, dates.min(), split)
+
+
+def split_date_of(
+    quantile: Callable[[float], Any], first: Any, split: float | str | pd.Timestamp | None
+) -> pd.Timestamp:
+    """The split date of :func:`evaluate`: ``split`` itself when it is a date; for a
+    fraction, the start of the month of the dates' ``quantile(split)`` (the day itself
+    when that month starts on or before the ``first`` date).
+
+    Examples
+    --------
+    >>> d = pd.Series(pd.to_datetime(["2024-01-05", "2024-02-10", "2024-03-20", "2024-04-02"]))
+    >>> str(split_date_of(d.quantile, d.min(), 0.75).date())
+    '2024-03-01'
+    """
     if split is None:
         split = 0.75
     if isinstance(split, float) and 0 < split < 1:
-        q = pd.Timestamp(str(dates.quantile(split)))
+        q = pd.Timestamp(str(quantile(split)))
         ts = q.to_period("M").to_timestamp()
-        if ts <= dates.min():
+        if ts <= first:
             ts = q.normalize()
         return ts
     try:
@@ -262,14 +287,64 @@ def _score_cells(
     bandwidth_km: float | None,
 ) -> list[dict[str, Any]]:
     """Fit each method on ``fit`` over ``cells`` and score it on ``test`` at each coverage."""
+    n = len(cells_frame(cells))
+    wf = point_cells(cells, fit.geometry)
+    wt = point_cells(cells, test.geometry)
+    return score_counts(
+        np.bincount(wf[wf >= 0], minlength=n),
+        np.bincount(wt[wt >= 0], minlength=n),
+        cells,
+        kde=lambda frame, bw: _kde_score(fit, frame, CRS(frame.crs), bw),
+        methods=methods,
+        split_date=split_date,
+        coverage=coverage,
+        weights=weights,
+        permutations=permutations,
+        seed=seed,
+        alpha=alpha,
+        bandwidth_km=bandwidth_km,
+    )
+
+
+def score_counts(
+    fit_counts: np.ndarray,
+    test_counts: np.ndarray,
+    cells: Grid | gpd.GeoDataFrame,
+    *,
+    kde: Callable[[gpd.GeoDataFrame, float], np.ndarray],
+    methods: Sequence[str],
+    split_date: pd.Timestamp,
+    coverage: Sequence[float],
+    weights: Any,
+    permutations: int,
+    seed: int,
+    alpha: float,
+    bandwidth_km: float | None,
+) -> list[dict[str, Any]]:
+    """The rows of :func:`evaluate` from the fit and test incidents per cell of ``cells``.
+
+    ``kde(frame, bandwidth_km)`` gives the fit incidents' kernel density at the cell
+    centres (the frame's ``x_m``, ``y_m``), only called for ``"kde"``. The dask engine
+    calls this with counts and a density summed over its partitions.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, numpy as np, pandas as pd
+    >>> from shapely.geometry import box
+    >>> from borderwatch.grid import square_grid
+    >>> cells = square_grid(gpd.GeoSeries([box(0, 0, 30_000, 30_000)], crs=3857), cell_km=10)
+    >>> fit, test = np.array([5, 0, 0, 0, 9, 0, 0, 0, 1]), np.array([2, 0, 0, 0, 6, 0, 0, 0, 0])
+    >>> rows = score_counts(fit, test, cells, kde=None, methods=["counts"], split_date=pd.Timestamp("2024-01-01"),
+    ...     coverage=[0.1], weights=None, permutations=0, seed=0, alpha=0.05, bandwidth_km=None)
+    >>> round(float(rows[0]["hit_rate"]), 3), round(float(rows[0]["pai"]), 2)  # 10 % of the area
+    (0.675, 6.75)
+    """
     ck = cells.cell_km if isinstance(cells, Grid) else math.nan
     w = resolve_weights(cells, weights)
     frame = cells_frame(cells)
     area = frame["area_km2"].to_numpy(float)
-    wf = point_cells(cells, fit.geometry)
-    wt = point_cells(cells, test.geometry)
-    cf = np.bincount(wf[wf >= 0], minlength=len(frame)).astype(float)
-    ct = np.bincount(wt[wt >= 0], minlength=len(frame)).astype(float)
+    cf = np.asarray(fit_counts, dtype=float)
+    ct = np.asarray(test_counts, dtype=float)
     _, z = gi_analytic(cf, adjacency(w, len(cf))[0])
     rows = []
     for meth in methods:
@@ -280,7 +355,7 @@ def _score_cells(
             order = _ranking(z, cf)
         elif meth == "kde":
             bw = bandwidth_km or (ck if math.isfinite(ck) else math.sqrt(np.median(area)))
-            order = _ranking(_kde_score(fit, frame, CRS(frame.crs), bw), cf)
+            order = _ranking(kde(frame, bw), cf)
         else:
             res = gi_star(
                 cf, w, permutations=permutations, seed=seed, alpha=alpha, min_count=3, exposure=area
@@ -307,23 +382,51 @@ def _kde_score(
     """
     from .density import density
 
-    minx, miny, maxx, maxy = (float(v) for v in cells.total_bounds)
-    area_km2 = (maxx - minx) * (maxy - miny) / 1e6
-    pixel = max(bandwidth_km / 4.0, math.sqrt(area_km2 / 4e6))
+    bounds, pixel = kde_frame(cells, bandwidth_km)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
-        surf = density(
-            points,
-            bandwidth_km=bandwidth_km,
-            cell_km=pixel,
-            crs=crs,
-            bounds=(minx, miny, maxx, maxy),
-        )
-    rows, cols = surf.shape
-    step = surf.cell_km * 1000.0
+        surf = density(points, bandwidth_km=bandwidth_km, cell_km=pixel, crs=crs, bounds=bounds)
+    return kde_at_centres(surf.values, surf.cell_km, bounds, cells)
+
+
+def kde_frame(
+    cells: gpd.GeoDataFrame, bandwidth_km: float
+) -> tuple[tuple[float, float, float, float], float]:
+    """The bounds (the cells') and pixel (km) of the ``"kde"`` method's density surface."""
+    minx, miny, maxx, maxy = (float(v) for v in cells.total_bounds)
+    area_km2 = (maxx - minx) * (maxy - miny) / 1e6
+    return (minx, miny, maxx, maxy), max(bandwidth_km / 4.0, math.sqrt(area_km2 / 4e6))
+
+
+def kde_at_centres(
+    values: np.ndarray,
+    cell_km: float,
+    bounds: tuple[float, float, float, float],
+    cells: gpd.GeoDataFrame,
+) -> np.ndarray:
+    """The surface ``values`` (north-up from ``bounds``' top-left corner, pixels of
+    ``cell_km``) at each cell centre: the value of its pixel."""
+    minx, _, _, maxy = bounds
+    rows, cols = values.shape
+    step = cell_km * 1000.0
     col = np.clip(((cells["x_m"].to_numpy(float) - minx) // step).astype(np.int64), 0, cols - 1)
     row = np.clip(((maxy - cells["y_m"].to_numpy(float)) // step).astype(np.int64), 0, rows - 1)
-    return surf.values[row, col]
+    return values[row, col]
+
+
+def evaluation_records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """The evaluation as ``summary.json`` records it: every method at each coverage (and
+    the hotspot map as drawn, ``at="own"``), with the columns that compare methods."""
+    keep = [
+        c
+        for c in ("method", "cell_km", "split_date", "at", "coverage", "pai", "pei", "rri")
+        if c in table.columns
+    ]
+    out = table[keep].copy()
+    out["coverage"] = out["coverage"].round(6)
+    if "split_date" in out:
+        out["split_date"] = pd.to_datetime(out["split_date"]).dt.strftime("%Y-%m-%d")
+    return out.to_dict("records")  # type: ignore[return-value]
 
 
 def _scores(

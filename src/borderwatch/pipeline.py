@@ -335,6 +335,7 @@ class Inputs:
     source: str
     decisions: dict[str, Any] = field(default_factory=dict)
     actions: pd.DataFrame | None = None
+    counts: Any = None  # the dask engine's planning counts (borderwatch.planning._tally)
 
 
 def _units(units: Any, s: Settings) -> gpd.GeoDataFrame:
@@ -733,7 +734,7 @@ class Judged:
 def _evaluate(
     joined: Joined, units: gpd.GeoDataFrame, space: Space, hot: Hotspots, s: Settings
 ) -> Judged:
-    from .evaluate import evaluate, hotspot_pai
+    from .evaluate import evaluate, evaluation_records, hotspot_pai
 
     pai = hotspot_pai(
         joined.incidents, hot.stats.grid, weights=hot.stats.weights, alpha=s.alpha, seed=s.seed
@@ -755,16 +756,7 @@ def _evaluate(
         warnings.warn(f"evaluation skipped: {exc}", BorderwatchWarning, stacklevel=2)
         return Judged(pai=pai, evaluation=None)
     # every method at 1, 2, 5 and 10 % of the area, and the hotspot map as drawn ("own")
-    keep = [
-        c
-        for c in ("method", "cell_km", "split_date", "at", "coverage", "pai", "pei", "rri")
-        if c in table.columns
-    ]
-    out = table[keep].copy()
-    out["coverage"] = out["coverage"].round(6)
-    if "split_date" in out:
-        out["split_date"] = pd.to_datetime(out["split_date"]).dt.strftime("%Y-%m-%d")
-    return Judged(pai=pai, evaluation=out.to_dict("records"))
+    return Judged(pai=pai, evaluation=evaluation_records(table))
 
 
 # ------------------------------------------------------------------------------- 9. planning
@@ -784,8 +776,10 @@ def _plan(result: AnalysisResult, inputs: Inputs, s: Settings, say: Progress) ->
     from .planning import plan, priorities
 
     say("planning: coverage, priorities, representation, effectiveness")
-    planning = plan(result, s, actions=inputs.actions)
-    ranked = priorities(result, s, actions=inputs.actions, as_of=planning.as_of)
+    planning = plan(result, s, actions=inputs.actions, counts=inputs.counts)
+    ranked = priorities(
+        result, s, actions=inputs.actions, as_of=planning.as_of, counts=inputs.counts
+    )
     summary = {**planning.summary(), "n_priorities": len(ranked)}
     summary["weights"] = {c: w for c, w in s.score_weights.items()}
     return Planned(priorities=ranked, planning=planning, summary=summary)

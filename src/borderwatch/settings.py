@@ -299,8 +299,8 @@ class Settings:
     )
     dask_sample: int = _opt(
         50_000,
-        "engine dask: incidents sampled for the maps, point clusters, evaluation and planning "
-        "(every count comes from all of them)",
+        "engine dask: incidents sampled for the maps and point clusters (every count, the "
+        "evaluation and the planning come from all of them)",
         kind="int",
         low=0,
     )

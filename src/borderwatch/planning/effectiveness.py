@@ -32,6 +32,7 @@ import pandas as pd
 from scipy import stats
 
 from .._crs import WGS84, study_crs
+from ._tally import IncidentCounts
 
 __all__ = ["EFFECT_COLUMNS", "effectiveness", "rate_ratio_ci"]
 
@@ -186,6 +187,7 @@ def effectiveness(
     end: pd.Timestamp | None = None,
     crs: Any = None,
     lang: str = "en",
+    counts: IncidentCounts | None = None,
 ) -> pd.DataFrame:
     """Rate ratios before/after each meeting and done action, against matched comparison units.
 
@@ -208,6 +210,9 @@ def effectiveness(
         Metric CRS (default :func:`borderwatch.study_crs`).
     lang : {"en", "fr", "es", "pt", "ar"}, default "en"
         Language of the ``statement``.
+    counts : IncidentCounts, optional
+        The incidents counted per unit and day (the dask engine's aggregates), used
+        instead of ``incidents``.
 
     Returns
     -------
@@ -215,15 +220,20 @@ def effectiveness(
         :data:`EFFECT_COLUMNS`, one row per event with full windows.
     """
     events = _events(meetings, actions)
-    if not len(events) or incidents is None or not len(incidents):
+    n_inc = counts.n if counts is not None else 0 if incidents is None else len(incidents)
+    if not len(events) or not n_inc:
         return pd.DataFrame(columns=list(EFFECT_COLUMNS))
     metric = crs or study_crs(units)
     ids = units["unit_id"].astype(str).to_numpy()
     pos = {u: i for i, u in enumerate(ids)}
-    inc_unit = np.array([pos.get(str(u), -1) for u in incidents["unit_id"]], dtype=int)
-    inc_day = pd.to_datetime(incidents["date"]).to_numpy()
-    start = start if start is not None else pd.Timestamp(np.nanmin(inc_day))
-    end = end if end is not None else pd.Timestamp(np.nanmax(inc_day))
+    if counts is None:
+        inc_unit = np.array([pos.get(str(u), -1) for u in incidents["unit_id"]], dtype=int)
+        inc_day = pd.to_datetime(incidents["date"]).to_numpy()
+        start = start if start is not None else pd.Timestamp(np.nanmin(inc_day))
+        end = end if end is not None else pd.Timestamp(np.nanmax(inc_day))
+    else:
+        start = start if start is not None else counts.first or pd.NaT
+        end = end if end is not None else counts.last or pd.NaT
     span = pd.Timedelta(days=int(window_days))
     um = units.to_crs(metric)
     ev_idx, unit_idx = um.sindex.query(
@@ -237,8 +247,11 @@ def effectiveness(
         t = pd.Timestamp(ev["date"])
         if t - span < start or t + span > end + pd.Timedelta(days=1) or not len(near[i]):
             continue
-        before = _window_counts(inc_unit, inc_day, len(ids), t - span, t)
-        after = _window_counts(inc_unit, inc_day, len(ids), t, t + span)
+        if counts is None:
+            before = _window_counts(inc_unit, inc_day, len(ids), t - span, t)
+            after = _window_counts(inc_unit, inc_day, len(ids), t, t + span)
+        else:
+            before, after = counts.around(t, window_days, ids)
         busy = np.zeros(len(ids), dtype=bool)
         during = (events["date"] >= t - span) & (events["date"] < t + span)
         for j in np.flatnonzero(during.to_numpy()):

@@ -11,6 +11,7 @@ import pandas as pd
 from ..settings import Settings
 from ._areas import locate_actions
 from ._sentences import coverage_note, overdue_note
+from ._tally import IncidentCounts, last_dated
 from .actions import empty_actions, overdue_actions
 from .coverage import COVERAGE_COLUMNS, coverage, data_as_of
 from .effectiveness import effectiveness
@@ -253,18 +254,29 @@ _COVERAGE_KEEP = COVERAGE_COLUMNS  # the coverage columns kept on the areas
 
 
 def plan(
-    result: Any, settings: Settings | None = None, *, actions: pd.DataFrame | None = None
+    result: Any,
+    settings: Settings | None = None,
+    *,
+    actions: pd.DataFrame | None = None,
+    counts: IncidentCounts | None = None,
 ) -> Planning:
     """The planning tables of an internal analysis (coverage, representation, effectiveness,
-    sources, actions); the priorities are :func:`~borderwatch.planning.priorities`."""
+    sources, actions); the priorities are :func:`~borderwatch.planning.priorities`.
+    ``counts`` (the dask engine's aggregates, :mod:`borderwatch.planning._tally`) stand in
+    for ``result.incidents``: the same tables as from all the incidents."""
     s = settings or result.settings
-    end = pd.Timestamp(s.as_of) if s.as_of else data_as_of(result.incidents, result.meetings)
+    inc = result.incidents
+    dated = inc if counts is None else last_dated(counts)
+    end = pd.Timestamp(s.as_of) if s.as_of else data_as_of(dated, result.meetings)
     end = end if end is not None else pd.Timestamp("today").normalize()
     acts = actions if actions is not None else empty_actions()
     located = locate_actions(actions, result.meetings, result.units)
-    inc = result.incidents
-    start = pd.to_datetime(inc["date"]).min() if inc is not None and len(inc) else None
-    by_source = sources(inc, column=s.reported_by_col) if inc is not None else None
+    if counts is not None:
+        start = (counts.first if counts.first is not None else pd.NaT) if counts.n else None
+        by_source = counts.sources
+    else:
+        start = pd.to_datetime(inc["date"]).min() if inc is not None and len(inc) else None
+        by_source = sources(inc, column=s.reported_by_col) if inc is not None else None
     targets = {"women": s.target_women, "youth": s.target_youth, "migrants": s.target_migrants}
     lang = s.languages[0]
     return Planning(
@@ -286,6 +298,7 @@ def plan(
             end=end,
             crs=result.crs,
             lang=lang,
+            counts=counts,
         ),
         sources=by_source,
         source_flags=source_flags(by_source, k=int(s.k), lang=lang),

@@ -40,6 +40,7 @@ from ..places import places_in
 from ..settings import Settings
 from ._areas import TREND_SCORES, candidate_areas, count_in, locate_actions, trend_of
 from ._reasons import reasons
+from ._tally import IncidentCounts, area_ids, last_dated
 from .coverage import coverage, data_as_of
 
 __all__ = ["COMPONENTS", "priorities"]
@@ -63,6 +64,7 @@ def priorities(
     actions: pd.DataFrame | None = None,
     as_of: str | pd.Timestamp | None = None,
     lang: str | None = None,
+    counts: IncidentCounts | None = None,
 ) -> gpd.GeoDataFrame:
     """Rank the areas where the next patrol and outreach visit should go.
 
@@ -80,6 +82,10 @@ def priorities(
         date of the incidents and meetings).
     lang : str, optional
         Language of ``reason`` (default the first of ``settings.lang``).
+    counts : IncidentCounts, optional
+        The incidents counted per area, day and source (the dask engine's aggregates,
+        :mod:`borderwatch.planning._tally`), used instead of ``result.incidents``:
+        the same ranking as from all the incidents.
 
     Returns
     -------
@@ -111,18 +117,21 @@ def priorities(
     (True, True)
     """
     s = settings or result.settings
-    if result.incidents is None:
+    if result.incidents is None and counts is None:
         msg = (
             "priorities need the incidents, and this is a public result. Hint: run "
             "analyze(..., view='internal') and take result.priorities, or read priorities.csv."
         )
         raise DataError(msg)
-    inc = result.incidents.to_crs(WGS84)
     areas = candidate_areas(result)
+    inc = result.incidents.to_crs(WGS84) if counts is None else last_dated(counts)
     end = _as_of(as_of if as_of is not None else s.as_of, inc, result.meetings)
     days = int(s.coverage_days)
     study_km2 = float(result.units.to_crs(result.crs).area.sum()) / 1e6
-    out = _counts(areas, inc, end=end, days=days, study_km2=study_km2)
+    if counts is None:
+        out = _counts(areas, inc, end=end, days=days, study_km2=study_km2)
+    else:
+        out = _counted(areas, counts, end=end, days=days, study_km2=study_km2)
     out["trend_class"] = trend_of(out, result.cells)
     cov = coverage(
         out, result.meetings, as_of=end, radius_km=s.coverage_km, window_days=days, crs=result.crs
@@ -166,14 +175,51 @@ def _counts(
     out["recent_incidents"], out["earlier_incidents"] = recent, earlier
     sens = inc["sensitive"].fillna(False).to_numpy(dtype=bool) if "sensitive" in inc else None
     out["sensitive_incidents"] = count_in(out, inc, mask=sens) if sens is not None else 0
+    dated = bool(date.notna().any())
+    return _trends(out, recent, earlier, dated=dated, total=len(inc), study_km2=study_km2)
+
+
+def _counted(
+    areas: gpd.GeoDataFrame,
+    counts: IncidentCounts,
+    *,
+    end: pd.Timestamp,
+    days: int,
+    study_km2: float,
+) -> gpd.GeoDataFrame:
+    """:func:`_counts` from the incidents counted per area and day."""
+    if counts.area_ids != area_ids(areas):
+        msg = "priorities: the counts are of other areas than this result's. Hint: count them from this result."
+        raise DataError(msg)
+    out = areas.copy()
+    n = len(out)
+    out["n_incidents"] = counts.area_total.astype(int)
+    dated = counts.first is not None
+    recent, earlier = counts.recent(end, days) if dated else (np.zeros(n, int), np.zeros(n, int))
+    out["recent_incidents"], out["earlier_incidents"] = recent, earlier
+    out["sensitive_incidents"] = counts.area_sensitive.astype(int) if counts.has_sensitive else 0
+    return _trends(out, recent, earlier, dated=dated, total=counts.n, study_km2=study_km2)
+
+
+def _trends(
+    out: gpd.GeoDataFrame,
+    recent: np.ndarray,
+    earlier: np.ndarray,
+    *,
+    dated: bool,
+    total: int,
+    study_km2: float,
+) -> gpd.GeoDataFrame:
+    """The areas' trend and relative risk (their recent and earlier counts hidden
+    without dates)."""
     rising = (recent > 1.25 * earlier) & (recent - earlier >= 3)
     falling = (recent < 0.8 * earlier) & (earlier - recent >= 3)
     out["trend"] = np.where(rising, "rising", np.where(falling, "falling", "steady"))
-    out["dated"] = bool(date.notna().any())
+    out["dated"] = dated
     if not out["dated"].all():  # undated incidents: no recent window, no trend
         out["recent_incidents"] = out["earlier_incidents"] = pd.NA
         out["trend"] = None
-    out["relative_risk"] = _relative_risk(out, total=len(inc), study_km2=study_km2)
+    out["relative_risk"] = _relative_risk(out, total=total, study_km2=study_km2)
     return out
 
 

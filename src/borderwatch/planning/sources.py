@@ -85,15 +85,20 @@ def classify_source(value: object) -> str | None:
     return "other"
 
 
+def _given(incidents: pd.DataFrame, column: str) -> str:
+    """The source column given ([[reported_by_col]]), once it exists."""
+    if column not in incidents.columns:
+        msg = (
+            f"incidents: the source column '{column}' given with [[reported_by_col]] does not "
+            f"exist. Hint: columns present are {', '.join(map(str, incidents.columns[:20]))}."
+        )
+        raise DataError(msg)
+    return column
+
+
 def _column(incidents: pd.DataFrame, column: str | None) -> str | None:
     if column is not None:
-        if column not in incidents.columns:
-            msg = (
-                f"incidents: the source column '{column}' given with [[reported_by_col]] does not "
-                f"exist. Hint: columns present are {', '.join(map(str, incidents.columns[:20]))}."
-            )
-            raise DataError(msg)
-        return column
+        return _given(incidents, column)
     col = find(incidents, SOURCE_NAMES)
     if col is None:
         return None
@@ -123,6 +128,11 @@ def sources(incidents: pd.DataFrame, *, column: str | None = None) -> pd.DataFra
     col = _column(incidents, column)
     if col is None:
         return None
+    return _by_source(incidents, col)
+
+
+def _by_source(incidents: pd.DataFrame, col: str) -> pd.DataFrame:
+    """The incidents by unit, country, quarter and source (the kind of ``col``)."""
     df = pd.DataFrame(
         {
             "unit_id": incidents["unit_id"].astype(object).to_numpy(),
