@@ -400,12 +400,15 @@ def test_partitions_join_or_split_the_files(stacked, stacked_ref):
 
 
 def test_unsupported_options_gather_with_a_warning_that_names_them(inputs):
+    """Only options the workers cannot run gather the rows (with a warning naming them);
+    the public view runs on the workers (:mod:`borderwatch._dask_public`)."""
     from borderwatch._dask_pipeline import gathered_because
     from borderwatch._errors import BorderwatchWarning
     from borderwatch.settings import Settings
 
     units, d = inputs
     assert gathered_because(Settings(view="internal")) is None
+    assert gathered_because(Settings(view="public")) is None
     assert gathered_because(Settings(view="internal", population="pop.tif")).startswith(
         "population"
     )
@@ -414,9 +417,116 @@ def test_unsupported_options_gather_with_a_warning_that_names_them(inputs):
         warnings.simplefilter("always")
         res = analyze(units, d / "parts", engine="dask", view="public", **fast)
     said = [str(w.message) for w in caught if issubclass(w.category, BorderwatchWarning)]
-    assert any("gathers every joined incident" in m and "view='public'" in m for m in said), said
-    assert res.summary["dask"]["gathered"] is True
-    assert res.summary["dask"]["why"].startswith("view='public'")
+    assert not any("gathers every joined incident" in m for m in said), said
+    assert res.view == "public" and "gathered" not in res.summary["dask"]
+    assert res.cells["lattice_id"].notna().all()  # the public view's cells: the lattice
+
+
+#: Options of the public-view runs (quick; the scan on, so scan shapes and priorities exist).
+PUBLIC_OPTS = {"permutations": 0, "scan_replicates": 19, "cluster_replicates": 0}
+#: Summary keys made from the sample (points, evaluation, planning) or saying the engine.
+SAMPLED_KEYS = {"engine", "partitions", "dask", "clusters", "pai", "evaluation", "planning"}
+
+
+def _public_files(out):
+    """What a public output directory says, file by file, for comparing two runs."""
+    import json
+
+    import geopandas as gpd
+
+    summary = json.loads((out / "summary.json").read_text())
+    files = {"summary": {k: v for k, v in summary.items() if k not in SAMPLED_KEYS}}
+    for name in ("units.csv", "counts.csv"):
+        files[name] = pd.read_csv(out / name)
+    for layer in ("units", "cells", "hotspots", "scan"):
+        files[layer] = gpd.read_file(out / "hotspots.gpkg", layer=layer)
+    return files, pd.read_csv(out / "priorities.csv")
+
+
+def test_dask_public_view_equals_the_default_engines_public_view(inputs, tmp_path):
+    """``analyze(engine="dask", view="public")`` on a folder writes the default engine's
+    public files, with a sample of 50 incidents (of about 1,000): every cell key, redaction
+    and vertex check covers all rows, on the workers; nothing is gathered."""
+    from borderwatch._errors import BorderwatchWarning
+    from borderwatch.outputs import write_outputs
+
+    units, d = inputs
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ref = analyze(units, d / "all.csv", view="public", **PUBLIC_OPTS)
+        with _two_workers() as cluster:
+            res = analyze(
+                units, d / "parts", engine="dask", scheduler=cluster.scheduler_address,
+                view="public", dask_sample=50, **PUBLIC_OPTS,
+            )  # fmt: skip
+    said = [str(w.message) for w in caught if issubclass(w.category, BorderwatchWarning)]
+    assert not any("gathers every joined incident" in m for m in said), said
+    assert res.summary["dask"]["sample"] == 50 and res.summary["n_incidents"] > 900
+    mine, my_priorities = _public_files(write_outputs(res, tmp_path / "dask"))
+    theirs, their_priorities = _public_files(write_outputs(ref, tmp_path / "default"))
+    said = mine["summary"]["warnings"]  # less the dask engine's own: "... use a sample ..."
+    mine["summary"]["warnings"] = [w for w in said if "use a sample of 50" not in w]
+    assert mine["summary"] == theirs["summary"]
+    for name in ("units.csv", "counts.csv"):
+        pd.testing.assert_frame_equal(mine[name], theirs[name])
+    assert mine["cells"]["count"].notna().any() and len(theirs["hotspots"]) > 0
+    assert len(theirs["scan"]) > 0
+    for layer in ("units", "cells", "hotspots", "scan"):
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(mine[layer].drop(columns="geometry")),
+            pd.DataFrame(theirs[layer].drop(columns="geometry")),
+        )
+        assert mine[layer].geometry.geom_equals_exact(theirs[layer].geometry, 1e-9).all()
+    # the priorities are ranked by the planning on the sample; their published counts of
+    # incidents come from every row
+    key = ["kind", "area_id"]
+    mine_n = my_priorities.set_index(key)["n_incidents"].sort_index()
+    assert mine_n.equals(their_priorities.set_index(key)["n_incidents"].sort_index())
+
+
+def test_dask_public_view_finds_what_is_not_in_the_sample(inputs):
+    """An incident id, free text and coordinates of an incident that is not in the sample
+    are redacted from the summary, and the keys and vertex checks cover it: the public view
+    with the workers' records equals the one with every incident in memory."""
+    from borderwatch._dask import partition_sources
+    from borderwatch._dask_public import DaskRecords
+    from borderwatch.privacy import public_view
+    from borderwatch.settings import Settings
+
+    units, d = inputs
+    opts = {**PUBLIC_OPTS, "view": "internal", "cell_km": 20}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        internal = analyze(units, d / "all.csv", **opts)
+    last = internal.incidents.iloc[-1]  # in the last file, not in the sample below
+    p = last.geometry
+    said = (
+        f"incident {last['id']} said {last['description']} reported at "
+        f"{p.x:.5f}, {p.y:.5f} was checked by hand"
+    )
+    planted = internal.replace(
+        cells=None, summary={**internal.summary, "warnings": [said]}
+    )  # without cells: every shape on the lattice, each corner checked against the incidents
+    sample = planted.replace(incidents=planted.incidents.iloc[:50])
+    assert last["id"] not in set(sample.incidents["id"])
+    records = DaskRecords(
+        None, units=units, files=partition_sources(d / "parts"), settings=Settings(**opts)
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        every = public_view(planted)
+        workers = public_view(sample, records=records)
+        alone = public_view(sample)  # what the sample alone would say: it misses the incident
+    text = workers.summary["warnings"][0]
+    assert str(last["id"]) not in text and f"{p.x:.5f}" not in text
+    assert str(last["description"]) not in text
+    assert "[id]" in text and "[text]" in text and "[coordinate]" in text
+    assert f"{p.x:.5f}" in alone.summary["warnings"][0]  # the sample alone misses it
+    assert workers.summary == every.summary
+    for layer in ("units", "counts", "hotspots", "scan"):
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(getattr(workers, layer)), pd.DataFrame(getattr(every, layer))
+        )
 
 
 def test_cli_dask_on_a_folder_writes_every_output_file(demo_data, demo_outputs, cli, tmp_path):

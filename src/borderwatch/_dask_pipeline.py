@@ -62,16 +62,11 @@ def gathered_because(s: Settings) -> str | None:
     --------
     >>> gathered_because(Settings(view="internal")) is None
     True
-    >>> gathered_because(Settings(view="public"))[:25]
-    "view='public': the public"
+    >>> gathered_because(Settings(view="public")) is None  # on the workers: borderwatch._dask_public
+    True
     """
     if s.population is not None:
         return "population: the population raster is not read per partition yet"
-    if s.view == "public":
-        return (
-            "view='public': the public view's cell-key perturbation keys every count by the "
-            "records in it, and those keys are not summed per partition yet"
-        )
     return None
 
 
@@ -198,6 +193,8 @@ def _more(units: gpd.GeoDataFrame, s: Settings) -> Callable[..., dict[str, Any]]
             "surface": summed_surface(surfaces, frame),
             "sample": gpd.GeoDataFrame(rows, geometry="geometry", crs=sample[0].crs),
             "sampled": sum(quotas) < sum(p.n for p in parts),
+            # the public view's records (borderwatch._dask_public): the joined partitions
+            "joined": list(joined) if s.view == "public" and not s.scheduler else None,
         }
 
     return more
@@ -357,4 +354,8 @@ def _staged(
     say("density surface (summed over the partitions)")
     say("evaluation (PAI on a temporal split)")
     judged = _evaluate(joined, u, space, hot, s)
-    return inputs, space, _Done(joined, hot, _scanned(run, s), found, extra["surface"], judged)
+    from ._dask_public import dask_records
+
+    records = dask_records(extra, units=u, source=incidents, settings=s)
+    done = _Done(joined, hot, _scanned(run, s), found, extra["surface"], judged, records=records)
+    return inputs, space, done
