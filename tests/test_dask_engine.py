@@ -423,7 +423,7 @@ def test_unsupported_options_gather_with_a_warning_that_names_them(inputs):
 
 
 #: Options of the public-view runs (quick; the scan on, so scan shapes and priorities exist).
-PUBLIC_OPTS = {"permutations": 0, "scan_replicates": 19, "cluster_replicates": 0}
+PUBLIC_OPTS = {"permutations": 0, "scan_replicates": 19, "cluster_replicates": 0, "cell_km": 25}
 #: Summary keys made from the sample (points, evaluation, planning) or saying the engine.
 SAMPLED_KEYS = {"engine", "partitions", "dask", "clusters", "pai", "evaluation", "planning"}
 
@@ -438,7 +438,7 @@ def _public_files(out):
     files = {"summary": {k: v for k, v in summary.items() if k not in SAMPLED_KEYS}}
     for name in ("units.csv", "counts.csv"):
         files[name] = pd.read_csv(out / name)
-    for layer in ("units", "cells", "hotspots", "scan"):
+    for layer in ("units", "cells", "hotspots"):
         files[layer] = gpd.read_file(out / "hotspots.gpkg", layer=layer)
     return files, pd.read_csv(out / "priorities.csv")
 
@@ -453,25 +453,27 @@ def test_dask_public_view_equals_the_default_engines_public_view(inputs, tmp_pat
     units, d = inputs
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        ref = analyze(units, d / "all.csv", view="public", **PUBLIC_OPTS)
+        # quick: no scan (its shapes in the next test), cells of 40 km
+        opts = {**PUBLIC_OPTS, "scan_replicates": 0, "cell_km": 40}
+        ref = analyze(units, d / "all.csv", view="public", **opts)
         with _two_workers() as cluster:
             res = analyze(
                 units, d / "parts", engine="dask", scheduler=cluster.scheduler_address,
-                view="public", dask_sample=50, **PUBLIC_OPTS,
+                view="public", dask_sample=50, **opts,
             )  # fmt: skip
     said = [str(w.message) for w in caught if issubclass(w.category, BorderwatchWarning)]
     assert not any("gathers every joined incident" in m for m in said), said
     assert res.summary["dask"]["sample"] == 50 and res.summary["n_incidents"] > 900
-    mine, my_priorities = _public_files(write_outputs(res, tmp_path / "dask"))
-    theirs, their_priorities = _public_files(write_outputs(ref, tmp_path / "default"))
+    quick = {"static": False, "handout": False}
+    mine, my_priorities = _public_files(write_outputs(res, tmp_path / "dask", **quick))
+    theirs, their_priorities = _public_files(write_outputs(ref, tmp_path / "default", **quick))
     said = mine["summary"]["warnings"]  # less the dask engine's own: "... use a sample ..."
     mine["summary"]["warnings"] = [w for w in said if "use a sample of 50" not in w]
     assert mine["summary"] == theirs["summary"]
     for name in ("units.csv", "counts.csv"):
         pd.testing.assert_frame_equal(mine[name], theirs[name])
-    assert mine["cells"]["count"].notna().any() and len(theirs["hotspots"]) > 0
-    assert len(theirs["scan"]) > 0
-    for layer in ("units", "cells", "hotspots", "scan"):
+    assert mine["cells"]["count"].notna().any() and len(theirs["hotspots"]) > 1
+    for layer in ("units", "cells", "hotspots"):
         pd.testing.assert_frame_equal(
             pd.DataFrame(mine[layer].drop(columns="geometry")),
             pd.DataFrame(theirs[layer].drop(columns="geometry")),
@@ -494,7 +496,7 @@ def test_dask_public_view_finds_what_is_not_in_the_sample(inputs):
     from borderwatch.settings import Settings
 
     units, d = inputs
-    opts = {**PUBLIC_OPTS, "view": "internal", "cell_km": 20}
+    opts = {**PUBLIC_OPTS, "view": "internal"}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         internal = analyze(units, d / "all.csv", **opts)
@@ -523,7 +525,8 @@ def test_dask_public_view_finds_what_is_not_in_the_sample(inputs):
     assert "[id]" in text and "[text]" in text and "[coordinate]" in text
     assert f"{p.x:.5f}" in alone.summary["warnings"][0]  # the sample alone misses it
     assert workers.summary == every.summary
-    for layer in ("units", "counts", "hotspots", "scan"):
+    assert len(every.scan) > 0 and len(every.hotspots) > 1
+    for layer in ("units", "counts", "hotspots", "scan", "priorities"):
         pd.testing.assert_frame_equal(
             pd.DataFrame(getattr(workers, layer)), pd.DataFrame(getattr(every, layer))
         )
@@ -531,8 +534,11 @@ def test_dask_public_view_finds_what_is_not_in_the_sample(inputs):
 
 def test_cli_dask_on_a_folder_writes_every_output_file(demo_data, demo_outputs, cli, tmp_path):
     """``borderwatch analyze --engine dask --partitions 4`` on a folder of CSV files (a
-    subprocess) writes the same files as the default engine's internal view."""
+    subprocess, the default public view) writes the same files as the default engine's
+    public view, without gathering the incidents, and they leak nothing."""
     import json
+
+    from borderwatch import read_incidents, scan_for_leaks
 
     units, inc, meetings = demo_data
     parts = tmp_path / "parts"
@@ -546,13 +552,19 @@ def test_cli_dask_on_a_folder_writes_every_output_file(demo_data, demo_outputs, 
     code, _, err = cli(
         "analyze", "--units", tmp_path / "units.geojson", "--incidents", parts,
         "--meetings", tmp_path / "meetings.csv", "--engine", "dask", "--partitions", "4",
-        "--out", tmp_path / "out", "--view", "internal", "--permutations", "0",
+        "--out", tmp_path / "out", "--permutations", "0",
         "--scan-replicates", "0", "--config", tmp_path / "fast.toml", "--quiet",
     )  # fmt: skip
     assert code == 0, err
+    assert "gathers every joined incident" not in err
     written = {p.relative_to(tmp_path / "out") for p in (tmp_path / "out").rglob("*")}
-    default = {p.relative_to(demo_outputs["internal"]) for p in demo_outputs["internal"].rglob("*")}
+    default = {p.relative_to(demo_outputs["public"]) for p in demo_outputs["public"].rglob("*")}
     assert written == default, written ^ default
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["engine"] == "dask" and summary["partitions"] == 4
-    assert summary["n_incidents"] == len(inc) > 1000 and summary["dask"]["sample"] == 1000
+    assert summary["view"] == "public" and summary["dask"]["sample"] == 1000
+    assert abs(summary["n_incidents"] - len(inc)) <= 2 and len(inc) > 1000  # perturbed
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        incidents = read_incidents(inc, units=units)
+    assert scan_for_leaks(tmp_path / "out", incidents, crs=summary["crs"], k=5) == []

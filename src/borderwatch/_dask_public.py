@@ -35,6 +35,7 @@ import pandas as pd
 from pyproj import CRS
 
 from .privacy._info import VOCAB_COLUMNS, IncidentInfo, _is_free_text, is_text
+from .privacy._needles import _ID_TOKEN_RE
 from .privacy._records import IncidentRecords, Pairs, lonlat_xy, tally_frame
 from .settings import Settings
 
@@ -43,7 +44,6 @@ __all__ = ["DaskRecords", "partition_info"]
 _MOD = np.uint64(1 << 32)
 _DEC_AT = re.compile(r"(?=(-?\d+\.\d+))")
 _NUM_AT = re.compile(r"(?=(-?\d+(?:\.\d+)?))")
-_ID_TOKEN_RE = re.compile(r"[\w\-.:/#]+")
 
 
 def _decimal_tokens(strings: Iterable[str]) -> dict[int, np.ndarray]:

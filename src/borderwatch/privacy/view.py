@@ -218,16 +218,11 @@ def public_view(
     """
     k = _checked_k(result, k=k, cell_km=cell_km, min_vertex_m=min_vertex_m, cell_stats=cell_stats)
     result = on_lattice(result, cell_km=cell_km)  # cells of an internal grid: on the lattice
-    if records is None and result.incidents is not None:
-        records = FrameRecords(result.incidents)
+    records = records if records is not None else _frame_records(result)
     with records.opened() if records is not None else nullcontext(records) as recs:
         crs = CRS(result.crs) if result.crs is not None else None
         metric = _metric_crs(result, crs)
-        info = IncidentInfo()
-        if recs is not None:
-            strings = [_redact(s, None) for s in summary_strings(result.summary)]
-            values = text_values(result.units, result.cells)
-            info = recs.info(crs=crs, values=values, strings=strings)
+        info = _incident_info(result, recs, crs)
         lattice_km = _lattice_km(result, cell_km)
         shape_options: dict[str, Any] = {
             "k": k,
@@ -290,6 +285,23 @@ def public_view(
             k=k,
             **_unknown_layers(result),
         )
+
+
+def _frame_records(result: AnalysisResult) -> FrameRecords | None:
+    """The records of the incidents in memory (None without them)."""
+    return None if result.incidents is None else FrameRecords(result.incidents)
+
+
+def _incident_info(
+    result: AnalysisResult, records: IncidentRecords | None, crs: CRS | None
+) -> IncidentInfo:
+    """What must not leak, asked of the records about the summary's strings (as
+    :func:`_redact` reads them) and the text values of the units and cells."""
+    if records is None:
+        return IncidentInfo()
+    strings = [_redact(s, None) for s in summary_strings(result.summary)]
+    values = text_values(result.units, result.cells)
+    return records.info(crs=crs, values=values, strings=strings)
 
 
 def _public_surface(
