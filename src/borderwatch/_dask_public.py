@@ -86,7 +86,7 @@ def _located(
     lonlat, xy = lonlat_xy(part, crs)
     hit = np.zeros(len(lonlat), dtype=bool)
     for d, toks in decimals.items():
-        tol = 0.5 * 10.0**-d * (1 + 1e-6) + 1e-12
+        tol = 10.0**-d  # both rounded to d decimals (to 8 when written with more)
         hit |= _near(lonlat[:, 0], toks, tol) | _near(lonlat[:, 1], toks, tol)
     if xy is not None:
         hit |= _near(xy[:, 0], metric, 1.0) | _near(xy[:, 1], metric, 1.0)
