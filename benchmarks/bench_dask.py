@@ -15,7 +15,10 @@ For each size, in fresh subprocesses (so that each peak RSS is that run's own):
   and join on the workers, then every joined row to the client;
 * ``analyze`` runs the whole ``analyze(engine="dask")`` (internal view) through the
   aggregate path: statistics, evaluation and planning from aggregates, density summed
-  over the partitions, point clusters on the 50,000-incident sample.
+  over the partitions, point clusters on the 50,000-incident sample;
+* ``public`` runs the same with ``view="public"`` (the CLI's default): the public view's
+  cell keys, redaction and vertex checks on the workers (:mod:`borderwatch._dask_public`;
+  with a cluster address the files are read and joined once more for it).
 
 ``--modes`` chooses among them (default all three); ``--parts 1 --workers 1`` measures one
 partition's worker time and memory (``worker_peak_mib``, each worker's ``ru_maxrss``).
@@ -81,15 +84,19 @@ def run(mode: str, folder: Path, workers: int) -> dict[str, object]:
     with warnings.catch_warnings(), _cluster(workers) as cluster:
         warnings.simplefilter("ignore")
         t0 = time.perf_counter()
-        if mode == "analyze":
+        if mode in ("analyze", "public"):
             res = bw.analyze(
                 units,
                 folder,
-                settings=s.replace(engine="dask", scheduler=cluster.scheduler_address),
+                settings=s.replace(
+                    engine="dask",
+                    scheduler=cluster.scheduler_address,
+                    view="public" if mode == "public" else "internal",
+                ),
             )
             extra = {
                 "n": res.summary["n_incidents"],
-                "sample": len(res.incidents),
+                "sample": res.summary["dask"]["sample"],
                 "pai": res.summary["pai"],
                 "priorities": len(res.priorities),
             }

@@ -460,29 +460,141 @@ def test_partitions_join_or_split_the_files(stacked, stacked_ref):
             np.testing.assert_array_equal(agg.scan[col], stacked_ref.scan[col])
 
 
-def test_unsupported_options_gather_with_a_warning_that_names_them(inputs):
-    from borderwatch._dask_pipeline import gathered_because
-    from borderwatch._errors import BorderwatchWarning
+def test_only_input_that_is_not_partitioned_gathers(inputs):
+    """No option makes partitioned input gather the rows: the public view runs on the
+    workers (:mod:`borderwatch._dask_public`), a population raster is read on the client
+    (tests/test_dask_population.py). One file with ``engine="dask"`` is gathered, and
+    the summary says why."""
+
+    units, d = inputs
+    fast = {"permutations": 0, "scan_replicates": 0, "cluster_replicates": 0, "cell_km": 25}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = analyze(units, d / "parts", engine="dask", view="public", **fast)
+        one = analyze(units, d / "all.csv", engine="dask", view="internal", **fast)
+    assert res.view == "public" and "gathered" not in res.summary["dask"]
+    assert res.cells["lattice_id"].notna().all()  # the public view's cells: the lattice
+    assert one.summary["dask"] == {
+        "gathered": True,
+        "why": "the incidents are one file or a frame, not partitioned input",
+    }
+
+
+#: Options of the public-view runs (quick; the scan on, so scan shapes and priorities exist).
+PUBLIC_OPTS = {"permutations": 0, "scan_replicates": 19, "cluster_replicates": 0, "cell_km": 25}
+#: Summary keys made from the sample (points, evaluation, planning) or saying the engine.
+SAMPLED_KEYS = {"engine", "partitions", "dask", "clusters", "pai", "evaluation", "planning"}
+
+
+def _public_files(out):
+    """What a public output directory says, file by file, for comparing two runs."""
+    import json
+
+    import geopandas as gpd
+
+    summary = json.loads((out / "summary.json").read_text())
+    files = {"summary": {k: v for k, v in summary.items() if k not in SAMPLED_KEYS}}
+    for name in ("units.csv", "counts.csv"):
+        files[name] = pd.read_csv(out / name)
+    for layer in ("units", "cells", "hotspots"):
+        files[layer] = gpd.read_file(out / "hotspots.gpkg", layer=layer)
+    return files, pd.read_csv(out / "priorities.csv")
+
+
+def test_dask_public_view_equals_the_default_engines_public_view(inputs, tmp_path):
+    """``analyze(engine="dask", view="public")`` on a folder writes the default engine's
+    public files, with a sample of 50 incidents (of about 1,000): every cell key, redaction
+    and vertex check covers all rows, on the workers; nothing is gathered."""
+    from borderwatch.outputs import write_outputs
+
+    units, d = inputs
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        # quick: no scan (its shapes in the next test), cells of 40 km
+        opts = {**PUBLIC_OPTS, "scan_replicates": 0, "cell_km": 40}
+        ref = analyze(units, d / "all.csv", view="public", **opts)
+        with _two_workers() as cluster:
+            res = analyze(
+                units, d / "parts", engine="dask", scheduler=cluster.scheduler_address,
+                view="public", dask_sample=50, **opts,
+            )  # fmt: skip
+    assert "gathered" not in res.summary["dask"]
+    assert res.summary["dask"]["sample"] == 50 and res.summary["n_incidents"] > 900
+    quick = {"static": False, "handout": False}
+    mine, my_priorities = _public_files(write_outputs(res, tmp_path / "dask", **quick))
+    theirs, their_priorities = _public_files(write_outputs(ref, tmp_path / "default", **quick))
+    said = mine["summary"]["warnings"]  # less the dask engine's own: "... use a sample ..."
+    mine["summary"]["warnings"] = [w for w in said if "use a sample of 50" not in w]
+    assert mine["summary"] == theirs["summary"]
+    for name in ("units.csv", "counts.csv"):
+        pd.testing.assert_frame_equal(mine[name], theirs[name])
+    assert mine["cells"]["count"].notna().any() and len(theirs["hotspots"]) > 1
+    for layer in ("units", "cells", "hotspots"):
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(mine[layer].drop(columns="geometry")),
+            pd.DataFrame(theirs[layer].drop(columns="geometry")),
+        )
+        assert mine[layer].geometry.geom_equals_exact(theirs[layer].geometry, 1e-9).all()
+    # the priorities are ranked by the planning on the sample; their published counts of
+    # incidents come from every row
+    key = ["kind", "area_id"]
+    mine_n = my_priorities.set_index(key)["n_incidents"].sort_index()
+    assert mine_n.equals(their_priorities.set_index(key)["n_incidents"].sort_index())
+
+
+def test_dask_public_view_finds_what_is_not_in_the_sample(inputs):
+    """An incident id, free text and coordinates of an incident that is not in the sample
+    are redacted from the summary, and the keys and vertex checks cover it: the public view
+    with the workers' records equals the one with every incident in memory."""
+    from borderwatch._dask import partition_sources
+    from borderwatch._dask_public import DaskRecords
+    from borderwatch.privacy import public_view
     from borderwatch.settings import Settings
 
     units, d = inputs
-    assert gathered_because(Settings(view="internal")) is None
-    # a population raster holds no incident: read on the client (tests/test_dask_population.py)
-    assert gathered_because(Settings(view="internal", population="pop.tif")) is None
-    fast = {"permutations": 0, "scan_replicates": 0, "cluster_replicates": 0, "cell_km": 25}
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        res = analyze(units, d / "parts", engine="dask", view="public", **fast)
-    said = [str(w.message) for w in caught if issubclass(w.category, BorderwatchWarning)]
-    assert any("gathers every joined incident" in m and "view='public'" in m for m in said), said
-    assert res.summary["dask"]["gathered"] is True
-    assert res.summary["dask"]["why"].startswith("view='public'")
+    opts = {**PUBLIC_OPTS, "view": "internal"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        internal = analyze(units, d / "all.csv", **opts)
+    last = internal.incidents.iloc[-1]  # in the last file, not in the sample below
+    p = last.geometry
+    said = (
+        f"incident {last['id']} said {last['description']} reported at "
+        f"{p.x:.5f}, {p.y:.5f} was checked by hand"
+    )
+    planted = internal.replace(
+        cells=None, summary={**internal.summary, "warnings": [said]}
+    )  # without cells: every shape on the lattice, each corner checked against the incidents
+    sample = planted.replace(incidents=planted.incidents.iloc[:50])
+    assert last["id"] not in set(sample.incidents["id"])
+    records = DaskRecords(
+        None, units=units, files=partition_sources(d / "parts"), settings=Settings(**opts)
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        every = public_view(planted)
+        workers = public_view(sample, records=records)
+        alone = public_view(sample)  # what the sample alone would say: it misses the incident
+    text = workers.summary["warnings"][0]
+    assert str(last["id"]) not in text and f"{p.x:.5f}" not in text
+    assert str(last["description"]) not in text
+    assert "[id]" in text and "[text]" in text and "[coordinate]" in text
+    assert f"{p.x:.5f}" in alone.summary["warnings"][0]  # the sample alone misses it
+    assert workers.summary == every.summary
+    assert len(every.scan) > 0 and len(every.hotspots) > 1
+    for layer in ("units", "counts", "hotspots", "scan", "priorities"):
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(getattr(workers, layer)), pd.DataFrame(getattr(every, layer))
+        )
 
 
 def test_cli_dask_on_a_folder_writes_every_output_file(demo_data, demo_outputs, cli, tmp_path):
     """``borderwatch analyze --engine dask --partitions 4`` on a folder of CSV files (a
-    subprocess) writes the same files as the default engine's internal view."""
+    subprocess, the default public view) writes the same files as the default engine's
+    public view, without gathering the incidents, and they leak nothing."""
     import json
+
+    from borderwatch import read_incidents, scan_for_leaks
 
     units, inc, meetings = demo_data
     parts = tmp_path / "parts"
@@ -496,13 +608,19 @@ def test_cli_dask_on_a_folder_writes_every_output_file(demo_data, demo_outputs, 
     code, _, err = cli(
         "analyze", "--units", tmp_path / "units.geojson", "--incidents", parts,
         "--meetings", tmp_path / "meetings.csv", "--engine", "dask", "--partitions", "4",
-        "--out", tmp_path / "out", "--view", "internal", "--permutations", "0",
+        "--out", tmp_path / "out", "--permutations", "0",
         "--scan-replicates", "0", "--config", tmp_path / "fast.toml", "--quiet",
     )  # fmt: skip
     assert code == 0, err
     written = {p.relative_to(tmp_path / "out") for p in (tmp_path / "out").rglob("*")}
-    default = {p.relative_to(demo_outputs["internal"]) for p in demo_outputs["internal"].rglob("*")}
+    default = {p.relative_to(demo_outputs["public"]) for p in demo_outputs["public"].rglob("*")}
     assert written == default, written ^ default
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["engine"] == "dask" and summary["partitions"] == 4
-    assert summary["n_incidents"] == len(inc) > 1000 and summary["dask"]["sample"] == 1000
+    assert summary["view"] == "public" and summary["dask"]["sample"] == 1000
+    assert "gathered" not in summary["dask"]
+    assert abs(summary["n_incidents"] - len(inc)) <= 2 and len(inc) > 1000  # perturbed
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        incidents = read_incidents(inc, units=units)
+    assert scan_for_leaks(tmp_path / "out", incidents, crs=summary["crs"], k=5) == []

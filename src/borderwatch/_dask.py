@@ -12,9 +12,9 @@ work runs on dask's local threads.
 
 :func:`load_partitions` and :func:`join_partitions` gather the checked and joined
 points on the client, where the statistics run as with the default engine: the path
-``analyze(engine="dask")`` takes for options the aggregates do not support
-(:func:`borderwatch._dask_pipeline.gathered_because`). Otherwise it runs on aggregates
-(:mod:`borderwatch._dask_pipeline`; docs/scale.md).
+``analyze(engine="dask")`` takes when the incidents are not partitioned (one file or a
+frame). Partitioned input runs on aggregates (:mod:`borderwatch._dask_pipeline`;
+docs/scale.md).
 """
 
 from __future__ import annotations

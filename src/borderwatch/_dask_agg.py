@@ -252,6 +252,11 @@ def _grid(units: gpd.GeoDataFrame, crs: Any, km: float, s: Settings) -> Grid:
     from ._crs import to_metric
     from .grid import hex_grid, square_grid
 
+    if s.view == "public":  # the fixed global lattice, as the pipeline's public view
+        from .lattice import LATTICE_CRS, snap_cell_km
+
+        units_m, metric = to_metric(units, LATTICE_CRS)
+        return square_grid(units_m, cell_km=float(snap_cell_km(km)), crs=metric)
     units_m, metric = to_metric(units, crs)
     build = hex_grid if s.grid == "hex" else square_grid
     return build(units_m, cell_km=float(km), crs=metric)
@@ -270,7 +275,8 @@ def _cell_km(
     xy = unique_rows(np.vstack([d.reshape(-1, 2) for d in distinct]))
     units_m, metric = to_metric(units, crs)
     pts = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=metric)
-    return float(default_cell_km(pts, units=units_m, crs=metric, shape=s.grid))
+    shape = "square" if s.view == "public" else s.grid
+    return float(default_cell_km(pts, units=units_m, crs=metric, shape=shape))
 
 
 def _counts_table(parts: Sequence[PartitionCounts]) -> tuple[pd.DataFrame, list[str]]:
@@ -656,6 +662,10 @@ def run_aggregates(
         trend, skipped = _trends(grid, w, parts, s)
         if trend is not None:
             cells["trend_class"] = trend.trend_class.to_numpy()
+        if s.view == "public":
+            from .lattice import with_lattice_ids
+
+            cells = with_lattice_ids(cells, int(grid.cell_km))
         unit_table = _unit_table(u, table, present, crs)
         if raster is not None:
             unit_table = unit_population(unit_table, raster)

@@ -16,9 +16,11 @@ folder, glob or URL of incident files without ever holding all rows in one proce
 * the PAI, the evaluation on a temporal split, the priorities and the planning tables
   come from per-partition counts too (:mod:`borderwatch._dask_plan`).
 
-Options the aggregates do not support yet (:func:`gathered_because`) make
-``analyze`` gather the joined rows on the client instead, with a
-:class:`~borderwatch.BorderwatchWarning` that names the option.
+With ``view="public"`` the public view's cell keys, redaction and vertex checks run on
+the workers too (:mod:`borderwatch._dask_public`); a population raster is read on the
+client (it holds no incident). Only input that is not partitioned (one file, a frame)
+makes ``analyze(engine="dask")`` gather the joined rows on the client
+(:func:`borderwatch._dask.join_partitions`).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ if TYPE_CHECKING:
     from ._dask_agg import AggregateRun
     from .pipeline import Hotspots, Inputs, Space, _Done
 
-__all__ = ["AGGREGATED", "SAMPLED_FOR", "aggregated", "gathered_because", "sample_quotas"]
+__all__ = ["AGGREGATED", "SAMPLED_FOR", "aggregated", "sample_quotas"]
 
 #: The layers (and summary parts) ``analyze(engine="dask")`` computes from aggregates.
 AGGREGATED = (
@@ -59,25 +61,6 @@ AGGREGATED = (
 #: The layers computed from the sample of incidents (exact when it holds them all): the
 #: incident layer and the point clusters (with their rows of the planning's coverage table).
 SAMPLED_FOR = ("incidents", "clusters")
-
-
-def gathered_because(s: Settings) -> str | None:
-    """Why ``analyze(engine="dask")`` must gather the rows on the client for these
-    settings (the option named), or None when it runs on aggregates.
-
-    Examples
-    --------
-    >>> gathered_because(Settings(view="internal")) is None
-    True
-    >>> gathered_because(Settings(view="public"))[:25]
-    "view='public': the public"
-    """
-    if s.view == "public":
-        return (
-            "view='public': the public view's cell-key perturbation keys every count by the "
-            "records in it, and those keys are not summed per partition yet"
-        )
-    return None
 
 
 def sample_quotas(sizes: Sequence[int], limit: int) -> list[int]:
@@ -203,6 +186,8 @@ def _more(units: gpd.GeoDataFrame, s: Settings) -> Callable[..., dict[str, Any]]
             "surface": summed_surface(surfaces, frame),
             "sample": gpd.GeoDataFrame(rows, geometry="geometry", crs=sample[0].crs),
             "sampled": sum(quotas) < sum(p.n for p in parts),
+            # the public view's records (borderwatch._dask_public): the joined partitions
+            "joined": list(joined) if s.view == "public" and not s.scheduler else None,
         }
 
     return more
@@ -268,18 +253,12 @@ def aggregated(
     actions: Any,
 ) -> tuple[Inputs, Space, _Done] | None:
     """Steps 1 to 8 of ``analyze`` from aggregates; None when ``analyze`` runs them as
-    usual (not the dask engine, not partitioned input, or settings that need the rows:
-    :func:`gathered_because`, with a warning)."""
+    usual (not the dask engine, or input that is not partitioned)."""
     from ._dask_agg import run_aggregates
     from ._dask_plan import late_pass, meetings_first
     from .pipeline import _units
 
     if s.engine != "dask" or not is_partitioned(incidents):
-        return None
-    why = gathered_because(s)
-    if why is not None:
-        msg = f"engine 'dask' gathers every joined incident on the client: {why}."
-        warnings.warn(msg, BorderwatchWarning, stacklevel=3)
         return None
     say("reading units")
     u = _units(units, s)
@@ -367,5 +346,9 @@ def _staged(
     say("density surface (summed over the partitions)")
     say("evaluation (PAI on a temporal split)")
     judged = judged_from(run.late.evaluation, hot, s)  # from aggregates (_dask_eval)
+    from ._dask_public import dask_records
+
+    records = dask_records(extra, units=u, source=incidents, settings=s)
     surface = per_capita(extra["surface"], run.population)
-    return inputs, space, _Done(joined, hot, _scanned(run, s), found, surface, judged)
+    done = _Done(joined, hot, _scanned(run, s), found, surface, judged, records=records)
+    return inputs, space, done

@@ -75,19 +75,18 @@ def build_summary(
     }
     if s.engine == "dask":
         out["partitions"] = joined.partitions
-        out["dask"] = inputs.decisions.get("dask") or _gathered(s)
+        out["dask"] = inputs.decisions.get("dask") or dict(_GATHERED)
     if s.synthetic:
         out["data"] = SYNTHETIC
     out["period"] = f"{out['date_first'] or '?'} – {out['date_last'] or '?'}"
     return out
 
 
-def _gathered(s: Settings) -> dict[str, Any]:
-    """The dask engine's record when it gathered the joined incidents on the client."""
-    from ._dask_pipeline import gathered_because
-
-    why = gathered_because(s) or "the incidents are one file or a frame, not partitioned input"
-    return {"gathered": True, "why": why}
+#: The dask engine's record when it gathered the joined incidents on the client.
+_GATHERED: dict[str, Any] = {
+    "gathered": True,
+    "why": "the incidents are one file or a frame, not partitioned input",
+}
 
 
 #: Keys of ``summary["inputs"]``: how the incidents file was read.

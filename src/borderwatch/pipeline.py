@@ -215,6 +215,7 @@ class _Done:
     found: Found
     surface: Any
     judged: Judged
+    records: Any = None  # the dask engine's incidents on its workers, for the public view
 
 
 def _statistics(
@@ -291,7 +292,6 @@ def _result(
     if s.view == "public":
         from .planning import with_reasons
         from .privacy import public_view
-        from .privacy.cellkey import DEMO_KEY
 
         say("applying the public view")
         if not s.synthetic and not s.key_file:
@@ -300,7 +300,7 @@ def _result(
                 "Hint: give key_file= (--key-file) and keep that file for every release."
             )
             warnings.warn(msg, BorderwatchWarning, stacklevel=2)
-        result = public_view(result, k=s.k, key=DEMO_KEY if not s.key_file else None)
+        result = public_view(result, k=s.k, records=done.records)  # key: s.key_file, else demo
         # the reasons were written from the internal counts: again from the public ones
         result = result.replace(priorities=with_reasons(result.priorities, s, k=s.k))
     return result

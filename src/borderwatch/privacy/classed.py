@@ -22,6 +22,7 @@ Nothing finer than a coarse lattice cell, and nothing not already published
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import geopandas as gpd
 import numpy as np
@@ -40,6 +41,7 @@ from ..lattice import (
     parent_ids,
     snap_cell_km,
 )
+from ._records import coded
 from .perturb import Perturber
 
 __all__ = ["DENSITY_BREAKS", "DENSITY_CLASSES", "classed_density", "lattice_counts"]
@@ -114,6 +116,11 @@ def classed_density(cells: gpd.GeoDataFrame, *, k: int) -> DensitySurface | None
     )
 
 
+def _lattice_records(inc: pd.DataFrame, *, cell_km: int) -> pd.DataFrame:
+    """The lattice cell of each incident."""
+    return pd.DataFrame({"cell": cell_ids_of(inc, cell_km)})
+
+
 def lattice_counts(
     result: AnalysisResult, *, cell_km: float, perturber: Perturber
 ) -> gpd.GeoDataFrame:
@@ -133,7 +140,10 @@ def lattice_counts(
     where = np.where(found, order[np.minimum(pos, len(lid) - 1)], -1)
     true = np.bincount(where[where >= 0], minlength=len(cells))
     rows = pd.DataFrame({"cell": lid})
-    records = pd.DataFrame({"cell": ids})
+    records = partial(_lattice_records, cell_km=km)
+    if perturber.records is not None:  # every incident, wherever the records are
+        got = perturber.records.tally(coded(records, rows), len(rows), perturber.key)
+        true = true if got is None else got[0]
     pub = perturber.publish(true, rows=rows, records=records, label="cells")
     out = cells[["lattice_id", cells.geometry.name]].copy()
     out["count"] = pd.array(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import geopandas as gpd
@@ -22,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from .._result import AnalysisResult
-from .cellkey import PTable, cell_keys, content_keys, record_keys
+from ._records import FrameRecords, IncidentRecords, RecordsOf, coded
+from .cellkey import PTable, content_keys
 
 __all__ = ["Perturber", "perturb_counts"]
 
@@ -32,7 +34,7 @@ _SHAPE_IDS = {"hotspots": "hotspot_id", "clusters": "cluster_id", "scan": "scan_
 
 @dataclass(frozen=True)
 class Perturber:
-    """Record keys of the incidents, the release key and the perturbation table.
+    """The incidents' records, the release key and the perturbation table.
 
     Attributes
     ----------
@@ -40,50 +42,51 @@ class Perturber:
         The release key.
     ptable : PTable
         The perturbation table (its ``k`` is the view's).
-    incidents : DataFrame or None
-        The incidents of the internal result (None: counts are keyed by their
-        label and value instead, see :func:`~borderwatch.privacy.cellkey.content_keys`).
-    keys : ndarray
-        The record key of each incident.
+    records : IncidentRecords or None
+        The incidents of the internal result, in memory or on the dask workers
+        (None: counts are keyed by their label and value instead, see
+        :func:`~borderwatch.privacy.cellkey.content_keys`).
     """
 
     key: bytes
     ptable: PTable
-    incidents: pd.DataFrame | None
-    keys: np.ndarray
+    records: IncidentRecords | None
 
     @classmethod
-    def of(cls, incidents: pd.DataFrame | None, *, key: bytes, k: int) -> Perturber:
-        """A perturber for ``incidents`` under ``key`` with threshold ``k``."""
-        keys = (
-            record_keys(incidents, key) if incidents is not None else np.zeros(0, dtype=np.uint64)
-        )
-        return cls(key=key, ptable=PTable(k=k), incidents=incidents, keys=keys)
+    def of(
+        cls, incidents: pd.DataFrame | IncidentRecords | None, *, key: bytes, k: int
+    ) -> Perturber:
+        """A perturber for ``incidents`` (a frame or records) under ``key`` with threshold ``k``."""
+        if incidents is not None and not isinstance(incidents, IncidentRecords):
+            incidents = FrameRecords(incidents)
+        return cls(key=key, ptable=PTable(k=k), records=incidents)
 
     def publish(
         self,
         counts: np.ndarray,
         *,
         rows: pd.DataFrame,
-        records: pd.DataFrame | None,
+        records: RecordsOf | None,
         label: str,
     ) -> np.ndarray:
         """Perturbed counts (float, NaN below ``k``).
 
-        ``rows`` holds the key columns of each count; ``records`` the same
-        columns for each incident (None: key by label and value).
+        ``rows`` holds the key columns of each count; ``records`` gives the same
+        columns for each incident of a frame of incidents (None, or None for the
+        incidents: key by label and value).
         """
         counts = np.asarray(counts, dtype=np.int64)
-        if records is None or self.incidents is None or not len(rows):
+        got = None
+        if records is not None and self.records is not None and len(rows):
+            got = self.records.tally(coded(records, rows), len(rows), self.key)
+        if got is None:
             labels = [
                 f"{label}:{'|'.join(map(str, r))}:{int(v)}"
                 for r, v in zip(rows.itertuples(index=False, name=None), counts, strict=True)
             ]
             ck = content_keys(labels, self.key) if labels else np.zeros(0, dtype=np.uint64)
         else:
-            index = pd.MultiIndex.from_frame(rows.astype(str))
-            codes = index.get_indexer(pd.MultiIndex.from_frame(records.astype(str)))
-            ck = cell_keys(self.keys, codes, len(rows))
+            ck = got[1]
         return self.ptable.publish(counts, ck)
 
 
@@ -107,7 +110,6 @@ def perturb_counts(
     returned dict has the same keys.
     """
     out = dict(public)
-    inc = perturber.incidents
     units = out.get("units")
     if units is not None and internal.units is not None:
         out["units"] = _perturb_units(internal.units, units, perturber)
@@ -120,7 +122,7 @@ def perturb_counts(
         if layer is not None and original is not None and len(layer):
             out[kind] = _perturb_shapes(original, layer, perturber, kind=kind)
     if out.get("summary"):
-        out["summary"] = _perturb_summary(out["summary"], perturber, inc)
+        out["summary"] = _perturb_summary(out["summary"], perturber)
     return out
 
 
@@ -133,10 +135,10 @@ def _perturb_units(
     internal: gpd.GeoDataFrame, public: gpd.GeoDataFrame, p: Perturber
 ) -> gpd.GeoDataFrame:
     out = public.copy()
-    inc = p.incidents
+    recs = p.records
     cats = [c for c in out.columns if isinstance(c, str) and c.startswith("iccs")]
-    if inc is not None and "category" in inc.columns:
-        cats = [c for c in out.columns if c in set(inc["category"].dropna())] or cats
+    if recs is not None and "category" in recs.columns:
+        cats = [c for c in out.columns if c in recs.categories] or cats
     for col in unit_count_columns(out, cats):
         if col not in internal.columns:
             continue
@@ -144,14 +146,21 @@ def _perturb_units(
         shown = out[col].notna().to_numpy()
         rows = pd.DataFrame({"unit_id": internal["unit_id"].to_numpy()})
         records = None
-        if inc is not None and "unit_id" in inc.columns:
-            records = pd.DataFrame({"unit_id": inc["unit_id"].to_numpy()})
+        if recs is not None and "unit_id" in recs.columns:
+            records = partial(_unit_records, by_category=col != "incidents")
             if col != "incidents":
                 rows["category"] = col
-                records["category"] = inc["category"].to_numpy() if "category" in inc else ""
         pub = p.publish(true, rows=rows, records=records, label=f"units.{col}")
         out[col] = _as_int(pub, shown, out.index)
     return out
+
+
+def _unit_records(inc: pd.DataFrame, *, by_category: bool) -> pd.DataFrame:
+    """The unit (and category) of each incident."""
+    records = pd.DataFrame({"unit_id": inc["unit_id"].to_numpy()})
+    if by_category:
+        records["category"] = inc["category"].to_numpy() if "category" in inc else ""
+    return records
 
 
 def _perturb_long_counts(
@@ -176,7 +185,7 @@ def _perturb_long_counts(
     rows = out[keys].copy()
     if "period" in rows.columns:
         rows["period"] = pd.to_datetime(rows["period"]).dt.strftime("%Y-%m-%d")
-    records = _records_by(p.incidents, keys, period)
+    records = partial(_records_by, keys=keys, period=period)
     true = pd.to_numeric(out["count"], errors="coerce").fillna(0).to_numpy()
     pub = p.publish(true, rows=rows, records=records, label="counts")
     out["count"] = _as_int(pub, out["count"].notna().to_numpy(), out.index)
@@ -184,7 +193,7 @@ def _perturb_long_counts(
 
 
 def _records_by(
-    inc: pd.DataFrame | None, keys: list[str], period: str | None
+    inc: pd.DataFrame | None, *, keys: list[str], period: str | None
 ) -> pd.DataFrame | None:
     if inc is None or any(k not in inc.columns for k in keys if k != "period"):
         return None
@@ -199,26 +208,34 @@ def _records_by(
     return rec
 
 
+def _cell_records(inc: pd.DataFrame, *, cells: gpd.GeoDataFrame) -> pd.DataFrame | None:
+    """The cell of each incident (its position, or its ``lattice_id`` when the cells have one)."""
+    from ..grid import point_cells
+
+    if not isinstance(inc, gpd.GeoDataFrame):
+        return None
+    records = pd.DataFrame({"pos": point_cells(cells, inc)})
+    if "lattice_id" in cells.columns:
+        ids = cells["lattice_id"].to_numpy()
+        pos = records["pos"].to_numpy()
+        records = pd.DataFrame({"pos": np.where(pos >= 0, ids[np.maximum(pos, 0)], -1)})
+    return records
+
+
 def _perturb_cells(
     internal: gpd.GeoDataFrame, public: gpd.GeoDataFrame, p: Perturber
 ) -> gpd.GeoDataFrame:
-    from ..grid import point_cells
-
     out = public.copy()
     if "count" not in out.columns:
         return out
     true = pd.to_numeric(internal["count"], errors="coerce").fillna(0).to_numpy()
     rows = pd.DataFrame({"pos": np.arange(len(internal))})
     records = None
-    inc = p.incidents
-    if isinstance(inc, gpd.GeoDataFrame) and len(internal):
-        records = pd.DataFrame({"pos": point_cells(internal, inc)})
+    if p.records is not None and p.records.is_geo and len(internal):
+        cols = ["lattice_id"] if "lattice_id" in internal.columns else []
+        records = partial(_cell_records, cells=internal[[*cols, internal.geometry.name]])
     if "lattice_id" in internal.columns:
         rows = pd.DataFrame({"pos": internal["lattice_id"].to_numpy()})
-        if records is not None:
-            ids = internal["lattice_id"].to_numpy()
-            pos = records["pos"].to_numpy()
-            records = pd.DataFrame({"pos": np.where(pos >= 0, ids[np.maximum(pos, 0)], -1)})
     pub = p.publish(true, rows=rows, records=records, label="cells")
     out["count"] = _as_int(pub, out["count"].notna().to_numpy(), out.index)
     return out
@@ -237,22 +254,11 @@ def _perturb_shapes(
     true = pd.to_numeric(out["n_incidents"], errors="coerce").fillna(0).to_numpy()
     rows = pd.DataFrame({"id": ids})
     records = None
-    inc = p.incidents
-    if isinstance(inc, gpd.GeoDataFrame) and len(inc) and orig.index.isin(ids).all():
+    if p.records is not None and p.records.is_geo and orig.index.isin(ids).all():
         shapes = gpd.GeoDataFrame(
             {"id": orig.index.to_numpy()}, geometry=orig.geometry.to_numpy(), crs=orig.crs
         )
-        pts = gpd.GeoDataFrame(
-            {"_i": np.arange(len(inc))},
-            geometry=inc.geometry.to_crs(shapes.crs).to_numpy(),
-            crs=shapes.crs,
-        )
-        hit = gpd.sjoin(pts, shapes, predicate="intersects", how="inner")
-        # one shape per incident is enough for its key; shapes do not overlap within a layer
-        hit = hit.drop_duplicates("_i")
-        lab = np.full(len(inc), "", dtype=object)
-        lab[hit["_i"].to_numpy()] = hit["id"].astype(str).to_numpy()
-        records = pd.DataFrame({"id": lab})
+        records = partial(_shape_records, shapes=shapes)
     pub = p.publish(true, rows=rows, records=records, label=kind)
     shown = out["n_incidents"].notna().to_numpy()
     out["n_incidents"] = _as_int(pub, shown, out.index)
@@ -260,6 +266,23 @@ def _perturb_shapes(
         exp = pd.to_numeric(out["expected"], errors="coerce")
         out["relative_risk"] = (out["n_incidents"].astype(float) / exp).round(2)
     return out
+
+
+def _shape_records(inc: pd.DataFrame, *, shapes: gpd.GeoDataFrame) -> pd.DataFrame | None:
+    """The shape (``id``) each incident lies in ("" for none)."""
+    if not isinstance(inc, gpd.GeoDataFrame) or not len(inc):
+        return None
+    pts = gpd.GeoDataFrame(
+        {"_i": np.arange(len(inc))},
+        geometry=inc.geometry.to_crs(shapes.crs).to_numpy(),
+        crs=shapes.crs,
+    )
+    hit = gpd.sjoin(pts, shapes, predicate="intersects", how="inner")
+    # one shape per incident is enough for its key; shapes do not overlap within a layer
+    hit = hit.drop_duplicates("_i")
+    lab = np.full(len(inc), "", dtype=object)
+    lab[hit["_i"].to_numpy()] = hit["id"].astype(str).to_numpy()
+    return pd.DataFrame({"id": lab})
 
 
 def _summary_records(inc: pd.DataFrame | None, path: tuple[str, ...]) -> np.ndarray | None:
@@ -278,9 +301,15 @@ def _summary_records(inc: pd.DataFrame | None, path: tuple[str, ...]) -> np.ndar
     return None
 
 
-def _perturb_summary(
-    summary: dict[str, Any], p: Perturber, inc: pd.DataFrame | None
-) -> dict[str, Any]:
+def _summary_group(inc: pd.DataFrame, *, path: tuple[str, ...]) -> pd.DataFrame | None:
+    """The summary count at ``path`` of each incident that it counts ("" for the others)."""
+    mask = _summary_records(inc, path)
+    if mask is None:
+        return None
+    return pd.DataFrame({"g": np.where(mask, "/".join(path), "")})
+
+
+def _perturb_summary(summary: dict[str, Any], p: Perturber) -> dict[str, Any]:
     """Incident counts of the summary (those the public summary keeps) perturbed."""
     from .view import _is_count_key
 
@@ -293,13 +322,9 @@ def _perturb_summary(
             return obj
         if int(obj) == 0:  # a zero would stand out next to a null "0 to k - 1"
             return None
-        mask = _summary_records(inc, path)
         rows = pd.DataFrame({"g": ["/".join(path)]})
-        if mask is not None and p.incidents is not None:
-            records = pd.DataFrame({"g": np.where(mask, "/".join(path), "")})
-            pub = p.publish(np.array([int(obj)]), rows=rows, records=records, label="summary")
-        else:
-            pub = p.publish(np.array([int(obj)]), rows=rows, records=None, label="summary")
+        records = partial(_summary_group, path=path)
+        pub = p.publish(np.array([int(obj)]), rows=rows, records=records, label="summary")
         return None if not np.isfinite(pub[0]) else int(pub[0])
 
     return walk(summary, ())

@@ -12,6 +12,7 @@ fewer than ``k`` incidents, are dropped too).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 import geopandas as gpd
@@ -109,7 +110,7 @@ def public_priorities(
     if priorities is None:
         return None
     out = priorities.copy()
-    if perturber is not None and perturber.incidents is not None and len(out):
+    if perturber is not None and perturber.records is not None and len(out):
         out = _perturbed(out, perturber, as_of=as_of, window_days=window_days)
     keep = np.ones(len(out), dtype=bool)
     geoms = out.geometry.to_numpy().copy()
@@ -152,26 +153,23 @@ def _perturbed(
     priorities: gpd.GeoDataFrame, p: Perturber, *, as_of: Any, window_days: int | None
 ) -> gpd.GeoDataFrame:
     """The incident counts of the priorities perturbed with the cell keys of their incidents."""
-    inc = p.incidents
+    recs = p.records
     out = priorities.copy()
-    if not isinstance(inc, gpd.GeoDataFrame):
+    if recs is None or not recs.is_geo:
         return out
-    pts = gpd.GeoSeries(inc.geometry, crs=inc.crs).to_crs(out.crs)
-    area, rec = pts.sindex.query(out.geometry, predicate="contains")
-    masks = {"n_incidents": np.ones(len(inc), dtype=bool)}
-    dates = pd.to_datetime(inc["date"], errors="coerce") if "date" in inc.columns else None
-    if dates is not None and as_of is not None and window_days:
-        end, span = pd.Timestamp(as_of), pd.Timedelta(days=int(window_days))
-        masks["recent_incidents"] = ((dates > end - span) & (dates <= end)).to_numpy()
-        masks["earlier_incidents"] = ((dates > end - 2 * span) & (dates <= end - span)).to_numpy()
+    cols = ["n_incidents"]
+    if "date" in recs.columns and as_of is not None and window_days:
+        cols += ["recent_incidents", "earlier_incidents"]
     raw_n = pd.to_numeric(out["n_incidents"], errors="coerce").to_numpy(dtype=float)
-    for col, mask in masks.items():
+    areas = gpd.GeoSeries(out.geometry.to_numpy(), crs=out.crs)
+    for col in cols:
         if col not in out.columns or out[col].isna().all():
             continue
-        sel = mask[rec]
-        n = np.bincount(area[sel], minlength=len(out)).astype(np.int64)
-        ck = np.zeros(len(out), dtype=np.uint64)
-        np.add.at(ck, area[sel], p.keys[rec[sel]].astype(np.uint64))
+        pairs = partial(_area_pairs, areas=areas, col=col, as_of=as_of, window_days=window_days)
+        got = recs.tally(pairs, len(out), p.key)
+        if got is None:
+            continue
+        n, ck = got
         pub = p.ptable.publish(n, ck % np.uint64(1 << KEY_BITS))
         out[col] = pd.array(np.where(np.isfinite(pub), pub, 0), dtype="Int64")
         out.loc[~np.isfinite(pub), col] = pd.NA
@@ -183,6 +181,24 @@ def _perturbed(
     if {"recent_incidents", "earlier_incidents", "trend"} <= set(out.columns):
         out["trend"] = _trend(out["recent_incidents"], out["earlier_incidents"])
     return out
+
+
+def _area_pairs(
+    inc: pd.DataFrame, *, areas: gpd.GeoSeries, col: str, as_of: Any, window_days: int | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The incidents in each area (all, or those of the recent or the earlier window)."""
+    pts = gpd.GeoSeries(inc.geometry, crs=inc.crs).to_crs(areas.crs)
+    area, rec = pts.sindex.query(areas, predicate="contains")
+    if col == "n_incidents":
+        return area, rec
+    dates = pd.to_datetime(inc["date"], errors="coerce")
+    end, span = pd.Timestamp(as_of), pd.Timedelta(days=int(window_days or 0))
+    if col == "recent_incidents":
+        mask = ((dates > end - span) & (dates <= end)).to_numpy()
+    else:
+        mask = ((dates > end - 2 * span) & (dates <= end - span)).to_numpy()
+    sel = mask[rec]
+    return area[sel], rec[sel]
 
 
 def _trend(recent: pd.Series, earlier: pd.Series) -> list[str | None]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -158,10 +159,12 @@ def _public_shapes(
     border: gpd.GeoDataFrame | None,
     min_vertex_m: float,
     cells: gpd.GeoDataFrame | None,
+    tree: Any = None,
 ) -> gpd.GeoDataFrame | None:
     """The public ``hotspots`` or ``clusters`` (``kind``): at least ``k`` incidents, generalised.
 
-    Warnings name the caller of :func:`~borderwatch.privacy.public_view`.
+    ``tree`` finds the nearest incident (``.query(xy, k=1)``); default a KD-tree of
+    ``info``'s incidents. Warnings name the caller of :func:`~borderwatch.privacy.public_view`.
     """
     if shapes is None:
         return None
@@ -176,7 +179,7 @@ def _public_shapes(
             warnings.warn(msg, BorderwatchWarning, stacklevel=3)
             return None
         return out
-    tree = _incident_tree(info, crs)
+    tree = tree if tree is not None else _incident_tree(info, crs)
     gen = _generalised(
         out, crs=crs, tree=tree, cells=cells, lattice_km=lattice_km, min_vertex_m=min_vertex_m
     )
@@ -233,13 +236,10 @@ def _generalised(
         # that were shared no longer match exactly and GEOS can fail)
         own = shapes.geometry.to_crs(crs).values
         unions = _cell_unions(own, cells.geometry.to_crs(crs).values)
-        for i, u in enumerate(unions):
-            if (
-                u is not None
-                and not shapely.is_empty(u)
-                and _vertex_distance(u, tree) >= min_vertex_m
-            ):
-                gen[i] = u
+        made = [i for i, u in enumerate(unions) if u is not None and not shapely.is_empty(u)]
+        far = _vertex_distances(unions[made], tree) >= min_vertex_m  # one lookup for all
+        for i in np.asarray(made, dtype=np.int64)[far]:
+            gen[i] = unions[i]
     todo = np.flatnonzero([g is None for g in gen])
     if todo.size:
         metric = shapes.geometry.to_crs(crs)
@@ -336,6 +336,19 @@ def _vertex_distance(geom: shapely.Geometry, tree: cKDTree | None) -> float:
         return math.inf
     d, _ = tree.query(xy, k=1)
     return float(np.min(d))
+
+
+def _vertex_distances(geoms: np.ndarray, tree: Any) -> np.ndarray:
+    """:func:`_vertex_distance` of each of ``geoms``, with one lookup of all their vertices."""
+    out = np.full(len(geoms), math.inf)
+    if tree is None or not len(geoms):
+        return out
+    xy, which = shapely.get_coordinates(geoms, return_index=True)
+    if not len(xy):
+        return out
+    d, _ = tree.query(xy, k=1)
+    np.minimum.at(out, which, np.asarray(d, dtype=float))
+    return out
 
 
 def _generalise(

@@ -13,6 +13,7 @@ import datetime as _dt
 import re
 import warnings
 from collections.abc import Iterable, Mapping
+from contextlib import nullcontext
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -26,6 +27,7 @@ from .._result import AnalysisResult
 from ._figures import coarse_figures
 from ._info import VOCAB_COLUMNS, IncidentInfo, is_category, is_text
 from ._needles import Needles
+from ._records import FrameRecords, IncidentRecords, summary_strings, text_values
 from ._relattice import on_lattice
 from ._text import public_warning
 from .cellkey import DEMO_KEY, load_key
@@ -107,6 +109,7 @@ def public_view(
     min_vertex_m: float = MIN_VERTEX_M,
     cell_stats: Literal["class", "keep"] = "class",
     key: bytes | None = None,
+    records: IncidentRecords | None = None,
 ) -> AnalysisResult:
     """The public view of an analysis: safe to show in a village hall.
 
@@ -143,6 +146,11 @@ def public_view(
         ``result.settings.key_file`` when set, else the public demo key
         (:data:`~borderwatch.privacy.cellkey.DEMO_KEY`), which protects nothing
         against a reader who knows it: give your own key for real data.
+    records : IncidentRecords, optional
+        Where the incidents are: by default ``result.incidents``. The dask
+        engine gives the joined partitions on its workers
+        (:mod:`borderwatch._dask_public`), so that every cell key, redaction
+        and vertex check covers all incidents, not the sample in ``result.incidents``.
 
     Returns
     -------
@@ -210,69 +218,90 @@ def public_view(
     """
     k = _checked_k(result, k=k, cell_km=cell_km, min_vertex_m=min_vertex_m, cell_stats=cell_stats)
     result = on_lattice(result, cell_km=cell_km)  # cells of an internal grid: on the lattice
-    crs = CRS(result.crs) if result.crs is not None else None
-    info = IncidentInfo.from_incidents(result.incidents, crs=crs)
-    lattice_km = _lattice_km(result, cell_km)
-    shape_options: dict[str, Any] = {
-        "k": k,
-        "lattice_km": lattice_km,
-        "crs": _metric_crs(result, crs),
-        "info": info,
-        "border": result.border,
-        "min_vertex_m": min_vertex_m,
-        "cells": None if cell_km is not None else result.cells,
-    }
-    hotspots = _public_shapes(result.hotspots, kind="hotspots", **shape_options)
-    clusters = _public_shapes(result.clusters, kind="clusters", **shape_options)
-    scan = _public_shapes(result.scan, kind="scan", **shape_options)
-    summary = _public_summary(result.summary, k=k, info=info)
-    summary = _summary_of_public_layers(
-        summary, k=k, hotspots=hotspots, clusters=clusters, scan=scan
-    )
-    summary["privacy"] = {
-        "k": k,
-        "lattice_km": lattice_km,
-        "min_vertex_m": float(min_vertex_m),
-        "cell_stats": cell_stats,
-    }
-    summary["privacy"]["perturbation"] = {"method": "cell-key", "D": 2, "V": 0.8, "js": k - 1}
-    summary = coarse_figures(summary)
-    perturber = Perturber.of(result.incidents, key=_release_key(result, key), k=k)
-    layers = perturb_counts(
-        result,
-        {
-            "units": _public_units(result.units, k=k, info=info, cell_stats=cell_stats),
-            "counts": public_counts(result.counts, k=k) if result.counts is not None else None,
-            "cells": _public_cells(
-                result.cells, k=k, regions=result.hotspots, info=info, cell_stats=cell_stats
-            ),
-            "hotspots": hotspots,
-            "clusters": clusters,
-            "scan": scan,
-            "summary": summary,
-        },
-        perturber=perturber,
-        period=(result.summary or {}).get("counts_period"),
-    )
-    return result.replace(
-        **layers,
-        incidents=None,
-        meetings=_public_meetings(result.meetings, k=k),
-        density=_public_surface(result, layers.get("cells"), k=k, perturber=perturber),
-        priorities=public_priorities(
-            result.priorities,
-            k=k,
-            hotspots=layers.get("hotspots"),
-            scan=layers.get("scan"),
+    records = records if records is not None else _frame_records(result)
+    with records.opened() if records is not None else nullcontext(records) as recs:
+        crs = CRS(result.crs) if result.crs is not None else None
+        metric = _metric_crs(result, crs)
+        info = _incident_info(result, recs, crs)
+        lattice_km = _lattice_km(result, cell_km)
+        shape_options: dict[str, Any] = {
+            "k": k,
+            "lattice_km": lattice_km,
+            "crs": metric,
+            "info": info,
+            "border": result.border,
+            "min_vertex_m": min_vertex_m,
+            "cells": None if cell_km is not None else result.cells,
+            "tree": None if recs is None or metric is None else recs.tree(metric),
+        }
+        hotspots = _public_shapes(result.hotspots, kind="hotspots", **shape_options)
+        clusters = _public_shapes(result.clusters, kind="clusters", **shape_options)
+        scan = _public_shapes(result.scan, kind="scan", **shape_options)
+        summary = _public_summary(result.summary, k=k, info=info)
+        summary = _summary_of_public_layers(
+            summary, k=k, hotspots=hotspots, clusters=clusters, scan=scan
+        )
+        summary["privacy"] = {
+            "k": k,
+            "lattice_km": lattice_km,
+            "min_vertex_m": float(min_vertex_m),
+            "cell_stats": cell_stats,
+        }
+        summary["privacy"]["perturbation"] = {"method": "cell-key", "D": 2, "V": 0.8, "js": k - 1}
+        summary = coarse_figures(summary)
+        perturber = Perturber.of(recs, key=_release_key(result, key), k=k)
+        layers = perturb_counts(
+            result,
+            {
+                "units": _public_units(result.units, k=k, info=info, cell_stats=cell_stats),
+                "counts": public_counts(result.counts, k=k) if result.counts is not None else None,
+                "cells": _public_cells(
+                    result.cells, k=k, regions=result.hotspots, info=info, cell_stats=cell_stats
+                ),
+                "hotspots": hotspots,
+                "clusters": clusters,
+                "scan": scan,
+                "summary": summary,
+            },
             perturber=perturber,
-            as_of=getattr(result.planning, "as_of", None),
-            window_days=getattr(result.planning, "window_days", None),
-        ),
-        planning=None if result.planning is None else result.planning.public(k=k),
-        view="public",
-        k=k,
-        **_unknown_layers(result),
-    )
+            period=(result.summary or {}).get("counts_period"),
+        )
+        return result.replace(
+            **layers,
+            incidents=None,
+            meetings=_public_meetings(result.meetings, k=k),
+            density=_public_surface(result, layers.get("cells"), k=k, perturber=perturber),
+            priorities=public_priorities(
+                result.priorities,
+                k=k,
+                hotspots=layers.get("hotspots"),
+                scan=layers.get("scan"),
+                perturber=perturber,
+                as_of=getattr(result.planning, "as_of", None),
+                window_days=getattr(result.planning, "window_days", None),
+            ),
+            planning=None if result.planning is None else result.planning.public(k=k),
+            view="public",
+            k=k,
+            **_unknown_layers(result),
+        )
+
+
+def _frame_records(result: AnalysisResult) -> FrameRecords | None:
+    """The records of the incidents in memory (None without them)."""
+    return None if result.incidents is None else FrameRecords(result.incidents)
+
+
+def _incident_info(
+    result: AnalysisResult, records: IncidentRecords | None, crs: CRS | None
+) -> IncidentInfo:
+    """What must not leak, asked of the records about the summary's strings (as
+    :func:`_redact` reads them) and the text values of the units and cells."""
+    if records is None:
+        return IncidentInfo()
+    strings = [_redact(s, None) for s in summary_strings(result.summary)]
+    values = text_values(result.units, result.cells)
+    return records.info(crs=crs, values=values, strings=strings)
 
 
 def _public_surface(
