@@ -291,8 +291,15 @@ def _counts_table(parts: Sequence[PartitionCounts]) -> tuple[pd.DataFrame, list[
     return table, sorted(present)
 
 
-def _unit_table(units: gpd.GeoDataFrame, table: pd.DataFrame, present: list[str], crs: Any) -> Any:
-    """Units with their counts, as :func:`borderwatch.join.unit_counts` writes them."""
+def _unit_table(
+    units: gpd.GeoDataFrame,
+    table: pd.DataFrame,
+    present: list[str],
+    crs: Any,
+    raster: PopulationRaster | None = None,
+) -> Any:
+    """Units with their counts, as :func:`borderwatch.join.unit_counts` writes them, and
+    with a population ``raster`` their population and rate, as the default engine's join."""
     from ._schema import TAXONOMY
 
     cats = [c for c in TAXONOMY if c in present] + sorted(set(present) - set(TAXONOMY))
@@ -306,7 +313,7 @@ def _unit_table(units: gpd.GeoDataFrame, table: pd.DataFrame, present: list[str]
     cols = ["unit_id", "name", "country", "incidents", *cats, units.geometry.name]
     out = gpd.GeoDataFrame(base[cols], geometry=units.geometry.name, crs=units.crs)
     out["area_km2"] = out.to_crs(crs).area.to_numpy() / 1e6
-    return out
+    return out if raster is None else unit_population(out, raster)
 
 
 def _stack_sizes(parts: Sequence[PartitionCounts]) -> np.ndarray:
@@ -614,6 +621,27 @@ def _load_and_join(
     return joined, extents, meta, crs, centre, border
 
 
+def _labelled_cells(cells: gpd.GeoDataFrame, grid: Grid, trend: Any, s: Settings) -> Any:
+    """The cells with their emerging-trend class and, for the public view (its grid is
+    the fixed global lattice), their ``lattice_id``."""
+    if trend is not None:
+        cells["trend_class"] = trend.trend_class.to_numpy()
+    if s.view == "public":
+        from .lattice import with_lattice_ids
+
+        cells = with_lattice_ids(cells, int(grid.cell_km))
+    return cells
+
+
+def _largest(parts: Sequence[Any], distinct: Sequence[Any], fields: dict[str, Any]) -> int:
+    """The most rows any task returned to the client (the tests check it stays small)."""
+    return max(
+        [p.rows for p in parts]
+        + [len(d) for d in distinct]
+        + [len(x) for per in fields.values() for f in per for x in f.values()]
+    )
+
+
 def run_aggregates(
     u: gpd.GeoDataFrame,
     files: Sequence[str],
@@ -660,16 +688,8 @@ def run_aggregates(
         extra = None if more is None else more(dask, joined, grid, crs, border, parts)
         table, present = _counts_table(parts)
         trend, skipped = _trends(grid, w, parts, s)
-        if trend is not None:
-            cells["trend_class"] = trend.trend_class.to_numpy()
-        if s.view == "public":
-            from .lattice import with_lattice_ids
-
-            cells = with_lattice_ids(cells, int(grid.cell_km))
-        unit_table = _unit_table(u, table, present, crs)
-        if raster is not None:
-            unit_table = unit_population(unit_table, raster)
-        units_out, unit_weights = _unit_stats(unit_table, crs, s)
+        cells = _labelled_cells(cells, grid, trend, s)
+        units_out, unit_weights = _unit_stats(_unit_table(u, table, present, crs, raster), crs, s)
         stats = AggregateStatistics(
             units=units_out,
             counts=table,
@@ -678,11 +698,7 @@ def run_aggregates(
             regions=regions_frame(hot, counts, region_of, fields["regions"], alpha=s.alpha),
             n_incidents=sum(p.n for p in parts),
             partitions=len(joined),
-            largest=max(
-                [p.rows for p in parts]
-                + [len(d) for d in distinct]
-                + [len(x) for per in fields.values() for f in per for x in f.values()]
-            ),
+            largest=_largest(parts, distinct, fields),
         )
         later = None if late is None else late(dask, joined, grid, crs, stats)
     return AggregateRun(
