@@ -260,14 +260,17 @@ def _score_cells(
     seed: int,
     alpha: float,
     bandwidth_km: float | None,
+    where: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> list[dict[str, Any]]:
-    """Fit each method on ``fit`` over ``cells`` and score it on ``test`` at each coverage."""
+    """Fit each method on ``fit`` over ``cells`` and score it on ``test`` at each coverage
+    (``where``: the cells of ``fit`` and ``test`` when already known)."""
     ck = cells.cell_km if isinstance(cells, Grid) else math.nan
     w = resolve_weights(cells, weights)
     frame = cells_frame(cells)
     area = frame["area_km2"].to_numpy(float)
-    wf = point_cells(cells, fit.geometry)
-    wt = point_cells(cells, test.geometry)
+    if where is None:
+        where = (point_cells(cells, fit.geometry), point_cells(cells, test.geometry))
+    wf, wt = where
     cf = np.bincount(wf[wf >= 0], minlength=len(frame)).astype(float)
     ct = np.bincount(wt[wt >= 0], minlength=len(frame)).astype(float)
     _, z = gi_analytic(cf, adjacency(w, len(cf))[0])
@@ -468,10 +471,13 @@ def hotspot_pai(
     if int(is_fit.sum()) < 10 or int((~is_fit).sum()) < 10:
         return None
     dated = _metric_points(incidents, CRS(frame.crs))[ok]
+    # the cells of all incidents: the hotspot grid's look-up, remembered from its statistics
+    every = point_cells(cells, projected(incidents.geometry, CRS(frame.crs)))[ok]
     row = _score_cells(
         dated[is_fit],
         dated[~is_fit],
         cells,
+        where=(every[is_fit], every[~is_fit]),
         methods=["hotspots"],
         split_date=split_date,
         coverage=[],

@@ -31,7 +31,7 @@ import shapely
 from pyproj import CRS
 from scipy.spatial import cKDTree
 
-from ._cellindex import lattice_cells
+from ._cellindex import lattice_cells, remembered_cells
 from ._crs import require_crs, to_metric
 from ._errors import DataError
 from ._geom import projected
@@ -197,6 +197,13 @@ def point_cells(
     cells = cells_frame(cells)
     geo = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
     geo = projected(geo, cells.crs)
+    if lattice is None:
+        return _point_cells(None, cells, geo)
+    return remembered_cells(lattice, cells, geo.array, lambda: _point_cells(lattice, cells, geo))
+
+
+def _point_cells(lattice: Grid | None, cells: gpd.GeoDataFrame, geo: gpd.GeoSeries) -> np.ndarray:
+    """:func:`point_cells` of the metric points ``geo`` (not remembered)."""
     arr = np.asarray(geo.array, dtype=object)
     out = np.full(len(arr), -1, dtype=np.int64)
     ok = np.flatnonzero(~(shapely.is_missing(arr) | shapely.is_empty(arr)))
