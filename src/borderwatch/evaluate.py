@@ -181,7 +181,8 @@ def evaluate(
     methods, levels = _check_options(incidents, method, coverage)
     dates = pd.to_datetime(incidents["date"], errors="coerce")
     units_m, metric = to_metric(units, crs)
-    dated = _metric_points(incidents, metric)[dates.notna().to_numpy()]
+    has_date = dates.notna().to_numpy()
+    dated = _metric_points(incidents, metric)[has_date]
     d = dates[dates.notna()]
     if len(dated) < 2:
         msg = "evaluate: fewer than two dated incidents."
@@ -203,10 +204,14 @@ def evaluate(
             if size is not None
             else default_cell_km(fit, units=units_m, crs=metric, shape=shape)
         )
+        grid = build(units_m, cell_km=ck, crs=metric)
+        # the cells of all incidents (remembered when the hotspot grid is the same lattice)
+        every = point_cells(grid, projected(incidents.geometry, metric))[has_date]
         rows += _score_cells(
             fit,
             test,
-            build(units_m, cell_km=ck, crs=metric),
+            grid,
+            where=(every[is_fit], every[~is_fit]),
             methods=methods,
             split_date=split_date,
             coverage=levels,
