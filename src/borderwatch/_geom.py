@@ -246,8 +246,8 @@ def hull_candidates(xy: np.ndarray, ids: np.ndarray, starts: np.ndarray) -> np.n
     the same polygon (GEOS builds it from the distinct points), at a fraction of the cost
     for large groups.
 
-    >>> xy = np.array([[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0], [5.0, 5.0], [5.0, 0.0]])
-    >>> hull_candidates(xy, np.zeros(6, dtype=np.int64), np.array([0])).tolist()
+    >>> xy = np.array([[0.0, 5.0], [5.0, 0.0], [10.0, 5.0], [5.0, 10.0], [5.0, 5.0], [2.5, 2.5]])
+    >>> hull_candidates(xy, np.zeros(6, dtype=np.int64), np.array([0])).tolist()  # a diamond
     [True, True, True, True, False, True]
     """
     xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
