@@ -18,7 +18,6 @@ import shapely
 from scipy.spatial import cKDTree
 from shapely.geometry import LineString, Polygon, box
 
-import borderwatch._cellindex as cellindex
 from borderwatch._clustertest import AreaTest, uniform_points
 from borderwatch._nearest import query_nearest
 from borderwatch._stacks import unique_rows
@@ -114,7 +113,17 @@ def test_unique_rows_equals_numpy(rows: np.ndarray) -> None:
         np.testing.assert_array_equal(got, want)
 
 
-def test_point_cells_are_remembered_per_lattice_and_points() -> None:
+def test_point_cells_are_remembered_per_lattice_and_points(monkeypatch) -> None:
+    import borderwatch.grid as grid_mod
+
+    computed = []
+    direct_lookup = grid_mod._point_cells
+
+    def counted(*args):
+        computed.append(1)
+        return direct_lookup(*args)
+
+    monkeypatch.setattr(grid_mod, "_point_cells", counted)
     area = gpd.GeoSeries([box(0, 0, 100_000, 80_000)], crs=3857)
     grid = hex_grid(area, cell_km=10)
     rng = np.random.default_rng(4)
@@ -124,18 +133,21 @@ def test_point_cells_are_remembered_per_lattice_and_points() -> None:
     first[:10] = -7  # the caller's array is its own
     again = point_cells(grid, pts)
     assert (again[:10] != -7).all()
+    assert len(computed) == 1
     # a copy of the grid's cells with other columns is the same lattice: remembered
-    hits = len(cellindex._LOOKUPS)
     copy = type(grid)(cells=grid.cells.assign(extra=1), shape=grid.shape, cell_km=grid.cell_km)
     np.testing.assert_array_equal(point_cells(copy, pts), again)
-    assert len(cellindex._LOOKUPS) == hits
-    # other points, or another lattice: computed, and the same as without memory
-    direct = point_cells(grid.cells, pts)  # the polygons alone: no lattice, no memory
+    assert len(computed) == 1
+    # the polygons alone (no lattice, no memory) give the same cells
+    direct = point_cells(grid.cells, pts)
     np.testing.assert_array_equal(again, direct)
+    assert len(computed) == 2
+    # another lattice, or other points: computed again, and correct
     other = hex_grid(area, cell_km=5)
     np.testing.assert_array_equal(point_cells(other, pts), point_cells(other.cells, pts))
     moved = gpd.GeoSeries(gpd.points_from_xy(xy[::-1, 0], xy[::-1, 1]), crs=3857)
     np.testing.assert_array_equal(point_cells(grid, moved), direct[::-1])
+    assert len(computed) == 5
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -183,7 +183,9 @@ def point_cells(
     CRS of the cells; a point on an edge goes to the cell with the smaller
     position. A :class:`Grid`'s unclipped cells are found by arithmetic on its
     lattice (:mod:`borderwatch._cellindex`), the rest through an STR-tree, with
-    the same result.
+    the same result. A :class:`Grid`'s answers for the same points are remembered
+    (:func:`borderwatch._cellindex.remembered_cells`): the pipeline's steps look up
+    the same incidents on the same lattice once.
 
     Examples
     --------
