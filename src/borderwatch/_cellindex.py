@@ -151,15 +151,43 @@ _KEEP = 4
 
 def lattice_digest(grid: Grid, cells: Any) -> str:
     """A digest of everything :func:`lattice_cells` and an index of ``cells`` read:
-    the lattice's shape and size, the cells' centres and their geometries (WKB)."""
+    the lattice's shape and size, the cells' centres and their geometries (WKB), computed once per geometry
+    array.
+
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> from borderwatch.grid import square_grid
+    >>> g = square_grid(gpd.GeoSeries([box(0, 0, 40_000, 40_000)], crs=3857), cell_km=10)
+    >>> lattice_digest(g, g.cells) == lattice_digest(g, g.cells.assign(extra=1))
+    True
+    >>> h = square_grid(gpd.GeoSeries([box(0, 0, 40_000, 30_000)], crs=3857), cell_km=10)
+    >>> lattice_digest(g, g.cells) == lattice_digest(h, h.cells)
+    False
+    """
     h = hashlib.sha256(f"{grid.shape}|{float(grid.cell_km)!r}|{len(cells)}|{cells.crs}".encode())
     for col in ("x_m", "y_m"):
         if col in cells.columns:
             h.update(col.encode())
             h.update(np.ascontiguousarray(cells[col].to_numpy(dtype=float)).tobytes())
-    for wkb in shapely.to_wkb(np.asarray(cells.geometry.array, dtype=object)):
-        h.update(b"|" if wkb is None else wkb)
+    h.update(_geometry_digest(cells.geometry.array).encode())
     return h.hexdigest()
+
+
+#: Digests of the last few cell geometry arrays: (array, digest).
+_DIGESTS: list[tuple[weakref.ref[Any], str]] = []
+
+
+def _geometry_digest(array: Any) -> str:
+    """A digest of the geometries (remembered per array, held weakly)."""
+    for ref, digest in _DIGESTS:
+        if ref() is array:
+            return digest
+    wkb = shapely.to_wkb(np.asarray(array, dtype=object))
+    h = hashlib.sha256(b"|".join(b"-" if w is None else w for w in wkb.tolist()))
+    digest = h.hexdigest()
+    _DIGESTS[:] = [e for e in _DIGESTS if e[0]() is not None][-(_KEEP - 1) :]
+    _DIGESTS.append((weakref.ref(array), digest))
+    return digest
 
 
 def remembered_cells(
