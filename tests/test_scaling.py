@@ -29,8 +29,10 @@ import borderwatch._dask as dask_mod
 import borderwatch._dbscan as dbscan_mod
 import borderwatch._epsgrid as epsgrid_mod
 import borderwatch._inputs as inputs_mod
+import borderwatch._nearest as nearest_mod
 import borderwatch._scan as scan_engine
 import borderwatch._stacks as stacks_mod
+import borderwatch.borders as borders_mod
 import borderwatch.clusters as clusters_mod
 import borderwatch.emerging as emerging_mod
 import borderwatch.evaluate as evaluate_mod
@@ -53,6 +55,7 @@ _COUNTED = [
     (stacks_mod, "stacks", [stacks_mod, scan_mod, clusters_mod, regions_mod]),
     (countries_mod, "line_distance", [countries_mod]),
     (countries_mod, "vertex_distance", [countries_mod]),
+    (nearest_mod, "query_nearest", [nearest_mod, borders_mod, countries_mod]),
     (cellindex_mod, "lattice_cells", [cellindex_mod, grid_mod]),
     (join_mod, "join_units", [join_mod, pipeline_mod, dask_mod]),
     (dbscan_mod, "dbscan_labels", [dbscan_mod, clusters_mod]),
@@ -67,7 +70,13 @@ _COUNTED = [
     (evaluate_mod, "evaluate", [evaluate_mod]),
 ]
 #: Where the first argument is not the incidents: the position of the rows counted.
-_ARG = {"point_cells": 1, "spatial_scan": 1, "uniform_points": 1, "lattice_cells": 1}
+_ARG = {
+    "point_cells": 1,
+    "spatial_scan": 1,
+    "uniform_points": 1,
+    "lattice_cells": 1,
+    "query_nearest": 1,
+}
 
 
 class _CountingStream:
@@ -167,6 +176,7 @@ def test_work_per_incident_does_not_grow(monkeypatch):
         assert per_large <= 1.1 * per_small + 1, (name, per_small, per_large)
     steps = {"spatial_scan", "find_clusters", "density", "evaluate", "join_units"}
     inner = {"point_cells", "stacks", "dbscan_labels", "metric_points", "scan draws"}
+    inner |= {"query_nearest"}  # the border distances' KD-tree queries
     assert steps | inner | {"uniform_points"} <= set(small), set(small)
     # the simulated maps of the clusters' test were clustered (9 maps of every incident)
     assert small["dbscan_labels"] >= 9 * 0.9 * n_small

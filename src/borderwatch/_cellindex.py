@@ -18,14 +18,18 @@ the smaller position.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import weakref
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import shapely
 
 from ._lattice import Grid, ring_offsets
 
-__all__ = ["MARGIN_M", "lattice_cells"]
+__all__ = ["MARGIN_M", "lattice_cells", "remembered_cells"]
 
 #: How far inside its lattice cell a point must be for the arithmetic answer (metres).
 MARGIN_M = 0.01
@@ -138,3 +142,88 @@ def lattice_cells(grid: Grid, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     settled = inside & (keys[at] == key)
     where[settled] = pos[at[settled]]
     return where, settled
+
+
+#: The last few cell look-ups: (the lattice's digest, the points' array, cell of each point).
+_LOOKUPS: list[tuple[str, weakref.ref[Any], np.ndarray]] = []
+_KEEP = 4
+
+
+def lattice_digest(grid: Grid, cells: Any) -> str:
+    """A digest of everything :func:`lattice_cells` and an index of ``cells`` read:
+    the lattice's shape and size, the cells' centres and their geometries (WKB), computed once per geometry
+    array.
+
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> from borderwatch.grid import square_grid
+    >>> g = square_grid(gpd.GeoSeries([box(0, 0, 40_000, 40_000)], crs=3857), cell_km=10)
+    >>> lattice_digest(g, g.cells) == lattice_digest(g, g.cells.assign(extra=1))
+    True
+    >>> h = square_grid(gpd.GeoSeries([box(0, 0, 40_000, 30_000)], crs=3857), cell_km=10)
+    >>> lattice_digest(g, g.cells) == lattice_digest(h, h.cells)
+    False
+    """
+    h = hashlib.sha256(f"{grid.shape}|{float(grid.cell_km)!r}|{len(cells)}|{cells.crs}".encode())
+    for col in ("x_m", "y_m"):
+        if col in cells.columns:
+            h.update(col.encode())
+            h.update(np.ascontiguousarray(cells[col].to_numpy(dtype=float)).tobytes())
+    h.update(_geometry_digest(cells.geometry.array).encode())
+    return h.hexdigest()
+
+
+#: Digests of the last few cell geometry arrays: (array, digest).
+_DIGESTS: list[tuple[weakref.ref[Any], str]] = []
+
+
+def _geometry_digest(array: Any) -> str:
+    """A digest of the geometries (remembered per array, held weakly)."""
+    for ref, digest in _DIGESTS:
+        if ref() is array:
+            return digest
+    wkb = shapely.to_wkb(np.asarray(array, dtype=object))
+    h = hashlib.sha256(b"|".join(b"-" if w is None else w for w in wkb.tolist()))
+    digest = h.hexdigest()
+    _DIGESTS[:] = [e for e in _DIGESTS if e[0]() is not None][-(_KEEP - 1) :]
+    _DIGESTS.append((weakref.ref(array), digest))
+    return digest
+
+
+def remembered_cells(
+    grid: Grid, cells: Any, points: Any, compute: Callable[[], np.ndarray]
+) -> np.ndarray:
+    """``compute()`` (the cell of each of ``points`` in ``cells``, the frame of ``grid``),
+    computed once per lattice and points.
+
+    The pipeline looks up the cells of the same (projected) incidents on the same
+    lattice in several steps (hotspot statistics, emerging hotspots, regions, the
+    scan on the hotspot grid, the hotspot map's PAI): the last few answers are
+    remembered, keyed by the lattice's content (:func:`lattice_digest`: the steps hold
+    copies of the grid with their own columns) and the identity of the points' geometry
+    array (held weakly, like :func:`borderwatch._geom.projected`: borderwatch never
+    changes a geometry array in place). Each call gets its own copy.
+
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> from borderwatch.grid import square_grid
+    >>> g = square_grid(gpd.GeoSeries([box(0, 0, 40_000, 40_000)], crs=3857), cell_km=10)
+    >>> pts = gpd.GeoSeries(gpd.points_from_xy([15_000.0], [15_000.0]), crs=3857).array
+    >>> calls = []
+    >>> def compute():
+    ...     calls.append(1)
+    ...     return np.array([5])
+    >>> a = remembered_cells(g, g.cells, pts, compute)
+    >>> b = remembered_cells(g, g.cells.copy(), pts, compute)
+    >>> a.tolist(), b.tolist(), len(calls), a is b
+    ([5], [5], 1, False)
+    """
+    digest = lattice_digest(grid, cells)
+    for d, p_ref, where in _LOOKUPS:
+        if d == digest and len(where) == len(points) and p_ref() is points:
+            return where.copy()
+    where = compute()
+    alive = [e for e in _LOOKUPS if e[1]() is not None]
+    _LOOKUPS[:] = alive[-(_KEEP - 1) :]
+    _LOOKUPS.append((digest, weakref.ref(points), where.copy()))
+    return where

@@ -26,6 +26,7 @@ import shapely
 from pyproj import CRS
 
 from ._geom import projected, robust_union
+from ._nearest import query_nearest
 from ._stacks import unique_rows
 
 __all__ = [
@@ -190,7 +191,7 @@ def vertex_distance(points: np.ndarray, lines: shapely.Geometry) -> np.ndarray:
         from scipy.spatial import cKDTree
 
         tree = cKDTree(vertices, compact_nodes=False, balanced_tree=False)
-        out[ok] = tree.query(shapely.get_coordinates(points[ok]), k=1, workers=-1)[0]
+        out[ok] = query_nearest(tree, shapely.get_coordinates(points[ok]), 1)[0]
     return out
 
 

@@ -44,7 +44,7 @@ from ._countries import (
 from ._crs import WGS84, require_crs
 from ._dbscan import dbscan_labels, st_dbscan_labels
 from ._errors import BorderwatchWarning, DataError
-from ._geom import robust_union
+from ._geom import hull_candidates, robust_union
 from ._inputs import metric_points
 from ._stacks import stacks, unique_rows
 
@@ -607,7 +607,9 @@ def _layer(
     ids = cid[member]
     uniq_ids, starts, sizes = np.unique(ids, return_index=True, return_counts=True)
     k = len(uniq_ids)
-    hulls = shapely.convex_hull(shapely.multipoints(xy[member], indices=ids - 1))
+    group = np.repeat(np.arange(k), sizes)
+    hull = hull_candidates(xy[member], group, starts)  # the same hulls from fewer points
+    hulls = shapely.convex_hull(shapely.multipoints(xy[member[hull]], indices=ids[hull] - 1))
     shapes = shapely.buffer(hulls, buf * 1000.0) if buf > 0 else hulls
     feature = np.full(len(cid), -1, dtype=np.int64)
     feature[member] = ids - 1

@@ -206,7 +206,8 @@ def evaluate(
     methods, levels = _check_options(incidents, method, coverage)
     dates = pd.to_datetime(incidents["date"], errors="coerce")
     units_m, metric = to_metric(units, crs)
-    dated = _metric_points(incidents, metric)[dates.notna().to_numpy()]
+    has_date = dates.notna().to_numpy()
+    dated = _metric_points(incidents, metric)[has_date]
     d = dates[dates.notna()]
     if len(dated) < 2:
         msg = "evaluate: fewer than two dated incidents."
@@ -228,10 +229,14 @@ def evaluate(
             if size is not None
             else default_cell_km(fit, units=units_m, crs=metric, shape=shape)
         )
+        grid = build(units_m, cell_km=ck, crs=metric)
+        # the cells of all incidents (remembered when the hotspot grid is the same lattice)
+        every = point_cells(grid, projected(incidents.geometry, metric))[has_date]
         rows += _score_cells(
             fit,
             test,
-            build(units_m, cell_km=ck, crs=metric),
+            grid,
+            where=(every[is_fit], every[~is_fit]),
             methods=methods,
             split_date=split_date,
             coverage=levels,
@@ -285,11 +290,14 @@ def _score_cells(
     seed: int,
     alpha: float,
     bandwidth_km: float | None,
+    where: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> list[dict[str, Any]]:
-    """Fit each method on ``fit`` over ``cells`` and score it on ``test`` at each coverage."""
+    """Fit each method on ``fit`` over ``cells`` and score it on ``test`` at each coverage
+    (``where``: the cells of ``fit`` and ``test`` when already known)."""
     n = len(cells_frame(cells))
-    wf = point_cells(cells, fit.geometry)
-    wt = point_cells(cells, test.geometry)
+    if where is None:
+        where = (point_cells(cells, fit.geometry), point_cells(cells, test.geometry))
+    wf, wt = where
     return score_counts(
         np.bincount(wf[wf >= 0], minlength=n),
         np.bincount(wt[wt >= 0], minlength=n),
@@ -571,10 +579,13 @@ def hotspot_pai(
     if int(is_fit.sum()) < 10 or int((~is_fit).sum()) < 10:
         return None
     dated = _metric_points(incidents, CRS(frame.crs))[ok]
+    # the cells of all incidents: the hotspot grid's look-up, remembered from its statistics
+    every = point_cells(cells, projected(incidents.geometry, CRS(frame.crs)))[ok]
     row = _score_cells(
         dated[is_fit],
         dated[~is_fit],
         cells,
+        where=(every[is_fit], every[~is_fit]),
         methods=["hotspots"],
         split_date=split_date,
         coverage=[],

@@ -31,7 +31,7 @@ import shapely
 from pyproj import CRS
 from scipy.spatial import cKDTree
 
-from ._cellindex import lattice_cells
+from ._cellindex import lattice_cells, remembered_cells
 from ._crs import require_crs, to_metric
 from ._errors import DataError
 from ._geom import projected
@@ -183,7 +183,9 @@ def point_cells(
     CRS of the cells; a point on an edge goes to the cell with the smaller
     position. A :class:`Grid`'s unclipped cells are found by arithmetic on its
     lattice (:mod:`borderwatch._cellindex`), the rest through an STR-tree, with
-    the same result.
+    the same result. A :class:`Grid`'s answers for the same points are remembered
+    (:func:`borderwatch._cellindex.remembered_cells`): the pipeline's steps look up
+    the same incidents on the same lattice once.
 
     Examples
     --------
@@ -197,6 +199,13 @@ def point_cells(
     cells = cells_frame(cells)
     geo = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
     geo = projected(geo, cells.crs)
+    if lattice is None:
+        return _point_cells(None, cells, geo)
+    return remembered_cells(lattice, cells, geo.array, lambda: _point_cells(lattice, cells, geo))
+
+
+def _point_cells(lattice: Grid | None, cells: gpd.GeoDataFrame, geo: gpd.GeoSeries) -> np.ndarray:
+    """:func:`point_cells` of the metric points ``geo`` (not remembered)."""
     arr = np.asarray(geo.array, dtype=object)
     out = np.full(len(arr), -1, dtype=np.int64)
     ok = np.flatnonzero(~(shapely.is_missing(arr) | shapely.is_empty(arr)))

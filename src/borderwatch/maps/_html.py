@@ -111,7 +111,14 @@ def to_jsonable(obj: Any) -> Any:
     >>> to_jsonable({"a": np.int64(2), "b": [np.nan, 1.5], "c": (True,)})
     {'a': 2, 'b': [None, 1.5], 'c': [True]}
     """
-    if obj is None or isinstance(obj, bool | str):
+    kind = type(obj)  # exact built-in types first: the page's points are 10^5 small dicts
+    if kind is float:
+        return obj if math.isfinite(obj) else None
+    if kind is dict:
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if kind is list:
+        return [to_jsonable(v) for v in obj]
+    if obj is None or kind is int or isinstance(obj, bool | str):
         return obj
     if isinstance(obj, np.bool_):
         return bool(obj)
