@@ -291,18 +291,10 @@ def _staged(
         Space,
         _clusters,
         _Done,
-        read_meetings,
     )
 
     extra = run.extra
-    mt = None
-    if meetings is not None:
-        say("reading meetings")
-        mt = (
-            meetings.copy()
-            if isinstance(meetings, gpd.GeoDataFrame) and "attendance" in meetings.columns
-            else read_meetings(meetings, units=u, **s.reading, **s.meeting_columns)
-        )
+    mt = meetings  # read before the passes (_dask_plan.meetings_first)
     sample = extra["sample"]
     if extra["sampled"]:
         msg = (
