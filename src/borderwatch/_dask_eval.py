@@ -185,8 +185,8 @@ def split_counts(
         wf, wt = point_cells(grid, fit.geometry), point_cells(grid, test.geometry)
         out["fit"].append(np.bincount(wf[wf >= 0], minlength=n).astype(np.int64))
         out["test"].append(np.bincount(wt[wt >= 0], minlength=n).astype(np.int64))
-    if frame is not None:
-        out["kde"] = partition_surface(fit, crs, frame)["values"]
+    if frame is not None:  # the surface lies on evaluate's grid, in its CRS (not the lattice's)
+        out["kde"] = partition_surface(fit, CRS(grids[-1].cells.crs), frame)["values"]
     return out
 
 
