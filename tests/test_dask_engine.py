@@ -11,6 +11,7 @@ import pytest
 pytest.importorskip("dask_geopandas")
 distributed = pytest.importorskip("distributed")
 
+from _partitions import two_workers, write_parts  # noqa: E402
 from borderwatch._dask import is_partitioned, partition_sources  # noqa: E402
 from borderwatch._errors import DataError  # noqa: E402
 from borderwatch.datasets import demo_incidents, demo_meetings, demo_units  # noqa: E402
@@ -26,11 +27,7 @@ def inputs(tmp_path_factory):
         warnings.simplefilter("ignore")
         units = demo_units()
         inc = demo_incidents(n_background=800, units=units)
-    (d / "parts").mkdir()
-    bounds = np.linspace(0, len(inc), 5).astype(int)
-    for i in range(4):
-        inc.iloc[bounds[i] : bounds[i + 1]].to_csv(d / "parts" / f"part-{i}.csv", index=False)
-    inc.to_csv(d / "all.csv", index=False)
+    write_parts(inc, d / "parts")
     return units, d
 
 
@@ -43,20 +40,13 @@ def test_partitioned_sources(inputs):
     ]
 
 
-def _two_workers():
-    """A LocalCluster of 2 single-threaded workers (in this process), as the tests use."""
-    return distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
-    )
-
-
 def test_dask_engine_equals_default_on_a_local_cluster(inputs):
     units, d = inputs
     opts = {"view": "internal", "permutations": 99, "scan_replicates": 19, "cluster_replicates": 0}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = analyze(units, d / "all.csv", **opts)
-        with _two_workers() as cluster:
+        with two_workers() as cluster:
             res = analyze(
                 units, d / "parts", engine="dask", scheduler=cluster.scheduler_address, **opts
             )
@@ -201,11 +191,7 @@ def stacked(tmp_path_factory):
     places = xy[np.random.default_rng(3).choice(len(xy), 150, replace=False)]
     _, nearest = cKDTree(places).query(xy)
     inc = inc.assign(longitude=places[nearest, 0], latitude=places[nearest, 1])
-    (d / "parts").mkdir()
-    bounds = np.linspace(0, len(inc), 5).astype(int)
-    for i in range(4):
-        inc.iloc[bounds[i] : bounds[i + 1]].to_csv(d / "parts" / f"part-{i}.csv", index=False)
-    inc.to_csv(d / "all.csv", index=False)
+    write_parts(inc, d / "parts")
     demo_meetings().to_csv(d / "meetings.csv", index=False)  # the effectiveness' events
     return units, d, len(inc)
 
@@ -237,7 +223,7 @@ def test_aggregates_equal_the_default_engine_and_no_rows_reach_the_client(stacke
     opts, ref = STACKED_OPTS, stacked_ref
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        with _two_workers() as cluster:
+        with two_workers() as cluster:
             agg = aggregate_statistics(
                 units,
                 d / "parts",
@@ -330,7 +316,7 @@ def test_analyze_dask_runs_on_aggregates_and_equals_the_default_engine(
     monkeypatch.setattr(dask, "compute", returned)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        with _two_workers() as cluster:
+        with two_workers() as cluster:
             res = analyze(
                 units,
                 d / "parts",
@@ -395,7 +381,7 @@ def test_dask_evaluation_and_planning_come_from_aggregates_not_the_sample(stacke
     ref = stacked_ref
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        with _two_workers() as cluster:
+        with two_workers() as cluster:
             res = analyze(
                 units,
                 d / "parts",
@@ -514,7 +500,7 @@ def test_dask_public_view_equals_the_default_engines_public_view(inputs, tmp_pat
         # quick: no scan (its shapes in the next test), cells of 40 km
         opts = {**PUBLIC_OPTS, "scan_replicates": 0, "cell_km": 40}
         ref = analyze(units, d / "all.csv", view="public", **opts)
-        with _two_workers() as cluster:
+        with two_workers() as cluster:
             res = analyze(
                 units, d / "parts", engine="dask", scheduler=cluster.scheduler_address,
                 view="public", dask_sample=50, **opts,

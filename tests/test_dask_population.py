@@ -13,6 +13,7 @@ pytest.importorskip("dask_geopandas")
 distributed = pytest.importorskip("distributed")
 rasterio = pytest.importorskip("rasterio")
 
+from _partitions import two_workers, write_parts  # noqa: E402
 from borderwatch.datasets import demo_incidents, demo_units  # noqa: E402
 from borderwatch.pipeline import analyze  # noqa: E402
 
@@ -61,11 +62,7 @@ def inputs(tmp_path_factory):
         warnings.simplefilter("ignore")
         units = demo_units()
         inc = demo_incidents(n_background=600, units=units)
-    (d / "parts").mkdir()
-    bounds = np.linspace(0, len(inc), 5).astype(int)
-    for i in range(4):
-        inc.iloc[bounds[i] : bounds[i + 1]].to_csv(d / "parts" / f"part-{i}.csv", index=False)
-    inc.to_csv(d / "all.csv", index=False)
+    write_parts(inc, d / "parts")
     _raster(d / "pop.tif", units)
     return units, d
 
@@ -76,9 +73,7 @@ def test_population_runs_on_aggregates_and_equals_the_default_engine(inputs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = analyze(units, d / "all.csv", **opts)
-        with distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
-        ) as cluster:
+        with two_workers() as cluster:
             res = analyze(
                 units, d / "parts", engine="dask", scheduler=cluster.scheduler_address, **opts
             )

@@ -1,0 +1,27 @@
+"""Helpers of the dask-engine tests: incident files in partitions, a small LocalCluster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def write_parts(incidents: pd.DataFrame, folder: Path, n: int = 4) -> None:
+    """``incidents`` as ``n`` CSV files ``part-0.csv`` ... in ``folder`` (rows in order),
+    and all of them in ``folder/../all.csv``."""
+    folder.mkdir()
+    bounds = np.linspace(0, len(incidents), n + 1).astype(int)
+    for i in range(n):
+        incidents.iloc[bounds[i] : bounds[i + 1]].to_csv(folder / f"part-{i}.csv", index=False)
+    incidents.to_csv(folder.parent / "all.csv", index=False)
+
+
+def two_workers():
+    """A LocalCluster of 2 single-threaded workers (in this process), as the tests use."""
+    import distributed
+
+    return distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    )
