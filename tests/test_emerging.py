@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from scipy import stats
+from scipy import sparse, stats
 
 from borderwatch import grid
 from borderwatch._errors import BorderwatchWarning, DataError
@@ -302,6 +302,15 @@ def test_cube_weights_and_time_step():
     np.testing.assert_array_equal(card[n : 2 * n], 2 * spatial + 1)
     assert cube[[n], [0]] == 1 and cube[[0], [n]] == 0  # earlier bins only
     assert cube_weights(w.sparse, 3, time_step=0).nnz == 3 * w.sparse.nnz
+    # the same matrix as the sum of Kronecker products it is defined by, for every step
+    adj = sparse.csr_array(w.sparse)
+    for bins, step in [(1, 0), (2, 1), (3, 2), (5, 1), (5, 3), (4, 3)]:
+        want = sparse.kron(sparse.eye(bins), adj, format="csr")
+        for lag in range(1, step + 1):
+            want = want + sparse.kron(sparse.eye(bins, k=-lag), adj + sparse.eye(n), format="csr")
+        got = cube_weights(adj, bins, time_step=step)
+        assert got.shape == want.shape and (got != want).nnz == 0, (bins, step)
+        assert np.all(np.diff(got.indptr) == np.diff(want.indptr))
     area = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 50e3, 50e3)], crs=3857)
     with pytest.raises(DataError, match="time_step"):
         rng = np.random.default_rng(1)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import borderwatch as bw
@@ -52,6 +55,53 @@ def test_public_api_and_version():
         assert hasattr(bw, name), name
     assert issubclass(bw.DataError, ValueError)
     assert (Path(bw.__file__).parent / "py.typed").exists()
+
+
+#: Libraries that ``import borderwatch`` and the command's parser must not load: each
+#: costs 0.3-2 s of start-up, paid by every ``borderwatch`` call (``--help`` too).
+HEAVY = (
+    "branca",
+    "folium",
+    "geopandas",
+    "matplotlib",
+    "numba",
+    "openpyxl",
+    "pandas",
+    "pyarrow",
+    "pyproj",
+    "rasterio",
+    "scipy",
+    "shapely",
+)
+
+
+def test_import_and_cli_help_load_no_heavy_library():
+    # a fresh interpreter, as the command starts: the package, the CLI module and its parser
+    code = (
+        "import json, sys\n"
+        "import borderwatch\n"
+        "import borderwatch.cli\n"
+        "borderwatch.cli._parser()\n"
+        f"print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [], "loaded at import time; import them inside the function"
+    # the public names and the submodules are still there, on first use
+    code = (
+        "import sys, borderwatch as bw\n"
+        "from borderwatch import analyze, density, datasets\n"
+        "assert analyze is bw.analyze and callable(density) and bw.density is density\n"
+        "assert datasets is bw.datasets and bw.hotspots.gi_star\n"
+        "import borderwatch.density as d\n"  # the submodule import keeps the function
+        "assert bw.density is density and 'folium' not in sys.modules\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
 
 
 def test_examples_and_notebooks_exist():

@@ -13,7 +13,7 @@ import math
 import warnings
 
 import numpy as np
-from scipy import ndimage, signal, special
+from scipy import ndimage, special
 
 from ._errors import BorderwatchWarning
 
@@ -70,6 +70,8 @@ def gauss_1d(h: float, step: float, max_half: int) -> np.ndarray:
 def convolve_axis(a: np.ndarray, k: np.ndarray, axis: int) -> np.ndarray:
     if k.size <= 129:
         return ndimage.correlate1d(a, k, axis=axis, mode="constant", cval=0.0)
+    from scipy import signal  # imported here: about 1 s, and only long kernels need it
+
     kk = k.reshape((1, -1) if axis == 1 else (-1, 1))
     return signal.oaconvolve(a, kk, mode="same", axes=axis)
 

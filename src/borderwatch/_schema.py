@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import csv
 import math
+import sys
 import unicodedata
 from functools import lru_cache
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
-import pandas as pd
 
 from ._data import data_path
 
+if TYPE_CHECKING:
+    import pandas as pd  # imported where used: the CLI's settings need no pandas
+
 __all__ = [
+    "ALLOWED_CELL_KM",
     "ATTENDANCE",
     "ATTENDANCE_GROUPS",
     "CONFIDENCE_LEVELS",
@@ -41,6 +45,10 @@ __all__ = [
 #: Said by every output of demo data (a ``data`` column, a GeoTIFF tag, the
 #: summary and the map's watermark).
 SYNTHETIC: Final = "SYNTHETIC demo data, not real incidents"
+
+#: The cell sizes of the fixed global lattice (side of the square, km): each twice
+#: the previous (:mod:`borderwatch.lattice`; here so the CLI offers them without geopandas).
+ALLOWED_CELL_KM: Final[tuple[int, ...]] = (5, 10, 20, 40, 80)
 
 #: Attendance groups of a community meeting; each is a column ``att_<group>``.
 ATTENDANCE_GROUPS: Final = ("women", "men", "youth", "migrants", "police", "leaders")
@@ -121,7 +129,7 @@ def truthy(value: object, *, missing: bool | None = False) -> bool | None:
     >>> truthy(None, missing=None) is None
     True
     """
-    if value is None or value is pd.NA or value is pd.NaT:
+    if value is None or _pandas_missing(value):
         return missing
     if isinstance(value, bool | np.bool_):
         return bool(value)
@@ -135,6 +143,12 @@ def truthy(value: object, *, missing: bool | None = False) -> bool | None:
     if text in _FALSE:
         return False
     return missing
+
+
+def _pandas_missing(value: object) -> bool:
+    """Whether ``value`` is ``pd.NA`` or ``pd.NaT`` (neither exists before pandas is imported)."""
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and (value is pandas.NA or value is pandas.NaT)
 
 
 # ------------------------------------------------------------------------------------ hotspots
@@ -189,6 +203,8 @@ def hotspot_labels(frame: pd.DataFrame) -> pd.Series:
     Cells whose class is unknown (missing kind, as in the public view of a
     suppressed statistic) get a missing label.
     """
+    import pandas as pd
+
     kind = frame["hotspot_kind"].astype(object)
     conf = pd.to_numeric(frame["hotspot_confidence"], errors="coerce").fillna(0).astype(int)
     labels = [
@@ -205,10 +221,13 @@ def is_hot(frame: pd.DataFrame, *, alpha: float = 0.10, kind: str = "hot") -> np
 
     ``kind="cold"`` asks the same of cold spots.
 
+    >>> import pandas as pd
     >>> is_hot(pd.DataFrame({"hotspot_kind": ["hot", "hot", "cold"],
     ...                      "hotspot_confidence": [99, 90, 99]}), alpha=0.05).tolist()
     [True, False, False]
     """
+    import pandas as pd
+
     kinds = frame["hotspot_kind"].astype(object).to_numpy()
     conf = pd.to_numeric(frame["hotspot_confidence"], errors="coerce").fillna(0).to_numpy()
     return (kinds == kind) & (conf > 0) & (conf >= 100 * (1 - alpha) - 1e-9)

@@ -232,6 +232,14 @@ def mann_kendall(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return s, z, p
 
 
+def _is_adjacency(m: sparse.csr_array) -> bool:
+    """Whether ``m`` is what :func:`adjacency` makes: ones, sorted, no duplicates, no diagonal."""
+    if m.indices.dtype != np.int32 or not m.has_canonical_format or not np.all(m.data == 1.0):
+        return False
+    rows = np.repeat(np.arange(m.shape[0], dtype=np.int32), np.diff(m.indptr))
+    return not np.any(rows == m.indices)
+
+
 def adjacency(w: Any, n: int) -> tuple[sparse.csr_array, np.ndarray]:
     """Binary adjacency (no self-weights) and islands mask from any weights object.
 
@@ -250,6 +258,9 @@ def adjacency(w: Any, n: int) -> tuple[sparse.csr_array, np.ndarray]:
     if m.shape != (n, n):
         msg = f"the weights are {m.shape[0]} x {m.shape[1]} but there are {n} values. Hint: build them from the same cells."
         raise DataError(msg)
+    if _is_adjacency(m):  # already binary, canonical, without self-weights (a space-time cube)
+        out = m.copy()
+        return out, np.diff(out.indptr) == 0
     coo = m.tocoo()
     keep = (coo.row != coo.col) & (coo.data != 0)
     m = sparse.csr_array((np.ones(int(keep.sum())), (coo.row[keep], coo.col[keep])), shape=(n, n))

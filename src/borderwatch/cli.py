@@ -199,7 +199,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _add_share(sub: Any) -> None:
-    from .lattice import ALLOWED_CELL_KM
+    from ._schema import ALLOWED_CELL_KM  # as borderwatch.lattice, without geopandas
 
     sh = sub.add_parser(
         "share",
@@ -376,9 +376,6 @@ def _with_key_file(s: Settings, out: Path) -> Settings:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .outputs import write_outputs
-    from .pipeline import analyze
-
     if args.command == "audit":
         from .privacy.releases import audit_releases
 
@@ -390,6 +387,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "share":
         return _share(args, s)
     from ._progress import StepBar
+    from .outputs import write_outputs
+    from .pipeline import analyze
 
     out = Path(args.out)
     _check_out(out)

@@ -363,6 +363,40 @@ def cube_weights(w: sparse.csr_array, bins: int, *, time_step: int = 1) -> spars
     [[0, 1, 0, 0], [1, 0, 0, 0], [1, 1, 0, 1], [1, 1, 1, 0]]
     """
     n = w.shape[0]
+    w = sparse.csr_array(w)
+    if time_step == 0 or not (w.has_canonical_format and np.all(w.data != 0)):
+        return _kron_cube(w, bins, time_step)
+    # Block row b is [around x min(b, time_step), w] shifted by max(b - time_step, 0) * n
+    # columns: built from these few templates rather than by summing Kronecker
+    # products (the same matrix, several times faster on a large cube).
+    dtype = np.result_type(w.dtype, np.float64)
+    around = sparse.csr_array(w + sparse.eye(n))
+    rows = []
+    for b in range(min(bins, time_step + 1)):
+        row = sparse.csr_array(sparse.hstack([around] * b + [w], format="csr"))
+        row.sort_indices()
+        rows.append(row)
+    head = rows[:time_step]
+    data = [r.data.astype(dtype) for r in head]
+    indices = [r.indices.astype(np.int64) for r in head]
+    lengths = [np.diff(r.indptr) for r in head]
+    if bins > time_step:
+        last, times = rows[time_step], bins - time_step
+        shifts = np.arange(times, dtype=np.int64) * n
+        data.append(np.tile(last.data.astype(dtype), times))
+        indices.append((last.indices.astype(np.int64)[None, :] + shifts[:, None]).ravel())
+        lengths.append(np.tile(np.diff(last.indptr), times))
+    indptr = np.r_[0, np.cumsum(np.concatenate(lengths))]
+    # 32-bit indices when they fit, as scipy makes them (Gi* is slower on 64-bit ones)
+    itype = np.int32 if max(bins * n, indptr[-1]) < np.iinfo(np.int32).max else np.int64
+    flat = np.concatenate(indices).astype(itype)
+    shape = (bins * n, bins * n)
+    return sparse.csr_array((np.concatenate(data), flat, indptr.astype(itype)), shape=shape)
+
+
+def _kron_cube(w: sparse.csr_array, bins: int, time_step: int) -> sparse.csr_array:
+    """:func:`cube_weights` as a sum of Kronecker products (weights with stored zeros)."""
+    n = w.shape[0]
     out = sparse.kron(sparse.eye(bins), w, format="csr")
     around = sparse.csr_array(w) + sparse.eye(n)
     for lag in range(1, time_step + 1):

@@ -47,6 +47,7 @@ from pyproj import CRS
 from ._crs import require_crs
 from ._errors import DataError
 from ._lattice import Grid, build_grid
+from ._schema import ALLOWED_CELL_KM as _ALLOWED_CELL_KM
 
 __all__ = [
     "ALLOWED_CELL_KM",
@@ -64,7 +65,7 @@ __all__ = [
 #: The CRS of the lattice: WGS 84 / NSIDC EASE-Grid 2.0 Global (equal-area, metres).
 LATTICE_CRS = CRS.from_epsg(6933)
 #: The allowed cell sizes (side of the square, km): each twice the previous.
-ALLOWED_CELL_KM: tuple[int, ...] = (5, 10, 20, 40, 80)
+ALLOWED_CELL_KM: tuple[int, ...] = _ALLOWED_CELL_KM
 
 _KM = 10**12
 _ROW = 10**6

@@ -21,6 +21,7 @@ _NUM_RE = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\d.])")
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 _ID_TOKEN_RE = re.compile(r"[\w\-.:/#]+")
 _JS_ESC_RE = re.compile(r"\\u([0-9a-fA-F]{4})|\\([/\"'\\])")
+_SPACE_RE = re.compile(r"\s")
 
 #: A hit: (token position, incidents whose first coordinate it is, ... whose second it is).
 _Hit = tuple[int, list[int], list[int]]
@@ -128,6 +129,8 @@ class Needles:
             and not (i.isdigit() and len(i) < 5)
             and i.casefold() not in allowed
         }
+        #: the ids with a space, found as substrings (the others as whole tokens)
+        self._spaced = [i for i in self.ids if _SPACE_RE.search(i)]
         self.texts = {t for t in texts if t.casefold().strip() not in allowed}
         self._text_first: dict[str, list[str]] = {}
         for t in self.texts:
@@ -301,8 +304,8 @@ class Needles:
         tokens = set(_ID_TOKEN_RE.findall(text))
         tokens |= {t.strip(".:/#") for t in tokens}
         hits = self.ids & tokens
-        for i in self.ids:
-            if i not in hits and re.search(r"\s", i) and i in text:
+        for i in self._spaced:
+            if i not in hits and i in text:
                 hits.add(i)
         return hits
 
