@@ -76,22 +76,14 @@ HEAVY = (
 
 
 def test_import_and_cli_help_load_no_heavy_library():
-    # a fresh interpreter, as the command starts: the package, the CLI module and its parser
+    # a fresh interpreter, as the command starts: the package, the CLI module and its parser;
+    # then the public names and the submodules are still there, on first use
     code = (
         "import json, sys\n"
-        "import borderwatch\n"
+        "import borderwatch as bw\n"
         "import borderwatch.cli\n"
         "borderwatch.cli._parser()\n"
         f"print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == [], "loaded at import time; import them inside the function"
-    # the public names and the submodules are still there, on first use
-    code = (
-        "import sys, borderwatch as bw\n"
         "from borderwatch import analyze, density, datasets\n"
         "assert analyze is bw.analyze and callable(density) and bw.density is density\n"
         "assert datasets is bw.datasets and bw.hotspots.gi_star\n"
@@ -102,6 +94,8 @@ def test_import_and_cli_help_load_no_heavy_library():
         [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120
     )
     assert done.returncode == 0, done.stderr
+    loaded = json.loads(done.stdout)
+    assert loaded == [], f"{loaded} loaded at import time; import them inside the function"
 
 
 def test_examples_and_notebooks_exist():
