@@ -71,6 +71,8 @@ _DRAWS = 4_000_000
 _SPARSE = 8
 #: Lanes walked together over a chunk's windows: their count rows stay in cache.
 LANES = 128
+#: Centres per chunk of :func:`null_maxima`: a chunk's windows, written out, stay in cache.
+CHUNK = 128
 #: Counts below this are exact in float32 (the lanes' screening).
 _EXACT32 = 1 << 24
 
@@ -621,7 +623,7 @@ def null_maxima(
     # narrow integers: the lane additions are the inner loop (SIMD)
     acc0 = np.zeros(LANES, dtype=np.uint16 if total <= np.iinfo(np.uint16).max else np.uint32)
     out = np.empty(replicates)
-    nchunks = max(2, min(64, len(pop) // 64))
+    nchunks = max(2, -(-len(pop) // CHUNK))
     for start in range(0, replicates, BLOCK):
         nb = min(BLOCK, replicates - start)
         cnt = draws.draw(nb)
