@@ -55,6 +55,7 @@ _COUNTED = [
     (stacks_mod, "stacks", [stacks_mod, scan_mod, clusters_mod, regions_mod]),
     (countries_mod, "line_distance", [countries_mod]),
     (countries_mod, "vertex_distance", [countries_mod]),
+    (countries_mod, "_coarse_candidates", [countries_mod]),
     (nearest_mod, "query_nearest", [nearest_mod, borders_mod, countries_mod]),
     (cellindex_mod, "lattice_cells", [cellindex_mod, grid_mod]),
     (join_mod, "join_units", [join_mod, pipeline_mod, dask_mod]),

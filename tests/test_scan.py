@@ -415,3 +415,29 @@ def test_null_maxima_with_narrow_count_rows_equal_each_replicates_best_window(n,
         _scan.best_windows(lat, sims[:, r], pop, qmax, min_cases=2)[0].max() for r in range(reps)
     ]
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("n_incidents", [3, 40, 4_000])
+def test_null_maxima_in_lane_blocks_over_sparse_counts_equal_each_replicates_best_window(
+    monkeypatch, n_incidents
+):
+    """The kernel walks each chunk's windows once, keeps only the ring ends after a cell
+    with a count (few incidents: most rings add none) and runs the replicates in blocks of
+    ``LANES`` (here 8: 19 replicates are two full blocks and a partial one). Each
+    replicate's maximum is still its best window as the observed-data kernel finds it."""
+    monkeypatch.setattr(_scan, "LANES", 8)
+    gx, gy = np.meshgrid((np.arange(20) + 0.5) * 1000.0, (np.arange(15) + 0.5) * 1000.0)
+    lat = _scan.lattice_of(gx.ravel(), gy.ravel(), spacing_m=1000.0, shape="square")
+    pop = np.random.default_rng(2).uniform(1, 3, lat.ci.size)
+    qmax = _scan.window_limits(lat, pop, max_share=0.5)
+    sizes = np.r_[np.ones(n_incidents - 1, dtype=np.int64), [2]]
+    reps = 19
+    got = _scan.null_maxima(lat, pop, qmax, sizes, replicates=reps, seed=9, min_cases=2)
+    sims = _scan.replicate_counts(9, pop / pop.sum(), sizes, reps)
+    if n_incidents == 3:  # most cells empty in every replicate: most rings are skipped
+        assert (sims.max(axis=1) == 0).mean() > 0.5
+    want = [
+        _scan.best_windows(lat, sims[:, r], pop, qmax, min_cases=2)[0].max() for r in range(reps)
+    ]
+    assert len(set(np.round(want, 9))) > 1  # the replicates differ: lanes are not mixed up
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)

@@ -231,6 +231,7 @@ def features_border_km(
     rows = np.flatnonzero(feature >= 0)
     rows = rows[~two_sided[feature[rows]]]
     pts = np.asarray(projected(incidents.geometry, crs).array, dtype=object)
+    rows = rows[_coarse_candidates(pts[rows], feature[rows], lines, n)]
     bound = vertex_distance(pts[rows], lines)
     low = np.full(n, np.inf)
     fin = np.isfinite(bound)
@@ -239,6 +240,45 @@ def features_border_km(
     dist = np.full(len(feature), np.nan)
     dist[rows[near]] = line_distance(pts[rows[near]], lines) / 1000.0
     return feature_border_km(feature, dist, codes, n)
+
+
+#: Side (metres) of the squares that group the incidents for :func:`_coarse_candidates`.
+_BIN_M = 2000.0
+
+
+def _coarse_candidates(
+    points: np.ndarray, feature: np.ndarray, lines: shapely.Geometry, n: int
+) -> np.ndarray:
+    """Which of ``points`` (of features ``feature``) can be their feature's nearest to ``lines``.
+
+    The points are grouped by squares of :data:`_BIN_M`; a square's centre ``c`` has the
+    vertex bound ``v`` (:func:`vertex_distance`: ``d(c) <= v <= d(c) + 50 m``), and a point
+    within half a diagonal ``h`` of ``c`` lies between ``v - 50 m - h`` and ``v + h`` of the
+    lines. A point whose lower end exceeds the smallest upper end of its feature cannot be
+    the nearest: one vertex look-up per square instead of per point. Missing points: False.
+    """
+    keep = np.zeros(len(points), dtype=bool)
+    idx = np.flatnonzero(~(shapely.is_missing(points) | shapely.is_empty(points)))
+    if not len(idx):
+        return keep
+    square = np.floor(shapely.get_coordinates(points[idx]) / _BIN_M).astype(np.int64)
+    low = square.min(axis=0)
+    cell = square - low
+    _, first, inv = np.unique(
+        cell[:, 0] * (int(cell[:, 1].max()) + 1) + cell[:, 1],
+        return_index=True,
+        return_inverse=True,
+    )
+    centre = (square[first] + 0.5) * _BIN_M
+    bound = vertex_distance(shapely.points(centre), lines)
+    if not np.isfinite(bound).all():
+        keep[idx] = True
+        return keep
+    h = _BIN_M * np.sqrt(0.5)
+    top = np.full(n, np.inf)
+    np.minimum.at(top, feature[idx], bound[inv] + h)
+    keep[idx] = bound[inv] - _VERTEX_M / 2.0 - h <= top[feature[idx]] + 0.01
+    return keep
 
 
 def _border_union(

@@ -15,7 +15,12 @@ one lattice -> cell look-up table replace an ``n x K`` neighbour matrix.
 * :func:`null_maxima` gives the largest log-likelihood ratio of each Monte
   Carlo replicate: replicates are processed together (their counts are the
   columns of one matrix), so the offset walk, the population and the expected
-  count of each window are computed once for all of them.
+  count of each window are computed once for all of them. The centres are split
+  into chunks (walked in parallel); a chunk's windows are written out once (the
+  cells with a count in some replicate, and the ring ends after such a cell: a
+  ring that adds no count only raises the expected count, so its LLR is smaller)
+  and walked block of :data:`LANES` replicates after block, so that a block's
+  count rows stay in cache.
 
 Every LLR is exact: the only shortcut is a bound. With ``KL <= chi^2``,
 ``LLR(c, E) <= (c - E)^2 C / (E (C - E))``, so a window whose count does not
@@ -64,8 +69,12 @@ _DRAWS = 4_000_000
 #: Below one location per this many cells, a stack size's draws are added in place
 #: instead of counted over all cells x replicates.
 _SPARSE = 8
-#: Lanes checked together before any of them is evaluated.
-_GROUP = 32
+#: Lanes walked together over a chunk's windows: their count rows stay in cache.
+LANES = 128
+#: Centres per chunk of :func:`null_maxima`: a chunk's windows, written out, stay in cache.
+CHUNK = 128
+#: Counts below this are exact in float32 (the lanes' screening).
+_EXACT32 = 1 << 24
 
 
 @dataclass(frozen=True, eq=False)
@@ -422,30 +431,96 @@ def _warm(cnt, pop, qmax, total, ptotal, xlx, min_cases):
 
 
 @njit(cache=True)
-def _ring_end(acc, loc, e, total, xlx, min_cases):
-    """Raise each lane's best to the LLR of this window where the chi-square bound allows it."""
+def _walk(c0, c1, base, lut, flat, ring_end, qmax, busy, pop, total, ptotal):
+    """The windows of centres ``c0 .. c1 - 1`` written out once for all lanes: their busy
+    cells in walking order, and the ring ends worth evaluating with their expected counts.
+
+    A ring end is kept only when a busy cell entered since the last one kept: until then
+    every lane's count is the same and the expected count larger, so its LLR is smaller.
+    ``first[c - c0]`` is the first ring end of centre ``c``; a centre's cells end at its
+    last ring end (its window limit is a ring end).
+    """
+    ncell = 0
+    nends = 0
+    for c in range(c0, c1):
+        for q in range(qmax[c]):
+            j = lut[base[c] + flat[q]]
+            ncell += j >= 0 and busy[j]
+            nends += ring_end[q]
+    cells = np.empty(ncell, dtype=np.int32)
+    end_at = np.empty(nends, dtype=np.int64)
+    end_e = np.empty(nends)
+    first = np.empty(c1 - c0 + 1, dtype=np.int64)
+    k = 0
+    m = 0
+    for c in range(c0, c1):
+        first[c - c0] = m
+        pw = 0.0
+        fresh = False
+        for q in range(qmax[c]):
+            j = lut[base[c] + flat[q]]
+            if j >= 0:
+                pw += pop[j]
+                if busy[j]:
+                    cells[k] = j
+                    k += 1
+                    fresh = True
+            if ring_end[q] and fresh:
+                end_at[m] = k
+                end_e[m] = total * pw / ptotal
+                m += 1
+                fresh = False
+    first[c1 - c0] = m
+    return cells, end_at, end_e, first
+
+
+@njit(cache=True)
+def _ring_end(acc, loc, root, e, total, xlx, min_cases):
+    """Raise each lane's best to the LLR of this window where the chi-square bound allows it.
+
+    A lane can gain only if ``acc - e > sqrt(loc f)``; the lanes are first screened in
+    single precision against a threshold lowered by more than its rounding errors
+    (``root`` holds ``sqrt(loc)`` rounded down), then checked and evaluated exactly.
+    """
     nb = len(acc)
     f = e * (total - e) / total
-    le = 0.0
-    lr = 0.0
-    for g0 in range(0, nb, _GROUP):
-        g1 = min(nb, g0 + _GROUP)
-        hit = 0
-        for b in range(g0, g1):
-            d = acc[b] - e
-            hit += d * abs(d) > loc[b] * f
-        if hit == 0:
-            continue
-        if le == 0.0 and lr == 0.0:
-            le = math.log(e)
-            lr = math.log(total - e) if total > e else 0.0
-        for b in range(g0, g1):
-            k = acc[b]
-            d = k - e
-            if k >= min_cases and d * abs(d) > loc[b] * f:
-                v = xlx[k] - k * le + xlx[total - k] - (total - k) * lr
-                if v > loc[b]:
-                    loc[b] = v
+    hit = 0
+    if total < _EXACT32:  # counts are exact in float32
+        lo = np.float32(e - 1.0 - 1e-6 * e)
+        sf = np.float32(math.sqrt(f) * (1.0 - 1e-5))
+        for b in range(nb):
+            hit += np.float32(acc[b]) > lo + sf * root[b]
+    else:
+        hit = 1
+    if hit == 0:
+        return
+    le = math.log(e)
+    lr = math.log(total - e) if total > e else 0.0
+    for b in range(nb):
+        k = acc[b]
+        d = k - e
+        if k >= min_cases and d * abs(d) > loc[b] * f:
+            v = xlx[k] - k * le + xlx[total - k] - (total - k) * lr
+            if v > loc[b]:
+                loc[b] = v
+                root[b] = np.float32(math.sqrt(v) * (1.0 - 1e-5))
+
+
+@njit(cache=True)
+def _lanes(block, cells, end_at, end_e, first, acc, loc, root, total, xlx, min_cases):
+    """One block of lanes over the windows of one chunk of centres (:func:`_walk`)."""
+    w = len(loc)
+    pos = 0
+    for c in range(len(first) - 1):
+        acc[:] = 0
+        for m in range(first[c], first[c + 1]):
+            stop = end_at[m]
+            for i in range(pos, stop):
+                row = block[cells[i]]
+                for b in range(w):
+                    acc[b] += row[b]
+            pos = stop
+            _ring_end(acc, loc, root, end_e[m], total, xlx, min_cases)
 
 
 @njit(cache=True, parallel=True)
@@ -466,26 +541,40 @@ def _maxima(
     min_cases,
     nchunks,
 ):
-    n, nb = cnt.shape
+    """Largest LLR of each lane: centres in ``nchunks`` chunks (in parallel), each chunk's
+    windows written out once (:func:`_walk`) and walked block of lanes after block, so
+    that a block's count rows stay in cache."""
+    nsub, n, width = cnt.shape
+    nb = len(warm)
     out = np.zeros((nchunks, nb))
     size = (n + nchunks - 1) // nchunks
     for t in prange(nchunks):
+        c0 = min(n, t * size)
+        c1 = min(n, (t + 1) * size)
         loc = warm.copy()
+        root = np.empty(nb, dtype=np.float32)
+        for b in range(nb):
+            root[b] = np.float32(math.sqrt(loc[b]) * (1.0 - 1e-5))
+        cells, end_at, end_e, first = _walk(
+            c0, c1, base, lut, flat, ring_end, qmax, busy, pop, total, ptotal
+        )
         acc = np.zeros_like(acc0)
-        for c in range(t * size, min(n, (t + 1) * size)):
-            acc[:] = 0
-            pw = 0.0
-            b0 = base[c]
-            for q in range(qmax[c]):
-                j = lut[b0 + flat[q]]
-                if j >= 0:
-                    pw += pop[j]
-                    if busy[j]:
-                        row = cnt[j]
-                        for b in range(nb):
-                            acc[b] += row[b]
-                if ring_end[q]:
-                    _ring_end(acc, loc, total * pw / ptotal, total, xlx, min_cases)
+        for s in range(nsub):
+            lo = s * width
+            hi = min(nb, lo + width)
+            _lanes(
+                cnt[s],
+                cells,
+                end_at,
+                end_e,
+                first,
+                acc[: hi - lo],
+                loc[lo:hi],
+                root[lo:hi],
+                total,
+                xlx,
+                min_cases,
+            )
         out[t] = loc
     return out
 
@@ -497,6 +586,18 @@ def _narrowest(top: int, widest: np.dtype) -> type:
         if top <= np.iinfo(kind).max and np.dtype(kind).itemsize <= np.dtype(widest).itemsize:
             return kind
     return widest  # type: ignore[return-value]
+
+
+def _lane_blocks(cnt: np.ndarray) -> np.ndarray:
+    """Counts ``(n_cells, n_rep)`` as blocks of :data:`LANES` replicates, ``(blocks, n_cells,
+    LANES)``, each block contiguous (the last padded with zeros)."""
+    n, nb = cnt.shape
+    nsub = max(1, -(-nb // LANES))
+    out = np.zeros((nsub, n, LANES), dtype=cnt.dtype)
+    for s in range(nsub):
+        part = cnt[:, s * LANES : (s + 1) * LANES]
+        out[s, :, : part.shape[1]] = part
+    return out
 
 
 def null_maxima(
@@ -520,9 +621,9 @@ def null_maxima(
     total = int(np.sum(sizes))
     xlx = xlogx_table(total)
     # narrow integers: the lane additions are the inner loop (SIMD)
-    acc0 = np.zeros(BLOCK, dtype=np.uint16 if total <= np.iinfo(np.uint16).max else np.uint32)
+    acc0 = np.zeros(LANES, dtype=np.uint16 if total <= np.iinfo(np.uint16).max else np.uint32)
     out = np.empty(replicates)
-    nchunks = max(2, min(64, len(pop) // 64))
+    nchunks = max(2, -(-len(pop) // CHUNK))
     for start in range(0, replicates, BLOCK):
         nb = min(BLOCK, replicates - start)
         cnt = draws.draw(nb)
@@ -535,9 +636,9 @@ def null_maxima(
             lat.flat,
             lat.ring_end,
             qmax,
-            cnt,
+            _lane_blocks(cnt),
             busy,
-            acc0[:nb],
+            acc0,
             _warm(cnt, pop, qmax, total, ptotal, xlx, int(min_cases)),
             pop,
             total,

@@ -112,7 +112,7 @@ def _data_part(inputs: Inputs, joined: Joined) -> dict[str, Any]:
         "countries": sorted(inputs.units["country"].unique().tolist()),
         "date_first": first,
         "date_last": last,
-        "date_precision": sorted(set(precision)),
+        "date_precision": sorted(precision.unique().tolist()),
         "join": join_summary(inc),
         "dropped_invalid": dict(inputs.dropped),
         **(joined.totals or {}),  # the dask engine's incidents are a sample: totals summed
