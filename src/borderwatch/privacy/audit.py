@@ -39,7 +39,7 @@ every hidden count with its own LPs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,12 +67,16 @@ class HiddenBound:
         reach (at least ``k - 1``), not necessarily the largest.
     protected : bool
         0 is feasible and ``hi >= k - 1``, or ``lo >= k``.
+    unit_id, column : str
+        The unit and the column (``incidents`` or a category) of the count.
     """
 
     what: str
     lo: float
     hi: float
     protected: bool
+    unit_id: str = ""
+    column: str = ""
 
 
 def table_categories(units: pd.DataFrame, counts: Sequence[pd.DataFrame] = ()) -> list[str]:
@@ -106,6 +110,7 @@ def lp_audit(
     categories: Sequence[str] | None = None,
     summary: Mapping[str, Any] | None = None,
     exact: bool = False,
+    only_units: Collection[str] | None = None,
 ) -> list[HiddenBound]:
     """Bound every hidden count of ``units`` by linear programming over the linked tables.
 
@@ -125,6 +130,9 @@ def lp_audit(
         The public ``summary.json``: its overall and category totals join the system.
     exact : bool, default False
         Bound every hidden count by its own two LPs (slower; see the module docstring).
+    only_units : collection of str, optional
+        Bound only the hidden counts of these units (the system still holds
+        every unit and table); default: all units.
 
     Returns
     -------
@@ -150,13 +158,20 @@ def lp_audit(
     system = _System.build(units, list(counts), cats=cats, k=k, d=d, summary=summary or {})
     out: list[HiddenBound] = []
     for _, row in units.iterrows():
-        out += _attribute_finding(str(row["unit_id"]), row, cats)
+        if only_units is None or str(row["unit_id"]) in only_units:
+            out += _attribute_finding(str(row["unit_id"]), row, cats)
+    if only_units is not None:
+        keep = [j for j, (u, _) in enumerate(system.where) if u in only_units]
+        system.hidden = [system.hidden[j] for j in keep]
+        system.where = [system.where[j] for j in keep]
     if not system.hidden:
         return out
     bounds = system.bounds(exact=exact)
-    for (what, _), (lo, hi) in zip(system.hidden, bounds, strict=True):
+    for (what, _), (uid, col), (lo, hi) in zip(system.hidden, system.where, bounds, strict=True):
         protected = bool((lo < 1 - _TOL and hi >= k - 1 - _TOL) or lo >= k - _TOL)
-        out.append(HiddenBound(what=what, lo=lo, hi=hi, protected=protected))
+        out.append(
+            HiddenBound(what=what, lo=lo, hi=hi, protected=protected, unit_id=uid, column=col)
+        )
     return out
 
 
@@ -172,6 +187,7 @@ class _System:
     ub: list[dict[int, float]]
     ub_rhs: list[float]
     hidden: list[tuple[str, int]]
+    where: list[tuple[str, str]]
 
     @classmethod
     def build(
@@ -184,17 +200,17 @@ class _System:
         d: int,
         summary: Mapping[str, Any],
     ) -> _System:
-        s = cls(k=k, lo=[], hi=[], eq=[], eq_rhs=[], ub=[], ub_rhs=[], hidden=[])
+        s = cls(k=k, lo=[], hi=[], eq=[], eq_rhs=[], ub=[], ub_rhs=[], hidden=[], where=[])
         totals: list[int] = []
         by_cat: dict[str, list[int]] = {c: [] for c in cats}
         cell: dict[tuple[str, str], int] = {}
         for _, row in units.iterrows():
             uid = str(row["unit_id"])
-            t = s._published(row.get("incidents"), d, f"unit {uid} / total")
+            t = s._published(row.get("incidents"), d, f"unit {uid} / total", (uid, "incidents"))
             totals.append(t)
             members = []
             for c in cats:
-                x = s._published(row.get(c), d, f"unit {uid} / {c}")
+                x = s._published(row.get(c), d, f"unit {uid} / {c}", (uid, c))
                 cell[(uid, c)] = x
                 by_cat[c].append(x)
                 members.append(x)
@@ -209,11 +225,12 @@ class _System:
         self.hi.append(hi)
         return len(self.lo) - 1
 
-    def _published(self, value: Any, d: int, what: str) -> int:
+    def _published(self, value: Any, d: int, what: str, where: tuple[str, str] = ("", "")) -> int:
         """A variable for a count: bounded when published, else hidden (>= 0)."""
         if pd.isna(value):
             i = self._var(0.0, np.inf)
             self.hidden.append((what, i))
+            self.where.append(where)
             return i
         p = float(value)
         return self._var(max(p - d, min(p, float(self.k)), 0.0), p + d)
@@ -409,5 +426,8 @@ def _attribute_finding(uid: str, row: pd.Series, cats: list[str]) -> list[Hidden
     total = row.get("incidents")
     if len(hidden) == 1 and zeros == len(cats) - 1 and (pd.isna(total) or float(total) > 0):
         what = f"unit {uid} / {hidden[0]} holds all of its incidents"
-        return [HiddenBound(what=what, lo=0.0, hi=float("inf"), protected=False)]
+        bound = HiddenBound(
+            what=what, lo=0.0, hi=float("inf"), protected=False, unit_id=uid, column=hidden[0]
+        )
+        return [bound]
     return []
