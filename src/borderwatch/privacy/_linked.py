@@ -5,9 +5,9 @@ line at a time; the cell-key perturbation then moves every shown count by up to
 ``D`` and hides every count below ``k``, zeros included. A reader of
 ``units.csv``, ``counts.csv`` and ``summary.json`` sees the perturbed values of
 all three at once, and can bound a hidden count by the linear program of
-:func:`borderwatch.privacy.audit.lp_audit`: a published total of 15 next to
-shown categories of 9 and 6 (at least 7 and 5) leaves at most 3 to the hidden
-ones, whatever their true value.
+:func:`borderwatch.privacy.audit.lp_audit`: a total published as 13 (at most
+15) next to categories published as 9 and 6 (at least 7 and 5) leaves at most
+3 to the hidden ones, whatever their true value.
 
 :func:`protect_linked` runs that same audit on the published values and hides
 more until every hidden count keeps the whole band ``0..k-1`` feasible (or is
@@ -95,10 +95,10 @@ def protect_linked(
 
     Examples
     --------
-    A published total of 15 next to 9 and 6 leaves at most 3 to the hidden
-    categories; hiding the 6 too leaves them 0..8:
+    A total published as 13 next to 9 and 6 leaves at most 15 - 7 - 5 = 3 to
+    the hidden categories; hiding the 6 too leaves them 0..8:
 
-    >>> u = pd.DataFrame({"unit_id": ["a"], "incidents": [15], "iccs01_death": [9],
+    >>> u = pd.DataFrame({"unit_id": ["a"], "incidents": [13], "iccs01_death": [9],
     ...                   "iccs02_harm": [6], "iccs03_sexual": [None]})
     >>> p = protect_linked(u, None, None, k=5, d=2)
     >>> p.hidden, p.units["iccs02_harm"].isna().tolist()
