@@ -192,7 +192,7 @@ def _complement(
     if pd.notna(units["incidents"].iloc[r]):
         return r, "incidents"
     col = b.column if b.column in units.columns else "incidents"
-    v = pd.to_numeric(units[col], errors="coerce").to_numpy(dtype=float)
+    v = pd.to_numeric(units[col], errors="coerce").to_numpy(dtype=float, copy=True)
     v[r] = np.nan
     if np.isnan(v).all():
         return None
