@@ -193,7 +193,10 @@ def public_view(
     least ``k``, so that what can be worked out (their sum) is itself an
     aggregate of ``k`` or more incidents. Sensitive categories (always
     ``iccs03_sexual``, and any category holding an incident flagged
-    ``sensitive``) get this protection like every other category.
+    ``sensitive``) get this protection like every other category. After the
+    cell-key perturbation, the LP audit of the published units, counts and
+    summary totals runs on the perturbed values, and more is hidden until every
+    hidden unit count keeps ``0..k-1`` feasible (:mod:`borderwatch.privacy._linked`).
 
     References
     ----------
