@@ -30,7 +30,9 @@ count) is a finding. A unit whose only hidden category sits among published
 zeros is a finding too (every incident of the unit is in that category).
 
 The system is solved with batch LPs that certify many intervals at once (the
-least total of the hidden counts: those at 0 have ``lo = 0``; the most of
+least total of the hidden counts: those at 0 have ``lo = 0``, and those that
+reach ``k - 1`` from that point with their unit's total or one category, the
+point checked against every constraint, have ``hi >= k - 1``; then the most of
 ``sum_i min(x_i, k - 1)``, repeated over the counts not yet certified: those at
 ``k - 1`` have ``hi >= k - 1``); only the counts they do not settle get their
 own two LPs. ``exact=True`` bounds
@@ -39,8 +41,8 @@ every hidden count with its own LPs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -63,16 +65,22 @@ class HiddenBound:
         Which count (``"unit X / iccs03_sexual"``, ``"unit X / total"``, ...).
     lo, hi : float
         The bounds a reader can prove from every published relation. When the
-        batch LP already showed the count protected, ``hi`` is a value it can
-        reach (at least ``k - 1``), not necessarily the largest.
+        batch step already showed the count protected, ``hi`` is a value it can
+        reach (at least ``k - 1``), not necessarily the largest, and ``lo`` a
+        lower bound of at least ``k`` (the sum of its shown categories), not
+        necessarily the largest.
     protected : bool
         0 is feasible and ``hi >= k - 1``, or ``lo >= k``.
+    unit_id, column : str
+        The unit and the column (``incidents`` or a category) of the count.
     """
 
     what: str
     lo: float
     hi: float
     protected: bool
+    unit_id: str = ""
+    column: str = ""
 
 
 def table_categories(units: pd.DataFrame, counts: Sequence[pd.DataFrame] = ()) -> list[str]:
@@ -106,6 +114,7 @@ def lp_audit(
     categories: Sequence[str] | None = None,
     summary: Mapping[str, Any] | None = None,
     exact: bool = False,
+    only_units: Collection[str] | None = None,
 ) -> list[HiddenBound]:
     """Bound every hidden count of ``units`` by linear programming over the linked tables.
 
@@ -125,6 +134,9 @@ def lp_audit(
         The public ``summary.json``: its overall and category totals join the system.
     exact : bool, default False
         Bound every hidden count by its own two LPs (slower; see the module docstring).
+    only_units : collection of str, optional
+        Bound only the hidden counts of these units (the system still holds
+        every unit and table); default: all units.
 
     Returns
     -------
@@ -150,13 +162,20 @@ def lp_audit(
     system = _System.build(units, list(counts), cats=cats, k=k, d=d, summary=summary or {})
     out: list[HiddenBound] = []
     for _, row in units.iterrows():
-        out += _attribute_finding(str(row["unit_id"]), row, cats)
+        if only_units is None or str(row["unit_id"]) in only_units:
+            out += _attribute_finding(str(row["unit_id"]), row, cats)
+    if only_units is not None:
+        keep = [j for j, (u, _) in enumerate(system.where) if u in only_units]
+        system.hidden = [system.hidden[j] for j in keep]
+        system.where = [system.where[j] for j in keep]
     if not system.hidden:
         return out
     bounds = system.bounds(exact=exact)
-    for (what, _), (lo, hi) in zip(system.hidden, bounds, strict=True):
+    for (what, _), (uid, col), (lo, hi) in zip(system.hidden, system.where, bounds, strict=True):
         protected = bool((lo < 1 - _TOL and hi >= k - 1 - _TOL) or lo >= k - _TOL)
-        out.append(HiddenBound(what=what, lo=lo, hi=hi, protected=protected))
+        out.append(
+            HiddenBound(what=what, lo=lo, hi=hi, protected=protected, unit_id=uid, column=col)
+        )
     return out
 
 
@@ -172,6 +191,8 @@ class _System:
     ub: list[dict[int, float]]
     ub_rhs: list[float]
     hidden: list[tuple[str, int]]
+    where: list[tuple[str, str]]
+    cache: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -184,17 +205,17 @@ class _System:
         d: int,
         summary: Mapping[str, Any],
     ) -> _System:
-        s = cls(k=k, lo=[], hi=[], eq=[], eq_rhs=[], ub=[], ub_rhs=[], hidden=[])
+        s = cls(k=k, lo=[], hi=[], eq=[], eq_rhs=[], ub=[], ub_rhs=[], hidden=[], where=[])
         totals: list[int] = []
         by_cat: dict[str, list[int]] = {c: [] for c in cats}
         cell: dict[tuple[str, str], int] = {}
         for _, row in units.iterrows():
             uid = str(row["unit_id"])
-            t = s._published(row.get("incidents"), d, f"unit {uid} / total")
+            t = s._published(row.get("incidents"), d, f"unit {uid} / total", (uid, "incidents"))
             totals.append(t)
             members = []
             for c in cats:
-                x = s._published(row.get(c), d, f"unit {uid} / {c}")
+                x = s._published(row.get(c), d, f"unit {uid} / {c}", (uid, c))
                 cell[(uid, c)] = x
                 by_cat[c].append(x)
                 members.append(x)
@@ -209,11 +230,12 @@ class _System:
         self.hi.append(hi)
         return len(self.lo) - 1
 
-    def _published(self, value: Any, d: int, what: str) -> int:
+    def _published(self, value: Any, d: int, what: str, where: tuple[str, str] = ("", "")) -> int:
         """A variable for a count: bounded when published, else hidden (>= 0)."""
         if pd.isna(value):
             i = self._var(0.0, np.inf)
             self.hidden.append((what, i))
+            self.where.append(where)
             return i
         p = float(value)
         return self._var(max(p - d, min(p, float(self.k)), 0.0), p + d)
@@ -318,7 +340,19 @@ class _System:
             x = self._solve(_unit(idx, n, 1.0))  # least total of the hidden counts
             if x is not None:
                 lo.update({i: 0.0 for i in idx if x[i] < _TOL})
-            todo = idx
+                up = [i for i in idx if x[i] < self.k - 1]
+                reached = set(self._stretch(x, up, self.k - 1.0))
+                hi.update(
+                    {
+                        i: max(float(x[i]), self.k - 1.0)
+                        for i in idx
+                        if i in reached or x[i] >= self.k - 1
+                    }
+                )
+                down = [i for i in idx if np.isnan(lo[i])]
+                lo.update(dict.fromkeys(self._stretch(x, down, 0.0), 0.0))
+            lo.update({i: v for i, v in self._floors(idx).items() if np.isnan(lo[i])})
+            todo = [i for i in idx if np.isnan(hi[i])]
             while todo:  # each round certifies those that reach k - 1 together
                 reach = self._reach(todo)
                 done = {i: v for i, v in reach.items() if v >= self.k - 1 - _TOL}
@@ -335,6 +369,77 @@ class _System:
                 hi[i] = np.inf if x is None else float(x[i])
         return [(lo[i], hi[i]) for i in idx]
 
+    def _stretch(self, x: np.ndarray, idx: list[int], target: float) -> list[int]:
+        """The counts that reach ``target`` from the feasible point ``x`` on their own.
+
+        Each ``x_i`` is moved to ``target`` alone or with one partner of its
+        equality (a category with its unit's total or another category, a total
+        with one of its categories), and the point is checked against every
+        bound and constraint: a feasible point with ``x_i = k - 1`` proves
+        ``hi >= k - 1``, one with ``x_i = 0`` proves ``lo = 0``, without an LP.
+        """
+        a_ub, b_ub, a_eq, _, _ = self._mats()
+        slack = b_ub - a_ub @ x
+        ub_cols, eq_cols = _columns(a_ub), _columns(a_eq)
+        row_of = {j: row for row in self.eq for j in row}
+        out: list[int] = []
+        for i in idx:
+            step = target - float(x[i])
+            row = row_of.get(i, {})
+            for j in [None, *(j for j in row if j != i)]:
+                v = {i: step} if j is None else {i: step, j: -row[i] * step / row[j]}
+                if self._fits(x, v, slack, ub_cols, eq_cols):
+                    out.append(i)
+                    break
+        return out
+
+    def _floors(self, idx: list[int]) -> dict[int, float]:
+        """Lower bounds of at least ``k`` that an equality gives from the variable bounds.
+
+        A hidden total is at least the sum of its categories' lower bounds: with
+        one category shown, at least ``k`` (the count is not small) without an LP.
+        """
+        row_of = {j: row for row in self.eq for j in row}
+        out: dict[int, float] = {}
+        for i in idx:
+            row = row_of.get(i)
+            if not row:
+                continue
+            a = {j: -c / row[i] for j, c in row.items() if j != i}
+            floor = sum(v * (self.lo[j] if v > 0 else self.hi[j]) for j, v in a.items())
+            if floor >= self.k - _TOL:
+                out[i] = float(floor)
+        return out
+
+    def _fits(
+        self,
+        x: np.ndarray,
+        v: dict[int, float],
+        slack: np.ndarray,
+        ub_cols: list[tuple[np.ndarray, np.ndarray]],
+        eq_cols: list[tuple[np.ndarray, np.ndarray]],
+    ) -> bool:
+        """Whether ``x + v`` (``v`` sparse) keeps every bound and constraint."""
+        eq = np.zeros(len(self.eq))
+        use = np.zeros(len(self.ub))
+        for j, step in v.items():
+            if not self.lo[j] - _TOL <= x[j] + step <= self.hi[j] + _TOL:
+                return False
+            rows, vals = eq_cols[j]
+            eq[rows] += vals * step
+            rows, vals = ub_cols[j]
+            use[rows] += vals * step
+        return bool(np.all(np.abs(eq) <= _TOL) and np.all(use <= slack + _TOL))
+
+    def _mats(self) -> tuple[Any, np.ndarray, Any, np.ndarray, list]:
+        """The constraint matrices and the variable bounds (built once)."""
+        if "mats" not in self.cache:
+            n = len(self.lo)
+            a_ub, b_ub = self._matrix(self.ub, self.ub_rhs, n)
+            a_eq, b_eq = self._matrix(self.eq, self.eq_rhs, n)
+            self.cache["mats"] = (a_ub, b_ub, a_eq, b_eq, self._bounds())
+        return self.cache["mats"]
+
     def _reach(self, idx: list[int]) -> dict[int, float]:
         """Maximise ``sum_i z_i`` with ``z_i <= x_i`` and ``z_i <= k - 1``: the ``z`` reached."""
         n, m = len(self.lo), len(idx)
@@ -346,12 +451,11 @@ class _System:
             ),
             shape=(m, n + m),
         )
-        a_ub, b_ub = self._matrix(self.ub, self.ub_rhs, n)
+        a_ub, b_ub, a_eq, b_eq, var_bounds = self._mats()
         a_ub = vstack([hstack([a_ub, csr_matrix((a_ub.shape[0], m))]), link]).tocsr()
         b_ub = np.concatenate([b_ub, np.zeros(m)])
-        a_eq, b_eq = self._matrix(self.eq, self.eq_rhs, n)
         a_eq = hstack([a_eq, csr_matrix((a_eq.shape[0], m))]).tocsr()
-        bounds = [*self._bounds(), *[(0.0, float(self.k - 1))] * m]
+        bounds = [*var_bounds, *[(0.0, float(self.k - 1))] * m]
         res = _linprog(c, a_ub, b_ub, a_eq, b_eq, bounds)
         if res.status != 0:
             return {}
@@ -370,13 +474,20 @@ class _System:
         return coo_matrix((val, (r, col)), shape=(len(rows), n)).tocsr(), np.asarray(rhs, float)
 
     def _solve(self, c: np.ndarray, *, unbounded: bool = False) -> np.ndarray | None:
-        n = len(self.lo)
-        a_ub, b_ub = self._matrix(self.ub, self.ub_rhs, n)
-        a_eq, b_eq = self._matrix(self.eq, self.eq_rhs, n)
-        res = _linprog(c, a_ub, b_ub, a_eq, b_eq, self._bounds())
+        a_ub, b_ub, a_eq, b_eq, var_bounds = self._mats()
+        res = _linprog(c, a_ub, b_ub, a_eq, b_eq, var_bounds)
         if res.status == 0:
             return np.asarray(res.x, dtype=float)
         return None
+
+
+def _columns(a: Any) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (rows, values) of each column of a sparse matrix."""
+    c = a.tocsc()
+    return [
+        (c.indices[c.indptr[j] : c.indptr[j + 1]], c.data[c.indptr[j] : c.indptr[j + 1]])
+        for j in range(c.shape[1])
+    ]
 
 
 def _unit(idx: list[int], n: int, sign: float) -> np.ndarray:
@@ -409,5 +520,8 @@ def _attribute_finding(uid: str, row: pd.Series, cats: list[str]) -> list[Hidden
     total = row.get("incidents")
     if len(hidden) == 1 and zeros == len(cats) - 1 and (pd.isna(total) or float(total) > 0):
         what = f"unit {uid} / {hidden[0]} holds all of its incidents"
-        return [HiddenBound(what=what, lo=0.0, hi=float("inf"), protected=False)]
+        bound = HiddenBound(
+            what=what, lo=0.0, hi=float("inf"), protected=False, unit_id=uid, column=hidden[0]
+        )
+        return [bound]
     return []

@@ -26,7 +26,7 @@ from .._result import AnalysisResult
 from ._records import FrameRecords, IncidentRecords, RecordsOf, coded
 from .cellkey import PTable, content_keys
 
-__all__ = ["Perturber", "perturb_counts"]
+__all__ = ["Perturber", "listed_rows", "perturb_counts"]
 
 _FREQ = {"week": "W-SUN", "month": "M", "year": "Y"}
 _SHAPE_IDS = {"hotspots": "hotspot_id", "clusters": "cluster_id", "scan": "scan_id"}
@@ -171,16 +171,7 @@ def _perturb_long_counts(
     A unit x category whose total is hidden in ``units`` is not listed here
     either, so that its periods cannot rebuild it.
     """
-    out = counts.copy()
-    if units is not None and {"unit_id", "category"} <= set(out.columns):
-        hidden = set()
-        total_hidden = set(units.loc[units["incidents"].isna(), "unit_id"].astype(str))
-        for c in set(out["category"].dropna().astype(str)):
-            if c in units.columns:
-                hidden |= {(u, c) for u in units.loc[units[c].isna(), "unit_id"].astype(str)}
-        pairs = list(zip(out["unit_id"].astype(str), out["category"].astype(str), strict=True))
-        keep = [(u not in total_hidden and (u, c) not in hidden) for u, c in pairs]
-        out = out[np.asarray(keep, dtype=bool)].reset_index(drop=True)
+    out = listed_rows(counts, units)
     keys = [c for c in ("unit_id", "category", "period") if c in out.columns]
     rows = out[keys].copy()
     if "period" in rows.columns:
@@ -190,6 +181,30 @@ def _perturb_long_counts(
     pub = p.publish(true, rows=rows, records=records, label="counts")
     out["count"] = _as_int(pub, out["count"].notna().to_numpy(), out.index)
     return out[out["count"].notna()].reset_index(drop=True)
+
+
+def listed_rows(counts: pd.DataFrame, units: pd.DataFrame | None) -> pd.DataFrame:
+    """The rows of ``counts`` whose unit x category (and unit total) ``units`` shows.
+
+    A unit x category hidden in ``units`` is not listed in counts.csv, so that
+    its periods cannot rebuild it.
+
+    >>> u = pd.DataFrame({"unit_id": ["a", "b"], "incidents": [9, None], "x": [None, 7]})
+    >>> c = pd.DataFrame({"unit_id": ["a", "b", "a"], "category": ["x", "x", "y"], "count": [5, 6, 7]})
+    >>> listed_rows(c, u)["count"].tolist()
+    [7]
+    """
+    out = counts.copy()
+    if units is None or not {"unit_id", "category"} <= set(out.columns):
+        return out
+    hidden = set()
+    total_hidden = set(units.loc[units["incidents"].isna(), "unit_id"].astype(str))
+    for c in set(out["category"].dropna().astype(str)):
+        if c in units.columns:
+            hidden |= {(u, c) for u in units.loc[units[c].isna(), "unit_id"].astype(str)}
+    pairs = list(zip(out["unit_id"].astype(str), out["category"].astype(str), strict=True))
+    keep = [(u not in total_hidden and (u, c) not in hidden) for u, c in pairs]
+    return out[np.asarray(keep, dtype=bool)].reset_index(drop=True)
 
 
 def _records_by(

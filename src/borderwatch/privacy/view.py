@@ -26,6 +26,7 @@ from .._errors import BorderwatchWarning, DataError
 from .._result import AnalysisResult
 from ._figures import coarse_figures
 from ._info import VOCAB_COLUMNS, IncidentInfo, is_category, is_text
+from ._linked import protect_linked
 from ._needles import Needles
 from ._records import FrameRecords, IncidentRecords, summary_strings, text_values
 from ._relattice import on_lattice
@@ -192,7 +193,10 @@ def public_view(
     least ``k``, so that what can be worked out (their sum) is itself an
     aggregate of ``k`` or more incidents. Sensitive categories (always
     ``iccs03_sexual``, and any category holding an incident flagged
-    ``sensitive``) get this protection like every other category.
+    ``sensitive``) get this protection like every other category. After the
+    cell-key perturbation, the LP audit of the published units, counts and
+    summary totals runs on the perturbed values, and more is hidden until every
+    hidden unit count keeps ``0..k-1`` feasible (:mod:`borderwatch.privacy._linked`).
 
     References
     ----------
@@ -266,6 +270,7 @@ def public_view(
             perturber=perturber,
             period=(result.summary or {}).get("counts_period"),
         )
+        layers = _linked_tables(layers, k=k, d=perturber.ptable.D, info=info)
         return result.replace(
             **layers,
             incidents=None,
@@ -509,6 +514,19 @@ def _suppress_unit_counts(
     for c in count_cols:
         out[c] = _suppressed_int(vals[pos[c]], missing[pos[c]], supp[pos[c]], out.index)
     return out
+
+
+def _linked_tables(layers: dict[str, Any], *, k: int, d: int, info: IncidentInfo) -> dict[str, Any]:
+    """Units and counts.csv hidden further where the perturbed linked tables bound a hidden count."""
+    if layers.get("units") is None:
+        return layers
+    done = protect_linked(layers["units"], layers.get("counts"), layers.get("summary"), k=k, d=d)
+    if done.unresolved:
+        msg = f"{len(done.unresolved)} hidden counts of the units stay bounded inside 0..{k - 1}."
+        warnings.warn(msg + " Hint: run borderwatch audit.", BorderwatchWarning, stacklevel=3)
+    total, cats, _ = _unit_count_columns(done.units, info=info)
+    units = _rates_follow_counts(done.units, total=total, cats=cats) if done.hidden else done.units
+    return {**layers, "units": units, "counts": done.counts}
 
 
 def _rates_follow_counts(
