@@ -166,6 +166,7 @@ def _totals(tallies: Sequence[dict[str, Any]]) -> dict[str, Any]:
 def _more(units: gpd.GeoDataFrame, s: Settings) -> Callable[..., dict[str, Any]]:
     """The extra tasks on the joined partitions: tallies, density surfaces and sample."""
     from ._dask_density import partition_surface, summed_surface, surface_frame
+    from ._dask_warn import diverted
 
     def more(dask: Any, joined: Sequence[Any], grid: Any, crs: Any, _b: Any, parts: Any) -> Any:
         bandwidth = s.bandwidth_km if s.bandwidth_km is not None else float(grid.cell_km)
@@ -181,9 +182,12 @@ def _more(units: gpd.GeoDataFrame, s: Settings) -> Callable[..., dict[str, Any]]
             ],
         )
         rows = pd.concat(sample, ignore_index=True)
+        with diverted() as density_said:  # said at the density step (_staged), as by default
+            surface = summed_surface(surfaces, frame)
         return {
             "totals": _totals(tallies),
-            "surface": summed_surface(surfaces, frame),
+            "surface": surface,
+            "density_said": tuple(density_said),
             "sample": gpd.GeoDataFrame(rows, geometry="geometry", crs=sample[0].crs),
             "sampled": sum(quotas) < sum(p.n for p in parts),
             # the public view's records (borderwatch._dask_public): the joined partitions
@@ -266,7 +270,14 @@ def aggregated(
     mt, acts = meetings_first(meetings, u, s, say, actions=actions)  # the events' dates
     late = late_pass(u, s, meetings=mt, actions=acts)  # the evaluation's and planning's counts
     run = run_aggregates(
-        u, files, settings=s, scheduler=s.scheduler, more=_more(u, s), say=say, late=late
+        u,
+        files,
+        settings=s,
+        scheduler=s.scheduler,
+        more=_more(u, s),
+        say=say,
+        late=late,
+        source=str(incidents),
     )
     return _staged(run, u, incidents, mt, s, say, actions=acts)
 
@@ -283,6 +294,7 @@ def _staged(
 ) -> tuple[Inputs, Space, _Done]:
     """The pipeline's records of steps 1 to 8 from the aggregates and the sample."""
     from ._dask_eval import judged as judged_from
+    from ._dask_warn import say as said
     from .borders import DEFAULT_TOLERANCE_M
     from .join import join_units
     from .pipeline import (
@@ -336,6 +348,7 @@ def _staged(
     hot = _hotspots(run, s)
     found = _clusters(joined, u, space, hot, s, say)
     say("density surface (summed over the partitions)")
+    said(extra["density_said"])
     say("evaluation (PAI on a temporal split)")
     judged = judged_from(run.late.evaluation, hot, s)  # from aggregates (_dask_eval)
     from ._dask_public import dask_records
