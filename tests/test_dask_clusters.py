@@ -107,3 +107,19 @@ def test_too_many_locations_fall_back_to_the_sample(data):
     how = res.summary["dask"]["clusters"]
     assert how["from"] == "sample" and "more than dask_sample=50" in how["why"]
     assert "clusters" in res.summary["dask"]["sampled_for"]
+
+
+def test_no_cluster_gives_the_default_engines_empty_layer(data):
+    units, d, _ = data
+    opts = {**OPTS, "eps_km": 0.001, "min_samples": 50, "cluster_replicates": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = analyze(units, d / "all.csv", **opts)
+        res = analyze(units, d / "parts", engine="dask", **opts)
+    assert (
+        len(ref.clusters) == 0 and res.summary["dask"]["clusters"]["from"] == "distinct locations"
+    )
+    assert res.clusters.dtypes.equals(ref.clusters.dtypes) and list(res.clusters) == list(
+        ref.clusters
+    )
+    assert res.summary["clusters"] == ref.summary["clusters"]

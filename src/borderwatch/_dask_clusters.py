@@ -17,8 +17,8 @@ Counts, core incidents, distinct locations (to the metre), the shape (the hull o
 locations) and the test against chance (the stack sizes to the metre, clustered with
 their weights in each simulated map) come from the merged locations on the client. The
 layer equals :func:`borderwatch.clusters.find_clusters` of all incidents
-(tests/test_dask_clusters.py). When the partitions hold more distinct locations than
-``dask_sample`` (counted per partition), or the method is HDBSCAN or space-time DBSCAN
+(tests/test_dask_clusters.py). When the incidents have more distinct locations than
+``dask_sample`` (a partition's checked before it sends them, then all merged), or the method is HDBSCAN or space-time DBSCAN
 (they need every incident), the clusters come from the sample (:func:`distinct_clusters`
 says why).
 """
@@ -150,6 +150,11 @@ def _layer(
     from .clusters import CLUSTER_COLUMNS
 
     member = np.flatnonzero(cid > 0)
+    if member.size == 0:  # as find_clusters: an empty layer with the columns' types
+        from .clusters import _EMPTY_DTYPES
+
+        empty = {c: pd.Series(dtype=_EMPTY_DTYPES[c]) for c in CLUSTER_COLUMNS}
+        return gpd.GeoDataFrame(empty, geometry=gpd.GeoSeries([], crs=4326), crs=4326)
     member = member[np.argsort(cid[member], kind="stable")]
     ids = cid[member]
     uniq_ids, starts, _ = np.unique(ids, return_index=True, return_counts=True)
@@ -212,10 +217,14 @@ def distinct_clusters(
     counts, sizes = dask.compute(
         [delayed(len)(t) for t in tables], [delayed(len)(p) for p in joined]
     )
-    if sum(counts) > int(s.dask_sample):
-        why = f"{sum(counts):,} distinct locations (more than dask_sample={s.dask_sample:,})"
+    limit = int(s.dask_sample)
+    if max(counts, default=0) > limit:  # no task sends more than dask_sample rows
+        why = f"a partition holds {max(counts):,} distinct locations (more than dask_sample={limit:,})"
         return None, {"from": "sample", "why": why}
     locs = _merged(list(dask.compute(*tables)), sizes)
+    if len(locs) > limit:
+        why = f"{len(locs):,} distinct locations (more than dask_sample={limit:,})"
+        return None, {"from": "sample", "why": why}
     ms = int(s.min_samples) if s.min_samples is not None else 5
     eps = float(eps_km)
     weights = locs["count"].to_numpy(np.int64)
