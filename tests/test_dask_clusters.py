@@ -123,3 +123,18 @@ def test_no_cluster_gives_the_default_engines_empty_layer(data):
         ref.clusters
     )
     assert res.summary["clusters"] == ref.summary["clusters"]
+
+
+def test_every_incident_in_a_cluster(data):
+    """Every incident of a partition in a cluster (its fields' pass has no NaN to fill)."""
+    units, d, _ = data
+    opts = {**OPTS, "eps_km": 500.0, "min_samples": 1, "cluster_replicates": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = analyze(units, d / "all.csv", **opts)
+        res = analyze(units, d / "parts", engine="dask", **opts)
+    assert int(ref.clusters["n_incidents"].sum()) == ref.summary["n_incidents"]
+    cols = [c for c in ref.clusters.columns if c != "geometry"]
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(res.clusters[cols]), pd.DataFrame(ref.clusters[cols])
+    )

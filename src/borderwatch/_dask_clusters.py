@@ -67,8 +67,8 @@ def _point_fields(
     with diverted():
         xy, _, ok = metric_points(part, crs)
     here = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1]})
-    feature = here.merge(members, on=["x", "y"], how="left")["f"].fillna(-1).to_numpy(np.int64)
-    feature[~ok] = -1
+    found = here.merge(members, on=["x", "y"], how="left")["f"].fillna(-1)
+    feature = np.where(ok, found.to_numpy(np.int64), -1)  # a new array (pandas' may be read-only)
     return feature_fields(part, feature, crs, border)
 
 
