@@ -20,7 +20,8 @@ For each size, in fresh subprocesses (so that each peak RSS is that run's own):
   cell keys, redaction and vertex checks on the workers (:mod:`borderwatch._dask_public`;
   with a cluster address the files are read and joined once more for it).
 
-``--modes`` chooses among them (default all three); ``--parts 1 --workers 1`` measures one
+``--modes`` chooses among them (default all three); ``--dask-sample N`` sets the
+``dask_sample`` setting (the point clusters come from the distinct locations up to N); ``--parts 1 --workers 1`` measures one
 partition's worker time and memory (``worker_peak_mib``, each worker's ``ru_maxrss``).
 
 Each prints one JSON line: seconds, the client process's peak RSS (``ru_maxrss``, MiB; the
@@ -72,7 +73,7 @@ def _peak_mib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10
 
 
-def run(mode: str, folder: Path, workers: int) -> dict[str, object]:
+def run(mode: str, folder: Path, workers: int, sample: int | None = None) -> dict[str, object]:
     from borderwatch._dask import join_partitions, load_partitions
     from borderwatch._dask_agg import aggregate_statistics
     from borderwatch.borders import border_lines
@@ -80,6 +81,8 @@ def run(mode: str, folder: Path, workers: int) -> dict[str, object]:
 
     units = bw.datasets.demo_units()
     s = Settings(view="internal", permutations=99, scan_replicates=99)
+    if sample is not None:
+        s = s.replace(dask_sample=sample)
     load0 = os.getloadavg()[0]
     with warnings.catch_warnings(), _cluster(workers) as cluster:
         warnings.simplefilter("ignore")
@@ -99,6 +102,8 @@ def run(mode: str, folder: Path, workers: int) -> dict[str, object]:
                 "sample": res.summary["dask"]["sample"],
                 "pai": res.summary["pai"],
                 "priorities": len(res.priorities),
+                "clusters": len(res.clusters),
+                "clusters_from": res.summary["dask"].get("clusters"),
             }
         elif mode == "aggregates":
             agg = aggregate_statistics(
@@ -140,6 +145,7 @@ def main() -> None:
     parser.add_argument("--parts", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--modes", default="analyze,aggregates,gathered")
+    parser.add_argument("--dask-sample", type=int, help="the dask_sample setting")
     parser.add_argument("--do", help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
@@ -148,14 +154,16 @@ def main() -> None:
         prepare(args.n, args.parts, args.folder)
         return
     if args.do:
-        print(json.dumps(run(args.do, args.folder, args.workers)), flush=True)
+        print(json.dumps(run(args.do, args.folder, args.workers, args.dask_sample)), flush=True)
         return
     for n in (int(x) for x in args.sizes.split(",")):
         with tempfile.TemporaryDirectory() as tmp:
             base = [sys.executable, __file__, "--folder", tmp, "--n", str(n)]
             subprocess.run([*base, "--do", "prepare", "--parts", str(args.parts)], check=True)
             for mode in args.modes.split(","):
-                subprocess.run([*base, "--do", mode, "--workers", str(args.workers)], check=True)
+                more = [] if args.dask_sample is None else ["--dask-sample", str(args.dask_sample)]
+                cmd = [*base, "--do", mode, "--workers", str(args.workers), *more]
+                subprocess.run(cmd, check=True)
 
 
 if __name__ == "__main__":

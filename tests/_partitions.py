@@ -25,3 +25,14 @@ def two_workers():
     return distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
     )
+
+
+def two_worker_processes():
+    """A LocalCluster of 2 single-threaded worker processes: what a worker warns stays in
+    its process, as on a real cluster (the in-process cluster shares the client's
+    warnings machinery, which pandas' threads change while the client records)."""
+    import distributed
+
+    return distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )

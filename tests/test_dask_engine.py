@@ -332,7 +332,9 @@ def test_analyze_dask_runs_on_aggregates_and_equals_the_default_engine(
     dask_record = res.summary["dask"]
     assert dask_record["sample"] == 300 and dask_record["sampled"]
     assert {"cells", "scan", "hotspots", "density"} <= set(dask_record["aggregated"])
-    assert "clusters" in dask_record["sampled_for"] and "gathered" not in dask_record
+    # 150 distinct locations (at most dask_sample): the point clusters come from them
+    assert dask_record["sampled_for"] == ["incidents"] and "gathered" not in dask_record
+    assert dask_record["clusters"]["from"] == "distinct locations"
     # the summary's totals and every part made from aggregates
     for key in (
         "n_incidents", "n_sensitive", "date_first", "date_last", "date_precision", "join",
@@ -353,12 +355,17 @@ def test_analyze_dask_runs_on_aggregates_and_equals_the_default_engine(
     )
     assert ref.cells["trend_class"].nunique() > 1 and (ref.cells["hotspot_kind"] == "hot").any()
     assert len(ref.scan) > 0 and len(ref.hotspots) > 1
-    for mine, theirs in ((res.scan, ref.scan), (res.hotspots, ref.hotspots)):
+    assert len(ref.clusters) > 1
+    for mine, theirs in (
+        (res.scan, ref.scan), (res.hotspots, ref.hotspots), (res.clusters, ref.clusters)
+    ):  # fmt: skip
         pd.testing.assert_frame_equal(
             pd.DataFrame(mine.drop(columns="geometry")),
             pd.DataFrame(theirs.drop(columns="geometry")),
         )
         assert mine.geometry.geom_equals_exact(theirs.geometry, 1e-9).all()
+    assert res.summary["clusters"] == ref.summary["clusters"]
+    pd.testing.assert_frame_equal(_frame(res.planning.coverage), _frame(ref.planning.coverage))
     np.testing.assert_array_equal(res.density.support, ref.density.support)
     np.testing.assert_allclose(res.density.values, ref.density.values, rtol=1e-9, atol=1e-12)
     assert res.density.transform == ref.density.transform and ref.density.values.max() > 0

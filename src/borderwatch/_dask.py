@@ -107,19 +107,23 @@ def _read_one(path: str, options: Mapping[str, Any]) -> Any:
 
 
 def _load(part: Any, number: int, units: gpd.GeoDataFrame, options: dict[str, Any]) -> Any:
-    """Read and check one partition file (runs on a worker)."""
+    """Read and check one partition file (runs on a worker): the incidents, the rows
+    dropped, how the file was read and the reader's warnings (templates, not shown on the
+    worker: :mod:`borderwatch._dask_warn`)."""
+    from ._dask_warn import diverted
     from .io import load_incidents
 
     source = _read_one(part, options)
     try:
-        loaded = load_incidents(source, units=units, **options)
+        with diverted() as said:
+            loaded = load_incidents(source, units=units, **options)
     except DataError as exc:
         msg = str(exc).replace("<DataFrame>", str(part))
         raise DataError(msg) from exc
     frame = loaded.frame
     if loaded.columns.get("id") is None:  # row numbers restart in every file
         frame = frame.assign(id=f"p{number}-" + frame["id"].astype(str))
-    return frame, dict(loaded.dropped), dict(loaded.decisions)
+    return frame, dict(loaded.dropped), dict(loaded.decisions), tuple(said)
 
 
 def _run(tasks: list[Any], scheduler: str | None) -> tuple[Any, ...]:
@@ -148,9 +152,12 @@ def load_partitions(
     Returns the incidents (in file order), the rows dropped (summed), how the
     first file was read, and the number of partitions.
     """
+    from ._dask_warn import combined, say
+
     dask = _need_dask()
     files = partition_sources(source)
     done = _run([dask.delayed(_load)(f, i, units, options) for i, f in enumerate(files)], scheduler)
+    say(combined([d[3] for d in done], files=files, source=os.fspath(source)))
     frames = [d[0] for d in done]
     dropped: dict[str, int] = {}
     for d in done:
@@ -172,12 +179,15 @@ def join_partitions(
 ) -> tuple[gpd.GeoDataFrame, int]:
     """The join, block by block on the workers (``partitions`` blocks, default one per
     250,000 incidents); the joined incidents in their order and the number of blocks."""
+    from ._dask_warn import caught, combined, say
     from .join import join_units
 
     dask = _need_dask()
     n = partitions or max(1, min(64, len(incidents) // 250_000 + 1))
     bounds = [round(i * len(incidents) / n) for i in range(n + 1)]
     blocks = [incidents.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
-    done = _run([dask.delayed(join_units)(b, units, **join) for b in blocks], scheduler)
+    pairs = _run([dask.delayed(caught)(join_units, b, units, **join) for b in blocks], scheduler)
+    say(combined([w for _, w in pairs]))  # the join's warnings, summed over the blocks
+    done = [frame for frame, _ in pairs]
     joined = pd.concat(done, ignore_index=True) if done else join_units(incidents, units, **join)
     return gpd.GeoDataFrame(joined, geometry="geometry", crs=incidents.crs), max(1, len(blocks))

@@ -551,7 +551,11 @@ def aggregate_statistics(
 
     s = settings or Settings()
     return run_aggregates(
-        _units(units, s), partition_sources(source), settings=s, scheduler=scheduler
+        _units(units, s),
+        partition_sources(source),
+        settings=s,
+        scheduler=scheduler,
+        source=os.fspath(source),
     ).stats
 
 
@@ -563,9 +567,10 @@ def _summed(dicts: Sequence[dict[str, int]]) -> dict[str, int]:
     return out
 
 
-def _meta(loaded: tuple[Any, ...]) -> tuple[dict[str, int], dict[str, Any]]:
-    """The rows dropped and the reading decisions of one read partition (no rows)."""
-    return loaded[1], loaded[2]
+def _meta(loaded: tuple[Any, ...]) -> tuple[dict[str, int], dict[str, Any], tuple[str, ...]]:
+    """The rows dropped, the reading decisions and the reader's warnings of one read
+    partition (no rows)."""
+    return loaded[1], loaded[2], loaded[3]
 
 
 def _concat(*frames: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -597,9 +602,17 @@ def _repartition(dask: Any, loaded: Sequence[Any], n: int | None) -> list[Any]:
 
 
 def _load_and_join(
-    dask: Any, u: gpd.GeoDataFrame, files: Sequence[str], s: Settings, say: Callable[[str], None]
+    dask: Any,
+    u: gpd.GeoDataFrame,
+    files: Sequence[str],
+    s: Settings,
+    say: Callable[[str], None],
+    source: str | None = None,
 ) -> tuple[Any, ...]:
-    """Passes 1 and 2: read and check, the extents, the study CRS, the join (persisted)."""
+    """Passes 1 and 2: read and check, the extents, the study CRS, the join (persisted);
+    the workers' warnings said on the client (a reader's naming ``source``)."""
+    from ._dask_warn import caught, combined
+    from ._dask_warn import say as said
     from .borders import border_lines
     from .join import join_units
 
@@ -612,12 +625,16 @@ def _load_and_join(
     extents, meta = dask.compute(
         [delayed(_extent)(p, lo, hi) for p in loaded], [delayed(_meta)(r) for r in raw]
     )
+    said(combined([m[2] for m in meta], files=files, source=source))  # the reader's warnings
     crs, centre = _study_crs(u, extents)
     say("finding international borders")
     border = border_lines(u, crs=crs)
     say(f"joining the incidents of {len(loaded)} partitions to {len(u)} units (dask)")
     opts = {"border": border, "crs": crs, "tolerance_km": s.tolerance_km}
-    joined = dask.persist(*[delayed(join_units)(p, u, **opts) for p in loaded])
+    pairs = dask.persist(*[delayed(caught)(join_units, p, u, **opts) for p in loaded])
+    joined = dask.persist(*[delayed(operator.getitem)(x, 0) for x in pairs])
+    (notes,) = dask.compute([delayed(operator.getitem)(x, 1) for x in pairs])
+    said(combined(notes))  # the join's warnings, summed over the partitions
     return joined, extents, meta, crs, centre, border
 
 
@@ -651,12 +668,15 @@ def run_aggregates(
     more: More | None = None,
     say: Callable[[str], None] | None = None,
     late: Late | None = None,
+    source: str | None = None,
 ) -> AggregateRun:
     """The aggregate passes of :func:`aggregate_statistics` over the partition ``files``
     (the checked units ``u``; one partition per file, or ``settings.partitions``);
     ``more`` adds tasks on the joined partitions before the session ends (the pipeline's
     sample, tallies and density surfaces); ``late`` adds tasks that need the statistics
-    (the evaluation and planning aggregates); ``say`` is told each step."""
+    (the evaluation and planning aggregates); ``say`` is told each step. The workers'
+    warnings are said on the client, combined over the partitions (a reader's message
+    naming ``source``, the input, instead of a partition's file)."""
     s = settings
     say = say or (lambda _: None)
     dask = _need_dask()
@@ -664,7 +684,7 @@ def run_aggregates(
     raster = read_population(s.population) if s.population is not None else None  # checked first
     with _session(scheduler):
         say(f"reading incidents ({len(files)} files, dask)")
-        joined, extents, meta, crs, centre, border = _load_and_join(dask, u, files, s, say)
+        joined, extents, meta, crs, centre, border = _load_and_join(dask, u, files, s, say, source)
         say("hotspot statistics (Gi*, local Moran, emerging hotspots, from aggregates)")
         distinct = (
             dask.compute(*[delayed(_distinct)(p, crs) for p in joined]) if s.cell_km is None else ()

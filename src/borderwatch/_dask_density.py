@@ -60,6 +60,7 @@ def surface_frame(bounds: Sequence[float], bandwidth_km: float) -> SurfaceFrame:
 def partition_surface(part: gpd.GeoDataFrame, crs: Any, frame: SurfaceFrame) -> dict[str, Any]:
     """One partition's surface on ``frame`` (runs on a worker): values, support, the
     incidents used and dropped, and the kernel mass outside the grid."""
+    from ._dask_warn import diverted
     from ._inputs import metric_points
     from ._kde import mass_outside
     from .density import _padded_surface
@@ -68,8 +69,7 @@ def partition_surface(part: gpd.GeoDataFrame, crs: Any, frame: SurfaceFrame) -> 
     xy_m, target, ok = metric_points(part, crs)
     xy_km = xy_m[ok] / 1000.0
     box = (f.x0, f.y0 - f.ny * f.cell, f.x0 + f.nx * f.cell, f.y0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", BorderwatchWarning)  # counted and said on the client
+    with diverted():  # counted and said on the client (per thread: borderwatch._dask_warn)
         values, support, used, dropped = _padded_surface(
             xy_km, None, x0=f.x0, y0=f.y0, nx=f.nx, ny=f.ny, cell=f.cell, h=f.h, r_sup=f.r_sup
         )

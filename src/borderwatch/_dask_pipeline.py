@@ -12,7 +12,13 @@ folder, glob or URL of incident files without ever holding all rows in one proce
   kinds, dropped rows) are per-partition tallies summed;
 * ``result.incidents`` is a seeded sample of at most ``dask_sample`` joined incidents,
   drawn from each partition in proportion to its size (all of them when there are no
-  more), for the maps and the point clusters (``summary["dask"]["sampled_for"]``);
+  more), for the maps (``summary["dask"]["sampled_for"]``);
+* the DBSCAN point clusters come from the incidents' distinct locations with their
+  weights (:mod:`borderwatch._dask_clusters`), from the sample when there are more than
+  ``dask_sample`` of them or for HDBSCAN and space-time DBSCAN
+  (``summary["dask"]["clusters"]``);
+* the workers' warnings are said on the client, combined over the partitions
+  (:mod:`borderwatch._dask_warn`);
 * the PAI, the evaluation on a temporal split, the priorities and the planning tables
   come from per-partition counts too (:mod:`borderwatch._dask_plan`).
 
@@ -59,7 +65,9 @@ AGGREGATED = (
     "priorities",
 )
 #: The layers computed from the sample of incidents (exact when it holds them all): the
-#: incident layer and the point clusters (with their rows of the planning's coverage table).
+#: incident layer and, when they cannot come from the distinct locations
+#: (:mod:`borderwatch._dask_clusters`), the point clusters (with their rows of the
+#: planning's coverage table).
 SAMPLED_FOR = ("incidents", "clusters")
 
 
@@ -165,7 +173,9 @@ def _totals(tallies: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 def _more(units: gpd.GeoDataFrame, s: Settings) -> Callable[..., dict[str, Any]]:
     """The extra tasks on the joined partitions: tallies, density surfaces and sample."""
+    from ._dask_clusters import distinct_clusters
     from ._dask_density import partition_surface, summed_surface, surface_frame
+    from ._dask_warn import diverted
 
     def more(dask: Any, joined: Sequence[Any], grid: Any, crs: Any, _b: Any, parts: Any) -> Any:
         bandwidth = s.bandwidth_km if s.bandwidth_km is not None else float(grid.cell_km)
@@ -181,9 +191,16 @@ def _more(units: gpd.GeoDataFrame, s: Settings) -> Callable[..., dict[str, Any]]
             ],
         )
         rows = pd.concat(sample, ignore_index=True)
+        with diverted() as density_said:  # said at the density step (_staged), as by default
+            surface = summed_surface(surfaces, frame)
+        eps = s.eps_km if s.eps_km is not None else float(grid.cell_km)
+        opts = {"crs": crs, "border": _b, "units": units, "eps_km": eps, "settings": s}
+        points = distinct_clusters(dask, joined, **opts)  # (None, why): from the sample
         return {
             "totals": _totals(tallies),
-            "surface": summed_surface(surfaces, frame),
+            "surface": surface,
+            "density_said": tuple(density_said),
+            "points": points,
             "sample": gpd.GeoDataFrame(rows, geometry="geometry", crs=sample[0].crs),
             "sampled": sum(quotas) < sum(p.n for p in parts),
             # the public view's records (borderwatch._dask_public): the joined partitions
@@ -266,7 +283,14 @@ def aggregated(
     mt, acts = meetings_first(meetings, u, s, say, actions=actions)  # the events' dates
     late = late_pass(u, s, meetings=mt, actions=acts)  # the evaluation's and planning's counts
     run = run_aggregates(
-        u, files, settings=s, scheduler=s.scheduler, more=_more(u, s), say=say, late=late
+        u,
+        files,
+        settings=s,
+        scheduler=s.scheduler,
+        more=_more(u, s),
+        say=say,
+        late=late,
+        source=str(incidents),
     )
     return _staged(run, u, incidents, mt, s, say, actions=acts)
 
@@ -282,32 +306,38 @@ def _staged(
     actions: Any,
 ) -> tuple[Inputs, Space, _Done]:
     """The pipeline's records of steps 1 to 8 from the aggregates and the sample."""
+    from ._dask_clusters import found_clusters
     from ._dask_eval import judged as judged_from
+    from ._dask_warn import say as said
     from .borders import DEFAULT_TOLERANCE_M
     from .join import join_units
     from .pipeline import (
         Inputs,
         Joined,
         Space,
-        _clusters,
         _Done,
     )
 
     extra = run.extra
     mt = meetings  # read before the passes (_dask_plan.meetings_first)
     sample = extra["sample"]
+    clusters_from = dict(extra["points"][1])
+    clusters_from.pop("n_found", None)
+    sampled_for = list(SAMPLED_FOR) if clusters_from["from"] == "sample" else ["incidents"]
     if extra["sampled"]:
+        what = " and the point clusters use" if "clusters" in sampled_for else " uses"
         msg = (
-            f"engine 'dask': the incident layer and the point clusters use a sample of "
+            f"engine 'dask': the incident layer{what} a sample of "
             f"{len(sample):,} of the {run.stats.n_incidents:,} incidents (dask_sample); every "
             "count, hotspot statistic, the evaluation and the planning use all of them."
         )
         warnings.warn(msg, BorderwatchWarning, stacklevel=3)
     record = {
         "aggregated": list(AGGREGATED),
-        "sampled_for": list(SAMPLED_FOR),
+        "sampled_for": sampled_for,
         "sample": len(sample),
         "sampled": bool(extra["sampled"]),
+        "clusters": clusters_from,
     }
     inputs = Inputs(
         units=u,
@@ -334,8 +364,9 @@ def _staged(
         totals=extra["totals"],
     )
     hot = _hotspots(run, s)
-    found = _clusters(joined, u, space, hot, s, say)
+    found = found_clusters(extra, joined, u, space, hot, s, say)  # _dask_clusters
     say("density surface (summed over the partitions)")
+    said(extra["density_said"])
     say("evaluation (PAI on a temporal split)")
     judged = judged_from(run.late.evaluation, hot, s)  # from aggregates (_dask_eval)
     from ._dask_public import dask_records

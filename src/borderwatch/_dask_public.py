@@ -241,15 +241,16 @@ class DaskRecords(IncidentRecords):
     @contextmanager
     def opened(self) -> Iterator[IncidentRecords]:
         from ._dask_agg import _load_and_join, _session
+        from ._dask_warn import diverted
 
         s = self._settings
         with _session(None if self._joined is not None else s.scheduler):
             if self._joined is not None:
                 self.parts = self._joined
             else:
-                self.parts = list(
-                    _load_and_join(self.dask, self._units, self._files, s, lambda _: None)[0]
-                )
+                with diverted():  # the run said the reader's and the join's warnings
+                    again = _load_and_join(self.dask, self._units, self._files, s, lambda _: None)
+                self.parts = list(again[0])
             try:
                 meta = self.dask.compute(*[self.dask.delayed(_meta)(p) for p in self.parts])
                 self._sizes = [m[0] for m in meta]

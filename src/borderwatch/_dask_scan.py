@@ -21,7 +21,7 @@ import shapely
 from ._lattice import Grid
 from .settings import Settings
 
-__all__ = ["ScanCore", "cluster_fields", "scan_core", "scan_frame"]
+__all__ = ["ScanCore", "cluster_fields", "feature_fields", "scan_core", "scan_frame"]
 
 
 @dataclass(frozen=True)
@@ -75,12 +75,21 @@ def cluster_fields(
     part: gpd.GeoDataFrame, grid: Grid, cluster_of_cell: np.ndarray, border: Any
 ) -> dict[str, pd.DataFrame]:
     """One partition's incidents in the clusters, aggregated per cluster (on a worker)."""
-    from ._countries import incident_border_km, own_countries, unit_countries
-    from ._geom import projected
     from .grid import point_cells
 
     where = point_cells(grid, part.geometry)
     feature = np.where(where >= 0, cluster_of_cell[np.maximum(where, 0)], -1)
+    return feature_fields(part, feature, grid.crs, border)
+
+
+def feature_fields(
+    part: gpd.GeoDataFrame, feature: np.ndarray, crs: Any, border: Any
+) -> dict[str, pd.DataFrame]:
+    """One partition's incidents aggregated per ``feature`` (-1: none; on a worker): own
+    and unit countries, smallest border distance, first and last date, locations."""
+    from ._countries import incident_border_km, own_countries, unit_countries
+    from ._geom import projected
+
     rows = np.flatnonzero(feature >= 0)
     sub, f = part.iloc[rows], feature[rows]
     dates = (
@@ -88,14 +97,14 @@ def cluster_fields(
         if "date" in sub.columns
         else np.full(len(sub), np.datetime64("NaT"), dtype="datetime64[ns]")
     )
-    dist = incident_border_km(sub, np.arange(len(sub)), border, grid.crs)
+    dist = incident_border_km(sub, np.arange(len(sub)), border, crs)
     stats = (
         pd.DataFrame({"f": f, "dist": dist, "d": dates})
         .groupby("f")
         .agg(dist=("dist", "min"), first=("d", "min"), last=("d", "max"))
         .reset_index()
     )
-    xy = shapely.get_coordinates(np.asarray(projected(sub.geometry, grid.crs).array, dtype=object))
+    xy = shapely.get_coordinates(np.asarray(projected(sub.geometry, crs).array, dtype=object))
     key = np.rint(xy / 1.0).astype(np.int64)  # as borderwatch._stacks.stacks keys locations
     return {
         "own": pd.DataFrame({"f": f, "c": own_countries(sub)}).drop_duplicates(),

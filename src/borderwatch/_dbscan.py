@@ -38,7 +38,7 @@ from scipy.spatial import Delaunay, QhullError, cKDTree
 from ._epsgrid import EpsSquares, core_components, settled_core
 from ._stacks import unique_rows
 
-__all__ = ["dbscan_labels", "st_dbscan_labels"]
+__all__ = ["dbscan_labels", "st_dbscan_labels", "weighted_dbscan_labels"]
 
 #: Rows per KD-tree query chunk are chosen so that rows * k stays below this.
 _KNN_BUDGET = 2_000_000
@@ -146,6 +146,92 @@ def dbscan_labels(xy: np.ndarray, *, eps: float, min_samples: int) -> tuple[np.n
     labels[core_idx] = _first_seen_order(comp, core_idx, n)
     _assign_border(labels, core, border_i, border_j)
     return labels, core
+
+
+def weighted_dbscan_labels(
+    xy: np.ndarray,
+    weights: np.ndarray,
+    *,
+    eps: float,
+    min_samples: int,
+    rows: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """DBSCAN of distinct locations that each hold ``weights`` points.
+
+    The same clusters as :func:`dbscan_labels` of the points themselves (each location
+    repeated by its weight, in the order of ``rows``): a location is core when the
+    weights within ``eps`` (its own included) reach ``min_samples``, as scikit-learn's
+    ``DBSCAN(...).fit(xy, sample_weight=weights)``; clusters are numbered by their
+    first core location in ``rows`` (each location's first point in the points' order;
+    default the locations' order), and a border location reachable from two clusters
+    goes to the lower-numbered one.
+
+    Examples
+    --------
+    >>> xy = np.array([[0, 0], [0, 1], [10, 10], [30, 30.0]])
+    >>> labels, core = weighted_dbscan_labels(xy, np.array([3, 1, 2, 1]), eps=1.5, min_samples=3)
+    >>> labels.tolist(), core.tolist()
+    ([0, 0, -1, -1], [True, True, False, False])
+    >>> same = np.repeat(xy, [3, 1, 2, 1], axis=0)
+    >>> dbscan_labels(same, eps=1.5, min_samples=3)[0].tolist()
+    [0, 0, 0, 0, -1, -1, -1]
+    """
+    xy = np.ascontiguousarray(xy, dtype=np.float64)
+    w = np.asarray(weights, dtype=np.int64)
+    n = len(xy)
+    labels = np.full(n, -1, dtype=np.int64)
+    if n == 0:
+        return labels, np.zeros(n, dtype=bool)
+    order = np.arange(n, dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
+    core, border_i, border_j = _weighted_core_points(xy, w, eps=float(eps), min_samples=min_samples)
+    core_idx = np.flatnonzero(core)
+    if core_idx.size == 0:
+        return labels, core
+    comp = _core_components(xy[core_idx], float(eps))
+    labels[core_idx] = _first_seen_order(comp, order[core_idx], int(order.max()) + 1)
+    _assign_border(labels, core, border_i, border_j)
+    return labels, core
+
+
+def _weighted_core_points(
+    xy: np.ndarray, w: np.ndarray, *, eps: float, min_samples: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_core_points` with weights: every weight is at least 1, so a location's
+    ``min_samples`` nearest within ``eps`` either reach ``min_samples`` (core) or are
+    all its neighbours (then their weights decide, and a non-core location's pairs
+    feed the border step)."""
+    n = len(xy)
+    eps2 = eps * eps
+    k = min(int(min_samples), n)
+    settled = (  # min_samples locations in reach are min_samples points or more
+        settled_core(EpsSquares(xy, eps=eps), min_samples)
+        if EpsSquares.fits(xy, eps=eps)
+        else np.zeros(n, dtype=bool)
+    )
+    core = settled.copy()
+    rest = np.flatnonzero(~settled)
+    border_i: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    border_j: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    tree = cKDTree(xy) if len(rest) else None
+    upper = eps * (1 + 1e-9) + 1e-300
+    chunk = max(1, _KNN_BUDGET // k)
+    for start in range(0, len(rest), chunk):
+        rows_q = rest[start : start + chunk]
+        q = xy[rows_q]
+        _, idx = tree.query(q, k=k, distance_upper_bound=upper)  # type: ignore[union-attr]
+        idx = np.asarray(idx).reshape(len(q), k)
+        found = idx < n
+        safe = np.where(found, idx, 0)
+        d2 = ((q[:, None, :] - xy[safe]) ** 2).sum(axis=2)
+        within = found & (d2 <= eps2)
+        full = within.sum(axis=1) >= min_samples  # min_samples locations: enough points
+        is_core = full | (np.where(within, w[safe], 0).sum(axis=1) >= min_samples)
+        core[rows_q] = is_core
+        nc = within & ~is_core[:, None]
+        r, c = np.nonzero(nc)
+        border_i.append(rows_q[r])
+        border_j.append(idx[r, c])
+    return core, np.concatenate(border_i), np.concatenate(border_j)
 
 
 def _core_points(
