@@ -76,3 +76,27 @@ def test_cube_weights_are_the_canonical_kronecker_sum(bins: int, step: int) -> N
     np.testing.assert_array_equal(got.indptr, want.indptr)
     np.testing.assert_array_equal(got.indices, want.indices)
     np.testing.assert_array_equal(got.data, want.data)
+
+
+@pytest.mark.parametrize("values", ["counts", "rates", "big"])
+@pytest.mark.parametrize("weights", ["binary", "weighted"])
+def test_star_lag_equals_the_built_star_matrix(values: str, weights: str) -> None:
+    from borderwatch._stats import _star_lag, gi_analytic
+
+    rng = np.random.default_rng(5)
+    n = 400
+    a = sparse.random(n, n, density=0.03, random_state=rng, format="csr")
+    a = sparse.csr_array(a + a.T)
+    if weights == "binary":
+        a.data[:] = 1.0
+    y = {
+        "counts": rng.poisson(0.7, n).astype(float),
+        "rates": rng.gamma(2.0, 0.37, n),
+        "big": rng.integers(0, 2**52, n).astype(float),  # too large for exact sums
+    }[values]
+    wstar = a + sparse.eye_array(n, format="csr")
+    lag, card = _star_lag(y, a)
+    np.testing.assert_array_equal(lag, wstar @ y)
+    np.testing.assert_array_equal(card, np.asarray(wstar.sum(axis=1)).ravel())
+    stat, z = gi_analytic(y, a)
+    assert np.isfinite(z).all() and stat.shape == (n,)
