@@ -16,7 +16,7 @@ import shapely
 from scipy import sparse
 from shapely.geometry import Polygon, box
 
-from borderwatch.borders import _far_ends
+from borderwatch.borders import _far_ends, _near_envelope, _within
 from borderwatch.emerging import cube_weights
 
 
@@ -48,6 +48,21 @@ def test_far_ends_answer_as_the_distance() -> None:
     got = _far_ends(segs, b, tol)
     assert 0 < want.sum() < len(want)  # both answers occur
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("n_segs", [50, 3_000])  # fewer or more segments than b's edges
+def test_segment_filters_answer_as_the_direct_predicates(n_segs: int) -> None:
+    b = _polygon()
+    rng = np.random.default_rng(n_segs)
+    start = rng.uniform(-120_000, 120_000, (n_segs, 2))
+    stop = start + rng.normal(0.0, 1_500.0, (n_segs, 2))
+    segs = shapely.linestrings(np.stack([start, stop], axis=1))
+    for tol in (0.0, 2_000.0):
+        near_box = shapely.buffer(shapely.envelope(b), tol)
+        np.testing.assert_array_equal(
+            _near_envelope(segs, b, tol), shapely.intersects(segs, near_box)
+        )
+        np.testing.assert_array_equal(_within(segs, b, tol), shapely.dwithin(segs, b, tol))
 
 
 def _kron_sum(adj: sparse.csr_array, bins: int, step: int) -> sparse.csr_array:

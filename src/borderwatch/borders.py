@@ -178,7 +178,8 @@ def _far_ends(segs: np.ndarray, b: shapely.Geometry, tol: float) -> np.ndarray:
     xy, inverse = np.unique(ends, axis=0, return_inverse=True)
     shapely.prepare(b)
     near = np.asarray(shapely.dwithin(shapely.points(xy), b, tol), dtype=bool)
-    return ~near[np.asarray(inverse).reshape(-1)].reshape(-1, 2).all(axis=1)
+    both = near[np.asarray(inverse).reshape(-1)].reshape(-1, 2).all(axis=1)
+    return np.asarray(~both, dtype=bool)
 
 
 def _shared_outline(
