@@ -271,18 +271,38 @@ def adjacency(w: Any, n: int) -> tuple[sparse.csr_array, np.ndarray]:
     return m, card == 0
 
 
+def _star_lag(y: np.ndarray, adj: sparse.csr_array) -> tuple[np.ndarray, np.ndarray]:
+    """``(W + I) @ y`` and the row sums of ``W + I``.
+
+    For binary weights and whole-number values (counts) every partial sum is an
+    integer well below 2**53, hence exact in any order: then ``W @ y + y`` and
+    the row lengths plus one give the same floats without building ``W + I``
+    (a space-time cube has tens of millions of links). Otherwise ``W + I`` is
+    built, as before.
+    """
+    exact = (
+        adj.format == "csr"
+        and adj.has_canonical_format
+        and bool(np.all(adj.data == 1.0))
+        and bool(np.all(np.isfinite(y) & (y == np.round(y))))
+        and 2.0 * float(np.abs(y).sum()) < 2.0**53
+    )
+    if exact:
+        return adj @ y + y, np.diff(adj.indptr) + 1.0
+    wstar = adj + sparse.eye_array(len(y), format="csr")
+    return wstar @ y, np.asarray(wstar.sum(axis=1)).ravel()
+
+
 def gi_analytic(y: np.ndarray, adj: sparse.csr_array) -> tuple[np.ndarray, np.ndarray]:
     """G* statistic and z-score, as ``esda.G_Local(transform="B", star=True)``."""
     n = len(y)
-    wstar = adj + sparse.eye_array(n, format="csr")
+    lag, card = _star_lag(y, adj)
     ysum = y.sum()
-    lag = wstar @ y
     if ysum == 0:
         return np.zeros(n), np.zeros(n)
     statistic = lag / ysum
     mean = ysum / n
     var = (y**2).sum() / n - mean**2
-    card = np.asarray(wstar.sum(axis=1)).ravel()
     expected = card / n
     ev = card * (n - card)
     ev = ev / (n - 1)

@@ -131,8 +131,15 @@ def _within(segs: np.ndarray, b: shapely.Geometry, tol: float) -> np.ndarray:
     keep = np.zeros(len(segs), dtype=bool)
     if len(edges) == 0:
         return keep
-    x0, y0, x1, y1 = shapely.bounds(segs).T
-    near, _ = shapely.STRtree(edges).query(shapely.box(x0 - tol, y0 - tol, x1 + tol, y1 + tol))
+    # the pairs whose boxes come within tol: grow the boxes of the fewer side
+    if len(edges) < len(segs):
+        x0, y0, x1, y1 = shapely.bounds(edges).T
+        grown = shapely.box(x0 - tol, y0 - tol, x1 + tol, y1 + tol)
+        _, near = shapely.STRtree(segs).query(grown)
+    else:
+        x0, y0, x1, y1 = shapely.bounds(segs).T
+        grown = shapely.box(x0 - tol, y0 - tol, x1 + tol, y1 + tol)
+        near, _ = shapely.STRtree(edges).query(grown)
     close = np.zeros(len(segs), dtype=bool)
     close[near] = True
     shapely.prepare(b)
@@ -140,6 +147,39 @@ def _within(segs: np.ndarray, b: shapely.Geometry, tol: float) -> np.ndarray:
     ends = shapely.get_coordinates(segs[~close]).reshape(-1, 2, 2)[:, 0]
     keep[~close] = shapely.contains_xy(b, ends[:, 0], ends[:, 1])
     return keep
+
+
+def _near_envelope(segs: np.ndarray, b: shapely.Geometry, tol: float) -> np.ndarray:
+    """``intersects(segs, buffer(envelope(b), tol))``, asked only of the segments that
+    their boxes do not settle: a box inside ``b``'s envelope (which lies inside the
+    buffer) meets it, a box apart from the buffer's own box does not."""
+    near_box = shapely.buffer(shapely.envelope(b), tol)
+    sx0, sy0, sx1, sy1 = shapely.bounds(segs).T
+    bx0, by0, bx1, by1 = shapely.bounds(near_box)
+    out = ~((sx1 < bx0) | (sx0 > bx1) | (sy1 < by0) | (sy0 > by1))
+    if tol > 0:
+        ex0, ey0, ex1, ey1 = shapely.bounds(b)
+        settled = (sx0 >= ex0) & (sx1 <= ex1) & (sy0 >= ey0) & (sy1 <= ey1)
+    else:
+        settled = np.zeros(len(segs), dtype=bool)
+    ask = out & ~settled
+    out[ask] = shapely.intersects(segs[ask], near_box)
+    return out
+
+
+def _far_ends(segs: np.ndarray, b: shapely.Geometry, tol: float) -> np.ndarray:
+    """Whether either end of each segment lies more than ``tol`` from polygon ``b``.
+
+    ``distance(p, b) > tol`` asked as ``not dwithin(p, b, tol)`` of prepared
+    ``b`` (a point inside ``b`` answers at once), once per distinct end: the
+    same answers, a fraction of the time on full-resolution borders.
+    """
+    ends = shapely.get_coordinates(segs)
+    xy, inverse = np.unique(ends, axis=0, return_inverse=True)
+    shapely.prepare(b)
+    near = np.asarray(shapely.dwithin(shapely.points(xy), b, tol), dtype=bool)
+    both = near[np.asarray(inverse).reshape(-1)].reshape(-1, 2).all(axis=1)
+    return np.asarray(~both, dtype=bool)
 
 
 def _shared_outline(
@@ -154,8 +194,7 @@ def _shared_outline(
     # densify to tol/4 so that a kept segment overshoots the true border end by at most ~1.25 tol
     outline = shapely.segmentize(shapely.boundary(a), max(tol / 4.0, 1.0))
     segs = _segments(outline)
-    near_box = shapely.buffer(shapely.envelope(b), tol)
-    segs = segs[shapely.intersects(segs, near_box)]
+    segs = segs[_near_envelope(segs, b, tol)]
     if len(segs) == 0:
         return None
     keep = _within(segs, b, tol)
@@ -164,10 +203,7 @@ def _shared_outline(
     kept = segs[keep]
     # segments that reach beyond the tolerance (at the ends of the border) are cut exactly at it;
     # they are few, so buffering a local piece of `b` for each is cheap
-    coords = shapely.get_coordinates(kept).reshape(-1, 2, 2)
-    far = (shapely.distance(shapely.points(coords[:, 0]), b) > tol) | (
-        shapely.distance(shapely.points(coords[:, 1]), b) > tol
-    )
+    far = _far_ends(kept, b, tol)
     for i in np.flatnonzero(far):
         x0, y0, x1, y1 = shapely.bounds(kept[i])
         local = shapely.clip_by_rect(b, x0 - 2 * tol, y0 - 2 * tol, x1 + 2 * tol, y1 + 2 * tol)

@@ -377,21 +377,30 @@ def cube_weights(w: sparse.csr_array, bins: int, *, time_step: int = 1) -> spars
         row.sort_indices()
         rows.append(row)
     head = rows[:time_step]
-    data = [r.data.astype(dtype) for r in head]
-    indices = [r.indices.astype(np.int64) for r in head]
-    lengths = [np.diff(r.indptr) for r in head]
-    if bins > time_step:
-        last, times = rows[time_step], bins - time_step
-        shifts = np.arange(times, dtype=np.int64) * n
-        data.append(np.tile(last.data.astype(dtype), times))
-        indices.append((last.indices.astype(np.int64)[None, :] + shifts[:, None]).ravel())
-        lengths.append(np.tile(np.diff(last.indptr), times))
+    times = max(bins - time_step, 0)
+    tail = rows[time_step] if times else sparse.csr_array((n, n))
+    nnz = sum(r.nnz for r in head) + times * tail.nnz
+    # 32-bit indices when they fit, as scipy makes them (Gi* is slower on 64-bit ones);
+    # written once into the final arrays (the repeated rows as a broadcast)
+    itype = np.int32 if max(bins * n, nnz) < np.iinfo(np.int32).max else np.int64
+    data = np.empty(nnz, dtype=dtype)
+    flat = np.empty(nnz, dtype=itype)
+    at = 0
+    for r in head:
+        data[at : at + r.nnz] = r.data
+        flat[at : at + r.nnz] = r.indices
+        at += r.nnz
+    if times:
+        shifts = np.arange(times, dtype=itype) * np.asarray(n, dtype=itype)
+        data[at:].reshape(times, tail.nnz)[:] = tail.data
+        np.add(
+            tail.indices.astype(itype)[None, :],
+            shifts[:, None],
+            out=flat[at:].reshape(times, tail.nnz),
+        )
+    lengths = [np.diff(r.indptr) for r in head] + [np.tile(np.diff(tail.indptr), times)]
     indptr = np.r_[0, np.cumsum(np.concatenate(lengths))]
-    # 32-bit indices when they fit, as scipy makes them (Gi* is slower on 64-bit ones)
-    itype = np.int32 if max(bins * n, indptr[-1]) < np.iinfo(np.int32).max else np.int64
-    flat = np.concatenate(indices).astype(itype)
-    shape = (bins * n, bins * n)
-    return sparse.csr_array((np.concatenate(data), flat, indptr.astype(itype)), shape=shape)
+    return sparse.csr_array((data, flat, indptr.astype(itype)), shape=(bins * n, bins * n))
 
 
 def _kron_cube(w: sparse.csr_array, bins: int, time_step: int) -> sparse.csr_array:
