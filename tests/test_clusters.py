@@ -638,3 +638,22 @@ def test_dbscan_without_eps_squares_falls_back_to_delaunay(monkeypatch) -> None:
     got = dbscan_labels(xy, eps=1.2, min_samples=4)
     np.testing.assert_array_equal(got[0], expected[0])
     np.testing.assert_array_equal(got[1], expected[1])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_weighted_dbscan_equals_scikit_learn_and_the_repeated_points(seed):
+    """Distinct locations with weights: the core points equal scikit-learn's
+    ``DBSCAN.fit(xy, sample_weight=w)``, and the labels equal those of the points
+    themselves (each location repeated by its weight, in order)."""
+    rng = np.random.default_rng(seed)
+    xy = np.unique(np.round(rng.uniform(0, 40, size=(400, 2)), 1), axis=0)
+    rng.shuffle(xy)
+    w = rng.choice([1, 1, 1, 2, 3, 7], size=len(xy))
+    labels, core = dbscan_module.weighted_dbscan_labels(xy, w, eps=2.0, min_samples=5)
+    ref = DBSCAN(eps=2.0, min_samples=5).fit(xy, sample_weight=w)
+    ref_core = np.zeros(len(xy), dtype=bool)
+    ref_core[ref.core_sample_indices_] = True
+    np.testing.assert_array_equal(core, ref_core)
+    assert core.any() and (~core).any()
+    same, _ = dbscan_module.dbscan_labels(np.repeat(xy, w, axis=0), eps=2.0, min_samples=5)
+    np.testing.assert_array_equal(np.repeat(labels, w), same)

@@ -183,7 +183,7 @@ def weighted_dbscan_labels(
     if n == 0:
         return labels, np.zeros(n, dtype=bool)
     order = np.arange(n, dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
-    core, border_i, border_j = _weighted_core_points(xy, w, eps=float(eps), min_samples=min_samples)
+    core, border_i, border_j = _core_points(xy, eps=float(eps), min_samples=min_samples, weights=w)
     core_idx = np.flatnonzero(core)
     if core_idx.size == 0:
         return labels, core
@@ -193,55 +193,17 @@ def weighted_dbscan_labels(
     return labels, core
 
 
-def _weighted_core_points(
-    xy: np.ndarray, w: np.ndarray, *, eps: float, min_samples: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`_core_points` with weights: every weight is at least 1, so a location's
-    ``min_samples`` nearest within ``eps`` either reach ``min_samples`` (core) or are
-    all its neighbours (then their weights decide, and a non-core location's pairs
-    feed the border step)."""
-    n = len(xy)
-    eps2 = eps * eps
-    k = min(int(min_samples), n)
-    settled = (  # min_samples locations in reach are min_samples points or more
-        settled_core(EpsSquares(xy, eps=eps), min_samples)
-        if EpsSquares.fits(xy, eps=eps)
-        else np.zeros(n, dtype=bool)
-    )
-    core = settled.copy()
-    rest = np.flatnonzero(~settled)
-    border_i: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
-    border_j: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
-    tree = cKDTree(xy) if len(rest) else None
-    upper = eps * (1 + 1e-9) + 1e-300
-    chunk = max(1, _KNN_BUDGET // k)
-    for start in range(0, len(rest), chunk):
-        rows_q = rest[start : start + chunk]
-        q = xy[rows_q]
-        _, idx = tree.query(q, k=k, distance_upper_bound=upper)  # type: ignore[union-attr]
-        idx = np.asarray(idx).reshape(len(q), k)
-        found = idx < n
-        safe = np.where(found, idx, 0)
-        d2 = ((q[:, None, :] - xy[safe]) ** 2).sum(axis=2)
-        within = found & (d2 <= eps2)
-        full = within.sum(axis=1) >= min_samples  # min_samples locations: enough points
-        is_core = full | (np.where(within, w[safe], 0).sum(axis=1) >= min_samples)
-        core[rows_q] = is_core
-        nc = within & ~is_core[:, None]
-        r, c = np.nonzero(nc)
-        border_i.append(rows_q[r])
-        border_j.append(idx[r, c])
-    return core, np.concatenate(border_i), np.concatenate(border_j)
-
-
 def _core_points(
-    xy: np.ndarray, *, eps: float, min_samples: int
+    xy: np.ndarray, *, eps: float, min_samples: int, weights: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Core points, and the (non-core point, neighbour) pairs for the border step.
 
     Each point's ``min_samples`` nearest neighbours within ``eps`` (a KD-tree
     query in chunks of at most ``_KNN_BUDGET`` entries) decide whether it is
-    core; a non-core point has all its neighbours among them.
+    core; a non-core point has all its neighbours among them. With ``weights``
+    (distinct locations, each weight at least 1: how many points it holds), a
+    location whose ``min_samples`` nearest in reach are fewer than ``min_samples``
+    locations is core when their weights reach ``min_samples``.
     """
     n = len(xy)
     eps2 = eps * eps
@@ -271,6 +233,8 @@ def _core_points(
         d2 = ((q[:, None, :] - xy[safe]) ** 2).sum(axis=2)
         within = found & (d2 <= eps2)
         is_core = within.sum(axis=1) >= min_samples
+        if weights is not None:  # fewer locations than min_samples: their weights decide
+            is_core |= np.where(within, weights[safe], 0).sum(axis=1) >= min_samples
         core[rows_q] = is_core
         nc = within & ~is_core[:, None]
         rows, cols = np.nonzero(nc)
