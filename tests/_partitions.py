@@ -36,3 +36,32 @@ def two_worker_processes():
     return distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     )
+
+
+def demo_inputs(n_background: int):
+    """The demo's units and SYNTHETIC incidents with ``n_background`` background rows
+    (their warnings silenced): the dask tests' input before it is written in parts."""
+    import warnings
+
+    from borderwatch.datasets import demo_incidents, demo_units
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        units = demo_units()
+        return units, demo_incidents(n_background=n_background, units=units)
+
+
+def analyze_on_cluster(units, incidents, meetings=None, *, processes: bool = False, **opts):
+    """``analyze(..., engine="dask")`` on a new 2-worker LocalCluster (:func:`two_workers`,
+    or :func:`two_worker_processes`), warnings silenced; the cluster is closed after."""
+    import warnings
+
+    from borderwatch.pipeline import analyze
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with two_worker_processes() if processes else two_workers() as cluster:
+            return analyze(
+                units, incidents, meetings, engine="dask", scheduler=cluster.scheduler_address,
+                **opts,
+            )  # fmt: skip

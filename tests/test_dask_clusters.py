@@ -13,9 +13,8 @@ import pytest
 pytest.importorskip("dask_geopandas")
 pytest.importorskip("distributed")
 
-from _partitions import two_workers, write_parts  # noqa: E402
+from _partitions import analyze_on_cluster, demo_inputs, write_parts  # noqa: E402
 from borderwatch.clusters import label_points  # noqa: E402
-from borderwatch.datasets import demo_incidents, demo_units  # noqa: E402
 from borderwatch.pipeline import analyze  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -54,10 +53,7 @@ def _planted(lon: float, lat: float) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
     d = tmp_path_factory.mktemp("dclu")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        units = demo_units()
-        inc = demo_incidents(n_background=300, units=units)
+    units, inc = demo_inputs(300)
     centre = units.to_crs(4326).geometry.iloc[0].representative_point()
     planted = _planted(centre.x, centre.y)
     cols = ["date", "longitude", "latitude", "category"]
@@ -75,10 +71,7 @@ def test_point_clusters_from_distinct_locations_equal_the_default(data):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = analyze(units, d / "all.csv", **OPTS)
-        with two_workers() as cluster:
-            res = analyze(
-                units, d / "parts", engine="dask", scheduler=cluster.scheduler_address, **OPTS
-            )
+    res = analyze_on_cluster(units, d / "parts", **OPTS)
     # the border location is not core and joins one of two clusters
     lab = label_points(ref.incidents, eps_km=1.5, min_samples=5, crs=ref.crs)
     at = (np.abs(lab.geometry.x - centre.x) < 1e-9) & (np.abs(lab.geometry.y - centre.y) < 1e-9)

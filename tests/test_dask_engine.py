@@ -11,10 +11,10 @@ import pytest
 pytest.importorskip("dask_geopandas")
 distributed = pytest.importorskip("distributed")
 
-from _partitions import two_workers, write_parts  # noqa: E402
+from _partitions import analyze_on_cluster, demo_inputs, two_workers, write_parts  # noqa: E402
 from borderwatch._dask import is_partitioned, partition_sources  # noqa: E402
 from borderwatch._errors import DataError  # noqa: E402
-from borderwatch.datasets import demo_incidents, demo_meetings, demo_units  # noqa: E402
+from borderwatch.datasets import demo_meetings  # noqa: E402
 from borderwatch.pipeline import analyze  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -23,10 +23,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory):
     d = tmp_path_factory.mktemp("parts")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        units = demo_units()
-        inc = demo_incidents(n_background=800, units=units)
+    units, inc = demo_inputs(800)
     write_parts(inc, d / "parts")
     return units, d
 
@@ -46,10 +43,7 @@ def test_dask_engine_equals_default_on_a_local_cluster(inputs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = analyze(units, d / "all.csv", **opts)
-        with two_workers() as cluster:
-            res = analyze(
-                units, d / "parts", engine="dask", scheduler=cluster.scheduler_address, **opts
-            )
+    res = analyze_on_cluster(units, d / "parts", **opts)
     assert res.summary["engine"] == "dask" and res.summary["partitions"] == 4
     assert res.summary["n_incidents"] == ref.summary["n_incidents"]
     assert res.units["incidents"].tolist() == ref.units["incidents"].tolist()
@@ -183,10 +177,7 @@ def stacked(tmp_path_factory):
     from scipy.spatial import cKDTree
 
     d = tmp_path_factory.mktemp("stacked")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        units = demo_units()
-        inc = demo_incidents(n_background=1_500, units=units)
+    units, inc = demo_inputs(1_500)
     xy = inc[["longitude", "latitude"]].to_numpy()
     places = xy[np.random.default_rng(3).choice(len(xy), 150, replace=False)]
     _, nearest = cKDTree(places).query(xy)
@@ -314,18 +305,9 @@ def test_analyze_dask_runs_on_aggregates_and_equals_the_default_engine(
     ref = stacked_ref
     returned = _Returned(dask.compute)
     monkeypatch.setattr(dask, "compute", returned)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with two_workers() as cluster:
-            res = analyze(
-                units,
-                d / "parts",
-                d / "meetings.csv",
-                engine="dask",
-                scheduler=cluster.scheduler_address,
-                dask_sample=300,
-                **STACKED_OPTS,
-            )
+    res = analyze_on_cluster(
+        units, d / "parts", d / "meetings.csv", dask_sample=300, **STACKED_OPTS
+    )
     assert n > 2_000 and returned.largest <= 300, returned.largest
     assert len(res.incidents) == 300 and res.incidents["id"].is_unique
     assert set(res.incidents["id"]) <= set(ref.incidents["id"])
@@ -386,18 +368,7 @@ def test_dask_evaluation_and_planning_come_from_aggregates_not_the_sample(stacke
 
     units, d, n = stacked
     ref = stacked_ref
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with two_workers() as cluster:
-            res = analyze(
-                units,
-                d / "parts",
-                d / "meetings.csv",
-                engine="dask",
-                scheduler=cluster.scheduler_address,
-                dask_sample=50,
-                **STACKED_OPTS,
-            )
+    res = analyze_on_cluster(units, d / "parts", d / "meetings.csv", dask_sample=50, **STACKED_OPTS)
     assert len(res.incidents) == 50 and n > 2_000
     record = res.summary["dask"]
     assert record["sampled_for"] == ["incidents", "clusters"]
@@ -507,11 +478,7 @@ def test_dask_public_view_equals_the_default_engines_public_view(inputs, tmp_pat
         # quick: no scan (its shapes in the next test), cells of 40 km
         opts = {**PUBLIC_OPTS, "scan_replicates": 0, "cell_km": 40}
         ref = analyze(units, d / "all.csv", view="public", **opts)
-        with two_workers() as cluster:
-            res = analyze(
-                units, d / "parts", engine="dask", scheduler=cluster.scheduler_address,
-                view="public", dask_sample=50, **opts,
-            )  # fmt: skip
+    res = analyze_on_cluster(units, d / "parts", view="public", dask_sample=50, **opts)
     assert "gathered" not in res.summary["dask"]
     assert res.summary["dask"]["sample"] == 50 and res.summary["n_incidents"] > 900
     quick = {"static": False, "handout": False}

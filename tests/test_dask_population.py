@@ -13,8 +13,7 @@ pytest.importorskip("dask_geopandas")
 distributed = pytest.importorskip("distributed")
 rasterio = pytest.importorskip("rasterio")
 
-from _partitions import two_workers, write_parts  # noqa: E402
-from borderwatch.datasets import demo_incidents, demo_units  # noqa: E402
+from _partitions import analyze_on_cluster, demo_inputs, write_parts  # noqa: E402
 from borderwatch.pipeline import analyze  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -58,10 +57,7 @@ def _raster(path, units) -> None:
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory):
     d = tmp_path_factory.mktemp("population")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        units = demo_units()
-        inc = demo_incidents(n_background=600, units=units)
+    units, inc = demo_inputs(600)
     write_parts(inc, d / "parts")
     _raster(d / "pop.tif", units)
     return units, d
@@ -73,10 +69,7 @@ def test_population_runs_on_aggregates_and_equals_the_default_engine(inputs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = analyze(units, d / "all.csv", **opts)
-        with two_workers() as cluster:
-            res = analyze(
-                units, d / "parts", engine="dask", scheduler=cluster.scheduler_address, **opts
-            )
+    res = analyze_on_cluster(units, d / "parts", **opts)
     assert "gathered" not in res.summary["dask"] and res.summary["partitions"] == 4
     # units: population and rates (empty where the raster does not cover the unit)
     assert ref.units["population"].isna().any() and (ref.units["population"] > 0).sum() >= 5

@@ -11,10 +11,9 @@ import pytest
 pytest.importorskip("dask_geopandas")
 pytest.importorskip("distributed")
 
-from _partitions import two_worker_processes, write_parts  # noqa: E402
+from _partitions import analyze_on_cluster, demo_inputs, write_parts  # noqa: E402
 from borderwatch._dask_warn import caught, combined, diverted  # noqa: E402
 from borderwatch._errors import BorderwatchWarning  # noqa: E402
-from borderwatch.datasets import demo_incidents, demo_units  # noqa: E402
 from borderwatch.pipeline import analyze  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -35,10 +34,8 @@ def messy(tmp_path_factory):
     """Four files with points outside every unit, unparseable and coarse dates, unknown
     categories and country names, in every partition."""
     d = tmp_path_factory.mktemp("messy")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        units = demo_units()
-        inc = demo_incidents(n_background=200, units=units).copy()
+    units, inc = demo_inputs(200)
+    inc = inc.copy()
     inc.loc[inc.index[::50], "longitude"] = inc["longitude"].iloc[::50] + 20  # outside
     inc.loc[inc.index[5::60], "date"] = "not a date"
     inc.loc[inc.index[7::40], "date"] = "2023-05"  # coarser than the asked week
@@ -80,12 +77,7 @@ def test_worker_warnings_on_local_threads(messy, expected):
 def test_worker_warnings_equal_the_default_engines(messy, expected):
     """On worker processes (a real cluster's case) the warnings reach the summary."""
     units, d = messy
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with two_worker_processes() as cluster:
-            res = analyze(
-                units, d / "parts", engine="dask", scheduler=cluster.scheduler_address, **FAST
-            )
+    res = analyze_on_cluster(units, d / "parts", processes=True, **FAST)
     assert res.summary["warnings"] == expected
 
 
