@@ -45,6 +45,7 @@ from ._dask_regions import region_cells, regions_frame
 from ._dask_scan import cluster_fields, scan_core, scan_frame
 from ._lattice import Grid
 from ._population import PopulationRaster, read_population, unit_population
+from ._warnings import withheld
 from .settings import Settings
 
 __all__ = [
@@ -237,14 +238,13 @@ def _period(extents: Sequence[dict[str, Any]], asked: Any) -> Any:
     for e in extents:
         for key, n in e["precision"].items():
             total[key] = total.get(key, 0) + n
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with withheld() as caught:
         period = counts_period(pd.DataFrame({"date_precision": list(total)}), asked)
     needs = _NEEDS.get(asked) if asked else None
     coarse = sum(n for key, n in total.items() if needs is not None and key not in needs)
     for w in caught:  # the frame held one row per precision: the number is the incidents'
         text = str(w.message).split(" incidents have ", 1)[-1]
-        warnings.warn(f"{coarse} incidents have {text}", w.category, stacklevel=3)
+        warnings.warn(f"{coarse} incidents have {text}", type(w.message), stacklevel=3)
     return period
 
 

@@ -11,48 +11,22 @@ partition's file) and says them again with :func:`say` inside the run, so the CL
 them and ``summary["warnings"]`` lists them.
 
 The capture is per thread (a worker may run several tasks at once, and with
-``processes=False`` the client shares the process): :func:`warnings.warn` is wrapped
-once per process so that, in a thread inside :func:`caught`, a borderwatch warning goes
-to that thread's list; everywhere else it is warned as usual.
+``processes=False`` the client shares the process): :mod:`borderwatch._warnings`.
 """
 
 from __future__ import annotations
 
 import ast
 import re
-import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from ._errors import BorderwatchWarning
+from ._warnings import withheld
 
 __all__ = ["caught", "combined", "diverted", "say"]
-
-_local = threading.local()
-_install_lock = threading.Lock()
-_original: list[Callable[..., Any]] = []
-
-
-def _divert(
-    message: Any, category: Any = None, stacklevel: int = 1, source: Any = None, **kw: Any
-) -> None:
-    """:func:`warnings.warn`, except that a borderwatch warning raised in a thread inside
-    :func:`diverted` is recorded there (its template) instead."""
-    sink = getattr(_local, "sink", None)
-    cat = type(message) if isinstance(message, Warning) else (category or UserWarning)
-    if sink is not None and isinstance(cat, type) and issubclass(cat, BorderwatchWarning):
-        sink.append(getattr(message, "template", None) or BorderwatchWarning(message).template)
-        return
-    _original[0](message, category, stacklevel + 1, source, **kw)
-
-
-def _install() -> None:
-    with _install_lock:
-        if warnings.warn is not _divert:
-            _original[:] = [warnings.warn]
-            warnings.warn = _divert
 
 
 @contextmanager
@@ -68,14 +42,12 @@ def diverted() -> Iterator[list[str]]:
     >>> sink
     ['3 of 9 points fall outside every unit']
     """
-    _install()
-    previous = getattr(_local, "sink", None)
-    sink: list[str] = []
-    _local.sink = sink
+    out: list[str] = []
     try:
-        yield sink
+        with withheld() as kept:
+            yield out
     finally:
-        _local.sink = previous
+        out.extend(str(getattr(k.message, "template", k.message)) for k in kept)
 
 
 def caught(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, tuple[str, ...]]:

@@ -19,16 +19,13 @@ Examples
 from __future__ import annotations
 
 import re
-import warnings
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 
 __all__ = [
     "OPTION",
     "BorderwatchWarning",
     "DataError",
     "api_words",
-    "collect_warnings",
     "format_rows",
     "words",
 ]
@@ -137,20 +134,3 @@ def _label(row: object) -> str:
         return str(int(row))  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return str(row)
-
-
-@contextmanager
-def collect_warnings() -> Iterator[list[str]]:
-    """Record borderwatch's warnings (for ``summary.json``, once each), then emit every
-    warning again for the caller (``warnings`` shows them in API terms; the CLI prints
-    borderwatch's as flags)."""
-    caught: list[str] = []
-    with warnings.catch_warnings(record=True) as wlist:
-        warnings.simplefilter("always", BorderwatchWarning)
-        yield caught
-    for w in wlist:
-        if issubclass(w.category, BorderwatchWarning):
-            if str(w.message) in caught:
-                continue
-            caught.append(str(w.message))
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)

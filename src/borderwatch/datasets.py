@@ -9,7 +9,6 @@ are for learning the tool, not for drawing conclusions about the region.
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,8 @@ import shapely
 
 from ._crs import WGS84, study_crs
 from ._data import boundaries_dir, data_path
-from ._errors import BorderwatchWarning, DataError
+from ._errors import DataError
+from ._warnings import withheld
 
 __all__ = [
     "DEMO_SEED",
@@ -76,9 +76,8 @@ def demo_units() -> gpd.GeoDataFrame:
     """The real admin-1 units of the demo region (Mali, Burkina Faso, Niger)."""
     from .io import read_units
 
-    with warnings.catch_warnings():
-        # Natural Earth repeats the hasc code ML.KK (Bamako, Koulikoro); read_units numbers the repeat
-        warnings.simplefilter("ignore", BorderwatchWarning)
+    # Natural Earth repeats the hasc code ML.KK (Bamako, Koulikoro); read_units numbers the repeat
+    with withheld():
         return read_units(boundary_path("liptako_gourma"))
 
 

@@ -10,7 +10,6 @@ at its own coverage on the analysis grid.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
@@ -20,12 +19,13 @@ import pandas as pd
 from pyproj import CRS
 
 from ._crs import require_crs, to_metric
-from ._errors import BorderwatchWarning, DataError
+from ._errors import DataError
 from ._geom import projected
 from ._inputs import check_points, check_units
 from ._lattice import Grid, cells_frame
 from ._schema import is_hot
 from ._stats import adjacency, gi_analytic
+from ._warnings import withheld
 from .grid import default_cell_km, hex_grid, point_cells, square_grid
 from .hotspots import gi_star
 from .weights import resolve_weights
@@ -391,8 +391,7 @@ def _kde_score(
     from .density import density
 
     bounds, pixel = kde_frame(cells, bandwidth_km)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", BorderwatchWarning)
+    with withheld():
         surf = density(points, bandwidth_km=bandwidth_km, cell_km=pixel, crs=crs, bounds=bounds)
     return kde_at_centres(surf.values, surf.cell_km, bounds, cells)
 

@@ -55,6 +55,7 @@ from ._inputs import check_points, check_units, check_values, is_counts
 from ._lattice import Grid, Shape
 from ._schema import CONFIDENCE_LEVELS, classify_hotspots
 from ._stats import adjacency, bh_adjust, gi_analytic, gi_pvalues, refined_perm, two_sided
+from ._warnings import withheld
 from .grid import default_cell_km, hex_grid, point_cells, square_grid
 from .weights import SpatialWeights, WeightsKind, cell_weights, unit_weights
 
@@ -653,8 +654,7 @@ def _trends(
     from .emerging import emerging_hotspots  # emerging runs gi_star: imported when needed
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", BorderwatchWarning)
+        with withheld():  # not said: the cells' statistics said them
             return emerging_hotspots(incidents, grid, weights=w, **opts), None
     except DataError as exc:
         return None, str(exc)

@@ -35,11 +35,12 @@ from pyproj import CRS
 from ._crs import WGS84, study_centre, study_crs
 from ._dask import is_partitioned, join_partitions, load_partitions
 from ._dask_pipeline import aggregated
-from ._errors import BorderwatchWarning, DataError, collect_warnings
+from ._errors import BorderwatchWarning, DataError
 from ._geom import to_crs_valid
 from ._population import PopulationRaster, read_population, unit_population
 from ._result import AnalysisResult
 from ._summary import build_summary
+from ._warnings import collect_warnings
 from .borders import DEFAULT_TOLERANCE_M, border_lines
 from .io import load_incidents, read_meetings, read_units
 from .join import Period, aggregate_counts, join_units, unit_counts

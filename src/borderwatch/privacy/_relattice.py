@@ -20,6 +20,7 @@ from typing import Any
 from .._errors import BorderwatchWarning
 from .._geom import to_crs_valid
 from .._result import AnalysisResult
+from .._warnings import withheld
 
 __all__ = ["on_lattice"]
 
@@ -86,8 +87,7 @@ def _lattice_hotspots(result: AnalysisResult, *, cell_km: float | None) -> Any:
     if km is None:
         km = default_cell_km(inc, units=units, crs=result.crs, shape="square")
     size = snap_cell_km(km)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", BorderwatchWarning)  # said once by the analysis
+    with withheld():  # said once by the analysis
         found = cell_hotspots(
             inc,
             units,
