@@ -95,3 +95,35 @@ def test_a_user_error_filter_still_raises():
         with pytest.raises(BorderwatchWarning, match="bad"):
             with collect_warnings():
                 warnings.warn("bad", BorderwatchWarning, stacklevel=1)
+
+
+def test_the_cli_prints_as_flags_although_a_thread_restores_the_filters(capsys):
+    """The CLI's printer is per thread too: a foreign thread's ``catch_warnings`` exit does
+    not send the rest to Python's own format (or lose them)."""
+    from borderwatch.cli import _console_warnings
+
+    t, release = _foreign_thread()
+    with _console_warnings(quiet=False) as seen:
+        warnings.warn("first. Hint: pass [[dayfirst=True]].", BorderwatchWarning, stacklevel=1)
+        release.set()
+        t.join(10)
+        with collect_warnings():
+            warnings.warn("second", BorderwatchWarning, stacklevel=1)
+    err = capsys.readouterr().err
+    assert seen == ["first. Hint: pass [[dayfirst=True]].", "second"]
+    assert err.splitlines() == [
+        "borderwatch: warning: first. Hint: pass --dayfirst.",
+        "borderwatch: warning: second",
+    ]
+
+
+def test_heard_passes_other_warnings_on():
+    from borderwatch._warnings import heard
+
+    got: list[str] = []
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        with heard(lambda said: got.append(str(said.message))):
+            warnings.warn("ours", BorderwatchWarning, stacklevel=1)
+            warnings.warn("theirs", DeprecationWarning, stacklevel=1)
+    assert got == ["ours"] and [str(w.message) for w in shown] == ["theirs"]

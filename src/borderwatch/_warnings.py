@@ -11,8 +11,8 @@ So :func:`warnings.warn` is wrapped once per process: a
 :class:`~borderwatch.BorderwatchWarning` raised in a thread inside :func:`withheld`
 is kept in that thread's list (with where it was raised), before any filter;
 everything else is warned as usual. Nested blocks keep their own lists, and
-:func:`collect_warnings` gives its warnings, once each, to the block around it or
-else to :mod:`warnings`.
+:func:`collect_warnings` gives its warnings, once each, to the block around it, else
+to the thread's :func:`heard` listener (the CLI's printer), else to :mod:`warnings`.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from ._errors import BorderwatchWarning
 
-__all__ = ["Said", "collect_warnings", "resay", "withheld"]
+__all__ = ["Said", "collect_warnings", "heard", "resay", "withheld"]
 
 _local = threading.local()
 _install_lock = threading.Lock()
@@ -41,21 +41,35 @@ class Said(NamedTuple):
     lineno: int
 
 
+def _kept(said: Said) -> bool:
+    """Give ``said`` to this thread's :func:`withheld` block, else to its :func:`heard`
+    listener; False if the thread has neither."""
+    sink: list[Said] | None = getattr(_local, "sink", None)
+    if sink is not None:
+        sink.append(said)
+        return True
+    listener: Callable[[Said], None] | None = getattr(_local, "listener", None)
+    if listener is not None:
+        listener(said)
+        return True
+    return False
+
+
 def _divert(
     message: Any, category: Any = None, stacklevel: int = 1, source: Any = None, **kw: Any
 ) -> None:
     """:func:`warnings.warn`, except that a borderwatch warning raised in a thread inside
-    :func:`withheld` is kept in that thread's list instead."""
-    sink: list[Said] | None = getattr(_local, "sink", None)
+    :func:`withheld` (or :func:`heard`) goes there instead."""
     cat = type(message) if isinstance(message, Warning) else (category or UserWarning)
-    if sink is not None and isinstance(cat, type) and issubclass(cat, BorderwatchWarning):
+    ours = isinstance(cat, type) and issubclass(cat, BorderwatchWarning)
+    if ours and (getattr(_local, "sink", None) is not None or getattr(_local, "listener", None)):
         msg = message if isinstance(message, BorderwatchWarning) else cat(str(message))
         try:
             frame = sys._getframe(max(int(stacklevel), 1))
             where = (frame.f_code.co_filename, frame.f_lineno)
         except ValueError:  # fewer frames than the stack level: as warnings does
             where = ("sys", 1)
-        sink.append(Said(msg, *where))
+        _kept(Said(cast(BorderwatchWarning, msg), *where))
         return
     _original[0](message, category, stacklevel + 1, source, **kw)
 
@@ -90,12 +104,33 @@ def withheld() -> Iterator[list[Said]]:
 
 def resay(said: Said) -> None:
     """Warn ``said`` again where it was raised: into this thread's :func:`withheld` block
-    if there is one, else through :mod:`warnings` (its filters and ``showwarning``)."""
-    sink: list[Said] | None = getattr(_local, "sink", None)
-    if sink is not None:
-        sink.append(said)
-        return
-    warnings.warn_explicit(said.message, type(said.message), said.filename, said.lineno)
+    or :func:`heard` listener if there is one, else through :mod:`warnings` (its filters
+    and ``showwarning``)."""
+    if not _kept(said):
+        warnings.warn_explicit(said.message, type(said.message), said.filename, said.lineno)
+
+
+@contextmanager
+def heard(listener: Callable[[Said], None]) -> Iterator[None]:
+    """Give the borderwatch warnings this thread says inside the block (outside any
+    :func:`withheld` block) to ``listener``, not to :mod:`warnings` (the CLI prints
+    them as flags).
+
+    Examples
+    --------
+    >>> got = []
+    >>> with heard(lambda said: got.append(str(said.message))):
+    ...     warnings.warn("5 rows dropped", BorderwatchWarning)
+    >>> got
+    ['5 rows dropped']
+    """
+    _install()
+    previous = getattr(_local, "listener", None)
+    _local.listener = listener
+    try:
+        yield
+    finally:
+        _local.listener = previous
 
 
 @contextmanager

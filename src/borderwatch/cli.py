@@ -18,14 +18,13 @@ import shlex
 import sys
 import textwrap
 import tomllib
-import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ._errors import BorderwatchWarning, DataError, words
+from ._errors import DataError, words
 from .settings import Option, Settings, option_specs
 
 __all__ = ["cli_words", "main"]
@@ -290,23 +289,19 @@ def _say(kind: str, text: str) -> None:
 def _console_warnings(quiet: bool) -> Iterator[list[str]]:
     """Print each borderwatch warning once on stderr, as flags (unless ``quiet``); other
     warnings are shown as Python shows them. Yields the warnings' texts."""
-    seen: list[str] = []
-    shown = warnings.showwarning
+    from ._warnings import Said, heard
 
-    def show(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
-        if not issubclass(category, BorderwatchWarning):
-            shown(message, category, *args, **kwargs)
-            return
-        text = getattr(message, "template", str(message))
+    seen: list[str] = []
+
+    def hear(said: Said) -> None:  # per thread: another thread's catch_warnings cannot undo it
+        text = said.message.template
         if text in seen:
             return
         seen.append(text)
         if not quiet:
             _say("warning", text)
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("always", BorderwatchWarning)
-        warnings.showwarning = show
+    with heard(hear):
         yield seen
 
 
