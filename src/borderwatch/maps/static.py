@@ -27,6 +27,7 @@ from ._html import to_text
 from ._i18n import Tr
 from ._labels import LabelItem, Placed, place_static, renderer_of
 from ._prepare import Layers, Prepared, prepare
+from ._static_files import PRINT_FONTS, save_page
 from ._style import (
     BORDER_COLOR,
     CATEGORY_COLORS,
@@ -100,7 +101,7 @@ def export_static(
     fmt : {"png", "pdf"}, optional
         Default from the suffix of ``path``.
     dpi : int
-        Resolution of a PNG (200 gives 2339 x 1654 pixels).
+        Resolution of a PNG (200 gives 2338 x 1654 pixels).
     view, lang, k, title, period, source, synthetic, value, zone_km, seed, places
         As for :func:`~borderwatch.maps.make_map`.
     also : sequence of str or PathLike, optional
@@ -146,12 +147,7 @@ def export_static(
     with print_rc():
         fig = draw(p)
         for target, kind in targets:
-            meta = (
-                {"Title": p.title, "Creator": "borderwatch"}
-                if kind == "pdf"
-                else {"Title": p.title, "Software": "borderwatch"}
-            )
-            fig.savefig(target, format=kind, dpi=dpi, metadata=meta)
+            save_page(fig, target, kind=kind, dpi=dpi, title=p.title)
     return path
 
 
@@ -191,14 +187,17 @@ class Drawing:
 
 
 def print_rc() -> Any:
-    """Matplotlib settings of every printed map: no TeX or math parsing of user text, embedded fonts."""
+    """Matplotlib settings of every printed map: no TeX or math parsing of user text, embedded fonts.
+
+    The fonts: :data:`~borderwatch.maps._static_files.PRINT_FONTS`.
+    """
     import matplotlib
 
     return matplotlib.rc_context(
         {
             "text.parse_math": False,
             "text.usetex": False,
-            "pdf.fonttype": 42,
+            **PRINT_FONTS,
             "font.family": "DejaVu Sans",
         }
     )
