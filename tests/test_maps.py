@@ -60,7 +60,7 @@ from borderwatch.maps import _html as bw_html
 from borderwatch.maps._i18n import Tr
 from borderwatch.maps._offline import OfflineAssets, leaflet_js, make_offline, network_urls
 from borderwatch.maps._prepare import prepare
-from borderwatch.maps._static_files import save_page
+from borderwatch.maps._static_files import plain_glyphs, save_page
 from borderwatch.maps._style import HOTSPOT_COLORS, SUPPRESSED_COLOR
 
 DATA_RE = re.compile(
@@ -907,6 +907,7 @@ def test_static_png_has_the_pixels_of_savefig(tmp_path, layers) -> None:
     p = prepare(None, layers=Layers(**layers), view="internal", synthetic=True)
     with static.print_rc():
         fig = static.draw(p)
+        plain_glyphs(fig)  # as save_page draws every page
         meta = {"Title": p.title, "Software": "borderwatch"}
         fig.savefig(tmp_path / "mpl.png", format="png", dpi=60, metadata=meta)
         save_page(fig, tmp_path / "map.png", kind="png", dpi=60, title=p.title)
@@ -925,8 +926,8 @@ def test_static_png_has_the_pixels_of_savefig(tmp_path, layers) -> None:
 @pytest.mark.parametrize(("lang", "title"), [("en", "Liptako map"), ("ar", "خريطة ليبتاكو")])
 def test_static_pdf_embeds_font_subsets_once_and_its_text_reads(tmp_path, layers, lang, title):
     """Every font of map.pdf is a TrueType subset with a ToUnicode map: its text (Latin
-    and Arabic) is what a viewer's search finds; each font file is embedded once per
-    block of glyphs, not once per 256 characters (an English page: 2 fonts, not 4)."""
+    and Arabic) is what a viewer's search finds; each font file is embedded once, not
+    once per 256 characters or for a ligature (an English page: 2 fonts, not 4 or 6)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
         out = export_static(
@@ -935,7 +936,7 @@ def test_static_pdf_embeds_font_subsets_once_and_its_text_reads(tmp_path, layers
             layers=Layers(**layers),
             lang=lang,
             title=title,
-            source="ACLED Niamey",
+            source="ACLED Niamey, fieldwork",  # "fi": one glyph with ligatures
             synthetic=True,
         )
     raw = out.read_bytes()
@@ -944,10 +945,31 @@ def test_static_pdf_embeds_font_subsets_once_and_its_text_reads(tmp_path, layers
     assert all(re.fullmatch(r"[A-Z]{6}\+DejaVuSans(-Bold)?", n) for n in found.base_names)
     assert len(found.base_names) == (2 if lang == "en" else 4)  # Arabic: + the joined forms
     text = page_text(raw)
-    assert "ACLED Niamey" in text and "SYNTHETIC" in text
+    assert "ACLED Niamey, fieldwork" in text and "SYNTHETIC" in text
     assert title in text if lang == "en" else title[::-1] in text  # stored in visual order
     legend = translations(lang)["strings"]["legend.title"]
     assert legend in text if lang == "en" else legend[::-1] in text
+
+
+def test_plain_glyphs_only_for_text_without_arabic() -> None:
+    """Latin text is drawn without optional ligatures ("fi" stays two glyphs, as wide);
+    Arabic text keeps them (DejaVu Sans joins lam-alef through "liga")."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
+    if not hasattr(Text, "set_fontfeatures"):
+        pytest.skip("font features came with matplotlib 3.11")
+    fig = Figure()
+    latin = fig.text(0, 0, "confidence, flows")
+    arabic = fig.text(0, 0.5, "الإيذاء fieldwork")
+    chosen = fig.text(0, 0.8, "fi", fontfeatures=("smcp",))
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    width = latin.get_window_extent(renderer).width
+    plain_glyphs(fig)
+    assert latin.get_fontfeatures() == ("-liga",)
+    assert latin.get_window_extent(renderer).width == width
+    assert arabic.get_fontfeatures() is None and chosen.get_fontfeatures() == ("smcp",)
 
 
 def test_static_public_view_has_no_incident_points(layers) -> None:

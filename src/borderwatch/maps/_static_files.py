@@ -11,18 +11,20 @@ changed:
   encoding time of an RGBA file at level 6, and a smaller file.
 * **PDF**: see :data:`PRINT_FONTS`: every font is embedded (TrueType, subset to
   the glyphs used, with a ToUnicode map, so the text stays searchable in every
-  script) once, not once per 256 characters.
+  script) once, not once per 256 characters, and without optional ligatures
+  (:func:`plain_glyphs`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["PNG_LEVEL", "PRINT_FONTS", "save_page"]
+__all__ = ["PNG_LEVEL", "PRINT_FONTS", "plain_glyphs", "save_page"]
 
 #: zlib level of a written PNG (Pillow's default is 6: twice the time for 5 % less).
 PNG_LEVEL = 3
@@ -55,6 +57,7 @@ def save_page(fig: Any, path: str | os.PathLike[str], *, kind: str, dpi: int, ti
     ((100, 50), 'RGB', 'T', 'borderwatch', 50)
     """
     path = Path(path)
+    plain_glyphs(fig)
     if kind == "pdf":
         fig.savefig(
             path, format="pdf", dpi=dpi, metadata={"Title": title, "Creator": "borderwatch"}
@@ -92,3 +95,25 @@ def _pixels(fig: Any, dpi: int, count: int) -> tuple[int, int]:
                 return width, height
     msg = f"a {w_in} x {h_in} in page at {dpi} dpi drew {count} pixels"  # not input: a bug
     raise RuntimeError(msg)
+
+
+def plain_glyphs(fig: Any) -> None:
+    """Draw the Latin text of ``fig`` without optional ligatures ("fi", "fl").
+
+    DejaVu Sans draws "fi" in "confidence" as one glyph. Matplotlib's PDF writer
+    (3.11) embeds such a glyph (several characters) in a second copy of the font,
+    which fontTools subsets again (about 0.2 s); the two letters look the same and
+    have the same advance. Text with Arabic (or Hebrew) letters keeps its ligatures:
+    DejaVu Sans joins lam and alef through the same feature.
+    """
+    from matplotlib.text import Text
+
+    for text in fig.findobj(Text):
+        if not hasattr(text, "set_fontfeatures") or text.get_fontfeatures() is not None:
+            continue  # matplotlib < 3.11, or features chosen by the drawing
+        if not RIGHT_TO_LEFT.search(text.get_text()):
+            text.set_fontfeatures(("-liga",))
+
+
+#: Hebrew, Arabic, Syriac, Thaana, N'Ko, ..., and their presentation forms.
+RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
