@@ -9,10 +9,10 @@ changed:
   the alpha channel carries nothing), at zlib level 3. Same pixels, same size and
   resolution (``pHYs``), same text chunks (``Title``, ``Software``); about half the
   encoding time of an RGBA file at level 6, and a smaller file.
-* **PDF**: see :data:`PRINT_FONTS`: every font is embedded (TrueType, subset to
-  the glyphs used, with a ToUnicode map, so the text stays searchable in every
-  script) once, not once per 256 characters, and without optional ligatures
-  (:func:`plain_glyphs`).
+* **PDF**: with :func:`~borderwatch.maps.static.print_rc`'s font settings each font is
+  embedded (a TrueType subset of the glyphs used, with a ToUnicode map: the text stays
+  searchable in every script) once, not once per 256 characters, and Latin text is
+  drawn without optional ligatures (:func:`plain_glyphs`), which would embed it again.
 """
 
 from __future__ import annotations
@@ -24,19 +24,10 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["PNG_LEVEL", "PRINT_FONTS", "plain_glyphs", "save_page"]
+__all__ = ["PNG_LEVEL", "plain_glyphs", "save_page"]
 
 #: zlib level of a written PNG (Pillow's default is 6: twice the time for 5 % less).
 PNG_LEVEL = 3
-
-#: Matplotlib font settings of a printed page. ``pdf.fonttype`` 42 embeds TrueType
-#: subsets (text extractable, also Arabic); ``ps.fonttype`` 42 as well, because
-#: matplotlib 3.11's PDF writer sizes its font subsets by ``ps.fonttype``: with the
-#: default (3) it cuts each font into blocks of 256 characters and embeds (and
-#: subsets with fontTools, about 0.2 s each) the same font file again for every
-#: block and every character beyond U+00FF ("↑", "·", Arabic), 4 subsets of 2 fonts
-#: on an English page instead of 2.
-PRINT_FONTS: dict[str, Any] = {"pdf.fonttype": 42, "ps.fonttype": 42}
 
 
 def save_page(fig: Any, path: str | os.PathLike[str], *, kind: str, dpi: int, title: str) -> Path:

@@ -27,7 +27,7 @@ from ._html import to_text
 from ._i18n import Tr
 from ._labels import LabelItem, Placed, place_static, renderer_of
 from ._prepare import Layers, Prepared, prepare
-from ._static_files import PRINT_FONTS, save_page
+from ._static_files import save_page
 from ._style import (
     BORDER_COLOR,
     CATEGORY_COLORS,
@@ -189,7 +189,12 @@ class Drawing:
 def print_rc() -> Any:
     """Matplotlib settings of every printed map: no TeX or math parsing of user text, embedded fonts.
 
-    The fonts: :data:`~borderwatch.maps._static_files.PRINT_FONTS`.
+    ``pdf.fonttype`` 42 embeds TrueType subsets (text extractable, also Arabic);
+    ``ps.fonttype`` 42 as well, because matplotlib 3.11's PDF writer sizes its font
+    subsets by ``ps.fonttype``: with the default (3) it embeds, and subsets with
+    fontTools (about 0.2 s each), the same font file again for every 256 characters
+    and every character beyond U+00FF ("↑", "–", Arabic): 4 subsets of 2 fonts on an
+    English page instead of 2 (:mod:`~borderwatch.maps._static_files`).
     """
     import matplotlib
 
@@ -197,7 +202,8 @@ def print_rc() -> Any:
         {
             "text.parse_math": False,
             "text.usetex": False,
-            **PRINT_FONTS,
+            "pdf.fonttype": 42,
+            "ps.fonttype": 42,
             "font.family": "DejaVu Sans",
         }
     )
