@@ -22,8 +22,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 __all__ = ["PNG_LEVEL", "plain_glyphs", "save_page"]
 
 #: zlib level of a written PNG (Pillow's default is 6: twice the time for 5 % less).
@@ -67,10 +65,10 @@ def _save_png(fig: Any, path: Path, *, dpi: int, metadata: dict[str, str]) -> No
 
     raw = io.BytesIO()
     fig.savefig(raw, format="rgba", dpi=dpi)  # savefig's own drawing: dpi, face colour
-    width, height = _pixels(fig, dpi, raw.getbuffer().nbytes // 4)
-    rgba = np.frombuffer(raw.getbuffer(), dtype=np.uint8).reshape(height, width, 4)
-    opaque = bool((rgba[..., 3] == 255).all())
-    image = Image.fromarray(np.ascontiguousarray(rgba[..., :3]) if opaque else rgba)
+    size = _pixels(fig, dpi, raw.getbuffer().nbytes // 4)
+    image = Image.frombuffer("RGBA", size, raw.getbuffer(), "raw", "RGBA", 0, 1)
+    if image.getchannel("A").getextrema() == (255, 255):  # opaque: the alpha says nothing
+        image = image.convert("RGB")
     info = PngInfo()
     for key, value in metadata.items():
         info.add_text(key, value)
