@@ -65,8 +65,8 @@ def _save_png(fig: Any, path: Path, *, dpi: int, metadata: dict[str, str]) -> No
 
     raw = io.BytesIO()
     fig.savefig(raw, format="rgba", dpi=dpi)  # savefig's own drawing: dpi, face colour
-    size = _pixels(fig, dpi, raw.getbuffer().nbytes // 4)
-    image = Image.frombuffer("RGBA", size, raw.getbuffer(), "raw", "RGBA", 0, 1)
+    data = raw.getvalue()
+    image = Image.frombuffer("RGBA", _pixels(fig, dpi, len(data) // 4), data, "raw", "RGBA", 0, 1)
     if image.getchannel("A").getextrema() == (255, 255):  # opaque: the alpha says nothing
         image = image.convert("RGB")
     info = PngInfo()
