@@ -481,8 +481,10 @@ def draw_towns(
     renderer = renderer_of(ax.figure)
     frame = ax.get_window_extent(renderer)
     taken = [a.get_window_extent(renderer).padded(3) for a in avoid]
+    x, y = ax.transData.transform(np.column_stack([pts.x, pts.y])).T
+    inside = (frame.x0 <= x) & (x <= frame.x1) & (frame.y0 <= y) & (y <= frame.y1)
     drawn: list[Any] = []
-    for name, pt in zip(p.towns["name"], pts, strict=True):
+    for name, pt in zip(p.towns["name"][inside], pts[inside], strict=True):  # no text outside
         if len(drawn) >= max_towns:
             break
         text = ax.annotate(
@@ -497,9 +499,7 @@ def draw_towns(
             annotation_clip=False,
         )
         box = text.get_window_extent(renderer).padded(3)
-        x, y = ax.transData.transform((pt.x, pt.y))
-        inside = frame.x0 <= x <= frame.x1 and frame.y0 <= y <= frame.y1
-        if not inside or box.x1 > frame.x1 or any(box.overlaps(t) for t in taken):
+        if box.x1 > frame.x1 or any(box.overlaps(t) for t in taken):
             text.remove()
             continue
         ax.plot([pt.x], [pt.y], marker="o", markersize=3, color=TOWN_DOT, zorder=5.5)
