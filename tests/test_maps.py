@@ -34,6 +34,8 @@ from _browser import (
     liptako_units,
     meetings,
 )
+from _pdf_text import fonts as pdf_fonts
+from _pdf_text import page_text
 from borderwatch._crs import study_crs
 from borderwatch._data import data_path
 from borderwatch._errors import BorderwatchWarning, DataError
@@ -58,6 +60,7 @@ from borderwatch.maps import _html as bw_html
 from borderwatch.maps._i18n import Tr
 from borderwatch.maps._offline import OfflineAssets, leaflet_js, make_offline, network_urls
 from borderwatch.maps._prepare import prepare
+from borderwatch.maps._static_files import plain_glyphs, save_page
 from borderwatch.maps._style import HOTSPOT_COLORS, SUPPRESSED_COLOR
 
 DATA_RE = re.compile(
@@ -893,6 +896,80 @@ def test_static_png_and_pdf_drawn_once_equal_separate_exports(tmp_path, layers) 
     assert raw.count(b"/Subtype /Image") > bare.count(b"/Subtype /Image")  # the points
     with pytest.raises(DataError, match="cannot write a static map as 'svg'"):
         export_static(None, tmp_path / "m.png", also=[tmp_path / "m.svg"], **kw)
+
+
+def test_static_png_has_the_pixels_of_savefig(tmp_path, layers) -> None:
+    """map.png is written as RGB when the page is opaque (zlib level 3): the pixels, size,
+    resolution and text chunks of matplotlib's own (RGBA) PNG of the same page."""
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    p = prepare(None, layers=Layers(**layers), view="internal", synthetic=True)
+    with static.print_rc():
+        fig = static.draw(p)
+        plain_glyphs(fig)  # as save_page draws every page
+        meta = {"Title": p.title, "Software": "borderwatch"}
+        fig.savefig(tmp_path / "mpl.png", format="png", dpi=60, metadata=meta)
+        save_page(fig, tmp_path / "map.png", kind="png", dpi=60, title=p.title)
+    with Image.open(tmp_path / "mpl.png") as mpl_png, Image.open(tmp_path / "map.png") as png:
+        assert (mpl_png.mode, png.mode) == ("RGBA", "RGB")
+        assert png.size == mpl_png.size == (int(11.69 * 60), int(8.27 * 60))
+        assert png.info["dpi"] == mpl_png.info["dpi"] and png.text == mpl_png.text == meta
+        np.testing.assert_array_equal(np.asarray(png), np.asarray(mpl_png)[..., :3])
+    see_through = Figure(figsize=(1, 1), facecolor="none")  # not opaque: the alpha is kept
+    save_page(see_through, tmp_path / "clear.png", kind="png", dpi=20, title="t")
+    with Image.open(tmp_path / "clear.png") as png:
+        assert png.mode == "RGBA" and png.size == (20, 20)
+        assert np.asarray(png)[..., 3].max() == 0
+
+
+@pytest.mark.parametrize(("lang", "title"), [("en", "Liptako map"), ("ar", "خريطة ليبتاكو")])
+def test_static_pdf_embeds_font_subsets_once_and_its_text_reads(tmp_path, layers, lang, title):
+    """Every font of map.pdf is a TrueType subset with a ToUnicode map: its text (Latin
+    and Arabic) is what a viewer's search finds; each font file is embedded once, not
+    once per 256 characters or for a ligature (an English page: 2 fonts, not 4 or 6)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BorderwatchWarning)
+        out = export_static(
+            None,
+            tmp_path / "map.pdf",
+            layers=Layers(**layers),
+            lang=lang,
+            title=title,
+            source="ACLED Niamey, fieldwork",  # "fi": one glyph with ligatures
+            synthetic=True,
+        )
+    raw = out.read_bytes()
+    found = pdf_fonts(raw)
+    assert found.base_names and found.files == len(found.base_names)
+    assert all(re.fullmatch(r"[A-Z]{6}\+DejaVuSans(-Bold)?", n) for n in found.base_names)
+    assert len(found.base_names) == (2 if lang == "en" else 4)  # Arabic: + the joined forms
+    text = page_text(raw)
+    assert "ACLED Niamey, fieldwork" in text and "SYNTHETIC" in text
+    assert title in text if lang == "en" else title[::-1] in text  # stored in visual order
+    legend = translations(lang)["strings"]["legend.title"]
+    assert legend in text if lang == "en" else legend[::-1] in text
+
+
+def test_plain_glyphs_only_for_text_without_arabic() -> None:
+    """Latin text is drawn without optional ligatures ("fi" stays two glyphs, as wide);
+    Arabic text keeps them (DejaVu Sans joins lam-alef through "liga")."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
+    if not hasattr(Text, "set_fontfeatures"):
+        pytest.skip("font features came with matplotlib 3.11")
+    fig = Figure()
+    latin = fig.text(0, 0, "confidence, flows")
+    arabic = fig.text(0, 0.5, "الإيذاء fieldwork")
+    chosen = fig.text(0, 0.8, "fi", fontfeatures=("smcp",))
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    width = latin.get_window_extent(renderer).width
+    plain_glyphs(fig)
+    assert latin.get_fontfeatures() == ("-liga",)
+    assert latin.get_window_extent(renderer).width == width
+    assert arabic.get_fontfeatures() is None and chosen.get_fontfeatures() == ("smcp",)
 
 
 def test_static_public_view_has_no_incident_points(layers) -> None:

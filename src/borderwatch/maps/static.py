@@ -27,6 +27,7 @@ from ._html import to_text
 from ._i18n import Tr
 from ._labels import LabelItem, Placed, place_static, renderer_of
 from ._prepare import Layers, Prepared, prepare
+from ._static_files import save_page
 from ._style import (
     BORDER_COLOR,
     CATEGORY_COLORS,
@@ -100,7 +101,7 @@ def export_static(
     fmt : {"png", "pdf"}, optional
         Default from the suffix of ``path``.
     dpi : int
-        Resolution of a PNG (200 gives 2339 x 1654 pixels).
+        Resolution of a PNG (200 gives 2338 x 1654 pixels).
     view, lang, k, title, period, source, synthetic, value, zone_km, seed, places
         As for :func:`~borderwatch.maps.make_map`.
     also : sequence of str or PathLike, optional
@@ -146,12 +147,7 @@ def export_static(
     with print_rc():
         fig = draw(p)
         for target, kind in targets:
-            meta = (
-                {"Title": p.title, "Creator": "borderwatch"}
-                if kind == "pdf"
-                else {"Title": p.title, "Software": "borderwatch"}
-            )
-            fig.savefig(target, format=kind, dpi=dpi, metadata=meta)
+            save_page(fig, target, kind=kind, dpi=dpi, title=p.title)
     return path
 
 
@@ -191,7 +187,15 @@ class Drawing:
 
 
 def print_rc() -> Any:
-    """Matplotlib settings of every printed map: no TeX or math parsing of user text, embedded fonts."""
+    """Matplotlib settings of every printed map: no TeX or math parsing of user text, embedded fonts.
+
+    ``pdf.fonttype`` 42 embeds TrueType subsets (text extractable, also Arabic);
+    ``ps.fonttype`` 42 as well, because matplotlib 3.11's PDF writer sizes its font
+    subsets by ``ps.fonttype``: with the default (3) it embeds, and subsets with
+    fontTools (about 0.2 s each), the same font file again for every 256 characters
+    and every character beyond U+00FF ("↑", "–", Arabic): 4 subsets of 2 fonts on an
+    English page instead of 2 (:mod:`~borderwatch.maps._static_files`).
+    """
     import matplotlib
 
     return matplotlib.rc_context(
@@ -199,6 +203,7 @@ def print_rc() -> Any:
             "text.parse_math": False,
             "text.usetex": False,
             "pdf.fonttype": 42,
+            "ps.fonttype": 42,
             "font.family": "DejaVu Sans",
         }
     )
@@ -476,8 +481,10 @@ def draw_towns(
     renderer = renderer_of(ax.figure)
     frame = ax.get_window_extent(renderer)
     taken = [a.get_window_extent(renderer).padded(3) for a in avoid]
+    x, y = ax.transData.transform(np.column_stack([pts.x, pts.y])).T
+    inside = (frame.x0 <= x) & (x <= frame.x1) & (frame.y0 <= y) & (y <= frame.y1)
     drawn: list[Any] = []
-    for name, pt in zip(p.towns["name"], pts, strict=True):
+    for name, pt in zip(p.towns["name"][inside], pts[inside], strict=True):  # no text outside
         if len(drawn) >= max_towns:
             break
         text = ax.annotate(
@@ -492,9 +499,7 @@ def draw_towns(
             annotation_clip=False,
         )
         box = text.get_window_extent(renderer).padded(3)
-        x, y = ax.transData.transform((pt.x, pt.y))
-        inside = frame.x0 <= x <= frame.x1 and frame.y0 <= y <= frame.y1
-        if not inside or box.x1 > frame.x1 or any(box.overlaps(t) for t in taken):
+        if box.x1 > frame.x1 or any(box.overlaps(t) for t in taken):
             text.remove()
             continue
         ax.plot([pt.x], [pt.y], marker="o", markersize=3, color=TOWN_DOT, zorder=5.5)
