@@ -668,7 +668,7 @@ def block_maxima(
     busy = cnt.max(axis=1) > 0
     warm = _warm(cnt, pop, qmax, total, ptotal, xlx, int(min_cases))
     if path == "auto":
-        few = _scan_sparse.sparse_work(len(pop), int(np.count_nonzero(cnt)))
+        few = _scan_sparse.sparse_work(len(pop), int(np.count_nonzero(cnt)), nb)
         path = "sparse" if few < _scan_sparse.dense_work(qmax, busy, nb) else "lanes"
     if path == "sparse":
         res = _scan_sparse.sparse_maxima(

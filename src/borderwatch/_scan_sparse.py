@@ -35,9 +35,11 @@ if TYPE_CHECKING:
 __all__ = ["dense_work", "nonzero_columns", "ring_last", "sparse_maxima", "sparse_work"]
 
 #: Cost of one (centre, replicate, cell with a count) of :func:`sparse_maxima` in units
-#: of one lane addition of the walk (a table look-up and a sorted insert against an
-#: addition that the walk does many lanes at once).
-SPARSE_COST = 16
+#: of one lane addition of the walk (a look-up and a sorted insert, against an addition
+#: that the walk does for many lanes at once); measured on a 7,090-cell grid.
+SPARSE_COST = 64
+#: Cells with a count per replicate at which the sorted inserts double that cost.
+SORT_DOUBLES = 128
 
 
 def ring_last(lat: Lattice) -> np.ndarray:
@@ -66,10 +68,12 @@ def nonzero_columns(cnt: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return ptr, cell.astype(np.int64), count
 
 
-def sparse_work(n_cells: int, nonzero: int) -> float:
+def sparse_work(n_cells: int, nonzero: int, n_rep: int) -> float:
     """Estimated cost of :func:`sparse_maxima`: centres x cells with a count (all
-    replicates), in units of one lane addition of the walk."""
-    return float(SPARSE_COST) * n_cells * nonzero
+    replicates), in units of one lane addition of the walk; the insertion sort of a
+    replicate's cells makes each one dearer as they grow in number."""
+    per_rep = nonzero / max(n_rep, 1)
+    return float(SPARSE_COST) * n_cells * nonzero * (1.0 + per_rep / SORT_DOUBLES)
 
 
 def dense_work(qmax: np.ndarray, busy: np.ndarray, n_rep: int) -> float:
