@@ -112,7 +112,7 @@ def test_sparse_path_finds_a_maximum_at_a_ring_end_far_from_the_centre(shape):
 
 def test_auto_path_is_sparse_for_few_cases_and_lanes_for_many(monkeypatch):
     rng = np.random.default_rng(5)
-    lat = _lattice("hex", 30, 30, rng)
+    lat = _lattice("hex", 40, 40, rng)
     pop = rng.uniform(1, 2, len(lat.ci))
     qmax = _scan.window_limits(lat, pop, max_share=0.5)
     taken: list[str] = []
@@ -124,7 +124,7 @@ def test_auto_path_is_sparse_for_few_cases_and_lanes_for_many(monkeypatch):
 
     monkeypatch.setattr(_scan_sparse, "sparse_maxima", spy)
     for total in (4, 5_000):
-        cnt = _scan.replicate_counts(1, pop / pop.sum(), np.ones(total, dtype=np.int64), 64)
+        cnt = _scan.replicate_counts(1, pop / pop.sum(), np.ones(total, dtype=np.int64), 256)
         taken.append(f"total {total}")
         _scan.block_maxima(lat, pop, qmax, cnt, total=total, min_cases=2)
     assert taken == ["total 4", "sparse", "total 5000"]
