@@ -11,7 +11,8 @@ runs a scan.
 * borderwatch's scan kernels (``borderwatch._scan``), through the public
   :func:`borderwatch.scan.spatial_scan`: the observed windows and the Monte Carlo
   replicates, with replicate counts of one byte (the usual case) and of two bytes
-  (a stack of more than 255 incidents at one place);
+  (a stack of more than 255 incidents at one place), and the sparse path of
+  replicates with only a few incidents (``borderwatch._scan_sparse``);
 * esda's conditional-randomisation kernels (``G_Local``, ``Moran_Local``), with
   numba's cache switched on for them as ``tests/test_hotspots.py::esda_jit`` does,
   only when the cache does not hold them yet (:func:`esda_cached`).
@@ -63,6 +64,9 @@ def warm_scan() -> None:
         pts = np.vstack([xy, np.repeat([[1_500.0, 2_500.0]], stack, axis=0)])
         incidents = gpd.GeoDataFrame(geometry=gpd.points_from_xy(pts[:, 0], pts[:, 1]), crs=3857)
         spatial_scan(grid, incidents, replicates=9, seed=0, keep_all=True)
+    # three incidents on a finer grid, 299 replicates: the sparse path is the cheaper one
+    few = gpd.GeoDataFrame(geometry=gpd.points_from_xy(xy[:3, 0], xy[:3, 1]), crs=3857)
+    spatial_scan(hex_grid(area, cell_km=0.2), few, replicates=299, seed=0, min_cases=1)
 
 
 def esda_cached() -> bool:

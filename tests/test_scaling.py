@@ -31,6 +31,7 @@ import borderwatch._epsgrid as epsgrid_mod
 import borderwatch._inputs as inputs_mod
 import borderwatch._nearest as nearest_mod
 import borderwatch._scan as scan_engine
+import borderwatch._scan_sparse as scan_sparse
 import borderwatch._stacks as stacks_mod
 import borderwatch.borders as borders_mod
 import borderwatch.clusters as clusters_mod
@@ -182,3 +183,35 @@ def test_work_per_incident_does_not_grow(monkeypatch):
     # the simulated maps of the clusters' test were clustered (9 maps of every incident)
     assert small["dbscan_labels"] >= 9 * 0.9 * n_small
     assert np.isfinite(list(small.values())).all()
+
+
+def test_scan_monte_carlo_work_of_few_incidents_grows_with_them(monkeypatch):
+    """The scan's sparse Monte Carlo path (few incidents per replicate): its work is the
+    centres times each replicate's cells with a count, so it grows linearly in the
+    incidents, and for a few incidents it is far below the windows times the replicates
+    that the walk of every window costs (a fixed cost that would dwarf a small input)."""
+    gx, gy = np.meshgrid((np.arange(60) + 0.5) * 1000.0, (np.arange(50) + 0.5) * 1000.0)
+    lat = scan_engine.lattice_of(gx.ravel(), gy.ravel(), spacing_m=1000.0, shape="square")
+    pop = np.random.default_rng(0).uniform(1, 2, lat.ci.size)
+    qmax = scan_engine.window_limits(lat, pop, max_share=0.5)
+    reps = 99
+    work = {}
+    for total in (3, 12):
+        seen: Counter = Counter()
+        nonzero_columns = scan_sparse.nonzero_columns
+
+        def counted(cnt, _f=nonzero_columns, _seen=seen):
+            out = _f(cnt)
+            _seen["centre x cell with a count"] += cnt.shape[0] * len(out[1])
+            return out
+
+        monkeypatch.setattr(scan_sparse, "nonzero_columns", counted)
+        sizes = np.ones(total, dtype=np.int64)
+        got = scan_engine.null_maxima(lat, pop, qmax, sizes, replicates=reps, seed=1, min_cases=2)
+        monkeypatch.undo()
+        assert len(got) == reps and (got > 0).any()
+        work[total] = seen["centre x cell with a count"]
+    windows = int(qmax.sum()) * reps  # the walk's offsets x replicates
+    assert 0 < work[3] < windows / 50  # the sparse path was taken and is far cheaper
+    per_small, per_large = work[3] / 3, work[12] / 12
+    assert 0.8 * per_small <= per_large <= 1.1 * per_small, (per_small, per_large)  # linear

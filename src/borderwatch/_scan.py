@@ -20,7 +20,9 @@ one lattice -> cell look-up table replace an ``n x K`` neighbour matrix.
   cells with a count in some replicate, and the ring ends after such a cell: a
   ring that adds no count only raises the expected count, so its LLR is smaller)
   and walked block of :data:`LANES` replicates after block, so that a block's
-  count rows stay in cache.
+  count rows stay in cache. When each replicate holds only a few cells with a
+  count, :func:`block_maxima` evaluates only the rings that hold one of them
+  instead (:mod:`borderwatch._scan_sparse`): the same maxima, bit for bit.
 
 Every LLR is exact: the only shortcut is a bound. With ``KL <= chi^2``,
 ``LLR(c, E) <= (c - E)^2 C / (E (C - E))``, so a window whose count does not
@@ -38,6 +40,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit, prange
 
+from . import _scan_sparse
+
 if TYPE_CHECKING:
     from ._lattice import Grid
 
@@ -45,6 +49,7 @@ __all__ = [
     "Lattice",
     "ReplicateDraws",
     "best_windows",
+    "block_maxima",
     "grid_windows",
     "lattice_of",
     "llr",
@@ -613,23 +618,72 @@ def null_maxima(
     """The largest LLR of each of ``replicates`` Monte Carlo replicates.
 
     Locations with their stack ``sizes`` are redistributed over the cells in
-    proportion to ``pop`` (:class:`ReplicateDraws`), seeded with ``seed``.
+    proportion to ``pop`` (:class:`ReplicateDraws`), seeded with ``seed``; the
+    replicates go to :func:`block_maxima` :data:`BLOCK` at a time.
     """
     pop = np.array(pop, dtype=np.float64, order="C")  # writable: one compiled variant
-    ptotal = float(pop.sum())
-    draws = ReplicateDraws(seed, pop / ptotal, sizes)
+    draws = ReplicateDraws(seed, pop / float(pop.sum()), sizes)
     total = int(np.sum(sizes))
-    xlx = xlogx_table(total)
-    # narrow integers: the lane additions are the inner loop (SIMD)
-    acc0 = np.zeros(LANES, dtype=np.uint16 if total <= np.iinfo(np.uint16).max else np.uint32)
     out = np.empty(replicates)
-    nchunks = max(2, -(-len(pop) // CHUNK))
     for start in range(0, replicates, BLOCK):
         nb = min(BLOCK, replicates - start)
         cnt = draws.draw(nb)
-        top = int(cnt.max()) if cnt.size else 0
-        cnt = np.ascontiguousarray(cnt, dtype=_narrowest(top, acc0.dtype))
-        busy = cnt.max(axis=1) > 0
+        out[start : start + nb] = block_maxima(
+            lat, pop, qmax, cnt, total=total, min_cases=min_cases
+        )
+    return out
+
+
+def block_maxima(
+    lat: Lattice,
+    pop: np.ndarray,
+    qmax: np.ndarray,
+    cnt: np.ndarray,
+    *,
+    total: int,
+    min_cases: int,
+    path: str = "auto",
+) -> np.ndarray:
+    """The largest LLR of each replicate (column) of ``cnt`` ``(n_cells, n_rep)``, each
+    holding ``total`` cases.
+
+    Two exact paths give the same maxima, bit for bit: the walk of every window with
+    the replicates as lanes (``path="lanes"``, :func:`_maxima`) and the walk of the
+    rings that hold a replicate's cells with a count (``"sparse"``,
+    :mod:`borderwatch._scan_sparse`); ``"auto"`` takes the one with the smaller
+    estimated work (few cases per replicate: the sparse one).
+    """
+    if path not in ("auto", "sparse", "lanes"):
+        msg = f"path must be 'auto', 'sparse' or 'lanes', not {path!r}."
+        raise ValueError(msg)
+    pop = np.array(pop, dtype=np.float64, order="C")  # writable: one compiled variant
+    ptotal = float(pop.sum())
+    xlx = xlogx_table(total)
+    # narrow integers: the lane additions are the inner loop (SIMD)
+    acc0 = np.zeros(LANES, dtype=np.uint16 if total <= np.iinfo(np.uint16).max else np.uint32)
+    nchunks = max(2, -(-len(pop) // CHUNK))
+    nb = cnt.shape[1]
+    top = int(cnt.max()) if cnt.size else 0
+    cnt = np.ascontiguousarray(cnt, dtype=_narrowest(top, acc0.dtype))
+    busy = cnt.max(axis=1) > 0
+    warm = _warm(cnt, pop, qmax, total, ptotal, xlx, int(min_cases))
+    if path == "auto":
+        few = _scan_sparse.sparse_work(len(pop), int(np.count_nonzero(cnt)), nb)
+        path = "sparse" if few < _scan_sparse.dense_work(qmax, busy, nb) else "lanes"
+    if path == "sparse":
+        res = _scan_sparse.sparse_maxima(
+            lat,
+            qmax,
+            cnt,
+            warm,
+            pop,
+            total=total,
+            ptotal=ptotal,
+            xlx=xlx,
+            min_cases=int(min_cases),
+            nchunks=nchunks,
+        )
+    else:
         res = _maxima(
             lat.base,
             lat.lut,
@@ -639,7 +693,7 @@ def null_maxima(
             _lane_blocks(cnt),
             busy,
             acc0,
-            _warm(cnt, pop, qmax, total, ptotal, xlx, int(min_cases)),
+            warm,
             pop,
             total,
             ptotal,
@@ -647,5 +701,4 @@ def null_maxima(
             int(min_cases),
             nchunks,
         )
-        out[start : start + nb] = res.max(axis=0)
-    return out
+    return np.asarray(res.max(axis=0))
