@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 
-__all__ = ["STACK_TOLERANCE_M", "stacks", "unique_rows"]
+__all__ = ["STACK_TOLERANCE_M", "first_rows", "same_points", "stacks", "unique_rows"]
 
 #: Incidents whose metric coordinates agree to this many metres share a location.
 STACK_TOLERANCE_M = 1.0
@@ -119,6 +120,73 @@ def unique_rows(
     if not isinstance(out, tuple):
         return decode(out)
     return (decode(out[0]), *out[1:])
+
+
+def same_points(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows whose coordinates are the same bit for bit (a stack), for computing a
+    per-location result once per location.
+
+    Only rows with finite ``x`` and ``y`` are grouped; the others stay on their own. Bits
+    are compared, not values, so ``-0.0`` and ``0.0`` stay apart and any function of the
+    coordinates gives every row of a group exactly what it gives the group's first row.
+    Hash tables (:func:`pandas.factorize`), no sort: linear in the rows.
+
+    Returns
+    -------
+    rows : (k,) int array
+        The rows to compute: the first row of each group (in order of appearance), then
+        every row with a missing coordinate.
+    where : (n,) int array
+        For each row, its position in ``rows``: ``result[where]`` spreads the results of
+        ``rows`` back to every row.
+
+    Examples
+    --------
+    >>> x = np.array([1.0, 2.0, 1.0, np.nan, -0.0, 0.0])
+    >>> y = np.array([5.0, 5.0, 5.0, 5.0, 1.0, 1.0])
+    >>> rows, where = same_points(x, y)
+    >>> rows.tolist(), where.tolist()
+    ([0, 1, 4, 5, 3], [0, 1, 0, 4, 2, 3])
+    """
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    y = np.ascontiguousarray(y, dtype=np.float64)
+    ok = np.isfinite(x) & np.isfinite(y)
+    codes, n_groups = _point_codes(x[ok], y[ok])
+    good = np.flatnonzero(ok)
+    first = good[first_rows(codes)]  # the first row of each group
+    bad = np.flatnonzero(~ok)
+    where = np.empty(len(x), dtype=np.int64)
+    where[good] = codes
+    where[bad] = n_groups + np.arange(len(bad))
+    return np.concatenate([first, bad]), where
+
+
+def first_rows(codes: np.ndarray) -> np.ndarray:
+    """The first position of each code, for codes numbered in order of appearance
+    (:func:`pandas.factorize`; -1 for a missing value is skipped): where a code exceeds
+    every code before it.
+
+    >>> first_rows(np.array([0, -1, 1, 0, 2, 1])).tolist()
+    [0, 2, 4]
+    """
+    codes = np.asarray(codes, dtype=np.int64)
+    if len(codes) == 0:
+        return np.zeros(0, dtype=np.int64)
+    before = np.maximum.accumulate(np.r_[np.int64(-1), codes[:-1]])
+    return np.flatnonzero(codes > before)
+
+
+def _point_codes(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, int]:
+    """Group codes (in order of appearance) of finite coordinates, equal bit for bit."""
+    if not ((x == 0).any() or (y == 0).any()):  # no signed zeros: equal values, equal bits
+        xy = np.empty(len(x), dtype=np.complex128)
+        xy.real, xy.imag = x, y
+        codes, uniq = pd.factorize(xy)
+        return codes.astype(np.int64), len(uniq)
+    kx, _ = pd.factorize(x.view(np.int64))
+    ky, uy = pd.factorize(y.view(np.int64))
+    codes, uniq = pd.factorize(kx.astype(np.int64) * max(len(uy), 1) + ky)
+    return codes.astype(np.int64), len(uniq)
 
 
 def _plain(key: np.ndarray) -> bool:

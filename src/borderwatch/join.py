@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from typing import Literal
 
 import geopandas as gpd
@@ -15,6 +16,7 @@ from ._crs import require_crs, study_crs
 from ._errors import BorderwatchWarning, DataError
 from ._geom import projected, remember_projection
 from ._schema import TAXONOMY
+from ._stacks import first_rows, same_points
 from .borders import border_lines, distance_to_border
 
 __all__ = ["JOIN_STATUSES", "aggregate_counts", "join_summary", "join_units", "unit_counts"]
@@ -86,12 +88,14 @@ def join_units(
     order = np.argsort(units["unit_id"].astype(str).to_numpy(), kind="stable")
     u = units.iloc[order].reset_index(drop=True)
     geoms = np.asarray(u.to_crs(metric).geometry.array)
-    pm = projected(points.geometry, metric)
-    assigned = _within(geoms, pm)
+    at = _Locations.of(points.geometry, metric)
+    assigned = _within(geoms, at.metric)
     status = np.where(assigned >= 0, "within", "outside").astype(object)
-    snapped, nearest = _snap(geoms, pm, assigned, tolerance_km=tolerance_km)
+    snapped, nearest = _snap(geoms, at.metric, assigned, tolerance_km=tolerance_km)
     assigned[snapped] = nearest
     status[snapped] = "snapped"
+    assigned, status = at.spread(assigned), at.spread(status)
+    pm = at.every_row(points.geometry)
 
     out = points.copy()
     remember_projection(out.geometry, pm)
@@ -100,8 +104,8 @@ def join_units(
     for col, src in (("unit_id", "unit_id"), ("unit_name", "name"), ("country", "country")):
         vals = u[src].to_numpy(dtype=object)[safe]
         out[col] = np.where(has, vals, None)
-    out["join"] = pd.Categorical(status, categories=list(JOIN_STATUSES)).astype(object)
-    out["border_km"] = distance_to_border(pm, border, crs=metric)
+    out["join"] = status  # every value is one of JOIN_STATUSES
+    out["border_km"] = at.spread(distance_to_border(at.metric, border, crs=metric))
     if "reported_country" in out.columns:
         rep = out["reported_country"]
         out["country_mismatch"] = (
@@ -116,6 +120,49 @@ def join_units(
             stacklevel=2,
         )
     return out
+
+
+@dataclass(frozen=True)
+class _Locations:
+    """The distinct locations of some points, reprojected, and how to spread per-location
+    results back to the points.
+
+    Every step of the join (point in unit, snapping, border distance) depends on a point's
+    coordinates only, so it runs once per location (rows with the same coordinates, bit for
+    bit; rows with a missing coordinate each on their own) and gives every row what the
+    direct computation gives it.
+    """
+
+    metric: gpd.GeoSeries  # the locations' points in the metric CRS
+    where: np.ndarray | None  # each row's location (None: every row is its own location)
+
+    @classmethod
+    def of(cls, geo: gpd.GeoSeries, crs: CRS) -> _Locations:
+        """The locations of the points ``geo`` and their projection to ``crs``."""
+        arr = geo.array
+        x, y = np.full(len(arr), np.nan), np.full(len(arr), np.nan)
+        point = (shapely.get_type_id(arr) == 0) & ~shapely.is_empty(arr)
+        x[point], y[point] = shapely.get_x(arr[point]), shapely.get_y(arr[point])
+        rows, where = same_points(x, y)  # other geometries and NaN coordinates: on their own
+        if len(rows) > _DISTINCT_SHARE * len(geo):  # nearly all distinct: no gain
+            return cls(projected(geo, crs), None)
+        sub = gpd.GeoSeries(arr[rows], crs=geo.crs)
+        return cls(sub if CRS(geo.crs).equals(crs) else sub.to_crs(crs), where)
+
+    def spread(self, values: np.ndarray) -> np.ndarray:
+        """Per-location values -> per-row values."""
+        return values if self.where is None else values[self.where]
+
+    def every_row(self, geo: gpd.GeoSeries) -> gpd.GeoSeries:
+        """The rows' points in the metric CRS (index of ``geo``)."""
+        if self.where is None:
+            return self.metric
+        arr = self.metric.array[self.where]
+        return gpd.GeoSeries(arr, index=geo.index, crs=self.metric.crs, name=geo.name)
+
+
+#: Locations are used instead of rows when there are at most this share of them.
+_DISTINCT_SHARE = 0.95
 
 
 def _check_join_inputs(
@@ -239,18 +286,48 @@ def aggregate_counts(
     if period is not None and period not in _FREQ:
         msg = f"aggregate_counts: period must be one of week, month, year or None, not {period!r}."
         raise DataError(msg)
-    frame = pd.DataFrame({c: joined[c].to_numpy() for c in by})
+    if period is not None and "date" not in joined.columns:
+        msg = "aggregate_counts: no 'date' column to bin by period. Hint: pass period=None."
+        raise DataError(msg)
+    rows, weight = _distinct_keys(joined, by, period)
+    some = joined.iloc[rows] if rows is not None else joined
+    frame = pd.DataFrame({c: some[c].to_numpy() for c in by})
     keys = list(by)
     if period is not None:
-        if "date" not in joined.columns:
-            msg = "aggregate_counts: no 'date' column to bin by period. Hint: pass period=None."
-            raise DataError(msg)
-        d = pd.to_datetime(joined["date"])
+        d = pd.to_datetime(some["date"])
         frame["period"] = d.dt.to_period(_FREQ[period]).dt.start_time.to_numpy()
         keys.append("period")
-    out = frame.groupby(keys, dropna=False, sort=True).size().rename("count").reset_index()
+    if weight is None:
+        out = frame.groupby(keys, dropna=False, sort=True).size().rename("count").reset_index()
+    else:
+        frame["count"] = weight
+        out = frame.groupby(keys, dropna=False, sort=True)["count"].sum().reset_index()
     out["count"] = out["count"].astype(int)
     return out
+
+
+def _distinct_keys(
+    joined: pd.DataFrame, by: tuple[str, ...], period: Period | None
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The first row of each distinct combination of the ``by`` columns and the date, and
+    its number of rows; (None, None) when the dates are not datetimes (then every row is
+    grouped, as text dates are parsed together).
+
+    Rows that agree on every ``by`` value (equal to the grouping's hash tables) and on
+    the date fall in one group of :func:`aggregate_counts`, so grouping these first rows
+    with their row counts as weights gives the same table, with far fewer rows to convert.
+    """
+    cols = [joined[c] for c in by]
+    if period is not None:
+        if not pd.api.types.is_datetime64_any_dtype(joined["date"].dtype):
+            return None, None
+        cols.append(joined["date"])
+    key = np.zeros(len(joined), dtype=np.int64)
+    for col in cols:
+        codes, uniq = pd.factorize(col, use_na_sentinel=True)
+        key, _ = pd.factorize(key * (len(uniq) + 1) + (codes.astype(np.int64) + 1))
+        key = key.astype(np.int64)
+    return first_rows(key), np.bincount(key, minlength=int(key.max(initial=-1)) + 1)
 
 
 def unit_counts(

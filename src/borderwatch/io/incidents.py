@@ -8,6 +8,7 @@ import pandas as pd
 
 from .._crs import WGS84
 from .._schema import truthy
+from .._stacks import first_rows
 from ._columns import CATEGORY, COUNTRY, SENSITIVE, find, require_column
 from ._loaded import Loaded, warn
 from ._parquet import parquet_columns
@@ -236,9 +237,7 @@ def _categories(
         frame, CATEGORY, exclude={"id", "date", "date_precision", "geometry"}
     )
     if catc is not None:
-        raw = frame[catc].astype("string").str.strip().replace("", pd.NA).astype(object)
-        raw = raw.where(raw.notna(), None)
-        cats, sens, unmatched = map_categories(raw, crosswalk=crosswalk)
+        raw, cats, sens, unmatched = _map_distinct(frame[catc], crosswalk=crosswalk)
         if unmatched:
             more = " ..." if len(unmatched) > 10 else ""
             warn(
@@ -255,6 +254,63 @@ def _categories(
     frame.insert(3, "category", cats.to_numpy(dtype=object))
     frame.insert(4, "category_raw", raw.to_numpy(dtype=object))
     return frame, catc, sens
+
+
+def _clean_categories(values: pd.Series) -> pd.Series:
+    """The category texts stripped, with empty texts and missing values as None."""
+    raw = values.astype("string").str.strip().replace("", pd.NA).astype(object)
+    return raw.where(raw.notna(), None)
+
+
+def _map_distinct(
+    values: pd.Series, *, crosswalk: Crosswalk
+) -> tuple[pd.Series, pd.Series, pd.Series, list[str]]:
+    """:func:`_clean_categories` and :func:`map_categories` of ``values``: the cleaned
+    texts, the taxonomy keys, the sensitive flags and the unmatched texts.
+
+    A column of text (a million rows hold a few dozen spellings) is cleaned and mapped
+    once per distinct value and spread back to the rows; the result is the same as the
+    direct computation over every row, which other columns (numbers, mixed objects:
+    ``1`` and ``1.0`` are one value to a hash table but two texts) still take.
+
+    Examples
+    --------
+    >>> raw, cats, sens, unmatched = _map_distinct(
+    ...     pd.Series([" VBG", None, "VBG", "", "zz"]), crosswalk=None)
+    >>> raw.tolist(), sens.tolist(), unmatched
+    (['VBG', None, 'VBG', None, 'zz'], [True, False, True, False, False], ['zz'])
+    >>> cats.tolist()
+    ['iccs03_sexual', 'unspecified', 'iccs03_sexual', 'unspecified', 'iccs11_other']
+    """
+    values = pd.Series(values).reset_index(drop=True)
+    if not _is_text(values):
+        raw = _clean_categories(values)
+        cats, sens, unmatched = map_categories(raw, crosswalk=crosswalk)
+        return raw, cats, sens, unmatched
+    codes, _ = pd.factorize(values, use_na_sentinel=True)  # distinct values, in order of appearance
+    first = first_rows(codes)  # the first row of each distinct value
+    distinct = _clean_categories(values.iloc[first].reset_index(drop=True))
+    cats_d, sens_d, unmatched = map_categories(distinct, crosswalk=crosswalk)
+    # a missing value (code -1) takes the last entry: None, 'unspecified', not sensitive
+    raw_v = np.append(distinct.to_numpy(dtype=object), np.array([None], dtype=object))[codes]
+    cat_v = np.append(cats_d.to_numpy(dtype=object), "unspecified")[codes]
+    sens_v = np.append(sens_d.to_numpy(dtype=bool), False)[codes]
+    return (
+        pd.Series(raw_v, dtype=object),
+        pd.Series(cat_v, dtype=object),
+        pd.Series(sens_v, dtype=bool),
+        unmatched,
+    )
+
+
+def _is_text(values: pd.Series) -> bool:
+    """Whether every value is a str or missing (a hash table then tells texts apart exactly)."""
+    if isinstance(values.dtype, pd.StringDtype):
+        return True
+    return values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) in (
+        "string",
+        "empty",
+    )
 
 
 def _sensitive(
