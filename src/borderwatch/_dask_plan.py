@@ -91,6 +91,7 @@ def meetings_first(
 ) -> tuple[gpd.GeoDataFrame | None, pd.DataFrame | None]:
     """The meetings and the agreed actions, read before the incidents' passes (the
     effectiveness windows are counted around their dates on the workers)."""
+    from ._inputs import located
     from .pipeline import _actions, read_meetings
 
     mt = None
@@ -98,7 +99,9 @@ def meetings_first(
         say("reading meetings")
         mt = (
             meetings.copy()
-            if isinstance(meetings, gpd.GeoDataFrame) and "attendance" in meetings.columns
+            if isinstance(meetings, gpd.GeoDataFrame)
+            and "attendance" in meetings.columns
+            and located(meetings)
             else read_meetings(meetings, units=units, **s.reading, **s.meeting_columns)
         )
     return mt, _actions(actions if actions is not None else s.actions, mt, s, say)

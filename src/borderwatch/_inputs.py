@@ -22,6 +22,7 @@ __all__ = [
     "check_values",
     "is_counts",
     "is_metre",
+    "located",
     "metric_points",
 ]
 
@@ -40,6 +41,17 @@ def check_points(incidents: Any, what: str = "incidents") -> gpd.GeoDataFrame:
         msg = f"the {what} must be points; rows {rows} are not. Hint: use centroids or read them with read_incidents()."
         raise DataError(msg)
     return incidents
+
+
+def located(points: gpd.GeoDataFrame) -> bool:
+    """True when every geometry of ``points`` is a point with finite coordinates (what
+    the readers guarantee; a frame edited since may hold missing or NaN points)."""
+    geoms = np.asarray(points.geometry.array, dtype=object)
+    if (shapely.is_missing(geoms) | shapely.is_empty(geoms)).any():
+        return False
+    if (shapely.get_type_id(geoms) != 0).any():
+        return False
+    return bool(np.isfinite(shapely.get_coordinates(geoms)).all())
 
 
 def check_units(units: Any) -> gpd.GeoDataFrame:

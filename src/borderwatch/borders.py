@@ -226,8 +226,9 @@ def distance_to_border(
 
     Vectorised: the border is split into segments of at most 100 m, whose
     midpoints go into a KD-tree; each point takes the exact distance to the
-    segments of its four nearest midpoints (about a second per million points). Returns NaN for missing points, and NaN everywhere when
-    there is no border.
+    segments of its four nearest midpoints (about a second per million points).
+    Returns NaN for missing, empty and non-finite points, and NaN everywhere
+    when there is no border.
 
     Examples
     --------
@@ -253,6 +254,7 @@ def distance_to_border(
     same = idx[1:] == idx[:-1]
     a_xy, b_xy = coords[:-1][same], coords[1:][same]
     ok = ~(shapely.is_missing(g) | shapely.is_empty(g))
+    ok[ok] = np.isfinite(shapely.get_coordinates(g[ok])).all(axis=1)  # POINT (NaN NaN)
     out = np.full(n, np.nan)
     if ok.any() and len(a_xy):
         from scipy.spatial import cKDTree

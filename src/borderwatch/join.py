@@ -111,11 +111,21 @@ def join_units(
         out["country_mismatch"] = (
             rep.notna() & out["country"].notna() & (rep != out["country"])
         ).astype(bool)
-    n_out = int((status == "outside").sum())
+    g = points.geometry.array
+    nowhere = int((~(np.isfinite(shapely.get_x(g)) & np.isfinite(shapely.get_y(g)))).sum())
+    n_out = int((status == "outside").sum()) - nowhere
     if n_out:
         warnings.warn(
             f"{n_out} of {len(points)} points fall outside every unit (beyond {tolerance_km} km); "
             "they keep join='outside' and no unit.",
+            BorderwatchWarning,
+            stacklevel=2,
+        )
+    if nowhere:
+        warnings.warn(
+            f"{nowhere} of {len(points)} points have no location (missing, empty, NaN or infinite "
+            "coordinates); they keep join='outside' and no unit. Hint: read the points with "
+            "borderwatch.read_incidents(), which names such rows.",
             BorderwatchWarning,
             stacklevel=2,
         )

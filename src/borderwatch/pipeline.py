@@ -37,6 +37,7 @@ from ._dask import is_partitioned, join_partitions, load_partitions
 from ._dask_pipeline import aggregated
 from ._errors import BorderwatchWarning, DataError
 from ._geom import to_crs_valid
+from ._inputs import located
 from ._population import PopulationRaster, read_population, unit_population
 from ._result import AnalysisResult
 from ._summary import build_summary
@@ -358,8 +359,10 @@ def _read_inputs(
     dropped: dict[str, int] = {}
     decisions: dict[str, Any] = {}
     source = ""
-    if isinstance(incidents, gpd.GeoDataFrame) and {"id", "category", "sensitive"} <= set(
-        incidents.columns
+    if (
+        isinstance(incidents, gpd.GeoDataFrame)
+        and {"id", "category", "sensitive"} <= set(incidents.columns)
+        and located(incidents)  # else read again: invalid rows raise or drop as in a file
     ):
         inc = incidents.copy()
     elif s.engine == "dask" and is_partitioned(incidents):
@@ -378,7 +381,11 @@ def _read_inputs(
     mt = None
     if meetings is not None:
         say("reading meetings")
-        if isinstance(meetings, gpd.GeoDataFrame) and "attendance" in meetings.columns:
+        if (
+            isinstance(meetings, gpd.GeoDataFrame)
+            and "attendance" in meetings.columns
+            and located(meetings)
+        ):
             mt = meetings.copy()
         else:
             mt = read_meetings(meetings, units=u, **s.reading, **s.meeting_columns)

@@ -18,6 +18,7 @@ from .._schema import ATTENDANCE
 
 __all__ = [
     "ATTENDANCE_NAMES",
+    "ATTENDANCE_TOTAL",
     "CATEGORY",
     "COUNTRY",
     "GEOPOINT",
@@ -292,6 +293,14 @@ ATTENDANCE_NAMES: dict[str, list[str]] = {
         strict=True,
     )
 }
+#: Candidate names of a meeting's total attendance (the file's own count of people).
+ATTENDANCE_TOTAL = [
+    "attendance",
+    "attendees",
+    "participants",
+    "total_attendance",
+    "participants_total",
+]
 TOPICS = ["topics", "topic", "themes", "subjects", "agenda", "issues", "#meta+topics"]
 PLACE = [
     "place",

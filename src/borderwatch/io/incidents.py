@@ -251,6 +251,10 @@ def _categories(
         raw = pd.Series([None] * len(frame), dtype=object)
         cats = pd.Series(["unspecified"] * len(frame), dtype=object)
         sens = pd.Series(np.zeros(len(frame), dtype=bool))
+    if "category_raw" in frame.columns:  # a frame read before: its raw texts stay
+        prior = frame.pop("category_raw")
+        if catc == "category":
+            raw = prior
     frame.insert(3, "category", cats.to_numpy(dtype=object))
     frame.insert(4, "category_raw", raw.to_numpy(dtype=object))
     return frame, catc, sens

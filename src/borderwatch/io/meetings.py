@@ -10,7 +10,7 @@ import pandas as pd
 
 from .._crs import WGS84
 from .._errors import DataError
-from ._columns import ATTENDANCE_NAMES, PLACE, TOPICS, find
+from ._columns import ATTENDANCE_NAMES, ATTENDANCE_TOTAL, PLACE, TOPICS, find
 from ._loaded import Loaded
 from ._place import check_place
 from ._points import Points, present, read_points, to_number
@@ -88,12 +88,16 @@ def load_meetings(
     topics = _text(frame, topicsc)
     drop = [c for c in (placec, topicsc) if c]
     att = _attendance(pts, frame, attendance_cols, drop)
-    frame = frame.drop(columns=[c for c in drop if c in frame.columns])
+    totalc = find(frame, ATTENDANCE_TOTAL, exclude={"id", "date", *drop})
+    given = _people(pts, frame, totalc, "attendance") if totalc else None
+    frame = frame.drop(columns=[c for c in (*drop, totalc) if c and c in frame.columns])
     frame.insert(_FIRST, "place", place.to_numpy(dtype=object))
     frame.insert(_FIRST + 1, "topics", topics.to_numpy(dtype=object))
     for i, (key, vals) in enumerate(att.items()):
         frame.insert(_FIRST + 2 + i, key, vals.to_numpy())
     total = pd.DataFrame(att).sum(axis=1, min_count=1).astype("Int64")
+    if given is not None:  # the file's own total where it gives one
+        total = given.where(given.notna(), total)
     frame.insert(_FIRST + 2 + len(att), "attendance", total.to_numpy())
     return Loaded(
         frame=gpd.GeoDataFrame(frame, geometry="geometry", crs=WGS84),
@@ -133,7 +137,10 @@ def read_meetings(
     ``att_youth``, ``att_migrants`` (migrants/displaced), ``att_police`` and
     ``att_leaders`` (local leaders). Columns named ``women``, ``youth``,
     ``police``, ... are recognised; ``attendance_cols`` maps the standard names
-    to yours. The other keywords are those of :func:`read_incidents`.
+    to yours. ``attendance`` is the file's own total where it has one (a column
+    named ``attendance``, ``attendees``, ``participants``, ...), else the sum of
+    the groups. A frame read before can be read again unchanged. The other
+    keywords are those of :func:`read_incidents`.
 
     Returns
     -------
@@ -198,19 +205,24 @@ def _attendance(
         if col is None or col not in frame.columns:
             att[key] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
             continue
-        vals = to_number(frame[col])
-        bad = (
-            (vals < 0).to_numpy()
-            | (vals.notna() & (vals != np.floor(vals))).to_numpy()
-            | (vals.isna().to_numpy() & present(frame[col]))  # text such as "many"
-        )
-        if bad.any():
-            msg = (
-                f"{pts.table.source}: column '{col}' ({key}) must hold whole numbers of people, "
-                f"{pts.table.rows(bad)} do not. Hint: fix the attendance counts, or name the right "
-                "column with [[attendance_cols]]."
-            )
-            raise DataError(msg)
-        att[key] = vals.round().astype("Int64")
+        att[key] = _people(pts, frame, col, key)
         drop.append(col)
     return att
+
+
+def _people(pts: Points, frame: pd.DataFrame, col: str, key: str) -> pd.Series:
+    """Column ``col`` as nullable whole numbers of people (``key`` names it in the error)."""
+    vals = to_number(frame[col])
+    bad = (
+        (vals < 0).to_numpy()
+        | (vals.notna() & (vals != np.floor(vals))).to_numpy()
+        | (vals.isna().to_numpy() & present(frame[col]))  # text such as "many"
+    )
+    if bad.any():
+        msg = (
+            f"{pts.table.source}: column '{col}' ({key}) must hold whole numbers of people, "
+            f"{pts.table.rows(bad)} do not. Hint: fix the attendance counts, or name the right "
+            "column with [[attendance_cols]]."
+        )
+        raise DataError(msg)
+    return vals.round().astype("Int64")
