@@ -127,13 +127,20 @@ def _write_all(
         say("writing density.tif")
         _write_density(result, d / "density.tif")
     say("drawing map.html")
-    from .maps import export_handout, export_static, make_map, save_map
+    from .maps import export_handout, save_map
+    from .maps._prepare import prepare
+    from .maps.static import save_prepared
+    from .maps.web import map_of, tiles_spec
 
     lang = langs[0]
-    save_map(make_map(result, view=result.view, lang=lang, tiles=tiles, k=result.k), d / "map.html")
+    # one prepared view for map.html and the printed map (what make_map and
+    # export_static would each prepare again)
+    spec = tiles_spec(tiles, None, lang)
+    p = prepare(result, view=result.view, lang=lang, k=result.k)
+    save_map(map_of(p, tiles=spec), d / "map.html")
     if static:
         say("drawing map.png and map.pdf")
-        export_static(result, d / "map.png", view=result.view, lang=lang, also=[d / "map.pdf"])
+        save_prepared(p, [d / "map.png", d / "map.pdf"])
     handouts = [f"handout_{code}.pdf" for code in langs] if handout else []
     for code, name in zip(langs, handouts, strict=False):
         say(f"drawing {name}")

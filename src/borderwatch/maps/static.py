@@ -144,11 +144,29 @@ def export_static(
         seed=seed,
         places=places,
     )
+    save_prepared(p, [t for t, _ in targets], fmt=fmt, dpi=dpi)
+    return path
+
+
+def save_prepared(
+    p: Prepared,
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    fmt: str | None = None,
+    dpi: int = 200,
+) -> None:
+    """Draw a prepared view (:func:`~borderwatch.maps._prepare.prepare`) once and save it
+    into every file of ``paths`` (the first in ``fmt``, default from its suffix; the
+    others by their suffix): what :func:`export_static` writes, for a caller that also
+    draws the same view on the web map and so prepares it once."""
+    targets = [
+        (Path(f), _format(fmt if i == 0 and fmt else Path(f).suffix.lstrip(".")))
+        for i, f in enumerate(paths)
+    ]
     with print_rc():
         fig = draw(p)
         for target, kind in targets:
             save_page(fig, target, kind=kind, dpi=dpi, title=p.title)
-    return path
 
 
 def _format(fmt: str) -> str:

@@ -23,7 +23,7 @@ from ._html import RawHTML, escape_html, json_block, script_json, to_text
 from ._i18n import Tr, check_lang
 from ._offline import asset_text, inline_script, inline_style, make_offline, network_urls
 from ._page import bounds, page_data
-from ._prepare import Layers, prepare
+from ._prepare import Layers, Prepared, prepare
 
 __all__ = ["make_map", "save_map"]
 
@@ -63,9 +63,10 @@ class _MapLayers(MacroElement):
         return ""
 
 
-def _tiles_spec(
+def tiles_spec(
     tiles: str | None, attribution: str | None, lang: str = "en"
 ) -> dict[str, str] | None:
+    """The basemap of ``tiles`` (a checked URL template) and its credit line, or None."""
     if tiles is None:
         return None
     text = to_text(tiles).strip()
@@ -208,7 +209,7 @@ def make_map(
     """
     scale = _check_font_scale(font_scale)
     check_lang(lang)
-    tiles_spec = _tiles_spec(tiles, attribution, lang)
+    spec = tiles_spec(tiles, attribution, lang)
     p = prepare(
         result,
         layers=layers,
@@ -224,13 +225,26 @@ def make_map(
         seed=seed,
         places=places,
     )
+    return map_of(p, tiles=spec, m=m, font_scale=scale)
+
+
+def map_of(
+    p: Prepared,
+    *,
+    tiles: dict[str, str] | None = None,
+    m: folium.Map | None = None,
+    font_scale: float = 1.0,
+) -> folium.Map:
+    """The interactive map of a prepared view (:func:`~borderwatch.maps._prepare.prepare`):
+    what :func:`make_map` draws, for a caller that also prints the same view
+    (:func:`~borderwatch.maps.static.save_prepared`) and so prepares it once."""
     fit = m is None
     if m is None:
         m = _new_map(bounds(p))
     elif not isinstance(m, folium.Map):
         msg = f"m must be a folium.Map, got {type(m).__name__}."
         raise DataError(msg)
-    data = page_data(p, tiles=tiles_spec, fit=fit, font_scale=scale)
+    data = page_data(p, tiles=tiles, fit=fit, font_scale=font_scale)
     assets = make_offline(m)
     if any(layer.get("cluster") for layer in data["layers"]):
         assets.markercluster = True
