@@ -1159,3 +1159,23 @@ def test_public_map_of_an_internal_result_with_the_real_privacy_module(tmp_path)
     for x, y in zip(inc.geometry.x, inc.geometry.y, strict=True):
         assert not (repr(round(x, 5)) in page and repr(round(y, 5)) in page)
     assert network_urls(page) == []
+
+
+@pytest.mark.parametrize("view", ["public", "internal"])
+def test_written_maps_equal_make_map_and_export_static(
+    demo_outputs, demo_public, demo_result, view, tmp_path
+):
+    """write_outputs prepares the view once for map.html and map.png: the same files as
+    make_map and export_static, each preparing it on its own."""
+    from PIL import Image
+
+    result = demo_public if view == "public" else demo_result
+    written = demo_outputs[view]
+    alone = save_map(make_map(result, view=view, k=result.k), tmp_path / "map.html")
+    ids = re.compile(r"[0-9a-f]{32}")  # folium's element ids differ on every run
+    assert ids.sub("X", alone.read_text(encoding="utf-8")) == ids.sub(
+        "X", (written / "map.html").read_text(encoding="utf-8")
+    )
+    png = export_static(result, tmp_path / "map.png", view=view)
+    a, b = np.asarray(Image.open(png)), np.asarray(Image.open(written / "map.png"))
+    assert a.shape == b.shape and np.array_equal(a, b)
