@@ -45,7 +45,9 @@ def test_colormap_rgba_is_matplotlib_bit_for_bit(name: str) -> None:
 def test_other_colormaps_go_to_matplotlib() -> None:
     x = np.linspace(0, 1, 11)
     assert np.array_equal(colormap_rgba("viridis", x), colormaps["viridis"](x))
-    assert np.array_equal(colormap_rgba("Purples", np.arange(3)), colormaps["Purples"](np.arange(3)))
+    assert np.array_equal(
+        colormap_rgba("Purples", np.arange(3)), colormaps["Purples"](np.arange(3))
+    )
 
 
 def test_density_png_has_matplotlibs_pixels() -> None:

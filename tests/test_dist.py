@@ -15,7 +15,9 @@ def _same(a: object, b: object) -> bool:
     x, y = np.asarray(a), np.asarray(b)
     if x.dtype != y.dtype or x.shape != y.shape:
         return False
-    return bool(np.array_equal(x, y, equal_nan=True) and np.array_equal(np.signbit(x), np.signbit(y)))
+    return bool(
+        np.array_equal(x, y, equal_nan=True) and np.array_equal(np.signbit(x), np.signbit(y))
+    )
 
 
 EDGE_Z = np.array(
@@ -38,7 +40,10 @@ def test_norm_sf_is_scipy_bit_for_bit() -> None:
 def test_norm_ppf_is_scipy_bit_for_bit() -> None:
     rng = np.random.default_rng(1)
     q = np.concatenate(
-        [[0.0, 1.0, 0.5, 0.975, 0.025, 5e-324, 1e-300, 1 - 1e-16, -0.1, 1.1, np.nan], rng.random(20_000)]
+        [
+            [0.0, 1.0, 0.5, 0.975, 0.025, 5e-324, 1e-300, 1 - 1e-16, -0.1, 1.1, np.nan],
+            rng.random(20_000),
+        ]
     )
     assert _same(_dist.norm_ppf(q), stats.norm.ppf(q))
     assert _same(_dist.norm_ppf(0.975), stats.norm.ppf(0.975))
@@ -79,7 +84,9 @@ def test_beta_ppf_is_scipy_bit_for_bit() -> None:
     size = 3_000
     a = np.concatenate([[1, 1, 1, 0, -1, 2, 5, 1e-3, 1e4, 1], rng.integers(1, 2_000, size)])
     b = np.concatenate([[1, 1, 1, 1, 1, 0, 5, 3, 1e4, np.nan], rng.integers(1, 2_000, size)])
-    q = np.concatenate([[0.0, 1.0, 0.5, 0.5, 0.5, 0.5, np.nan, 0.025, 0.975, 0.5], rng.random(size)])
+    q = np.concatenate(
+        [[0.0, 1.0, 0.5, 0.5, 0.5, 0.5, np.nan, 0.025, 0.975, 0.5], rng.random(size)]
+    )
     q[-100:] = 0.025  # the levels rate_ratio_ci asks for
     q[-50:] = 0.975
     assert _same(_dist.beta_ppf(q, a, b), stats.beta.ppf(q, a, b))
