@@ -48,7 +48,7 @@ def colormap_rgba(name: str, x: Any) -> Any:
 
     Examples
     --------
-    >>> [round(v, 3) for v in colormap_rgba("YlOrRd", 0.0)]
+    >>> [round(float(v), 3) for v in colormap_rgba("YlOrRd", 0.0)]
     [1.0, 1.0, 0.8, 1.0]
     >>> colormap_rgba("YlOrRd", np.array([[0.5, np.nan]])).shape
     (1, 2, 4)

@@ -47,7 +47,7 @@ def norm_sf(x: Any) -> Any:
     Examples
     --------
     >>> float(norm_sf(1.959963984540054))
-    0.025000000000000022
+    0.025
     """
     return special.ndtr(-np.asarray(x, dtype=float))
 
