@@ -14,6 +14,7 @@ import numpy as np
 from pyproj import CRS
 from rasterio.transform import Affine
 
+from ._colormaps import colormap_rgba
 from ._errors import DataError
 
 __all__ = ["pixel_area_km2", "population_on_grid", "surface_image"]
@@ -134,7 +135,6 @@ def surface_image(
     max_size: int = 1024,
 ) -> tuple[np.ndarray, list[list[float]]]:
     """An RGBA Web Mercator image of a north-up grid (see :meth:`DensitySurface.to_image`)."""
-    from matplotlib import colormaps
     from pyproj import Transformer
     from rasterio.crs import CRS as RioCRS
     from rasterio.enums import Resampling
@@ -172,7 +172,7 @@ def surface_image(
     top = float(np.nanmax(out)) if finite.any() else 0.0
     vmax = top if vmax is None else float(vmax)
     scaled = np.clip(np.where(finite, out, 0.0) / vmax, 0.0, 1.0) if vmax > 0 else out * 0
-    rgba = (colormaps[cmap](scaled) * 255).round().astype(np.uint8)
+    rgba = (colormap_rgba(cmap, scaled) * 255).round().astype(np.uint8)
     visible = finite & (np.where(finite, out, 0.0) > 0)
     rgba[..., 3] = np.where(visible, round(255 * float(alpha)), 0).astype(np.uint8)
     west, north = dst_transform.c, dst_transform.f

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import sparse, stats
+from scipy import sparse
 
+from ._dist import bh_adjust, binom_cdf, binom_sf, norm_sf
 from ._errors import DataError
 
 __all__ = [
@@ -42,19 +43,6 @@ __all__ = [
 CHUNK_ELEMENTS = 1_000_000
 #: Largest number of focal observations sharing one matrix of draws.
 CHUNK_FOCAL = 512
-
-
-def bh_adjust(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (NaN stays NaN, not counted).
-
-    Thin wrapper around :func:`scipy.stats.false_discovery_control`.
-    """
-    p = np.asarray(p, dtype=float)
-    out = np.full(p.shape, np.nan)
-    ok = np.isfinite(p)
-    if ok.any():
-        out[ok] = stats.false_discovery_control(np.clip(p[ok], 0.0, 1.0), method="bh")
-    return out
 
 
 def two_sided(p_greater: np.ndarray, p_lesser: np.ndarray) -> np.ndarray:
@@ -228,7 +216,7 @@ def mann_kendall(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     var = (t * (t - 1) * (2 * t + 5) - ties) / 18.0
     with np.errstate(invalid="ignore", divide="ignore"):
         z = np.where(var > 0, s / np.sqrt(np.where(var > 0, var, 1.0)), 0.0)
-    p = np.where(var > 0, 2.0 * stats.norm.sf(np.abs(z)), 1.0)
+    p = np.where(var > 0, 2.0 * norm_sf(np.abs(z)), 1.0)
     return s, z, p
 
 
@@ -368,7 +356,7 @@ def csr_tails(
         msg = "gi_star: exposure must hold one non-negative number per observation."
         raise DataError(msg)
     share = np.clip((e + adj @ e) / e.sum(), 0.0, 1.0)
-    return stats.binom.sf(hood - 1, total, share), stats.binom.cdf(hood, total, share)
+    return binom_sf(hood - 1, total, share), binom_cdf(hood, total, share)
 
 
 @dataclass(frozen=True, eq=False)
@@ -427,7 +415,7 @@ def gi_pvalues(
     n = len(values)
     total = values.sum()
     null = island | (total == 0)
-    p_an = np.where(null, 1.0, 2.0 * stats.norm.sf(np.abs(z)))
+    p_an = np.where(null, 1.0, 2.0 * norm_sf(np.abs(z)))
     lag = adj @ values
     nan = np.full(n, np.nan)
     csr_g = csr_l = p_csr = nan

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .._colormaps import colormap_hex
 from .._schema import ATTENDANCE
 from ._format import column, dates, fmt_int, fmt_num, is_missing
 from ._html import to_text
@@ -301,10 +302,12 @@ def _density_image(density: Any) -> tuple[np.ndarray, list[list[float]]]:
 
 
 def _png_data_uri(rgba: np.ndarray) -> str:
-    from matplotlib.image import imsave
+    from PIL import Image  # as matplotlib's imsave did, without loading matplotlib
 
     buf = io.BytesIO()
-    imsave(buf, rgba, format="png")
+    pixels = np.ascontiguousarray(rgba, dtype=np.uint8)
+    size = (pixels.shape[1], pixels.shape[0])
+    Image.frombuffer("RGBA", size, pixels, "raw", "RGBA", 0, 1).save(buf, format="png")
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -491,15 +494,11 @@ def _grid_layer(p: Prepared, inc: IncidentsLayer) -> dict[str, Any]:
 
 
 def _density_legend(p: Prepared) -> Legend:
-    from matplotlib import colormaps
-    from matplotlib.colors import to_hex
-
-    cm = colormaps[DENSITY_CMAP]
     tr = p.tr
     item = LegendItem(
         "gradient",
-        to_hex(cm(0.05)),
-        color2=to_hex(cm(1.0)),
+        colormap_hex(DENSITY_CMAP, 0.05),
+        color2=colormap_hex(DENSITY_CMAP, 1.0),
         lo=tr("legend.density_low"),
         hi=tr("legend.density_high"),
     )

@@ -17,6 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from .._colormaps import colormap_hex
 from .._errors import DataError
 from ._format import Counts, fmt_int
 from ._i18n import Tr
@@ -98,13 +99,9 @@ class UnitsLayer:
 
 def sample_colors(cmap: str, n: int, lo: float = 0.15, hi: float = 0.8) -> list[str]:
     """``n`` colours evenly spaced from ``lo`` to ``hi`` along a matplotlib colour map."""
-    from matplotlib import colormaps
-    from matplotlib.colors import to_hex
-
-    cm = colormaps[cmap]
     if n <= 1:
-        return [to_hex(cm((lo + hi) / 2))]
-    return [to_hex(cm(x)) for x in np.linspace(lo, hi, n)]
+        return [colormap_hex(cmap, (lo + hi) / 2)]
+    return [colormap_hex(cmap, x) for x in np.linspace(lo, hi, n)]
 
 
 def _classify(values: np.ndarray, n_classes: int = 5) -> tuple[np.ndarray, list[float]]:

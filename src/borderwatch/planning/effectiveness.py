@@ -29,9 +29,9 @@ from typing import Any, Final
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .._crs import WGS84, study_crs
+from .._dist import beta_ppf, norm_ppf
 from ._tally import IncidentCounts
 
 __all__ = ["EFFECT_COLUMNS", "effectiveness", "rate_ratio_ci"]
@@ -78,8 +78,8 @@ def rate_ratio_ci(
     if n == 0:
         return (np.nan, np.nan, np.nan)
     alpha = 1.0 - level
-    p_lo = stats.beta.ppf(alpha / 2, a, b + 1) if a > 0 else 0.0
-    p_hi = stats.beta.ppf(1 - alpha / 2, a + 1, b) if b > 0 else 1.0
+    p_lo = beta_ppf(alpha / 2, a, b + 1) if a > 0 else 0.0
+    p_hi = beta_ppf(1 - alpha / 2, a + 1, b) if b > 0 else 1.0
     scale = t_before / t_after
 
     def ratio(p: float) -> float:
@@ -98,7 +98,7 @@ def _did(a: int, b: int, c: int, d: int) -> tuple[float, float, float]:
         x = x + 0.5
     log = np.log(x[0] / x[1]) - np.log(x[2] / x[3])
     se = float(np.sqrt((1.0 / x).sum()))
-    z = float(stats.norm.ppf(0.975))
+    z = float(norm_ppf(0.975))
     return (float(np.exp(log)), float(np.exp(log - z * se)), float(np.exp(log + z * se)))
 
 
