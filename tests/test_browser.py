@@ -487,7 +487,8 @@ LABEL_DISTANCE = """
 """
 
 
-SET_ZOOM = "(z) => window.__borderwatch[0].map.setZoom(z, {animate: false})"
+# a block body: setZoom returns the map, which playwright would serialize (5 s of objects)
+SET_ZOOM = "(z) => { window.__borderwatch[0].map.setZoom(z, {animate: false}); }"
 
 
 def _overlap(a: list[float], b: list[float]) -> bool:

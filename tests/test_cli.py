@@ -551,6 +551,8 @@ def analyze_run(tmp_path_factory):
         "action,owner,due,status,lon,lat\nJoint patrol,Police,2024-06-30,open,1.1,15.05\n",
         encoding="utf-8",
     )
+    # the clusters' test against chance is tested in test_clusters.py (a config-only setting)
+    (tmp / "cfg.toml").write_text("cluster_replicates = 19\n", encoding="utf-8")
     out_dir = tmp / "results"
     code, out, err = run_cli(
         "analyze",
@@ -560,6 +562,8 @@ def analyze_run(tmp_path_factory):
         tmp / "incidents.csv",
         "--actions",
         tmp / "actions.csv",
+        "--config",
+        tmp / "cfg.toml",
         "--out",
         out_dir,
         "--view",

@@ -224,9 +224,11 @@ def _analyze_cli(tmp_path, df, *extra, config: str | None = None, meetings=None,
     ]
     if "--scan-replicates" not in args:  # the scan's p-values are tested in test_scan.py
         args += ["--scan-replicates", "99"]
-    if config is not None:
-        (tmp_path / "cfg.toml").write_text(config, encoding="utf-8")
-        args += ["--config", tmp_path / "cfg.toml"]
+    if config is None or "cluster_replicates" not in config:
+        # the clusters' test against chance is tested in test_clusters.py (a config-only setting)
+        config = (config or "") + "cluster_replicates = 19\n"
+    (tmp_path / "cfg.toml").write_text(config, encoding="utf-8")
+    args += ["--config", tmp_path / "cfg.toml"]
     if meetings is not None:
         meetings.to_csv(tmp_path / "mt.csv", index=False)
         args += ["--meetings", tmp_path / "mt.csv"]

@@ -438,6 +438,37 @@ def _pinned_brute(coefs: list[int], rhs: int, hi: int, cap: int) -> bool:
     return False
 
 
+def _pinned(coefs: list[int], rhs: int, hi: int, cap: int) -> bool:
+    """:func:`_pinned_brute`'s answer from the sums the other values can make.
+
+    Value ``v`` of unknown ``i`` is in some solution exactly when ``rhs - coefs[i] * v``
+    is a sum the other unknowns (each in 1..top) can make; there are solutions when
+    the first unknown has such a value. A few small sets instead of up to 18**5 tuples.
+    """
+    for top in (hi, cap):
+        values = []
+        for i, ci in enumerate(coefs):
+            others = {0}
+            for j, c in enumerate(coefs):
+                if j != i:
+                    others = {s + c * v for s in others for v in range(1, top + 1)}
+            values.append({v for v in range(1, top + 1) if rhs - ci * v in others})
+        if values[0]:
+            return any(len(v) == 1 for v in values)
+    return False
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    coefs=st.lists(st.sampled_from([1, -1]), min_size=1, max_size=4),
+    rhs=st.integers(-12, 24),
+    hi=st.integers(1, 5),
+    cap=st.integers(1, 7),
+)
+def test_pinned_oracle_gives_the_brute_force_answer(coefs, rhs, hi, cap):
+    assert _pinned(coefs, rhs, hi, cap) == _pinned_brute(coefs, rhs, hi, cap)
+
+
 def _line_ok(members, total, supp, vals, k) -> bool:
     """A line (members adding up to ``total``: an index, or None for a published total) is
     protected, or there is nothing left in it to suppress."""
@@ -453,11 +484,11 @@ def _line_ok(members, total, supp, vals, k) -> bool:
         return True  # too many to enumerate
     if tot_supp:
         coefs = [1] * int(s.sum()) + [-1]
-        return not _pinned_brute(coefs, -shown, k - 1, int(vals.max()) + k)
+        return not _pinned(coefs, -shown, k - 1, int(vals.max()) + k)
     r = int(vals[members][s].sum())
     if 0 < r < k:
         return False
-    return not _pinned_brute([1] * n, r, k - 1, r)
+    return not _pinned([1] * n, r, k - 1, r)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

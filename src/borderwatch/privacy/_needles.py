@@ -58,6 +58,22 @@ def is_gazetteer_place(a: str, b: str) -> bool:
     return (x, y) in _PLACES or (y, x) in _PLACES
 
 
+def _inner_words(folded: str) -> frozenset[str]:
+    """The words of ``folded`` with a non-word character on both sides within it.
+
+    Wherever ``folded`` occurs in a text, these words occur there as whole words
+    (the characters around them are the same), so a text whose words (``_WORD_RE``)
+    lack one of them cannot contain ``folded``: a quick exact test before the
+    substring search. The first and last words may be parts of longer words there.
+
+    >>> sorted(_inner_words("synthetic report 583: theft near x"))
+    ['583', 'near', 'report', 'theft']
+    """
+    return frozenset(
+        m.group() for m in _WORD_RE.finditer(folded) if m.start() > 0 and m.end() < len(folded)
+    )
+
+
 def _js_unescape(text: str) -> str:
     return _JS_ESC_RE.sub(lambda m: chr(int(m.group(1), 16)) if m.group(1) else m.group(2), text)
 
@@ -133,10 +149,13 @@ class Needles:
         self._spaced = [i for i in self.ids if _SPACE_RE.search(i)]
         self.texts = {t for t in texts if t.casefold().strip() not in allowed}
         self._text_first: dict[str, list[str]] = {}
+        #: the words each text's match must hold whole (see :func:`_inner_words`)
+        self._text_inner: dict[str, frozenset[str]] = {}
         for t in self.texts:
             words = _WORD_RE.findall(t.casefold())
             if words:
                 self._text_first.setdefault(words[0], []).append(t)
+                self._text_inner[t] = _inner_words(t.casefold())
         self.window = window
         self._maps: dict[int, _Lookup] = {}
         self._mmaps: _Lookup | None = None
@@ -190,40 +209,57 @@ class Needles:
     def _lonlat_pairs(self, text: str, found: _Found, *, min_decimals: int) -> None:
         toks = _DEC_RE.findall(text)
         hits: list[_Hit] = []
-        for pos, tok in enumerate(toks):
-            d, key = self._key(tok)
-            if d < min_decimals:
-                continue
-            lon, lat = self._map(d)
-            a, b = lon.get(key), lat.get(key)
-            if a or b:
-                hits.append((pos, a or [], b or []))
-        self._pairs(toks, hits, found, "lon/lat")
         # parallel arrays: only values written with 4+ decimals, or exactly the coordinate
-        precise = []
-        for pos, a, b in hits:
-            if self._key(toks[pos])[0] >= 4:
-                precise.append((pos, a, b))
-                continue
-            v = float(toks[pos])
-            a = [i for i in a if self.lonlat[i, 0] == v]
-            b = [i for i in b if self.lonlat[i, 1] == v]
-            if a or b:
-                precise.append((pos, a, b))
+        precise: list[_Hit] = []
+        seen: dict[str, tuple[_Hit, _Hit] | None] = {}  # a token's hits, looked up once
+        for pos, tok in enumerate(toks):
+            if tok in seen:
+                got = seen[tok]
+            else:
+                got = seen[tok] = self._lonlat_hit(tok, min_decimals=min_decimals)
+            if got is not None:
+                (_, a, b), (_, pa, pb) = got
+                hits.append((pos, a, b))
+                if pa or pb:
+                    precise.append((pos, pa, pb))
+        self._pairs(toks, hits, found, "lon/lat")
         self._columns(toks, precise, found, "lon/lat", places=self.lonlat)
+
+    def _lonlat_hit(self, tok: str, *, min_decimals: int) -> tuple[_Hit, _Hit] | None:
+        """The incidents whose lon / lat ``tok`` is, and those of them it is exactly (or all,
+        from 4 decimals on), as hits at position 0; None if it is no incident's coordinate."""
+        d, key = self._key(tok)
+        if d < min_decimals:
+            return None
+        lon, lat = self._map(d)
+        a, b = lon.get(key) or [], lat.get(key) or []
+        if not a and not b:
+            return None
+        if d >= 4:
+            return (0, a, b), (0, a, b)
+        v = float(tok)
+        pa = [i for i in a if self.lonlat[i, 0] == v]
+        pb = [i for i in b if self.lonlat[i, 1] == v]
+        return (0, a, b), (0, pa, pb)
 
     def _metric_pairs(self, text: str, found: _Found) -> None:
         toks = _NUM_RE.findall(text)
         xs, ys = self._metric_map()
         hits: list[_Hit] = []
+        seen: dict[str, tuple[list[int], list[int]] | None] = {}  # a token's hits, looked up once
         for pos, tok in enumerate(toks):
-            v = float(tok)
-            if abs(v) < 100:
-                continue
-            key = str(round(v))
-            a, b = xs.get(key), ys.get(key)
-            if a or b:
-                hits.append((pos, a or [], b or []))
+            if tok in seen:
+                got = seen[tok]
+            else:
+                v = float(tok)
+                got = None
+                if abs(v) >= 100:
+                    key = str(round(v))
+                    a, b = xs.get(key), ys.get(key)
+                    got = (a or [], b or []) if a or b else None
+                seen[tok] = got
+            if got is not None:
+                hits.append((pos, *got))
         self._pairs(toks, hits, found, "projected x/y")
         self._columns(
             toks,
@@ -318,6 +354,8 @@ class Needles:
         hits = set()
         for w in words & self._text_first.keys():
             for t in self._text_first[w]:
+                if not self._text_inner[t] <= words:
+                    continue  # a word it holds whole is nowhere whole in the text: no match
                 tf = t.casefold()
                 if len(tf) < 8:
                     if re.search(rf"(?<!\w){re.escape(tf)}(?!\w)", folded):
