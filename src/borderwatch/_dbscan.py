@@ -35,6 +35,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import Delaunay, QhullError, cKDTree
 
+from ._dbscan_direct import direct_dbscan
 from ._epsgrid import EpsSquares, core_components, settled_core
 from ._stacks import unique_rows
 
@@ -42,6 +43,8 @@ __all__ = ["dbscan_labels", "st_dbscan_labels", "weighted_dbscan_labels"]
 
 #: Rows per KD-tree query chunk are chosen so that rows * k stays below this.
 _KNN_BUDGET = 2_000_000
+#: Up to this many points, DBSCAN tries the compiled pair-by-pair engine first.
+_DIRECT_MAX = 200_000
 #: Neighbour pairs held at once by space-time DBSCAN.
 _PAIR_BUDGET = 2_000_000
 _NS_PER_DAY = 86_400 * 10**9
@@ -138,6 +141,10 @@ def dbscan_labels(xy: np.ndarray, *, eps: float, min_samples: int) -> tuple[np.n
     labels = np.full(n, -1, dtype=np.int64)
     if n == 0:
         return labels, np.zeros(n, dtype=bool)
+    if n <= _DIRECT_MAX:  # few points: pair by pair, unless they are dense
+        direct = direct_dbscan(xy, eps=float(eps), min_samples=int(min_samples))
+        if direct is not None:
+            return direct
     core, border_i, border_j = _core_points(xy, eps=float(eps), min_samples=min_samples)
     core_idx = np.flatnonzero(core)
     if core_idx.size == 0:
