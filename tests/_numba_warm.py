@@ -8,6 +8,7 @@ compiled once per suite and written to numba's cache (``cache=True``); the worke
 instead of compiling it themselves, once per process, inside whichever test first
 runs a scan.
 
+* DBSCAN's compiled engine for few points (``borderwatch._dbscan_direct``);
 * borderwatch's scan kernels (``borderwatch._scan``), through the public
   :func:`borderwatch.scan.spatial_scan`: the observed windows and the Monte Carlo
   replicates, with replicate counts of one byte (the usual case) and of two bytes
@@ -69,6 +70,14 @@ def warm_scan() -> None:
     spatial_scan(hex_grid(area, cell_km=0.2), few, replicates=299, seed=0, min_cases=1)
 
 
+def warm_dbscan() -> None:
+    """DBSCAN's compiled engine for few points (``borderwatch._dbscan_direct``)."""
+    from borderwatch._dbscan import dbscan_labels
+
+    xy = np.random.default_rng(0).uniform(0, 10, size=(40, 2))
+    dbscan_labels(xy, eps=1.0, min_samples=3)
+
+
 def esda_cached() -> bool:
     """Whether numba's cache already holds esda's G* and local Moran kernels.
 
@@ -110,10 +119,13 @@ def main() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         warm_scan()
+        warm_dbscan()
         scan = time.perf_counter()
         warm_esda()
     end = time.perf_counter()
-    print(f"numba cache: scan kernels {scan - start:.1f} s, esda kernels {end - scan:.1f} s")
+    print(
+        f"numba cache: scan and DBSCAN kernels {scan - start:.1f} s, esda kernels {end - scan:.1f} s"
+    )
 
 
 if __name__ == "__main__":

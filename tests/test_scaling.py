@@ -4,7 +4,8 @@ The functions through which incidents pass are wrapped with counters of the rows
 they receive: the join, cell lookups (hotspots, emerging trends, regions, scan,
 evaluation), stacks, border distances, the metric points of the density and the
 clusters, DBSCAN's labelling, its eps-square components and the point pairs their exact
-test compares (observed and simulated maps), the lattice arithmetic of the cell look-ups,
+test compares, the candidate pairs of its compiled engine for few points (observed and
+simulated maps), the lattice arithmetic of the cell look-ups,
 the border distances' vertex bound,
 the cheap bound of the simulated maps, the points drawn for the simulated maps, the
 step entry points (scan, clusters, density, evaluation), and the random numbers
@@ -27,6 +28,7 @@ import borderwatch._clustertest as clustertest_mod
 import borderwatch._countries as countries_mod
 import borderwatch._dask as dask_mod
 import borderwatch._dbscan as dbscan_mod
+import borderwatch._dbscan_direct as direct_mod
 import borderwatch._epsgrid as epsgrid_mod
 import borderwatch._inputs as inputs_mod
 import borderwatch._nearest as nearest_mod
@@ -135,6 +137,16 @@ def _work(monkeypatch, n_background: int, units) -> tuple[Counter, int]:
         return within(self, pts, s, t, eps2)
 
     monkeypatch.setattr(epsgrid_mod._Members, "within", counting_within)
+    kernel = direct_mod._kernel
+
+    def counting_kernel(xy, eps, side, min_samples, budget):
+        out = kernel(xy, eps, side, min_samples, budget)
+        seen["direct pairs"] += min(int(out[2]), budget)  # it stops once over the budget
+        seen["direct points"] += len(xy)
+        seen["direct calls"] += 1
+        return out
+
+    monkeypatch.setattr(direct_mod, "_kernel", counting_kernel)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         inc = demo_incidents(n_background=n_background, units=units)
@@ -162,6 +174,7 @@ def test_work_per_incident_does_not_grow(monkeypatch):
     # the triangulated core points and their Delaunay pairs: a share of DBSCAN's points that
     # grows with the density (more core points) up to all of them; linear in those points
     core = {"_delaunay_edges", "neighbour pairs", "core_components", "eps-square pairs"}
+    core |= {"direct pairs", "direct points", "direct calls"}
     for counts in (small, large):
         assert counts["core_components"] <= counts["dbscan_labels"]
         assert (
@@ -170,7 +183,14 @@ def test_work_per_incident_does_not_grow(monkeypatch):
         assert counts["neighbour pairs"] <= 6 * counts["_delaunay_edges"]  # planar: < 3 edges/point
         # the exact test between eps-squares not joined through touching ones: a few point
         # pairs per labelled point (its share grows with the density, like the core points)
-        assert 0 < counts["eps-square pairs"] <= 2 * counts["dbscan_labels"]
+        assert counts["eps-square pairs"] <= 2 * counts["dbscan_labels"]
+        # the compiled pair-by-pair engine (few points): candidate pairs within its budget,
+        # a bounded number per point (it hands denser inputs to the eps-squares)
+        assert 0 < counts["direct points"] <= counts["dbscan_labels"]
+        budget = 64 * counts["direct points"] + 1_000_000 * counts["direct calls"]
+        assert counts["direct pairs"] <= budget
+        # every point went through one engine's exact pair tests
+        assert counts["eps-square pairs"] + counts["direct pairs"] > 0
     for name in set(small) - core:
         per_small = small[name] / n_small
         per_large = large[name] / n_large

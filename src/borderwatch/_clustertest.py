@@ -20,10 +20,17 @@ from collections.abc import Callable
 import numpy as np
 import shapely
 
-__all__ = ["AreaTest", "dense_cluster_bound", "max_cluster_sizes", "p_values", "uniform_points"]
+__all__ = [
+    "AreaTest",
+    "cell_states",
+    "dense_cluster_bound",
+    "max_cluster_sizes",
+    "p_values",
+    "uniform_points",
+]
 
 Labeller = Callable[[np.ndarray], np.ndarray]
-Bound = Callable[[np.ndarray], int]
+Bound = Callable[[np.ndarray, np.ndarray], int]
 
 #: Fine cells larger than this are not counted (the bound is then 0).
 _MAX_CELLS = 20_000_000
@@ -87,11 +94,7 @@ class AreaTest:
         self.origin = np.array([minx, miny])
         self.side = side
         self.shape = (int(np.ceil(width / side)) + 1, int(np.ceil(height / side)) + 1)
-        ix, iy = np.meshgrid(np.arange(self.shape[0]), np.arange(self.shape[1]), indexing="ij")
-        x0, y0 = minx + ix.ravel() * side, miny + iy.ravel() * side
-        boxes = shapely.box(x0, y0, x0 + side, y0 + side)
-        inner = shapely.contains_properly(area, boxes).reshape(self.shape)
-        touch = shapely.intersects(area, boxes).reshape(self.shape)
+        inner, touch = cell_states(area, self.origin, side, self.shape)
         ring = np.ones((3, 3), dtype=bool)
         # 0 = test the point, 1 = inside, 2 = outside
         self.state = np.zeros(self.shape, dtype=np.int8)
@@ -111,6 +114,58 @@ class AreaTest:
         check = np.flatnonzero(state == 0)
         out[check] = shapely.contains_xy(self.area, xy[check, 0], xy[check, 1])
         return out
+
+
+def cell_states(
+    area: shapely.Geometry, origin: np.ndarray, side: float, shape: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which square cells of a lattice lie in the interior of ``area``, which touch it.
+
+    Cell ``(i, j)`` is the box from ``origin + (i, j) * side`` to that plus ``side``:
+    ``inner`` is :func:`shapely.contains_properly` of the cell's box, ``touch``
+    :func:`shapely.intersects`. The cells are settled in blocks (a quadtree): a block's
+    box holds the boxes of all its cells (its edges are the outer edges of its first and
+    last cells, computed as theirs are), so a block properly inside the area has all its
+    cells properly inside, and a block that misses the area has all its cells miss it;
+    only blocks that cross the area's edge are split, down to single cells. The answers
+    are those of testing every cell's box, with far fewer tests.
+
+    >>> from shapely.geometry import Polygon
+    >>> tri = Polygon([(0, 0), (10, 0), (0, 10)])
+    >>> inner, touch = cell_states(tri, np.array([0.0, 0.0]), 1.0, (10, 10))
+    >>> int(inner.sum()), int(touch.sum())
+    (21, 64)
+    """
+    nx, ny = int(shape[0]), int(shape[1])
+    inner = np.zeros((nx, ny), dtype=bool)
+    touch = np.zeros((nx, ny), dtype=bool)
+    size = 1 << max(0, int(np.ceil(np.log2(max(nx, ny, 1)))) - 4)  # about 16 blocks a side
+    gi, gj = np.meshgrid(np.arange(-(-nx // size)), np.arange(-(-ny // size)), indexing="ij")
+    bi, bj = gi.ravel(), gj.ravel()
+    while len(bi):
+        i0, j0 = bi * size, bj * size
+        i1, j1 = np.minimum(i0 + size, nx) - 1, np.minimum(j0 + size, ny) - 1
+        boxes = shapely.box(
+            origin[0] + i0 * side,
+            origin[1] + j0 * side,
+            (origin[0] + i1 * side) + side,
+            (origin[1] + j1 * side) + side,
+        )
+        ins = shapely.contains_properly(area, boxes)
+        hit = shapely.intersects(area, boxes)
+        for b in np.flatnonzero(ins):
+            inner[i0[b] : i1[b] + 1, j0[b] : j1[b] + 1] = True
+            touch[i0[b] : i1[b] + 1, j0[b] : j1[b] + 1] = True
+        mixed = hit & ~ins
+        if size == 1:
+            touch[i0[mixed], j0[mixed]] = True
+            break
+        size //= 2  # the four quarters of each mixed block, those within the lattice
+        ci = (2 * bi[mixed])[:, None] + np.array([0, 0, 1, 1])
+        cj = (2 * bj[mixed])[:, None] + np.array([0, 1, 0, 1])
+        keep = (ci * size < nx) & (cj * size < ny)
+        bi, bj = ci[keep], cj[keep]
+    return inner, touch
 
 
 def max_cluster_sizes(
@@ -141,26 +196,29 @@ def max_cluster_sizes(
         returned. Each replicate costs a clustering of every incident, so on large
         data where chance alone makes big clusters this saves nearly all the work.
     bound : callable, optional
-        With ``give_up``: a lower bound of the largest cluster of a simulated map
-        (:func:`dense_cluster_bound`). A map whose bound reaches ``give_up[0]`` is a hit
+        With ``give_up``: a lower bound of the largest cluster of a simulated map, given
+        its ``(L, 2)`` locations and the incidents at each (:func:`dense_cluster_bound`
+        with ``weights``: the incidents themselves are not gathered for it). A map whose
+        bound reaches ``give_up[0]`` is a hit
         without being clustered, and is recorded at its bound: every observed cluster
         has at most ``give_up[0]`` incidents, so the p-values are the same as with the
         map's exact largest cluster.
     """
     rng = np.random.default_rng(seed)
     n_loc = int(location.max()) + 1 if len(location) else 0
+    stack = np.bincount(location, minlength=n_loc)  # incidents at each location
     out = np.zeros(replicates, dtype=np.int64)
     test = AreaTest(area) if replicates > 0 and n_loc > 0 else None
     for r in range(replicates):
-        xy = uniform_points(area, n_loc, rng, test=test)[location]
+        places = uniform_points(area, n_loc, rng, test=test)
         if bound is not None and give_up is not None:
-            low = bound(xy)
+            low = bound(places, stack)
             if low >= give_up[0]:  # certainly a hit: no clustering needed
                 out[r] = low
                 if int((out[: r + 1] >= give_up[0]).sum()) >= give_up[1]:
                     return out[: r + 1]
                 continue
-        lab = label(xy)
+        lab = label(places[location])
         member = lab[lab >= 0]
         out[r] = int(np.bincount(member).max()) if len(member) else 0
         if give_up is not None and int((out[: r + 1] >= give_up[0]).sum()) >= give_up[1]:
@@ -175,7 +233,9 @@ def p_values(sizes: np.ndarray, maxima: np.ndarray) -> np.ndarray:
     return (1.0 + above) / (len(ranked) + 1.0)
 
 
-def dense_cluster_bound(xy: np.ndarray, *, eps: float, min_samples: int) -> int:
+def dense_cluster_bound(
+    xy: np.ndarray, *, eps: float, min_samples: int, weights: np.ndarray | None = None
+) -> int:
     """A lower bound of the size of the largest DBSCAN cluster of the points ``xy``.
 
     The points are binned into square cells of side ``eps / (2 sqrt 2)`` (slightly
@@ -186,21 +246,31 @@ def dense_cluster_bound(xy: np.ndarray, *, eps: float, min_samples: int) -> int:
     of touching such cells is thus part of one DBSCAN cluster: its points are a lower
     bound of that cluster's size, found in O(n) without any neighbour search.
 
+    With ``weights`` (the points at each of ``xy``: stacks of incidents at one location)
+    the answer is that of the points repeated by their weights, without repeating them.
+
     Examples
     --------
     >>> xy = np.array([[0.0, 0.0], [0.1, 0.0], [0.2, 0.1], [0.5, 0.0], [9.0, 9.0]])
     >>> dense_cluster_bound(xy, eps=2.0, min_samples=3)
     4
+    >>> dense_cluster_bound(xy[[0, 4]], eps=2.0, min_samples=3, weights=np.array([3, 1]))
+    3
     """
     xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
-    if len(xy) < min_samples or not np.isfinite(xy).all():
+    total = len(xy) if weights is None else int(np.sum(weights))
+    if total < min_samples or not np.isfinite(xy).all():
         return 0
     side = float(eps) / (2.0 * np.sqrt(2.0)) * (1.0 - 1e-9)
     ij = np.floor((xy - xy.min(axis=0)) / side).astype(np.int64)
     shape = ij.max(axis=0) + 1
     if int(shape[0]) * int(shape[1]) > _MAX_CELLS:
         return 0
-    counts = np.bincount(ij[:, 0] * shape[1] + ij[:, 1], minlength=int(shape[0] * shape[1]))
+    counts = np.bincount(
+        ij[:, 0] * shape[1] + ij[:, 1],
+        weights=None if weights is None else np.asarray(weights, dtype=np.int64),
+        minlength=int(shape[0] * shape[1]),
+    ).astype(np.int64)
     counts = counts.reshape(int(shape[0]), int(shape[1]))
     dense = counts >= min_samples
     if not dense.any():

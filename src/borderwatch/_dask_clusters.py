@@ -136,7 +136,9 @@ def _test(
         replicates=int(s.cluster_replicates),
         seed=int(s.seed),
         give_up=None if keep_all else (largest, hits),
-        bound=lambda pts: dense_cluster_bound(pts / 1000.0, eps=eps, min_samples=ms),
+        bound=lambda pts, stack: dense_cluster_bound(
+            pts / 1000.0, eps=eps, min_samples=ms, weights=stack
+        ),
     )
 
 

@@ -35,6 +35,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import Delaunay, QhullError, cKDTree
 
+from ._dbscan_direct import direct_dbscan
 from ._epsgrid import EpsSquares, core_components, settled_core
 from ._stacks import unique_rows
 
@@ -42,6 +43,8 @@ __all__ = ["dbscan_labels", "st_dbscan_labels", "weighted_dbscan_labels"]
 
 #: Rows per KD-tree query chunk are chosen so that rows * k stays below this.
 _KNN_BUDGET = 2_000_000
+#: Up to this many points, DBSCAN tries the compiled pair-by-pair engine first.
+_DIRECT_MAX = 200_000
 #: Neighbour pairs held at once by space-time DBSCAN.
 _PAIR_BUDGET = 2_000_000
 _NS_PER_DAY = 86_400 * 10**9
@@ -138,11 +141,16 @@ def dbscan_labels(xy: np.ndarray, *, eps: float, min_samples: int) -> tuple[np.n
     labels = np.full(n, -1, dtype=np.int64)
     if n == 0:
         return labels, np.zeros(n, dtype=bool)
-    core, border_i, border_j = _core_points(xy, eps=float(eps), min_samples=min_samples)
+    if n <= _DIRECT_MAX:  # few points: pair by pair, unless they are dense
+        direct = direct_dbscan(xy, eps=float(eps), min_samples=int(min_samples))
+        if direct is not None:
+            return direct
+    core, border_i, border_j, squares = _core_points(xy, eps=float(eps), min_samples=min_samples)
     core_idx = np.flatnonzero(core)
     if core_idx.size == 0:
         return labels, core
-    comp = _core_components(xy[core_idx], float(eps))
+    # every point core (dense data): their squares are those already built
+    comp = _core_components(xy[core_idx], float(eps), squares if core_idx.size == n else None)
     labels[core_idx] = _first_seen_order(comp, core_idx, n)
     _assign_border(labels, core, border_i, border_j)
     return labels, core
@@ -183,11 +191,13 @@ def weighted_dbscan_labels(
     if n == 0:
         return labels, np.zeros(n, dtype=bool)
     order = np.arange(n, dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
-    core, border_i, border_j = _core_points(xy, eps=float(eps), min_samples=min_samples, weights=w)
+    core, border_i, border_j, squares = _core_points(
+        xy, eps=float(eps), min_samples=min_samples, weights=w
+    )
     core_idx = np.flatnonzero(core)
     if core_idx.size == 0:
         return labels, core
-    comp = _core_components(xy[core_idx], float(eps))
+    comp = _core_components(xy[core_idx], float(eps), squares if core_idx.size == n else None)
     labels[core_idx] = _first_seen_order(comp, order[core_idx], int(order.max()) + 1)
     _assign_border(labels, core, border_i, border_j)
     return labels, core
@@ -195,8 +205,9 @@ def weighted_dbscan_labels(
 
 def _core_points(
     xy: np.ndarray, *, eps: float, min_samples: int, weights: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Core points, and the (non-core point, neighbour) pairs for the border step.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, EpsSquares | None]:
+    """Core points, the (non-core point, neighbour) pairs for the border step, and the
+    eps-squares of the points (None where they cannot be numbered).
 
     Each point's ``min_samples`` nearest neighbours within ``eps`` (a KD-tree
     query in chunks of at most ``_KNN_BUDGET`` entries) decide whether it is
@@ -209,17 +220,14 @@ def _core_points(
     eps2 = eps * eps
     k = min(int(min_samples), n)
     # points of a dense eps-square, or of one touching it, are core without a query
-    settled = (
-        settled_core(EpsSquares(xy, eps=eps), min_samples)
-        if EpsSquares.fits(xy, eps=eps)
-        else np.zeros(n, dtype=bool)
-    )
+    squares = EpsSquares(xy, eps=eps) if EpsSquares.fits(xy, eps=eps) else None
+    settled = np.zeros(n, dtype=bool) if squares is None else settled_core(squares, min_samples)
     core = settled.copy()
     rest = np.flatnonzero(~settled)
     border_i: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
     border_j: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
     if not len(rest):
-        return core, border_i[0], border_j[0]
+        return core, border_i[0], border_j[0], squares
     tree = cKDTree(xy)
     upper = eps * (1 + 1e-9) + 1e-300
     chunk = max(1, _KNN_BUDGET // k)
@@ -240,7 +248,7 @@ def _core_points(
         rows, cols = np.nonzero(nc)
         border_i.append(rows_q[rows])
         border_j.append(idx[rows, cols])
-    return core, np.concatenate(border_i), np.concatenate(border_j)
+    return core, np.concatenate(border_i), np.concatenate(border_j), squares
 
 
 def _first_seen_order(comp: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
@@ -270,12 +278,12 @@ def _assign_border(labels: np.ndarray, core: np.ndarray, bi: np.ndarray, bj: np.
     labels[hit] = best[hit]
 
 
-def _core_components(pts: np.ndarray, eps: float) -> np.ndarray:
+def _core_components(pts: np.ndarray, eps: float, squares: EpsSquares | None = None) -> np.ndarray:
     """Components of the graph 'distance <= eps' on ``pts``: through eps-squares
     (:func:`borderwatch._epsgrid.core_components`), or via Delaunay where the squares
     cannot be numbered (an ``eps`` tiny against the extent of the points)."""
-    if EpsSquares.fits(pts, eps=eps):
-        return core_components(pts, eps)
+    if squares is not None or EpsSquares.fits(pts, eps=eps):
+        return core_components(pts, eps, squares=squares)
     return _delaunay_components(pts, eps * eps)
 
 

@@ -116,8 +116,13 @@ def settled_core(squares: EpsSquares, min_samples: int) -> np.ndarray:
     return near[squares.of_point]
 
 
-def core_components(pts: np.ndarray, eps: float) -> np.ndarray:
+def core_components(
+    pts: np.ndarray, eps: float, *, squares: EpsSquares | None = None
+) -> np.ndarray:
     """Connected components (0..k-1) of the graph 'distance <= eps' on the points ``pts``.
+
+    ``squares``: the :class:`EpsSquares` of ``pts`` (the same points and ``eps``) when
+    already built.
 
     Examples
     --------
@@ -128,7 +133,7 @@ def core_components(pts: np.ndarray, eps: float) -> np.ndarray:
     pts = np.ascontiguousarray(pts, dtype=np.float64)
     if len(pts) == 0:
         return np.zeros(0, dtype=np.int64)
-    sq = EpsSquares(pts, eps=eps)
+    sq = EpsSquares(pts, eps=eps) if squares is None else squares
     n = len(sq.keys)
     touching = [sq.neighbours(di, dj) for di, dj in _TOUCH]
     edges_s = [s for s, _ in touching]

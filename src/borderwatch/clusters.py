@@ -514,9 +514,12 @@ def find_clusters(
     _check_border(border)
     region = _study_area(area)
     labels, core, xy, target, ok, label = _labels(incidents, st, crs)
-    layer = _layer(incidents, _renumber(labels), core, xy, target, border, buf, st.method)
-    tested = region is not None and replicates > 0 and len(layer) > 0
+    cid = _renumber(labels)
+    sizes = np.bincount(cid[cid > 0])[1:]  # incidents of clusters 1..K (largest first)
+    n_found = len(sizes)
+    tested = region is not None and replicates > 0 and n_found > 0
     null_max = np.zeros(0, dtype=np.int64)
+    p = np.full(n_found, np.nan)
     if tested:
         loc, _, _ = stacks(xy[ok], order="coordinates")  # the same draws in any row order
         null_max = max_cluster_sizes(
@@ -526,16 +529,18 @@ def find_clusters(
             replicates=replicates,
             seed=0 if seed is None else int(seed),
             # only significant clusters are kept: stop once none can be (p > alpha)
-            give_up=None
-            if keep_all
-            else (int(layer["n_incidents"].max()), int(alpha * (replicates + 1) + 1e-9)),
+            give_up=None if keep_all else (int(sizes.max()), int(alpha * (replicates + 1) + 1e-9)),
             bound=_bound(st),
         )
-        layer["p_value"] = p_values(layer["n_incidents"].to_numpy(), null_max)
-    n_found = len(layer)
+        p = p_values(sizes, null_max)
     if tested and not keep_all:
-        # p-values fall with size: the kept clusters are the largest, ids stay 1..k
-        layer = layer[layer["p_value"].to_numpy() <= alpha + 1e-12].reset_index(drop=True)
+        # p-values fall with size: the kept clusters are the largest, ids 1..k; the
+        # layer (hulls, countries, border distances) is built for these only
+        k = int((p <= alpha + 1e-12).sum())
+        cid = np.where(cid <= k, cid, -1)
+        p = p[:k]
+    layer = _layer(incidents, cid, core, xy, target, border, buf, st.method)
+    layer["p_value"] = p
     return Clusters(
         layer=layer,
         method=st.method,
@@ -552,12 +557,15 @@ def find_clusters(
     )
 
 
-def _bound(st: _Settings) -> Callable[[np.ndarray], int] | None:
-    """DBSCAN's cheap lower bound of a simulated map's largest cluster (points in metres)."""
+def _bound(st: _Settings) -> Callable[[np.ndarray, np.ndarray], int] | None:
+    """DBSCAN's cheap lower bound of a simulated map's largest cluster (its locations in
+    metres and the incidents at each)."""
     if st.method != "dbscan":
         return None
     eps = float(st.eps_km or DEFAULT_EPS_KM)
-    return lambda pts: dense_cluster_bound(pts / 1000.0, eps=eps, min_samples=st.min_samples)
+    return lambda pts, stack: dense_cluster_bound(
+        pts / 1000.0, eps=eps, min_samples=st.min_samples, weights=stack
+    )
 
 
 def _study_area(area: Any) -> gpd.GeoSeries | None:

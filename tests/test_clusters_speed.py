@@ -1,0 +1,280 @@
+"""The point clusters' shortcuts give the direct computation's answers.
+
+* DBSCAN's compiled pair-by-pair engine for few points (``borderwatch._dbscan_direct``)
+  against the bounded-memory engine and scikit-learn, on hand-made edge cases;
+* the study area's cells settled in blocks (``_clustertest.cell_states``) against a
+  test of every cell;
+* the simulated maps' bound on locations weighted by their stacks against the bound
+  of the incidents themselves;
+* ``find_clusters`` building the layer only for the clusters it keeps against the
+  layer of every cluster, filtered.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from geopandas.testing import assert_geodataframe_equal
+from shapely.geometry import MultiPolygon, Polygon, box
+from sklearn.cluster import DBSCAN
+
+import borderwatch._dbscan as dbscan_mod
+from borderwatch._clustertest import (
+    AreaTest,
+    cell_states,
+    dense_cluster_bound,
+    max_cluster_sizes,
+    p_values,
+)
+from borderwatch._dbscan_direct import direct_dbscan
+from borderwatch.clusters import find_clusters
+
+
+def _bounded_engine(xy: np.ndarray, eps: float, min_samples: int):
+    """``dbscan_labels`` through the eps-squares and KD-tree only (no compiled engine)."""
+    keep = dbscan_mod._DIRECT_MAX
+    dbscan_mod._DIRECT_MAX = -1
+    try:
+        return dbscan_mod.dbscan_labels(xy, eps=eps, min_samples=min_samples)
+    finally:
+        dbscan_mod._DIRECT_MAX = keep
+
+
+def _sklearn(xy: np.ndarray, eps: float, min_samples: int):
+    fit = DBSCAN(eps=eps, min_samples=min_samples).fit(xy)
+    core = np.zeros(len(xy), dtype=bool)
+    core[fit.core_sample_indices_] = True
+    return fit.labels_.astype(np.int64), core
+
+
+def _same_three_ways(xy: np.ndarray, eps: float, min_samples: int) -> tuple[list, list]:
+    xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+    got = direct_dbscan(xy, eps=eps, min_samples=min_samples)
+    assert got is not None
+    for other in (_bounded_engine(xy, eps, min_samples), _sklearn(xy, eps, min_samples)):
+        assert got[0].tolist() == other[0].tolist()
+        assert got[1].tolist() == other[1].tolist()
+    assert got[0].dtype == np.int64 and got[1].dtype == bool
+    return got[0].tolist(), got[1].tolist()
+
+
+def test_direct_dbscan_points_exactly_eps_apart_are_neighbours() -> None:
+    # a row 1 apart with eps = 1: each inner point has 3 neighbours (itself included)
+    labels, core = _same_three_ways([[0, 0], [1, 0], [2, 0], [3, 0], [5, 0]], 1.0, 3)
+    assert labels == [0, 0, 0, 0, -1]
+    assert core == [False, True, True, False, False]
+    # just over eps: nobody is a neighbour of anybody else
+    labels, core = _same_three_ways([[0, 0], [1 + 1e-9, 0], [2 + 2e-9, 0]], 1.0, 2)
+    assert labels == [-1, -1, -1] and core == [False, False, False]
+
+
+def test_direct_dbscan_stacks_at_one_location_and_the_min_samples_edge() -> None:
+    stack4 = np.repeat([[10.0, 10.0]], 4, axis=0)
+    lone = np.array([[50.0, 50.0]])
+    xy = np.vstack([lone, stack4])
+    # a stack of 4 with min_samples 5: just under, all noise
+    labels, core = _same_three_ways(xy, 1.0, 5)
+    assert labels == [-1] * 5 and not any(core)
+    # at min_samples: one cluster of the stack, numbered 0 though it is not the first row
+    labels, core = _same_three_ways(xy, 1.0, 4)
+    assert labels == [-1, 0, 0, 0, 0] and core == [False, True, True, True, True]
+    # min_samples 1: every point is core, each location its own cluster
+    labels, _ = _same_three_ways(xy, 1.0, 1)
+    assert labels == [0, 1, 1, 1, 1]
+
+
+def test_direct_dbscan_border_point_reachable_from_two_cores_joins_the_first_cluster() -> None:
+    # two stacks of 3, 4 apart, each with 4 supporters 1.5 further out: a stack point has
+    # 3 + 4 + 1 = 8 neighbours within eps = 2 (core with min_samples 8); the point midway is
+    # within eps of both stacks but has only 1 + 3 + 3 = 7 (a border point of both)
+    right = np.repeat([[2.0, 0.0], [3.5, 0.0]], [3, 4], axis=0)
+    left = np.repeat([[-2.0, 0.0], [-3.5, 0.0]], [3, 4], axis=0)
+    mid = np.array([[0.0, 0.0]])
+    # the right cluster's first core point comes first: it is cluster 0 and takes the border
+    xy = np.vstack([right, mid, left])
+    labels, core = _same_three_ways(xy, 2.0, 8)
+    assert labels == [0] * 7 + [0] + [1] * 7
+    assert core == [True] * 3 + [False] * 4 + [False] + [True] * 3 + [False] * 4
+    # rows swapped: the left cluster is first and takes it
+    xy = np.vstack([left, mid, right])
+    labels, _ = _same_three_ways(xy, 2.0, 8)
+    assert labels == [0] * 7 + [0] + [1] * 7
+    # the border point first of all rows: it still goes to the lowest-numbered cluster
+    xy = np.vstack([mid, right, left])
+    labels, _ = _same_three_ways(xy, 2.0, 8)
+    assert labels == [0] + [0] * 7 + [1] * 7
+
+
+def test_direct_dbscan_empty_single_and_collinear_inputs() -> None:
+    got = direct_dbscan(np.zeros((0, 2)), eps=1.0, min_samples=2)
+    assert got is not None and got[0].shape == (0,) and got[1].shape == (0,)
+    assert _same_three_ways([[3.0, 4.0]], 1.0, 1) == ([0], [True])
+    assert _same_three_ways([[3.0, 4.0]], 1.0, 2) == ([-1], [False])
+    labels, _ = _same_three_ways([[x, 0.0] for x in range(20)], 1.0, 3)
+    assert labels == [0] * 20
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_direct_dbscan_random_layouts_match(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    for trial in range(25):
+        n = int(rng.integers(2, 300))
+        if trial % 3 == 0:  # integer lattice: many pairs exactly eps apart, stacks
+            xy = rng.integers(0, 6, (n, 2)).astype(float)
+        elif trial % 3 == 1:  # stacks of random size
+            xy = np.repeat(rng.uniform(0, 8, (n // 4 + 1, 2)), rng.integers(1, 7, n // 4 + 1), 0)
+        else:
+            xy = rng.normal(0, rng.uniform(0.3, 4), (n, 2))
+        _same_three_ways(xy, float(rng.choice([0.5, 1.0, 2.0])), int(rng.integers(1, 8)))
+
+
+def test_direct_dbscan_hands_dense_inputs_to_the_bounded_engine() -> None:
+    rng = np.random.default_rng(0)
+    dense = rng.uniform(0, 1, (20_000, 2))  # every pair within the 3 x 3 squares of eps=1
+    assert direct_dbscan(dense, eps=1.0, min_samples=5) is None
+    labels, core = dbscan_mod.dbscan_labels(dense, eps=1.0, min_samples=5)
+    assert (labels == 0).all() and core.all()
+
+
+def _every_cell(area, origin, side, shape):
+    ix, iy = np.meshgrid(np.arange(shape[0]), np.arange(shape[1]), indexing="ij")
+    x0, y0 = origin[0] + ix.ravel() * side, origin[1] + iy.ravel() * side
+    boxes = shapely.box(x0, y0, x0 + side, y0 + side)
+    return (
+        shapely.contains_properly(area, boxes).reshape(shape),
+        shapely.intersects(area, boxes).reshape(shape),
+    )
+
+
+def _areas() -> list:
+    rng = np.random.default_rng(3)
+    angles = np.sort(rng.uniform(0, 2 * np.pi, 40))
+    radius = rng.uniform(30, 100, 40)
+    blob = Polygon(np.column_stack([radius * np.cos(angles), radius * np.sin(angles)]))
+    holed = Polygon(
+        [(0, 0), (100, 0), (100, 60), (0, 60)], [[(20, 20), (50, 20), (50, 40), (20, 40)]]
+    )
+    islands = MultiPolygon([box(0, 0, 10, 10), box(30.5, 0, 31, 80), box(60, 60, 90, 61)])
+    thin = Polygon([(0, 0), (1000, 1), (0, 2)])
+    return [blob, holed, islands, thin, box(0, 0, 1, 1)]
+
+
+@pytest.mark.parametrize("which", range(5))
+def test_cell_states_in_blocks_equal_every_cell_tested(which: int) -> None:
+    area = _areas()[which]
+    minx, miny, maxx, maxy = area.bounds
+    for cells in (50, 1_000, 20_000):
+        side = float(np.sqrt(max(maxx - minx, 1e-9) * max(maxy - miny, 1e-9) / cells))
+        shape = (int(np.ceil((maxx - minx) / side)) + 1, int(np.ceil((maxy - miny) / side)) + 1)
+        origin = np.array([minx, miny])
+        got = cell_states(area, origin, side, shape)
+        want = _every_cell(area, origin, side, shape)
+        assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+    # and the area test still answers as contains_xy does
+    xy = np.random.default_rng(which).uniform((minx - 5, miny - 5), (maxx + 5, maxy + 5), (4000, 2))
+    assert np.array_equal(AreaTest(area).contains(xy), shapely.contains_xy(area, *xy.T))
+
+
+def test_cell_states_of_the_demo_area_equal_every_cell_tested(demo_data) -> None:
+    from borderwatch import study_crs
+
+    units = demo_data[0]
+    area = units.to_crs(study_crs(units)).union_all()
+    test = AreaTest(area)
+    want = _every_cell(area, test.origin, test.side, test.shape)
+    got = cell_states(area, test.origin, test.side, test.shape)
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+    assert got[1].sum() > got[0].sum() > 0.3 * got[0].size  # a real mix of cells
+
+
+def test_weighted_bound_equals_the_bound_of_the_repeated_points() -> None:
+    rng = np.random.default_rng(5)
+    for _ in range(30):
+        n_loc = int(rng.integers(1, 400))
+        places = rng.uniform(0, 20, (n_loc, 2))
+        stack = rng.integers(1, 6, n_loc)
+        points = np.repeat(places, stack, axis=0)
+        for min_samples in (1, 3, 5, 12):
+            want = dense_cluster_bound(points, eps=1.5, min_samples=min_samples)
+            got = dense_cluster_bound(places, eps=1.5, min_samples=min_samples, weights=stack)
+            assert got == want
+    # fewer incidents than min_samples, however many locations
+    assert dense_cluster_bound(np.zeros((2, 2)), eps=1, min_samples=5, weights=[2, 2]) == 0
+    assert dense_cluster_bound(np.zeros((2, 2)), eps=1, min_samples=4, weights=[2, 2]) == 4
+
+
+def test_simulated_maps_with_the_locations_bound_equal_those_of_the_incidents() -> None:
+    from borderwatch._dbscan import dbscan_labels
+
+    rng = np.random.default_rng(2)
+    location = rng.integers(0, 150, 600)  # stacks of about 4 incidents
+    location = np.unique(location, return_inverse=True)[1].ravel()
+    area = box(0, 0, 30, 20)
+
+    def label(pts):
+        return dbscan_labels(pts, eps=1.5, min_samples=8)[0]
+
+    def weighted(pts, stack):
+        return dense_cluster_bound(pts, eps=1.5, min_samples=8, weights=stack)
+
+    def gathered(pts, stack):  # the incidents themselves, one row each
+        return dense_cluster_bound(np.repeat(pts, stack, axis=0), eps=1.5, min_samples=8)
+
+    for give_up in ((10, 3), (40, 5), (10_000, 5)):
+        runs = [
+            max_cluster_sizes(
+                location, area, label, replicates=39, seed=7, give_up=give_up, bound=b
+            )
+            for b in (weighted, gathered, None)
+        ]
+        assert runs[0].tolist() == runs[1].tolist()
+        # without a bound every map is clustered: the same hits, the same p-values
+        cut = give_up[0]
+        assert (runs[0] >= cut).sum() == (runs[2] >= cut).sum()
+        sizes = np.arange(1, cut + 1)
+        assert p_values(sizes, runs[0]).tolist() == p_values(sizes, runs[2]).tolist()
+
+
+def _incidents(
+    n_clusters: int, seed: int, n_background: int = 4_000
+) -> tuple[gpd.GeoDataFrame, gpd.GeoSeries]:
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(5_000, 95_000, (n_clusters, 2))
+    spread = [rng.normal(c, 600, (int(rng.integers(6, 60)), 2)) for c in centres]
+    background = rng.uniform(0, 100_000, (n_background, 2))
+    xy = np.vstack([*spread, background])
+    n = len(xy)
+    inc = gpd.GeoDataFrame(
+        {
+            "country": np.where(xy[:, 0] < 50_000, "MLI", "NER"),
+            "date": np.datetime64("2024-01-01") + rng.integers(0, 400, n).astype("timedelta64[D]"),
+        },
+        geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]),
+        crs=32631,
+    )
+    return inc, gpd.GeoSeries([box(0, 0, 100_000, 100_000)], crs=32631)
+
+
+@pytest.mark.parametrize("case", [(8, 0, 0.05), (8, 1, 0.2), (3, 2, 0.05), (0, 3, 0.05)])
+def test_layer_of_the_kept_clusters_equals_every_cluster_filtered(case) -> None:
+    n_clusters, seed, alpha = case
+    inc, area = _incidents(n_clusters, seed)
+    opts = {"eps_km": 1.2, "min_samples": 6, "seed": 1}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        every = find_clusters(inc, **opts).layer  # not tested: every cluster
+        got = find_clusters(inc, **opts, area=area, replicates=39, alpha=alpha)
+    assert got.n_found == len(every)
+    p = p_values(every["n_incidents"].to_numpy(), got.null_max)
+    kept = p <= alpha + 1e-12
+    assert kept.tolist() == sorted(kept.tolist(), reverse=True)  # the largest clusters
+    want = every[kept].reset_index(drop=True)
+    want["p_value"] = p[kept]
+    assert_geodataframe_equal(got.layer, want, check_dtype=True, check_less_precise=False)
+    assert got.layer.geometry.to_wkb().tolist() == want.geometry.to_wkb().tolist()
+    if n_clusters == 0 or not kept.any():
+        assert len(got.layer) == 0
