@@ -75,6 +75,21 @@ def _binom_valid(n: np.ndarray, p: np.ndarray) -> np.ndarray:
     return (n >= 0) & (n == np.round(n)) & (p >= 0) & (p <= 1)
 
 
+def _binom_tail(ufunc: Any, k: Any, n: Any, p: Any, *, below: float, above: float) -> Any:
+    """``ufunc`` (a Boost binomial tail) with scipy.stats' checks: ``below`` for ``k < 0``,
+    ``above`` for ``k >= n``, NaN for invalid arguments."""
+    k, n, p = _floats(k, n, p)
+    valid = _binom_valid(n, p)
+    inside = valid & (k >= 0) & (k < n) & np.isfinite(k)
+    out = np.zeros(k.shape)
+    out[k < 0] = below
+    out[k >= n] = above
+    out[~valid | np.isnan(k)] = np.nan
+    if inside.any():
+        out[inside] = np.clip(ufunc(np.floor(k[inside]), n[inside], p[inside]), 0, 1)
+    return _out(out)
+
+
 def binom_sf(k: Any, n: Any, p: Any) -> Any:
     """``P(X > k)`` for ``X ~ Binomial(n, p)``, ``scipy.stats.binom.sf(k, n, p)``.
 
@@ -87,15 +102,7 @@ def binom_sf(k: Any, n: Any, p: Any) -> Any:
         from scipy import stats
 
         return stats.binom.sf(k, n, p)
-    k, n, p = _floats(k, n, p)
-    valid = _binom_valid(n, p)
-    inside = valid & (k >= 0) & (k < n) & np.isfinite(k)
-    out = np.zeros(k.shape)
-    out[~valid | np.isnan(k)] = np.nan
-    out[(k < 0) & valid] = 1.0
-    if inside.any():
-        out[inside] = np.clip(_BINOM_SF(np.floor(k[inside]), n[inside], p[inside]), 0, 1)
-    return _out(out)
+    return _binom_tail(_BINOM_SF, k, n, p, below=1.0, above=0.0)
 
 
 def binom_cdf(k: Any, n: Any, p: Any) -> Any:
@@ -110,15 +117,7 @@ def binom_cdf(k: Any, n: Any, p: Any) -> Any:
         from scipy import stats
 
         return stats.binom.cdf(k, n, p)
-    k, n, p = _floats(k, n, p)
-    valid = _binom_valid(n, p)
-    inside = valid & (k >= 0) & (k < n) & np.isfinite(k)
-    out = np.zeros(k.shape)
-    out[k >= n] = 1.0
-    out[~valid | np.isnan(k)] = np.nan
-    if inside.any():
-        out[inside] = np.clip(_BINOM_CDF(np.floor(k[inside]), n[inside], p[inside]), 0, 1)
-    return _out(out)
+    return _binom_tail(_BINOM_CDF, k, n, p, below=0.0, above=1.0)
 
 
 def beta_ppf(q: Any, a: Any, b: Any) -> Any:
