@@ -48,3 +48,10 @@ def test_quiet_and_non_terminal_print_nothing():
     with StepBar(quiet=True, force=True, stream=buf) as say:
         say("reading units")
     assert buf.getvalue() == ""
+
+
+def test_final_line_counts_agree_with_their_nouns():
+    from borderwatch.cli import _plural
+
+    assert [_plural(n, "cluster") for n in (0, 1, 2)] == ["0 clusters", "1 cluster", "2 clusters"]
+    assert _plural(1, "hotspot region") == "1 hotspot region"

@@ -402,10 +402,11 @@ def _run(args: argparse.Namespace) -> int:
     sm = result.summary
     n = sm["n_incidents"]  # None in the public view when below k
     shown = f"{n:,}" if isinstance(n, int) else f"fewer than {sm.get('k', 5)}"
+    regions, clusters = sm["n_hotspots"], sm["clusters"]["n"]
     print(
         f"borderwatch: wrote {out} ({sm['view']} view): {shown} incidents, "
-        f"{sm['n_hotspots']} hotspot regions ({sm['n_cross_border_hotspots']} cross-border), "
-        f"{sm['clusters']['n']} clusters. Open {out / 'map.html'} in a browser (works offline)."
+        f"{_plural(regions, 'hotspot region')} ({sm['n_cross_border_hotspots']} cross-border), "
+        f"{_plural(clusters, 'cluster')}. Open {out / 'map.html'} in a browser (works offline)."
     )
     return 0
 
@@ -539,6 +540,11 @@ def _decided(decisions: dict[str, Any], notes: Sequence[str]) -> str:
 #: imports and pipeline make millions of long-lived objects; with the default the collector
 #: runs about 900 times, 6 of them full (0.6-0.9 s of a small run); with these about 10 times.
 GC_THRESHOLDS: Final = (50_000, 20, 10)
+
+
+def _plural(n: int, noun: str) -> str:
+    """``1 cluster``, ``2 clusters``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
