@@ -9,6 +9,7 @@ blocked, and read back with geopandas / pandas / rasterio. The other tests run
 
 from __future__ import annotations
 
+import functools
 import json
 import warnings
 
@@ -45,11 +46,17 @@ CONTRACT_REGIONS = {
 }
 
 
-def _demo_df(*, seed: int, n_background: int) -> pd.DataFrame:
-    """Synthetic incidents as a plain table (the demo generator, quietly)."""
+@functools.cache
+def _demo_table(seed: int, n_background: int) -> pd.DataFrame:
+    """The demo generator's table for (seed, n_background), made once per worker."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", bw.BorderwatchWarning)
         return demo_incidents(seed=seed, n_background=n_background)
+
+
+def _demo_df(*, seed: int, n_background: int) -> pd.DataFrame:
+    """Synthetic incidents as a plain table (the demo generator, quietly); a fresh copy."""
+    return _demo_table(seed, n_background).copy()
 
 
 @pytest.fixture(scope="module")
@@ -222,8 +229,10 @@ def _analyze_cli(tmp_path, df, *extra, config: str | None = None, meetings=None,
         "--quiet",
         *extra,
     ]
-    if "--scan-replicates" not in args:  # the scan's p-values are tested in test_scan.py
-        args += ["--scan-replicates", "99"]
+    if "--scan-replicates" not in args:
+        # no scan: no test here reads its clusters; the scan's p-values are tested in
+        # test_scan.py, and the CLI's scan (99 replicates) in test_cli.py's analyze_run
+        args += ["--scan-replicates", "0"]
     if config is None or "cluster_replicates" not in config:
         # the clusters' test against chance is tested in test_clusters.py (a config-only setting)
         config = (config or "") + "cluster_replicates = 19\n"
@@ -325,7 +334,9 @@ def test_tiny_input_runs_end_to_end(tmp_path):
         }
     )
     for view in ("public", "internal"):
-        code, _, err = _analyze_cli(tmp_path, df, "--view", view, "--permutations", "99")
+        code, _, err = _analyze_cli(
+            tmp_path, df, "--view", view, "--permutations", "99", "--scan-replicates", "99"
+        )
         assert code == 0, err
         assert len(gpd.read_file(tmp_path / "out" / "hotspots.gpkg", layer="units")) == 62
 
@@ -422,7 +433,8 @@ def test_public_summary_keeps_drop_counts(tmp_path):
     df = _demo_df(seed=6, n_background=200)
     df["latitude"] = df["latitude"].astype(object)
     df.loc[[3, 9], "latitude"] = "north"
-    code, _, err = _analyze_cli(tmp_path, df, "--drop-invalid", "--permutations", "99")
+    # the drop counts are the point: no Monte Carlo (no p-value is read)
+    code, _, err = _analyze_cli(tmp_path, df, "--drop-invalid", "--permutations", "0")
     assert code == 0, err
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     # the count (2) is kept by reason, but a count of 1..k-1 is not shown in the public view
@@ -435,8 +447,8 @@ def test_tiles_and_arabic_from_the_cli(tmp_path):
     out = tmp_path / "ar"
     url = "https://tile.example.org/{z}/{x}/{y}.png"
     df = _demo_df(seed=8, n_background=200)
-    code, _, err = _analyze_cli(
-        tmp_path, df, "--lang", "ar", "--tiles", url, "--permutations", "99", out="ar"
+    code, _, err = _analyze_cli(  # the map's furniture is the point: no Monte Carlo
+        tmp_path, df, "--lang", "ar", "--tiles", url, "--permutations", "0", out="ar"
     )
     assert code == 0, err
     html = (out / "map.html").read_text(encoding="utf-8")
