@@ -441,3 +441,39 @@ def test_null_maxima_in_lane_blocks_over_sparse_counts_equal_each_replicates_bes
     ]
     assert len(set(np.round(want, 9))) > 1  # the replicates differ: lanes are not mixed up
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("replicates", [1, 19, 45])
+def test_null_maxima_with_work_meanwhile_equal_the_sequential_draws(monkeypatch, replicates):
+    """The first block of replicates is drawn in a helper thread while ``meanwhile`` runs:
+    the same stream in the same order, so the same maxima, bit for bit, as drawing every
+    block in turn and taking each block's maxima (here blocks of 16: the later blocks are
+    drawn after the first, from the same stream); ``meanwhile`` runs once."""
+    monkeypatch.setattr(_scan, "BLOCK", 16)
+    gx, gy = np.meshgrid((np.arange(9) + 0.5) * 1000.0, (np.arange(8) + 0.5) * 1000.0)
+    lat = _scan.lattice_of(gx.ravel(), gy.ravel(), spacing_m=1000.0, shape="hex")
+    pop = np.random.default_rng(3).uniform(1, 3, lat.ci.size)
+    qmax = _scan.window_limits(lat, pop, max_share=0.5)
+    sizes = np.r_[np.ones(300, dtype=np.int64), [2, 2, 5]]
+    calls: list[int] = []
+    got = _scan.null_maxima(
+        lat,
+        pop,
+        qmax,
+        sizes,
+        replicates=replicates,
+        seed=4,
+        min_cases=2,
+        meanwhile=lambda: calls.append(1),
+    )
+    draws = _scan.ReplicateDraws(4, pop / pop.sum(), sizes)
+    want = np.concatenate(
+        [
+            _scan.block_maxima(
+                lat, pop, qmax, draws.draw(min(16, replicates - a)), total=309, min_cases=2
+            )
+            for a in range(0, replicates, 16)
+        ]
+    )
+    assert calls == [1]
+    np.testing.assert_array_equal(got, want)

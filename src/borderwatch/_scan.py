@@ -34,6 +34,8 @@ logarithm per replicate).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -614,23 +616,32 @@ def null_maxima(
     replicates: int,
     seed: int,
     min_cases: int,
+    meanwhile: Callable[[], object] | None = None,
 ) -> np.ndarray:
     """The largest LLR of each of ``replicates`` Monte Carlo replicates.
 
     Locations with their stack ``sizes`` are redistributed over the cells in
     proportion to ``pop`` (:class:`ReplicateDraws`), seeded with ``seed``; the
-    replicates go to :func:`block_maxima` :data:`BLOCK` at a time.
+    replicates go to :func:`block_maxima` :data:`BLOCK` at a time. ``meanwhile``
+    (no argument, its result ignored) runs in this thread while the first block is
+    drawn in another: the draws (one core) and other work overlap.
     """
     pop = np.array(pop, dtype=np.float64, order="C")  # writable: one compiled variant
     draws = ReplicateDraws(seed, pop / float(pop.sum()), sizes)
     total = int(np.sum(sizes))
     out = np.empty(replicates)
-    for start in range(0, replicates, BLOCK):
-        nb = min(BLOCK, replicates - start)
-        cnt = draws.draw(nb)
-        out[start : start + nb] = block_maxima(
-            lat, pop, qmax, cnt, total=total, min_cases=min_cases
-        )
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # the first block is drawn in a helper thread (NumPy's draws release the GIL)
+        # while ``meanwhile`` runs here; the same stream, the same counts
+        first = pool.submit(draws.draw, min(BLOCK, replicates))
+        if meanwhile is not None:
+            meanwhile()
+        for start in range(0, replicates, BLOCK):
+            nb = min(BLOCK, replicates - start)
+            cnt = first.result() if start == 0 else draws.draw(nb)
+            out[start : start + nb] = block_maxima(
+                lat, pop, qmax, cnt, total=total, min_cases=min_cases
+            )
     return out
 
 

@@ -300,7 +300,9 @@ def default_cell_km(
     area = _study_area_m2(units, metric, xy)
     unit_area = _HEX_AREA if shape == "hex" else 1.0
     if len(xy) >= 2:
-        dist, _ = cKDTree(xy).query(xy, k=2)
+        # exact nearest neighbours whatever the tree's layout; the queries on both cores
+        tree = cKDTree(xy, balanced_tree=False, compact_nodes=False)
+        dist, _ = tree.query(xy, k=2, workers=-1)
         raw = 2.0 * float(np.median(dist[:, 1]))
     elif area > 0:
         raw = math.sqrt(area / (unit_area * math.sqrt(min_cells * max_cells)))

@@ -254,17 +254,29 @@ def spatial_scan(
     lat, qmax = _scan.grid_windows(grid, pop, max_share=max_share)
     best, bq, bc, be = _scan.best_windows(lat, counts, pop, qmax, min_cases=min_cases)
     centres = _scan.select_clusters(lat, best, bq)
-    sizes = _stack_sizes(incidents, inside, grid.crs, null)
-    null_max = (
-        _scan.null_maxima(
-            lat, pop, qmax, sizes, replicates=replicates, seed=seed, min_cases=min_cases
+    made: list[gpd.GeoDataFrame] = []
+
+    def describe() -> None:  # the clusters but their p-values: made while replicates are drawn
+        table = _table(lat, centres, bq, bc, be, best, np.full(len(centres), np.nan), counts)
+        made.append(_frame(table, lat, centres, bq, grid, incidents, where, border))
+
+    if replicates > 0 and len(centres):
+        sizes = _stack_sizes(incidents, inside, grid.crs, null)
+        null_max = _scan.null_maxima(
+            lat,
+            pop,
+            qmax,
+            sizes,
+            replicates=replicates,
+            seed=seed,
+            min_cases=min_cases,
+            meanwhile=describe,
         )
-        if replicates > 0 and len(centres)
-        else np.zeros(0)
-    )
-    p = _p_values(best[centres], null_max)
-    table = _table(lat, centres, bq, bc, be, best, p, counts)
-    frame = _frame(table, lat, centres, bq, grid, incidents, where, border)
+    else:
+        describe()
+        null_max = np.zeros(0)
+    frame = made[0]
+    frame["p_value"] = _p_values(best[centres], null_max)
     if not keep_all:
         frame = frame[frame["p_value"].fillna(1.0).to_numpy() <= alpha + 1e-12]
     frame = frame.reset_index(drop=True)
