@@ -14,7 +14,10 @@ to be robust. Work in a metric CRS, where the grid is
 
 from __future__ import annotations
 
+import gc
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEGREE_GRID",
     "METRIC_GRID_M",
+    "gc_paused",
     "grid_size_for",
     "hull_candidates",
     "points_to_crs",
@@ -218,9 +222,36 @@ def projected(geo: gpd.GeoSeries, crs: Any) -> gpd.GeoSeries:
     for ref, k, arr in _PROJECTED:
         if ref() is source and k == key and len(arr) == len(geo):
             return gpd.GeoSeries(arr, index=geo.index, crs=target, name=geo.name, copy=False)
-    out = geo.to_crs(target)
+    with gc_paused():
+        out = geo.to_crs(target)
     _remember(source, key, out.array)
     return out
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while making a million geometries.
+
+    Every new shapely geometry counts towards the collector's thresholds, so making a
+    million of them runs hundreds of collections, each walking every tracked object of
+    the session (a loaded analysis holds millions): most of the time of
+    ``points_from_xy`` and ``to_crs`` at scale. Geometries hold no reference cycles, so
+    nothing is left for the collector to find; it resumes (if it was on) afterwards.
+    Only the time changes, never a value.
+
+    >>> with gc_paused():
+    ...     gc.isenabled()
+    False
+    >>> gc.isenabled()
+    True
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def points_to_crs(x: np.ndarray, y: np.ndarray, *, source: Any, target: Any) -> np.ndarray:
@@ -240,7 +271,8 @@ def points_to_crs(x: np.ndarray, y: np.ndarray, *, source: Any, target: Any) -> 
     src, dst = CRS(source), CRS(target)
     if not src.is_exact_same(dst):
         x, y = Transformer.from_crs(src, dst, always_xy=True).transform(x, y)
-    return np.asarray(shapely.points(x, y))
+    with gc_paused():
+        return np.asarray(shapely.points(x, y))
 
 
 def remember_projection(geo: gpd.GeoSeries, metric: gpd.GeoSeries) -> None:
