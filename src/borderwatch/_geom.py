@@ -14,7 +14,10 @@ to be robust. Work in a metric CRS, where the grid is
 
 from __future__ import annotations
 
+import gc
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -28,8 +31,10 @@ if TYPE_CHECKING:
 __all__ = [
     "DEGREE_GRID",
     "METRIC_GRID_M",
+    "gc_paused",
     "grid_size_for",
     "hull_candidates",
+    "points_to_crs",
     "projected",
     "remember_projection",
     "robust_overlay",
@@ -217,9 +222,57 @@ def projected(geo: gpd.GeoSeries, crs: Any) -> gpd.GeoSeries:
     for ref, k, arr in _PROJECTED:
         if ref() is source and k == key and len(arr) == len(geo):
             return gpd.GeoSeries(arr, index=geo.index, crs=target, name=geo.name, copy=False)
-    out = geo.to_crs(target)
+    with gc_paused():
+        out = geo.to_crs(target)
     _remember(source, key, out.array)
     return out
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while making a million geometries.
+
+    Every new shapely geometry counts towards the collector's thresholds, so making a
+    million of them runs hundreds of collections, each walking every tracked object of
+    the session (a loaded analysis holds millions): most of the time of
+    ``points_from_xy`` and ``to_crs`` at scale. Geometries hold no reference cycles, so
+    nothing is left for the collector to find; it resumes (if it was on) afterwards.
+    Only the time changes, never a value.
+
+    >>> with gc_paused():
+    ...     gc.isenabled()
+    False
+    >>> gc.isenabled()
+    True
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def points_to_crs(x: np.ndarray, y: np.ndarray, *, source: Any, target: Any) -> np.ndarray:
+    """Points at the finite 2-D coordinates ``x``, ``y`` (in ``source``) reprojected to
+    ``target``: the same points, bit for bit, as ``GeoSeries.to_crs`` of the points gives
+    (the same always-xy transformer on the same numbers), without building the points in
+    ``source`` first and copying them. Missing, empty, NaN and 3-D points are not taken.
+
+    >>> import geopandas as gpd
+    >>> x, y = np.array([0.0, 1.5]), np.array([0.0, 12.25])
+    >>> direct = gpd.GeoSeries(gpd.points_from_xy(x, y), crs=4326).to_crs(3857).array
+    >>> bool(shapely.equals_identical(points_to_crs(x, y, source=4326, target=3857), direct).all())
+    True
+    """
+    from pyproj import Transformer
+
+    src, dst = CRS(source), CRS(target)
+    if not src.is_exact_same(dst):
+        x, y = Transformer.from_crs(src, dst, always_xy=True).transform(x, y)
+    with gc_paused():
+        return np.asarray(shapely.points(x, y))
 
 
 def remember_projection(geo: gpd.GeoSeries, metric: gpd.GeoSeries) -> None:

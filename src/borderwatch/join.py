@@ -14,7 +14,7 @@ from pyproj import CRS
 
 from ._crs import require_crs, study_crs
 from ._errors import BorderwatchWarning, DataError
-from ._geom import projected, remember_projection
+from ._geom import points_to_crs, projected, remember_projection
 from ._schema import TAXONOMY
 from ._stacks import first_rows, same_points
 from .borders import border_lines, distance_to_border
@@ -157,7 +157,14 @@ class _Locations:
         if len(rows) > _DISTINCT_SHARE * len(geo):  # nearly all distinct: no gain
             return cls(projected(geo, crs), None)
         sub = gpd.GeoSeries(arr[rows], crs=geo.crs)
-        return cls(sub if CRS(geo.crs).equals(crs) else sub.to_crs(crs), where)
+        if CRS(geo.crs).equals(crs):
+            return cls(sub, where)
+        xs, ys = x[rows], y[rows]
+        if (point[rows] & np.isfinite(xs) & np.isfinite(ys) & ~shapely.has_z(arr[rows])).all():
+            # every location a plain point: project its coordinates (the same bits as to_crs)
+            metric = points_to_crs(xs, ys, source=geo.crs, target=crs)
+            return cls(gpd.GeoSeries(metric, crs=crs), where)
+        return cls(sub.to_crs(crs), where)
 
     def spread(self, values: np.ndarray) -> np.ndarray:
         """Per-location values -> per-row values."""

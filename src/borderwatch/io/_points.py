@@ -19,6 +19,7 @@ from pyproj import CRS
 
 from .._crs import WGS84, require_crs
 from .._errors import DataError
+from .._geom import gc_paused
 from ._columns import GEOPOINT, ID, LAT, LON, find, require_column
 from ._dates import excel_hint, parse_dates
 from ._degrees import dms_to_degrees, looks_dms, looks_projected
@@ -153,7 +154,9 @@ def read_points(
             continue
         out[col] = table.frame[col].to_numpy()
     out = out.loc[keep].reset_index(drop=True)
-    gdf = gpd.GeoDataFrame(out, geometry=gpd.points_from_xy(lon[keep], lat[keep]), crs=WGS84)
+    with gc_paused():
+        points = gpd.points_from_xy(lon[keep], lat[keep])
+    gdf = gpd.GeoDataFrame(out, geometry=points, crs=WGS84)
     columns = {"lon": coords.lon_name, "lat": coords.lat_name, "time": when.column, "id": idc}
     if when.month:
         columns["month"] = when.month

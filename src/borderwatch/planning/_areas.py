@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Final
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from .._crs import WGS84
 
-__all__ = ["TREND_SCORES", "candidate_areas", "count_in", "locate_actions", "trend_of"]
+__all__ = [
+    "TREND_SCORES",
+    "candidate_areas",
+    "count_in",
+    "counts_in",
+    "locate_actions",
+    "trend_of",
+]
 
 #: Score of each emerging-hotspot pattern for the trend component (hot spots only).
 TREND_SCORES: Final = {
@@ -66,14 +75,36 @@ def count_in(
     areas: gpd.GeoDataFrame, points: gpd.GeoDataFrame | None, *, mask: np.ndarray | None = None
 ) -> np.ndarray:
     """How many points (where ``mask``) lie in each area."""
-    out = np.zeros(len(areas), dtype=int)
+    return counts_in(areas, points, masks=[mask])[0]
+
+
+def counts_in(
+    areas: gpd.GeoDataFrame,
+    points: gpd.GeoDataFrame | None,
+    *,
+    masks: Sequence[np.ndarray | None],
+) -> list[np.ndarray]:
+    """:func:`count_in` for each of ``masks`` (``None``: every point), from one spatial
+    query: which points each area contains is found once, then counted per mask.
+
+    >>> from shapely.geometry import box
+    >>> areas = gpd.GeoDataFrame(geometry=[box(0, 0, 2, 2), box(1, 1, 3, 3)], crs=WGS84)
+    >>> pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy([0.5, 1.5, 2.5], [0.5, 1.5, 2.5]), crs=WGS84)
+    >>> [c.tolist() for c in counts_in(areas, pts, masks=[None, np.array([False, True, True])])]
+    [[2, 2], [1, 2]]
+    """
+    empty = [np.zeros(len(areas), dtype=int) for _ in masks]
     if points is None or not len(points) or not len(areas):
-        return out
-    pts = points if mask is None else points[np.asarray(mask, dtype=bool)]
-    if not len(pts):
-        return out
-    a_idx, _ = pts.to_crs(WGS84).sindex.query(areas.geometry, predicate="contains")
-    return np.bincount(a_idx, minlength=len(areas)).astype(int)
+        return empty
+    geoms = np.asarray(points.to_crs(WGS84).geometry.array)
+    a_idx, p_idx = shapely.STRtree(geoms).query(
+        np.asarray(areas.geometry.array), predicate="contains"
+    )
+    out = []
+    for mask in masks:
+        keep = slice(None) if mask is None else np.asarray(mask, dtype=bool)[p_idx]
+        out.append(np.bincount(a_idx[keep], minlength=len(areas)).astype(int))
+    return out
 
 
 def trend_of(areas: gpd.GeoDataFrame, cells: gpd.GeoDataFrame | None) -> list[str | None]:

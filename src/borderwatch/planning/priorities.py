@@ -38,7 +38,7 @@ from .._crs import WGS84, study_crs
 from .._errors import DataError
 from ..places import places_in
 from ..settings import Settings
-from ._areas import TREND_SCORES, candidate_areas, count_in, locate_actions, trend_of
+from ._areas import TREND_SCORES, candidate_areas, counts_in, locate_actions, trend_of
 from ._reasons import reasons
 from ._tally import IncidentCounts, area_ids, last_dated
 from .coverage import coverage, data_as_of
@@ -169,12 +169,18 @@ def _counts(
     out = areas.copy()
     date = pd.to_datetime(inc["date"])
     span = pd.Timedelta(days=days)
-    out["n_incidents"] = count_in(out, inc)
-    recent = count_in(out, inc, mask=((date > end - span) & (date <= end)).to_numpy())
-    earlier = count_in(out, inc, mask=((date > end - 2 * span) & (date <= end - span)).to_numpy())
-    out["recent_incidents"], out["earlier_incidents"] = recent, earlier
     sens = inc["sensitive"].fillna(False).to_numpy(dtype=bool) if "sensitive" in inc else None
-    out["sensitive_incidents"] = count_in(out, inc, mask=sens) if sens is not None else 0
+    masks = [
+        None,
+        ((date > end - span) & (date <= end)).to_numpy(),
+        ((date > end - 2 * span) & (date <= end - span)).to_numpy(),
+    ]
+    every, recent, earlier, *rest = counts_in(
+        out, inc, masks=masks + ([sens] if sens is not None else [])
+    )
+    out["n_incidents"] = every
+    out["recent_incidents"], out["earlier_incidents"] = recent, earlier
+    out["sensitive_incidents"] = rest[0] if sens is not None else 0
     dated = bool(date.notna().any())
     return _trends(out, recent, earlier, dated=dated, total=len(inc), study_km2=study_km2)
 
