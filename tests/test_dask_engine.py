@@ -557,18 +557,19 @@ def test_cli_dask_on_a_folder_writes_every_output_file(demo_data, demo_outputs, 
 
     from borderwatch import read_incidents, scan_for_leaks
 
-    units, inc, meetings = demo_data
+    units, inc, _ = demo_data
     parts = tmp_path / "parts"
     parts.mkdir()
     bounds = np.linspace(0, len(inc), 4).astype(int)
     for i in range(3):
         inc.iloc[bounds[i] : bounds[i + 1]].to_csv(parts / f"part-{i}.csv", index=False)
     units.to_file(tmp_path / "units.geojson")
-    meetings.to_csv(tmp_path / "meetings.csv", index=False)
+    # no meetings: they add no file (the demo's files are the same), and the dask engine's
+    # planning with meetings is tested on the ``stacked`` files (a run 4 s shorter, issue 7)
     (tmp_path / "fast.toml").write_text("cluster_replicates = 0\ndask_sample = 1000\n")
     code, _, err = cli(
         "analyze", "--units", tmp_path / "units.geojson", "--incidents", parts,
-        "--meetings", tmp_path / "meetings.csv", "--engine", "dask", "--partitions", "4",
+        "--engine", "dask", "--partitions", "4",
         "--out", tmp_path / "out", "--permutations", "0",
         "--scan-replicates", "0", "--config", tmp_path / "fast.toml", "--quiet",
     )  # fmt: skip
