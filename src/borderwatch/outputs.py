@@ -119,32 +119,33 @@ def _write_all(
 
         pr = with_reasons(result.priorities, result.settings, lang=langs[0], k=result.k)
         result = result.replace(priorities=pr)
-    say("writing hotspots.gpkg")
-    _write_layers(result, d / "hotspots.gpkg")
-    _write_tables(result, d)
-    planned = _write_planning(result, d, lang=langs[0])
-    if result.density is not None:
-        say("writing density.tif")
-        _write_density(result, d / "density.tif")
-    say("drawing map.html")
-    from .maps import export_handout, save_map
+    from ._beside import Beside
     from .maps._prepare import prepare
     from .maps.static import save_prepared
-    from .maps.web import map_of, tiles_spec
 
-    lang = langs[0]
     # one prepared view for map.html and the printed map (what make_map and
-    # export_static would each prepare again)
-    spec = tiles_spec(tiles, None, lang)
-    p = prepare(result, view=result.view, lang=lang, k=result.k)
-    save_map(map_of(p, tiles=spec), d / "map.html")
-    if static:
+    # export_static would each prepare again); the printed map is drawn in a forked
+    # child while the other files are written (the same files; see _beside)
+    p = prepare(result, view=result.view, lang=langs[0], k=result.k)
+    printed = (
+        Beside(
+            lambda: save_prepared(p, [d / "map.png", d / "map.pdf"]),
+            what="drawing map.png and map.pdf",
+        )
+        if static
+        else None
+    )
+    try:
+        planned, handouts = _write_files(
+            result, d, p, langs=langs, tiles=tiles, handout=handout, say=say
+        )
+    except BaseException:
+        if printed is not None:
+            printed.cancel()
+        raise
+    if printed is not None:
         say("drawing map.png and map.pdf")
-        save_prepared(p, [d / "map.png", d / "map.pdf"])
-    handouts = [f"handout_{code}.pdf" for code in langs] if handout else []
-    for code, name in zip(langs, handouts, strict=False):
-        say(f"drawing {name}")
-        export_handout(result, d / name, view=result.view, lang=code, k=result.k)
+        printed.wait()
     summary = dict(result.summary)
     summary["view"] = result.view
     summary["files"] = sorted(
@@ -157,6 +158,37 @@ def _write_all(
     )
     text = json.dumps(summary, indent=2, ensure_ascii=False, default=_json_default)
     (d / "summary.json").write_text(text, encoding="utf-8")
+
+
+def _write_files(
+    result: AnalysisResult,
+    d: Path,
+    p: Any,
+    *,
+    langs: tuple[str, ...],
+    tiles: str | None,
+    handout: bool,
+    say: Progress,
+) -> tuple[list[str], list[str]]:
+    """Every file but summary.json and the printed map; returns the names of the planning
+    files and of the handouts."""
+    from .maps import export_handout, save_map
+    from .maps.web import map_of, tiles_spec
+
+    say("writing hotspots.gpkg")
+    _write_layers(result, d / "hotspots.gpkg")
+    _write_tables(result, d)
+    planned = _write_planning(result, d, lang=langs[0])
+    if result.density is not None:
+        say("writing density.tif")
+        _write_density(result, d / "density.tif")
+    say("drawing map.html")
+    save_map(map_of(p, tiles=tiles_spec(tiles, None, langs[0])), d / "map.html")
+    handouts = [f"handout_{code}.pdf" for code in langs] if handout else []
+    for code, name in zip(langs, handouts, strict=False):
+        say(f"drawing {name}")
+        export_handout(result, d / name, view=result.view, lang=code, k=result.k)
+    return planned, handouts
 
 
 def _write_layers(result: AnalysisResult, gpkg: Path) -> None:

@@ -1,0 +1,124 @@
+"""One step run in a forked child process while this process goes on (:class:`Beside`).
+
+:func:`borderwatch.write_outputs` draws the printed map (matplotlib: one core, a
+few seconds) while it writes the other files. The child is a ``fork`` of this
+process, so it shares the prepared map without pickling it; it runs only the
+given function, then reports success or its exception through a pipe.
+
+Forking is used only where it is safe and pays: on Linux, with at least two
+usable cores, and not inside a daemonic process (such as a ``multiprocessing``
+pool worker, which may not have children). Elsewhere :meth:`Beside.wait` runs
+the function in this process, so the result is the same either way.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import pickle
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["Beside", "can_fork"]
+
+
+def can_fork() -> bool:
+    """Whether :class:`Beside` runs its function in a forked child here."""
+    if sys.platform != "linux" or "fork" not in mp.get_all_start_methods():
+        return False
+    if mp.current_process().daemon:
+        return False
+    try:
+        return len(os.sched_getaffinity(0)) >= 2
+    except (AttributeError, OSError):
+        return False
+
+
+class Beside:
+    """Run ``fn()`` beside this process: started now, finished by :meth:`wait`.
+
+    ``fn`` must have no effect that this process needs but its files: its return
+    value is dropped. An exception in ``fn`` is raised again by :meth:`wait`
+    (with the child's traceback as a note); a child that dies without a word
+    raises ``RuntimeError``. Call :meth:`cancel` if this process gives up first.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "x.txt"
+    >>> job = Beside(lambda: path.write_text("done"), what="writing x.txt")
+    >>> job.wait()
+    >>> path.read_text()
+    'done'
+    """
+
+    def __init__(self, fn: Callable[[], object], *, what: str) -> None:
+        self._fn = fn
+        self._what = what
+        self._proc: Any = None
+        self._conn: Any = None
+        if can_fork():
+            ctx = mp.get_context("fork")
+            recv, send = ctx.Pipe(duplex=False)
+            for stream in (sys.stdout, sys.stderr):  # no buffered text written twice
+                stream.flush()
+            self._proc = ctx.Process(target=_child, args=(fn, send), daemon=True)
+            self._proc.start()
+            send.close()
+            self._conn = recv
+
+    @property
+    def forked(self) -> bool:
+        """Whether ``fn`` runs in a child process."""
+        return self._proc is not None
+
+    def wait(self) -> None:
+        """Wait for ``fn`` (or run it here, when not forked); raise its exception."""
+        if self._proc is None:
+            self._fn()
+            return
+        try:
+            payload = self._conn.recv_bytes()
+        except EOFError:
+            payload = None
+        finally:
+            self._conn.close()
+        self._proc.join()
+        code, self._proc = self._proc.exitcode, None
+        if payload:
+            try:
+                exc, text = pickle.loads(payload)
+            except Exception:  # an exception that pickles but does not unpickle
+                msg = f"{self._what} failed in a child process."
+                raise RuntimeError(msg) from None
+            exc.add_note(f"(raised while {self._what}, in a child process)\n{text}")
+            raise exc
+        if payload is None or code != 0:
+            msg = f"{self._what} stopped without finishing (child process exit code {code})."
+            raise RuntimeError(msg)
+
+    def cancel(self) -> None:
+        """Stop the child, if any, and wait for it to end."""
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.join()
+            self._conn.close()
+            self._proc = None
+
+
+def _child(fn: Callable[[], object], conn: Any) -> None:
+    try:
+        fn()
+    except BaseException as exc:  # reported to the parent, which raises it
+        text = "".join(traceback.format_exception(exc))
+        try:
+            payload = pickle.dumps((exc, text))
+        except Exception:  # an exception that does not pickle: its text
+            payload = pickle.dumps((RuntimeError(str(exc)), text))
+        conn.send_bytes(payload)
+        conn.close()
+        os._exit(1)
+    conn.send_bytes(b"")
+    conn.close()

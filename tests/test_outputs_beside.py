@@ -1,0 +1,105 @@
+"""write_outputs draws the printed map in a forked child (borderwatch._beside): the same
+files as drawing it in the process, its errors raised, nothing half-written."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+
+import pytest
+
+import borderwatch._beside as beside
+from borderwatch import DataError, write_outputs
+from borderwatch._beside import Beside
+
+pytestmark = pytest.mark.skipif(not beside.can_fork(), reason="forks only on Linux with 2 cores")
+
+
+def _pdf_without_date(path) -> bytes:
+    return re.sub(rb"/CreationDate \(D:\d+Z\)", b"", path.read_bytes())
+
+
+def test_forked_printed_map_equals_the_one_drawn_here(demo_public, tmp_path, monkeypatch):
+    forked = write_outputs(demo_public, tmp_path / "forked")
+    monkeypatch.setattr(beside, "can_fork", lambda: False)
+    here = write_outputs(demo_public, tmp_path / "here")
+    assert sorted(p.name for p in forked.iterdir()) == sorted(p.name for p in here.iterdir())
+    assert (forked / "map.png").read_bytes() == (here / "map.png").read_bytes()
+    assert _pdf_without_date(forked / "map.pdf") == _pdf_without_date(here / "map.pdf")
+    for name in ("summary.json", "units.csv", "counts.csv", "priorities.csv"):
+        assert (forked / name).read_bytes() == (here / name).read_bytes(), name
+
+
+def _leftovers(tmp_path) -> list[str]:
+    return sorted(p.name for p in tmp_path.iterdir())
+
+
+def test_an_error_in_the_child_is_raised_and_nothing_is_written(demo_public, tmp_path, monkeypatch):
+    def fail(*_, **__):
+        msg = "the printer ran out of ink"
+        raise DataError(msg)
+
+    monkeypatch.setattr("borderwatch.maps.static.save_prepared", fail)
+    with pytest.raises(DataError, match="ran out of ink") as info:
+        write_outputs(demo_public, tmp_path / "out")
+    assert any("child process" in note for note in info.value.__notes__)
+    assert _leftovers(tmp_path) == []  # no output folder, no temporary folder
+
+
+def test_a_child_that_dies_is_an_error(demo_public, tmp_path, monkeypatch):
+    monkeypatch.setattr("borderwatch.maps.static.save_prepared", lambda *_, **__: os._exit(3))
+    with pytest.raises(RuntimeError, match=r"map\.png and map\.pdf stopped .* exit code 3"):
+        write_outputs(demo_public, tmp_path / "out")
+    assert _leftovers(tmp_path) == []
+
+
+def test_the_child_is_stopped_when_the_parent_fails(demo_public, tmp_path, monkeypatch):
+    pid_file = tmp_path / "child.pid"
+
+    def slow(*_, **__):
+        pid_file.write_text(str(os.getpid()))
+        time.sleep(600)
+
+    def broken(*_, **__):
+        while not pid_file.exists():  # the child has started
+            time.sleep(0.01)
+        msg = "the web map failed"
+        raise DataError(msg)
+
+    monkeypatch.setattr("borderwatch.maps.static.save_prepared", slow)
+    monkeypatch.setattr("borderwatch.maps.save_map", broken)
+    out = tmp_path / "run"
+    out.mkdir()
+    with pytest.raises(DataError, match="web map failed"):
+        write_outputs(demo_public, out / "out")
+    pid = int(pid_file.read_text())
+    with pytest.raises(ProcessLookupError):  # killed and reaped
+        os.kill(pid, 0)
+    assert _leftovers(out) == []
+
+
+def test_beside_runs_here_when_it_cannot_fork(monkeypatch):
+    monkeypatch.setattr(beside, "can_fork", lambda: False)
+    seen = []
+    job = Beside(lambda: seen.append(os.getpid()), what="a step")
+    assert not job.forked and seen == []  # run by wait, in this process
+    job.wait()
+    assert seen == [os.getpid()]
+
+
+class Odd(Exception):
+    """Pickles, but does not unpickle (``Odd(*args)`` needs two arguments)."""
+
+    def __init__(self, a: str, b: str) -> None:
+        super().__init__(f"{a}{b}")
+
+
+def test_an_exception_that_does_not_unpickle_is_still_an_error():
+    def fail():
+        raise Odd("x", "y")
+
+    job = Beside(fail, what="an odd step")
+    assert job.forked
+    with pytest.raises(RuntimeError, match="an odd step failed in a child process"):
+        job.wait()
