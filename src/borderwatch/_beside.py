@@ -1,9 +1,15 @@
 """One step run in a forked child process while this process goes on (:class:`Beside`).
 
 :func:`borderwatch.write_outputs` draws the printed map (matplotlib: one core, a
-few seconds) while it writes the other files. The child is a ``fork`` of this
-process, so it shares the prepared map without pickling it; it runs only the
-given function, then reports success or its exception through a pipe.
+few seconds) while it writes the other files, and :func:`borderwatch.analyze`
+computes the density surface and the evaluation while the scan and the point
+clusters run. The child is a ``fork`` of this process, so it shares its inputs
+without pickling them; it runs only the given function, then sends back its
+return value (pickled), the borderwatch warnings it raised (said again here, in
+order, by :meth:`Beside.wait`) or its exception, through a pipe.
+
+The function must not call a parallel numba kernel: numba's OpenMP threading
+layer is not fork-safe once this process has used it.
 
 Forking is used only where it is safe and pays: on Linux, with at least two
 usable cores, and not inside a daemonic process (such as a ``multiprocessing``
@@ -19,7 +25,9 @@ import pickle
 import sys
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+from ._warnings import resay, withheld
 
 __all__ = ["Beside", "can_fork"]
 
@@ -36,30 +44,35 @@ def can_fork() -> bool:
         return False
 
 
-class Beside:
+T = TypeVar("T")
+
+
+class Beside(Generic[T]):
     """Run ``fn()`` beside this process: started now, finished by :meth:`wait`.
 
-    ``fn`` must have no effect that this process needs but its files: its return
-    value is dropped. An exception in ``fn`` is raised again by :meth:`wait`
-    (with the child's traceback as a note); a child that dies without a word
-    raises ``RuntimeError``. Call :meth:`cancel` if this process gives up first.
+    ``fn`` must have no effect that this process needs but its files and its
+    return value (which must pickle). An exception in ``fn`` is raised again by
+    :meth:`wait` (with the child's traceback as a note); a child that dies without
+    a word raises ``RuntimeError``. Call :meth:`cancel` if this process gives up
+    first. ``fork=False`` runs ``fn`` in :meth:`wait`, here (default: :func:`can_fork`).
 
     Examples
     --------
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "x.txt"
-    >>> job = Beside(lambda: path.write_text("done"), what="writing x.txt")
+    >>> job = Beside(lambda: path.write_text("done"), what="writing x.txt")  # 4 characters
     >>> job.wait()
+    4
     >>> path.read_text()
     'done'
     """
 
-    def __init__(self, fn: Callable[[], object], *, what: str) -> None:
+    def __init__(self, fn: Callable[[], T], *, what: str, fork: bool | None = None) -> None:
         self._fn = fn
         self._what = what
         self._proc: Any = None
         self._conn: Any = None
-        if can_fork():
+        if can_fork() if fork is None else fork:
             ctx = mp.get_context("fork")
             recv, send = ctx.Pipe(duplex=False)
             for stream in (sys.stdout, sys.stderr):  # no buffered text written twice
@@ -74,11 +87,10 @@ class Beside:
         """Whether ``fn`` runs in a child process."""
         return self._proc is not None
 
-    def wait(self) -> None:
-        """Wait for ``fn`` (or run it here, when not forked); raise its exception."""
+    def wait(self) -> T:
+        """Wait for ``fn`` (or run it here, when not forked): its value, or its exception."""
         if self._proc is None:
-            self._fn()
-            return
+            return self._fn()
         try:
             payload = self._conn.recv_bytes()
         except EOFError:
@@ -87,17 +99,22 @@ class Beside:
             self._conn.close()
         self._proc.join()
         code, self._proc = self._proc.exitcode, None
-        if payload:
-            try:
-                exc, text = pickle.loads(payload)
-            except Exception:  # an exception that pickles but does not unpickle
-                msg = f"{self._what} failed in a child process."
-                raise RuntimeError(msg) from None
-            exc.add_note(f"(raised while {self._what}, in a child process)\n{text}")
-            raise exc
-        if payload is None or code != 0:
+        if payload is None or (code != 0 and payload[:1] != b"E"):
             msg = f"{self._what} stopped without finishing (child process exit code {code})."
             raise RuntimeError(msg)
+        try:
+            got = pickle.loads(payload[1:])
+        except Exception:  # an exception (or value) that pickles but does not unpickle
+            msg = f"{self._what} failed in a child process."
+            raise RuntimeError(msg) from None
+        if payload[:1] == b"E":
+            exc, text = got
+            exc.add_note(f"(raised while {self._what}, in a child process)\n{text}")
+            raise exc
+        value, said = got
+        for one in said:  # the child's warnings, where this process collects them
+            resay(one)
+        return value  # type: ignore[no-any-return]
 
     def cancel(self) -> None:
         """Stop the child, if any, and wait for it to end."""
@@ -110,15 +127,17 @@ class Beside:
 
 def _child(fn: Callable[[], object], conn: Any) -> None:
     try:
-        fn()
+        with withheld() as said:
+            value = fn()
+        payload = b"V" + pickle.dumps((value, list(said)), protocol=pickle.HIGHEST_PROTOCOL)
     except BaseException as exc:  # reported to the parent, which raises it
         text = "".join(traceback.format_exception(exc))
         try:
-            payload = pickle.dumps((exc, text))
+            payload = b"E" + pickle.dumps((exc, text))
         except Exception:  # an exception that does not pickle: its text
-            payload = pickle.dumps((RuntimeError(str(exc)), text))
+            payload = b"E" + pickle.dumps((RuntimeError(str(exc)), text))
         conn.send_bytes(payload)
         conn.close()
         os._exit(1)
-    conn.send_bytes(b"")
+    conn.send_bytes(payload)
     conn.close()

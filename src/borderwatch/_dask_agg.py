@@ -232,7 +232,7 @@ def _study_crs(
 def _period(extents: Sequence[dict[str, Any]], asked: Any) -> Any:
     """The counts table's time bin from the precisions (as :func:`counts_period`, whose
     warning counts the incidents with coarser dates)."""
-    from .pipeline import _NEEDS, counts_period
+    from ._period import _NEEDS, counts_period
 
     total: dict[str, int] = {}
     for e in extents:

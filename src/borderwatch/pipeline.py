@@ -26,6 +26,7 @@ import os
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import geopandas as gpd
@@ -38,6 +39,7 @@ from ._dask_pipeline import aggregated
 from ._errors import BorderwatchWarning, DataError
 from ._geom import to_crs_valid
 from ._inputs import located
+from ._period import counts_period
 from ._population import PopulationRaster, read_population, unit_population
 from ._result import AnalysisResult
 from ._summary import build_summary
@@ -224,22 +226,62 @@ def _statistics(
     inputs: Inputs, space: Space, s: Settings, say: Progress, *, points: bool = True
 ) -> _Done:
     """Steps 3 to 8 (without points: no point clusters and no evaluation)."""
+    from ._beside import Beside, can_fork
+
     joined = _join(inputs, space, s, say)
     hot = _hotspots(joined, inputs.units, space, s, say)
-    scanned = _scan(joined, space, hot, s, say)
-    if points:
-        found = _clusters(joined, inputs.units, space, hot, s, say)
-    else:
-        from .clusters import CLUSTER_COLUMNS
+    # steps 6 to 8 (no OpenMP: HDBSCAN's clusters stay here) in a forked child while the
+    # scan runs here: the same values, the warnings and the steps in the same order
+    forked, aside = can_fork(), points and s.cluster_method != "hdbscan"
+    quiet = _quiet if forked else say
+    args = (joined, inputs.units, space, hot, s)
+    later = Beside(
+        partial(_later, *args, quiet, points, aside),
+        what="the point clusters, the density surface and the evaluation",
+        fork=forked,
+    )
+    try:
+        scanned = _scan(joined, space, hot, s, say)
+        found = _clusters(*args, say) if points and not aside else None
+    except BaseException:
+        later.cancel()
+        raise
+    steps = ("point clusters", "density surface", "evaluation (PAI on a temporal split)")
+    for step, said in zip(steps, (aside, True, points), strict=True):
+        if forked and said:
+            say(step)
+    got, surface, judged = later.wait()
+    if found is None:
+        found = got if got is not None else _no_clusters()
+    return _Done(joined, hot, scanned, found, surface, judged)
 
-        empty = gpd.GeoDataFrame({c: [] for c in CLUSTER_COLUMNS}, geometry=[], crs=WGS84)
-        found = Found(clusters=empty, options={}, test={"skipped": "no points (shared counts)"})
-    surface = _density(joined, inputs.units, space, hot, s, say)
+
+def _later(
+    joined: Joined,
+    units: gpd.GeoDataFrame,
+    space: Space,
+    hot: Hotspots,
+    s: Settings,
+    say: Progress,
+    points: bool,
+    clusters: bool,
+) -> tuple[Found | None, Any, Judged]:
+    """Steps 6 to 8: the point clusters (if ``clusters``), the density surface and (with
+    points) the evaluation."""
+    found = _clusters(joined, units, space, hot, s, say) if clusters else None
+    surface = _density(joined, units, space, hot, s, say)
     judged = Judged(pai=None, evaluation=None)
     if points:
         say("evaluation (PAI on a temporal split)")
-        judged = _evaluate(joined, inputs.units, space, hot, s)
-    return _Done(joined, hot, scanned, found, surface, judged)
+        judged = _evaluate(joined, units, space, hot, s)
+    return found, surface, judged
+
+
+def _no_clusters() -> Found:
+    from .clusters import CLUSTER_COLUMNS
+
+    empty = gpd.GeoDataFrame({c: [] for c in CLUSTER_COLUMNS}, geometry=[], crs=WGS84)
+    return Found(clusters=empty, options={}, test={"skipped": "no points (shared counts)"})
 
 
 def _result(
@@ -482,47 +524,6 @@ def _join(inputs: Inputs, space: Space, s: Settings, say: Progress) -> Joined:
         partitions=parts,
         period=period,
     )
-
-
-#: The date precisions each time bin needs (a year bin takes any date).
-_NEEDS = {"week": {"day", "datetime"}, "month": {"month", "day", "datetime"}, "year": None}
-
-
-def counts_period(incidents: pd.DataFrame, asked: Period | None) -> Period:
-    """The time bin of ``counts.csv``: ``asked``, or month (year when every dated incident
-    has a year only). A bin finer than every date (months of year-only data) is refused.
-
-    Examples
-    --------
-    >>> df = pd.DataFrame({"date_precision": ["year", "year", None]})
-    >>> counts_period(df, None)
-    'year'
-    >>> counts_period(df.assign(date_precision="day"), None)
-    'month'
-    """
-    precision = set(incidents.get("date_precision", pd.Series(dtype=object)).dropna().unique())
-    if asked is None:
-        return "year" if precision == {"year"} else "month"
-    needs = _NEEDS[asked]
-    if precision and needs is not None and not precision & needs:
-        coarse = "year" if precision == {"year"} else "month"
-        msg = (
-            f"counts by {asked} were asked for ([[period={asked}]]), but the incidents' dates "
-            f"are {coarse}s only ({', '.join(sorted(precision))}): every incident would fall in "
-            f"the first {asked} of its {coarse}. Hint: pass [[period={coarse}]] or leave "
-            "[[period]] out."
-        )
-        raise DataError(msg)
-    if precision and needs is not None and not precision <= needs:
-        n = int(incidents["date_precision"].isin(precision - needs).sum())
-        warnings.warn(
-            f"{n} incidents have dates coarser than a {asked} "
-            f"({', '.join(sorted(precision - needs))}); in counts.csv they fall in the first "
-            f"{asked} of their month or year.",
-            BorderwatchWarning,
-            stacklevel=3,
-        )
-    return asked
 
 
 # ------------------------------------------------------------------------------- 4. hotspots

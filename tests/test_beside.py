@@ -1,16 +1,21 @@
-"""write_outputs draws the printed map in a forked child (borderwatch._beside): the same
-files as drawing it in the process, its errors raised, nothing half-written."""
+"""Steps run in a forked child (borderwatch._beside): write_outputs draws the printed map
+there, analyze computes the density surface and the evaluation there. The same files
+and values as in the process, the same warnings, errors raised, nothing half-written."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import time
+import warnings
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import borderwatch._beside as beside
-from borderwatch import DataError, write_outputs
+from borderwatch import BorderwatchWarning, DataError, analyze, write_outputs
 from borderwatch._beside import Beside
 
 pytestmark = pytest.mark.skipif(not beside.can_fork(), reason="forks only on Linux with 2 cores")
@@ -103,3 +108,54 @@ def test_an_exception_that_does_not_unpickle_is_still_an_error():
     assert job.forked
     with pytest.raises(RuntimeError, match="an odd step failed in a child process"):
         job.wait()
+
+
+def _analysis(demo_data, **options):
+    units, incidents, meetings = demo_data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BorderwatchWarning)
+        return analyze(
+            units, incidents, meetings, view="internal", permutations=0, scan_replicates=19,
+            cluster_replicates=0, static=False, **options,
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("skipped", "method"),
+    [(False, "dbscan"), (True, "dbscan"), (False, "hdbscan")],
+    ids=["demo", "evaluation-skipped", "hdbscan-here"],
+)
+def test_forked_steps_equal_the_ones_made_here(demo_data, monkeypatch, skipped, method):
+    """Point clusters (but HDBSCAN's), density surface and evaluation made in the child."""
+    if skipped:  # the evaluation fails on the data: analyze warns and goes on
+
+        def no_split(*_, **__):
+            msg = "evaluate: fewer than two dated incidents."
+            raise DataError(msg)
+
+        monkeypatch.setattr("borderwatch.evaluate.evaluate", no_split)
+    forked = _analysis(demo_data, cluster_method=method)
+    monkeypatch.setattr(beside, "can_fork", lambda: False)
+    here = _analysis(demo_data, cluster_method=method)
+    assert forked.summary == here.summary  # evaluation, density, warnings (in their order)
+    np.testing.assert_array_equal(forked.density.values, here.density.values)
+    np.testing.assert_array_equal(forked.density.support, here.density.support)
+    assert forked.density.transform == here.density.transform
+    pd.testing.assert_frame_equal(forked.clusters, here.clusters)
+    assert len(forked.clusters) > 0
+    if skipped:  # the evaluation's warning, raised in the child, is in the summary
+        assert any("evaluation skipped" in w for w in forked.summary["warnings"])
+    else:
+        assert forked.summary["evaluation"] and forked.summary["pai"] is not None
+
+
+def test_an_error_in_the_forked_steps_is_raised(demo_data, monkeypatch):
+    def fail(*_, **__):
+        msg = "no density today"
+        raise DataError(msg)
+
+    module = importlib.import_module("borderwatch.density")  # the module, not the function
+    monkeypatch.setattr(module, "density", fail)
+    with pytest.raises(DataError, match="no density today") as info:
+        _analysis(demo_data)
+    assert any("density surface and the evaluation" in n for n in info.value.__notes__)
