@@ -21,6 +21,22 @@ from borderwatch._beside import Beside
 pytestmark = pytest.mark.skipif(not beside.can_fork(), reason="forks only on Linux with 2 cores")
 
 
+@pytest.fixture(autouse=True)
+def _a_free_core(monkeypatch):
+    """Fork whatever the load (the suite keeps both cores busy, and then nothing forks)."""
+    monkeypatch.setattr(beside, "_free_core", lambda: True)
+
+
+def test_nothing_forks_when_every_core_is_busy(monkeypatch):
+    monkeypatch.undo()  # the real load check
+    cores = len(os.sched_getaffinity(0))
+    monkeypatch.setattr(os, "getloadavg", lambda: (float(cores), 0.0, 0.0))
+    assert not beside.should_fork()
+    assert not Beside(lambda: 1, what="a step").forked
+    monkeypatch.setattr(os, "getloadavg", lambda: (cores - 0.5, 9.0, 9.0))
+    assert beside.should_fork()  # some core's time free over the last minute
+
+
 def _pdf_without_date(path) -> bytes:
     return re.sub(rb"/CreationDate \(D:\d+Z\)", b"", path.read_bytes())
 
@@ -93,16 +109,21 @@ def test_beside_runs_here_when_it_cannot_fork(monkeypatch):
     assert seen == [os.getpid()]
 
 
-class Odd(Exception):
-    """Pickles, but does not unpickle (``Odd(*args)`` needs two arguments)."""
+def _refuse() -> None:
+    msg = "this exception cannot be rebuilt"
+    raise TypeError(msg)
 
-    def __init__(self, a: str, b: str) -> None:
-        super().__init__(f"{a}{b}")
+
+class Odd(Exception):
+    """Pickles, but does not unpickle (its rebuilding function refuses)."""
+
+    def __reduce__(self):
+        return (_refuse, ())
 
 
 def test_an_exception_that_does_not_unpickle_is_still_an_error():
     def fail():
-        raise Odd("x", "y")
+        raise Odd("xy")
 
     job = Beside(fail, what="an odd step")
     assert job.forked

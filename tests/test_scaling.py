@@ -23,6 +23,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
+import borderwatch._beside as beside_mod
 import borderwatch._cellindex as cellindex_mod
 import borderwatch._clustertest as clustertest_mod
 import borderwatch._countries as countries_mod
@@ -108,6 +109,8 @@ def _rows(value) -> int:
 def _work(monkeypatch, n_background: int, units) -> tuple[Counter, int]:
     """Rows received by each counted function in one pipeline run, and the incidents."""
     seen: Counter = Counter()
+    # every step in this process, where the counters are (the pipeline forks steps 6-8)
+    monkeypatch.setattr(beside_mod, "can_fork", lambda: False)
     for owner, name, users in _COUNTED:
         original = getattr(owner, name)
 

@@ -11,10 +11,13 @@ order, by :meth:`Beside.wait`) or its exception, through a pipe.
 The function must not call a parallel numba kernel: numba's OpenMP threading
 layer is not fork-safe once this process has used it.
 
-Forking is used only where it is safe and pays: on Linux, with at least two
-usable cores, and not inside a daemonic process (such as a ``multiprocessing``
-pool worker, which may not have children). Elsewhere :meth:`Beside.wait` runs
-the function in this process, so the result is the same either way.
+Forking is used only where it is safe (:func:`can_fork`: on Linux, with at
+least two usable cores, not inside a daemonic process such as a
+``multiprocessing`` pool worker, which may not have children) and pays
+(:func:`should_fork`: the one-minute load average is below the usable cores;
+on a machine whose cores are all busy, a second process only adds work). Elsewhere
+:meth:`Beside.wait` runs the function in this process, so the result is the same
+either way.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from typing import Any, Generic, TypeVar
 
 from ._warnings import resay, withheld
 
-__all__ = ["Beside", "can_fork"]
+__all__ = ["Beside", "can_fork", "should_fork"]
 
 
 def can_fork() -> bool:
@@ -47,6 +50,20 @@ def can_fork() -> bool:
 T = TypeVar("T")
 
 
+def _free_core() -> bool:
+    """Whether the one-minute load average is below the usable cores (this process, which
+    counts in it, included: a second process can still get some core's time)."""
+    try:
+        return os.getloadavg()[0] < len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return False
+
+
+def should_fork() -> bool:
+    """Whether :class:`Beside` forks by default: :func:`can_fork` and a core is free."""
+    return can_fork() and _free_core()
+
+
 class Beside(Generic[T]):
     """Run ``fn()`` beside this process: started now, finished by :meth:`wait`.
 
@@ -54,7 +71,7 @@ class Beside(Generic[T]):
     return value (which must pickle). An exception in ``fn`` is raised again by
     :meth:`wait` (with the child's traceback as a note); a child that dies without
     a word raises ``RuntimeError``. Call :meth:`cancel` if this process gives up
-    first. ``fork=False`` runs ``fn`` in :meth:`wait`, here (default: :func:`can_fork`).
+    first. ``fork=False`` runs ``fn`` in :meth:`wait`, here (default: :func:`should_fork`).
 
     Examples
     --------
@@ -72,7 +89,7 @@ class Beside(Generic[T]):
         self._what = what
         self._proc: Any = None
         self._conn: Any = None
-        if can_fork() if fork is None else fork:
+        if should_fork() if fork is None else fork and can_fork():
             ctx = mp.get_context("fork")
             recv, send = ctx.Pipe(duplex=False)
             for stream in (sys.stdout, sys.stderr):  # no buffered text written twice

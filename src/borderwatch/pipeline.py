@@ -226,13 +226,13 @@ def _statistics(
     inputs: Inputs, space: Space, s: Settings, say: Progress, *, points: bool = True
 ) -> _Done:
     """Steps 3 to 8 (without points: no point clusters and no evaluation)."""
-    from ._beside import Beside, can_fork
+    from ._beside import Beside, should_fork
 
     joined = _join(inputs, space, s, say)
     hot = _hotspots(joined, inputs.units, space, s, say)
     # steps 6 to 8 (no OpenMP: HDBSCAN's clusters stay here) in a forked child while the
     # scan runs here: the same values, the warnings and the steps in the same order
-    forked, aside = can_fork(), points and s.cluster_method != "hdbscan"
+    forked, aside = should_fork(), points and s.cluster_method != "hdbscan"
     quiet = _quiet if forked else say
     args = (joined, inputs.units, space, hot, s)
     later = Beside(
