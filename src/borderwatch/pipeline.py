@@ -74,6 +74,8 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("write", "writing hotspots.gpkg"),
 )
 Source: TypeAlias = str | os.PathLike[str] | pd.DataFrame
+#: The progress messages of steps 6 to 8 (said by the parent when a child runs them).
+_LATER_STEPS = ("point clusters", "density surface", "evaluation (PAI on a temporal split)")
 
 
 def _quiet(_: str) -> None:
@@ -246,8 +248,7 @@ def _statistics(
     except BaseException:
         later.cancel()
         raise
-    steps = ("point clusters", "density surface", "evaluation (PAI on a temporal split)")
-    for step, said in zip(steps, (aside, True, points), strict=True):
+    for step, said in zip(_LATER_STEPS, (aside, True, points), strict=True):
         if forked and said:
             say(step)
     got, surface, judged = later.wait()
@@ -272,7 +273,7 @@ def _later(
     surface = _density(joined, units, space, hot, s, say)
     judged = Judged(pai=None, evaluation=None)
     if points:
-        say("evaluation (PAI on a temporal split)")
+        say(_LATER_STEPS[2])
         judged = _evaluate(joined, units, space, hot, s)
     return found, surface, judged
 
@@ -682,7 +683,7 @@ def _clusters(
 ) -> Found:
     from .clusters import find_clusters
 
-    say("point clusters")
+    say(_LATER_STEPS[0])
     opts: dict[str, Any] = {}
     if s.eps_km is not None or s.cluster_method != "hdbscan":
         # DBSCAN's radius defaults to the grid cell, the scale of the hotspot analysis;
@@ -719,7 +720,7 @@ def _density(
 ) -> Any:
     from .density import density
 
-    say("density surface")
+    say(_LATER_STEPS[1])
     return density(
         joined.incidents,
         bandwidth_km=s.bandwidth_km if s.bandwidth_km is not None else float(hot.params["cell_km"]),
