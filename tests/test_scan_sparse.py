@@ -110,6 +110,30 @@ def test_sparse_path_finds_a_maximum_at_a_ring_end_far_from_the_centre(shape):
     assert sparse[0] == best.max()
 
 
+@pytest.mark.parametrize("total", [(1 << 24) - 1, (1 << 24) + 7])
+def test_lane_screen_and_its_exact_fallback_past_float32_counts(total):
+    """The lanes are screened in single precision only while every count is exact in
+    float32 (below 2**24); from there every lane is checked exactly. On both sides of
+    that edge, with a cluster planted in some replicates, the lanes' maxima equal the
+    sparse path's and the observed-data kernel's."""
+    rng = np.random.default_rng(11)
+    lat = _lattice("hex", 15, 12, rng)
+    n = len(lat.ci)
+    pop = rng.uniform(0.5, 3.0, n)
+    qmax = _scan.window_limits(lat, pop, max_share=0.5)
+    share = pop / pop.sum()
+    cnt = rng.multinomial(total, share, size=6).T.astype(np.int64)
+    boost = share.copy()
+    boost[:5] *= 1.01  # a faint cluster: its excess is a few standard deviations
+    cnt[:, 3:] = rng.multinomial(total, boost / boost.sum(), size=3).T
+    kw = {"total": total, "min_cases": 2}
+    lanes = _scan.block_maxima(lat, pop, qmax, cnt, path="lanes", **kw)
+    sparse = _scan.block_maxima(lat, pop, qmax, cnt, path="sparse", **kw)
+    np.testing.assert_array_equal(sparse, lanes)  # bit for bit
+    np.testing.assert_allclose(lanes, _want(lat, cnt, pop, qmax, 2), rtol=0, atol=1e-6)
+    assert (lanes > 0).all()
+
+
 def test_auto_path_is_sparse_for_few_cases_and_lanes_for_many(monkeypatch):
     rng = np.random.default_rng(5)
     lat = _lattice("hex", 40, 40, rng)

@@ -482,52 +482,79 @@ def _walk(c0, c1, base, lut, flat, ring_end, qmax, busy, pop, total, ptotal):
 
 
 @njit(cache=True)
-def _ring_end(acc, loc, root, e, total, xlx, min_cases):
-    """Raise each lane's best to the LLR of this window where the chi-square bound allows it.
+def _centre_lanes(
+    block, cells, end_at, end_e, m0, m1, pos, acc, loc, root, flag, total, xlx, min_cases
+):
+    """Walk one centre's windows (ring ends ``m0 .. m1 - 1``, cells from ``pos``) for one
+    block of lanes; the position after its last cell.
 
-    A lane can gain only if ``acc - e > sqrt(loc f)``; the lanes are first screened in
-    single precision against a threshold lowered by more than its rounding errors
-    (``root`` holds ``sqrt(loc)`` rounded down), then checked and evaluated exactly.
+    At each ring end, a lane can gain only if ``acc - e > sqrt(loc f)``: the lanes are
+    screened in single precision against a threshold lowered by more than its rounding
+    errors (``root`` holds ``sqrt(loc)`` rounded down), so an unflagged lane cannot gain;
+    the flagged ones, read back eight at a time, are checked and evaluated exactly. (Written
+    out here: a call per ring end cost more than the screen.)
     """
-    nb = len(acc)
-    f = e * (total - e) / total
-    hit = 0
-    if total < _EXACT32:  # counts are exact in float32
-        lo = np.float32(e - 1.0 - 1e-6 * e)
+    w = len(loc)
+    nw = (w + 7) // 8
+    words = flag.view(np.uint64)
+    exact = total < _EXACT32  # counts are exact in float32: the screen applies
+    acc[:] = 0
+    for m in range(m0, m1):
+        stop = end_at[m]
+        for i in range(pos, stop):
+            row = block[cells[i]]
+            for b in range(w):
+                acc[b] += row[b]
+        pos = stop
+        e = end_e[m]
+        f = e * (total - e) / total
+        lo = np.float32(e - 1.0 - 1e-6 * e) if exact else np.float32(-np.inf)
         sf = np.float32(math.sqrt(f) * (1.0 - 1e-5))
-        for b in range(nb):
-            hit += np.float32(acc[b]) > lo + sf * root[b]
-    else:
-        hit = 1
-    if hit == 0:
-        return
-    le = math.log(e)
-    lr = math.log(total - e) if total > e else 0.0
-    for b in range(nb):
-        k = acc[b]
-        d = k - e
-        if k >= min_cases and d * abs(d) > loc[b] * f:
-            v = xlx[k] - k * le + xlx[total - k] - (total - k) * lr
-            if v > loc[b]:
-                loc[b] = v
-                root[b] = np.float32(math.sqrt(v) * (1.0 - 1e-5))
+        for b in range(w):
+            flag[b] = np.float32(acc[b]) > lo + sf * root[b]
+        seen = 0
+        for q in range(nw):
+            seen |= words[q]
+        if seen == 0:
+            continue
+        le = math.log(e)
+        lr = math.log(total - e) if total > e else 0.0
+        for q in range(nw):
+            if words[q] == 0:
+                continue
+            for b in range(8 * q, min(w, 8 * q + 8)):
+                k = acc[b]
+                d = k - e
+                if flag[b] and k >= min_cases and d * abs(d) > loc[b] * f:
+                    v = xlx[k] - k * le + xlx[total - k] - (total - k) * lr
+                    if v > loc[b]:
+                        loc[b] = v
+                        root[b] = np.float32(math.sqrt(v) * (1.0 - 1e-5))
+    return pos
 
 
 @njit(cache=True)
-def _lanes(block, cells, end_at, end_e, first, acc, loc, root, total, xlx, min_cases):
-    """One block of lanes over the windows of one chunk of centres (:func:`_walk`)."""
-    w = len(loc)
+def _lanes(block, cells, end_at, end_e, first, acc, loc, root, flag, total, xlx, min_cases):
+    """One block of lanes over the windows of one chunk of centres (:func:`_walk`);
+    ``flag`` is scratch of at least ``len(acc)`` bytes, a multiple of 8."""
     pos = 0
     for c in range(len(first) - 1):
-        acc[:] = 0
-        for m in range(first[c], first[c + 1]):
-            stop = end_at[m]
-            for i in range(pos, stop):
-                row = block[cells[i]]
-                for b in range(w):
-                    acc[b] += row[b]
-            pos = stop
-            _ring_end(acc, loc, root, end_e[m], total, xlx, min_cases)
+        pos = _centre_lanes(
+            block,
+            cells,
+            end_at,
+            end_e,
+            first[c],
+            first[c + 1],
+            pos,
+            acc,
+            loc,
+            root,
+            flag,
+            total,
+            xlx,
+            min_cases,
+        )
 
 
 @njit(cache=True, parallel=True)
@@ -566,6 +593,7 @@ def _maxima(
             c0, c1, base, lut, flat, ring_end, qmax, busy, pop, total, ptotal
         )
         acc = np.zeros_like(acc0)
+        flag = np.zeros(-(-len(acc0) // 8) * 8, dtype=np.uint8)
         for s in range(nsub):
             lo = s * width
             hi = min(nb, lo + width)
@@ -578,6 +606,7 @@ def _maxima(
                 acc[: hi - lo],
                 loc[lo:hi],
                 root[lo:hi],
+                flag,
                 total,
                 xlx,
                 min_cases,
