@@ -125,7 +125,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     A run without xdist keeps pytest's order.
     """
-    if not os.environ.get("PYTEST_XDIST_WORKER") or config.getoption("dist", "no") != "loadgroup":
+    # on a worker, ``--dist`` reads "no": xdist hands the workers ``loadgroup`` instead
+    if not os.environ.get("PYTEST_XDIST_WORKER") or not getattr(config.option, "loadgroup", False):
         return
     for item in items:
         module = item.nodeid.split("::")[0]
