@@ -76,8 +76,10 @@ _DRAWS = 4_000_000
 #: Below one location per this many cells, a stack size's draws are added in place
 #: instead of counted over all cells x replicates.
 _SPARSE = 8
-#: Lanes walked together over a chunk's windows: their count rows stay in cache.
-LANES = 128
+#: Lanes walked together over a chunk's windows (at most; fewer replicates, fewer lanes):
+#: each ring end's screen and bookkeeping is shared by them. 512 measured fastest of
+#: 128-1024 (wave 13: the 1M benchmark's replicates 4.5-4.8 s at 128, 3.1-4.2 s at 512).
+LANES = 512
 #: Centres per chunk of :func:`null_maxima`: a chunk's windows, written out, stay in cache.
 CHUNK = 128
 #: Counts below this are exact in float32 (the lanes' screening).
@@ -624,14 +626,14 @@ def _narrowest(top: int, widest: np.dtype) -> type:
     return widest  # type: ignore[return-value]
 
 
-def _lane_blocks(cnt: np.ndarray) -> np.ndarray:
-    """Counts ``(n_cells, n_rep)`` as blocks of :data:`LANES` replicates, ``(blocks, n_cells,
-    LANES)``, each block contiguous (the last padded with zeros)."""
+def _lane_blocks(cnt: np.ndarray, width: int) -> np.ndarray:
+    """Counts ``(n_cells, n_rep)`` as blocks of ``width`` replicates, ``(blocks, n_cells,
+    width)``, each block contiguous (the last padded with zeros)."""
     n, nb = cnt.shape
-    nsub = max(1, -(-nb // LANES))
-    out = np.zeros((nsub, n, LANES), dtype=cnt.dtype)
+    nsub = max(1, -(-nb // width))
+    out = np.zeros((nsub, n, width), dtype=cnt.dtype)
     for s in range(nsub):
-        part = cnt[:, s * LANES : (s + 1) * LANES]
+        part = cnt[:, s * width : (s + 1) * width]
         out[s, :, : part.shape[1]] = part
     return out
 
@@ -699,10 +701,11 @@ def block_maxima(
     pop = np.array(pop, dtype=np.float64, order="C")  # writable: one compiled variant
     ptotal = float(pop.sum())
     xlx = xlogx_table(total)
-    # narrow integers: the lane additions are the inner loop (SIMD)
-    acc0 = np.zeros(LANES, dtype=np.uint16 if total <= np.iinfo(np.uint16).max else np.uint32)
-    nchunks = max(2, -(-len(pop) // CHUNK))
     nb = cnt.shape[1]
+    # narrow integers: the lane additions are the inner loop (SIMD); lanes in eights
+    width = min(LANES, -(-max(nb, 1) // 8) * 8)
+    acc0 = np.zeros(width, dtype=np.uint16 if total <= np.iinfo(np.uint16).max else np.uint32)
+    nchunks = max(2, -(-len(pop) // CHUNK))
     top = int(cnt.max()) if cnt.size else 0
     cnt = np.ascontiguousarray(cnt, dtype=_narrowest(top, acc0.dtype))
     busy = cnt.max(axis=1) > 0
@@ -730,7 +733,7 @@ def block_maxima(
             lat.flat,
             lat.ring_end,
             qmax,
-            _lane_blocks(cnt),
+            _lane_blocks(cnt, width),
             busy,
             acc0,
             warm,
