@@ -89,7 +89,8 @@ class Beside(Generic[T]):
         self._what = what
         self._proc: Any = None
         self._conn: Any = None
-        if should_fork() if fork is None else fork and can_fork():
+        forked = should_fork() if fork is None else (bool(fork) and can_fork())
+        if forked:
             ctx = mp.get_context("fork")
             recv, send = ctx.Pipe(duplex=False)
             for stream in (sys.stdout, sys.stderr):  # no buffered text written twice

@@ -499,7 +499,7 @@ def _centre_lanes(
     w = len(loc)
     nw = (w + 7) // 8
     words = flag.view(np.uint64)
-    exact = total < _EXACT32  # counts are exact in float32: the screen applies
+    screened = total < _EXACT32  # counts are exact in float32: the screen applies
     acc[:] = 0
     for m in range(m0, m1):
         stop = end_at[m]
@@ -510,7 +510,7 @@ def _centre_lanes(
         pos = stop
         e = end_e[m]
         f = e * (total - e) / total
-        lo = np.float32(e - 1.0 - 1e-6 * e) if exact else np.float32(-np.inf)
+        lo = np.float32(e - 1.0 - 1e-6 * e) if screened else np.float32(-np.inf)  # -inf: all
         sf = np.float32(math.sqrt(f) * (1.0 - 1e-5))
         for b in range(w):
             flag[b] = np.float32(acc[b]) > lo + sf * root[b]
