@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import importlib
 import os
+import pickle
 import re
+import subprocess
+import sys
 import time
 import warnings
 
@@ -180,3 +183,101 @@ def test_an_error_in_the_forked_steps_is_raised(demo_data, monkeypatch):
     with pytest.raises(DataError, match="no density today") as info:
         _analysis(demo_data)
     assert any("density surface and the evaluation" in n for n in info.value.__notes__)
+
+
+_SCAN_BESIDE = """
+import os, pickle, sys, warnings
+import numpy as np
+import borderwatch._beside as beside, borderwatch._overlap as overlap
+from borderwatch import BorderwatchWarning, analyze
+from borderwatch.datasets import demo_incidents, demo_units
+
+beside._free_core = lambda: True
+ran = []
+real = overlap._scan_beside
+overlap._scan_beside = lambda *a, **k: ran.append(os.getpid()) or real(*a, **k)
+scanned_in = []
+import borderwatch.pipeline as pipeline
+scan = pipeline._scan
+pipeline._scan = lambda *a, **k: scanned_in.append(os.getpid()) or scan(*a, **k)
+from importlib import import_module
+
+
+def warns(module, name, text):  # each step warns: the order of the warnings is checked
+    module = import_module(module)  # the module, not the function of the same name
+    real = getattr(module, name)
+
+    def said(*a, **k):
+        warnings.warn(text, BorderwatchWarning, stacklevel=2)
+        return real(*a, **k)
+
+    setattr(module, name, said)
+
+
+warns("borderwatch.regions", "hotspot_regions", "regions say")
+warns("borderwatch.scan", "spatial_scan", "the scan says")
+warns("borderwatch.density", "density", "the density says")
+units = demo_units()
+incidents = demo_incidents(n_background=300, units=units)
+fast = dict(view=sys.argv[1], permutations=99, scan_replicates=99, cluster_replicates=0, static=False)
+results = []
+for fork in (True, False):
+    beside.can_fork = lambda fork=fork: fork
+    steps, heard = [], []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", BorderwatchWarning)
+        res = analyze(units, incidents, progress=steps.append, **fast)
+    said = [str(w.message) for w in caught if issubclass(w.category, BorderwatchWarning)]
+    results.append((res, steps, said))
+(a, steps_a, said_a), (b, steps_b, said_b) = results
+print(pickle.dumps({
+    "beside": ran == [os.getpid()] and scanned_in == [os.getpid()],  # the child's call not seen
+    "summary": a.summary == b.summary,
+    "steps": steps_a == steps_b, "said": said_a == said_b, "order": [w for w in a.summary["warnings"] if w.endswith("says") or w.endswith("say")],
+    "frames": all(x.equals(y) for x, y in [(a.cells, b.cells), (a.scan, b.scan),
+        (a.hotspots, b.hotspots), (a.clusters, b.clusters), (a.units, b.units)]),
+    "n_scan": len(a.scan), "density": np.array_equal(a.density.values, b.density.values, equal_nan=True),
+}).hex())
+"""
+
+
+@pytest.mark.parametrize("view", ["internal", "public"])
+def test_the_scan_forked_from_the_grid_on_equals_the_one_made_here(view, tmp_path):
+    """In a fresh process (numba's threads not started) the scan runs in a child from the
+    moment the grid is known, while this process computes the other steps: the same
+    result, progress messages and warnings (in their order) as everything run here."""
+    script = tmp_path / "scan_beside.py"
+    script.write_text(_SCAN_BESIDE)
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    run = subprocess.run(
+        [sys.executable, str(script), view], capture_output=True, text=True, env=env, timeout=600
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    got = pickle.loads(bytes.fromhex(run.stdout.strip().splitlines()[-1]))
+    assert got.pop("beside"), "the scan did not run in a child"
+    assert got.pop("n_scan") > 0
+    assert got.pop("order") == ["regions say", "the scan says", "the density says"]
+    assert all(got.values()), got
+
+
+def test_the_scan_runs_here_once_numba_threads_have_started(demo_data, monkeypatch):
+    """A forked child must not run numba's parallel kernels once this process has: the
+    scan stays here and steps 6 to 8 go to the child."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    import borderwatch._overlap as overlap
+    from borderwatch.grid import hex_grid
+    from borderwatch.scan import spatial_scan
+
+    grid = hex_grid(gpd.GeoSeries([box(0, 0, 50_000, 50_000)], crs=3857), cell_km=10)
+    xy = np.random.default_rng(0).uniform(0, 50_000, (40, 2))
+    spatial_scan(grid, gpd.GeoDataFrame(geometry=gpd.points_from_xy(*xy.T), crs=3857), replicates=9)
+    assert beside.numba_threads_started()  # a parallel kernel has run in this process
+
+    def refuse(*_, **__):
+        msg = "the scan was forked after numba's threads started"
+        raise AssertionError(msg)
+
+    monkeypatch.setattr(overlap, "_scan_beside", refuse)
+    assert len(_analysis(demo_data).scan) > 0

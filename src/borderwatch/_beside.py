@@ -8,8 +8,8 @@ without pickling them; it runs only the given function, then sends back its
 return value (pickled), the borderwatch warnings it raised (said again here, in
 order, by :meth:`Beside.wait`) or its exception, through a pipe.
 
-The function must not call a parallel numba kernel: numba's OpenMP threading
-layer is not fork-safe once this process has used it.
+The function must not call a parallel numba kernel once this process has used one
+(:func:`numba_threads_started`): numba's OpenMP threading layer is not fork-safe.
 
 Forking is used only where it is safe (:func:`can_fork`: on Linux, with at
 least two usable cores, not inside a daemonic process such as a
@@ -32,7 +32,7 @@ from typing import Any, Generic, TypeVar
 
 from ._warnings import resay, withheld
 
-__all__ = ["Beside", "can_fork", "should_fork"]
+__all__ = ["Beside", "can_fork", "numba_threads_started", "should_fork"]
 
 
 def can_fork() -> bool:
@@ -45,6 +45,14 @@ def can_fork() -> bool:
         return len(os.sched_getaffinity(0)) >= 2
     except (AttributeError, OSError):
         return False
+
+
+def numba_threads_started() -> bool:
+    """Whether numba's parallel threads have started in this process: then a forked
+    child must not run a parallel kernel (numba's OpenMP pool does not survive a fork,
+    and the child could wait for its threads forever)."""
+    par = sys.modules.get("numba.np.ufunc.parallel")
+    return par is not None and bool(getattr(par, "_is_initialized", True))
 
 
 T = TypeVar("T")

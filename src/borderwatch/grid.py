@@ -23,6 +23,7 @@ seconds.
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -51,6 +52,7 @@ __all__ = [
     "natural_threshold_m",
     "point_cells",
     "square_grid",
+    "study_grid",
     "unit_weights",
 ]
 
@@ -313,6 +315,55 @@ def default_cell_km(
     if area > 0:
         size = _bounded(size, area, unit_area, min_cells=min_cells, max_cells=max_cells)
     return float(size)
+
+
+def study_grid(
+    points: gpd.GeoDataFrame | gpd.GeoSeries,
+    units: gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    cell_km: float | None = None,
+    shape: Shape = "hex",
+    crs: CRS | str | None = None,
+) -> tuple[Grid, Literal["data", "user"]]:
+    """The analysis grid of the units, at ``cell_km`` or a size chosen from the points.
+
+    Parameters
+    ----------
+    points : GeoDataFrame or GeoSeries
+        Incident points with a CRS (for :func:`default_cell_km`).
+    units : GeoDataFrame or GeoSeries
+        The study area.
+    cell_km : float, optional
+        Cell size; default :func:`default_cell_km` of the points.
+    shape : {"hex", "square"}
+    crs : CRS, optional
+        Metric CRS (default: chosen for the units, :func:`borderwatch._crs.to_metric`).
+
+    Returns
+    -------
+    (Grid, str)
+        The grid (:func:`hex_grid` or :func:`square_grid`) and where its size came
+        from: ``"user"`` (given) or ``"data"`` (chosen).
+
+    Examples
+    --------
+    >>> import geopandas as gpd, numpy as np
+    >>> from shapely.geometry import box
+    >>> rng = np.random.default_rng(1)
+    >>> xy = rng.uniform(0, 200_000, size=(400, 2))
+    >>> pts = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=3857)
+    >>> area = gpd.GeoSeries([box(0, 0, 200_000, 200_000)], crs=3857)
+    >>> grid, source = study_grid(pts, area, shape="square")
+    >>> grid.cell_km, len(grid.cells), source
+    (10.0, 400, 'data')
+    """
+    units_m, metric = to_metric(units, crs)
+    source: Literal["data", "user"] = "user"
+    if cell_km is None:
+        cell_km = default_cell_km(points, units=units_m, crs=metric, shape=shape)
+        source = "data"
+    build = hex_grid if shape == "hex" else square_grid
+    return build(units_m, cell_km=float(cell_km), crs=metric), source
 
 
 def _distinct_xy(points: gpd.GeoDataFrame) -> np.ndarray:

@@ -56,7 +56,7 @@ from ._lattice import Grid, Shape
 from ._schema import CONFIDENCE_LEVELS, classify_hotspots
 from ._stats import adjacency, bh_adjust, gi_analytic, gi_pvalues, refined_perm, two_sided
 from ._warnings import withheld
-from .grid import default_cell_km, hex_grid, point_cells, square_grid
+from .grid import point_cells, study_grid
 from .weights import SpatialWeights, WeightsKind, cell_weights, unit_weights
 
 if TYPE_CHECKING:
@@ -595,15 +595,9 @@ def cell_hotspots(
         msg = f"cell_hotspots: shape must be 'hex' or 'square', not {shape!r}."
         raise DataError(msg)
     source: Literal["data", "user"] = "user"
-    if grid is not None:
-        cell_km, shape = grid.cell_km, grid.shape
-    else:
-        units_m, metric = to_metric(units, crs)
-        if cell_km is None:
-            cell_km = default_cell_km(incidents, units=units_m, crs=metric, shape=shape)
-            source = "data"
-        build = hex_grid if shape == "hex" else square_grid
-        grid = build(units_m, cell_km=float(cell_km), crs=metric)
+    if grid is None:
+        grid, source = study_grid(incidents, units, cell_km=cell_km, shape=shape, crs=crs)
+    cell_km, shape = grid.cell_km, grid.shape
     where = point_cells(grid, incidents.geometry)
     counts = np.bincount(where[where >= 0], minlength=len(grid)).astype(np.int64)
     w = cell_weights(grid, kind=weights, k=k)

@@ -26,8 +26,7 @@ import os
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import partial
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import geopandas as gpd
 import pandas as pd
@@ -39,6 +38,7 @@ from ._dask_pipeline import aggregated
 from ._errors import BorderwatchWarning, DataError
 from ._geom import to_crs_valid
 from ._inputs import located
+from ._overlap import statistics
 from ._period import counts_period
 from ._population import PopulationRaster, read_population, unit_population
 from ._result import AnalysisResult
@@ -51,6 +51,7 @@ from .lattice import LATTICE_CRS, snap_cell_km, with_lattice_ids
 from .settings import Settings
 
 if TYPE_CHECKING:
+    from ._lattice import Grid
     from .hotspots import CellHotspots
     from .scan import ScanResult
 
@@ -140,7 +141,7 @@ def analyze(
         if staged is None:
             inputs = _read_inputs(units, incidents, meetings, s, say, actions=actions)
             space = _study_space(inputs.units, inputs.incidents, s, say)
-            done = _statistics(inputs, space, s, say)
+            done = statistics(inputs, space, s, say)
         else:
             inputs, space, done = staged
     return _result(inputs, space, done, s, caught, say)
@@ -205,7 +206,7 @@ def analyze_shared(
             centre={"lon": lon0, "lat": lat0, "from": "shared lattice"},
             grid=grid,
         )
-        done = _statistics(inputs, space, s, say, points=False)
+        done = statistics(inputs, space, s, say, points=False)
     result = _result(inputs, space, done, s, caught, say)
     result.summary["shared"] = {"files": len(shared), "cell_km": cell_km, "lattice": "EPSG:6933"}
     return result
@@ -222,60 +223,6 @@ class _Done:
     surface: Any
     judged: Judged
     records: Any = None  # the dask engine's incidents on its workers, for the public view
-
-
-def _statistics(
-    inputs: Inputs, space: Space, s: Settings, say: Progress, *, points: bool = True
-) -> _Done:
-    """Steps 3 to 8 (without points: no point clusters and no evaluation)."""
-    from ._beside import Beside, should_fork
-
-    joined = _join(inputs, space, s, say)
-    hot = _hotspots(joined, inputs.units, space, s, say)
-    # steps 6 to 8 (no OpenMP: HDBSCAN's clusters stay here) in a forked child while the
-    # scan runs here: the same values, the warnings and the steps in the same order
-    forked, aside = should_fork(), points and s.cluster_method != "hdbscan"
-    quiet = _quiet if forked else say
-    args = (joined, inputs.units, space, hot, s)
-    later = Beside(
-        partial(_later, *args, quiet, points, aside),
-        what="the point clusters, the density surface and the evaluation",
-        fork=forked,
-    )
-    try:
-        scanned = _scan(joined, space, hot, s, say)
-        found = _clusters(*args, say) if points and not aside else None
-    except BaseException:
-        later.cancel()
-        raise
-    for step, said in zip(_LATER_STEPS, (aside, True, points), strict=True):
-        if forked and said:
-            say(step)
-    got, surface, judged = later.wait()
-    if found is None:
-        found = got if got is not None else _no_clusters()
-    return _Done(joined, hot, scanned, found, surface, judged)
-
-
-def _later(
-    joined: Joined,
-    units: gpd.GeoDataFrame,
-    space: Space,
-    hot: Hotspots,
-    s: Settings,
-    say: Progress,
-    points: bool,
-    clusters: bool,
-) -> tuple[Found | None, Any, Judged]:
-    """Steps 6 to 8: the point clusters (if ``clusters``), the density surface and (with
-    points) the evaluation."""
-    found = _clusters(joined, units, space, hot, s, say) if clusters else None
-    surface = _density(joined, units, space, hot, s, say)
-    judged = Judged(pai=None, evaluation=None)
-    if points:
-        say(_LATER_STEPS[2])
-        judged = _evaluate(joined, units, space, hot, s)
-    return found, surface, judged
 
 
 def _no_clusters() -> Found:
@@ -563,29 +510,48 @@ _UNIT_STATS = {
 }
 
 
+def _hotspot_grid(
+    joined: Joined, units: gpd.GeoDataFrame, space: Space, s: Settings
+) -> tuple[Grid, Literal["data", "user"]]:
+    """The grid of the hotspot statistics (and of the scan) and where its size came from."""
+    from .grid import study_grid
+
+    lattice = _public_lattice(joined, units, space, s)
+    if lattice is not None:  # the fixed global lattice
+        fixed = study_grid(
+            joined.incidents, units, cell_km=lattice, shape="square", crs=LATTICE_CRS
+        )
+        return fixed[0], "user" if s.cell_km else "data"
+    if space.grid is not None:
+        return space.grid, "user"
+    return study_grid(joined.incidents, units, cell_km=s.cell_km, shape=s.grid, crs=space.crs)
+
+
 def _hotspots(
-    joined: Joined, units: gpd.GeoDataFrame, space: Space, s: Settings, say: Progress
+    joined: Joined,
+    units: gpd.GeoDataFrame,
+    space: Space,
+    s: Settings,
+    say: Progress,
+    grid: tuple[Grid, Literal["data", "user"]],
 ) -> Hotspots:
+    """Step 4 on the grid of :func:`_hotspot_grid` (its message said by the caller)."""
     from .hotspots import cell_hotspots, unit_hotspots
     from .regions import hotspot_regions
 
-    say("hotspot statistics (Gi*, local Moran, emerging hotspots)")
-    lattice = _public_lattice(joined, units, space, s)
     found = cell_hotspots(
         joined.incidents,
         units,
-        cell_km=s.cell_km if lattice is None else lattice,
         alpha=s.alpha,
-        shape=s.grid if lattice is None else "square",
         weights=s.weights,
         k=s.n_neighbors,
         permutations=s.permutations,
         seed=s.seed,
-        crs=space.crs if lattice is None else LATTICE_CRS,
-        grid=space.grid if lattice is None else None,
+        grid=grid[0],
     )
-    if lattice is not None:
-        found = _with_lattice_ids(found, s)
+    found = replace(found, cell_km_source=grid[1])
+    if s.view == "public":
+        found = replace(found, cells=with_lattice_ids(found.cells, int(found.cell_km)))
     say("Gi* on units (fuzzy contiguity across borders)")
     unit_stats = unit_hotspots(
         joined.units,
@@ -629,26 +595,25 @@ def _public_lattice(
     return snap_cell_km(km)
 
 
-def _with_lattice_ids(found: CellHotspots, s: Settings) -> CellHotspots:
-    """The cells with their stable global ``lattice_id``; the cell size source kept."""
-    cells = with_lattice_ids(found.cells, int(found.cell_km))
-    return replace(found, cells=cells, cell_km_source="user" if s.cell_km else "data")
-
-
 # ------------------------------------------------------------------------------- 5. scan
 
 
+def scan_message(s: Settings) -> str:
+    """The progress message of step 5."""
+    return f"spatial scan statistic ({s.scan_replicates} replicates)"
+
+
 def _scan(
-    joined: Joined, space: Space, hot: Hotspots, s: Settings, say: Progress
+    joined: Joined, space: Space, grid: Grid, s: Settings, say: Progress
 ) -> ScanResult | None:
     """Kulldorff's spatial scan on the hotspot grid (None when ``scan_replicates`` is 0)."""
     from .scan import spatial_scan
 
     if s.scan_replicates == 0:
         return None
-    say(f"spatial scan statistic ({s.scan_replicates} replicates)")
+    say(scan_message(s))
     return spatial_scan(
-        hot.stats.grid,
+        grid,
         joined.incidents,
         space.border,
         population=joined.population,

@@ -1,0 +1,150 @@
+"""Steps 3 to 8 of :func:`borderwatch.analyze`, the independent ones side by side.
+
+The spatial scan (step 5) is the longest step, and needs only the joined incidents
+and the grid. Where :class:`~borderwatch._beside.Beside` forks (two free cores), it
+runs in a child process from the moment the grid is known, while this process
+computes the hotspot statistics, the unit Gi*, the hotspot regions (step 4), the
+point clusters, the density surface and the evaluation (steps 6 to 8). The child
+runs numba's parallel kernels, so it is forked only while numba's threads have not
+started in this process (:func:`borderwatch._beside.numba_threads_started`: their
+OpenMP pool does not survive a fork). Otherwise the scan runs here and steps 6 to 8
+in a child; without a fork everything runs here, in order.
+
+The values are the same whichever way the steps run (every step draws from its own
+seeded random stream), and so are the progress messages and the warnings, in the
+same order: a step run beside says nothing, and its messages and warnings are said
+when it is waited for.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from ._beside import Beside, numba_threads_started, should_fork
+from ._warnings import resay, withheld
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from ._lattice import Grid
+    from .pipeline import Found, Hotspots, Inputs, Joined, Judged, Progress, Space, _Done
+    from .settings import Settings
+
+__all__ = ["statistics"]
+
+
+def statistics(
+    inputs: Inputs, space: Space, s: Settings, say: Progress, *, points: bool = True
+) -> _Done:
+    """Steps 3 to 8 (without points: no point clusters and no evaluation)."""
+    from .pipeline import _Done, _hotspot_grid, _join, _no_clusters
+
+    joined = _join(inputs, space, s, say)
+    say("hotspot statistics (Gi*, local Moran, emerging hotspots)")
+    grid = _hotspot_grid(joined, inputs.units, space, s)
+    forked = should_fork()
+    if forked and s.scan_replicates > 0 and not numba_threads_started():
+        hot, scanned, found, surface, judged = _scan_beside(
+            joined, inputs, space, s, say, grid, points
+        )
+    else:
+        hot, scanned, found, surface, judged = _scan_here(
+            joined, inputs, space, s, say, grid, points, forked
+        )
+    return _Done(joined, hot, scanned, _no_clusters() if found is None else found, surface, judged)
+
+
+def _scan_beside(
+    joined: Joined,
+    inputs: Inputs,
+    space: Space,
+    s: Settings,
+    say: Progress,
+    grid: tuple[Grid, Any],
+    points: bool,
+) -> tuple[Hotspots, Any, Found | None, Any, Judged]:
+    """The scan in a child from now on; steps 4 and 6 to 8 here meanwhile."""
+    from .grid import point_cells
+    from .pipeline import _LATER_STEPS, _hotspots, _quiet, _scan, scan_message
+
+    point_cells(grid[0], joined.incidents.geometry)  # remembered: once for both processes
+    job = Beside(
+        partial(_scan, joined, space, grid[0], s, _quiet),
+        what="the spatial scan statistic",
+        fork=True,
+    )
+    try:
+        hot = _hotspots(joined, inputs.units, space, s, say, grid)
+        say(scan_message(s))
+        with withheld() as said:  # said after the scan's, as in the order of the steps
+            found, surface, judged = _later(
+                joined, inputs.units, space, hot, s, _quiet, points, points
+            )
+        scanned = job.wait()
+    except BaseException:
+        job.cancel()
+        raise
+    for one in said:
+        resay(one)
+    for step, run in zip(_LATER_STEPS, (points, True, points), strict=True):
+        if run:
+            say(step)
+    return hot, scanned, found, surface, judged
+
+
+def _scan_here(
+    joined: Joined,
+    inputs: Inputs,
+    space: Space,
+    s: Settings,
+    say: Progress,
+    grid: tuple[Grid, Any],
+    points: bool,
+    forked: bool,
+) -> tuple[Hotspots, Any, Found | None, Any, Judged]:
+    """The scan here; steps 6 to 8 (but HDBSCAN's clusters: OpenMP) in a child meanwhile."""
+    from .pipeline import _LATER_STEPS, _clusters, _hotspots, _quiet, _scan
+
+    hot = _hotspots(joined, inputs.units, space, s, say, grid)
+    aside = points and s.cluster_method != "hdbscan"
+    args = (joined, inputs.units, space, hot, s)
+    later = Beside(
+        partial(_later, *args, _quiet if forked else say, points, aside),
+        what="the point clusters, the density surface and the evaluation",
+        fork=forked,
+    )
+    try:
+        scanned = _scan(joined, space, hot.stats.grid, s, say)
+        found = _clusters(*args, say) if points and not aside else None
+    except BaseException:
+        later.cancel()
+        raise
+    for step, said in zip(_LATER_STEPS, (aside, True, points), strict=True):
+        if forked and said:
+            say(step)
+    got, surface, judged = later.wait()
+    return hot, scanned, found if found is not None else got, surface, judged
+
+
+def _later(
+    joined: Joined,
+    units: gpd.GeoDataFrame,
+    space: Space,
+    hot: Hotspots,
+    s: Settings,
+    say: Progress,
+    points: bool,
+    clusters: bool,
+) -> tuple[Found | None, Any, Judged]:
+    """Steps 6 to 8: the point clusters (if ``clusters``), the density surface and (with
+    points) the evaluation."""
+    from .pipeline import _LATER_STEPS, Judged, _clusters, _density, _evaluate
+
+    found = _clusters(joined, units, space, hot, s, say) if clusters else None
+    surface = _density(joined, units, space, hot, s, say)
+    judged = Judged(pai=None, evaluation=None)
+    if points:
+        say(_LATER_STEPS[2])
+        judged = _evaluate(joined, units, space, hot, s)
+    return found, surface, judged
