@@ -268,10 +268,16 @@ def test_to_metric_keeps_a_metric_crs_and_projects_a_geographic_one():
     assert crs2.to_epsg() == 32631 and same is utm
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_features_border_km_equals_every_exact_distance(seed, monkeypatch):
+@pytest.mark.parametrize(
+    ("seed", "joined"),
+    [(0, False), (1, False), (0, True), (1, True)],
+    ids=["0", "1", "0-joined", "1-joined"],
+)
+def test_features_border_km_equals_every_exact_distance(seed, joined, monkeypatch):
     """The clusters', regions' and scan's border_km measure the exact distance only where
-    the vertex bound cannot rule an incident out: the same figures as measuring all."""
+    the vertex bound (or, for incidents the join has measured against the same lines in
+    the same CRS, the join's distance) cannot rule an incident out: the same figures as
+    measuring all."""
     from borderwatch._countries import (
         feature_border_km,
         features_border_km,
@@ -296,6 +302,15 @@ def test_features_border_km_equals_every_exact_distance(seed, monkeypatch):
     feature[xy[:, 1] < 5_000] = 0
     feature[rng.random(n) < 0.1] = -1  # noise
     k = 80
+    if joined:  # the join's distances (densified segments: at most 50 m too long)
+        from borderwatch._countries import _remembered, remember_border_km
+        from borderwatch.borders import distance_to_border
+
+        km = distance_to_border(inc, border, crs=3857)
+        remember_border_km(inc.geometry.array, border, CRS(3857), km)
+        assert _remembered(inc.geometry.array, border, CRS(3857)) is not None
+        assert _remembered(inc.geometry.array, border.copy(), CRS(3857)) is None  # other lines
+        assert _remembered(inc.geometry.array, border, CRS(3395)) is None  # another CRS
     rows = np.flatnonzero(feature >= 0)
     dist = np.full(n, np.nan)
     dist[rows] = incident_border_km(inc, rows, border, CRS(3857))
@@ -310,7 +325,12 @@ def test_features_border_km_equals_every_exact_distance(seed, monkeypatch):
         return exact_distance(points, lines)
 
     monkeypatch.setattr(countries, "line_distance", counted)
+    bounded = []
+    monkeypatch.setattr(
+        countries, "vertex_distance", lambda *a: bounded.append(1) or vertex_distance(*a)
+    )
     got = features_border_km(inc, feature, border, CRS(3857), k)
+    assert bool(bounded) is not joined  # the join's distances are the bound
     np.testing.assert_array_equal(got, exact)
     assert sum(measured) < 0.1 * len(rows)  # the bound ruled most incidents out
     # one-sided features: exact minimum distances (not 0)

@@ -113,6 +113,35 @@ def test_unique_rows_equals_numpy(rows: np.ndarray) -> None:
         np.testing.assert_array_equal(got, want)
 
 
+@pytest.mark.parametrize(
+    "xy",
+    [
+        np.random.default_rng(0).integers(-50, 50, (20_000, 2)) * 0.7,
+        np.random.default_rng(1).uniform(-2e6, 2e6, (20_000, 2)),
+        np.array([[0.4, 0.0], [0.0, 0.0], [5.0, 5.0], [-0.3, 0.2], [5.0, 5.0]]),
+        np.array([[3.0, 4.0]]),
+        np.array([[9e18, 0.0], [-9e18, 0.0], [9e18, 0.0]]),  # too wide to pack: sorted
+    ],
+)
+def test_stacks_by_first_appearance_equal_the_sorted_rows(xy: np.ndarray) -> None:
+    """``stacks`` numbers locations through a hash table; np.unique of the rounded rows
+    gives the same locations, sizes and first rows."""
+    from borderwatch._stacks import stacks
+
+    loc, sizes, first = stacks(xy)
+    key = np.rint(xy).astype(np.int64)
+    _, first_sorted, inverse, counts = np.unique(
+        key, axis=0, return_index=True, return_inverse=True, return_counts=True
+    )
+    by_first = np.argsort(first_sorted, kind="stable")
+    rank = np.empty_like(by_first)
+    rank[by_first] = np.arange(len(by_first))
+    np.testing.assert_array_equal(loc, rank[inverse.ravel()])
+    np.testing.assert_array_equal(sizes, counts[by_first])
+    np.testing.assert_array_equal(first, first_sorted[by_first])
+    assert loc.dtype == sizes.dtype == first.dtype == np.int64
+
+
 def test_point_cells_are_remembered_per_lattice_and_points(monkeypatch) -> None:
     import borderwatch.grid as grid_mod
 

@@ -19,6 +19,9 @@ and ``border_km`` of hotspot regions, point clusters and scan clusters.
 
 from __future__ import annotations
 
+import weakref
+from typing import Any
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -37,6 +40,7 @@ __all__ = [
     "incident_border_km",
     "line_distance",
     "own_countries",
+    "remember_border_km",
     "unit_countries",
 ]
 
@@ -231,8 +235,12 @@ def features_border_km(
     rows = np.flatnonzero(feature >= 0)
     rows = rows[~two_sided[feature[rows]]]
     pts = np.asarray(projected(incidents.geometry, crs).array, dtype=object)
-    rows = rows[_coarse_candidates(pts[rows], feature[rows], lines, n)]
-    bound = vertex_distance(pts[rows], lines)
+    known = _remembered(incidents.geometry.array, border, crs)
+    if known is not None:  # the join's distances: the same kind of bound, already measured
+        bound = known[rows] * 1000.0
+    else:
+        rows = rows[_coarse_candidates(pts[rows], feature[rows], lines, n)]
+        bound = vertex_distance(pts[rows], lines)
     low = np.full(n, np.inf)
     fin = np.isfinite(bound)
     np.minimum.at(low, feature[rows[fin]], bound[fin])
@@ -240,6 +248,33 @@ def features_border_km(
     dist = np.full(len(feature), np.nan)
     dist[rows[near]] = line_distance(pts[rows[near]], lines) / 1000.0
     return feature_border_km(feature, dist, codes, n)
+
+
+#: The join's border distances (:func:`remember_border_km`): (points' geometry array,
+#: border lines, CRS, km), the arrays and lines held weakly.
+_KNOWN: list[tuple[weakref.ref[Any], weakref.ref[Any], CRS, np.ndarray]] = []
+
+
+def remember_border_km(geometry: Any, border: gpd.GeoDataFrame, crs: CRS, km: np.ndarray) -> None:
+    """Record the distances ``km`` of the points ``geometry`` (a geometry array) to the
+    lines ``border``, measured in ``crs`` by :func:`borderwatch.borders.distance_to_border`:
+    at least the exact distance and at most :data:`_VERTEX_M` / 2 more (its segments are
+    at most that long). The join records
+    them; :func:`features_border_km` of the same points, lines and CRS then takes them as
+    its bound instead of measuring one (borderwatch never changes a geometry array in place).
+    """
+    _KNOWN[:] = [e for e in _KNOWN if e[0]() is not None and e[0]() is not geometry][-2:]
+    _KNOWN.append((weakref.ref(geometry), weakref.ref(border), CRS(crs), np.asarray(km, float)))
+
+
+def _remembered(
+    geometry: Any, border: gpd.GeoDataFrame | gpd.GeoSeries | None, crs: CRS
+) -> np.ndarray | None:
+    for points, lines, known_crs, km in _KNOWN:
+        same = points() is geometry and lines() is border and known_crs == CRS(crs)
+        if same and geometry is not None and len(km) == len(geometry):
+            return km
+    return None
 
 
 #: Side (metres) of the squares that group the incidents for :func:`_coarse_candidates`.

@@ -62,6 +62,9 @@ def stacks(
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty.copy(), empty.copy()
     key = np.rint(xy / float(tolerance_m)).astype(np.int64)
+    packed, _ = _row_key(key) if order == "first" else (None, None)
+    if packed is not None:  # hashed (linear), not sorted: the same numbers as below
+        return _hashed_stacks(packed)
     _, first, inverse, sizes = unique_rows(
         key, return_index=True, return_inverse=True, return_counts=True
     )
@@ -75,6 +78,16 @@ def stacks(
         sizes[order_].astype(np.int64),
         first[order_].astype(np.int64),
     )
+
+
+def _hashed_stacks(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`stacks` (``order="first"``) of rounded coordinates packed into one ``int64``
+    each (:func:`_row_key`), through a hash table (:func:`pandas.factorize`: linear,
+    numbered by first appearance) instead of a sort."""
+    codes, uniq = pd.factorize(packed)
+    codes = codes.astype(np.int64)
+    sizes = np.bincount(codes, minlength=len(uniq)).astype(np.int64)
+    return codes, sizes, first_rows(codes)
 
 
 def unique_rows(

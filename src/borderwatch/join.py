@@ -12,6 +12,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from ._countries import remember_border_km
 from ._crs import require_crs, study_crs
 from ._errors import BorderwatchWarning, DataError
 from ._geom import points_to_crs, projected, remember_projection
@@ -106,6 +107,7 @@ def join_units(
         out[col] = np.where(has, vals, None)
     out["join"] = status  # every value is one of JOIN_STATUSES
     out["border_km"] = at.spread(distance_to_border(at.metric, border, crs=metric))
+    remember_border_km(out.geometry.array, border, metric, out["border_km"].to_numpy())
     if "reported_country" in out.columns:
         rep = out["reported_country"]
         out["country_mismatch"] = (
