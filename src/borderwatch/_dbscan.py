@@ -35,7 +35,6 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import Delaunay, QhullError, cKDTree
 
-from ._dbscan_direct import direct_dbscan
 from ._epsgrid import EpsSquares, core_components, settled_core
 from ._stacks import unique_rows
 
@@ -142,6 +141,8 @@ def dbscan_labels(xy: np.ndarray, *, eps: float, min_samples: int) -> tuple[np.n
     if n == 0:
         return labels, np.zeros(n, dtype=bool)
     if n <= _DIRECT_MAX:  # few points: pair by pair, unless they are dense
+        from ._dbscan_direct import direct_dbscan  # compiled (numba): imported when needed
+
         direct = direct_dbscan(xy, eps=float(eps), min_samples=int(min_samples))
         if direct is not None:
             return direct

@@ -1,10 +1,11 @@
 """Steps 3 to 8 of :func:`borderwatch.analyze`, the independent ones side by side.
 
 The spatial scan (step 5) is the longest step, and needs only the joined incidents
-and the grid. Where :class:`~borderwatch._beside.Beside` forks (two free cores), it
-runs in a child process from the moment the grid is known, while this process
-computes the hotspot statistics, the unit Gi*, the hotspot regions (step 4), the
-point clusters, the density surface and the evaluation (steps 6 to 8). The child
+and the grid; so does the density surface (step 7). Where
+:class:`~borderwatch._beside.Beside` forks (two free cores), both run in a child
+process from the moment the grid is known, while this process computes the hotspot
+statistics, the unit Gi*, the hotspot regions (step 4), the point clusters and the
+evaluation (steps 6 and 8). The child
 runs numba's parallel kernels, so it is forked only while numba's threads have not
 started in this process (:func:`borderwatch._beside.numba_threads_started`: their
 OpenMP pool does not survive a fork). Otherwise the scan runs here and steps 6 to 8
@@ -64,33 +65,56 @@ def _scan_beside(
     grid: tuple[Grid, Any],
     points: bool,
 ) -> tuple[Hotspots, Any, Found | None, Any, Judged]:
-    """The scan in a child from now on; steps 4 and 6 to 8 here meanwhile."""
+    """The scan and the density surface in a child from now on; steps 4, 6 and 8 here
+    meanwhile."""
     from .grid import point_cells
-    from .pipeline import _LATER_STEPS, _hotspots, _quiet, _scan, scan_message
+    from .pipeline import (
+        _LATER_STEPS,
+        Judged,
+        _clusters,
+        _evaluate,
+        _hotspots,
+        _quiet,
+        scan_message,
+    )
 
     point_cells(grid[0], joined.incidents.geometry)  # remembered: once for both processes
     job = Beside(
-        partial(_scan, joined, space, grid[0], s, _quiet),
-        what="the spatial scan statistic",
+        partial(_scan_and_density, joined, inputs.units, space, grid[0], s),
+        what="the spatial scan statistic and the density surface",
         fork=True,
     )
     try:
         hot = _hotspots(joined, inputs.units, space, s, say, grid)
         say(scan_message(s))
-        with withheld() as said:  # said after the scan's, as in the order of the steps
-            found, surface, judged = _later(
-                joined, inputs.units, space, hot, s, _quiet, points, points
-            )
-        scanned = job.wait()
+        args = (joined, inputs.units, space, hot, s)
+        with withheld() as clustered:  # said after the scan's, as in the order of the steps
+            found = _clusters(*args, _quiet) if points else None
+        with withheld() as evaluated:
+            judged = _evaluate(*args) if points else Judged(pai=None, evaluation=None)
+        scanned, surface, smoothed = job.wait()  # says the scan's warnings
     except BaseException:
         job.cancel()
         raise
-    for one in said:
+    for one in (*clustered, *smoothed, *evaluated):
         resay(one)
     for step, run in zip(_LATER_STEPS, (points, True, points), strict=True):
         if run:
             say(step)
     return hot, scanned, found, surface, judged
+
+
+def _scan_and_density(
+    joined: Joined, units: gpd.GeoDataFrame, space: Space, grid: Grid, s: Settings
+) -> tuple[Any, Any, list[Any]]:
+    """Steps 5 and 7 (in the child): the scan, the density surface and its warnings
+    (said apart from the scan's: they come after the point clusters')."""
+    from .pipeline import _density, _quiet, _scan
+
+    scanned = _scan(joined, space, grid, s, _quiet)
+    with withheld() as smoothed:
+        surface = _density(joined, units, space, grid.cell_km, s, _quiet)
+    return scanned, surface, list(smoothed)
 
 
 def _scan_here(
@@ -142,7 +166,7 @@ def _later(
     from .pipeline import _LATER_STEPS, Judged, _clusters, _density, _evaluate
 
     found = _clusters(joined, units, space, hot, s, say) if clusters else None
-    surface = _density(joined, units, space, hot, s, say)
+    surface = _density(joined, units, space, float(hot.params["cell_km"]), s, say)
     judged = Judged(pai=None, evaluation=None)
     if points:
         say(_LATER_STEPS[2])

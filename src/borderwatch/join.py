@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -90,12 +91,15 @@ def join_units(
     u = units.iloc[order].reset_index(drop=True)
     geoms = np.asarray(u.to_crs(metric).geometry.array)
     at = _Locations.of(points.geometry, metric)
-    assigned = _within(geoms, at.metric)
-    status = np.where(assigned >= 0, "within", "outside").astype(object)
-    snapped, nearest = _snap(geoms, at.metric, assigned, tolerance_km=tolerance_km)
-    assigned[snapped] = nearest
-    status[snapped] = "snapped"
-    assigned, status = at.spread(assigned), at.spread(status)
+    with ThreadPoolExecutor(1) as beside:  # KD-tree queries without the GIL, beside the rest
+        far = beside.submit(distance_to_border, at.metric, border, crs=metric)
+        assigned = _within(geoms, at.metric)
+        status = np.where(assigned >= 0, "within", "outside").astype(object)
+        snapped, nearest = _snap(geoms, at.metric, assigned, tolerance_km=tolerance_km)
+        assigned[snapped] = nearest
+        status[snapped] = "snapped"
+        assigned, status = at.spread(assigned), at.spread(status)
+        km = at.spread(far.result())
     pm = at.every_row(points.geometry)
 
     out = points.copy()
@@ -106,8 +110,8 @@ def join_units(
         vals = u[src].to_numpy(dtype=object)[safe]
         out[col] = np.where(has, vals, None)
     out["join"] = status  # every value is one of JOIN_STATUSES
-    out["border_km"] = at.spread(distance_to_border(at.metric, border, crs=metric))
-    remember_border_km(out.geometry.array, border, metric, out["border_km"].to_numpy())
+    out["border_km"] = km
+    remember_border_km(out.geometry.array, border, metric, km)
     if "reported_country" in out.columns:
         rep = out["reported_country"]
         out["country_mismatch"] = (

@@ -681,14 +681,20 @@ def _clusters(
 
 
 def _density(
-    joined: Joined, units: gpd.GeoDataFrame, space: Space, hot: Hotspots, s: Settings, say: Progress
+    joined: Joined,
+    units: gpd.GeoDataFrame,
+    space: Space,
+    cell_km: float,
+    s: Settings,
+    say: Progress,
 ) -> Any:
+    """The density surface, by default at the bandwidth of the grid's cell size."""
     from .density import density
 
     say(_LATER_STEPS[1])
     return density(
         joined.incidents,
-        bandwidth_km=s.bandwidth_km if s.bandwidth_km is not None else float(hot.params["cell_km"]),
+        bandwidth_km=s.bandwidth_km if s.bandwidth_km is not None else float(cell_km),
         crs=space.crs,
         bounds=tuple(units.to_crs(space.crs).total_bounds),
         population=None if joined.population is None else joined.population.as_mapping(),
