@@ -47,8 +47,7 @@ __all__ = [
 
 def _codes(col: pd.Series) -> np.ndarray:
     """Upper-case trimmed codes, ``""`` where missing."""
-    text = col.astype("object").where(col.notna(), "")
-    codes, distinct = pd.factorize(text)  # each distinct code cleaned once, not once per row
+    codes, distinct = pd.factorize(col)  # each distinct code cleaned once, not once per row
     clean = np.array([str(v).strip().upper() for v in distinct] + [""], dtype=object)
     return clean[np.where(codes < 0, len(distinct), codes)]
 

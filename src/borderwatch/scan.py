@@ -44,7 +44,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -52,7 +52,6 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
-from . import _scan
 from ._countries import (
     feature_countries,
     features_border_km,
@@ -65,6 +64,9 @@ from ._inputs import check_points
 from ._lattice import Grid, polygonal
 from ._stacks import stacks, unique_rows
 from .grid import point_cells
+
+if TYPE_CHECKING:
+    from . import _scan  # numba: imported by the functions that run it
 
 __all__ = ["SCAN_COLUMNS", "ScanResult", "spatial_scan"]
 
@@ -244,6 +246,8 @@ def spatial_scan(
     >>> res.clusters[["scan_id", "n_incidents", "n_cells", "p_value"]].to_dict("records")
     [{'scan_id': 1, 'n_incidents': 28, 'n_cells': 1, 'p_value': 0.01}]
     """
+    from . import _scan  # compiled kernels (numba): imported when a scan runs
+
     _check(grid, replicates, max_share, alpha, null, min_cases)
     incidents = check_points(incidents)
     cells = grid.cells
@@ -339,6 +343,8 @@ def _stack_sizes(
 
 def _p_values(llrs: np.ndarray, null_max: np.ndarray) -> np.ndarray:
     """``(1 + #{max >= llr}) / (R + 1)``, ties within :data:`borderwatch._scan.TIE`."""
+    from . import _scan
+
     if len(null_max) == 0:
         return np.full(len(llrs), np.nan)
     ranked = np.sort(null_max)
@@ -441,6 +447,8 @@ def _frame(
     border: gpd.GeoDataFrame | None,
 ) -> gpd.GeoDataFrame:
     """Clusters with their cells, incidents' countries, border distance, dates and shape."""
+    from . import _scan
+
     cells = grid.cells
     k = len(centres)
     cluster_of_cell = np.full(len(cells), -1, dtype=np.int64)
