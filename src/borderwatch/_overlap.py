@@ -39,11 +39,14 @@ def statistics(
     inputs: Inputs, space: Space, s: Settings, say: Progress, *, points: bool = True
 ) -> _Done:
     """Steps 3 to 8 (without points: no point clusters and no evaluation)."""
+    from .grid import point_cells
     from .pipeline import _Done, _hotspot_grid, _join, _no_clusters
 
-    joined = _join(inputs, space, s, say)
+    joined, measured = _join(inputs, space, s, say)
     say("hotspot statistics (Gi*, local Moran, emerging hotspots)")
-    grid = _hotspot_grid(joined, inputs.units, space, s)
+    grid = _hotspot_grid(joined, inputs.units, space, s)  # beside the border distances
+    point_cells(grid[0], joined.incidents.geometry)  # remembered for the steps that follow
+    measured()  # the incidents' border_km, before any step reads it
     forked = should_fork()
     if forked and s.scan_replicates > 0 and not numba_threads_started():
         hot, scanned, found, surface, judged = _scan_beside(
@@ -67,7 +70,6 @@ def _scan_beside(
 ) -> tuple[Hotspots, Any, Found | None, Any, Judged]:
     """The scan and the density surface in a child from now on; steps 4, 6 and 8 here
     meanwhile."""
-    from .grid import point_cells
     from .pipeline import (
         _LATER_STEPS,
         Judged,
@@ -78,7 +80,6 @@ def _scan_beside(
         scan_message,
     )
 
-    point_cells(grid[0], joined.incidents.geometry)  # remembered: once for both processes
     job = Beside(
         partial(_scan_and_density, joined, inputs.units, space, grid[0], s),
         what="the spatial scan statistic and the density surface",

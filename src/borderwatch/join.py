@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
@@ -82,6 +83,36 @@ def join_units(
     >>> join_units(inc, units)[["country", "join"]].to_dict("list")
     {'country': ['NER', 'NER'], 'join': ['within', 'within']}
     """
+    out, measured = join_later(
+        points, units, tolerance_km=tolerance_km, border=border, crs=crs, stacklevel=3
+    )
+    measured()
+    return out
+
+
+def join_later(
+    points: gpd.GeoDataFrame,
+    units: gpd.GeoDataFrame,
+    *,
+    tolerance_km: float = 1.0,
+    border: gpd.GeoDataFrame | None = None,
+    crs: CRS | str | None = None,
+    stacklevel: int = 2,
+) -> tuple[gpd.GeoDataFrame, Callable[[], None]]:
+    """:func:`join_units` whose ``border_km`` is still being measured, in a thread (KD-tree
+    queries, without the GIL): the column holds NaN until ``measured()`` waits for the
+    distances and writes them in. The pipeline grids the incidents meanwhile.
+
+    >>> import pandas as pd
+    >>> from borderwatch import read_incidents, read_units
+    >>> from borderwatch.datasets import boundary_path
+    >>> units = read_units(boundary_path("liptako_gourma"))
+    >>> inc = read_incidents(pd.DataFrame({"lon": [1.45, 2.11], "lat": [14.21, 13.51]}))
+    >>> out, measured = join_later(inc, units)
+    >>> measured()
+    >>> bool(out["border_km"].notna().all())
+    True
+    """
     _check_join_inputs(points, units, tolerance_km)
     metric = CRS(crs) if crs is not None else study_crs(units)
     if border is None:
@@ -91,15 +122,15 @@ def join_units(
     u = units.iloc[order].reset_index(drop=True)
     geoms = np.asarray(u.to_crs(metric).geometry.array)
     at = _Locations.of(points.geometry, metric)
-    with ThreadPoolExecutor(1) as beside:  # KD-tree queries without the GIL, beside the rest
-        far = beside.submit(distance_to_border, at.metric, border, crs=metric)
-        assigned = _within(geoms, at.metric)
-        status = np.where(assigned >= 0, "within", "outside").astype(object)
-        snapped, nearest = _snap(geoms, at.metric, assigned, tolerance_km=tolerance_km)
-        assigned[snapped] = nearest
-        status[snapped] = "snapped"
-        assigned, status = at.spread(assigned), at.spread(status)
-        km = at.spread(far.result())
+    beside = ThreadPoolExecutor(1)
+    far = beside.submit(distance_to_border, at.metric, border, crs=metric)
+    beside.shutdown(wait=False)  # the thread ends with its one task
+    assigned = _within(geoms, at.metric)
+    status = np.where(assigned >= 0, "within", "outside").astype(object)
+    snapped, nearest = _snap(geoms, at.metric, assigned, tolerance_km=tolerance_km)
+    assigned[snapped] = nearest
+    status[snapped] = "snapped"
+    assigned, status = at.spread(assigned), at.spread(status)
     pm = at.every_row(points.geometry)
 
     out = points.copy()
@@ -110,13 +141,26 @@ def join_units(
         vals = u[src].to_numpy(dtype=object)[safe]
         out[col] = np.where(has, vals, None)
     out["join"] = status  # every value is one of JOIN_STATUSES
-    out["border_km"] = km
-    remember_border_km(out.geometry.array, border, metric, km)
+    out["border_km"] = np.nan  # in its place; measured() writes the distances
     if "reported_country" in out.columns:
         rep = out["reported_country"]
         out["country_mismatch"] = (
             rep.notna() & out["country"].notna() & (rep != out["country"])
         ).astype(bool)
+    _warn_unjoined(points, status, tolerance_km, stacklevel + 1)
+
+    def measured() -> None:
+        km = at.spread(far.result())
+        out["border_km"] = km
+        remember_border_km(out.geometry.array, border, metric, km)
+
+    return out, measured
+
+
+def _warn_unjoined(
+    points: gpd.GeoDataFrame, status: np.ndarray, tolerance_km: float, stacklevel: int
+) -> None:
+    """Warn about the points outside every unit and those without a location."""
     g = points.geometry.array
     nowhere = int((~(np.isfinite(shapely.get_x(g)) & np.isfinite(shapely.get_y(g)))).sum())
     n_out = int((status == "outside").sum()) - nowhere
@@ -125,7 +169,7 @@ def join_units(
             f"{n_out} of {len(points)} points fall outside every unit (beyond {tolerance_km} km); "
             "they keep join='outside' and no unit.",
             BorderwatchWarning,
-            stacklevel=2,
+            stacklevel=stacklevel,
         )
     if nowhere:
         warnings.warn(
@@ -133,9 +177,8 @@ def join_units(
             "coordinates); they keep join='outside' and no unit. Hint: read the points with "
             "borderwatch.read_incidents(), which names such rows.",
             BorderwatchWarning,
-            stacklevel=2,
+            stacklevel=stacklevel,
         )
-    return out
 
 
 @dataclass(frozen=True)

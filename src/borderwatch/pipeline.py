@@ -46,7 +46,7 @@ from ._summary import build_summary
 from ._warnings import collect_warnings
 from .borders import DEFAULT_TOLERANCE_M, border_lines
 from .io import load_incidents, read_meetings, read_units
-from .join import Period, aggregate_counts, join_units, unit_counts
+from .join import Period, aggregate_counts, join_later, join_units, unit_counts
 from .lattice import LATTICE_CRS, snap_cell_km, with_lattice_ids
 from .settings import Settings
 
@@ -437,7 +437,11 @@ class Joined:
     totals: dict[str, Any] | None = None  # the summary's totals when incidents is a sample
 
 
-def _join(inputs: Inputs, space: Space, s: Settings, say: Progress) -> Joined:
+def _join(
+    inputs: Inputs, space: Space, s: Settings, say: Progress
+) -> tuple[Joined, Callable[[], None]]:
+    """Step 3, and the function that completes the incidents' ``border_km`` (measured in a
+    thread meanwhile: :func:`borderwatch.join.join_later`)."""
     u = inputs.units
     say(f"joining {len(inputs.incidents):,} incidents to {len(u)} units")
     opts = {"border": space.border, "crs": space.crs, "tolerance_km": s.tolerance_km}
@@ -449,8 +453,9 @@ def _join(inputs: Inputs, space: Space, s: Settings, say: Progress) -> Joined:
             scheduler=s.scheduler,
             join=opts,
         )
+        measured = _nothing
     else:
-        joined, parts = join_units(inputs.incidents, u, **opts), None
+        (joined, measured), parts = join_later(inputs.incidents, u, **opts), None
     mt = join_units(inputs.meetings, u, **opts) if inputs.meetings is not None else None
     units_out = unit_counts(joined, u)
     period = counts_period(joined, s.period)
@@ -463,7 +468,7 @@ def _join(inputs: Inputs, space: Space, s: Settings, say: Progress) -> Joined:
         say("reading population")
         raster = read_population(s.population)
         units_out = unit_population(units_out, raster)
-    return Joined(
+    done = Joined(
         incidents=joined,
         meetings=mt,
         units=units_out,
@@ -472,6 +477,11 @@ def _join(inputs: Inputs, space: Space, s: Settings, say: Progress) -> Joined:
         partitions=parts,
         period=period,
     )
+    return done, measured
+
+
+def _nothing() -> None:
+    """Nothing left to do."""
 
 
 # ------------------------------------------------------------------------------- 4. hotspots
