@@ -1,6 +1,8 @@
 """Steps run in a forked child (borderwatch._beside): write_outputs draws the printed map
-there, analyze computes the density surface and the evaluation there. The same files
-and values as in the process, the same warnings, errors raised, nothing half-written."""
+there; analyze runs the scan (and the density surface) there from the moment the grid is
+known, or, once numba's threads have started in the process, the point clusters, the
+density surface and the evaluation. The same files and values as in the process, the
+same warnings in the same order, errors raised, nothing half-written."""
 
 from __future__ import annotations
 

@@ -376,3 +376,38 @@ def test_joined_points_keep_their_projection_for_the_next_steps(units):
     other = out.iloc[::-1].copy()
     flipped = projected(other.geometry, metric)
     np.testing.assert_allclose(flipped.x.to_numpy(), fresh.x.to_numpy()[::-1], atol=1e-6)
+
+
+def test_join_later_fills_border_km_in_its_place_when_measured():
+    """The pipeline's join leaves the border distances to a thread: the frame holds NaN in
+    the ``border_km`` column until ``measured()``, then exactly what join_units gives,
+    column order included; the distances become the bound of the features' border_km."""
+    from borderwatch._countries import _remembered
+    from borderwatch.join import join_later
+
+    units = make_units()
+    rng = np.random.default_rng(3)
+    inc = read_incidents(
+        pd.DataFrame(
+            {
+                "lon": rng.uniform(-0.2, 4.2, 400),
+                "lat": rng.uniform(12.8, 14.2, 400),
+                "country": rng.choice(["MLI", "NER"], 400),
+            }
+        )
+    )
+    border = border_lines(units)
+    metric = study_crs(units)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BorderwatchWarning)
+        want = join_units(inc, units, border=border, crs=metric)
+        got, measured = join_later(inc, units, border=border, crs=metric)
+    assert list(got.columns) == list(want.columns)
+    assert got["border_km"].isna().all()
+    assert _remembered(got.geometry.array, border, metric) is None
+    measured()
+    pd.testing.assert_frame_equal(got, want)
+    assert want["border_km"].notna().sum() > 300
+    np.testing.assert_array_equal(
+        _remembered(got.geometry.array, border, metric), want["border_km"].to_numpy()
+    )
