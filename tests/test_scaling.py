@@ -63,6 +63,7 @@ _COUNTED = [
     (nearest_mod, "query_nearest", [nearest_mod, borders_mod, countries_mod]),
     (cellindex_mod, "lattice_cells", [cellindex_mod, grid_mod]),
     (join_mod, "join_units", [join_mod, pipeline_mod, dask_mod]),
+    (join_mod, "join_later", [join_mod, pipeline_mod]),  # the pipeline's join
     (dbscan_mod, "dbscan_labels", [dbscan_mod, clusters_mod]),
     (dbscan_mod, "_delaunay_edges", [dbscan_mod]),
     (epsgrid_mod, "core_components", [epsgrid_mod, dbscan_mod]),
@@ -199,7 +200,7 @@ def test_work_per_incident_does_not_grow(monkeypatch):
         per_large = large[name] / n_large
         # linear work: the same per incident (10 % slack for fixed costs and clustering)
         assert per_large <= 1.1 * per_small + 1, (name, per_small, per_large)
-    steps = {"spatial_scan", "find_clusters", "density", "evaluate", "join_units"}
+    steps = {"spatial_scan", "find_clusters", "density", "evaluate", "join_later"}
     inner = {"point_cells", "stacks", "dbscan_labels", "metric_points", "scan draws"}
     inner |= {"query_nearest"}  # the border distances' KD-tree queries
     assert steps | inner | {"uniform_points"} <= set(small), set(small)
