@@ -258,9 +258,9 @@ def remember_border_km(geometry: Any, border: gpd.GeoDataFrame, crs: CRS, km: np
     """Record the distances ``km`` of the points ``geometry`` (a geometry array) to the
     lines ``border``, measured in ``crs`` by :func:`borderwatch.borders.distance_to_border`:
     at least the exact distance and at most :data:`_VERTEX_M` / 2 more (its segments are
-    at most that long). The join records
-    them; :func:`features_border_km` of the same points, lines and CRS then takes them as
-    its bound instead of measuring one (borderwatch never changes a geometry array in place).
+    at most that long). The join records them; :func:`features_border_km` of the same
+    points, lines and CRS then takes them as its bound instead of measuring one
+    (borderwatch never changes a geometry array in place).
     """
     _KNOWN[:] = [e for e in _KNOWN if e[0]() is not None and e[0]() is not geometry][-2:]
     _KNOWN.append((weakref.ref(geometry), weakref.ref(border), CRS(crs), np.asarray(km, float)))

@@ -5,11 +5,15 @@ and the grid; so does the density surface (step 7). Where
 :class:`~borderwatch._beside.Beside` forks (two free cores), both run in a child
 process from the moment the grid is known, while this process computes the hotspot
 statistics, the unit Gi*, the hotspot regions (step 4), the point clusters and the
-evaluation (steps 6 and 8). The child
-runs numba's parallel kernels, so it is forked only while numba's threads have not
-started in this process (:func:`borderwatch._beside.numba_threads_started`: their
-OpenMP pool does not survive a fork). Otherwise the scan runs here and steps 6 to 8
-in a child; without a fork everything runs here, in order.
+evaluation (steps 6 and 8). The child runs numba's parallel kernels, so it is forked
+only while numba's threads have not started in this process
+(:func:`borderwatch._beside.numba_threads_started`: their OpenMP pool does not survive
+a fork). Otherwise the scan runs here and steps 6 to 8 in a child; without a fork
+everything runs here, in order.
+
+Before that, the join's border distances are still being measured in a thread
+(:func:`borderwatch.join.join_later`) while the grid is built and each incident's cell
+is found.
 
 The values are the same whichever way the steps run (every step draws from its own
 seeded random stream), and so are the progress messages and the warnings, in the
