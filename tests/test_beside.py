@@ -218,10 +218,12 @@ def warns(module, name, text):  # each step warns: the order of the warnings is 
 
 warns("borderwatch.regions", "hotspot_regions", "regions say")
 warns("borderwatch.scan", "spatial_scan", "the scan says")
+warns("borderwatch.clusters", "find_clusters", "clusters say")
 warns("borderwatch.density", "density", "the density says")
+warns("borderwatch.evaluate", "evaluate", "the evaluation says")
 units = demo_units()
-incidents = demo_incidents(n_background=300, units=units)
-fast = dict(view=sys.argv[1], permutations=99, scan_replicates=99, cluster_replicates=0, static=False)
+incidents = demo_incidents(n_background=200, units=units)
+fast = dict(view=sys.argv[1], permutations=0, scan_replicates=19, cluster_replicates=0, static=False)
 results = []
 for fork in (True, False):
     beside.can_fork = lambda fork=fork: fork
@@ -258,7 +260,13 @@ def test_the_scan_forked_from_the_grid_on_equals_the_one_made_here(view, tmp_pat
     got = pickle.loads(bytes.fromhex(run.stdout.strip().splitlines()[-1]))
     assert got.pop("beside"), "the scan did not run in a child"
     assert got.pop("n_scan") > 0
-    assert got.pop("order") == ["regions say", "the scan says", "the density says"]
+    assert got.pop("order") == [
+        "regions say",
+        "the scan says",
+        "clusters say",
+        "the density says",
+        "the evaluation says",
+    ]
     assert all(got.values()), got
 
 
