@@ -54,18 +54,18 @@ def statistics(
     forked = should_fork()
     if forked and s.scan_replicates > 0 and not numba_threads_started():
         hot, scanned, found, surface, judged = _scan_beside(
-            joined, inputs, space, s, say, grid, points
+            joined, inputs.units, space, s, say, grid, points
         )
     else:
         hot, scanned, found, surface, judged = _scan_here(
-            joined, inputs, space, s, say, grid, points, forked
+            joined, inputs.units, space, s, say, grid, points, forked
         )
     return _Done(joined, hot, scanned, _no_clusters() if found is None else found, surface, judged)
 
 
 def _scan_beside(
     joined: Joined,
-    inputs: Inputs,
+    units: gpd.GeoDataFrame,
     space: Space,
     s: Settings,
     say: Progress,
@@ -85,14 +85,14 @@ def _scan_beside(
     )
 
     job = Beside(
-        partial(_scan_and_density, joined, inputs.units, space, grid[0], s),
+        partial(_scan_and_density, joined, units, space, grid[0], s),
         what="the spatial scan statistic and the density surface",
         fork=True,
     )
     try:
-        hot = _hotspots(joined, inputs.units, space, s, say, grid)
+        hot = _hotspots(joined, units, space, s, say, grid)
         say(scan_message(s))
-        args = (joined, inputs.units, space, hot, s)
+        args = (joined, units, space, hot, s)
         with withheld() as clustered:  # said after the scan's, as in the order of the steps
             found = _clusters(*args, _quiet) if points else None
         with withheld() as evaluated:
@@ -124,7 +124,7 @@ def _scan_and_density(
 
 def _scan_here(
     joined: Joined,
-    inputs: Inputs,
+    units: gpd.GeoDataFrame,
     space: Space,
     s: Settings,
     say: Progress,
@@ -135,16 +135,16 @@ def _scan_here(
     """The scan here; steps 6 to 8 (but HDBSCAN's clusters: OpenMP) in a child meanwhile."""
     from .pipeline import _LATER_STEPS, _clusters, _hotspots, _quiet, _scan
 
-    hot = _hotspots(joined, inputs.units, space, s, say, grid)
+    hot = _hotspots(joined, units, space, s, say, grid)
     aside = points and s.cluster_method != "hdbscan"
-    args = (joined, inputs.units, space, hot, s)
+    args = (joined, units, space, hot, s)
     later = Beside(
         partial(_later, *args, _quiet if forked else say, points, aside),
         what="the point clusters, the density surface and the evaluation",
         fork=forked,
     )
     try:
-        scanned = _scan(joined, space, hot.stats.grid, s, say)
+        scanned = _scan(joined, space, grid[0], s, say)
         found = _clusters(*args, say) if points and not aside else None
     except BaseException:
         later.cancel()
