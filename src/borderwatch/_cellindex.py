@@ -85,20 +85,30 @@ def _nearest(xy: np.ndarray, spacing: float, shape: str) -> tuple[np.ndarray, np
         margin = np.minimum(lo, spacing - lo).min(axis=1)
         return ij[:, ::-1].astype(np.int64), margin
     dy = spacing * math.sqrt(3.0) / 2.0
-    r0 = np.floor(xy[:, 1] / dy).astype(np.int64)
+    x = np.ascontiguousarray(xy[:, 0])
+    y = np.ascontiguousarray(xy[:, 1])
+    r0 = np.floor(y / dy).astype(np.int64)
     best = np.full(len(xy), np.inf)
     second = np.full(len(xy), np.inf)
     rc = np.zeros((len(xy), 2), dtype=np.int64)
+    d2 = np.empty(len(xy))
+    closer = np.empty(len(xy), dtype=bool)
     for dr in (0, 1):  # the point lies between rows r0 and r0 + 1
         r = r0 + dr
-        c0 = np.rint((xy[:, 0] - (r % 2) * (spacing / 2.0)) / spacing).astype(np.int64)
+        shift = (r % 2) * (spacing / 2.0)  # the centres as _centres computes them
+        ry = (y - r * dy) ** 2
+        c0 = np.rint((x - shift) / spacing).astype(np.int64)
         for dc in (-1, 0, 1):
-            cand = np.column_stack([r, c0 + dc])
-            d2 = ((xy - _centres(cand, spacing, shape)) ** 2).sum(axis=1)
-            closer = d2 < best
-            second = np.where(closer, best, np.minimum(second, d2))
-            best = np.where(closer, d2, best)
-            rc[closer] = cand[closer]
+            c = c0 + dc
+            np.subtract(x, c * spacing + shift, out=d2)
+            np.square(d2, out=d2)
+            d2 += ry
+            np.less(d2, best, out=closer)
+            np.minimum(second, d2, out=second)
+            np.copyto(second, best, where=closer)
+            np.copyto(best, d2, where=closer)
+            rc[closer, 0] = r[closer]
+            rc[closer, 1] = c[closer]
     # distance to the edge shared with the second nearest centre (an adjacent one)
     return rc, (second - best) / (2.0 * spacing)
 

@@ -7,6 +7,7 @@ the study area, and the countries each cell overlaps.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -136,6 +137,41 @@ def build_grid(
     frame = units.to_frame("geometry") if isinstance(units, gpd.GeoSeries) else units
     metric_frame, metric = to_metric(frame, crs)
     geoms, countries = _clean_polygons(metric_frame)
+    key = _grid_key(geoms, countries, metric, float(cell_km), shape)
+    for known, grid in _BUILT:
+        if known == key:  # the same units, CRS, size and shape: the same cells, copied
+            return replace(grid, cells=grid.cells.copy())
+    grid = _built_grid(geoms, countries, metric, float(cell_km), shape)
+    if len(grid.cells) <= _KEEP_CELLS:
+        _BUILT[:] = [*_BUILT[-(_KEEP_BUILT - 1) :], (key, grid)]
+    return replace(grid, cells=grid.cells.copy())
+
+
+#: The last few grids built: (digest of the inputs, grid). The pipeline's hotspot grid
+#: and the evaluation's are the same lattice on the same units; it is cut once.
+_BUILT: list[tuple[str, Grid]] = []
+_KEEP_BUILT = 2
+#: Grids of more cells than this are not kept (memory).
+_KEEP_CELLS = 250_000
+
+
+def _grid_key(
+    geoms: np.ndarray, countries: np.ndarray, metric: CRS, cell_km: float, shape: Shape
+) -> str:
+    """A digest of everything a grid is built from: the polygons (WKB), their countries,
+    the metric CRS, the cell size and the shape."""
+    h = hashlib.sha256(f"{shape}|{cell_km!r}|{metric.to_wkt()}|{len(geoms)}".encode())
+    for wkb in shapely.to_wkb(geoms).tolist():
+        h.update(len(wkb).to_bytes(8, "little"))
+        h.update(wkb)
+    h.update("\x1f".join(str(c) for c in countries).encode())
+    return h.hexdigest()
+
+
+def _built_grid(
+    geoms: np.ndarray, countries: np.ndarray, metric: CRS, cell_km: float, shape: Shape
+) -> Grid:
+    """The grid of :func:`build_grid` from its cleaned metric polygons."""
     spacing = float(cell_km) * 1000.0
     centres, lattice_rc, rings = _lattice(shapely.total_bounds(geoms), spacing, shape)
     cand = _candidates(geoms, centres, spacing, shape)

@@ -14,6 +14,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from ._coded import taken
 from ._countries import remember_border_km
 from ._crs import require_crs, study_crs
 from ._errors import BorderwatchWarning, DataError
@@ -126,21 +127,20 @@ def join_later(
     far = beside.submit(distance_to_border, at.metric, border, crs=metric)
     beside.shutdown(wait=False)  # the thread ends with its one task
     assigned = _within(geoms, at.metric)
-    status = np.where(assigned >= 0, "within", "outside").astype(object)
+    how = np.where(assigned >= 0, 0, 1).astype(np.int8)  # within, outside; 2: snapped
     snapped, nearest = _snap(geoms, at.metric, assigned, tolerance_km=tolerance_km)
     assigned[snapped] = nearest
-    status[snapped] = "snapped"
-    assigned, status = at.spread(assigned), at.spread(status)
+    how[snapped] = 2
+    assigned, how = at.spread(assigned), at.spread(how)
+    status = np.array(["within", "outside", "snapped"], dtype=object)[how]
     pm = at.every_row(points.geometry)
 
     out = points.copy()
     remember_projection(out.geometry, pm)
-    has = assigned >= 0
-    safe = np.where(has, assigned, 0)
     for col, src in (("unit_id", "unit_id"), ("unit_name", "name"), ("country", "country")):
-        vals = u[src].to_numpy(dtype=object)[safe]
-        out[col] = np.where(has, vals, None)
-    out["join"] = status  # every value is one of JOIN_STATUSES
+        # None for no unit, else the unit's value
+        out[col] = taken(np.r_[None, u[src].to_numpy(dtype=object)], assigned + 1, out.index)
+    out["join"] = taken(np.array(["within", "outside", "snapped"], dtype=object), how, out.index)
     out["border_km"] = np.nan  # in its place; measured() writes the distances
     if "reported_country" in out.columns:
         rep = out["reported_country"]

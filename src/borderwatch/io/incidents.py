@@ -6,6 +6,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from .._coded import text_column
 from .._crs import WGS84
 from .._schema import truthy
 from .._stacks import first_rows
@@ -255,8 +256,9 @@ def _categories(
         prior = frame.pop("category_raw")
         if catc == "category":
             raw = prior
-    frame.insert(3, "category", cats.to_numpy(dtype=object))
-    frame.insert(4, "category_raw", raw.to_numpy(dtype=object))
+    for at, name, col in ((3, "category", cats), (4, "category_raw", raw)):
+        made = text_column(col.to_numpy(dtype=object), frame.index)
+        frame.insert(at, name, made.array if isinstance(made, pd.Series) else made)
     return frame, catc, sens
 
 
