@@ -216,6 +216,12 @@ def warns(module, name, text):  # each step warns: the order of the warnings is 
     setattr(module, name, said)
 
 
+want = {"race": 0, "child": 1, "here": 2}[sys.argv[2]]  # who computes the density
+claimed = overlap._claimed
+overlap._claimed = lambda claim, who: claimed(claim, who) if not want else who == want
+smoothed_in = []  # the density step (the evaluation's own densities not counted)
+smooth = pipeline._density
+pipeline._density = lambda *a, **k: smoothed_in.append(os.getpid()) or smooth(*a, **k)
 warns("borderwatch.regions", "hotspot_regions", "regions say")
 warns("borderwatch.scan", "spatial_scan", "the scan says")
 warns("borderwatch.clusters", "find_clusters", "clusters say")
@@ -233,9 +239,13 @@ for fork in (True, False):
         res = analyze(units, incidents, progress=steps.append, **fast)
     said = [str(w.message) for w in caught if issubclass(w.category, BorderwatchWarning)]
     results.append((res, steps, said))
+    if fork:
+        density_here = smoothed_in == [os.getpid()]  # in the forked run: here, not in the child
+        smoothed_in.clear()
 (a, steps_a, said_a), (b, steps_b, said_b) = results
 print(pickle.dumps({
     "beside": ran == [os.getpid()] and scanned_in == [os.getpid()],  # the child's call not seen
+    "density_here": density_here,
     "summary": a.summary == b.summary,
     "steps": steps_a == steps_b, "said": said_a == said_b, "order": [w for w in a.summary["warnings"] if w.endswith("says") or w.endswith("say")],
     "frames": all(x.equals(y) for x, y in [(a.cells, b.cells), (a.scan, b.scan),
@@ -245,20 +255,32 @@ print(pickle.dumps({
 """
 
 
-@pytest.mark.parametrize("view", ["internal", "public"])
-def test_the_scan_forked_from_the_grid_on_equals_the_one_made_here(view, tmp_path):
+@pytest.mark.parametrize(
+    ("view", "density_by"),
+    [("internal", "race"), ("public", "race"), ("internal", "child"), ("public", "here")],
+)
+def test_the_scan_forked_from_the_grid_on_equals_the_one_made_here(view, density_by, tmp_path):
     """In a fresh process (numba's threads not started) the scan runs in a child from the
-    moment the grid is known, while this process computes the other steps: the same
-    result, progress messages and warnings (in their order) as everything run here."""
+    moment the grid is known, while this process computes the other steps, and the density
+    surface goes to the one free first (``density_by``: as it happens, or made to go to the
+    child or here): the same result, progress messages and warnings (in their order) as
+    everything run here."""
     script = tmp_path / "scan_beside.py"
     script.write_text(_SCAN_BESIDE)
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     run = subprocess.run(
-        [sys.executable, str(script), view], capture_output=True, text=True, env=env, timeout=600
+        [sys.executable, str(script), view, density_by],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
     )
     assert run.returncode == 0, run.stderr[-3000:]
     got = pickle.loads(bytes.fromhex(run.stdout.strip().splitlines()[-1]))
     assert got.pop("beside"), "the scan did not run in a child"
+    here = got.pop("density_here")
+    if density_by != "race":
+        assert here == (density_by == "here")
     assert got.pop("n_scan") > 0
     assert got.pop("order") == [
         "regions say",

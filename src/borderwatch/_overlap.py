@@ -2,10 +2,12 @@
 
 The spatial scan (step 5) is the longest step, and needs only the joined incidents
 and the grid; so does the density surface (step 7). Where
-:class:`~borderwatch._beside.Beside` forks (two free cores), both run in a child
+:class:`~borderwatch._beside.Beside` forks (two free cores), the scan runs in a child
 process from the moment the grid is known, while this process computes the hotspot
 statistics, the unit Gi*, the hotspot regions (step 4), the point clusters and the
-evaluation (steps 6 and 8). The child runs numba's parallel kernels, so it is forked
+evaluation (steps 6 and 8). The density surface goes to whichever process is free
+first: the child after the scan, or this process after the evaluation (they claim it
+through a shared flag), so that neither waits for the other longer than it must. The child runs numba's parallel kernels, so it is forked
 only while numba's threads have not started in this process
 (:func:`borderwatch._beside.numba_threads_started`: their OpenMP pool does not survive
 a fork). Otherwise the scan runs here and steps 6 to 8 in a child; without a fork
@@ -23,6 +25,7 @@ when it is waited for.
 
 from __future__ import annotations
 
+import multiprocessing as mp
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -84,8 +87,9 @@ def _scan_beside(
         scan_message,
     )
 
+    claim = mp.get_context("fork").Value("b", 0)  # who computes the density: 1 child, 2 here
     job = Beside(
-        partial(_scan_and_density, joined, units, space, grid[0], s),
+        partial(_scan_and_density, joined, units, space, grid[0], s, claim),
         what="the spatial scan statistic and the density surface",
         fork=True,
     )
@@ -97,10 +101,13 @@ def _scan_beside(
             found = _clusters(*args, _quiet) if points else None
         with withheld() as evaluated:
             judged = _evaluate(*args) if points else Judged(pai=None, evaluation=None)
+        mine = _density_here(joined, units, space, grid[0], s, claim)
         scanned, surface, smoothed = job.wait()  # says the scan's warnings
     except BaseException:
         job.cancel()
         raise
+    if mine is not None:
+        surface, smoothed = mine
     for one in (*clustered, *smoothed, *evaluated):
         resay(one)
     for step, run in zip(_LATER_STEPS, (points, True, points), strict=True):
@@ -109,17 +116,45 @@ def _scan_beside(
     return hot, scanned, found, surface, judged
 
 
+def _claimed(claim: Any, who: int) -> bool:
+    """Whether ``who`` (1: the child, 2: this process) is the first to claim the density."""
+    with claim.get_lock():
+        if claim.value == 0:
+            claim.value = who
+        return bool(claim.value == who)
+
+
 def _scan_and_density(
-    joined: Joined, units: gpd.GeoDataFrame, space: Space, grid: Grid, s: Settings
+    joined: Joined, units: gpd.GeoDataFrame, space: Space, grid: Grid, s: Settings, claim: Any
 ) -> tuple[Any, Any, list[Any]]:
-    """Steps 5 and 7 (in the child): the scan, the density surface and its warnings
-    (said apart from the scan's: they come after the point clusters')."""
-    from .pipeline import _density, _quiet, _scan
+    """Steps 5 and 7 (in the child): the scan, then the density surface and its warnings
+    (said apart from the scan's: they come after the point clusters') unless this process
+    claimed it first (then None and no warnings)."""
+    from .pipeline import _quiet, _scan
 
     scanned = _scan(joined, space, grid, s, _quiet)
+    surface, smoothed = _density_here(joined, units, space, grid, s, claim, who=1) or (None, [])
+    return scanned, surface, smoothed
+
+
+def _density_here(
+    joined: Joined,
+    units: gpd.GeoDataFrame,
+    space: Space,
+    grid: Grid,
+    s: Settings,
+    claim: Any,
+    *,
+    who: int = 2,
+) -> tuple[Any, list[Any]] | None:
+    """Step 7 and its warnings, if ``who`` claims it first (else None)."""
+    from .pipeline import _density, _quiet
+
+    if not _claimed(claim, who):
+        return None
     with withheld() as smoothed:
         surface = _density(joined, units, space, grid.cell_km, s, _quiet)
-    return scanned, surface, list(smoothed)
+    return surface, list(smoothed)
 
 
 def _scan_here(

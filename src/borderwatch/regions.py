@@ -182,7 +182,15 @@ def hotspot_regions(
         if comp.max(initial=-1) < 0:
             return _empty_regions(crs)
     return _regions(
-        frame, cells, np.flatnonzero(core), comp, hot & (n_inc == 0), where, incidents, border, crs
+        frame,
+        cells,
+        np.flatnonzero(core),
+        comp,
+        hot & (n_inc == 0),
+        (where, loc),
+        incidents,
+        border,
+        crs,
     )
 
 
@@ -247,12 +255,14 @@ def _regions(
     idx: np.ndarray,
     comp: np.ndarray,
     empty_hot: np.ndarray,
-    where: np.ndarray,
+    placed: tuple[np.ndarray, np.ndarray],
     incidents: gpd.GeoDataFrame,
     border: gpd.GeoDataFrame | None,
     crs: CRS,
 ) -> gpd.GeoDataFrame:
-    """One row per component of the cells ``idx`` (component -1 left out)."""
+    """One row per component of the cells ``idx`` (component -1 left out); ``placed`` is
+    each incident's cell and location (:func:`_incident_cells`)."""
+    where, loc = placed
     keep = comp >= 0
     idx, comp = idx[keep], comp[keep]
     ncomp = int(comp.max()) + 1
@@ -268,7 +278,7 @@ def _regions(
     s_cells, s_area = _smoothed(frame, cells, idx, comp, empty_hot, area, ncomp)
     out = gpd.GeoDataFrame(
         {
-            **_incident_stats(feature, incidents, border, crs, ncomp),
+            **_incident_stats(feature, loc, incidents, border, crs, ncomp),
             **shape_stats(region_geoms, comp, ncomp, smoothed=(s_area, s_cells), gi_z=z[idx]),
         },
         geometry=region_geoms,
@@ -335,12 +345,15 @@ def _components(
 
 def _incident_stats(
     feature: np.ndarray,
+    loc: np.ndarray,
     incidents: gpd.GeoDataFrame,
     border: gpd.GeoDataFrame | None,
     crs: CRS,
     ncomp: int,
 ) -> dict[str, Any]:
-    """Incidents, locations, countries, border distance and date range of each region."""
+    """Incidents, locations, countries, border distance and date range of each region
+    (``loc``: each incident's location, :func:`borderwatch._stacks.stacks` of all of them;
+    a location is the same in any subset, as the coordinates are rounded one by one)."""
     rows = np.flatnonzero(feature >= 0)
     countries, cross = feature_countries(feature, own_countries(incidents), ncomp)
     dates = (
@@ -352,10 +365,10 @@ def _incident_stats(
         dates = dates.dt.tz_convert("UTC").dt.tz_localize(None)
     frame = pd.DataFrame({"f": feature[rows], "d": dates.to_numpy()[rows]})
     grp = frame.groupby("f")["d"]
-    pts = projected(incidents.geometry, crs).iloc[rows]
-    loc, _, _ = stacks(shapely.get_coordinates(np.asarray(pts.array, dtype=object)))
     uniq = (
-        unique_rows(np.column_stack([feature[rows], loc])) if len(rows) else np.zeros((0, 2), int)
+        unique_rows(np.column_stack([feature[rows], loc[rows]]))
+        if len(rows)
+        else np.zeros((0, 2), int)
     )
     return {
         "n_incidents": np.bincount(feature[rows], minlength=ncomp).astype(np.int64),
