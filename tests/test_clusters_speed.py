@@ -7,7 +7,10 @@
 * the simulated maps' bound on locations weighted by their stacks against the bound
   of the incidents themselves;
 * ``find_clusters`` building the layer only for the clusters it keeps against the
-  layer of every cluster, filtered.
+  layer of every cluster, filtered;
+* DBSCAN's eps-squares (column by column, counted in a table) and their components
+  (the far pairs filtered before their sort) against the computation as it was before
+  (``_before_*``).
 """
 
 from __future__ import annotations
@@ -278,3 +281,114 @@ def test_layer_of_the_kept_clusters_equals_every_cluster_filtered(case) -> None:
     assert got.layer.geometry.to_wkb().tolist() == want.geometry.to_wkb().tolist()
     if n_clusters == 0 or not kept.any():
         assert len(got.layer) == 0
+
+
+# --- wave 15: the same answers, cheaper -------------------------------------------------
+# Each ``_before_*`` is the computation as it was before, kept here as the reference.
+
+
+def _before_squares(xy: np.ndarray, eps: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    side = float(eps) / (2.0 * np.sqrt(2.0)) * (1.0 - 1e-9)
+    ij = np.floor((xy - xy.min(axis=0)) / side).astype(np.int64) + 3
+    width = int(ij[:, 1].max()) + 7
+    keys, of_point, counts = np.unique(
+        ij[:, 0] * width + ij[:, 1], return_inverse=True, return_counts=True
+    )
+    return keys, of_point.ravel(), counts, width
+
+
+def _before_core_components(pts: np.ndarray, eps: float) -> np.ndarray:
+    """The components as found before: every far pair sorted, then the joined skipped."""
+    from borderwatch import _epsgrid as g
+
+    sq = g.EpsSquares(pts, eps=eps)
+    n = len(sq.keys)
+    touching = [sq.neighbours(di, dj) for di, dj in g._TOUCH]
+    edges_s, edges_t = [s for s, _ in touching], [t for _, t in touching]
+    comp = g._components(n, edges_s, edges_t)
+    far = [sq.neighbours(di, dj) for di, dj in g._FAR]
+    cand_s = np.concatenate([s for s, _ in far])
+    cand_t = np.concatenate([t for _, t in far])
+    if len(cand_s):
+        order = np.argsort(sq.counts[cand_s] * sq.counts[cand_t], kind="stable")
+        cand_s, cand_t = cand_s[order], cand_t[order]
+        members = g._Members(sq.of_point)
+        while True:
+            open_ = np.flatnonzero(comp[cand_s] != comp[cand_t])
+            if not len(open_):
+                break
+            take = open_[: g._chunk(sq.counts, cand_s[open_], cand_t[open_])]
+            hit = members.within(pts, cand_s[take], cand_t[take], eps * eps)
+            edges_s.append(cand_s[take[hit]])
+            edges_t.append(cand_t[take[hit]])
+            comp = g._components(n, edges_s, edges_t)
+            cand_s, cand_t = cand_s[open_[len(take) :]], cand_t[open_[len(take) :]]
+    return comp[sq.of_point]
+
+
+def _grid_cases() -> list[np.ndarray]:
+    rng = np.random.default_rng(21)
+    side = 1.0 / (2.0 * np.sqrt(2.0)) * (1.0 - 1e-9)
+    return [
+        np.array([[4.0, -2.0]]),  # one point
+        np.zeros((5, 2)),  # one stack
+        np.arange(60.0).reshape(-1, 2) * side,  # on the squares' edges
+        rng.uniform(-30, 30, (3_000, 2)),  # sparse: many far pairs to test (keys sorted)
+        rng.uniform(-10, 10, (1_500, 2)),  # far pairs, the keys counted in a table
+        np.vstack([rng.normal(0, 0.3, (2_000, 2)), rng.uniform(-5, 5, (300, 2))]),  # dense
+        np.array([[0.0, 0.0], [0.9, 0.0], [1.8, 0.1], [1e7, 0.0], [1e7 + 0.5, 0.5]]),  # wide
+        np.column_stack([np.arange(500.0) * 0.95, np.zeros(500)]),  # a chain of far pairs
+    ]
+
+
+@pytest.mark.parametrize("which", range(8))
+def test_eps_squares_and_components_equal_those_before(which: int) -> None:
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    from borderwatch._epsgrid import EpsSquares, _Members, column_range, core_components
+
+    xy = _grid_cases()[which]
+    lo, hi = column_range(xy)
+    assert np.array_equal(lo, xy.min(axis=0)) and np.array_equal(hi, xy.max(axis=0))
+    sq = EpsSquares(xy, eps=1.0)
+    keys, of_point, counts, width = _before_squares(xy, 1.0)
+    assert sq.width == width and np.array_equal(sq.keys, keys)
+    assert np.array_equal(sq.of_point, of_point) and np.array_equal(sq.counts, counts)
+    assert sq.keys.dtype == np.int64 and sq.counts.dtype == counts.dtype
+    order = _Members(sq.of_point).order
+    assert np.array_equal(order, np.argsort(sq.of_point, kind="stable"))
+    got = core_components(xy, 1.0)
+    assert np.array_equal(got, _before_core_components(xy, 1.0))
+    # and they are the components of the graph 'distance <= eps'
+    pairs = np.array(sorted(cKDTree(xy).query_pairs(1.0)), dtype=np.int64).reshape(-1, 2)
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), (len(xy), len(xy)))
+    want = connected_components(graph, directed=False)[1]
+    assert len(np.unique(np.column_stack([got, want]), axis=0)) == len(np.unique(want))
+    assert len(np.unique(got)) == len(np.unique(want))
+
+
+def test_column_range_keeps_missing_values_and_integers() -> None:
+    from borderwatch._epsgrid import column_range
+
+    a = np.array([[1.0, np.nan], [-np.inf, 2.0]])
+    lo, hi = column_range(a)
+    want_lo, want_hi = a.min(axis=0), a.max(axis=0)
+    assert np.array_equal(lo, want_lo, equal_nan=True)
+    assert np.array_equal(hi, want_hi, equal_nan=True)
+    b = np.array([[3, -7], [2, 9]], dtype=np.int64)
+    assert column_range(b)[0].tolist() == [2, -7] and column_range(b)[1].dtype == np.int64
+    with pytest.raises(ValueError):
+        column_range(np.zeros((0, 2)))
+
+
+def test_members_order_is_the_stable_sort_of_the_squares() -> None:
+    from borderwatch._epsgrid import _Members
+
+    rng = np.random.default_rng(2)
+    for top in (1, 300, 2**16, 2**16 + 1, 2**20):  # 16-bit numbers radix-sorted, others not
+        of_point = rng.integers(0, top, 5_000)
+        of_point[:2] = top - 1
+        want = np.argsort(of_point, kind="stable")
+        assert np.array_equal(_Members(of_point).order, want)
