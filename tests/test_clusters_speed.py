@@ -10,7 +10,9 @@
   layer of every cluster, filtered;
 * DBSCAN's eps-squares (column by column, counted in a table) and their components
   (the far pairs filtered before their sort) against the computation as it was before
-  (``_before_*``).
+  (``_before_*``);
+* the area test's path for points all in its lattice, the bound column by column and
+  the finer lattice likewise.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from borderwatch._clustertest import (
     dense_cluster_bound,
     max_cluster_sizes,
     p_values,
+    uniform_points,
 )
 from borderwatch._dbscan_direct import direct_dbscan
 from borderwatch.clusters import find_clusters
@@ -285,6 +288,151 @@ def test_layer_of_the_kept_clusters_equals_every_cluster_filtered(case) -> None:
 
 # --- wave 15: the same answers, cheaper -------------------------------------------------
 # Each ``_before_*`` is the computation as it was before, kept here as the reference.
+
+
+def _before_uniform_points(area, n: int, rng: np.random.Generator) -> np.ndarray:
+    minx, miny, maxx, maxy = area.bounds
+    share = max(area.area / max((maxx - minx) * (maxy - miny), 1e-12), 1e-3)
+    out = np.empty((0, 2))
+    while len(out) < n:
+        k = int((n - len(out)) / share * 1.2) + 16
+        xy = rng.uniform((minx, miny), (maxx, maxy), (k, 2))
+        out = np.vstack([out, xy[shapely.contains_xy(area, xy[:, 0], xy[:, 1])]])
+    return out[:n]
+
+
+def _before_contains(test: AreaTest, xy: np.ndarray) -> np.ndarray:
+    i = np.floor((xy[:, 0] - test.origin[0]) / test.side)
+    j = np.floor((xy[:, 1] - test.origin[1]) / test.side)
+    within = (i >= 0) & (j >= 0) & (i < test.shape[0]) & (j < test.shape[1])
+    flat = np.where(within, i * test.shape[1] + j, 0).astype(np.intp)
+    state = np.where(within, test.state.ravel()[flat], 0)
+    out = state == 1
+    check = np.flatnonzero(state == 0)
+    out[check] = shapely.contains_xy(test.area, xy[check, 0], xy[check, 1])
+    return out
+
+
+def _before_bound(xy, *, eps: float, min_samples: int, weights=None) -> int:
+    from scipy import ndimage
+
+    xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+    total = len(xy) if weights is None else int(np.sum(weights))
+    if total < min_samples or not np.isfinite(xy).all():
+        return 0
+    side = float(eps) / (2.0 * np.sqrt(2.0)) * (1.0 - 1e-9)
+    ij = np.floor((xy - xy.min(axis=0)) / side).astype(np.int64)
+    shape = ij.max(axis=0) + 1
+    if int(shape[0]) * int(shape[1]) > 20_000_000:
+        return 0
+    w = None if weights is None else np.asarray(weights, dtype=np.int64)
+    counts = np.bincount(ij[:, 0] * shape[1] + ij[:, 1], weights=w, minlength=int(shape.prod()))
+    counts = counts.astype(np.int64).reshape(int(shape[0]), int(shape[1]))
+    dense = counts >= min_samples
+    if not dense.any():
+        return 0
+    ring = np.ones((3, 3), dtype=bool)
+    core = ndimage.binary_dilation(dense, structure=ring) & (counts > 0)
+    groups, n = ndimage.label(core, structure=ring)
+    return int(np.bincount(groups.ravel(), weights=counts.ravel(), minlength=n + 1)[1:].max())
+
+
+def _hand_areas() -> list:
+    """A polygon with holes, a multipolygon, a sliver, a tiny box and a far-off square."""
+    holed = Polygon(
+        [(0, 0), (100, 0), (100, 60), (0, 60)],
+        [[(20, 20), (50, 20), (50, 40), (20, 40)], [(60, 10), (90, 10), (75, 50)]],
+    )
+    islands = MultiPolygon([box(0, 0, 10, 10), box(30.5, 0, 31, 80), box(60, 60, 90, 61)])
+    return [
+        holed,
+        islands,
+        Polygon([(0, 0), (1000, 1), (0, 2)]),
+        box(0, 0, 1e-3, 1e-3),
+        box(-5e6, 3e6, -4.9e6, 3.1e6),
+    ]
+
+
+@pytest.mark.parametrize("which", range(5))
+def test_area_test_fast_path_answers_as_before(which: int) -> None:
+    area = _hand_areas()[which]
+    minx, miny, maxx, maxy = area.bounds
+    rng = np.random.default_rng(which)
+    for cells in (16, 4_096, 262_144):
+        test = AreaTest(area, cells=cells)
+        inside = rng.uniform((minx, miny), (maxx, maxy), (20_000, 2))
+        edges = shapely.get_coordinates(shapely.segmentize(area.boundary, (maxx - minx) / 300))
+        lines = np.column_stack(  # on the lattice's lines, within the bounds
+            [test.origin[0] + test.side * rng.integers(0, test.shape[0] - 1, 500), inside[:500, 1]]
+        )
+        xy = np.vstack([inside, edges, lines, [[minx, miny], [maxx, maxy]]])
+        want = shapely.contains_xy(area, xy[:, 0], xy[:, 1])
+        assert np.array_equal(_before_contains(test, xy), want)
+        assert np.array_equal(test.contains(xy), want)  # every point in the lattice: fast
+        # one point outside the lattice (or missing) sends all through the general path
+        for odd in ([minx - 1.0, miny], [np.nan, miny], [maxx + 1e9, maxy]):
+            both = np.vstack([xy, [odd]])
+            assert np.array_equal(test.contains(both), _before_contains(test, both))
+        assert not test.contains(np.zeros((0, 2))).size
+
+
+@pytest.mark.parametrize("which", range(5))
+def test_uniform_points_equal_those_drawn_before(which: int) -> None:
+    area = _hand_areas()[which]  # the sliver and the islands take several rounds
+    for n, seed in ((0, 1), (1, 2), (7, 3), (3_000, 4)):
+        want = _before_uniform_points(area, n, np.random.default_rng(seed))
+        for test in (None, AreaTest(area), AreaTest(area, cells=262_144)):
+            rng = np.random.default_rng(seed)
+            got = uniform_points(area, n, rng, test=test)
+            assert got.shape == want.shape and np.array_equal(got, want)
+            # the stream goes on where it went on before
+            rest = np.random.default_rng(seed)
+            _before_uniform_points(area, n, rest)
+            assert rng.random() == rest.random()
+
+
+def test_bound_equals_the_bound_computed_before() -> None:
+    rng = np.random.default_rng(11)
+    cases = [np.zeros((0, 2)), np.array([[3.0, -4.0]]), np.array([[np.nan, 0.0]] * 6)]
+    for _ in range(40):
+        n = int(rng.integers(1, 3_000))
+        xy = rng.normal(rng.uniform(-1e4, 1e4, 2), rng.uniform(0.5, 40), (n, 2))
+        cases.append(xy)
+    cases.append(np.array([[0.0, 0.0], [1e9, 1e9]] * 5))  # beyond the counted cells
+    side = 1.5 / (2.0 * np.sqrt(2.0)) * (1.0 - 1e-9)
+    cases.append(np.arange(40.0).reshape(-1, 2) * side)  # on the cells' edges
+    for xy in cases:
+        stack = rng.integers(1, 5, len(xy))
+        for min_samples in (1, 4, 9):
+            for w in (None, stack):
+                want = _before_bound(xy, eps=1.5, min_samples=min_samples, weights=w)
+                got = dense_cluster_bound(xy, eps=1.5, min_samples=min_samples, weights=w)
+                assert got == want
+
+
+def test_simulated_maps_on_the_fine_lattice_equal_the_coarse(monkeypatch) -> None:
+    from borderwatch import _clustertest
+    from borderwatch._dbscan import dbscan_labels
+
+    location = np.repeat(np.arange(300), 2)
+    area = _hand_areas()[0]
+
+    def run():
+        return max_cluster_sizes(
+            location,
+            area,
+            lambda pts: dbscan_labels(pts, eps=4.0, min_samples=6)[0],
+            replicates=19,
+            seed=3,
+            give_up=(50, 4),
+            bound=lambda pts, stack: dense_cluster_bound(
+                pts, eps=4.0, min_samples=6, weights=stack
+            ),
+        )
+
+    coarse = run()
+    monkeypatch.setattr(_clustertest, "_FINE_FROM", 1)
+    assert run().tolist() == coarse.tolist()
 
 
 def _before_squares(xy: np.ndarray, eps: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
