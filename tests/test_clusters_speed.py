@@ -11,8 +11,8 @@
 * DBSCAN's eps-squares (column by column, counted in a table) and their components
   (the far pairs filtered before their sort) against the computation as it was before
   (``_before_*``);
-* the area test's path for points all in its lattice, the bound column by column and
-  the finer lattice likewise.
+* the area test's path for points all in its lattice, the draws scaled column by
+  column, the bound column by column and the finer lattice likewise.
 """
 
 from __future__ import annotations
@@ -389,6 +389,46 @@ def test_uniform_points_equal_those_drawn_before(which: int) -> None:
             rest = np.random.default_rng(seed)
             _before_uniform_points(area, n, rest)
             assert rng.random() == rest.random()
+
+
+def test_uniform_box_gives_numpys_uniform_numbers(monkeypatch) -> None:
+    from borderwatch import _clustertest
+
+    bounds = [((0.0, 0.0), (1.0, 1.0)), ((-1234.5, 1e6), (0.25, 3e6)), ((5.0, 5.0), (5.0, 9.0))]
+    for low, high in bounds:
+        for k in (0, 1, 3, 10_001):
+            rng, ref = np.random.default_rng(k), np.random.default_rng(k)
+            got = _clustertest.uniform_box(rng, low, high, k)
+            assert np.array_equal(got, ref.uniform(low, high, (k, 2)))
+            assert rng.random() == ref.random()
+    assert _clustertest._plain_scaling()  # this numpy: the fast path was the one tested
+    # where the probe fails, numpy's own uniform answers
+    monkeypatch.setattr(_clustertest, "_plain_scaling", lambda: False)
+    got = _clustertest.uniform_box(np.random.default_rng(5), (0.0, 1.0), (3.0, 4.0), 50)
+    assert np.array_equal(got, np.random.default_rng(5).uniform((0.0, 1.0), (3.0, 4.0), (50, 2)))
+    with pytest.raises(OverflowError), warnings.catch_warnings():  # as numpy refuses a
+        warnings.simplefilter("ignore")  # range beyond the floats
+        _clustertest.uniform_box(np.random.default_rng(0), (-1.7e308, 0.0), (1.7e308, 1.0), 3)
+
+
+def test_the_scaling_probe_fails_a_fused_multiply_add() -> None:
+    """A numpy that computed ``low + range * u`` with one rounding (a fused multiply-add)
+    would give other numbers on the probe, so the fast path would not be taken."""
+    from fractions import Fraction
+
+    from borderwatch import _clustertest
+
+    lo, hi = np.array(_clustertest._PROBE_LOW), np.array(_clustertest._PROBE_HIGH)
+    u = np.random.default_rng(0).random((_clustertest._PROBE_DRAWS, 2))
+    plain = _clustertest._scaled(u.copy(), lo, hi - lo)
+    span = hi - lo
+    fused = np.array(
+        [
+            [float(Fraction(span[c]) * Fraction(u[r, c]) + Fraction(lo[c])) for c in (0, 1)]
+            for r in range(len(u))
+        ]
+    )
+    assert (fused != plain).sum() > 50
 
 
 def test_bound_equals_the_bound_computed_before() -> None:
