@@ -4,7 +4,10 @@
   clusters' simulated maps, and their p-values, do not change);
 * :func:`borderwatch._nearest.query_nearest` finds the same neighbours as the KD-tree
   asked in file order (so ``border_km`` does not change);
-* :func:`borderwatch._stacks.unique_rows` without flags equals ``np.unique(axis=0)``;
+* :func:`borderwatch._stacks.unique_rows` without flags equals ``np.unique(axis=0)``,
+  and so do its integer rows with flags (packed column by column);
+* :func:`borderwatch._stacks.stacks` in coordinate order (one sort of keys tagged with
+  their rows) equals ``np.unique`` of the rounded rows;
 * :func:`borderwatch.grid.point_cells` remembers the cells of the same points on the
   same lattice and still answers each call with its own, correct array.
 """
@@ -140,6 +143,68 @@ def test_stacks_by_first_appearance_equal_the_sorted_rows(xy: np.ndarray) -> Non
     np.testing.assert_array_equal(sizes, counts[by_first])
     np.testing.assert_array_equal(first, first_sorted[by_first])
     assert loc.dtype == sizes.dtype == first.dtype == np.int64
+
+
+@pytest.mark.parametrize(
+    "xy",
+    [
+        np.random.default_rng(0).integers(-50, 50, (20_000, 2)) * 0.7,  # many ties
+        np.random.default_rng(1).uniform(-2e6, 2e6, (20_000, 2)),
+        np.array([[0.5, 0.0], [1.5, 0.0], [-0.5, -0.0], [0.0, 0.0], [2.5, 1.0]]),  # halves
+        np.array([[3.0, 4.0]]),
+        np.zeros((0, 2)),
+        np.array([[1.5e18, 0.0], [-1.5e18, 0.0], [1.5e18, 0.0]]),  # too wide to tag
+        np.array([[1e18, 0.0], [3.0, 1e18], [-3e18, -2e18], [3.0, 1e18]]),  # nor to pack
+    ],
+)
+def test_stacks_in_coordinate_order_equal_the_sorted_rows(xy: np.ndarray) -> None:
+    """``stacks(order="coordinates")`` sorts keys tagged with their rows; np.unique of the
+    rounded rows (as before) gives the same locations, sizes and first rows."""
+    from borderwatch._stacks import stacks
+
+    loc, sizes, first = stacks(xy, order="coordinates")
+    key = np.rint(xy).astype(np.int64)
+    _, want_first, inverse, counts = np.unique(
+        key, axis=0, return_index=True, return_inverse=True, return_counts=True
+    )
+    np.testing.assert_array_equal(loc, inverse.ravel())
+    np.testing.assert_array_equal(sizes, counts)
+    np.testing.assert_array_equal(first, want_first)
+    assert loc.dtype == sizes.dtype == first.dtype == np.int64
+
+
+def test_sorted_groups_equal_numpys_unique() -> None:
+    from borderwatch._stacks import _sorted_groups
+
+    rng = np.random.default_rng(4)
+    for key in (
+        rng.integers(0, 30, 5_000),
+        rng.integers(0, 2**40, 5_000),
+        np.array([5]),
+        np.array([0, 0, 0]),
+        np.array([2**43 - 1, 0, 2**43 - 1]),  # the largest key that leaves room for rows
+    ):
+        got = _sorted_groups(key.astype(np.int64))
+        want = np.unique(key, return_index=True, return_inverse=True, return_counts=True)[1:]
+        assert got is not None
+        for g, w in zip(got, want, strict=True):
+            np.testing.assert_array_equal(g, w.ravel())
+            assert g.dtype == np.intp
+    assert _sorted_groups(np.array([2**62, 0], dtype=np.int64)) is None  # no room
+    assert _sorted_groups(np.array([-1, 3], dtype=np.int64)) is None
+    assert _sorted_groups(np.zeros(0, dtype=np.int64)) is None
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint16, np.int32, np.int64, np.uint64])
+def test_unique_rows_of_integers_with_flags_equal_numpy(dtype) -> None:
+    rng = np.random.default_rng(9)
+    rows = rng.integers(0 if np.dtype(dtype).kind == "u" else -100, 100, (3_000, 2))
+    rows = rows.astype(dtype)
+    got = unique_rows(rows, return_index=True, return_inverse=True, return_counts=True)
+    want = np.unique(rows, axis=0, return_index=True, return_inverse=True, return_counts=True)
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w if g.ndim == 2 else w.ravel())
+    assert got[0].dtype == rows.dtype
 
 
 def test_point_cells_are_remembered_per_lattice_and_points(monkeypatch) -> None:

@@ -15,10 +15,13 @@ controls the false-positive rate over the whole map, not per cluster.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
 import shapely
+
+from ._epsgrid import column_range
 
 __all__ = [
     "AreaTest",
@@ -26,6 +29,7 @@ __all__ = [
     "dense_cluster_bound",
     "max_cluster_sizes",
     "p_values",
+    "uniform_box",
     "uniform_points",
 ]
 
@@ -34,6 +38,11 @@ Bound = Callable[[np.ndarray, np.ndarray], int]
 
 #: Fine cells larger than this are not counted (the bound is then 0).
 _MAX_CELLS = 20_000_000
+#: Cells of the lattice of :class:`AreaTest` (``_FINE_CELLS`` from ``_FINE_FROM``
+#: locations on).
+_CELLS = 65_536
+_FINE_CELLS = 262_144
+_FINE_FROM = 250_000
 
 
 def uniform_points(
@@ -53,16 +62,69 @@ def uniform_points(
     minx, miny, maxx, maxy = area.bounds
     share = max(area.area / max((maxx - minx) * (maxy - miny), 1e-12), 1e-3)
     shapely.prepare(area)
-    out = np.empty((0, 2))
-    while len(out) < n:
-        k = int((n - len(out)) / share * 1.2) + 16
-        xy = rng.uniform((minx, miny), (maxx, maxy), (k, 2))
+    got: list[np.ndarray] = []  # the accepted points of each round, joined once
+    have = 0
+    while have < n:
+        k = int((n - have) / share * 1.2) + 16
+        xy = uniform_box(rng, (minx, miny), (maxx, maxy), k)
         if test is None:
             inside = shapely.contains_xy(area, xy[:, 0], xy[:, 1])
         else:
             inside = test.contains(xy)
-        out = np.vstack([out, xy[inside]])
-    return out[:n]
+        # the rows as single complex numbers: one selection of 16 bytes each, faster
+        got.append(xy.view(np.complex128).ravel()[inside].view(np.float64).reshape(-1, 2))
+        have += len(got[-1])
+    if not got:
+        return np.empty((0, 2))
+    return (got[0] if len(got) == 1 else np.concatenate(got))[:n]
+
+
+def uniform_box(
+    rng: np.random.Generator, low: tuple[float, float], high: tuple[float, float], k: int
+) -> np.ndarray:
+    """``rng.uniform(low, high, (k, 2))``: the same numbers, from the same draws, faster.
+
+    numpy computes each as ``low + (high - low) * u`` (``u`` its ``random()`` draw),
+    one broadcast element at a time. Here the ``u`` are drawn at once and scaled column
+    by column, the same two roundings, wherever this numpy rounds them so (checked once
+    on a probe that a fused multiply-add fails: :func:`_plain_scaling`); else, or with
+    bounds numpy refuses, ``rng.uniform`` itself.
+
+    >>> a = uniform_box(np.random.default_rng(3), (0.5, -2.0), (7.25, 9.0), 5)
+    >>> bool((a == np.random.default_rng(3).uniform((0.5, -2.0), (7.25, 9.0), (5, 2))).all())
+    True
+    """
+    lo = np.asarray(low, dtype=np.float64)
+    with np.errstate(over="ignore"):  # numpy's uniform below warns of it, as before
+        span = np.subtract(np.asarray(high, dtype=np.float64), lo)
+    if lo.shape != (2,) or not (np.isfinite(span).all() and _plain_scaling()):
+        return rng.uniform(low, high, (k, 2))
+    return _scaled(rng.random((k, 2)), lo, span)
+
+
+def _scaled(u: np.ndarray, lo: np.ndarray, span: np.ndarray) -> np.ndarray:
+    """``lo + span * u`` in place, column by column (two roundings each)."""
+    for c in (0, 1):
+        col = u[:, c]
+        col *= span[c]
+        col += lo[c]
+    return u
+
+
+#: The probe of :func:`_plain_scaling`: bounds and draws where a fused multiply-add
+#: rounds differently from a multiplication then an addition (tests/test_clusters_speed).
+_PROBE_LOW = (-1234.567, 89.1)
+_PROBE_HIGH = (98765.4321, 500000.3)
+_PROBE_DRAWS = 512
+
+
+@functools.cache
+def _plain_scaling() -> bool:
+    """Whether ``Generator.uniform`` gives the numbers of :func:`_scaled` on the probe."""
+    lo, hi = np.array(_PROBE_LOW), np.array(_PROBE_HIGH)
+    want = np.random.default_rng(0).uniform(lo, hi, (_PROBE_DRAWS, 2))
+    got = _scaled(np.random.default_rng(0).random((_PROBE_DRAWS, 2)), lo, hi - lo)
+    return bool(np.array_equal(want, got))
 
 
 class AreaTest:
@@ -83,7 +145,7 @@ class AreaTest:
     True
     """
 
-    def __init__(self, area: shapely.Geometry, *, cells: int = 65_536) -> None:
+    def __init__(self, area: shapely.Geometry, *, cells: int = _CELLS) -> None:
         from scipy import ndimage
 
         self.area = area
@@ -100,20 +162,35 @@ class AreaTest:
         self.state = np.zeros(self.shape, dtype=np.int8)
         self.state[ndimage.binary_erosion(inner, structure=ring, border_value=0)] = 1
         self.state[ndimage.binary_erosion(~touch, structure=ring, border_value=1)] = 2
+        self._flat = self.state.ravel()
 
     def contains(self, xy: np.ndarray) -> np.ndarray:
         """Whether each ``(n, 2)`` point is inside the area (``contains_xy``)."""
         xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
-        i = np.floor((xy[:, 0] - self.origin[0]) / self.side)
-        j = np.floor((xy[:, 1] - self.origin[1]) / self.side)
-        # NaN fails every comparison: such points are tested (contains_xy says False)
-        within = (i >= 0) & (j >= 0) & (i < self.shape[0]) & (j < self.shape[1])
-        flat = np.where(within, i * self.shape[1] + j, 0).astype(np.intp)
-        state = np.where(within, self.state.ravel()[flat], 0)
+        fi = (xy[:, 0] - self.origin[0]) / self.side
+        fj = (xy[:, 1] - self.origin[1]) / self.side
+        if len(xy) and _within(fi, self.shape[0]) and _within(fj, self.shape[1]):
+            # every point in the lattice (the draws of uniform_points): floor is the
+            # truncation of these non-negative numbers, and no point is out of bounds
+            flat = fi.astype(np.intp)
+            flat *= self.shape[1]
+            flat += fj.astype(np.intp)
+            state = self._flat[flat]
+        else:
+            i, j = np.floor(fi), np.floor(fj)
+            # NaN fails every comparison: such points are tested (contains_xy says False)
+            within = (i >= 0) & (j >= 0) & (i < self.shape[0]) & (j < self.shape[1])
+            flat = np.where(within, i * self.shape[1] + j, 0).astype(np.intp)
+            state = np.where(within, self._flat[flat], 0)
         out = state == 1
         check = np.flatnonzero(state == 0)
         out[check] = shapely.contains_xy(self.area, xy[check, 0], xy[check, 1])
         return out
+
+
+def _within(cell: np.ndarray, size: int) -> bool:
+    """Whether every (unfloored) cell number is in ``[0, size)`` (False with a NaN)."""
+    return bool(cell.min() >= 0 and cell.max() < size)
 
 
 def cell_states(
@@ -152,10 +229,9 @@ def cell_states(
             (origin[1] + j1 * side) + side,
         )
         ins = shapely.contains_properly(area, boxes)
-        hit = shapely.intersects(area, boxes)
-        for b in np.flatnonzero(ins):
-            inner[i0[b] : i1[b] + 1, j0[b] : j1[b] + 1] = True
-            touch[i0[b] : i1[b] + 1, j0[b] : j1[b] + 1] = True
+        hit = ins.copy()  # a box properly inside intersects
+        hit[~ins] = shapely.intersects(area, boxes[~ins])
+        _fill_blocks(inner, bi[ins], bj[ins], size)  # every cell of these blocks
         mixed = hit & ~ins
         if size == 1:
             touch[i0[mixed], j0[mixed]] = True
@@ -165,7 +241,21 @@ def cell_states(
         cj = (2 * bj[mixed])[:, None] + np.array([0, 1, 0, 1])
         keep = (ci * size < nx) & (cj * size < ny)
         bi, bj = ci[keep], cj[keep]
+    touch |= inner
     return inner, touch
+
+
+def _fill_blocks(cells: np.ndarray, bi: np.ndarray, bj: np.ndarray, size: int) -> None:
+    """Set every cell of the blocks ``(bi, bj)`` of ``size`` cells a side (those within
+    ``cells``): the blocks marked on a coarse lattice, then each mark spread over its
+    block."""
+    if not len(bi):
+        return
+    nx, ny = cells.shape
+    coarse = np.zeros((-(-nx // size), -(-ny // size)), dtype=bool)
+    coarse[bi, bj] = True
+    fine = np.repeat(np.repeat(coarse, size, axis=0), size, axis=1)
+    cells |= fine[:nx, :ny]
 
 
 def max_cluster_sizes(
@@ -208,7 +298,10 @@ def max_cluster_sizes(
     n_loc = int(location.max()) + 1 if len(location) else 0
     stack = np.bincount(location, minlength=n_loc)  # incidents at each location
     out = np.zeros(replicates, dtype=np.int64)
-    test = AreaTest(area) if replicates > 0 and n_loc > 0 else None
+    # many locations: a finer lattice of the area, which costs more once and leaves
+    # fewer points of each map to test against the polygons (the same answers)
+    cells = _FINE_CELLS if n_loc >= _FINE_FROM else _CELLS
+    test = AreaTest(area, cells=cells) if replicates > 0 and n_loc > 0 else None
     for r in range(replicates):
         places = uniform_points(area, n_loc, rng, test=test)
         if bound is not None and give_up is not None:
@@ -262,12 +355,17 @@ def dense_cluster_bound(
     if total < min_samples or not np.isfinite(xy).all():
         return 0
     side = float(eps) / (2.0 * np.sqrt(2.0)) * (1.0 - 1e-9)
-    ij = np.floor((xy - xy.min(axis=0)) / side).astype(np.int64)
-    shape = ij.max(axis=0) + 1
+    lo = column_range(xy)[0]
+    # column by column: numpy is slow on the rows of two of an (n, 2) array
+    i = np.floor((xy[:, 0] - lo[0]) / side).astype(np.int64)
+    j = np.floor((xy[:, 1] - lo[1]) / side).astype(np.int64)
+    shape = np.array([i.max(), j.max()]) + 1
     if int(shape[0]) * int(shape[1]) > _MAX_CELLS:
         return 0
+    i *= shape[1]
+    i += j
     counts = np.bincount(
-        ij[:, 0] * shape[1] + ij[:, 1],
+        i,
         weights=None if weights is None else np.asarray(weights, dtype=np.int64),
         minlength=int(shape[0] * shape[1]),
     ).astype(np.int64)
