@@ -35,6 +35,8 @@ import pandas as pd
 from branca.element import Element
 from jinja2 import Template
 
+from .._text import to_text
+
 __all__ = [
     "RawHTML",
     "escape_html",
@@ -74,28 +76,6 @@ def escape_html(text: object) -> str:
     '&lt;img src=x onerror=alert(1)&gt; &amp; &#x27;q&#x27;'
     """
     return html.escape(to_text(text), quote=True)
-
-
-def to_text(value: object) -> str:
-    """A display string for one value: ``None``, NaN and NaT become ``""``.
-
-    Examples
-    --------
-    >>> to_text(None), to_text(float("nan")), to_text(3), to_text("a")
-    ('', '', '3', 'a')
-    """
-    if value is None or value is pd.NaT:
-        return ""
-    if isinstance(value, float | np.floating) and math.isnan(float(value)):
-        return ""
-    if isinstance(value, str):
-        return value
-    try:
-        if pd.isna(cast(Any, value)):  # pd.NA and friends
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return str(value)
 
 
 def to_jsonable(obj: Any) -> Any:
