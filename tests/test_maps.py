@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyproj import CRS
 from shapely.geometry import box
 
@@ -136,6 +138,57 @@ def test_markercluster_is_inlined_only_when_clustering(layers) -> None:
     page = big.get_root().render()
     assert assets.markercluster_js()[:300] in page
     assert layer(data_of(big), "incidents")["cluster"] is True
+
+
+def _urls_by_scan(html: str) -> list[str]:
+    """network_urls as it was: the pattern tried at every character of the page."""
+    return [m.group(1) for m in assets._NETWORK_RE.finditer(html)]
+
+
+# pages made of a word (or its case-insensitive look-alike: long s, dotless i, Kelvin
+# sign), what may follow it, and a URL or not, with junk between
+_URL_WORDS = [
+    "src", "SRC", "\u017frc", "href", "HREF", "srcset", "poster", "data", "action",
+    "backgrounD", "xsrc", "_href", "é-src", "url(", "URL(", "url", "@import", "@IMPORT",
+    "\u0131mport", "lin\u212a", "",
+]  # fmt: skip
+_URL_SEPS = ["=", " = ", '="', "='", "=\u00a0'\n", "( ", " ", "", "=(", '"']
+_URL_TAILS = [
+    "//a", "http://b", "HTTPS://c//d", "https:/e", "/f", "///g", "//h)i", "//j'k", "x", "",
+    "//",
+]  # fmt: skip
+_URL_JUNK = ["", " ", "/", ">", "<", ")", "'", "a", ":", "@", "\t", "//", "=", "_"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.tuples(*(st.sampled_from(x) for x in (_URL_WORDS, _URL_SEPS, _URL_TAILS, _URL_JUNK))),
+        max_size=12,
+    )
+)
+def test_network_urls_equals_the_scan_of_every_character(parts: list[tuple[str, ...]]) -> None:
+    html = "".join("".join(part) for part in parts)
+    assert network_urls(html) == _urls_by_scan(html)
+
+
+def test_network_urls_equals_the_scan_on_pages() -> None:
+    m = folium.Map(tiles=None)
+    from folium.plugins import MarkerCluster
+
+    MarkerCluster().add_to(m)
+    page = m.get_root().render()
+    cases = [
+        page,
+        'a src= "//x/y" b href=\'http://h/i//j\' url( //k ) @import "https://l"',
+        "xsrc=//no data=//yes;data:image/png;base64,AA//BB SRC = '//up'",
+        "src=//a//b src=//c",
+        "",
+        "//",
+    ]
+    for html in cases:
+        assert network_urls(html) == _urls_by_scan(html)
+    assert _urls_by_scan(page)  # folium's CDN links are found
 
 
 def test_make_offline_on_a_plain_folium_map_with_markercluster_plugin() -> None:
