@@ -1402,3 +1402,30 @@ def test_date_texts_equal_date_text_one_by_one() -> None:
     for values in cases:
         for month in (False, True):
             assert date_texts(values, month=month) == [date_text(v, month=month) for v in values]
+
+
+def test_what_a_map_shows_is_prepared_without_folium() -> None:
+    # write_outputs prepares the view, forks the printed map, then imports folium beside it
+    code = (
+        "import sys\n"
+        "import borderwatch.maps._prepare, borderwatch.maps.static\n"
+        "assert 'folium' not in sys.modules\n"
+        "import borderwatch.maps as m\n"
+        "from borderwatch.maps import save_map\n"
+        "import borderwatch.maps.web as web\n"
+        "assert save_map is web.save_map and m.make_map is web.make_map\n"
+        "assert m.export_static.__module__ == 'borderwatch.maps.static'\n"
+        "assert {'make_map', 'export_handout', 'Layers'} <= set(dir(m))\n"
+    )
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        _ = borderwatch_maps_module().nothing
+
+
+def borderwatch_maps_module() -> types.ModuleType:
+    import borderwatch.maps
+
+    return borderwatch.maps
