@@ -77,6 +77,74 @@ def test_to_jsonable_handles_numpy_nan_and_dates() -> None:
     assert script_json(float("inf")) == "null"
 
 
+def _item_by_item(values: list) -> list:
+    """What to_jsonable made of a list before its whole-list path: one call per item."""
+    return [to_jsonable(v) for v in values]
+
+
+def _typed(values: list) -> list:
+    return [(type(v).__name__, repr(v)) for v in values]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(allow_nan=True, allow_infinity=True),
+            st.integers(min_value=-(10**400), max_value=10**400),
+            st.booleans(),
+            st.none(),
+            st.text(max_size=3),
+        ),
+        min_size=50,
+        max_size=120,
+    )
+)
+def test_to_jsonable_whole_lists_equal_item_by_item(values: list) -> None:
+    assert _typed(to_jsonable(values)) == _typed(_item_by_item(values))
+    assert script_json(values) == script_json(_item_by_item(values))
+
+
+def test_to_jsonable_long_lists_of_odd_items_equal_item_by_item() -> None:
+    import enum
+
+    import numpy as np
+    import pandas as pd
+
+    class Kind(enum.IntEnum):
+        A = 1
+
+    class Name(str):
+        pass
+
+    nan, inf = float("nan"), float("inf")
+    odd = [
+        np.float64(1.5),
+        np.float32(nan),
+        np.int64(7),
+        np.bool_(True),
+        Kind.A,
+        Name("x"),
+        pd.NaT,
+        pd.Timestamp("2024-01-02"),
+        [1.0, nan],
+        (2, 3),
+        {"a": inf},
+        -inf,
+        10**400,
+    ]
+    for n in (63, 64, 65, 500):
+        base = [float(i) / 3 for i in range(n)]
+        cases = [base, [*base[:-1], nan], [inf, *base[1:]], [*base[:-1], -inf]]
+        cases += [[*base[:-1], o] for o in odd]
+        cases += [[i % 5 if i % 3 else None for i in range(n)], ["a", None, True, 3] * (n // 4)]
+        for values in cases:
+            out = to_jsonable(values)
+            assert _typed(out) == _typed(_item_by_item(values)), (n, values[-1])
+            assert out is not values  # a copy, as before
+            assert script_json(values) == script_json(_item_by_item(values))
+
+
 def test_json_block_rejects_bad_ids() -> None:
     with pytest.raises(ValueError, match="invalid element id"):
         json_block({}, element_id='x" onload="alert(1)')

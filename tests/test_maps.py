@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyproj import CRS
 from shapely.geometry import box
 
@@ -136,6 +138,57 @@ def test_markercluster_is_inlined_only_when_clustering(layers) -> None:
     page = big.get_root().render()
     assert assets.markercluster_js()[:300] in page
     assert layer(data_of(big), "incidents")["cluster"] is True
+
+
+def _urls_by_scan(html: str) -> list[str]:
+    """network_urls as it was: the pattern tried at every character of the page."""
+    return [m.group(1) for m in assets._NETWORK_RE.finditer(html)]
+
+
+# pages made of a word (or its case-insensitive look-alike: long s, dotless i, Kelvin
+# sign), what may follow it, and a URL or not, with junk between
+_URL_WORDS = [
+    "src", "SRC", "\u017frc", "href", "HREF", "srcset", "poster", "data", "action",
+    "backgrounD", "xsrc", "_href", "é-src", "url(", "URL(", "url", "@import", "@IMPORT",
+    "\u0131mport", "lin\u212a", "",
+]  # fmt: skip
+_URL_SEPS = ["=", " = ", '="', "='", "=\u00a0'\n", "( ", " ", "", "=(", '"']
+_URL_TAILS = [
+    "//a", "http://b", "HTTPS://c//d", "https:/e", "/f", "///g", "//h)i", "//j'k", "x", "",
+    "//",
+]  # fmt: skip
+_URL_JUNK = ["", " ", "/", ">", "<", ")", "'", "a", ":", "@", "\t", "//", "=", "_"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.tuples(*(st.sampled_from(x) for x in (_URL_WORDS, _URL_SEPS, _URL_TAILS, _URL_JUNK))),
+        max_size=12,
+    )
+)
+def test_network_urls_equals_the_scan_of_every_character(parts: list[tuple[str, ...]]) -> None:
+    html = "".join("".join(part) for part in parts)
+    assert network_urls(html) == _urls_by_scan(html)
+
+
+def test_network_urls_equals_the_scan_on_pages() -> None:
+    m = folium.Map(tiles=None)
+    from folium.plugins import MarkerCluster
+
+    MarkerCluster().add_to(m)
+    page = m.get_root().render()
+    cases = [
+        page,
+        'a src= "//x/y" b href=\'http://h/i//j\' url( //k ) @import "https://l"',
+        "xsrc=//no data=//yes;data:image/png;base64,AA//BB SRC = '//up'",
+        "src=//a//b src=//c",
+        "",
+        "//",
+    ]
+    for html in cases:
+        assert network_urls(html) == _urls_by_scan(html)
+    assert _urls_by_scan(page)  # folium's CDN links are found
 
 
 def test_make_offline_on_a_plain_folium_map_with_markercluster_plugin() -> None:
@@ -1179,3 +1232,200 @@ def test_written_maps_equal_make_map_and_export_static(
     png = export_static(result, tmp_path / "map.png", view=view)
     a, b = np.asarray(Image.open(png)), np.asarray(Image.open(written / "map.png"))
     assert a.shape == b.shape and np.array_equal(a, b)
+
+
+# ---------------------------------------------------------------------------
+# the incident points, column by column, against the earlier row-by-row code
+
+
+def _row_by_row_categories(values: list) -> tuple[list, list, list]:
+    """_categories as it was: one text per row, then the legend order and each point's."""
+    from borderwatch.maps._format import is_missing
+    from borderwatch.maps._html import to_text
+    from borderwatch.maps._style import CATEGORY_COLORS, EXTRA_COLORS, NO_CATEGORY_COLOR
+
+    cats = [None if is_missing(c) else to_text(c) for c in values]
+    present = sorted(
+        {c for c in cats if c is not None}, key=lambda c: (c not in CATEGORY_COLORS, c)
+    )
+    order = present + (["__none__"] if any(c is None for c in cats) else [])
+    extra = iter(EXTRA_COLORS * (1 + len(order) // len(EXTRA_COLORS)))
+    colors = [
+        CATEGORY_COLORS.get(c) or (NO_CATEGORY_COLOR if c == "__none__" else next(extra))
+        for c in order
+    ]
+    pos = {c: i for i, c in enumerate(order)}
+    return order, colors, [pos[c if c is not None else "__none__"] for c in cats]
+
+
+def _row_by_row_points(p, inc) -> dict:
+    """The row-by-row parts of _incidents_layer as they were."""
+    from borderwatch.maps._format import column, dates
+    from borderwatch.maps._html import to_text
+
+    sub = inc.frame.iloc[inc.take]
+    lon, lat = inc.frame.geometry.x.to_numpy(), inc.frame.geometry.y.to_numpy()
+    days_raw = dates(column(sub, "date"))
+    day_numbers = (days_raw - pd.Timestamp("1970-01-01")) // pd.Timedelta(days=1)
+    months = [-1 if m is None else m for m in p.months.index(days_raw)]
+    return {
+        "lon": [round(float(v), 5) for v in lon[inc.take]],
+        "lat": [round(float(v), 5) for v in lat[inc.take]],
+        "days": [None if pd.isna(d) else int(d) for d in day_numbers],
+        "m": months if any(m >= 0 for m in months) else None,
+        "ids": [to_text(v) or None for v in column(sub, "id")],
+    }
+
+
+ODD_CATEGORIES = {
+    "strings": ["iccs02_harm", "zz_new", "", "aa_new", "iccs02_harm", "__none__"],
+    "missing": ["iccs05_property", None, np.nan, pd.NA, pd.NaT, "x", None],
+    "numbers": [1, 1.0, True, 0.0, -0.0, "1", None, np.float64(2.5), np.int64(1)],
+    "subclass": [type("Name", (str,), {})("iccs02_harm"), "iccs02_harm", None],
+}
+
+
+@pytest.mark.parametrize("name", sorted(ODD_CATEGORIES))
+def test_categories_column_wise_equal_row_by_row(name: str) -> None:
+    from borderwatch.maps._page import _categories
+
+    values = ODD_CATEGORIES[name] * 30
+    got = _categories(np.asarray(values, dtype=object))
+    order, colors, index = _row_by_row_categories(values)
+    assert list(got.order) == order and list(got.colors) == colors
+    assert list(got.index) == index
+
+
+def _odd_incidents(kind: str, n: int = 300) -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(11)
+    lon = rng.uniform(0.6, 3.0, n)
+    lon[:4] = [1.234565, 1.234575, -0.000005, 2.5]  # halfway in decimal, not in binary
+    lat = rng.uniform(13.8, 15.8, n)
+    day = pd.Timestamp("1969-11-20") + pd.to_timedelta(rng.integers(0, 900, n), unit="D")
+    dates = pd.Series(day).where(rng.random(n) > 0.1)  # some NaT, some before 1970
+    if kind == "tz":
+        dates = pd.Series(day).dt.tz_localize("Africa/Lagos") + pd.Timedelta(hours=23)
+    elif kind == "text":
+        dates = pd.Series(day.strftime("%Y-%m-%d"), dtype=object).where(rng.random(n) > 0.1)
+    ids: object = [f"I-{i}" if i % 7 else ("" if i % 2 else None) for i in range(n)]
+    if kind == "int_ids":
+        ids = np.arange(n) * 1000 - 500
+    elif kind == "text":
+        ids = pd.array([f"I-{i}" if i % 5 else None for i in range(n)], dtype="str")
+    frame = gpd.GeoDataFrame(
+        {"id": ids, "category": ["iccs02_harm", None, "zz"] * (n // 3), "sensitive": False},
+        geometry=gpd.points_from_xy(lon, lat),
+        crs=4326,
+    )
+    if kind != "no_date":
+        frame["date"] = dates
+    return frame
+
+
+@pytest.mark.parametrize("kind", ["naive", "tz", "text", "int_ids", "no_date"])
+@pytest.mark.parametrize("sample", [False, True])
+def test_incident_points_column_wise_equal_row_by_row(kind: str, sample: bool, monkeypatch):
+    from borderwatch.maps import _page, _prepare
+
+    if sample:  # only some points drawn, in the sample's order
+        monkeypatch.setattr(_prepare, "MAX_POINTS", 120, raising=False)
+    inc = _odd_incidents(kind)
+    p = prepare(layers=Layers(incidents=inc), view="internal")
+    assert p.incidents is not None
+    if sample:
+        take = np.random.default_rng(5).permutation(len(inc))[:120]
+        p.incidents.__dict__["take"] = take  # frozen dataclass: a chosen sample
+    lay = layer(_page.page_data(p, tiles=None, fit=True, font_scale=1.0), "incidents")
+    want = _row_by_row_points(p, p.incidents)
+    assert lay["lon"] == want["lon"] and lay["lat"] == want["lat"]
+    assert lay["cols"][1]["v"] == want["days"] and lay["m"] == want["m"]
+    assert lay["cols"][0]["v"] == want["ids"]
+    assert bw_html.script_json(lay["cols"][0]["v"]) == bw_html.script_json(want["ids"])
+    if kind in ("naive", "text"):
+        assert None in want["days"] and min(d for d in want["days"] if d is not None) < 0
+
+
+def _grid_by_sorting(lon: np.ndarray, lat: np.ndarray) -> tuple:
+    """_grid_layer's cells as they were found: np.unique of x * 1_000_003 + y."""
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    lon, lat = lon[ok], lat[ok]
+    w, e, s, nn = lon.min(), lon.max(), lat.min(), lat.max()
+    step = max((e - w), (nn - s)) / 120 or 0.01
+    ix = np.floor((lon - w) / step).astype(np.int64)
+    iy = np.floor((lat - s) / step).astype(np.int64)
+    _, inv, cnt = np.unique(ix * 1_000_003 + iy, return_inverse=True, return_counts=True)
+    cx = np.bincount(inv, weights=lon) / cnt
+    cy = np.bincount(inv, weights=lat) / cnt
+    return cx.tolist(), cy.tolist(), cnt.tolist()
+
+
+@pytest.mark.parametrize("case", ["spread", "stacked", "one", "line", "nan"])
+def test_grid_cells_by_counting_equal_the_sorted_keys(case: str) -> None:
+    from borderwatch.maps import _page
+
+    rng = np.random.default_rng(8)
+    lon, lat = rng.uniform(0, 7, 5000), rng.uniform(10, 12, 5000)
+    if case == "stacked":
+        lon, lat = np.repeat(lon[:40], 100), np.repeat(lat[:40], 100)
+    elif case == "one":
+        lon, lat = np.array([3.0, 3.0]), np.array([11.0, 11.0])
+    elif case == "line":
+        lat = np.full_like(lon, 11.0)
+    elif case == "nan":
+        lon[::9], lat[::13] = np.nan, np.inf
+    p = types.SimpleNamespace(tr=Tr("en"))
+    out = _page._grid_layer(p, (lon, lat))  # type: ignore[arg-type]
+    cx, cy, cnt = _grid_by_sorting(lon, lat)
+    assert out["n"] == cnt
+    assert out["lon"] == [round(v, 4) for v in cx] and out["lat"] == [round(v, 4) for v in cy]
+
+
+def test_months_positions_equal_the_index() -> None:
+    from borderwatch.maps._prepare import Months
+
+    values = [pd.Timestamp("2019-12-31"), None, pd.NaT, pd.Timestamp("2021-03-01"), "2020-07"]
+    for months in (Months(("2020-01",), first=2020 * 12, step=1), Months(first=2019 * 12, step=12)):
+        want = [-1 if m is None else m for m in months.index(values)]
+        assert months.positions(values).tolist() == want
+
+
+def test_date_texts_equal_date_text_one_by_one() -> None:
+    from borderwatch.maps._format import date_text, date_texts
+
+    tz = pd.Timestamp("2024-03-05 23:30", tz="America/Mexico_City")
+    cases = [
+        [pd.Timestamp("2024-01-02"), None, pd.NaT, np.nan, tz, pd.Timestamp("1969-07-20 23:59")],
+        [pd.Timestamp("2024-01-02"), "2024-02", " 2024-03 ", "05/04/2024", "bad"],
+        [tz, pd.Timestamp("2024-03-06", tz="Asia/Tokyo")],
+        [],
+    ]
+    for values in cases:
+        for month in (False, True):
+            assert date_texts(values, month=month) == [date_text(v, month=month) for v in values]
+
+
+def test_what_a_map_shows_is_prepared_without_folium() -> None:
+    # write_outputs prepares the view, forks the printed map, then imports folium beside it
+    code = (
+        "import sys\n"
+        "import borderwatch.maps._prepare, borderwatch.maps.static\n"
+        "assert 'folium' not in sys.modules\n"
+        "import borderwatch.maps as m\n"
+        "from borderwatch.maps import save_map\n"
+        "import borderwatch.maps.web as web\n"
+        "assert save_map is web.save_map and m.make_map is web.make_map\n"
+        "assert m.export_static.__module__ == 'borderwatch.maps.static'\n"
+        "assert {'make_map', 'export_handout', 'Layers'} <= set(dir(m))\n"
+    )
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        _ = borderwatch_maps_module().nothing
+
+
+def borderwatch_maps_module() -> types.ModuleType:
+    import borderwatch.maps
+
+    return borderwatch.maps

@@ -275,3 +275,29 @@ def test_plan_writes_every_sentence_in_the_settings_language(lang: str) -> None:
         coverage_note(r, lang=lang, radius_km=20, window_days=90)
         for r in public.coverage.to_dict("records")
     ]
+
+
+def test_the_sentences_translate_without_importing_the_maps() -> None:
+    # the translator lives in borderwatch._i18n: the planning tables (analyze without
+    # write_outputs) need not load folium; the maps' translator is the same class
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import pandas as pd\n"
+        "from borderwatch.planning._reasons import reason\n"
+        "from borderwatch.planning._sentences import effect_statement\n"
+        "row = {'event': 'meeting', 'date': pd.Timestamp('2024-03-12'), 'place': 'M',\n"
+        "       'rate_ratio': 0.7, 'ci_low': 0.55, 'ci_high': 0.9, 'comparison_ratio': 0.95}\n"
+        "assert 'après' in effect_statement(row, lang='fr')\n"
+        "assert reason({'kind': 'unit', 'name': 'A'}, lang='es', radius_km=10, window_days=90, k=5)\n"
+        "bad = [m for m in ('folium', 'branca', 'matplotlib', 'borderwatch.maps') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    from borderwatch import _i18n
+    from borderwatch.maps import _i18n as maps_i18n
+
+    assert maps_i18n.Tr is _i18n.Tr and maps_i18n.LANGUAGES is _i18n.LANGUAGES

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Final
+from typing import Any, Final
 
 import geopandas as gpd
 import numpy as np
@@ -131,49 +131,83 @@ def _codes(value: object) -> set[str]:
     return {c.strip().upper() for c in text.replace(";", ",").split(",") if c.strip()}
 
 
-def _area_towns(
-    geom: object, countries: set[str], pts: gpd.GeoDataFrame, *, cross: bool
-) -> AreaPlaces:
+@dataclass(frozen=True)
+class _Table:
+    """Rows of a frame as arrays (names, their text, geometries) and its spatial index: what
+    each area's look-up reads, without a frame copy per area. ``countries``: the column
+    ``country`` (upper case with ``upper``), and ``within`` whether each row is in one of a
+    set of countries (cached per set)."""
+
+    frame: gpd.GeoDataFrame
+    names: np.ndarray
+    texts: np.ndarray
+    geoms: np.ndarray
+    tree: Any
+    countries: pd.Series | None
+    cache: dict[frozenset[str], np.ndarray]
+
+    @classmethod
+    def of(cls, frame: gpd.GeoDataFrame, *, upper: bool = False) -> _Table:
+        country = frame["country"] if "country" in frame.columns else None
+        if country is not None and upper:
+            country = country.astype(str).str.upper()
+        return cls(
+            frame=frame,
+            names=frame["name"].to_numpy(dtype=object),
+            texts=frame["name"].astype(str).to_numpy(),
+            geoms=frame.geometry.to_numpy(),
+            tree=frame.sindex,
+            countries=country,
+            cache={},
+        )
+
+    def query(self, geom: object) -> np.ndarray:
+        return np.sort(self.tree.query(geom, predicate="intersects"))
+
+    def within(self, countries: set[str]) -> np.ndarray:
+        key = frozenset(countries)
+        if key not in self.cache and self.countries is not None:
+            self.cache[key] = self.countries.isin(countries).to_numpy()
+        return self.cache[key]
+
+
+def _area_towns(geom: object, countries: set[str], pts: _Table, *, cross: bool) -> AreaPlaces:
     """Towns inside ``geom`` (metric), largest first; or the nearest within NEAR_KM."""
-    if pts.empty:
+    if not len(pts.names):
         return AreaPlaces()
-    idx = pts.sindex.query(geom, predicate="intersects")
-    inside = pts.iloc[np.sort(idx)]
+    inside = pts.query(geom)
     if len(inside):
-        own = inside[inside["country"].isin(countries)] if countries else inside
+        own = inside[pts.within(countries)[inside]] if countries else inside
         pool = own if len(own) else inside
         sides: tuple[str, ...] = ()
         if cross and countries:
             # the largest town of each country first, so both sides are named
-            firsts = pool.drop_duplicates("country")
-            sides = tuple(firsts["name"].tolist())
-            pool = pd.concat([firsts, pool.drop(index=firsts.index)])
-        return AreaPlaces(towns=tuple(dict.fromkeys(pool["name"].tolist())), sides=sides)
-    near_idx, dist = pts.sindex.nearest(geom, return_distance=True, return_all=False)
+            first = ~pts.frame["country"].iloc[pool].duplicated().to_numpy()
+            sides = tuple(pts.names[pool[first]].tolist())
+            pool = np.concatenate([pool[first], pool[~first]])
+        return AreaPlaces(towns=tuple(dict.fromkeys(pts.names[pool].tolist())), sides=sides)
+    near_idx, dist = pts.tree.nearest(geom, return_distance=True, return_all=False)
     if len(dist) and float(dist[0]) <= NEAR_KM * 1000.0:
-        return AreaPlaces(near=str(pts["name"].iloc[int(near_idx[1][0])]))
+        return AreaPlaces(near=str(pts.names[int(near_idx[1][0])]))
     return AreaPlaces()
 
 
-def _area_units(
-    geom: object, countries: set[str], units: gpd.GeoDataFrame | None
-) -> tuple[str, ...]:
+def _area_units(geom: object, countries: set[str], units: _Table | None) -> tuple[str, ...]:
     """Unit names the area covers, by the share of the area they hold (at least 5 %)."""
-    if units is None or units.empty:
+    if units is None or not len(units.names):
         return ()
-    idx = units.sindex.query(geom, predicate="intersects")
-    if not len(idx):
+    cand = units.query(geom)
+    if not len(cand):
         return ()
-    cand = units.iloc[np.sort(idx)]
-    if countries and "country" in cand.columns:
-        own = cand[cand["country"].astype(str).str.upper().isin(countries)]
+    if countries and units.countries is not None:
+        own = cand[units.within(countries)[cand]]
         cand = own if len(own) else cand
     area = float(shapely.area(geom)) or 1.0
-    parts = shapely.area(robust_overlay("intersection", cand.geometry.to_numpy(), geom))
+    parts = shapely.area(robust_overlay("intersection", units.geoms[cand], geom))
     share = parts / area if area > 0 else np.ones(len(cand))
     keep = (share >= 0.05) | (share == share.max())
     order = np.argsort(-share[keep], kind="stable")
-    names = cand.loc[keep, "name"].astype(str).to_numpy()[order]
+    names = units.texts[cand[keep]][order]
     return tuple(dict.fromkeys(n for n in names if n and n != "nan"))
 
 
@@ -238,9 +272,11 @@ def places_in(
     cross = (
         areas["cross_border"].tolist() if "cross_border" in areas.columns else [False] * len(areas)
     )
+    towns_at = _Table.of(pts)
+    units_at = None if unit_m is None else _Table.of(unit_m, upper=True)
     out = []
     for geom, codes, flag in zip(metric, countries, cross, strict=True):
         own = _codes(codes)
-        found = _area_towns(geom, own, pts, cross=bool(truthy(flag)))
-        out.append(replace(found, units=_area_units(geom, own, unit_m)))
+        found = _area_towns(geom, own, towns_at, cross=bool(truthy(flag)))
+        out.append(replace(found, units=_area_units(geom, own, units_at)))
     return out

@@ -32,11 +32,26 @@ map shows (shared by both); ``_page``: the page's JSON; ``_labels``: region labe
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._i18n import LANGUAGES, translations
 from ._prepare import Layers
-from .handout import export_handout
-from .static import export_static
-from .web import make_map, save_map
+
+if TYPE_CHECKING:  # the same names, for type checkers and IDEs
+    from .handout import export_handout
+    from .static import export_static
+    from .web import make_map, save_map
+
+#: The drawing functions and their modules, imported on first use (PEP 562): what a map
+#: shows (``_prepare``) is ready without folium, so ``write_outputs`` imports folium while
+#: the printed map is drawn beside it.
+_WHERE = {
+    "export_handout": ".handout",
+    "export_static": ".static",
+    "make_map": ".web",
+    "save_map": ".web",
+}
 
 __all__ = [
     "LANGUAGES",
@@ -47,3 +62,18 @@ __all__ = [
     "save_map",
     "translations",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a drawing function on first use."""
+    if name in _WHERE:
+        value = getattr(importlib.import_module(_WHERE[name], __name__), name)
+        globals()[name] = value
+        return value
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
+def __dir__() -> list[str]:
+    """The public names and the module's own."""
+    return sorted({*globals(), *__all__})

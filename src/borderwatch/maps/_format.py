@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -15,6 +16,7 @@ __all__ = [
     "Counts",
     "column",
     "date_text",
+    "date_texts",
     "dates",
     "fmt_int",
     "fmt_num",
@@ -118,6 +120,24 @@ def date_text(value: object, *, month: bool = False) -> str | None:
     if pd.isna(d):
         return None
     return f"{d:%Y-%m}" if month else f"{d:%Y-%m-%d}"
+
+
+def date_texts(values: Sequence[Any], *, month: bool = False) -> list[str | None]:
+    """:func:`date_text` of each value; when they are all timestamps (or missing), read in
+    one go rather than one by one (the same dates: no format to guess).
+
+    Examples
+    --------
+    >>> date_texts([pd.Timestamp("2024-03-05 23:00", tz="America/Mexico_City"), None, "2024-02"])
+    ['2024-03-06', None, '2024-02']
+    """
+    if not all(type(v) is pd.Timestamp or is_missing(v) for v in values):
+        return [date_text(v, month=month) for v in values]
+    read = dates(list(values))
+    return [
+        None if is_missing(v) or pd.isna(d) else (f"{d:%Y-%m}" if month else f"{d:%Y-%m-%d}")
+        for v, d in zip(values, read, strict=True)
+    ]
 
 
 def column(frame: pd.DataFrame, name: str | None) -> list[Any]:

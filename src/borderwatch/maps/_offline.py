@@ -72,6 +72,9 @@ _NETWORK_RE = re.compile(
     r"""|url\(\s*["']?\s*|@import\s+["']?\s*)((?:https?:)?//[^\s"')>]+)""",
     re.IGNORECASE,
 )
+# every character that may come before the '//' of a match of _NETWORK_RE: the words
+# (and their case-insensitive matches, all of them \w), spaces, '=', quotes, '(', '@', ':'
+_BEFORE_URL = re.compile(r"""[\w\s="'(@:]""")
 
 
 def _read(base: str, name: str) -> str:
@@ -185,7 +188,25 @@ def network_urls(html: str) -> list[str]:
     >>> network_urls("<div style=\\"background:url('//cdn.x/i.png')\\"></div>")
     ['//cdn.x/i.png']
     """
-    return [m.group(1) for m in _NETWORK_RE.finditer(html)]
+    # A match's URL starts with the first '//' after its start (no '/' comes before it),
+    # so only the few '//' of a page are tried: from each, back over the characters a
+    # match may start with, then forward to the first place that matches (what finditer
+    # finds, without testing the pattern at each of the page's 10^6 characters).
+    out: list[str] = []
+    done = 0  # where the last match ended
+    at = html.find("//")
+    while at != -1:
+        start = at
+        while start > done and _BEFORE_URL.match(html, start - 1):
+            start -= 1
+        for pos in range(start, at + 1):
+            m = _NETWORK_RE.match(html, pos)
+            if m is not None:
+                out.append(m.group(1))
+                done = m.end()
+                break
+        at = html.find("//", max(at + 1, done))
+    return out
 
 
 class OfflineAssets(MacroElement):

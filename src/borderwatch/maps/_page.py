@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import itertools
 import json
 import re
 import warnings
@@ -370,9 +371,12 @@ def _meetings_layer(p: Prepared, meetings: gpd.GeoDataFrame) -> dict[str, Any]:
     }
 
 
-def _dict_column(values: Sequence[Any], transform: Callable[[Any], str | None]) -> dict[str, Any]:
+def _dict_column(
+    values: Sequence[Any] | np.ndarray, transform: Callable[[Any], str | None]
+) -> dict[str, Any]:
     """Dictionary-encode a column: distinct display texts and one index per row (-1: none)."""
-    codes, uniques = pd.factorize(pd.Series(list(values), dtype=object), use_na_sentinel=True)
+    items = values if isinstance(values, np.ndarray) else list(values)
+    codes, uniques = pd.factorize(pd.Series(items, dtype=object), use_na_sentinel=True)
     texts: dict[str, int] = {}
     remap = []
     for u in uniques:
@@ -380,6 +384,32 @@ def _dict_column(values: Sequence[Any], transform: Callable[[Any], str | None]) 
         remap.append(texts.setdefault(text, len(texts)) if text else -1)
     lookup = np.asarray([*remap, -1], dtype=np.int64)  # code -1 (missing) maps to -1
     return {"k": "dict", "d": list(texts), "i": lookup[codes].tolist()}
+
+
+def _taken(frame: pd.DataFrame, name: str, take: np.ndarray) -> np.ndarray:
+    """``column(frame.iloc[take], name)`` as an object array, without copying the frame."""
+    if name in frame.columns:
+        return frame[name].take(take).astype(object).to_numpy()
+    return np.full(len(take), None, dtype=object)
+
+
+def _dates_at(frame: pd.DataFrame, take: np.ndarray) -> pd.Series:
+    """``dates(column(frame.iloc[take], "date"))``; a date column is read as it is (what
+    its values, listed one by one, are read back as)."""
+    if "date" in frame.columns and pd.api.types.is_datetime64_any_dtype(frame["date"].dtype):
+        return dates(frame["date"].take(take).reset_index(drop=True))
+    return dates(list(_taken(frame, "date", take)))
+
+
+def _texts_or_none(values: np.ndarray) -> list[str | None]:
+    """``to_text(v) or None`` of each value: the values themselves when they are strings
+    (an empty one: None), else one :func:`to_text` per distinct value."""
+    missing = pd.isna(values)
+    if set(map(type, values[~missing])) <= {str}:
+        out = values.copy()
+        out[missing | (values == "")] = None
+        return list(out)
+    return [to_text(v) or None for v in values]
 
 
 @dataclass(frozen=True)
@@ -391,31 +421,47 @@ class _Categories:
     index: tuple[int, ...]  # of each drawn point
 
 
-def _categories(inc: IncidentsLayer) -> _Categories:
-    sub = inc.frame.iloc[inc.take]
-    cats = [None if is_missing(c) else to_text(c) for c in column(sub, "category")]
-    present = sorted(
-        {c for c in cats if c is not None}, key=lambda c: (c not in CATEGORY_COLORS, c)
-    )
-    order = present + (["__none__"] if any(c is None for c in cats) else [])
+def _categories(values: np.ndarray) -> _Categories:
+    """The categories of the drawn points (``values``: their ``category``, as objects)."""
+    if set(map(type, values[~pd.isna(values)])) <= {str}:  # to_text is the value itself
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        texts = [str(u) for u in uniques]
+    else:  # other objects: as many texts as to_text makes (1 and 1.0 are two)
+        rows = [None if is_missing(c) else to_text(c) for c in values]
+        codes, uniques = pd.factorize(np.asarray(rows, dtype=object), use_na_sentinel=True)
+        texts = [str(u) for u in uniques]
+    present = sorted(set(texts), key=lambda c: (c not in CATEGORY_COLORS, c))
+    order = present + (["__none__"] if bool((codes < 0).any()) else [])
     extra = iter(EXTRA_COLORS * (1 + len(order) // len(EXTRA_COLORS)))
     colors = [
         CATEGORY_COLORS.get(c) or (NO_CATEGORY_COLOR if c == "__none__" else next(extra))
         for c in order
     ]
     pos = {c: i for i, c in enumerate(order)}
-    index = tuple(pos[c if c is not None else "__none__"] for c in cats)
-    return _Categories(tuple(order), tuple(colors), index)
+    lookup = np.asarray([*(pos[t] for t in texts), pos.get("__none__", -1)], dtype=np.int64)
+    return _Categories(tuple(order), tuple(colors), tuple(lookup[codes].tolist()))
 
 
-def _incidents_layer(p: Prepared, inc: IncidentsLayer, cats: _Categories) -> dict[str, Any]:
-    tr = p.tr
-    pts = _points(inc.frame)
-    sub = inc.frame.iloc[inc.take]
-    days_raw = dates(column(sub, "date"))
+def _rounded(values: np.ndarray, decimals: int) -> list[float]:
+    """``round(float(v), decimals)`` of each value (Python's correctly rounded decimals,
+    which numpy's round is not always)."""
+    return list(map(round, values.astype(float).tolist(), itertools.repeat(decimals)))
+
+
+def _incidents_layer(
+    p: Prepared,
+    inc: IncidentsLayer,
+    cats: _Categories,
+    lonlat: tuple[np.ndarray, np.ndarray],
+) -> dict[str, Any]:
+    tr, take, frame = p.tr, inc.take, inc.frame
+    days_raw = _dates_at(frame, take)
     day_numbers = (days_raw - pd.Timestamp("1970-01-01")) // pd.Timedelta(days=1)
-    days = [None if pd.isna(d) else int(d) for d in day_numbers]
-    months = [-1 if m is None else m for m in p.months.index(days_raw)]
+    days = np.asarray(day_numbers.to_numpy(dtype=float, na_value=np.nan))
+    known = np.isfinite(days)
+    day_list = np.where(known, days, 0).astype(np.int64).astype(object)
+    day_list[~known] = None
+    months = p.months.positions(days_raw)
     fields = [
         tr("field.id"),
         tr("field.date"),
@@ -426,26 +472,26 @@ def _incidents_layer(p: Prepared, inc: IncidentsLayer, cats: _Categories) -> dic
         tr("field.sensitive"),
     ]
     cols = [
-        {"k": "plain", "v": [to_text(v) or None for v in column(sub, "id")]},
-        {"k": "days", "v": days},
-        _dict_column(column(sub, "category"), tr.category),
-        _dict_column(column(sub, "category_raw"), to_text),
-        _dict_column(column(sub, "unit_name"), to_text),
-        _dict_column(column(sub, "country"), tr.country),
-        _dict_column(column(sub, "sensitive"), tr.yes_no),
+        {"k": "plain", "v": _texts_or_none(_taken(frame, "id", take))},
+        {"k": "days", "v": list(day_list)},
+        _dict_column(_taken(frame, "category", take), tr.category),
+        _dict_column(_taken(frame, "category_raw", take), to_text),
+        _dict_column(_taken(frame, "unit_name", take), to_text),
+        _dict_column(_taken(frame, "country", take), tr.country),
+        _dict_column(_taken(frame, "sensitive", take), tr.yes_no),
     ]
     return {
         "type": "points",
         "key": "incidents",
         "name": tr("layer.incidents"),
         "show": True,
-        "lon": [round(float(v), DECIMALS) for v in pts[0][inc.take]],
-        "lat": [round(float(v), DECIMALS) for v in pts[1][inc.take]],
+        "lon": _rounded(lonlat[0][take], DECIMALS),
+        "lat": _rounded(lonlat[1][take], DECIMALS),
         "cat": list(cats.index),
         "colors": list(cats.colors),
         "style": {"color": POINT_LINE, "weight": 1, "fillOpacity": 0.9},
-        "m": months if any(m >= 0 for m in months) else None,
-        "cluster": len(inc.take) > CLUSTER_ABOVE,
+        "m": months.tolist() if bool((months >= 0).any()) else None,
+        "cluster": len(take) > CLUSTER_ABOVE,
         "title": tr("layer.incidents"),
         "fields": fields,
         "cols": cols,
@@ -461,19 +507,23 @@ def _points(frame: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
     return shapely.get_x(pts), shapely.get_y(pts)
 
 
-def _grid_layer(p: Prepared, inc: IncidentsLayer) -> dict[str, Any]:
+def _grid_layer(p: Prepared, lonlat: tuple[np.ndarray, np.ndarray]) -> dict[str, Any]:
     """Totals of all incidents on a grid of about 120 x 120 cells (when only a sample is drawn)."""
-    lon, lat = _points(inc.frame)
+    lon, lat = lonlat
     ok = np.isfinite(lon) & np.isfinite(lat)
     lon, lat = lon[ok], lat[ok]
     w, e, s, nn = lon.min(), lon.max(), lat.min(), lat.max()
     step = max((e - w), (nn - s)) / 120 or 0.01
     ix = np.floor((lon - w) / step).astype(np.int64)
     iy = np.floor((lat - s) / step).astype(np.int64)
-    key = ix * 1_000_003 + iy
-    _, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
-    cx = np.bincount(inv, weights=lon) / cnt
-    cy = np.bincount(inv, weights=lat) / cnt
+    # cells numbered column by column (x, then y), as sorted keys x * 1_000_003 + y would be;
+    # one count per cell (about 121 x 121 of them) instead of sorting every incident
+    key = ix * (int(iy.max()) + 1) + iy
+    n_all = np.bincount(key)
+    used = np.flatnonzero(n_all)
+    cnt = n_all[used]
+    cx = np.bincount(key, weights=lon)[used] / cnt
+    cy = np.bincount(key, weights=lat)[used] / cnt
     radius = 3 + 17 * np.sqrt(cnt / cnt.max())
     return {
         "type": "circles",
@@ -579,10 +629,12 @@ def _layers_and_legend(p: Prepared) -> tuple[list[dict[str, Any]], list[Legend]]
         item = LegendItem("marker", MEETING_COLOR, p.tr("legend.meeting"))
         legend.append(Legend(p.tr("layer.meetings"), (item,), key="meetings"))
     if p.incidents is not None:
-        cats = _categories(p.incidents)
-        if p.incidents.sampled:
-            layers.append(_grid_layer(p, p.incidents))
-        layers.append(_incidents_layer(p, p.incidents, cats))
+        inc = p.incidents
+        cats = _categories(_taken(inc.frame, "category", inc.take))
+        lonlat = _points(inc.frame)
+        if inc.sampled:
+            layers.append(_grid_layer(p, lonlat))
+        layers.append(_incidents_layer(p, inc, cats, lonlat))
         legend += _incidents_legends(p, p.incidents, cats)
     return layers, legend
 

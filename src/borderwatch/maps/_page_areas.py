@@ -18,7 +18,7 @@ import shapely
 
 from ..places import PLACES_SOURCE
 from ._areas import area_id
-from ._format import column, date_text, dates, fmt_num
+from ._format import column, date_texts, dates, fmt_num
 from ._labels import LABEL_CANDIDATES
 from ._prepare import Legend, LegendItem, Prepared, RegionsLayer
 from ._style import CROSS_INNER, TOWN_DOT
@@ -49,10 +49,10 @@ def _test_columns(frame: Any) -> tuple[str, ...]:
     return tuple(c for c in _TEST_COLUMNS if c in frame.columns)
 
 
-def _test_values(frame: Any, i: int, cols: tuple[str, ...]) -> list[Any]:
+def _test_values(columns: dict[str, list[Any]], i: int) -> list[Any]:
     out: list[Any] = []
-    for c in cols:
-        v = column(frame, c)[i]
+    for c, values in columns.items():
+        v = values[i]
         if c == "relative_risk" and v is not None and np.isinf(v):
             out.append("∞")
         else:
@@ -93,6 +93,8 @@ def area_layer(p: Prepared, layer: RegionsLayer) -> dict[str, Any]:
     countries, cross = column(frame, "countries"), column(frame, "cross_border")
     border_km, ids = column(frame, "border_km"), area_id(frame, spec)
     tests = _test_columns(frame)
+    test_values = {c: column(frame, c) for c in tests}  # once, not once per area
+    first_text, last_text = date_texts(first_raw), date_texts(last_raw)
     features, inner = [], []
     for i, geom in enumerate(_rounded(frame.geometry.to_numpy())):
         found = labels.places[i]
@@ -104,10 +106,10 @@ def area_layer(p: Prepared, layer: RegionsLayer) -> dict[str, Any]:
             counts.text(n[i]),
             tr.yes_no(cross[i]),
             fmt_num(border_km[i]),
-            date_text(first_raw[i]),
-            date_text(last_raw[i]),
+            first_text[i],
+            last_text[i],
             ids[i] or None,
-            *_test_values(frame, i, tests),
+            *_test_values(test_values, i),
         ]
         a = m0[i] if m0[i] is not None else m1[i]
         b = m1[i] if m1[i] is not None else a

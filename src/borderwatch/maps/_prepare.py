@@ -178,6 +178,13 @@ class Months:
         nums = month_numbers(values)
         return [None if not np.isfinite(v) else (int(v) - self.first) // self.step for v in nums]
 
+    def positions(self, values: Any) -> np.ndarray:
+        """:meth:`index` as integers, -1 where missing (for 10^5 points: no Python loop)."""
+        nums = month_numbers(values)
+        known = np.isfinite(nums)
+        steps = (np.where(known, nums, 0).astype(np.int64) - self.first) // self.step
+        return np.where(known, steps, -1)
+
 
 @dataclass(frozen=True, eq=False)
 class Prepared:

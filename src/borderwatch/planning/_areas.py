@@ -97,14 +97,47 @@ def counts_in(
     if points is None or not len(points) or not len(areas):
         return empty
     geoms = np.asarray(points.to_crs(WGS84).geometry.array)
-    a_idx, p_idx = shapely.STRtree(geoms).query(
-        np.asarray(areas.geometry.array), predicate="contains"
-    )
+    regions = np.asarray(areas.geometry.array)
+    kinds = shapely.get_type_id(geoms)
+    if bool(np.all((kinds == 0) | (kinds == -1))):  # points (or missing): no tree needed
+        a_idx, p_idx = _points_within(regions, geoms)
+    else:
+        a_idx, p_idx = shapely.STRtree(geoms).query(regions, predicate="contains")
     out = []
     for mask in masks:
         keep = slice(None) if mask is None else np.asarray(mask, dtype=bool)[p_idx]
         out.append(np.bincount(a_idx[keep], minlength=len(areas)).astype(int))
     return out
+
+
+def _points_within(regions: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs (region, point) where the region contains the point, for an array of
+    points (``None`` allowed): the points sorted by x once, then per region the points of
+    its bounding box tested with :func:`shapely.contains_xy`.
+
+    Contains as in :func:`shapely.contains`: a point on a boundary or in a hole is not in
+    the area; missing and empty points and points with a NaN coordinate are in none. For
+    a few areas and many points this is much cheaper than an STRtree over the points.
+    """
+    coords, index = shapely.get_coordinates(points, return_index=True)  # skips empty, None
+    x = np.full(len(points), np.nan)
+    y = np.full(len(points), np.nan)
+    x[index], y[index] = coords[:, 0], coords[:, 1]
+    order = np.argsort(x)  # NaN last
+    xs = x[order]
+    a_parts, p_parts = [], []
+    for i, (w, s, e, n) in enumerate(shapely.bounds(regions)):
+        if not (w <= e and s <= n):  # empty or missing area (NaN bounds)
+            continue
+        cand = order[np.searchsorted(xs, w, side="left") : np.searchsorted(xs, e, side="right")]
+        cy = y[cand]
+        cand = cand[(cy >= s) & (cy <= n)]
+        hit = cand[shapely.contains_xy(regions[i], x[cand], y[cand])]
+        p_parts.append(hit)
+        a_parts.append(np.full(len(hit), i, dtype=np.intp))
+    if not p_parts:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    return np.concatenate(a_parts), np.concatenate(p_parts)
 
 
 def trend_of(areas: gpd.GeoDataFrame, cells: gpd.GeoDataFrame | None) -> list[str | None]:

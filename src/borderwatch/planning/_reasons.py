@@ -26,7 +26,7 @@ def reason(
     row: pd.Series | dict[str, Any], *, lang: str = "en", radius_km: float, window_days: int, k: int
 ) -> str:
     """The sentence of one priority (see :func:`reasons`)."""
-    from ..maps._i18n import Tr
+    from .._i18n import Tr
 
     tr = Tr(lang)
     get: Any = row.get

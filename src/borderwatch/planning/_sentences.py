@@ -34,7 +34,7 @@ __all__ = [
 
 
 def _tr(lang: str) -> Any:
-    from ..maps._i18n import Tr  # here, as in _reasons: importing maps loads the drawing code
+    from .._i18n import Tr
 
     return Tr(lang)
 
