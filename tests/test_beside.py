@@ -226,8 +226,8 @@ smoothed_in = []  # the density step (the evaluation's own densities not counted
 smooth = pipeline._density
 pipeline._density = lambda *a, **k: smoothed_in.append(os.getpid()) or smooth(*a, **k)
 warns("borderwatch.regions", "hotspot_regions", "regions say")
-warns("borderwatch.scan", "_observed_windows", "the scan says")  # in the child
-warns("borderwatch.scan", "_scan_result", "the scan's clusters say")  # here, once joined
+warns("borderwatch.scan", "observed_windows", "the scan says")  # in the child
+warns("borderwatch.scan", "scan_result", "the scan's clusters say")  # here, once joined
 warns("borderwatch.clusters", "find_clusters", "clusters say")
 warns("borderwatch.density", "density", "the density says")
 warns("borderwatch.evaluate", "evaluate", "the evaluation says")

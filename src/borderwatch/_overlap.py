@@ -101,7 +101,7 @@ def _scan_early(inputs: Inputs, space: Space, s: Settings, say: Progress) -> _Do
         _quiet,
         scan_message,
     )
-    from .scan import _scan_result
+    from .scan import scan_result
 
     grid = _hotspot_grid(inputs.incidents, inputs.units, space, s)
     point_cells(grid[0], inputs.incidents.geometry)  # remembered: the join's copy shares it
@@ -133,7 +133,7 @@ def _scan_early(inputs: Inputs, space: Space, s: Settings, say: Progress) -> _Do
             one.cancel()
         raise
     try:
-        scanned = _scan_result(
+        scanned = scan_result(
             seen,
             null_max,
             grid=grid[0],
@@ -169,9 +169,9 @@ def _windows_and_density(
     """The scan's windows and replicates (in the child, before the join), then the density
     surface unless this process claimed it first (:func:`_scan_and_density`)."""
     from .pipeline import _density, _quiet
-    from .scan import _scan_parts
+    from .scan import scan_parts
 
-    parts = _scan_parts(
+    parts = scan_parts(
         grid,
         incidents,
         population=None,

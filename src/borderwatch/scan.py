@@ -249,7 +249,7 @@ def spatial_scan(
     """
     _check(grid, replicates, max_share, alpha, null, min_cases)
     incidents = check_points(incidents)
-    seen = _observed_windows(
+    seen = observed_windows(
         grid, incidents, population=population, max_share=max_share, min_cases=min_cases
     )
     made: list[gpd.GeoDataFrame] = []
@@ -257,7 +257,7 @@ def spatial_scan(
     def describe() -> None:  # the clusters but their p-values: made while replicates are drawn
         made.append(_described(seen, grid, incidents, border))
 
-    null_max = _replicate_maxima(
+    null_max = replicate_maxima(
         seen,
         incidents,
         crs=grid.crs,
@@ -266,7 +266,7 @@ def spatial_scan(
         null=null,
         meanwhile=describe,
     )
-    return _scan_result(
+    return scan_result(
         seen,
         null_max,
         made[0],
@@ -278,7 +278,7 @@ def spatial_scan(
     )
 
 
-def _scan_parts(
+def scan_parts(
     grid: Grid,
     incidents: gpd.GeoDataFrame,
     *,
@@ -289,14 +289,14 @@ def _scan_parts(
     seed: int = 0,
     null: Null = "stacks",
     min_cases: int = 2,
-) -> tuple[_Observed, np.ndarray]:
+) -> tuple[Observed, np.ndarray]:
     """What :func:`spatial_scan` computes from the incidents' points alone: the observed
-    windows and the replicates' maxima. :func:`_scan_result` then describes the clusters
+    windows and the replicates' maxima. :func:`scan_result` then describes the clusters
     (their incidents' other columns) and gives their p-values: the same result, whether
     the points come before or after the join (they are the same points)."""
     _check(grid, replicates, max_share, alpha, null, min_cases)
     incidents = check_points(incidents)
-    seen = _observed_windows(
+    seen = observed_windows(
         grid, incidents, population=population, max_share=max_share, min_cases=min_cases
     )
     sizes = None
@@ -304,16 +304,16 @@ def _scan_parts(
         loc = np.full(len(incidents), -1, dtype=np.int64)
         loc[seen.inside], sizes, _ = _stacks_of(incidents, seen.inside, grid.crs)
         seen = replace(seen, loc=loc)  # the clusters' locations are counted with them
-    null_max = _replicate_maxima(
+    null_max = replicate_maxima(
         seen, incidents, crs=grid.crs, replicates=replicates, seed=seed, null=null, sizes=sizes
     )
     return seen, null_max
 
 
 @dataclass(frozen=True, eq=False)
-class _Observed:
+class Observed:
     """The scan's windows on the observed counts, before any replicate
-    (:func:`_observed_windows`): what :func:`spatial_scan` computes from the grid and the
+    (:func:`observed_windows`): what :func:`spatial_scan` computes from the grid and the
     incidents' points alone, none of their other columns.
 
     ``counts`` incidents per cell; ``pop`` and ``pop_kind`` the population at risk;
@@ -322,7 +322,7 @@ class _Observed:
     ``centres`` the clusters' centres; ``inside`` the incidents in a cell;
     ``max_share``, ``min_cases`` as given; ``loc`` each incident's location number
     (:func:`borderwatch._stacks.stacks` of the incidents in a cell, -1 for the others)
-    when :func:`_scan_parts` found the stacks.
+    when :func:`scan_parts` found the stacks.
     """
 
     counts: np.ndarray
@@ -341,14 +341,14 @@ class _Observed:
     loc: np.ndarray | None = None  # each incident's location (stack), -1 outside, if found
 
 
-def _observed_windows(
+def observed_windows(
     grid: Grid,
     incidents: gpd.GeoDataFrame,
     *,
     population: np.ndarray | Any | None,
     max_share: float,
     min_cases: int,
-) -> _Observed:
+) -> Observed:
     """The windows of :func:`spatial_scan` on the observed counts (its first half)."""
     from . import _scan  # compiled kernels (numba): imported when a scan runs
 
@@ -360,7 +360,7 @@ def _observed_windows(
     lat, qmax = _scan.grid_windows(grid, pop, max_share=max_share)
     best, bq, bc, be = _scan.best_windows(lat, counts, pop, qmax, min_cases=min_cases)
     centres = _scan.select_clusters(lat, best, bq)
-    return _Observed(
+    return Observed(
         counts,
         pop,
         pop_kind,
@@ -377,8 +377,8 @@ def _observed_windows(
     )
 
 
-def _replicate_maxima(
-    seen: _Observed,
+def replicate_maxima(
+    seen: Observed,
     incidents: gpd.GeoDataFrame,
     *,
     crs: CRS,
@@ -413,7 +413,7 @@ def _replicate_maxima(
 
 
 def _described(
-    seen: _Observed, grid: Grid, incidents: gpd.GeoDataFrame, border: gpd.GeoDataFrame | None
+    seen: Observed, grid: Grid, incidents: gpd.GeoDataFrame, border: gpd.GeoDataFrame | None
 ) -> gpd.GeoDataFrame:
     """The clusters of ``seen`` described (:func:`_frame`), without their p-values."""
     where = point_cells(grid, incidents.geometry)
@@ -432,8 +432,8 @@ def _described(
     )
 
 
-def _scan_result(
-    seen: _Observed,
+def scan_result(
+    seen: Observed,
     null_max: np.ndarray,
     frame: gpd.GeoDataFrame | None = None,
     *,
@@ -451,7 +451,7 @@ def _scan_result(
     their p-values, those above ``alpha`` left out unless ``keep_all``."""
     if frame is None:
         if grid is None or incidents is None:
-            msg = "_scan_result: give the described clusters, or the grid and the incidents."
+            msg = "scan_result: give the described clusters, or the grid and the incidents."
             raise ValueError(msg)
         frame = _described(seen, grid, incidents, border)
     frame["p_value"] = _p_values(seen.best[seen.centres], null_max)
