@@ -156,24 +156,3 @@ def test_grid_of_other_inputs_is_cut_anew(change: dict[str, object]) -> None:
     )
     pd.testing.assert_frame_equal(other.cells, direct.cells)
     assert not other.cells.equals(base.cells)
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_scan_locations_from_the_stacks_of_all_equal_the_stacks_of_the_clusters(seed: int) -> None:
-    """The scan's clusters count their locations with the stacks found for its replicates
-    (every incident in a cell) instead of the stacks of their own incidents: the same."""
-    from borderwatch._stacks import stacks
-    from borderwatch.scan import _locations
-
-    rng = np.random.default_rng(seed)
-    xy = np.round(rng.uniform(0, 2_000, (3_000, 2)), 1)  # 0.1 m: rounding to 1 m merges some
-    xy[::7] = xy[1::7][: len(xy[::7])]  # stacks
-    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=3857)
-    inside = np.flatnonzero(rng.random(len(xy)) < 0.8)
-    loc = np.full(len(xy), -1, dtype=np.int64)
-    loc[inside] = stacks(xy[inside])[0]
-    feature = np.full(len(xy), -1, dtype=np.int64)
-    feature[inside] = rng.integers(-1, 5, len(inside))
-    direct = _locations(pts, feature, pts.crs, 5)
-    np.testing.assert_array_equal(_locations(pts, feature, pts.crs, 5, loc), direct)
-    assert direct.sum() < (feature >= 0).sum()  # stacks were merged

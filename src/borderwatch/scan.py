@@ -44,7 +44,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
@@ -299,13 +299,8 @@ def scan_parts(
     seen = observed_windows(
         grid, incidents, population=population, max_share=max_share, min_cases=min_cases
     )
-    sizes = None
-    if replicates > 0 and len(seen.centres) and null == "stacks":
-        loc = np.full(len(incidents), -1, dtype=np.int64)
-        loc[seen.inside], sizes, _ = _stacks_of(incidents, seen.inside, grid.crs)
-        seen = replace(seen, loc=loc)  # the clusters' locations are counted with them
     null_max = replicate_maxima(
-        seen, incidents, crs=grid.crs, replicates=replicates, seed=seed, null=null, sizes=sizes
+        seen, incidents, crs=grid.crs, replicates=replicates, seed=seed, null=null
     )
     return seen, null_max
 
@@ -320,9 +315,7 @@ class Observed:
     ``lat`` and ``qmax`` the lattice and each centre's largest window; ``best``, ``bq``,
     ``bc``, ``be`` each centre's most likely window (LLR, offsets, count, expected);
     ``centres`` the clusters' centres; ``inside`` the incidents in a cell;
-    ``max_share``, ``min_cases`` as given; ``loc`` each incident's location number
-    (:func:`borderwatch._stacks.stacks` of the incidents in a cell, -1 for the others)
-    when :func:`scan_parts` found the stacks.
+    ``max_share``, ``min_cases`` as given.
     """
 
     counts: np.ndarray
@@ -338,7 +331,6 @@ class Observed:
     inside: np.ndarray
     max_share: float
     min_cases: int
-    loc: np.ndarray | None = None  # each incident's location (stack), -1 outside, if found
 
 
 def observed_windows(
@@ -386,17 +378,14 @@ def replicate_maxima(
     seed: int,
     null: Null,
     meanwhile: Callable[[], None] | None = None,
-    sizes: np.ndarray | None = None,
 ) -> np.ndarray:
     """The largest LLR of each Monte Carlo replicate (none without a cluster candidate);
     ``meanwhile`` runs while the first replicates are drawn (:func:`_scan.null_maxima`).
-    ``crs`` is the grid's (the incidents' stacks are found there); ``sizes`` the stack
-    sizes, if already found."""
+    ``crs`` is the grid's (the incidents' stacks are found there)."""
     if replicates > 0 and len(seen.centres):
         from . import _scan
 
-        if sizes is None:
-            sizes = _stack_sizes(incidents, seen.inside, crs, null)
+        sizes = _stack_sizes(incidents, seen.inside, crs, null)
         return _scan.null_maxima(
             seen.lat,
             seen.pop,
@@ -427,9 +416,7 @@ def _described(
         np.full(len(seen.centres), np.nan),
         seen.counts,
     )
-    return _frame(
-        table, seen.lat, seen.centres, seen.bq, grid, incidents, (where, seen.loc), border
-    )
+    return _frame(table, seen.lat, seen.centres, seen.bq, grid, incidents, where, border)
 
 
 def scan_result(
@@ -510,15 +497,9 @@ def _stack_sizes(
     """Incidents per location (``null="stacks"``) or ones (``"incidents"``)."""
     if null == "incidents":
         return np.ones(len(inside), dtype=np.int64)
-    return _stacks_of(incidents, inside, crs)[1]
-
-
-def _stacks_of(
-    incidents: gpd.GeoDataFrame, inside: np.ndarray, crs: CRS
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`borderwatch._stacks.stacks` of the incidents ``inside`` (in ``crs``)."""
     geo = projected(incidents.geometry, crs).iloc[inside]
-    return stacks(shapely.get_coordinates(np.asarray(geo.array, dtype=object)))
+    _, sizes, _ = stacks(shapely.get_coordinates(np.asarray(geo.array, dtype=object)))
+    return sizes
 
 
 def _p_values(llrs: np.ndarray, null_max: np.ndarray) -> np.ndarray:
@@ -623,12 +604,10 @@ def _frame(
     bq: np.ndarray,
     grid: Grid,
     incidents: gpd.GeoDataFrame,
-    placed: tuple[np.ndarray, np.ndarray | None],
+    where: np.ndarray,
     border: gpd.GeoDataFrame | None,
 ) -> gpd.GeoDataFrame:
-    """Clusters with their cells, incidents' countries, border distance, dates and shape;
-    ``placed`` is each incident's cell and, if known, its location (stack)."""
-    where, loc = placed
+    """Clusters with their cells, incidents' countries, border distance, dates and shape."""
     from . import _scan
 
     cells = grid.cells
@@ -648,7 +627,7 @@ def _frame(
     )
     out = table.copy()
     out["n_cells"] = np.array([len(m) for m in members], dtype=np.int64)
-    out["n_locations"] = _locations(incidents, feature, grid.crs, k, loc)
+    out["n_locations"] = _locations(incidents, feature, grid.crs, k)
     out = pd.concat([out, _incident_fields(incidents, feature, border, grid.crs, k)], axis=1)
     out["area_km2"] = shapely.area(shapes) / 1e6 if k else np.zeros(0)
     out.insert(0, "scan_id", np.arange(1, k + 1, dtype=np.int64))
@@ -657,25 +636,14 @@ def _frame(
     return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(shapes, crs=grid.crs).array, crs=grid.crs)
 
 
-def _locations(
-    incidents: gpd.GeoDataFrame,
-    feature: np.ndarray,
-    crs: CRS,
-    k: int,
-    loc: np.ndarray | None = None,
-) -> np.ndarray:
-    """Distinct locations (stacks) among the incidents of each feature (``loc``: each
-    incident's location among a set that holds them, if known; a location is the same in
-    any subset, as the coordinates are rounded one by one)."""
+def _locations(incidents: gpd.GeoDataFrame, feature: np.ndarray, crs: CRS, k: int) -> np.ndarray:
+    """Distinct locations (stacks) among the incidents of each feature."""
     rows = np.flatnonzero(feature >= 0)
     if not len(rows):
         return np.zeros(k, dtype=np.int64)
-    if loc is None:
-        geo = projected(incidents.geometry, crs).iloc[rows]
-        at, _, _ = stacks(shapely.get_coordinates(np.asarray(geo.array, dtype=object)))
-    else:
-        at = loc[rows]
-    pairs = unique_rows(np.column_stack([feature[rows], at]))
+    geo = projected(incidents.geometry, crs).iloc[rows]
+    loc, _, _ = stacks(shapely.get_coordinates(np.asarray(geo.array, dtype=object)))
+    pairs = unique_rows(np.column_stack([feature[rows], loc]))
     return np.bincount(pairs[:, 0], minlength=k).astype(np.int64)
 
 
