@@ -86,9 +86,8 @@ def _scan_early(inputs: Inputs, space: Space, s: Settings, say: Progress) -> _Do
     """Steps 3 to 8 with the scan's windows and replicates (the bulk of step 5) in a child
     from the moment the grid is known, before the join; then the density surface there
     unless this process claims it first. This process joins the incidents meanwhile, then
-    forks the point clusters (step 6: the joined incidents and the cell size) into a second
-    child (where :class:`~borderwatch._beside.Beside` forks), computes steps 4 and 8 and
-    describes the scan's clusters (their incidents' columns come from the join)."""
+    computes steps 4, 6 and 8 and describes the scan's clusters (their incidents' columns
+    come from the join)."""
     from .grid import point_cells
     from .pipeline import (
         _LATER_STEPS,
@@ -111,47 +110,37 @@ def _scan_early(inputs: Inputs, space: Space, s: Settings, say: Progress) -> _Do
         what="the spatial scan statistic and the density surface",
         fork=True,
     )
-    jobs: list[Beside[Any]] = [job]
     try:
         joined, measured = _join(inputs, space, s, say)
         say("hotspot statistics (Gi*, local Moran, emerging hotspots)")
         measured()  # the incidents' border_km, before any step reads it
-        clusters = Beside(  # step 6 needs the joined incidents and the cell size only
-            partial(_clusters, joined, inputs.units, space, float(grid[0].cell_km), s, _quiet),
-            what="the point clusters",
-            fork=None if s.cluster_method != "hdbscan" else False,  # HDBSCAN: OpenMP, here
-        )
-        jobs.append(clusters)
         hot = _hotspots(joined, inputs.units, space, s, say, grid)
         say(scan_message(s))
+        args = (joined, inputs.units, space, hot, s)
+        with withheld() as clustered:  # said after the scan's, as in the order of the steps
+            found = _clusters(*args, _quiet)
         with withheld() as evaluated:
-            judged = _evaluate(joined, inputs.units, space, hot, s)
+            judged = _evaluate(*args)
         mine = _density_here(joined, inputs.units, space, grid[0], s, claim)
         (seen, null_max), surface, smoothed = job.wait()  # says the scan's warnings
     except BaseException:
-        for one in jobs:
-            one.cancel()
+        job.cancel()
         raise
-    try:
-        scanned = scan_result(
-            seen,
-            null_max,
-            grid=grid[0],
-            incidents=joined.incidents,
-            border=space.border,
-            replicates=s.scan_replicates,
-            alpha=s.alpha,
-            seed=s.seed,
-            null=s.scan_null,
-            keep_all=s.scan_all,
-        )
-        found = clusters.wait()  # says the point clusters' warnings, after the scan's
-    except BaseException:
-        clusters.cancel()
-        raise
+    scanned = scan_result(
+        seen,
+        null_max,
+        grid=grid[0],
+        incidents=joined.incidents,
+        border=space.border,
+        replicates=s.scan_replicates,
+        alpha=s.alpha,
+        seed=s.seed,
+        null=s.scan_null,
+        keep_all=s.scan_all,
+    )
     if mine is not None:
         surface, smoothed = mine
-    for one in (*smoothed, *evaluated):
+    for one in (*clustered, *smoothed, *evaluated):
         resay(one)
     for step in _LATER_STEPS:
         say(step)
@@ -220,7 +209,7 @@ def _scan_beside(
         say(scan_message(s))
         args = (joined, units, space, hot, s)
         with withheld() as clustered:  # said after the scan's, as in the order of the steps
-            found = _clusters(*_cluster_args(args), _quiet) if points else None
+            found = _clusters(*args, _quiet) if points else None
         with withheld() as evaluated:
             judged = _evaluate(*args) if points else Judged(pai=None, evaluation=None)
         mine = _density_here(joined, units, space, grid[0], s, claim)
@@ -236,15 +225,6 @@ def _scan_beside(
         if run:
             say(step)
     return hot, scanned, found, surface, judged
-
-
-def _cluster_args(
-    args: tuple[Joined, gpd.GeoDataFrame, Space, Hotspots, Settings],
-) -> tuple[Joined, gpd.GeoDataFrame, Space, float, Settings]:
-    """The arguments of the point clusters' step (but ``say``) from those of the steps
-    after the hotspot statistics: DBSCAN's radius is the hotspot grid's cell size."""
-    joined, units, space, hot, s = args
-    return joined, units, space, float(hot.params["cell_km"]), s
 
 
 def _claimed(claim: Any, who: int) -> bool:
@@ -313,7 +293,7 @@ def _scan_here(
     )
     try:
         scanned = _scan(joined, space, grid[0], s, say)
-        found = _clusters(*_cluster_args(args), say) if points and not aside else None
+        found = _clusters(*args, say) if points and not aside else None
     except BaseException:
         later.cancel()
         raise
@@ -338,7 +318,7 @@ def _later(
     points) the evaluation."""
     from .pipeline import _LATER_STEPS, Judged, _clusters, _density, _evaluate
 
-    found = _clusters(*_cluster_args((joined, units, space, hot, s)), say) if clusters else None
+    found = _clusters(joined, units, space, hot, s, say) if clusters else None
     surface = _density(
         joined.incidents, joined.population, units, space, float(hot.params["cell_km"]), s, say
     )

@@ -651,11 +651,10 @@ def _clusters(
     joined: Joined,
     units: gpd.GeoDataFrame,
     space: Space,
-    cell_km: float,
+    hot: Hotspots,
     s: Settings,
     say: Progress,
 ) -> Found:
-    """Step 6; DBSCAN's radius defaults to ``cell_km``, the hotspot grid's cell size."""
     from .clusters import find_clusters
 
     say(_LATER_STEPS[0])
@@ -663,7 +662,7 @@ def _clusters(
     if s.eps_km is not None or s.cluster_method != "hdbscan":
         # DBSCAN's radius defaults to the grid cell, the scale of the hotspot analysis;
         # HDBSCAN chooses its own scale
-        opts["eps_km"] = s.eps_km if s.eps_km is not None else float(cell_km)
+        opts["eps_km"] = s.eps_km if s.eps_km is not None else float(hot.params["cell_km"])
     if s.min_samples is not None:
         opts["min_samples"] = int(s.min_samples)
     if s.days is not None:
