@@ -195,12 +195,9 @@ from borderwatch import BorderwatchWarning, analyze
 from borderwatch.datasets import demo_incidents, demo_units
 
 beside._free_core = lambda: True
-ran = []  # the arrangement each analysis took, here
-early, beside_ = overlap._scan_early, overlap._scan_beside
-overlap._scan_early = lambda *a, **k: ran.append(("early", os.getpid())) or early(*a, **k)
-overlap._scan_beside = lambda *a, **k: ran.append(("joined", os.getpid())) or beside_(*a, **k)
-if sys.argv[3] == "joined":  # the scan forked once the incidents are joined
-    overlap._early = lambda *a, **k: False
+ran = []
+real = overlap._scan_beside
+overlap._scan_beside = lambda *a, **k: ran.append(os.getpid()) or real(*a, **k)
 scanned_in = []
 import borderwatch.pipeline as pipeline
 scan = pipeline._scan
@@ -226,8 +223,7 @@ smoothed_in = []  # the density step (the evaluation's own densities not counted
 smooth = pipeline._density
 pipeline._density = lambda *a, **k: smoothed_in.append(os.getpid()) or smooth(*a, **k)
 warns("borderwatch.regions", "hotspot_regions", "regions say")
-warns("borderwatch.scan", "observed_windows", "the scan says")  # in the child
-warns("borderwatch.scan", "scan_result", "the scan's clusters say")  # here, once joined
+warns("borderwatch.scan", "spatial_scan", "the scan says")
 warns("borderwatch.clusters", "find_clusters", "clusters say")
 warns("borderwatch.density", "density", "the density says")
 warns("borderwatch.evaluate", "evaluate", "the evaluation says")
@@ -248,8 +244,7 @@ for fork in (True, False):
         smoothed_in.clear()
 (a, steps_a, said_a), (b, steps_b, said_b) = results
 print(pickle.dumps({
-    # the forked run took the arrangement asked; the scan's call in the child is not seen
-    "beside": ran == [(sys.argv[3], os.getpid())] and scanned_in == [os.getpid()],
+    "beside": ran == [os.getpid()] and scanned_in == [os.getpid()],  # the child's call not seen
     "density_here": density_here,
     "summary": a.summary == b.summary,
     "steps": steps_a == steps_b, "said": said_a == said_b, "order": [w for w in a.summary["warnings"] if w.endswith("says") or w.endswith("say")],
@@ -261,31 +256,20 @@ print(pickle.dumps({
 
 
 @pytest.mark.parametrize(
-    ("view", "density_by", "arrangement"),
-    [
-        ("internal", "race", "early"),
-        ("public", "race", "early"),
-        ("internal", "child", "early"),
-        ("public", "here", "early"),
-        ("internal", "race", "joined"),
-        ("public", "child", "joined"),
-    ],
+    ("view", "density_by"),
+    [("internal", "race"), ("public", "race"), ("internal", "child"), ("public", "here")],
 )
-def test_the_scan_forked_from_the_grid_on_equals_the_one_made_here(
-    view, density_by, arrangement, tmp_path
-):
+def test_the_scan_forked_from_the_grid_on_equals_the_one_made_here(view, density_by, tmp_path):
     """In a fresh process (numba's threads not started) the scan runs in a child from the
-    moment the grid is known: before the join (``"early"``: its windows and replicates;
-    this process describes its clusters once the incidents are joined) or after it
-    (``"joined"``: the whole scan). This process computes the other steps meanwhile, and
-    the density surface goes to the one free first (``density_by``: as it happens, or
-    made to go to the child or here). The result, the progress messages and the warnings
-    (in their order) are those of everything run here."""
+    moment the grid is known, while this process computes the other steps, and the density
+    surface goes to the one free first (``density_by``: as it happens, or made to go to the
+    child or here): the same result, progress messages and warnings (in their order) as
+    everything run here."""
     script = tmp_path / "scan_beside.py"
     script.write_text(_SCAN_BESIDE)
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     run = subprocess.run(
-        [sys.executable, str(script), view, density_by, arrangement],
+        [sys.executable, str(script), view, density_by],
         capture_output=True,
         text=True,
         env=env,
@@ -301,7 +285,6 @@ def test_the_scan_forked_from_the_grid_on_equals_the_one_made_here(
     assert got.pop("order") == [
         "regions say",
         "the scan says",
-        "the scan's clusters say",
         "clusters say",
         "the density says",
         "the evaluation says",

@@ -275,29 +275,6 @@ def points_to_crs(x: np.ndarray, y: np.ndarray, *, source: Any, target: Any) -> 
         return np.asarray(shapely.points(x, y))
 
 
-def remembered_projection(geo: gpd.GeoSeries, crs: Any) -> gpd.GeoSeries | None:
-    """:func:`projected` of ``geo`` if it is remembered, else None (nothing computed)."""
-    import geopandas as gpd
-
-    key = CRS(crs).to_wkt()
-    for ref, k, arr in _PROJECTED:
-        if ref() is geo.array and k == key and len(arr) == len(geo):
-            return gpd.GeoSeries(arr, index=geo.index, crs=CRS(crs), name=geo.name, copy=False)
-    return None
-
-
-def alias_projections(new: gpd.GeoSeries, old: gpd.GeoSeries) -> None:
-    """Record that ``new`` holds the points of ``old``, in order (a copy of a frame: the
-    join's output): every projection remembered for ``old`` is one of ``new``."""
-    source, copy = old.array, new.array
-    if len(source) != len(copy):
-        return
-    for ref, key, arr in list(_PROJECTED):
-        if ref() is source:
-            _PROJECTED.append((weakref.ref(copy), key, arr))
-    _PROJECTED[:] = [e for e in _PROJECTED if e[0]() is not None][-(2 * _KEEP) :]
-
-
 def remember_projection(geo: gpd.GeoSeries, metric: gpd.GeoSeries) -> None:
     """Record that ``metric`` holds the points of ``geo``, in order, reprojected (a new
     frame built from the points of one already projected: the join's output)."""

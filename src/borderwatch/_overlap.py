@@ -49,11 +49,9 @@ def statistics(
     from .grid import point_cells
     from .pipeline import _Done, _hotspot_grid, _join, _no_clusters
 
-    if _early(inputs, s, points):
-        return _scan_early(inputs, space, s, say)
     joined, measured = _join(inputs, space, s, say)
     say("hotspot statistics (Gi*, local Moran, emerging hotspots)")
-    grid = _hotspot_grid(joined.incidents, inputs.units, space, s)  # beside the border distances
+    grid = _hotspot_grid(joined, inputs.units, space, s)  # beside the border distances
     point_cells(grid[0], joined.incidents.geometry)  # remembered for the steps that follow
     measured()  # the incidents' border_km, before any step reads it
     forked = should_fork()
@@ -66,115 +64,6 @@ def statistics(
             joined, inputs.units, space, s, say, grid, points, forked
         )
     return _Done(joined, hot, scanned, _no_clusters() if found is None else found, surface, judged)
-
-
-def _early(inputs: Inputs, s: Settings, points: bool) -> bool:
-    """Whether the scan's windows and replicates start in a child before the join: they
-    need the incidents' points and the grid only (no population raster, which the join
-    reads), and a free core (:func:`_scan_beside`'s conditions)."""
-    return (
-        points
-        and s.engine != "dask"
-        and s.population is None
-        and s.scan_replicates > 0
-        and should_fork()
-        and not numba_threads_started()
-    )
-
-
-def _scan_early(inputs: Inputs, space: Space, s: Settings, say: Progress) -> _Done:
-    """Steps 3 to 8 with the scan's windows and replicates (the bulk of step 5) in a child
-    from the moment the grid is known, before the join; then the density surface there
-    unless this process claims it first. This process joins the incidents meanwhile, then
-    computes steps 4, 6 and 8 and describes the scan's clusters (their incidents' columns
-    come from the join)."""
-    from .grid import point_cells
-    from .pipeline import (
-        _LATER_STEPS,
-        _clusters,
-        _Done,
-        _evaluate,
-        _hotspot_grid,
-        _hotspots,
-        _join,
-        _quiet,
-        scan_message,
-    )
-    from .scan import scan_result
-
-    grid = _hotspot_grid(inputs.incidents, inputs.units, space, s)
-    point_cells(grid[0], inputs.incidents.geometry)  # remembered: the join's copy shares it
-    claim = mp.get_context("fork").Value("b", 0)  # who computes the density: 1 child, 2 here
-    job = Beside(
-        partial(_windows_and_density, inputs.incidents, inputs.units, space, grid[0], s, claim),
-        what="the spatial scan statistic and the density surface",
-        fork=True,
-    )
-    try:
-        joined, measured = _join(inputs, space, s, say)
-        say("hotspot statistics (Gi*, local Moran, emerging hotspots)")
-        measured()  # the incidents' border_km, before any step reads it
-        hot = _hotspots(joined, inputs.units, space, s, say, grid)
-        say(scan_message(s))
-        args = (joined, inputs.units, space, hot, s)
-        with withheld() as clustered:  # said after the scan's, as in the order of the steps
-            found = _clusters(*args, _quiet)
-        with withheld() as evaluated:
-            judged = _evaluate(*args)
-        mine = _density_here(joined, inputs.units, space, grid[0], s, claim)
-        (seen, null_max), surface, smoothed = job.wait()  # says the scan's warnings
-    except BaseException:
-        job.cancel()
-        raise
-    scanned = scan_result(
-        seen,
-        null_max,
-        grid=grid[0],
-        incidents=joined.incidents,
-        border=space.border,
-        replicates=s.scan_replicates,
-        alpha=s.alpha,
-        seed=s.seed,
-        null=s.scan_null,
-        keep_all=s.scan_all,
-    )
-    if mine is not None:
-        surface, smoothed = mine
-    for one in (*clustered, *smoothed, *evaluated):
-        resay(one)
-    for step in _LATER_STEPS:
-        say(step)
-    return _Done(joined, hot, scanned, found, surface, judged)
-
-
-def _windows_and_density(
-    incidents: gpd.GeoDataFrame,
-    units: gpd.GeoDataFrame,
-    space: Space,
-    grid: Grid,
-    s: Settings,
-    claim: Any,
-) -> tuple[Any, Any, list[Any]]:
-    """The scan's windows and replicates (in the child, before the join), then the density
-    surface unless this process claimed it first (:func:`_scan_and_density`)."""
-    from .pipeline import _density, _quiet
-    from .scan import scan_parts
-
-    parts = scan_parts(
-        grid,
-        incidents,
-        population=None,
-        replicates=s.scan_replicates,
-        max_share=s.scan_max_share,
-        alpha=s.alpha,
-        seed=s.seed,
-        null=s.scan_null,
-    )
-    if not _claimed(claim, 1):
-        return parts, None, []
-    with withheld() as smoothed:
-        surface = _density(incidents, None, units, space, grid.cell_km, s, _quiet)
-    return parts, surface, list(smoothed)
 
 
 def _scan_beside(
@@ -264,9 +153,7 @@ def _density_here(
     if not _claimed(claim, who):
         return None
     with withheld() as smoothed:
-        surface = _density(
-            joined.incidents, joined.population, units, space, grid.cell_km, s, _quiet
-        )
+        surface = _density(joined, units, space, grid.cell_km, s, _quiet)
     return surface, list(smoothed)
 
 
@@ -319,9 +206,7 @@ def _later(
     from .pipeline import _LATER_STEPS, Judged, _clusters, _density, _evaluate
 
     found = _clusters(joined, units, space, hot, s, say) if clusters else None
-    surface = _density(
-        joined.incidents, joined.population, units, space, float(hot.params["cell_km"]), s, say
-    )
+    surface = _density(joined, units, space, float(hot.params["cell_km"]), s, say)
     judged = Judged(pai=None, evaluation=None)
     if points:
         say(_LATER_STEPS[2])

@@ -18,13 +18,7 @@ from ._coded import taken
 from ._countries import remember_border_km
 from ._crs import require_crs, study_crs
 from ._errors import BorderwatchWarning, DataError
-from ._geom import (
-    alias_projections,
-    points_to_crs,
-    projected,
-    remember_projection,
-    remembered_projection,
-)
+from ._geom import points_to_crs, projected, remember_projection
 from ._schema import TAXONOMY
 from ._stacks import first_rows, same_points
 from .borders import border_lines, distance_to_border
@@ -142,7 +136,6 @@ def join_later(
     pm = at.every_row(points.geometry)
 
     out = points.copy()
-    alias_projections(out.geometry, points.geometry)  # the same points (the grid's CRS too)
     remember_projection(out.geometry, pm)
     for col, src in (("unit_id", "unit_id"), ("unit_name", "name"), ("country", "country")):
         # None for no unit, else the unit's value
@@ -201,15 +194,10 @@ class _Locations:
 
     metric: gpd.GeoSeries  # the locations' points in the metric CRS
     where: np.ndarray | None  # each row's location (None: every row is its own location)
-    rows: gpd.GeoSeries | None = None  # every row's point in the metric CRS, if known
 
     @classmethod
     def of(cls, geo: gpd.GeoSeries, crs: CRS) -> _Locations:
-        """The locations of the points ``geo`` and their projection to ``crs`` (taken from
-        :func:`borderwatch._geom.projected` when the pipeline projected them already)."""
-        known = remembered_projection(geo, crs)
-        if known is not None:
-            return cls._of_known(geo, known)
+        """The locations of the points ``geo`` and their projection to ``crs``."""
         arr = geo.array
         x, y = np.full(len(arr), np.nan), np.full(len(arr), np.nan)
         point = (shapely.get_type_id(arr) == 0) & ~shapely.is_empty(arr)
@@ -227,27 +215,12 @@ class _Locations:
             return cls(gpd.GeoSeries(metric, crs=crs), where)
         return cls(sub.to_crs(crs), where)
 
-    @classmethod
-    def _of_known(cls, geo: gpd.GeoSeries, known: gpd.GeoSeries) -> _Locations:
-        """:meth:`of` when every row's projection is known (the same bits as to_crs)."""
-        arr = geo.array
-        x, y = np.full(len(arr), np.nan), np.full(len(arr), np.nan)
-        point = (shapely.get_type_id(arr) == 0) & ~shapely.is_empty(arr)
-        x[point], y[point] = shapely.get_x(arr[point]), shapely.get_y(arr[point])
-        rows, where = same_points(x, y)
-        if len(rows) > _DISTINCT_SHARE * len(geo):
-            return cls(known, None, known)
-        sub = gpd.GeoSeries(known.array[rows], crs=known.crs)
-        return cls(sub, where, known)
-
     def spread(self, values: np.ndarray) -> np.ndarray:
         """Per-location values -> per-row values."""
         return values if self.where is None else values[self.where]
 
     def every_row(self, geo: gpd.GeoSeries) -> gpd.GeoSeries:
         """The rows' points in the metric CRS (index of ``geo``)."""
-        if self.rows is not None:
-            return self.rows
         if self.where is None:
             return self.metric
         arr = self.metric.array[self.where]

@@ -521,19 +521,20 @@ _UNIT_STATS = {
 
 
 def _hotspot_grid(
-    incidents: gpd.GeoDataFrame, units: gpd.GeoDataFrame, space: Space, s: Settings
+    joined: Joined, units: gpd.GeoDataFrame, space: Space, s: Settings
 ) -> tuple[Grid, Literal["data", "user"]]:
-    """The grid of the hotspot statistics (and of the scan) and where its size came from
-    (the incidents' points only: the same before the join as after it)."""
+    """The grid of the hotspot statistics (and of the scan) and where its size came from."""
     from .grid import study_grid
 
-    lattice = _public_lattice(incidents, units, space, s)
+    lattice = _public_lattice(joined, units, space, s)
     if lattice is not None:  # the fixed global lattice
-        fixed = study_grid(incidents, units, cell_km=lattice, shape="square", crs=LATTICE_CRS)
+        fixed = study_grid(
+            joined.incidents, units, cell_km=lattice, shape="square", crs=LATTICE_CRS
+        )
         return fixed[0], "user" if s.cell_km else "data"
     if space.grid is not None:
         return space.grid, "user"
-    return study_grid(incidents, units, cell_km=s.cell_km, shape=s.grid, crs=space.crs)
+    return study_grid(joined.incidents, units, cell_km=s.cell_km, shape=s.grid, crs=space.crs)
 
 
 def _hotspots(
@@ -590,7 +591,7 @@ def _hotspots(
 
 
 def _public_lattice(
-    incidents: gpd.GeoDataFrame, units: gpd.GeoDataFrame, space: Space, s: Settings
+    joined: Joined, units: gpd.GeoDataFrame, space: Space, s: Settings
 ) -> int | None:
     """In the public view, the cell size on the fixed global lattice (the asked or data-chosen
     size, snapped to an allowed size); None in the internal view."""
@@ -600,7 +601,7 @@ def _public_lattice(
 
     km = s.cell_km
     if km is None:
-        km = default_cell_km(incidents, units=units, crs=space.crs, shape="square")
+        km = default_cell_km(joined.incidents, units=units, crs=space.crs, shape="square")
     return snap_cell_km(km)
 
 
@@ -690,25 +691,23 @@ def _clusters(
 
 
 def _density(
-    incidents: gpd.GeoDataFrame,
-    population: PopulationRaster | None,
+    joined: Joined,
     units: gpd.GeoDataFrame,
     space: Space,
     cell_km: float,
     s: Settings,
     say: Progress,
 ) -> Any:
-    """The density surface, by default at the bandwidth of the grid's cell size (the
-    incidents' points only: the same before the join as after it)."""
+    """The density surface, by default at the bandwidth of the grid's cell size."""
     from .density import density
 
     say(_LATER_STEPS[1])
     return density(
-        incidents,
+        joined.incidents,
         bandwidth_km=s.bandwidth_km if s.bandwidth_km is not None else float(cell_km),
         crs=space.crs,
         bounds=tuple(units.to_crs(space.crs).total_bounds),
-        population=None if population is None else population.as_mapping(),
+        population=None if joined.population is None else joined.population.as_mapping(),
     )
 
 

@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -247,103 +246,10 @@ def spatial_scan(
     >>> res.clusters[["scan_id", "n_incidents", "n_cells", "p_value"]].to_dict("records")
     [{'scan_id': 1, 'n_incidents': 28, 'n_cells': 1, 'p_value': 0.01}]
     """
-    _check(grid, replicates, max_share, alpha, null, min_cases)
-    incidents = check_points(incidents)
-    seen = observed_windows(
-        grid, incidents, population=population, max_share=max_share, min_cases=min_cases
-    )
-    made: list[gpd.GeoDataFrame] = []
-
-    def describe() -> None:  # the clusters but their p-values: made while replicates are drawn
-        made.append(_described(seen, grid, incidents, border))
-
-    null_max = replicate_maxima(
-        seen,
-        incidents,
-        crs=grid.crs,
-        replicates=replicates,
-        seed=seed,
-        null=null,
-        meanwhile=describe,
-    )
-    return scan_result(
-        seen,
-        null_max,
-        made[0],
-        replicates=replicates,
-        alpha=alpha,
-        seed=seed,
-        null=null,
-        keep_all=keep_all,
-    )
-
-
-def scan_parts(
-    grid: Grid,
-    incidents: gpd.GeoDataFrame,
-    *,
-    population: np.ndarray | Any | None = None,
-    replicates: int = 999,
-    max_share: float = 0.5,
-    alpha: float = 0.05,
-    seed: int = 0,
-    null: Null = "stacks",
-    min_cases: int = 2,
-) -> tuple[Observed, np.ndarray]:
-    """What :func:`spatial_scan` computes from the incidents' points alone: the observed
-    windows and the replicates' maxima. :func:`scan_result` then describes the clusters
-    (their incidents' other columns) and gives their p-values: the same result, whether
-    the points come before or after the join (they are the same points)."""
-    _check(grid, replicates, max_share, alpha, null, min_cases)
-    incidents = check_points(incidents)
-    seen = observed_windows(
-        grid, incidents, population=population, max_share=max_share, min_cases=min_cases
-    )
-    null_max = replicate_maxima(
-        seen, incidents, crs=grid.crs, replicates=replicates, seed=seed, null=null
-    )
-    return seen, null_max
-
-
-@dataclass(frozen=True, eq=False)
-class Observed:
-    """The scan's windows on the observed counts, before any replicate
-    (:func:`observed_windows`): what :func:`spatial_scan` computes from the grid and the
-    incidents' points alone, none of their other columns.
-
-    ``counts`` incidents per cell; ``pop`` and ``pop_kind`` the population at risk;
-    ``lat`` and ``qmax`` the lattice and each centre's largest window; ``best``, ``bq``,
-    ``bc``, ``be`` each centre's most likely window (LLR, offsets, count, expected);
-    ``centres`` the clusters' centres; ``inside`` the incidents in a cell;
-    ``max_share``, ``min_cases`` as given.
-    """
-
-    counts: np.ndarray
-    pop: np.ndarray
-    pop_kind: str
-    lat: _scan.Lattice
-    qmax: np.ndarray
-    best: np.ndarray
-    bq: np.ndarray
-    bc: np.ndarray
-    be: np.ndarray
-    centres: np.ndarray
-    inside: np.ndarray
-    max_share: float
-    min_cases: int
-
-
-def observed_windows(
-    grid: Grid,
-    incidents: gpd.GeoDataFrame,
-    *,
-    population: np.ndarray | Any | None,
-    max_share: float,
-    min_cases: int,
-) -> Observed:
-    """The windows of :func:`spatial_scan` on the observed counts (its first half)."""
     from . import _scan  # compiled kernels (numba): imported when a scan runs
 
+    _check(grid, replicates, max_share, alpha, null, min_cases)
+    incidents = check_points(incidents)
     cells = grid.cells
     where = point_cells(grid, incidents.geometry)
     inside = np.flatnonzero(where >= 0)
@@ -352,96 +258,29 @@ def observed_windows(
     lat, qmax = _scan.grid_windows(grid, pop, max_share=max_share)
     best, bq, bc, be = _scan.best_windows(lat, counts, pop, qmax, min_cases=min_cases)
     centres = _scan.select_clusters(lat, best, bq)
-    return Observed(
-        counts,
-        pop,
-        pop_kind,
-        lat,
-        qmax,
-        best,
-        bq,
-        bc,
-        be,
-        centres,
-        inside,
-        float(max_share),
-        int(min_cases),
-    )
+    made: list[gpd.GeoDataFrame] = []
 
+    def describe() -> None:  # the clusters but their p-values: made while replicates are drawn
+        table = _table(lat, centres, bq, bc, be, best, np.full(len(centres), np.nan), counts)
+        made.append(_frame(table, lat, centres, bq, grid, incidents, where, border))
 
-def replicate_maxima(
-    seen: Observed,
-    incidents: gpd.GeoDataFrame,
-    *,
-    crs: CRS,
-    replicates: int,
-    seed: int,
-    null: Null,
-    meanwhile: Callable[[], None] | None = None,
-) -> np.ndarray:
-    """The largest LLR of each Monte Carlo replicate (none without a cluster candidate);
-    ``meanwhile`` runs while the first replicates are drawn (:func:`_scan.null_maxima`).
-    ``crs`` is the grid's (the incidents' stacks are found there)."""
-    if replicates > 0 and len(seen.centres):
-        from . import _scan
-
-        sizes = _stack_sizes(incidents, seen.inside, crs, null)
-        return _scan.null_maxima(
-            seen.lat,
-            seen.pop,
-            seen.qmax,
+    if replicates > 0 and len(centres):
+        sizes = _stack_sizes(incidents, inside, grid.crs, null)
+        null_max = _scan.null_maxima(
+            lat,
+            pop,
+            qmax,
             sizes,
             replicates=replicates,
             seed=seed,
-            min_cases=seen.min_cases,
-            meanwhile=meanwhile,
+            min_cases=min_cases,
+            meanwhile=describe,
         )
-    if meanwhile is not None:
-        meanwhile()
-    return np.zeros(0)
-
-
-def _described(
-    seen: Observed, grid: Grid, incidents: gpd.GeoDataFrame, border: gpd.GeoDataFrame | None
-) -> gpd.GeoDataFrame:
-    """The clusters of ``seen`` described (:func:`_frame`), without their p-values."""
-    where = point_cells(grid, incidents.geometry)
-    table = _table(
-        seen.lat,
-        seen.centres,
-        seen.bq,
-        seen.bc,
-        seen.be,
-        seen.best,
-        np.full(len(seen.centres), np.nan),
-        seen.counts,
-    )
-    return _frame(table, seen.lat, seen.centres, seen.bq, grid, incidents, where, border)
-
-
-def scan_result(
-    seen: Observed,
-    null_max: np.ndarray,
-    frame: gpd.GeoDataFrame | None = None,
-    *,
-    grid: Grid | None = None,
-    incidents: gpd.GeoDataFrame | None = None,
-    border: gpd.GeoDataFrame | None = None,
-    replicates: int,
-    alpha: float,
-    seed: int,
-    null: Null,
-    keep_all: bool,
-) -> ScanResult:
-    """The :class:`ScanResult` of the windows ``seen`` and the replicates' maxima: the
-    clusters ``frame`` (else described from ``grid``, ``incidents`` and ``border``) with
-    their p-values, those above ``alpha`` left out unless ``keep_all``."""
-    if frame is None:
-        if grid is None or incidents is None:
-            msg = "scan_result: give the described clusters, or the grid and the incidents."
-            raise ValueError(msg)
-        frame = _described(seen, grid, incidents, border)
-    frame["p_value"] = _p_values(seen.best[seen.centres], null_max)
+    else:
+        describe()
+        null_max = np.zeros(0)
+    frame = made[0]
+    frame["p_value"] = _p_values(best[centres], null_max)
     if not keep_all:
         frame = frame[frame["p_value"].fillna(1.0).to_numpy() <= alpha + 1e-12]
     frame = frame.reset_index(drop=True)
@@ -449,14 +288,14 @@ def scan_result(
     return ScanResult(
         clusters=frame,
         replicates=int(replicates),
-        max_share=seen.max_share,
+        max_share=float(max_share),
         alpha=float(alpha),
         seed=int(seed),
         null=null,
-        population=seen.pop_kind,
-        min_cases=seen.min_cases,
+        population=pop_kind,
+        min_cases=int(min_cases),
         keep_all=bool(keep_all),
-        n_candidates=len(seen.centres),
+        n_candidates=len(centres),
         null_max=null_max,
     )
 
