@@ -7,11 +7,11 @@ process from the moment the grid is known, while this process computes the hotsp
 statistics, the unit Gi*, the hotspot regions (step 4), the point clusters and the
 evaluation (steps 6 and 8). The density surface goes to whichever process is free
 first: the child after the scan, or this process after the evaluation (they claim it
-through a shared flag), so that neither waits for the other longer than it must. The child runs numba's parallel kernels, so it is forked
-only while numba's threads have not started in this process
-(:func:`borderwatch._beside.numba_threads_started`: their OpenMP pool does not survive
-a fork). Otherwise the scan runs here and steps 6 to 8 in a child; without a fork
-everything runs here, in order.
+through a shared flag), so that neither waits for the other longer than it must. The
+child runs numba's parallel kernels, so it is forked only while numba's threads have
+not started in this process (:func:`borderwatch._beside.numba_threads_started`: their
+OpenMP pool does not survive a fork). Otherwise the scan runs here and steps 6 to 8 in
+a child; without a fork everything runs here, in order.
 
 Before that, the join's border distances are still being measured in a thread
 (:func:`borderwatch.join.join_later`) while the grid is built and each incident's cell
