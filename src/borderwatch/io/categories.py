@@ -96,7 +96,7 @@ def map_categories(
         sens_map[u] = bool(hit[1]) or hit[0] in SENSITIVE_CATEGORIES
     cats = values.map(cat_map).astype(object)
     cats = cats.where(values.notna(), "unspecified")
-    sens = values.map(sens_map).fillna(False).astype(bool)
+    sens = values.map(sens_map).eq(True).astype(bool)  # missing: not sensitive
     return cats, sens, unmatched
 
 
