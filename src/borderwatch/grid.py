@@ -262,6 +262,11 @@ def default_cell_km(
 
     ``--cell-km`` always overrides this choice.
 
+    When the cap of step 4 would set the size anyway (more than half of the distinct
+    locations share a small square with another, so the median spacing is below it),
+    the size is the cap and the spacing is not measured: the same size, without a
+    KD-tree over every location.
+
     Parameters
     ----------
     points : GeoDataFrame or GeoSeries
@@ -301,6 +306,10 @@ def default_cell_km(
         xy = _distinct_xy(pm)
     area = _study_area_m2(units, metric, xy)
     unit_area = _HEX_AREA if shape == "hex" else 1.0
+    bounds = {"min_cells": min_cells, "max_cells": max_cells}
+    cap = _capped(xy, area, unit_area, **bounds) if len(xy) >= 2 and area > 0 else None
+    if cap is not None:  # what the median spacing would give, without measuring it
+        return cap
     if len(xy) >= 2:
         # exact nearest neighbours whatever the tree's layout; the queries on both cores
         tree = cKDTree(xy, balanced_tree=False, compact_nodes=False)
@@ -313,8 +322,44 @@ def default_cell_km(
         raise DataError(msg)
     size = _nice(raw / 1000.0)
     if area > 0:
-        size = _bounded(size, area, unit_area, min_cells=min_cells, max_cells=max_cells)
+        size = _bounded(size, area, unit_area, **bounds)
     return float(size)
+
+
+def _capped(
+    xy: np.ndarray, area: float, unit_area: float, *, min_cells: int, max_cells: int
+) -> float | None:
+    """The size :func:`default_cell_km` chooses when the cap on the number of cells sets
+    it, if a census of close pairs proves that it does (else None: measure the spacing).
+
+    ``cap``, the smallest nice size with at most ``max_cells`` cells, is what
+    :func:`_bounded` makes of every nice size up to ``cap`` (those below have too many
+    cells and are stepped up to it), and :func:`_nice` keeps every raw size up to
+    ``cap`` at or below it. So when the median nearest-neighbour distance ``d`` of the
+    distinct locations is at most ``t = cap / 2`` (the raw size is ``2 * d``), the
+    choice is ``cap``, whatever ``d`` is. ``d <= t`` holds when more than half the
+    locations have a neighbour within ``t``, which two locations in the same square of
+    side ``t / sqrt(2)`` do: one pass over the locations instead of a KD-tree.
+    """
+    bounds = {"min_cells": min_cells, "max_cells": max_cells}
+    cap = _nice(math.sqrt(area / (unit_area * max_cells)) / 1000.0)
+    while area / (unit_area * (cap * 1000.0) ** 2) <= max_cells and cap > 1e-3:
+        cap = _nice_step(cap, -1)  # below the smallest size with few enough cells
+    cap = _bounded(cap, area, unit_area, **bounds)
+    below = _nice_step(cap, -1)
+    if (
+        _bounded(below, area, unit_area, **bounds) != cap
+        or _bounded(cap, area, unit_area, **bounds) != cap
+    ):
+        return None  # not the shape of bound this shortcut relies on
+    side = cap * 1000.0 / 2.0 / math.sqrt(2.0) * (1.0 - 1e-9)  # metres; diagonal < t
+    ij = np.floor((xy - xy.min(axis=0)) / side)
+    if not np.isfinite(ij).all() or ij.max() >= 2.0**31:
+        return None
+    key = ij[:, 0].astype(np.int64) * (int(ij[:, 1].max()) + 1) + ij[:, 1].astype(np.int64)
+    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    close = int((counts[inverse] >= 2).sum())  # locations sharing their square
+    return float(cap) if close >= len(xy) // 2 + 1 else None
 
 
 def study_grid(

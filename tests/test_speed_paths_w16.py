@@ -1,0 +1,85 @@
+"""The wave 16 shortcuts give exactly what the direct computations give.
+
+* :func:`borderwatch.grid.default_cell_km` returns the capped size without a KD-tree
+  when a census of close locations proves the median spacing would be stepped up to
+  the cap (:func:`borderwatch.grid._capped`); otherwise it measures the spacing.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely.geometry import box
+
+from borderwatch import grid as grid_module
+from borderwatch.grid import default_cell_km
+
+
+def _measured(monkeypatch: pytest.MonkeyPatch, pts: gpd.GeoSeries, **kw: object) -> float:
+    """The size the KD-tree's median spacing gives (the shortcut turned off)."""
+    with monkeypatch.context() as m:
+        m.setattr(grid_module, "_capped", lambda *a, **k: None)
+        return default_cell_km(pts, **kw)  # type: ignore[arg-type]
+
+
+def _points(xy: np.ndarray) -> gpd.GeoSeries:
+    return gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=3857)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_cell_size_is_the_measured_one(monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 3000))
+    side = float(rng.choice([1e3, 1e4, 1e5, 1e6]))
+    xy = rng.uniform(0, side, size=(n, 2))
+    if seed % 2:  # stacks and a coarse lattice of locations
+        xy = np.round(xy / float(rng.choice([10, 100, 1000])))
+    pts = _points(xy)
+    area = gpd.GeoSeries(
+        [box(0, 0, side * rng.uniform(0.2, 3), side * rng.uniform(0.2, 3))], crs=3857
+    )
+    kw = {
+        "units": area,
+        "shape": str(rng.choice(["hex", "square"])),
+        "min_cells": int(rng.choice([1, 30, 300])),
+        "max_cells": int(rng.choice([50, 500, 15_000])),
+    }
+    assert default_cell_km(pts, **kw) == _measured(monkeypatch, pts, **kw)  # type: ignore[arg-type]
+
+
+def test_dense_locations_take_the_cap_without_a_tree(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(3)
+    pts = _points(rng.uniform(0, 100_000, size=(20_000, 2)))
+    area = gpd.GeoSeries([box(0, 0, 100_000, 100_000)], crs=3857)
+
+    def no_tree(*a: object, **k: object) -> None:
+        raise AssertionError("the KD-tree was built")
+
+    with monkeypatch.context() as m:
+        m.setattr(grid_module, "cKDTree", no_tree)
+        got = default_cell_km(pts, units=area, max_cells=500)
+    assert got == _measured(monkeypatch, pts, units=area, max_cells=500)
+    assert got == 5.0  # 100 km square, at most 500 hexagons: 5 km (4 km cells would be too many)
+
+
+def test_sparse_locations_are_measured(monkeypatch: pytest.MonkeyPatch) -> None:
+    xy = np.array([[0.0, 0.0], [50_000.0, 0.0], [0.0, 50_000.0], [50_000.0, 50_000.0]])
+    pts = _points(xy)
+    area = gpd.GeoSeries([box(0, 0, 50_000, 50_000)], crs=3857)
+    kw = {"units": area, "max_cells": 15_000}
+    xy_m = grid_module._distinct_xy(pts.to_frame("geometry"))
+    assert (
+        grid_module._capped(xy_m, 2.5e9, grid_module._HEX_AREA, min_cells=300, max_cells=15_000)
+        is None
+    )
+    assert default_cell_km(pts, **kw) == _measured(monkeypatch, pts, **kw)  # type: ignore[arg-type]
+
+
+def test_stacked_locations_count_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # many reports at three distinct places: the census sees three locations, far apart
+    xy = np.repeat(np.array([[0.0, 0.0], [90_000.0, 0.0], [0.0, 90_000.0]]), 500, axis=0)
+    pts = _points(xy)
+    area = gpd.GeoSeries([box(0, 0, 100_000, 100_000)], crs=3857)
+    kw = {"units": area, "max_cells": 500}
+    assert default_cell_km(pts, **kw) == _measured(monkeypatch, pts, **kw)  # type: ignore[arg-type]
