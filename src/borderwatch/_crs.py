@@ -24,7 +24,7 @@ from ._errors import DataError
 
 WGS84 = CRS.from_epsg(4326)
 
-__all__ = ["WGS84", "crs_string", "require_crs", "study_centre", "study_crs", "to_metric"]
+__all__ = ["WGS84", "centred_crs", "crs_string", "require_crs", "study_centre", "study_crs", "to_metric"]
 
 
 def study_crs(
@@ -72,6 +72,16 @@ def study_crs(
     '+proj=laea +lat_0=-17.5 +lon_0=179.5 ...'
     """
     lon0, lat0, _ = study_centre(gdf, incidents=incidents)
+    return centred_crs(lon0, lat0)
+
+
+def centred_crs(lon0: float, lat0: float) -> CRS:
+    """The projection of :func:`study_crs` centred on ``lon0``, ``lat0`` (a
+    :func:`study_centre`).
+
+    >>> centred_crs(2.0, 12.0).to_proj4()  # doctest: +ELLIPSIS
+    '+proj=laea +lat_0=12 +lon_0=2 ...'
+    """
     return CRS.from_proj4(
         f"+proj=laea +lat_0={lat0} +lon_0={lon0} +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs"
     )

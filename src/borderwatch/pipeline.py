@@ -32,7 +32,7 @@ import geopandas as gpd
 import pandas as pd
 from pyproj import CRS
 
-from ._crs import WGS84, study_centre, study_crs
+from ._crs import WGS84, centred_crs, study_centre
 from ._dask import is_partitioned, join_partitions, load_partitions
 from ._dask_pipeline import aggregated
 from ._errors import BorderwatchWarning, DataError
@@ -409,7 +409,7 @@ def _study_space(
 ) -> Space:
     """The metric CRS, centred on the incidents' extent (the units' without incidents)."""
     lon0, lat0, basis = study_centre(units, incidents=incidents)
-    metric = study_crs(units, incidents=incidents)
+    metric = centred_crs(lon0, lat0)  # what study_crs(units, incidents=incidents) gives
     say("finding international borders")
     border = border_lines(units, crs=metric)
     return Space(
