@@ -129,7 +129,7 @@ def _write_all(
     p = prepare(result, view=result.view, lang=langs[0], k=result.k)
     printed = (
         Beside(
-            lambda: save_prepared(p, [d / "map.png", d / "map.pdf"]),
+            lambda: save_prepared(p, [d / "map.png", d / "map.pdf"], split=True),
             what="drawing map.png and map.pdf",
         )
         if static

@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PNG_LEVEL", "plain_glyphs", "save_page"]
+__all__ = ["PNG_LEVEL", "plain_glyphs", "save_page", "save_pages"]
 
 #: zlib level of a written PNG (Pillow's default is 6: twice the time for 5 % less).
 PNG_LEVEL = 3
@@ -54,6 +54,63 @@ def save_page(fig: Any, path: str | os.PathLike[str], *, kind: str, dpi: int, ti
     else:
         _save_png(fig, path, dpi=dpi, metadata={"Title": title, "Software": "borderwatch"})
     return path
+
+
+def save_pages(
+    fig: Any,
+    targets: list[tuple[Path, str]],
+    *,
+    dpi: int,
+    title: str,
+    split: bool = False,
+) -> None:
+    """:func:`save_page` of ``fig`` into every ``(path, kind)`` of ``targets``.
+
+    With ``split`` (and several targets, on a system that forks), the last file is
+    written by a forked copy of this process while this one writes the others: the
+    PDF's vector drawing and font subsets and the PNG's raster drawing each take one
+    core. The copy only writes its file; if it fails, or says a borderwatch warning,
+    this process writes that file again itself, so its error or warning is raised
+    here as it would be without ``split``.
+    """
+    pid = (
+        _forked_writer(fig, targets[-1], dpi=dpi, title=title) if split and len(targets) > 1 else 0
+    )
+    for path, kind in targets[:-1] if pid else targets:
+        save_page(fig, path, kind=kind, dpi=dpi, title=title)
+    if pid and os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) != 0:
+        path, kind = targets[-1]
+        save_page(fig, path, kind=kind, dpi=dpi, title=title)
+
+
+def _forked_writer(fig: Any, target: tuple[Path, str], *, dpi: int, title: str) -> int:
+    """The process id of a forked copy that writes ``target`` and ends (0: not forked)."""
+    import sys
+
+    from .._warnings import withheld
+
+    if not hasattr(os, "fork") or not sys.platform.startswith("linux") or not _cores_for_two():
+        return 0
+    for stream in (sys.stdout, sys.stderr):  # no buffered text written twice
+        stream.flush()
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 1
+    try:  # the copy: write the file, say nothing, end without running this process's exit
+        with withheld() as said:
+            save_page(fig, target[0], kind=target[1], dpi=dpi, title=title)
+        code = 3 if said else 0
+    finally:
+        os._exit(code)
+
+
+def _cores_for_two() -> bool:
+    """Whether two usable cores are here."""
+    try:
+        return len(os.sched_getaffinity(0)) >= 2
+    except (AttributeError, OSError):
+        return False
 
 
 def _save_png(fig: Any, path: Path, *, dpi: int, metadata: dict[str, str]) -> None:

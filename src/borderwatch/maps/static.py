@@ -27,7 +27,7 @@ from ._html import to_text
 from ._i18n import Tr
 from ._labels import LabelItem, Placed, place_static, renderer_of
 from ._prepare import Layers, Prepared, prepare
-from ._static_files import save_page
+from ._static_files import save_pages
 from ._style import (
     BORDER_COLOR,
     CATEGORY_COLORS,
@@ -154,19 +154,19 @@ def save_prepared(
     *,
     fmt: str | None = None,
     dpi: int = 200,
+    split: bool = False,
 ) -> None:
     """Draw a prepared view (:func:`~borderwatch.maps._prepare.prepare`) once and save it
     into every file of ``paths`` (the first in ``fmt``, default from its suffix; the
     others by their suffix): what :func:`export_static` writes, for a caller that also
-    draws the same view on the web map and so prepares it once."""
+    draws the same view on the web map and so prepares it once. ``split``: the last
+    file is written by a forked copy meanwhile (:func:`~borderwatch.maps._static_files.save_pages`)."""
     targets = [
         (Path(f), _format(fmt if i == 0 and fmt else Path(f).suffix.lstrip(".")))
         for i, f in enumerate(paths)
     ]
     with print_rc():
-        fig = draw(p)
-        for target, kind in targets:
-            save_page(fig, target, kind=kind, dpi=dpi, title=p.title)
+        save_pages(draw(p), targets, dpi=dpi, title=p.title, split=split)
 
 
 def _format(fmt: str) -> str:
