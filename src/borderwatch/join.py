@@ -247,21 +247,30 @@ def _check_join_inputs(
 
 def _within(geoms: np.ndarray, pm: gpd.GeoSeries) -> np.ndarray:
     """Index of the first unit (in ``geoms`` order) containing each point, boundary
-    included; -1 for points in no unit and for missing points."""
+    included; -1 for points in no unit and for missing points.
+
+    The points are sorted by x once; each unit then looks only at the run of points
+    within its bounding box's x range (two binary searches), not at every point.
+    """
     x = shapely.get_x(pm.array)
     y = shapely.get_y(pm.array)
-    valid = np.isfinite(x) & np.isfinite(y)
-    assigned = np.full(len(pm), -1, dtype=np.int64)
+    order = np.argsort(x, kind="stable")  # NaN last; -inf and inf outside every box
+    xs, ys = x[order], y[order]
+    got = np.full(len(pm), -1, dtype=np.int64)  # in the sorted order
     bounds = shapely.bounds(geoms)
-    for i, g in enumerate(geoms):  # a loop over units (tens to thousands), vectorised over points
+    for i, g in enumerate(geoms):  # a loop over units (tens to thousands)
         minx, miny, maxx, maxy = bounds[i]
-        cand = valid & (assigned < 0) & (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy)
-        if not cand.any():
+        lo, hi = np.searchsorted(xs, minx, side="left"), np.searchsorted(xs, maxx, side="right")
+        if hi <= lo:
+            continue
+        yy = ys[lo:hi]
+        idx = lo + np.flatnonzero((yy >= miny) & (yy <= maxy) & (got[lo:hi] < 0))  # NaN: none
+        if not len(idx):
             continue
         shapely.prepare(g)
-        idx = np.flatnonzero(cand)
-        hit = shapely.intersects_xy(g, x[idx], y[idx])
-        assigned[idx[hit]] = i
+        got[idx[shapely.intersects_xy(g, xs[idx], ys[idx])]] = i
+    assigned = np.empty_like(got)
+    assigned[order] = got
     return assigned
 
 
