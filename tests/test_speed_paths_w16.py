@@ -83,3 +83,86 @@ def test_stacked_locations_count_once(monkeypatch: pytest.MonkeyPatch) -> None:
     area = gpd.GeoSeries([box(0, 0, 100_000, 100_000)], crs=3857)
     kw = {"units": area, "max_cells": 500}
     assert default_cell_km(pts, **kw) == _measured(monkeypatch, pts, **kw)  # type: ignore[arg-type]
+
+
+def _grid_run(
+    monkeypatch: pytest.MonkeyPatch, *, beside: bool
+) -> tuple[object, list[str], list[str], list[str]]:
+    """A small analysis whose grid step warns, and the threads the grid was built in."""
+    import threading
+    import warnings
+
+    import borderwatch._beside as beside_module
+    import borderwatch.pipeline as pipeline
+    from borderwatch import BorderwatchWarning, analyze
+    from borderwatch.datasets import demo_incidents, demo_units
+
+    threads: list[str] = []
+    real_grid = pipeline._hotspot_grid
+
+    def grid(*a: object, **k: object) -> object:
+        threads.append(threading.current_thread().name)
+        warnings.warn("the grid says", BorderwatchWarning, stacklevel=2)
+        return real_grid(*a, **k)  # type: ignore[arg-type]
+
+    real_join = pipeline._join
+
+    def join(*a: object, then: object = None, **k: object) -> object:
+        return real_join(*a, then=then if beside else None, **k)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as m:
+        m.setattr(beside_module, "can_fork", lambda: False)
+        m.setattr(pipeline, "_hotspot_grid", grid)
+        m.setattr(pipeline, "_join", join)
+        units = demo_units()
+        incidents = demo_incidents(n_background=200, units=units)
+        steps: list[str] = []
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", BorderwatchWarning)
+            res = analyze(
+                units,
+                incidents,
+                progress=steps.append,
+                permutations=0,
+                scan_replicates=19,
+                cluster_replicates=0,
+                static=False,
+            )
+    said = [str(w.message) for w in caught if issubclass(w.category, BorderwatchWarning)]
+    return res, steps, said, threads
+
+
+def test_the_grid_built_beside_the_counts_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    import pandas as pd
+
+    a, steps_a, said_a, threads_a = _grid_run(monkeypatch, beside=True)
+    b, steps_b, said_b, threads_b = _grid_run(monkeypatch, beside=False)
+    main = threading.main_thread().name
+    assert threads_a and all(t != main for t in threads_a)  # built in the thread
+    assert threads_b == [main] * len(threads_b)
+    assert steps_a == steps_b
+    assert said_a == said_b and "the grid says" in said_a
+    assert a.summary == b.summary  # type: ignore[attr-defined]
+    pd.testing.assert_frame_equal(a.cells, b.cells)  # type: ignore[attr-defined]
+    pd.testing.assert_frame_equal(a.units, b.units)  # type: ignore[attr-defined]
+
+
+def test_an_error_in_the_grid_thread_is_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    import borderwatch._beside as beside_module
+    import borderwatch.pipeline as pipeline
+    from borderwatch import DataError, analyze
+    from borderwatch.datasets import demo_incidents, demo_units
+
+    def fail(*_: object, **__: object) -> None:
+        msg = "no grid today"
+        raise DataError(msg)
+
+    monkeypatch.setattr(beside_module, "can_fork", lambda: False)
+    monkeypatch.setattr(pipeline, "_hotspot_grid", fail)
+    units = demo_units()
+    with pytest.raises(DataError, match="no grid today"):
+        analyze(
+            units, demo_incidents(n_background=50, units=units), scan_replicates=0, static=False
+        )

@@ -14,8 +14,11 @@ OpenMP pool does not survive a fork). Otherwise the scan runs here and steps 6 t
 a child; without a fork everything runs here, in order.
 
 Before that, the join's border distances are still being measured in a thread
-(:func:`borderwatch.join.join_later`) while the grid is built and each incident's cell
-is found.
+(:func:`borderwatch.join.join_later`), and from the moment the incidents are joined a
+second thread builds the grid and finds each incident's cell (:func:`_grid_and_cells`:
+mostly shapely and numpy, which release the GIL) while the join tabulates its counts;
+the grid's warnings are withheld there and said after the step's message, where they
+were said when the grid came after the counts.
 
 The values are the same whichever way the steps run (every step draws from its own
 seeded random stream), and so are the progress messages and the warnings, in the
@@ -26,6 +29,7 @@ when it is waited for.
 from __future__ import annotations
 
 import multiprocessing as mp
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -46,13 +50,21 @@ def statistics(
     inputs: Inputs, space: Space, s: Settings, say: Progress, *, points: bool = True
 ) -> _Done:
     """Steps 3 to 8 (without points: no point clusters and no evaluation)."""
-    from .grid import point_cells
-    from .pipeline import _Done, _hotspot_grid, _join, _no_clusters
+    from .pipeline import _Done, _join, _no_clusters
 
-    joined, measured = _join(inputs, space, s, say)
+    rest = (inputs.units, space, s)
+    early: list[Future[tuple[tuple[Grid, Any], list[Any]]]] = []
+
+    def cut(incidents: gpd.GeoDataFrame) -> None:  # the grid while the counts are tabulated
+        pool = ThreadPoolExecutor(1)
+        early.append(pool.submit(_grid_and_cells, incidents, *rest))
+        pool.shutdown(wait=False)  # the thread ends with its one task
+
+    joined, measured = _join(inputs, space, s, say, then=cut)
     say("hotspot statistics (Gi*, local Moran, emerging hotspots)")
-    grid = _hotspot_grid(joined, inputs.units, space, s)  # beside the border distances
-    point_cells(grid[0], joined.incidents.geometry)  # remembered for the steps that follow
+    grid, said = early[0].result() if early else _grid_and_cells(joined.incidents, *rest)
+    for one in said:  # the grid's warnings, where they were said before it ran beside
+        resay(one)
     measured()  # the incidents' border_km, before any step reads it
     forked = should_fork()
     if forked and s.scan_replicates > 0 and not numba_threads_started():
@@ -64,6 +76,20 @@ def statistics(
             joined, inputs.units, space, s, say, grid, points, forked
         )
     return _Done(joined, hot, scanned, _no_clusters() if found is None else found, surface, judged)
+
+
+def _grid_and_cells(
+    incidents: gpd.GeoDataFrame, units: gpd.GeoDataFrame, space: Space, s: Settings
+) -> tuple[tuple[Grid, Any], list[Any]]:
+    """The hotspot grid and where its size came from, having found each incident's cell
+    (remembered for the steps that follow); and the warnings said meanwhile, withheld."""
+    from .grid import point_cells
+    from .pipeline import _hotspot_grid
+
+    with withheld() as said:
+        grid = _hotspot_grid(incidents, units, space, s)
+        point_cells(grid[0], incidents.geometry)
+    return grid, list(said)
 
 
 def _scan_beside(

@@ -438,10 +438,16 @@ class Joined:
 
 
 def _join(
-    inputs: Inputs, space: Space, s: Settings, say: Progress
+    inputs: Inputs,
+    space: Space,
+    s: Settings,
+    say: Progress,
+    *,
+    then: Callable[[gpd.GeoDataFrame], None] | None = None,
 ) -> tuple[Joined, Callable[[], None]]:
     """Step 3, and the function that completes the incidents' ``border_km`` (measured in a
-    thread meanwhile: :func:`borderwatch.join.join_later`)."""
+    thread meanwhile: :func:`borderwatch.join.join_later`). ``then`` is called with the
+    joined incidents as soon as they are known, before the counts are tabulated."""
     u = inputs.units
     say(f"joining {len(inputs.incidents):,} incidents to {len(u)} units")
     opts = {"border": space.border, "crs": space.crs, "tolerance_km": s.tolerance_km}
@@ -456,6 +462,8 @@ def _join(
         measured = _nothing
     else:
         (joined, measured), parts = join_later(inputs.incidents, u, **opts), None
+    if then is not None:
+        then(joined)
     mt = join_units(inputs.meetings, u, **opts) if inputs.meetings is not None else None
     units_out = unit_counts(joined, u)
     period = counts_period(joined, s.period)
@@ -521,20 +529,18 @@ _UNIT_STATS = {
 
 
 def _hotspot_grid(
-    joined: Joined, units: gpd.GeoDataFrame, space: Space, s: Settings
+    incidents: gpd.GeoDataFrame, units: gpd.GeoDataFrame, space: Space, s: Settings
 ) -> tuple[Grid, Literal["data", "user"]]:
     """The grid of the hotspot statistics (and of the scan) and where its size came from."""
     from .grid import study_grid
 
-    lattice = _public_lattice(joined, units, space, s)
+    lattice = _public_lattice(incidents, units, space, s)
     if lattice is not None:  # the fixed global lattice
-        fixed = study_grid(
-            joined.incidents, units, cell_km=lattice, shape="square", crs=LATTICE_CRS
-        )
+        fixed = study_grid(incidents, units, cell_km=lattice, shape="square", crs=LATTICE_CRS)
         return fixed[0], "user" if s.cell_km else "data"
     if space.grid is not None:
         return space.grid, "user"
-    return study_grid(joined.incidents, units, cell_km=s.cell_km, shape=s.grid, crs=space.crs)
+    return study_grid(incidents, units, cell_km=s.cell_km, shape=s.grid, crs=space.crs)
 
 
 def _hotspots(
@@ -591,7 +597,7 @@ def _hotspots(
 
 
 def _public_lattice(
-    joined: Joined, units: gpd.GeoDataFrame, space: Space, s: Settings
+    incidents: gpd.GeoDataFrame, units: gpd.GeoDataFrame, space: Space, s: Settings
 ) -> int | None:
     """In the public view, the cell size on the fixed global lattice (the asked or data-chosen
     size, snapped to an allowed size); None in the internal view."""
@@ -601,7 +607,7 @@ def _public_lattice(
 
     km = s.cell_km
     if km is None:
-        km = default_cell_km(joined.incidents, units=units, crs=space.crs, shape="square")
+        km = default_cell_km(incidents, units=units, crs=space.crs, shape="square")
     return snap_cell_km(km)
 
 
