@@ -166,3 +166,17 @@ def test_an_error_in_the_grid_thread_is_raised(monkeypatch: pytest.MonkeyPatch) 
         analyze(
             units, demo_incidents(n_background=50, units=units), scan_replicates=0, static=False
         )
+
+
+def test_importing_the_compiled_modules_starts_no_numba_thread() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import borderwatch._overlap as o, borderwatch._beside as b, sys\n"
+        "assert 'numba' not in sys.modules\n"
+        "o._compiled_modules()\n"
+        "print('numba' in sys.modules, b.numba_threads_started())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "False"]

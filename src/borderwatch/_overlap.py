@@ -61,12 +61,14 @@ def statistics(
         pool.shutdown(wait=False)  # the thread ends with its one task
 
     joined, measured = _join(inputs, space, s, say, then=cut)
+    forked = should_fork()
+    if early and forked and s.scan_replicates > 0:
+        _compiled_modules()  # while the grid is cut
     say("hotspot statistics (Gi*, local Moran, emerging hotspots)")
     grid, said = early[0].result() if early else _grid_and_cells(joined.incidents, *rest)
     for one in said:  # the grid's warnings, where they were said before it ran beside
         resay(one)
     measured()  # the incidents' border_km, before any step reads it
-    forked = should_fork()
     if forked and s.scan_replicates > 0 and not numba_threads_started():
         hot, scanned, found, surface, judged = _scan_beside(
             joined, inputs.units, space, s, say, grid, points
@@ -76,6 +78,15 @@ def statistics(
             joined, inputs.units, space, s, say, grid, points, forked
         )
     return _Done(joined, hot, scanned, _no_clusters() if found is None else found, surface, judged)
+
+
+def _compiled_modules() -> None:
+    """Import numba and the modules of its kernels here, once, before the fork: both the
+    scan's child and this process (the point clusters' DBSCAN) would each import them
+    after it (about 0.35 s each). Importing starts no thread
+    (:func:`numba_threads_started` stays false), and here it costs nothing: the border
+    distances' thread still runs when the grid's is done."""
+    from . import _dbscan_direct, _scan  # noqa: F401
 
 
 def _grid_and_cells(
