@@ -1,4 +1,4 @@
-"""The wave 16 shortcuts give exactly what the direct computations give.
+"""The wave 16 shortcuts of the lead (the pipeline, the grid, the printed map) give exactly what the direct computations give.
 
 * :func:`borderwatch.grid.default_cell_km` returns the capped size without a KD-tree
   when a census of close locations proves the median spacing would be stepped up to
