@@ -10,7 +10,8 @@ one lattice -> cell look-up table replace an ``n x K`` neighbour matrix.
 * :func:`window_limits` finds, for each centre, how many offsets its largest
   window (at most ``max_share`` of the population) uses;
 * :func:`best_windows` gives each centre's most likely window on the observed
-  counts; :func:`select_clusters` keeps those that do not overlap a more likely
+  counts (:func:`borderwatch._scan_windows.scan_windows`: the limits and these windows
+  in one walk); :func:`select_clusters` keeps those that do not overlap a more likely
   one (SaTScan's "no geographical overlap");
 * :func:`null_maxima` gives the largest log-likelihood ratio of each Monte
   Carlo replicate: replicates are processed together (their counts are the
