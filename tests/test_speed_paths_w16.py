@@ -4,7 +4,9 @@
   window in one walk, logarithms skipped under the chi-square bound) is
   :func:`~borderwatch._scan.grid_windows` then :func:`~borderwatch._scan.best_windows`;
 * the scan's locations found once (``borderwatch.scan._Places``) give the stack sizes and
-  the clusters' ``n_locations`` that the stacks of each subset give.
+  the clusters' ``n_locations`` that the stacks of each subset give;
+* ``countries``, ``cross_border`` and ``border_km`` of features, paired as integers
+  (:mod:`borderwatch._countries`), are those of the pairs as a frame.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from shapely.geometry import box
+from pyproj import CRS as ProjCRS
+from shapely.geometry import LineString, box
 
-from borderwatch import _scan, _scan_windows
+from borderwatch import _countries, _scan, _scan_windows
 from borderwatch._stacks import stacks, unique_rows
 from borderwatch.grid import hex_grid, point_cells, square_grid
 from borderwatch.scan import _locations, _Places, _stack_sizes
@@ -132,3 +135,90 @@ def test_places_give_the_stacks_of_each_subset(seed: int, shape: str) -> None:
         assert np.array_equal(_locations(pts, feature, grid.crs, k), expected)
     none = np.full(len(pts), -1)
     assert np.array_equal(_locations(pts, none, grid.crs, 3, places), np.zeros(3, dtype=np.int64))
+
+
+# ------------------------------------------------------------------------------ countries
+
+
+def _old_feature_countries(feature, codes, n):
+    sets = [set() for _ in range(n)]
+    member = np.flatnonzero(np.asarray(feature) >= 0)
+    pairs = pd.DataFrame({"f": np.asarray(feature)[member], "c": np.asarray(codes)[member]})
+    pairs = pairs[pairs["c"] != ""].drop_duplicates()
+    for f, c in zip(pairs["f"].tolist(), pairs["c"].tolist(), strict=True):
+        sets[int(f)].add(str(c))
+    return [",".join(sorted(s)) for s in sets], np.array([len(s) >= 2 for s in sets], dtype=bool)
+
+
+def _old_feature_border_km(feature, dist_km, unit_codes, n):
+    feature = np.asarray(feature)
+    member = feature >= 0
+    out = np.full(n, np.inf)
+    d = np.asarray(dist_km, dtype=float)
+    ok = member & np.isfinite(d)
+    np.minimum.at(out, feature[ok], d[ok])
+    out[~np.isfinite(out)] = np.nan
+    pairs = pd.DataFrame({"f": feature[member], "c": np.asarray(unit_codes)[member]})
+    pairs = pairs[pairs["c"] != ""].drop_duplicates()
+    sides = pairs.groupby("f").size()
+    both = sides.index.to_numpy()[sides.to_numpy() >= 2].astype(np.int64)
+    out[both] = 0.0
+    return out
+
+
+def _codes(rng: np.random.Generator, m: int, pool: list[object]) -> np.ndarray:
+    return np.array([pool[i] for i in rng.integers(0, len(pool), m)], dtype=object)
+
+
+_POOLS = [
+    ["AAA", "BBB", "", "CCC"],
+    ["AAA", ""],
+    ["", ""],
+    ["AAA", "BBB", None],  # missing values: the frame's rules
+    ["AAA", np.nan, ""],
+]
+
+
+@pytest.mark.parametrize("pool", _POOLS)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_feature_countries_and_border_km_are_the_frames(pool: list[object], seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    m, n = 500, 12
+    # features mostly of one code, some of two, some empty
+    feature = np.where(rng.random(m) < 0.8, rng.integers(0, n - 2, m), -1)
+    one = _codes(rng, n, pool)
+    codes = np.where(rng.random(m) < 0.9, one[np.maximum(feature, 0)], _codes(rng, m, pool))
+    codes = codes.astype(object)
+    dist = np.where(rng.random(m) < 0.8, rng.uniform(0, 50, m), np.nan)
+    got, want = (
+        _countries.feature_countries(feature, codes, n),
+        _old_feature_countries(feature, codes, n),
+    )
+    assert got[0] == want[0]
+    assert np.array_equal(got[1], want[1])
+    assert np.array_equal(
+        _countries.feature_border_km(feature, dist, codes, n),
+        _old_feature_border_km(feature, dist, codes, n),
+        equal_nan=True,
+    )
+
+
+def test_features_border_km_with_lines_is_the_frames() -> None:
+    rng = np.random.default_rng(5)
+    m, n = 400, 9
+    xy = rng.uniform(-20_000, 20_000, (m, 2))
+    band = np.floor((xy[:, 0] + 22_500) / 5_000).astype(np.int64)  # band 4 straddles x = 0
+    feature = np.where(rng.random(m) < 0.85, band, -1)
+    side = np.where(xy[:, 0] < 0, "AAA", "BBB")
+    country = np.where(rng.random(m) < 0.05, "", side).astype(object)
+    inc = gpd.GeoDataFrame(
+        {"country": country}, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=CRS
+    )
+    border = gpd.GeoSeries([LineString([(0, -1e5), (0, 1e5)])], crs=CRS)
+    got = _countries.features_border_km(inc, feature, border, ProjCRS(CRS), n)
+    dist = _countries.line_distance(np.asarray(inc.geometry.array), border.iloc[0]) / 1000.0
+    want = _old_feature_border_km(
+        feature, np.where(feature >= 0, dist, np.nan), _countries.unit_countries(inc), n
+    )
+    assert np.array_equal(got, want, equal_nan=True)
+    assert (got == 0).any() and (got > 0).any()
