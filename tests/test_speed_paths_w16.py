@@ -222,3 +222,15 @@ def test_features_border_km_with_lines_is_the_frames() -> None:
     )
     assert np.array_equal(got, want, equal_nan=True)
     assert (got == 0).any() and (got > 0).any()
+
+
+def test_prepare_engine_starts_no_thread() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import borderwatch.scan as s, borderwatch._beside as b; s.prepare_engine(); "
+        "import sys; print('numba' in sys.modules, b.numba_threads_started())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "False"]

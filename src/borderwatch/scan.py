@@ -302,6 +302,26 @@ def spatial_scan(
     )
 
 
+def prepare_engine() -> None:
+    """Import the scan's compiled kernels and set up numba's compiler, without loading a
+    kernel or starting numba's threads.
+
+    A process that forks the scan into a child (:mod:`borderwatch._overlap`) can call
+    this before the fork, on a core that would otherwise wait: the child then skips
+    numba's import and the set-up of its typing and target contexts (about a second of
+    CPU at first use), and its threads still start in the child
+    (:func:`borderwatch._beside.numba_threads_started` stays False here). Nothing of the
+    scan's results depends on it. Call it from the thread that forks, or join the thread
+    that calls it before forking (a fork during an import could leave its lock held).
+    """
+    from numba.core.registry import cpu_target
+
+    from . import _scan, _scan_windows  # noqa: F401  (the kernels' modules, not compiled)
+
+    cpu_target.target_context.refresh()
+    cpu_target.typing_context.refresh()
+
+
 def _check(
     grid: Any, replicates: Any, max_share: Any, alpha: Any, null: Any, min_cases: Any
 ) -> None:
