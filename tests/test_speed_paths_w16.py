@@ -6,7 +6,10 @@
 * the scan's locations found once (``borderwatch.scan._Places``) give the stack sizes and
   the clusters' ``n_locations`` that the stacks of each subset give;
 * ``countries``, ``cross_border`` and ``border_km`` of features, paired as integers
-  (:mod:`borderwatch._countries`), are those of the pairs as a frame.
+  (:mod:`borderwatch._countries`), are those of the pairs as a frame;
+* the replicates' locations drawn one by one fall in the same cells through the guide
+  table (:mod:`borderwatch._scan_cells`), and each replicate's best one-cell window
+  (``borderwatch._scan._warm``) is the same with logarithms skipped under the bound.
 """
 
 from __future__ import annotations
@@ -234,3 +237,106 @@ def test_prepare_engine_starts_no_thread() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "False"]
+
+
+# ------------------------------------------------------------------------------ draws
+
+
+def _cdfs(rng: np.random.Generator) -> list[np.ndarray]:
+    out = []
+    for n in (1, 2, 7, 300, 5_000):
+        for kind in ("even", "skewed", "zeros"):
+            share = np.ones(n) if kind == "even" else rng.gamma(0.05, 1.0, n) + 0.0
+            if kind == "zeros":
+                share = np.where(rng.random(n) < 0.5, 0.0, rng.random(n))
+                share[rng.integers(n)] = 1.0
+            prob = share / share.sum()
+            cdf = np.cumsum(prob)
+            cdf[-1] = 1.0
+            out.append(cdf)
+    return out
+
+
+def test_guided_cells_are_searchsorted() -> None:
+    from borderwatch import _scan_cells
+
+    rng = np.random.default_rng(11)
+    for cdf in _cdfs(rng):
+        table = _scan_cells.guide(cdf)
+        if (cdf[1:] < cdf[:-1]).any():
+            assert table is None
+            continue
+        assert table is not None
+        k = len(table) - 1
+        levels = np.arange(k + 1) / k
+        u = np.concatenate(
+            [
+                rng.random(20_000),
+                cdf,
+                np.nextafter(cdf, 0.0),
+                np.nextafter(cdf, 2.0),
+                levels,
+                np.nextafter(levels, 0.0),
+                np.nextafter(levels, 2.0),
+                [0.0, np.nextafter(1.0, 0.0)],
+            ]
+        )
+        u = u[(u >= 0.0) & (u < 1.0)]
+        want = np.searchsorted(cdf, u, side="right")
+        got = _scan_cells.cells_of(cdf, table, u)
+        assert got.dtype == np.int64
+        assert np.array_equal(got, want)
+        two = u[: 2 * (len(u) // 2)].reshape(2, -1)
+        assert np.array_equal(
+            _scan_cells.cells_of(cdf, table, two), np.searchsorted(cdf, two, "right")
+        )
+
+
+def test_guide_refuses_a_cdf_that_decreases() -> None:
+    from borderwatch import _scan_cells
+
+    cdf = np.array([0.3, 1.0000000000000002, 1.0])
+    assert _scan_cells.guide(cdf) is None
+    u = np.array([0.1, 0.5, 0.99])
+    assert np.array_equal(_scan_cells.cells_of(cdf, None, u), np.searchsorted(cdf, u, "right"))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_replicate_draws_with_the_guide_are_the_plain_draws(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from borderwatch import _scan_cells
+
+    rng = np.random.default_rng(seed)
+    n = 400
+    share = rng.gamma(0.3, 1.0, n)
+    share[rng.random(n) < 0.1] = 0.0
+    sizes = np.concatenate([np.ones(3_000, dtype=np.int64), rng.integers(2, 60, 300)])
+    guided = _scan.ReplicateDraws(seed, share, sizes)
+    assert guided.guide is not None
+    want_blocks = [guided.draw(7), guided.draw(30)]
+    monkeypatch.setattr(_scan_cells, "guide", lambda cdf: None)
+    plain = _scan.ReplicateDraws(seed, share, sizes)
+    assert plain.guide is None
+    for want in want_blocks:
+        got = plain.draw(want.shape[1])
+        assert got.dtype == want.dtype
+        assert np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int32])
+@pytest.mark.parametrize("min_cases", [1, 2, 5])
+def test_warm_start_under_the_bound_is_every_one_cell_window(dtype: type, min_cases: int) -> None:
+    rng = np.random.default_rng(min_cases)
+    n, nb = 600, 130
+    pop = rng.gamma(0.5, 10.0, n) + 1e-3
+    cnt = rng.poisson(rng.gamma(0.4, 3.0, n)[:, None], (n, nb))
+    cnt[rng.integers(n), :] += 200
+    cnt = np.ascontiguousarray(np.minimum(cnt, np.iinfo(np.uint8).max), dtype=dtype)
+    qmax = np.where(rng.random(n) < 0.05, 0, 10)
+    for total in (int(cnt.sum(axis=0).max()), int(cnt.sum(axis=0).max()) * 50):
+        xlx = _scan.xlogx_table(total)
+        args = (cnt, pop, qmax, total, float(pop.sum()), xlx, min_cases)
+        every = _scan._warm(*args, 1e300)  # the bound never skips
+        assert np.array_equal(_scan._warm(*args, _scan._slack(xlx)), every)
+        assert (every > 0).any()

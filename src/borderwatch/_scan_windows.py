@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit, prange
 
-from ._scan import Lattice, lattice_of, truncated, xlogx_table
+from ._scan import Lattice, _slack, lattice_of, truncated, xlogx_table
 
 if TYPE_CHECKING:
     from ._lattice import Grid
@@ -125,7 +125,7 @@ def scan_windows(
         ptotal,
         xlx,
         int(min_cases),
-        1e-6 + 1e-12 * float(xlx[-1]),
+        _slack(xlx),
     )
     lat = truncated(lat, int(qmax.max()) if len(qmax) else 1)
     return lat, qmax, best, bq, bc, be
