@@ -110,12 +110,52 @@ def feature_countries(
     """
     sets: list[set[str]] = [set() for _ in range(n)]
     member = np.flatnonzero(np.asarray(feature) >= 0)
-    pairs = pd.DataFrame({"f": np.asarray(feature)[member], "c": np.asarray(codes)[member]})
-    pairs = pairs[pairs["c"] != ""].drop_duplicates()
-    for f, c in zip(pairs["f"].tolist(), pairs["c"].tolist(), strict=True):
-        sets[int(f)].add(str(c))
+    fc = _feature_codes(np.asarray(feature)[member], np.asarray(codes)[member])
+    if fc is not None:  # the same pairs, found as integers
+        f, ids, names = fc
+        for one, c in zip(f.tolist(), names[ids].tolist(), strict=True):
+            sets[one].add(c)
+    else:
+        pairs = pd.DataFrame({"f": np.asarray(feature)[member], "c": np.asarray(codes)[member]})
+        pairs = pairs[pairs["c"] != ""].drop_duplicates()
+        for f_, c_ in zip(pairs["f"].tolist(), pairs["c"].tolist(), strict=True):
+            sets[int(f_)].add(str(c_))
     countries = [",".join(sorted(s)) for s in sets]
     return countries, np.array([len(s) >= 2 for s in sets], dtype=bool)
+
+
+def _feature_codes(
+    feature: np.ndarray, codes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The distinct pairs of a feature (``>= 0``) and a code other than ``""`` among the
+    incidents: their features, their codes as positions in ``names``, and ``names`` (the
+    distinct codes, as str). None unless every code is a str (the caller then pairs
+    them as a frame, whose rules for missing values these do not copy).
+    """
+    ids, uniq = pd.factorize(np.asarray(codes, dtype=object))
+    names = np.asarray(uniq, dtype=object)
+    if (ids < 0).any() or not all(type(v) is str for v in names.tolist()):
+        return None
+    keep = names != ""
+    ok = keep[ids]
+    f = np.asarray(feature, dtype=np.int64)[ok]
+    ids = ids[ok].astype(np.int64)
+    if not len(f):
+        return f, ids, names
+    width = len(names)
+    pairs = pd.unique(f * width + ids)  # f >= 0 and ids < width: one key per pair
+    return pairs // width, pairs % width, names
+
+
+def _two_sided(feature: np.ndarray, unit_codes: np.ndarray, n: int) -> np.ndarray | None:
+    """Which of ``n`` features hold incidents of units of two or more countries (None:
+    codes that are not all str, see :func:`_feature_codes`)."""
+    feature = np.asarray(feature)
+    member = feature >= 0
+    fc = _feature_codes(feature[member], np.asarray(unit_codes)[member])
+    if fc is None:
+        return None
+    return np.bincount(fc[0], minlength=n)[:n] >= 2
 
 
 def line_distance(points: np.ndarray, lines: shapely.Geometry) -> np.ndarray:
@@ -230,7 +270,12 @@ def features_border_km(
     if lines is None:
         dist = incident_border_km(incidents, np.arange(len(feature)), None, crs)
         return feature_border_km(feature, np.where(feature >= 0, dist, np.nan), codes, n)
-    two_sided = feature_border_km(feature, np.full(len(feature), np.nan), codes, n) == 0.0
+    both = _two_sided(feature, codes, n)
+    two_sided = (
+        both
+        if both is not None
+        else feature_border_km(feature, np.full(len(feature), np.nan), codes, n) == 0.0
+    )
     rows = np.flatnonzero(feature >= 0)
     rows = rows[~two_sided[feature[rows]]]
     pts = np.asarray(projected(incidents.geometry, crs).array, dtype=object)
@@ -246,7 +291,9 @@ def features_border_km(
     near = fin & (bound <= low[feature[rows]] + _VERTEX_M / 2.0 + 0.01)  # 1 cm against rounding
     dist = np.full(len(feature), np.nan)
     dist[rows[near]] = line_distance(pts[rows[near]], lines) / 1000.0
-    return feature_border_km(feature, dist, codes, n)
+    if both is None:
+        return feature_border_km(feature, dist, codes, n)
+    return _nearest_km(feature, dist, both, n)
 
 
 #: The join's border distances (:func:`remember_border_km`): (points' geometry array,
@@ -356,6 +403,9 @@ def feature_border_km(
     """
     feature = np.asarray(feature)
     member = feature >= 0
+    both = _two_sided(feature, unit_codes, n)
+    if both is not None:
+        return _nearest_km(feature, dist_km, both, n)
     out = np.full(n, np.inf)
     d = np.asarray(dist_km, dtype=float)
     ok = member & np.isfinite(d)
@@ -365,5 +415,17 @@ def feature_border_km(
     pairs = pairs[pairs["c"] != ""].drop_duplicates()
     sides = pairs.groupby("f").size()
     both = sides.index.to_numpy()[sides.to_numpy() >= 2].astype(np.int64)
+    out[both] = 0.0  # on both sides of a border, known lines or not
+    return out
+
+
+def _nearest_km(feature: np.ndarray, dist_km: np.ndarray, both: np.ndarray, n: int) -> np.ndarray:
+    """:func:`feature_border_km` given which features are on both sides (``both``)."""
+    feature = np.asarray(feature)
+    out = np.full(n, np.inf)
+    d = np.asarray(dist_km, dtype=float)
+    ok = (feature >= 0) & np.isfinite(d)
+    np.minimum.at(out, feature[ok], d[ok])
+    out[~np.isfinite(out)] = np.nan
     out[both] = 0.0  # on both sides of a border, known lines or not
     return out

@@ -10,7 +10,8 @@ one lattice -> cell look-up table replace an ``n x K`` neighbour matrix.
 * :func:`window_limits` finds, for each centre, how many offsets its largest
   window (at most ``max_share`` of the population) uses;
 * :func:`best_windows` gives each centre's most likely window on the observed
-  counts; :func:`select_clusters` keeps those that do not overlap a more likely
+  counts (:func:`borderwatch._scan_windows.scan_windows`: the limits and these windows
+  in one walk); :func:`select_clusters` keeps those that do not overlap a more likely
   one (SaTScan's "no geographical overlap");
 * :func:`null_maxima` gives the largest log-likelihood ratio of each Monte
   Carlo replicate: replicates are processed together (their counts are the
@@ -42,7 +43,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit, prange
 
-from . import _scan_sparse
+from . import _scan_cells, _scan_sparse
 
 if TYPE_CHECKING:
     from ._lattice import Grid
@@ -382,6 +383,7 @@ class ReplicateDraws:
         self.prob = prob / prob.sum()
         self.cdf = np.cumsum(self.prob)
         self.cdf[-1] = 1.0
+        self.guide = _scan_cells.guide(self.cdf)  # a faster search, the same cells
         self.values, self.groups = np.unique(np.asarray(sizes, dtype=np.int64), return_counts=True)
         self.streams = [
             np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(int(v),)))
@@ -399,7 +401,7 @@ class ReplicateDraws:
                 step = max(1, _DRAWS // int(m))
                 for a in range(0, n_rep, step):  # bounded memory, same stream
                     b = min(n_rep, a + step)
-                    cell = np.searchsorted(self.cdf, rng.random((b - a, int(m))), side="right")
+                    cell = _scan_cells.cells_of(self.cdf, self.guide, rng.random((b - a, int(m))))
                     flat = (rows[a:b] + np.minimum(cell, n - 1)).ravel()
                     if m * _SPARSE < n:  # far fewer locations than cells: add in place
                         np.add.at(flat_out, flat, int(value))
@@ -419,8 +421,10 @@ def replicate_counts(
 
 
 @njit(cache=True, parallel=True)
-def _warm(cnt, pop, qmax, total, ptotal, xlx, min_cases):
-    """Each replicate's best one-cell window: a head start for the pruning bound."""
+def _warm(cnt, pop, qmax, total, ptotal, xlx, min_cases, slack):
+    """Each replicate's best one-cell window: a head start for the pruning bound (no
+    logarithm where the chi-square bound is below the best so far less ``slack``: the
+    LLR could not exceed it)."""
     n, nb = cnt.shape
     out = np.zeros(nb)
     for b in prange(nb):
@@ -429,7 +433,8 @@ def _warm(cnt, pop, qmax, total, ptotal, xlx, min_cases):
             k = cnt[j, b]
             if k >= min_cases and qmax[j] > 0:
                 e = total * pop[j] / ptotal
-                if k > e:
+                d = k - e
+                if d > 0.0 and d * d * total >= (best - slack) * e * (total - e):
                     v = xlx[k] - k * math.log(e) + xlx[total - k]
                     if total > k:
                         v -= (total - k) * math.log(total - e)
@@ -617,6 +622,12 @@ def _maxima(
     return out
 
 
+def _slack(xlx: np.ndarray) -> float:
+    """More than the rounding of an LLR computed from ``xlx`` (:func:`xlogx_table`): the
+    margin below a best LLR under which the chi-square bound may skip a window."""
+    return 1e-6 + 1e-12 * float(xlx[-1])
+
+
 def _narrowest(top: int, widest: np.dtype) -> type:
     """The narrowest unsigned integer holding ``top`` (at most ``widest``): the kernel's
     inner loop streams every window's count rows, so their width is its memory traffic."""
@@ -709,7 +720,7 @@ def block_maxima(
     top = int(cnt.max()) if cnt.size else 0
     cnt = np.ascontiguousarray(cnt, dtype=_narrowest(top, acc0.dtype))
     busy = cnt.max(axis=1) > 0
-    warm = _warm(cnt, pop, qmax, total, ptotal, xlx, int(min_cases))
+    warm = _warm(cnt, pop, qmax, total, ptotal, xlx, int(min_cases), _slack(xlx))
     if path == "auto":
         few = _scan_sparse.sparse_work(len(pop), int(np.count_nonzero(cnt)), nb)
         path = "sparse" if few < _scan_sparse.dense_work(qmax, busy, nb) else "lanes"

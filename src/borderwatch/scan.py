@@ -246,7 +246,7 @@ def spatial_scan(
     >>> res.clusters[["scan_id", "n_incidents", "n_cells", "p_value"]].to_dict("records")
     [{'scan_id': 1, 'n_incidents': 28, 'n_cells': 1, 'p_value': 0.01}]
     """
-    from . import _scan  # compiled kernels (numba): imported when a scan runs
+    from . import _scan, _scan_windows  # compiled kernels (numba): imported when a scan runs
 
     _check(grid, replicates, max_share, alpha, null, min_cases)
     incidents = check_points(incidents)
@@ -255,17 +255,19 @@ def spatial_scan(
     inside = np.flatnonzero(where >= 0)
     counts = np.bincount(where[inside], minlength=len(cells)).astype(np.int64)
     pop, pop_kind = _population(grid, population, counts)
-    lat, qmax = _scan.grid_windows(grid, pop, max_share=max_share)
-    best, bq, bc, be = _scan.best_windows(lat, counts, pop, qmax, min_cases=min_cases)
+    lat, qmax, best, bq, bc, be = _scan_windows.scan_windows(
+        grid, counts, pop, max_share=max_share, min_cases=min_cases
+    )
     centres = _scan.select_clusters(lat, best, bq)
     made: list[gpd.GeoDataFrame] = []
+    places = _Places(incidents, inside, grid.crs)
 
     def describe() -> None:  # the clusters but their p-values: made while replicates are drawn
         table = _table(lat, centres, bq, bc, be, best, np.full(len(centres), np.nan), counts)
-        made.append(_frame(table, lat, centres, bq, grid, incidents, where, border))
+        made.append(_frame(table, lat, centres, bq, grid, incidents, where, border, places))
 
     if replicates > 0 and len(centres):
-        sizes = _stack_sizes(incidents, inside, grid.crs, null)
+        sizes = np.ones(len(inside), dtype=np.int64) if null == "incidents" else places.sizes()
         null_max = _scan.null_maxima(
             lat,
             pop,
@@ -298,6 +300,26 @@ def spatial_scan(
         n_candidates=len(centres),
         null_max=null_max,
     )
+
+
+def prepare_engine() -> None:
+    """Import the scan's compiled kernels and set up numba's compiler, without loading a
+    kernel or starting numba's threads.
+
+    A process that forks the scan into a child (:mod:`borderwatch._overlap`) can call
+    this before the fork, on a core that would otherwise wait: the child then skips
+    numba's import and the set-up of its typing and target contexts (about a second of
+    CPU at first use), and its threads still start in the child
+    (:func:`borderwatch._beside.numba_threads_started` stays False here). Nothing of the
+    scan's results depends on it. Call it from the thread that forks, or join the thread
+    that calls it before forking (a fork during an import could leave its lock held).
+    """
+    from numba.core.registry import cpu_target
+
+    from . import _scan, _scan_windows  # noqa: F401  (the kernels' modules, not compiled)
+
+    cpu_target.target_context.refresh()
+    cpu_target.typing_context.refresh()
 
 
 def _check(
@@ -336,9 +358,34 @@ def _stack_sizes(
     """Incidents per location (``null="stacks"``) or ones (``"incidents"``)."""
     if null == "incidents":
         return np.ones(len(inside), dtype=np.int64)
-    geo = projected(incidents.geometry, crs).iloc[inside]
-    _, sizes, _ = stacks(shapely.get_coordinates(np.asarray(geo.array, dtype=object)))
-    return sizes
+    return _Places(incidents, inside, crs).sizes()
+
+
+class _Places:
+    """The locations (stacks) of the incidents in a cell, found once for the scan's stack
+    sizes and its clusters' ``n_locations`` (their coordinates read once).
+
+    ``inside`` are the rows of the incidents in a cell, in order.
+    """
+
+    def __init__(self, incidents: gpd.GeoDataFrame, inside: np.ndarray, crs: CRS) -> None:
+        self._incidents, self._inside, self._crs = incidents, inside, crs
+        self._found: tuple[np.ndarray, np.ndarray] | None = None
+
+    def _stacks(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._found is None:
+            geo = projected(self._incidents.geometry, self._crs).array[self._inside]
+            loc, sizes, _ = stacks(shapely.get_coordinates(np.asarray(geo, dtype=object)))
+            self._found = loc, sizes
+        return self._found
+
+    def sizes(self) -> np.ndarray:
+        """Incidents at each location, locations numbered by first appearance."""
+        return self._stacks()[1]
+
+    def of(self, rows: np.ndarray) -> np.ndarray:
+        """The location of each of ``rows`` (rows of incidents in a cell, increasing)."""
+        return self._stacks()[0][np.searchsorted(self._inside, rows)]
 
 
 def _p_values(llrs: np.ndarray, null_max: np.ndarray) -> np.ndarray:
@@ -445,8 +492,10 @@ def _frame(
     incidents: gpd.GeoDataFrame,
     where: np.ndarray,
     border: gpd.GeoDataFrame | None,
+    places: _Places | None = None,
 ) -> gpd.GeoDataFrame:
-    """Clusters with their cells, incidents' countries, border distance, dates and shape."""
+    """Clusters with their cells, incidents' countries, border distance, dates and shape
+    (``places``: the incidents' locations, if already found)."""
     from . import _scan
 
     cells = grid.cells
@@ -466,7 +515,7 @@ def _frame(
     )
     out = table.copy()
     out["n_cells"] = np.array([len(m) for m in members], dtype=np.int64)
-    out["n_locations"] = _locations(incidents, feature, grid.crs, k)
+    out["n_locations"] = _locations(incidents, feature, grid.crs, k, places)
     out = pd.concat([out, _incident_fields(incidents, feature, border, grid.crs, k)], axis=1)
     out["area_km2"] = shapely.area(shapes) / 1e6 if k else np.zeros(0)
     out.insert(0, "scan_id", np.arange(1, k + 1, dtype=np.int64))
@@ -475,13 +524,23 @@ def _frame(
     return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(shapes, crs=grid.crs).array, crs=grid.crs)
 
 
-def _locations(incidents: gpd.GeoDataFrame, feature: np.ndarray, crs: CRS, k: int) -> np.ndarray:
-    """Distinct locations (stacks) among the incidents of each feature."""
+def _locations(
+    incidents: gpd.GeoDataFrame,
+    feature: np.ndarray,
+    crs: CRS,
+    k: int,
+    places: _Places | None = None,
+) -> np.ndarray:
+    """Distinct locations (stacks) among the incidents of each feature (``places``: the
+    locations of the incidents in a cell, a superset of the features' incidents)."""
     rows = np.flatnonzero(feature >= 0)
     if not len(rows):
         return np.zeros(k, dtype=np.int64)
-    geo = projected(incidents.geometry, crs).iloc[rows]
-    loc, _, _ = stacks(shapely.get_coordinates(np.asarray(geo.array, dtype=object)))
+    if places is not None:  # the same partition into stacks, numbered otherwise
+        loc = places.of(rows)
+    else:
+        geo = projected(incidents.geometry, crs).iloc[rows]
+        loc, _, _ = stacks(shapely.get_coordinates(np.asarray(geo.array, dtype=object)))
     pairs = unique_rows(np.column_stack([feature[rows], loc]))
     return np.bincount(pairs[:, 0], minlength=k).astype(np.int64)
 
