@@ -81,12 +81,17 @@ def statistics(
 
 
 def _compiled_modules() -> None:
-    """Import numba and the modules of its kernels here, once, before the fork: both the
-    scan's child and this process (the point clusters' DBSCAN) would each import them
-    after it (about 0.35 s each). Importing starts no thread
-    (:func:`numba_threads_started` stays false), and here it costs nothing: the border
-    distances' thread still runs when the grid's is done."""
-    from . import _dbscan_direct, _scan  # noqa: F401
+    """Import numba and the modules of its kernels, and set up its compiler
+    (:func:`borderwatch.scan.prepare_engine`), here, once, before the fork: both the
+    scan's child and this process (the point clusters' DBSCAN) would each do it after it
+    (about a second of CPU each). No kernel is loaded and no thread started
+    (:func:`numba_threads_started` stays false); it runs in the thread that forks, and
+    here it costs little: the border distances' thread still runs when the grid's is
+    done."""
+    from . import _dbscan_direct  # noqa: F401
+    from .scan import prepare_engine
+
+    prepare_engine()
 
 
 def _grid_and_cells(
