@@ -21,7 +21,7 @@ from pyproj import CRS
 from ._crs import require_crs, to_metric
 from ._errors import DataError
 from ._geom import projected
-from ._inputs import check_points, check_units
+from ._inputs import check_points, check_units, metric_xy, remember_xy
 from ._lattice import Grid, cells_frame
 from ._schema import is_hot
 from ._stats import adjacency, gi_analytic
@@ -218,6 +218,8 @@ def evaluate(
     if len(fit) == 0 or len(test) == 0:
         msg = f"evaluate: the split at {split_date.date()} leaves no fit or no test incidents. Hint: choose another split."
         raise DataError(msg)
+    if "kde" in methods:
+        _remember_fit(incidents, metric, has_date, is_fit, fit)
     sizes: list[float | None] = (
         [cell_km] if cell_km is None or isinstance(cell_km, int | float) else list(cell_km)
     )
@@ -254,6 +256,22 @@ def _metric_points(incidents: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
     so that the fit and test subsets are not reprojected one by one."""
     geo = projected(incidents.geometry, crs)
     return gpd.GeoDataFrame(geometry=geo, crs=geo.crs)
+
+
+def _remember_fit(
+    incidents: gpd.GeoDataFrame,
+    metric: CRS,
+    has_date: np.ndarray,
+    is_fit: np.ndarray,
+    fit: gpd.GeoDataFrame,
+) -> None:
+    """Record the fit incidents' metric coordinates for the ``"kde"`` method's surface: those
+    of all the incidents (which the other steps remember), rather than computed anew."""
+    try:
+        xy, _ = metric_xy(incidents, metric)
+    except DataError:  # said where the surface is computed, as before
+        return
+    remember_xy(fit.geometry.array, metric, xy[has_date][is_fit])
 
 
 def _check_options(
@@ -388,12 +406,14 @@ def _kde_score(
     The surface's pixel is a quarter of the bandwidth (coarser only to stay
     under 4 million pixels); each centre takes the value of its pixel.
     """
-    from .density import density
+    from .density import kde_values
 
     bounds, pixel = kde_frame(cells, bandwidth_km)
     with withheld():
-        surf = density(points, bandwidth_km=bandwidth_km, cell_km=pixel, crs=crs, bounds=bounds)
-    return kde_at_centres(surf.values, surf.cell_km, bounds, cells)
+        values, cell = kde_values(
+            points, bandwidth_km=bandwidth_km, cell_km=pixel, crs=crs, bounds=bounds
+        )
+    return kde_at_centres(values, cell, bounds, cells)
 
 
 def kde_frame(
