@@ -175,8 +175,8 @@ def support_grid(
             continue
         lo = np.clip(cols_c - span, 0, fx)
         hi = np.clip(cols_c + span + 1, 0, fx)
-        sel = cum[rows[ok]]
-        support[ok] += sel[:, hi] - sel[:, lo]
+        at = rows[ok][:, None]  # only the two columns of each centre, not whole rows
+        support[ok] += cum[at, hi] - cum[at, lo]
     return support
 
 
