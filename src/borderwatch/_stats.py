@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy import sparse
 
 from ._dist import bh_adjust, binom_cdf, binom_sf, norm_sf
@@ -435,7 +436,11 @@ def csr_tails(
         msg = "gi_star: exposure must hold one non-negative number per observation."
         raise DataError(msg)
     share = np.clip((e + adj @ e) / e.sum(), 0.0, 1.0)
-    return binom_sf(hood - 1, total, share), binom_cdf(hood, total, share)
+    # each distinct (count, share) once: a space-time cube repeats them across its bins
+    # (the tails are computed element by element, so the same numbers)
+    codes, distinct = pd.factorize(np.asarray(hood, dtype=float) + 1j * share)
+    k, p = distinct.real, distinct.imag
+    return binom_sf(k - 1, total, p)[codes], binom_cdf(k, total, p)[codes]
 
 
 @dataclass(frozen=True, eq=False)
