@@ -21,7 +21,7 @@ import pytest
 import shapely
 from shapely.geometry import Point, box
 
-from borderwatch import _inputs
+from borderwatch import _inputs, _kde
 from borderwatch._errors import BorderwatchWarning, DataError
 from borderwatch._inputs import check_points, metric_points, metric_xy, remember_xy
 from borderwatch.evaluate import evaluate, hotspot_pai
@@ -173,3 +173,51 @@ def test_evaluation_is_the_same_with_the_coordinates_remembered() -> None:
     _forget()
     first = hotspot_pai(pts, grid)
     assert hotspot_pai(pts, grid) == first
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_binning_is_the_former_binning(weighted: bool) -> None:
+    rng = np.random.default_rng(7)
+    xy = rng.normal(20.0, 9.0, (3_000, 2))  # some beyond the grid: clipped to its edge
+    w = rng.uniform(0.5, 2.0, len(xy)) if weighted else None
+    fx, fy, fc, x0, y0 = 60, 45, 0.7, 0.0, 40.0
+    u = (xy[:, 0] - x0) / fc - 0.5
+    v = (y0 - xy[:, 1]) / fc - 0.5
+    i0, j0 = np.floor(u).astype(np.int64), np.floor(v).astype(np.int64)
+    fu, fv = u - i0, v - j0
+    ww = np.ones(len(u)) if w is None else w
+    want = np.zeros(fx * fy)
+    for di, wu in ((0, 1.0 - fu), (1, fu)):
+        ii = np.clip(i0 + di, 0, fx - 1)
+        for dj, wv in ((0, 1.0 - fv), (1, fv)):
+            jj = np.clip(j0 + dj, 0, fy - 1)
+            want += np.bincount(jj * fx + ii, weights=ww * wu * wv, minlength=fx * fy)
+    got = _kde._binned(xy, w, x0=x0, y0=y0, fx=fx, fy=fy, fc=fc)
+    assert got.tobytes() == want.reshape(fy, fx).tobytes()
+
+
+def test_metric_xy_of_points_is_that_of_their_x_and_y() -> None:
+    _forget()
+    pts = _points(300, seed=5)
+    xy, _ = metric_xy(pts, "EPSG:32631")  # every row a point: the one-pass path
+    g = np.asarray(pts.geometry.to_crs("EPSG:32631").array, dtype=object)
+    assert xy.tobytes() == np.column_stack([shapely.get_x(g), shapely.get_y(g)]).tobytes()
+
+
+def test_incident_locations_are_the_same_from_remembered_coordinates(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from borderwatch import regions
+
+    _forget()
+    pts = _points(500, seed=6)
+    pts = pd.concat([pts, pts.iloc[:100]], ignore_index=True)  # stacks of two
+    grid = hex_grid(gpd.GeoSeries([box(1.0, 12.0, 3.0, 14.0)], crs=4326).to_crs(32631), cell_km=20)
+    crs = grid.cells.crs
+    fast = regions._incident_cells(grid, pts, crs)
+    with monkeypatch.context() as m:
+        m.setattr(regions, "metric_xy", lambda *a, **k: (np.empty((0, 2)), None))
+        slow = regions._incident_cells(grid, pts, crs)
+    np.testing.assert_array_equal(fast[0], slow[0])
+    np.testing.assert_array_equal(fast[1], slow[1])
+    assert fast[1].max() == 499

@@ -225,10 +225,13 @@ def _projected_xy(
         raise DataError(msg)
     geo = projected(points.geometry, target)
     g = np.asarray(geo.array, dtype=object)
-    xy = np.full((len(g), 2), np.nan)
     present = (type_id == 0) & ~shapely.is_empty(g)
-    xy[present, 0] = shapely.get_x(g[present])
-    xy[present, 1] = shapely.get_y(g[present])
+    if present.all():  # every row a point: its coordinates in one pass (the same numbers)
+        xy = np.asarray(shapely.get_coordinates(g), dtype=np.float64)
+    else:
+        xy = np.full((len(g), 2), np.nan)
+        xy[present, 0] = shapely.get_x(g[present])
+        xy[present, 1] = shapely.get_y(g[present])
     xy[~np.isfinite(xy).all(axis=1)] = np.nan
     return xy, target
 
