@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import shapely
+import shapely.affinity
 from scipy import sparse
+from shapely.geometry import Polygon, box
 
 from borderwatch import _stats
+from borderwatch._clustertest import AreaTest
 from borderwatch._stats import (
     _exact_sums,
     _neighbour_sums,
@@ -113,3 +117,53 @@ def test_permutation_pvalues_are_the_same_by_either_path(
             )
         np.testing.assert_array_equal(fast[0], slow[0])
         np.testing.assert_array_equal(fast[1], slow[1])
+
+
+def test_csr_tails_are_the_binomial_tails_of_each_cell() -> None:
+    from borderwatch._dist import binom_cdf, binom_sf
+    from borderwatch._stats import csr_tails
+
+    rng = np.random.default_rng(11)
+    n = 3_000
+    adj = sparse.random(n, n, density=0.002, random_state=2, data_rvs=np.ones)
+    adj = sparse.csr_array(((adj + adj.T) > 0).astype(float))
+    hood = rng.poisson(0.7, n).astype(float)  # many repeated (count, share) pairs
+    for exposure in (None, np.tile(rng.uniform(0.5, 2.0, 100), n // 100)):
+        e = np.ones(n) if exposure is None else exposure
+        share = np.clip((e + adj @ e) / e.sum(), 0.0, 1.0)
+        upper, lower = csr_tails(hood, adj, float(hood.sum()), exposure)
+        assert upper.tobytes() == binom_sf(hood - 1, float(hood.sum()), share).tobytes()
+        assert lower.tobytes() == binom_cdf(hood, float(hood.sum()), share).tobytes()
+
+
+def _clustering_area(shift: float, scale: float) -> shapely.Geometry:
+    """Two polygons, one with a hole (coordinates times ``scale`` plus ``shift``)."""
+    outer = Polygon(
+        [(0, 0), (70, 5), (100, 60), (40, 90), (5, 50)], holes=[[(30, 30), (50, 30), (45, 50)]]
+    )
+    area = shapely.union(outer, box(100, 60, 130, 75))
+    return shapely.affinity.affine_transform(area, [scale, 0, 0, scale, shift, shift])
+
+
+@pytest.mark.parametrize(("shift", "scale"), [(0.0, 1_000.0), (3e6, 1_000.0), (1e7, 0.5)])
+@pytest.mark.parametrize("cells", [4_096, 262_144])
+def test_area_test_near_the_edge_answers_as_contains_xy(
+    shift: float, scale: float, cells: int
+) -> None:
+    area = _clustering_area(shift, scale)
+    test = AreaTest(area, cells=cells)
+    rng = np.random.default_rng(cells)
+    minx, miny, maxx, maxy = area.bounds
+    xy = rng.uniform((minx, miny), (maxx, maxy), (100_000, 2))  # all in the lattice
+    on_edges = shapely.get_coordinates(shapely.segmentize(area.boundary, 5 * scale))
+    # on the lattice's lines, and a rounding away from them, near the edge
+    k = rng.integers(0, min(test.shape), 4_000)
+    lines = test.origin + test.side * k[:, None]
+    lines = np.vstack([lines, np.nextafter(lines, np.inf), np.nextafter(lines, -np.inf)])
+    lines[:, 1] = rng.uniform(miny, maxy, len(lines))
+    near = on_edges + rng.normal(0.0, test.side / 3, on_edges.shape)
+    xy = np.vstack([xy, on_edges, lines, near])
+    xy = xy[(xy >= [minx, miny]).all(axis=1) & (xy <= [maxx, maxy]).all(axis=1)]
+    expected = shapely.contains_xy(area, xy[:, 0], xy[:, 1])
+    assert (test.contains(xy) == expected).all()
+    assert 0 < expected.sum() < len(xy)
