@@ -199,7 +199,7 @@ def test_binning_is_the_former_binning(weighted: bool) -> None:
 def test_metric_xy_of_points_is_that_of_their_x_and_y() -> None:
     _forget()
     pts = _points(300, seed=5)
-    xy, _ = metric_xy(pts, "EPSG:32631")  # every row a point: the one-pass path
+    xy, _ = metric_xy(pts, "EPSG:32631")  # every row a point: the path without selection
     g = np.asarray(pts.geometry.to_crs("EPSG:32631").array, dtype=object)
     assert xy.tobytes() == np.column_stack([shapely.get_x(g), shapely.get_y(g)]).tobytes()
 

@@ -226,8 +226,10 @@ def _projected_xy(
     geo = projected(points.geometry, target)
     g = np.asarray(geo.array, dtype=object)
     present = (type_id == 0) & ~shapely.is_empty(g)
-    if present.all():  # every row a point: its coordinates in one pass (the same numbers)
-        xy = np.asarray(shapely.get_coordinates(g), dtype=np.float64)
+    if present.all():  # every row a point: no selection (the same numbers)
+        xy = np.empty((len(g), 2))
+        xy[:, 0] = shapely.get_x(g)
+        xy[:, 1] = shapely.get_y(g)
     else:
         xy = np.full((len(g), 2), np.nan)
         xy[present, 0] = shapely.get_x(g[present])
