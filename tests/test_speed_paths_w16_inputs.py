@@ -221,3 +221,13 @@ def test_incident_locations_are_the_same_from_remembered_coordinates(
     np.testing.assert_array_equal(fast[0], slow[0])
     np.testing.assert_array_equal(fast[1], slow[1])
     assert fast[1].max() == 499
+
+
+def test_remembered_points_are_not_checked_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    _forget()
+    pts = _points(30)
+    _inputs.remember_points(pts.geometry.array)
+    _inputs.remember_points(pts.geometry.array)  # once is enough
+    assert len(_inputs._POINTS) == 1
+    monkeypatch.setattr(_inputs.shapely, "get_type_id", lambda g: 1 / 0)
+    assert check_points(pts) is pts

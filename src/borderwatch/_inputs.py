@@ -26,6 +26,7 @@ __all__ = [
     "located",
     "metric_points",
     "metric_xy",
+    "remember_points",
     "remember_xy",
 ]
 
@@ -53,9 +54,18 @@ def check_points(incidents: Any, what: str = "incidents") -> gpd.GeoDataFrame:
         rows = (np.flatnonzero(bad)[:10] + 1).tolist()
         msg = f"the {what} must be points; rows {rows} are not. Hint: use centroids or read them with read_incidents()."
         raise DataError(msg)
+    remember_points(array)
+    return incidents
+
+
+def remember_points(array: Any) -> None:
+    """Record that the geometry ``array`` holds nothing but points (or missing or empty
+    ones), as :func:`check_points` finds: it is not checked again (e.g. the join's output,
+    built from points already checked)."""
+    if any(ref() is array for ref in _POINTS):
+        return
     _POINTS[:] = [ref for ref in _POINTS if ref() is not None][-(_KEEP - 1) :]
     _POINTS.append(weakref.ref(array))
-    return incidents
 
 
 def located(points: gpd.GeoDataFrame) -> bool:
