@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import importlib
+import math
 import warnings
 
 import geopandas as gpd
@@ -231,3 +232,41 @@ def test_remembered_points_are_not_checked_again(monkeypatch: pytest.MonkeyPatch
     assert len(_inputs._POINTS) == 1
     monkeypatch.setattr(_inputs.shapely, "get_type_id", lambda g: 1 / 0)
     assert check_points(pts) is pts
+
+
+def _former_support(xy_km, *, x0, y0, nx, ny, cell, s, radius) -> np.ndarray:
+    """``support_grid`` as it was before wave 16 (whole rows gathered)."""
+    support = np.zeros((ny, nx), dtype=np.int64)
+    fx, fy, fc = nx * s, ny * s, cell / s
+    reach = radius / fc - math.sqrt(0.5)
+    if len(xy_km) == 0 or reach < 0:
+        return support
+    i = np.clip(np.floor((xy_km[:, 0] - x0) / fc).astype(np.int64), 0, fx - 1)
+    j = np.clip(np.floor((y0 - xy_km[:, 1]) / fc).astype(np.int64), 0, fy - 1)
+    counts = np.bincount(j * fx + i, minlength=fx * fy).reshape(fy, fx)
+    cum = np.zeros((fy, fx + 1), dtype=np.int64)
+    np.cumsum(counts, axis=1, out=cum[:, 1:])
+    c = s // 2
+    rows_c, cols_c = s * np.arange(ny) + c, s * np.arange(nx) + c
+    half = math.floor(reach)
+    for dj in range(-half, half + 1):
+        span = math.floor(math.sqrt(max(reach * reach - dj * dj, 0.0)) + 1e-12)
+        rows = rows_c + dj
+        ok = (rows >= 0) & (rows < fy)
+        if not ok.any():
+            continue
+        lo, hi = np.clip(cols_c - span, 0, fx), np.clip(cols_c + span + 1, 0, fx)
+        sel = cum[rows[ok]]
+        support[ok] += sel[:, hi] - sel[:, lo]
+    return support
+
+
+@pytest.mark.parametrize("s", [1, 3, 5])
+@pytest.mark.parametrize("radius", [0.3, 2.0, 9.0, 40.0])
+def test_support_is_the_former_support(s: int, radius: float) -> None:
+    rng = np.random.default_rng(s)
+    xy = rng.normal(15.0, 8.0, (5_000, 2))
+    for nx, ny in ((31, 23), (3, 2), (1, 40)):
+        opts = {"x0": 0.0, "y0": 30.0, "nx": nx, "ny": ny, "cell": 0.9, "s": s, "radius": radius}
+        got = _kde.support_grid(xy, **opts)
+        np.testing.assert_array_equal(got, _former_support(xy, **opts))

@@ -180,13 +180,13 @@ def support_grid(
     for dj in range(-half, half + 1):
         span = math.floor(math.sqrt(max(reach * reach - dj * dj, 0.0)) + 1e-12)
         rows = rows_c + dj
-        ok = (rows >= 0) & (rows < fy)
-        if not ok.any():
+        a, b = int(np.searchsorted(rows, 0)), int(np.searchsorted(rows, fy))  # in the grid
+        if a >= b:
             continue
         lo = np.clip(cols_c - span, 0, fx)
         hi = np.clip(cols_c + span + 1, 0, fx)
-        at = rows[ok][:, None]  # only the two columns of each centre, not whole rows
-        support[ok] += cum[at, hi] - cum[at, lo]
+        band = cum[rows[a] : rows[b - 1] + 1 : s]  # the fine rows of centres a..b-1 (a view)
+        support[a:b] += band[:, hi] - band[:, lo]
     return support
 
 
