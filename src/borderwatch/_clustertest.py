@@ -134,9 +134,10 @@ class AreaTest:
     area, or on its edge (:func:`shapely.contains_properly` and
     :func:`shapely.intersects` of the cell's square). A point whose cell and the eight
     cells around it are all inside (all outside) is inside (outside) without a test:
-    the ring of neighbours absorbs any rounding of the point's cell number. Only the
-    points near the edge are tested against the polygons, so the answers are those of
-    ``contains_xy``.
+    the ring of neighbours absorbs any rounding of the point's cell number. Near the
+    edge, a point clear of its cell's sides (by far more than any rounding) takes its
+    own cell's state when that cell is inside or outside. Only the other points are
+    tested against the polygons, so the answers are those of ``contains_xy``.
 
     >>> from shapely.geometry import Polygon
     >>> tri = Polygon([(0, 0), (10, 0), (0, 10)])
@@ -163,6 +164,13 @@ class AreaTest:
         self.state[ndimage.binary_erosion(inner, structure=ring, border_value=0)] = 1
         self.state[ndimage.binary_erosion(~touch, structure=ring, border_value=1)] = 2
         self._flat = self.state.ravel()
+        # the cell's own state (0 = on the edge), for points clear of their cell's sides
+        own = np.where(inner, 1, np.where(touch, 0, 2)).astype(np.int8)
+        self._own = own.ravel()
+        # how far from its sides (in cells) a point is surely in its cell: far beyond the
+        # rounding of the cell numbers and of the boxes' corners
+        scale = float(np.max(np.abs(area.bounds)))
+        self._margin = 1e-9 + 1e-12 * scale / side
 
     def contains(self, xy: np.ndarray) -> np.ndarray:
         """Whether each ``(n, 2)`` point is inside the area (``contains_xy``)."""
@@ -176,12 +184,22 @@ class AreaTest:
             flat *= self.shape[1]
             flat += fj.astype(np.intp)
             state = self._flat[flat]
-        else:
-            i, j = np.floor(fi), np.floor(fj)
-            # NaN fails every comparison: such points are tested (contains_xy says False)
-            within = (i >= 0) & (j >= 0) & (i < self.shape[0]) & (j < self.shape[1])
-            flat = np.where(within, i * self.shape[1] + j, 0).astype(np.intp)
-            state = np.where(within, self._flat[flat], 0)
+            out = state == 1
+            near = np.flatnonzero(state == 0)  # near the edge: settled by their own cell
+            own = self._own[flat[near]]  # when clear of its sides, else tested
+            m = self._margin
+            for f in (fi[near], fj[near]):
+                frac = f - np.floor(f)
+                own[(frac <= m) | (frac >= 1.0 - m)] = 0
+            out[near[own == 1]] = True
+            check = near[own == 0]
+            out[check] = shapely.contains_xy(self.area, xy[check, 0], xy[check, 1])
+            return out
+        i, j = np.floor(fi), np.floor(fj)
+        # NaN fails every comparison: such points are tested (contains_xy says False)
+        within = (i >= 0) & (j >= 0) & (i < self.shape[0]) & (j < self.shape[1])
+        flat = np.where(within, i * self.shape[1] + j, 0).astype(np.intp)
+        state = np.where(within, self._flat[flat], 0)
         out = state == 1
         check = np.flatnonzero(state == 0)
         out[check] = shapely.contains_xy(self.area, xy[check, 0], xy[check, 1])

@@ -4,6 +4,7 @@ to metres, for the density and the clusters), units, values."""
 from __future__ import annotations
 
 import warnings
+import weakref
 from typing import Any
 
 import geopandas as gpd
@@ -24,7 +25,17 @@ __all__ = [
     "is_metre",
     "located",
     "metric_points",
+    "metric_xy",
+    "remember_points",
+    "remember_xy",
 ]
+
+#: How many geometry arrays (and projections of them) are remembered.
+_KEEP = 4
+#: Geometry arrays found to hold nothing but points (or missing or empty ones), held weakly.
+_POINTS: list[weakref.ref[Any]] = []
+#: Metric coordinates of geometry arrays: (array, CRS text, read-only (n, 2) xy).
+_XY: list[tuple[weakref.ref[Any], str, np.ndarray]] = []
 
 
 def check_points(incidents: Any, what: str = "incidents") -> gpd.GeoDataFrame:
@@ -33,14 +44,28 @@ def check_points(incidents: Any, what: str = "incidents") -> gpd.GeoDataFrame:
         msg = f"the {what} must be a GeoDataFrame of points, not {type(incidents).__name__}. Hint: read them with borderwatch.read_incidents()."
         raise DataError(msg)
     require_crs(incidents, what=what)
-    geoms = np.asarray(incidents.geometry.array, dtype=object)
+    array = incidents.geometry.array
+    if any(ref() is array for ref in _POINTS):  # checked before (arrays never change)
+        return incidents
+    geoms = np.asarray(array, dtype=object)
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     bad = present & (shapely.get_type_id(geoms) != 0)
     if bad.any():
         rows = (np.flatnonzero(bad)[:10] + 1).tolist()
         msg = f"the {what} must be points; rows {rows} are not. Hint: use centroids or read them with read_incidents()."
         raise DataError(msg)
+    remember_points(array)
     return incidents
+
+
+def remember_points(array: Any) -> None:
+    """Record that the geometry ``array`` holds nothing but points (or missing or empty
+    ones), as :func:`check_points` finds: it is not checked again (e.g. the join's output,
+    built from points already checked)."""
+    if any(ref() is array for ref in _POINTS):
+        return
+    _POINTS[:] = [ref for ref in _POINTS if ref() is not None][-(_KEEP - 1) :]
+    _POINTS.append(weakref.ref(array))
 
 
 def located(points: gpd.GeoDataFrame) -> bool:
@@ -97,7 +122,42 @@ def metric_points(
     Returns ``(xy, crs, ok)``: ``xy`` is an ``(n, 2)`` float array in metres (NaN
     for unusable rows), ``ok`` a boolean mask of the usable rows. Missing, empty
     or non-finite points are left out with a :class:`BorderwatchWarning`; other
-    geometry types raise :class:`DataError`.
+    geometry types raise :class:`DataError`. The coordinates are computed once per
+    geometry array and CRS (:func:`metric_xy`); each call gets its own copy.
+    """
+    xy, target = metric_xy(points, crs, what=what)
+    ok = np.isfinite(xy).all(axis=1)
+    if not ok.all():
+        rows = np.flatnonzero(~ok) + 1
+        warnings.warn(
+            f"{(~ok).sum()} of {len(ok)} {what} have no usable location (missing, empty or "
+            f"outside the projection) and are left out: {format_rows(rows)}.",
+            BorderwatchWarning,
+            stacklevel=3,
+        )
+    return xy, target, ok
+
+
+def metric_xy(
+    points: gpd.GeoDataFrame | gpd.GeoSeries,
+    crs: CRS | str | int | None,
+    *,
+    what: str = "incidents",
+) -> tuple[np.ndarray, CRS]:
+    """The ``(xy, crs)`` of :func:`metric_points`, without its warning, remembered.
+
+    The pipeline hands the same incidents to several steps (point clusters, density
+    surface, evaluation), each of which needs their metric coordinates: the last few
+    are remembered, keyed by the identity of the geometry array (held weakly, as
+    :func:`borderwatch._geom.projected` does: borderwatch never changes a geometry
+    array in place) and the CRS. Each call gets its own copy.
+
+    >>> import geopandas as gpd
+    >>> pts = gpd.GeoSeries(gpd.points_from_xy([0.0, 1.0], [0.0, 1.0]), crs=4326)
+    >>> a, crs = metric_xy(pts, 3857)
+    >>> b, _ = metric_xy(pts, 3857)
+    >>> bool((a == b).all()), a is b, round(float(a[1, 0]))
+    (True, False, 111319)
     """
     if not isinstance(points, gpd.GeoDataFrame | gpd.GeoSeries):
         msg = (
@@ -107,6 +167,46 @@ def metric_points(
         )
         raise DataError(msg)
     require_crs(points, what=what)
+    source = points.geometry.array
+    known = _known_target(points, crs)
+    if known is not None:
+        key = known.to_wkt()
+        for ref, k, kept in _XY:
+            if ref() is source and k == key and len(kept) == len(points):
+                return kept.copy(), known
+    xy, target = _projected_xy(points, crs, what)
+    remember_xy(source, target, xy)
+    return xy, target
+
+
+def _known_target(points: gpd.GeoDataFrame | gpd.GeoSeries, crs: Any) -> CRS | None:
+    """The CRS :func:`metric_points` projects to, when it does not depend on the points
+    (None otherwise, or when the CRS is not usable: then the full checks say why)."""
+    try:
+        if crs is not None:
+            return CRS(crs)
+        own = CRS(points.crs)
+        return own if own.is_projected and is_metre(own) else None
+    except Exception:  # the full path raises the error, in its order
+        return None
+
+
+def remember_xy(array: Any, crs: CRS, xy: np.ndarray) -> None:
+    """Record that the points of the geometry ``array`` are at ``xy`` (metres) in ``crs``,
+    NaN rows for the unusable ones, as :func:`metric_xy` computes them (e.g. a subset of
+    points whose projection is already known). A read-only copy is kept."""
+    kept = np.array(xy, dtype=np.float64, copy=True)
+    kept.setflags(write=False)
+    key = CRS(crs).to_wkt()
+    alive = [e for e in _XY if e[0]() is not None and not (e[0]() is array and e[1] == key)]
+    _XY[:] = alive[-(_KEEP - 1) :]
+    _XY.append((weakref.ref(array), key, kept))
+
+
+def _projected_xy(
+    points: gpd.GeoDataFrame | gpd.GeoSeries, crs: Any, what: str
+) -> tuple[np.ndarray, CRS]:
+    """The metric coordinates of the points (NaN where unusable) and their CRS."""
     geoms = np.asarray(points.geometry.array, dtype=object)
     type_id = shapely.get_type_id(geoms)
     bad = np.flatnonzero((type_id != 0) & (type_id != -1))
@@ -135,21 +235,17 @@ def metric_points(
         raise DataError(msg)
     geo = projected(points.geometry, target)
     g = np.asarray(geo.array, dtype=object)
-    xy = np.full((len(g), 2), np.nan)
     present = (type_id == 0) & ~shapely.is_empty(g)
-    xy[present, 0] = shapely.get_x(g[present])
-    xy[present, 1] = shapely.get_y(g[present])
-    ok = np.isfinite(xy).all(axis=1)
-    if not ok.all():
-        rows = np.flatnonzero(~ok) + 1
-        warnings.warn(
-            f"{(~ok).sum()} of {len(ok)} {what} have no usable location (missing, empty or "
-            f"outside the projection) and are left out: {format_rows(rows)}.",
-            BorderwatchWarning,
-            stacklevel=3,
-        )
-        xy[~ok] = np.nan
-    return xy, target, ok
+    if present.all():  # every row a point: no selection (the same numbers)
+        xy = np.empty((len(g), 2))
+        xy[:, 0] = shapely.get_x(g)
+        xy[:, 1] = shapely.get_y(g)
+    else:
+        xy = np.full((len(g), 2), np.nan)
+        xy[present, 0] = shapely.get_x(g[present])
+        xy[present, 1] = shapely.get_y(g[present])
+    xy[~np.isfinite(xy).all(axis=1)] = np.nan
+    return xy, target
 
 
 def is_metre(crs: CRS) -> bool:

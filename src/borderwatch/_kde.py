@@ -92,23 +92,33 @@ def kde_grid(
     fx, fy, fc = nx * s, ny * s, cell / s
     if len(xy_km) == 0:
         return np.zeros((ny, nx))
+    g = _binned(xy_km, w, x0=x0, y0=y0, fx=fx, fy=fy, fc=fc)
+    k = gauss_1d(h, fc, max(fx, fy))
+    a = _smooth_rows(g, k, s)  # (fy, nx)
+    out = _smooth_rows(np.ascontiguousarray(a.T), k, s).T  # (ny, nx)
+    return np.clip(out, 0.0, None)
+
+
+def _binned(
+    xy_km: np.ndarray, w: np.ndarray | None, *, x0: float, y0: float, fx: int, fy: int, fc: float
+) -> np.ndarray:
+    """The (weights of the) points linearly binned onto the fine grid, (fy, fx)."""
     u = (xy_km[:, 0] - x0) / fc - 0.5
     v = (y0 - xy_km[:, 1]) / fc - 0.5
     i0 = np.floor(u).astype(np.int64)
     j0 = np.floor(v).astype(np.int64)
     fu, fv = u - i0, v - j0
-    ww = np.ones(len(u)) if w is None else w
+    # the fine rows (times fx) and columns of the four nearest centres, each computed once
+    rows = [np.clip(j0 + dj, 0, fy - 1) * fx for dj in (0, 1)]
     grid = np.zeros(fx * fy)
     for di, wu in ((0, 1.0 - fu), (1, fu)):
         ii = np.clip(i0 + di, 0, fx - 1)
+        if w is not None:
+            wu = w * wu
         for dj, wv in ((0, 1.0 - fv), (1, fv)):
-            jj = np.clip(j0 + dj, 0, fy - 1)
-            grid += np.bincount(jj * fx + ii, weights=ww * wu * wv, minlength=fx * fy)
-    g = grid.reshape(fy, fx)
-    k = gauss_1d(h, fc, max(fx, fy))
-    a = _smooth_rows(g, k, s)  # (fy, nx)
-    out = _smooth_rows(np.ascontiguousarray(a.T), k, s).T  # (ny, nx)
-    return np.clip(out, 0.0, None)
+            # unweighted: 1.0 * wu * wv is wu * wv, the same float
+            grid += np.bincount(rows[dj] + ii, weights=wu * wv, minlength=fx * fy)
+    return grid.reshape(fy, fx)
 
 
 def _smooth_rows(g: np.ndarray, k: np.ndarray, s: int) -> np.ndarray:
@@ -170,13 +180,13 @@ def support_grid(
     for dj in range(-half, half + 1):
         span = math.floor(math.sqrt(max(reach * reach - dj * dj, 0.0)) + 1e-12)
         rows = rows_c + dj
-        ok = (rows >= 0) & (rows < fy)
-        if not ok.any():
+        a, b = int(np.searchsorted(rows, 0)), int(np.searchsorted(rows, fy))  # in the grid
+        if a >= b:
             continue
         lo = np.clip(cols_c - span, 0, fx)
         hi = np.clip(cols_c + span + 1, 0, fx)
-        sel = cum[rows[ok]]
-        support[ok] += sel[:, hi] - sel[:, lo]
+        band = cum[rows[a] : rows[b - 1] + 1 : s]  # the fine rows of centres a..b-1 (a view)
+        support[a:b] += band[:, hi] - band[:, lo]
     return support
 
 

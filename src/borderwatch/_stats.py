@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy import sparse
 
 from ._dist import bh_adjust, binom_cdf, binom_sf, norm_sf
@@ -52,18 +53,47 @@ def two_sided(p_greater: np.ndarray, p_lesser: np.ndarray) -> np.ndarray:
 
 def _draws(rng: np.random.Generator, n_pop: int, rows: int, c: int) -> np.ndarray:
     """``rows`` draws of ``c`` distinct integers from ``range(n_pop)``."""
+    return _sorted_draws(rng, n_pop, rows, c)[0]
+
+
+def _sorted_draws(
+    rng: np.random.Generator, n_pop: int, rows: int, c: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The draws of :func:`_draws` (the same random stream) and each row of them sorted."""
     if c > n_pop:
         msg = f"cannot draw {c} neighbours from {n_pop} other observations"
         raise ValueError(msg)
     if n_pop <= 64 or c * 4 > n_pop:
-        return np.argsort(rng.random((rows, n_pop)), axis=1)[:, :c]
+        out = np.argsort(rng.random((rows, n_pop)), axis=1)[:, :c]
+        return out, np.sort(out, axis=1)
     out = rng.integers(0, n_pop, size=(rows, c))
     while True:
-        srt = np.sort(out, axis=1)
-        dup = (srt[:, 1:] == srt[:, :-1]).any(axis=1) if c > 1 else np.zeros(rows, bool)
+        srt = _sorted_columns(out.T)  # (c, rows)
+        dup = (srt[1:] == srt[:-1]).any(axis=0) if c > 1 else np.zeros(rows, bool)
         if not dup.any():
-            return out
+            return out, srt.T
         out[dup] = rng.integers(0, n_pop, size=(int(dup.sum()), c))
+
+
+#: Up to this many values per row are sorted by a network of minima and maxima.
+NETWORK_SORT = 16
+
+
+def _sorted_columns(a: np.ndarray) -> np.ndarray:
+    """Each column of ``a`` (c, rows) sorted, as ``np.sort(a, axis=0)``: for a few rows
+    by odd-even transposition (c rounds of compare-exchanges, each vectorised over the
+    columns), much faster than sorting many short columns one by one."""
+    c = len(a)
+    if c > NETWORK_SORT:
+        return np.sort(a, axis=0)
+    out = np.array(a, order="C")
+    lo = np.empty_like(out[0])
+    for r in range(c):
+        for i in range(r % 2, c - 1, 2):
+            np.minimum(out[i], out[i + 1], out=lo)
+            np.maximum(out[i], out[i + 1], out=out[i + 1])
+            out[i] = lo
+    return out
 
 
 def _all_zero_probability(zeros: np.ndarray, n_pop: int, c: np.ndarray) -> np.ndarray:
@@ -138,14 +168,15 @@ def perm_tail_pvalues(
     ge = np.zeros(len(pos), dtype=np.int64)
     le = np.zeros(len(pos), dtype=np.int64)
     tol = 1e-10 * (np.abs(obs[pos]) + 1.0)
+    exact = _exact_sums(y, int(card[pos].max()))
     for c in np.unique(card[pos]):
         grp = np.flatnonzero(card[pos] == c)
         block = max(1, min(CHUNK_FOCAL, CHUNK_ELEMENTS // permutations))
         for start in range(0, len(grp), block):
             sel = grp[start : start + block]
             focal = idx[pos[sel]]
-            d = _draws(rng, n - 1, permutations, int(c))  # shared by the chunk
-            sims = _neighbour_sums(y, d, focal)
+            d, ds = _sorted_draws(rng, n - 1, permutations, int(c))  # shared by the chunk
+            sims = _sorted_neighbour_sums(y, ds, focal) if exact else _neighbour_sums(y, d, focal)
             o = obs[pos[sel]][:, None]
             t = tol[sel][:, None]
             ge[sel] = (sims >= o - t).sum(axis=1)
@@ -178,6 +209,55 @@ def _neighbour_sums(y: np.ndarray, d: np.ndarray, focal: np.ndarray) -> np.ndarr
         vals = np.where(shift, v_high[rows][None], v_low[rows][None]) * mm[None]
         sims[:, rows] += vals.sum(axis=2)
     return sims
+
+
+def _exact_sums(y: np.ndarray, c: int) -> bool:
+    """Whether every sum of at most ``c`` of the values ``y`` is exact in floating point,
+    in any order: whole numbers (counts) whose ``c`` largest magnitudes stay far below
+    2**53. Then the neighbour sums do not depend on the order of the draws."""
+    if len(y) == 0:
+        return True
+    finite = bool(np.isfinite(y).all())
+    return finite and bool(np.all(y == np.round(y))) and 2.0 * c * float(np.abs(y).max()) < 2.0**53
+
+
+def _sorted_neighbour_sums(y: np.ndarray, ds: np.ndarray, focal: np.ndarray) -> np.ndarray:
+    """:func:`_neighbour_sums` for exact sums (:func:`_exact_sums`), from the draws with
+    each row sorted (``ds``, (P, c)).
+
+    Draws below ``i`` stand for themselves and the others for the next observation, so
+    in a sorted row the first ``j`` draws (those below ``i``) are taken as they are and
+    the rest shifted by one: the sum for ``i`` is a prefix sum of ``y[ds]`` plus a
+    suffix sum of ``y[ds + 1]``, with ``j`` the number of draws below ``i``. Every sum
+    is exact, so it equals the sum in the draws' own order, bit for bit.
+    """
+    rows, c = ds.shape
+    dt = ds.T  # (c, P): the draws' ranks in rows, each column contiguous in time
+    low, high = y[dt], y[dt + 1]
+    table = np.zeros((c + 1, rows))  # the sum for j draws below the focal observation
+    for j in range(1, c + 1):  # (row by row: faster than cumsum along a short axis)
+        table[j] = table[j - 1] + low[j - 1]
+    tail = np.zeros(rows)
+    for j in range(c - 1, -1, -1):
+        tail += high[j]
+        table[j] += tail
+    order = np.argsort(focal, kind="stable")
+    f = np.asarray(focal)[order]
+    k = len(f)
+    # the sorted focal observations from q on lie above a draw: from there on it counts
+    # among the j below, and the sum steps from table[j] to table[j + 1]
+    q = np.searchsorted(f, dt, side="right")
+    at = np.arange(rows, dtype=np.int64)
+    key = np.concatenate([at, (q * rows + at).ravel()])
+    steps = np.concatenate([table[0], np.diff(table, axis=0).ravel()])
+    sums = np.bincount(key, weights=steps, minlength=(k + 1) * rows).reshape(k + 1, rows)
+    for j in range(1, k):
+        sums[j] += sums[j - 1]
+    if np.array_equal(order, np.arange(k)):
+        return sums[:k]
+    out = np.empty((k, rows))
+    out[order] = sums[:k]
+    return out
 
 
 def mann_kendall(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -356,7 +436,11 @@ def csr_tails(
         msg = "gi_star: exposure must hold one non-negative number per observation."
         raise DataError(msg)
     share = np.clip((e + adj @ e) / e.sum(), 0.0, 1.0)
-    return binom_sf(hood - 1, total, share), binom_cdf(hood, total, share)
+    # each distinct (count, share) once: a space-time cube repeats them across its bins
+    # (the tails are computed element by element, so the same numbers)
+    codes, distinct = pd.factorize(np.asarray(hood, dtype=float) + 1j * share)
+    k, p = distinct.real, distinct.imag
+    return binom_sf(k - 1, total, p)[codes], binom_cdf(k, total, p)[codes]
 
 
 @dataclass(frozen=True, eq=False)

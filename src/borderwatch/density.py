@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -542,9 +542,10 @@ def density(
     nx, ny = grid_shape(bkm, cell)
     x0, y0 = float(bkm[0]), float(bkm[3])  # top-left corner, km
     mass_out = mass_outside(xy_km, w, bkm=(x0, y0 - ny * cell, x0 + nx * cell, y0), h=h)
-    values, support, n_used, n_dropped = _padded_surface(
+    values, counted, n_used, n_dropped = _padded_surface(
         xy_km, w, x0=x0, y0=y0, nx=nx, ny=ny, cell=cell, h=h, r_sup=r_sup
     )
+    support = cast(np.ndarray, counted)  # asked for
     transform = Affine(cell * 1000.0, 0.0, x0 * 1000.0, 0.0, -cell * 1000.0, y0 * 1000.0)
     surface = DensitySurface(
         values=values,
@@ -565,6 +566,37 @@ def density(
     return surface
 
 
+def kde_values(
+    points: gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    bandwidth_km: float,
+    cell_km: float,
+    crs: CRS | str | None,
+    bounds: Sequence[float],
+) -> tuple[np.ndarray, float]:
+    """The ``values`` and ``cell_km`` of :func:`density` with these options (unweighted),
+    and its warnings, without the support and mass outside the grid that it also counts.
+
+    >>> import geopandas as gpd
+    >>> pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy([0, 500], [0, 0]), crs="EPSG:32631")
+    >>> opts = dict(bandwidth_km=2.0, cell_km=0.5, bounds=(-5000, -5000, 5000, 5000))
+    >>> values, cell = kde_values(pts, crs=None, **opts)
+    >>> bool((values == density(pts, **opts).values).all()), cell
+    (True, 0.5)
+    """
+    xy_m, _, ok = metric_points(points, crs)
+    xy_km = xy_m[ok] / 1000.0
+    h = _bandwidth(xy_km, None, bandwidth_km, bounds)
+    bkm = _check_bounds(bounds) / 1000.0
+    cell = _cell_size(bkm, h, cell_km)
+    nx, ny = grid_shape(bkm, cell)
+    x0, y0 = float(bkm[0]), float(bkm[3])
+    values, _, _, _ = _padded_surface(
+        xy_km, None, x0=x0, y0=y0, nx=nx, ny=ny, cell=cell, h=h, r_sup=2.0 * h, support=False
+    )
+    return values, float(cell)
+
+
 def _padded_surface(
     xy_km: np.ndarray,
     w: np.ndarray | None,
@@ -576,8 +608,10 @@ def _padded_surface(
     cell: float,
     h: float,
     r_sup: float,
-) -> tuple[np.ndarray, np.ndarray, int, int]:
-    """Values and support on the grid padded by ``TRUNCATE`` bandwidths, clipped back."""
+    support: bool = True,
+) -> tuple[np.ndarray, np.ndarray | None, int, int]:
+    """Values and support (None unless ``support``) on the grid padded by ``TRUNCATE``
+    bandwidths, clipped back."""
     pad = math.ceil(max(TRUNCATE * h, r_sup) / cell)
     px0, py0 = x0 - pad * cell, y0 + pad * cell
     pnx, pny = nx + 2 * pad, ny + 2 * pad
@@ -585,12 +619,16 @@ def _padded_surface(
     xy_km, w, n_dropped = _keep_inside(xy_km, w, padded)
     s = oversampling(cell, h, pnx * pny)
     values = kde_grid(xy_km, w, x0=px0, y0=py0, nx=pnx, ny=pny, cell=cell, h=h, s=s)
-    support = support_grid(xy_km, x0=px0, y0=py0, nx=pnx, ny=pny, cell=cell, s=s, radius=r_sup)
-    values, support = (
-        values[pad : pad + ny, pad : pad + nx],
-        support[pad : pad + ny, pad : pad + nx],
+    values = np.ascontiguousarray(values[pad : pad + ny, pad : pad + nx])
+    if not support:
+        return values, None, len(xy_km), n_dropped
+    count = support_grid(xy_km, x0=px0, y0=py0, nx=pnx, ny=pny, cell=cell, s=s, radius=r_sup)
+    return (
+        values,
+        np.ascontiguousarray(count[pad : pad + ny, pad : pad + nx]),
+        len(xy_km),
+        n_dropped,
     )
-    return np.ascontiguousarray(values), np.ascontiguousarray(support), len(xy_km), n_dropped
 
 
 def _bandwidth(

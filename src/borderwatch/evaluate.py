@@ -21,7 +21,7 @@ from pyproj import CRS
 from ._crs import require_crs, to_metric
 from ._errors import DataError
 from ._geom import projected
-from ._inputs import check_points, check_units
+from ._inputs import check_points, check_units, metric_xy, remember_xy
 from ._lattice import Grid, cells_frame
 from ._schema import is_hot
 from ._stats import adjacency, gi_analytic
@@ -207,17 +207,20 @@ def evaluate(
     dates = pd.to_datetime(incidents["date"], errors="coerce")
     units_m, metric = to_metric(units, crs)
     has_date = dates.notna().to_numpy()
-    dated = _metric_points(incidents, metric)[has_date]
     d = dates[dates.notna()]
-    if len(dated) < 2:
+    if len(d) < 2:
         msg = "evaluate: fewer than two dated incidents."
         raise DataError(msg)
     split_date = _split_date(d, split)
     is_fit = (d < split_date).to_numpy()
-    fit, test = dated[is_fit], dated[~is_fit]
-    if len(fit) == 0 or len(test) == 0:
+    if is_fit.all() or not is_fit.any():
         msg = f"evaluate: the split at {split_date.date()} leaves no fit or no test incidents. Hint: choose another split."
         raise DataError(msg)
+    fitted = np.zeros(len(has_date), dtype=bool)  # the fit incidents among all
+    fitted[has_date] = is_fit
+    fit = _metric_points(incidents, metric)[fitted]  # (the test ones are counted per cell)
+    if "kde" in methods:
+        _remember_fit(incidents, metric, fitted, fit)
     sizes: list[float | None] = (
         [cell_km] if cell_km is None or isinstance(cell_km, int | float) else list(cell_km)
     )
@@ -234,7 +237,6 @@ def evaluate(
         every = point_cells(grid, projected(incidents.geometry, metric))[has_date]
         rows += _score_cells(
             fit,
-            test,
             grid,
             where=(every[is_fit], every[~is_fit]),
             methods=methods,
@@ -254,6 +256,21 @@ def _metric_points(incidents: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
     so that the fit and test subsets are not reprojected one by one."""
     geo = projected(incidents.geometry, crs)
     return gpd.GeoDataFrame(geometry=geo, crs=geo.crs)
+
+
+def _remember_fit(
+    incidents: gpd.GeoDataFrame,
+    metric: CRS,
+    fitted: np.ndarray,
+    fit: gpd.GeoDataFrame,
+) -> None:
+    """Record the fit incidents' metric coordinates for the ``"kde"`` method's surface: those
+    of all the incidents (which the other steps remember), rather than computed anew."""
+    try:
+        xy, _ = metric_xy(incidents, metric)
+    except DataError:  # said where the surface is computed, as before
+        return
+    remember_xy(fit.geometry.array, metric, xy[fitted])
 
 
 def _check_options(
@@ -278,10 +295,10 @@ def _check_options(
 
 
 def _score_cells(
-    fit: gpd.GeoDataFrame,
-    test: gpd.GeoDataFrame,
+    fit: gpd.GeoDataFrame | None,
     cells: Grid | gpd.GeoDataFrame,
     *,
+    where: tuple[np.ndarray, np.ndarray],
     methods: Sequence[str],
     split_date: pd.Timestamp,
     coverage: Sequence[float],
@@ -290,19 +307,23 @@ def _score_cells(
     seed: int,
     alpha: float,
     bandwidth_km: float | None,
-    where: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> list[dict[str, Any]]:
-    """Fit each method on ``fit`` over ``cells`` and score it on ``test`` at each coverage
-    (``where``: the cells of ``fit`` and ``test`` when already known)."""
+    """Fit each method over ``cells`` and score it at each coverage; ``where`` holds the
+    cells of the fit and the test incidents, ``fit`` their points (for ``"kde"`` only)."""
     n = len(cells_frame(cells))
-    if where is None:
-        where = (point_cells(cells, fit.geometry), point_cells(cells, test.geometry))
     wf, wt = where
+
+    def kde(frame: gpd.GeoDataFrame, bw: float) -> np.ndarray:
+        if fit is None:
+            msg = "the kde method needs the fit incidents"
+            raise ValueError(msg)
+        return _kde_score(fit, frame, CRS(frame.crs), bw)
+
     return score_counts(
         np.bincount(wf[wf >= 0], minlength=n),
         np.bincount(wt[wt >= 0], minlength=n),
         cells,
-        kde=lambda frame, bw: _kde_score(fit, frame, CRS(frame.crs), bw),
+        kde=kde,
         methods=methods,
         split_date=split_date,
         coverage=coverage,
@@ -388,12 +409,14 @@ def _kde_score(
     The surface's pixel is a quarter of the bandwidth (coarser only to stay
     under 4 million pixels); each centre takes the value of its pixel.
     """
-    from .density import density
+    from .density import kde_values
 
     bounds, pixel = kde_frame(cells, bandwidth_km)
     with withheld():
-        surf = density(points, bandwidth_km=bandwidth_km, cell_km=pixel, crs=crs, bounds=bounds)
-    return kde_at_centres(surf.values, surf.cell_km, bounds, cells)
+        values, cell = kde_values(
+            points, bandwidth_km=bandwidth_km, cell_km=pixel, crs=crs, bounds=bounds
+        )
+    return kde_at_centres(values, cell, bounds, cells)
 
 
 def kde_frame(
@@ -577,12 +600,10 @@ def hotspot_pai(
     is_fit = (d < split_date).to_numpy()
     if int(is_fit.sum()) < 10 or int((~is_fit).sum()) < 10:
         return None
-    dated = _metric_points(incidents, CRS(frame.crs))[ok]
     # the cells of all incidents: the hotspot grid's look-up, remembered from its statistics
     every = point_cells(cells, projected(incidents.geometry, CRS(frame.crs)))[ok]
     row = _score_cells(
-        dated[is_fit],
-        dated[~is_fit],
+        None,
         cells,
         where=(every[is_fit], every[~is_fit]),
         methods=["hotspots"],

@@ -42,7 +42,7 @@ from ._countries import (
 from ._crs import require_crs, to_metric
 from ._errors import DataError
 from ._geom import projected, robust_union
-from ._inputs import check_points
+from ._inputs import check_points, metric_xy
 from ._lattice import Grid, cells_frame, polygonal
 from ._schema import is_hot
 from ._stacks import stacks, unique_rows
@@ -202,6 +202,12 @@ def _incident_cells(
 
     pts = projected(incidents.geometry, crs)
     where = point_cells(frame, pts)
+    try:
+        xy, _ = metric_xy(incidents, crs)  # remembered for the point clusters and the density
+    except DataError:  # not in metres: as before
+        xy = np.empty((0, 2))
+    if len(xy) and np.isfinite(xy).all():  # every incident located: the same coordinates
+        return where, stacks(xy)[0]
     arr = np.asarray(pts.array, dtype=object)
     ok = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
     loc = np.full(len(arr), -1, dtype=np.int64)
