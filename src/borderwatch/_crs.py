@@ -24,7 +24,15 @@ from ._errors import DataError
 
 WGS84 = CRS.from_epsg(4326)
 
-__all__ = ["WGS84", "centred_crs", "crs_string", "require_crs", "study_centre", "study_crs", "to_metric"]
+__all__ = [
+    "WGS84",
+    "centred_crs",
+    "crs_string",
+    "require_crs",
+    "study_centre",
+    "study_crs",
+    "to_metric",
+]
 
 
 def study_crs(
