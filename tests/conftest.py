@@ -234,3 +234,13 @@ def demo_outputs(tmp_path_factory, worker_id, demo_result, demo_public):
         }
 
     return once_per_run(tmp_path_factory, worker_id, "demo_outputs", write)
+
+
+@pytest.fixture
+def in_a_run():
+    """Remember results per geometry array during the test, as inside ``analyze``
+    (:func:`borderwatch._memo.remembering`); outside a run every call computes afresh."""
+    from borderwatch._memo import remembering
+
+    with remembering():
+        yield

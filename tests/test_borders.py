@@ -273,6 +273,7 @@ def test_to_metric_keeps_a_metric_crs_and_projects_a_geographic_one():
     [(0, False), (1, False), (0, True), (1, True)],
     ids=["0", "1", "0-joined", "1-joined"],
 )
+@pytest.mark.usefixtures("in_a_run")
 def test_features_border_km_equals_every_exact_distance(seed, joined, monkeypatch):
     """The clusters', regions' and scan's border_km measure the exact distance only where
     the vertex bound (or, for incidents the join has measured against the same lines in

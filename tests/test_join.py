@@ -357,6 +357,7 @@ def test_unit_counts_every_unit_and_category_columns(units):
     assert out["incidents"].sum() == summary["within"] + summary["snapped"]
 
 
+@pytest.mark.usefixtures("in_a_run")
 def test_joined_points_keep_their_projection_for_the_next_steps(units):
     """The join remembers its metric points for the joined frame (_geom.projected): the
     later steps get the same coordinates as a fresh to_crs, without reprojecting."""
@@ -378,6 +379,7 @@ def test_joined_points_keep_their_projection_for_the_next_steps(units):
     np.testing.assert_allclose(flipped.x.to_numpy(), fresh.x.to_numpy()[::-1], atol=1e-6)
 
 
+@pytest.mark.usefixtures("in_a_run")
 def test_join_later_fills_border_km_in_its_place_when_measured():
     """The pipeline's join leaves the border distances to a thread: the frame holds NaN in
     the ``border_km`` column until ``measured()``, then exactly what join_units gives,

@@ -207,6 +207,7 @@ def test_unique_rows_of_integers_with_flags_equal_numpy(dtype) -> None:
     assert got[0].dtype == rows.dtype
 
 
+@pytest.mark.usefixtures("in_a_run")
 def test_point_cells_are_remembered_per_lattice_and_points(monkeypatch) -> None:
     import borderwatch.grid as grid_mod
 

@@ -54,6 +54,7 @@ def _direct(points: gpd.GeoDataFrame, crs: str) -> np.ndarray:
     return xy
 
 
+@pytest.mark.usefixtures("in_a_run")
 def test_metric_xy_is_remembered_per_array_and_crs(monkeypatch: pytest.MonkeyPatch) -> None:
     _forget()
     pts = _points()
@@ -115,6 +116,7 @@ def test_metric_points_still_refuses_what_it_refused() -> None:
             check_points(lines)
 
 
+@pytest.mark.usefixtures("in_a_run")
 def test_remembered_xy_is_read_only_and_taken_for_its_array() -> None:
     _forget()
     pts = _points(10, crs="EPSG:32631")
@@ -126,6 +128,7 @@ def test_remembered_xy_is_read_only_and_taken_for_its_array() -> None:
     assert not _inputs._XY[-1][2].flags.writeable
 
 
+@pytest.mark.usefixtures("in_a_run")
 def test_check_points_checks_an_array_once(monkeypatch: pytest.MonkeyPatch) -> None:
     _forget()
     pts = _points(30)
@@ -224,6 +227,7 @@ def test_incident_locations_are_the_same_from_remembered_coordinates(
     assert fast[1].max() == 499
 
 
+@pytest.mark.usefixtures("in_a_run")
 def test_remembered_points_are_not_checked_again(monkeypatch: pytest.MonkeyPatch) -> None:
     _forget()
     pts = _points(30)

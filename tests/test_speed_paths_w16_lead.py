@@ -180,3 +180,67 @@ def test_importing_the_compiled_modules_starts_no_numba_thread() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "False"]
+
+
+def _edited_twice() -> tuple[gpd.GeoDataFrame, list[object], list[object]]:
+    """Each remembered quantity of a frame, before and after an in-place edit of a point."""
+    from shapely.geometry import Point
+
+    from borderwatch._geom import projected
+    from borderwatch._inputs import check_points, metric_points
+    from borderwatch.grid import point_cells, square_grid
+
+    g = gpd.GeoDataFrame(geometry=gpd.points_from_xy([0.0, 0.1], [0.0, 0.1]), crs=4326)
+    grid = square_grid(gpd.GeoSeries([box(-5_000, -5_000, 50_000, 50_000)], crs=3857), cell_km=10)
+
+    def read() -> list[object]:
+        return [
+            projected(g.geometry, 3857).iloc[0].x,
+            float(metric_points(g, 3857)[0][0, 0]),
+            point_cells(grid, g.geometry).tolist(),
+            check_points(g) is g,
+        ]
+
+    before = read()
+    g.loc[0, "geometry"] = Point(0.3, 0.3)  # writes into the same geometry array
+    return g, before, read()
+
+
+def test_an_edit_in_place_between_two_calls_is_seen() -> None:
+    """Outside a run nothing is remembered per geometry array: a notebook that edits a
+    point in place and calls again gets the new point's projection, coordinates and cell."""
+    g, before, after = _edited_twice()
+    fresh = g.geometry.to_crs(3857).iloc[0].x
+    assert after[0] == fresh != before[0]
+    assert after[1] == fresh
+    assert after[2] != before[2]
+
+
+def test_what_a_run_remembers_is_forgotten_after() -> None:
+    """Inside a run (borderwatch's own frames, never edited) the answers are remembered;
+    the memory is emptied when the run ends."""
+    from borderwatch import _cellindex, _geom, _inputs
+    from borderwatch._memo import active, remembering
+
+    with remembering():
+        assert active()
+        _edited_twice()
+        assert _geom._PROJECTED and _cellindex._LOOKUPS and _inputs._XY  # remembered
+    assert not active()
+    assert not _geom._PROJECTED and not _cellindex._LOOKUPS
+    assert not _inputs._XY and not _inputs._POINTS
+
+
+def test_analyze_forgets_what_it_remembered() -> None:
+    from borderwatch import _cellindex, _countries, _geom, _inputs
+    from borderwatch._memo import active
+    from borderwatch.datasets import demo_incidents, demo_units
+
+    units = demo_units()
+    inc = demo_incidents(n_background=100, units=units)
+    from borderwatch import analyze
+
+    analyze(units, inc, permutations=0, scan_replicates=0, cluster_replicates=0, static=False)
+    assert not active()
+    assert not _geom._PROJECTED and not _cellindex._LOOKUPS and not _countries._KNOWN
+    assert not _inputs._XY and not _inputs._POINTS

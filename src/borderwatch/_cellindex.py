@@ -28,6 +28,7 @@ import numpy as np
 import shapely
 
 from ._lattice import Grid, ring_offsets
+from ._memo import active, forget_on_exit
 
 __all__ = ["MARGIN_M", "lattice_cells", "remembered_cells"]
 
@@ -156,6 +157,7 @@ def lattice_cells(grid: Grid, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 #: The last few cell look-ups: (the lattice's digest, the points' array, cell of each point).
 _LOOKUPS: list[tuple[str, weakref.ref[Any], np.ndarray]] = []
+forget_on_exit(_LOOKUPS.clear)
 _KEEP = 4
 
 
@@ -185,16 +187,19 @@ def lattice_digest(grid: Grid, cells: Any) -> str:
 
 #: Digests of the last few cell geometry arrays: (array, digest).
 _DIGESTS: list[tuple[weakref.ref[Any], str]] = []
+forget_on_exit(_DIGESTS.clear)
 
 
 def _geometry_digest(array: Any) -> str:
     """A digest of the geometries (remembered per array, held weakly)."""
-    for ref, digest in _DIGESTS:
+    for ref, digest in _DIGESTS if active() else ():
         if ref() is array:
             return digest
     wkb = shapely.to_wkb(np.asarray(array, dtype=object))
     h = hashlib.sha256(b"|".join(b"-" if w is None else w for w in wkb.tolist()))
     digest = h.hexdigest()
+    if not active():
+        return digest
     _DIGESTS[:] = [e for e in _DIGESTS if e[0]() is not None][-(_KEEP - 1) :]
     _DIGESTS.append((weakref.ref(array), digest))
     return digest
@@ -211,8 +216,8 @@ def remembered_cells(
     scan on the hotspot grid, the hotspot map's PAI): the last few answers are
     remembered, keyed by the lattice's content (:func:`lattice_digest`: the steps hold
     copies of the grid with their own columns) and the identity of the points' geometry
-    array (held weakly, like :func:`borderwatch._geom.projected`: borderwatch never
-    changes a geometry array in place). Each call gets its own copy.
+    array (held weakly, like :func:`borderwatch._geom.projected`), inside a run only
+    (:func:`borderwatch._memo.remembering`). Each call gets its own copy.
 
     >>> import geopandas as gpd
     >>> from shapely.geometry import box
@@ -223,11 +228,15 @@ def remembered_cells(
     >>> def compute():
     ...     calls.append(1)
     ...     return np.array([5])
-    >>> a = remembered_cells(g, g.cells, pts, compute)
-    >>> b = remembered_cells(g, g.cells.copy(), pts, compute)
+    >>> from borderwatch._memo import remembering
+    >>> with remembering():  # as inside analyze(); outside, each call computes
+    ...     a = remembered_cells(g, g.cells, pts, compute)
+    ...     b = remembered_cells(g, g.cells.copy(), pts, compute)
     >>> a.tolist(), b.tolist(), len(calls), a is b
     ([5], [5], 1, False)
     """
+    if not active():  # only inside a run (borderwatch._memo)
+        return compute()
     digest = lattice_digest(grid, cells)
     for d, p_ref, where in _LOOKUPS:
         if d == digest and len(where) == len(points) and p_ref() is points:

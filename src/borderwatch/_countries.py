@@ -29,6 +29,7 @@ import shapely
 from pyproj import CRS
 
 from ._geom import projected, robust_union
+from ._memo import active, forget_on_exit
 from ._nearest import query_nearest
 from ._stacks import unique_rows
 
@@ -299,6 +300,7 @@ def features_border_km(
 #: The join's border distances (:func:`remember_border_km`): (points' geometry array,
 #: border lines, CRS, km), the arrays and lines held weakly.
 _KNOWN: list[tuple[weakref.ref[Any], weakref.ref[Any], CRS, np.ndarray]] = []
+forget_on_exit(_KNOWN.clear)
 
 
 def remember_border_km(geometry: Any, border: gpd.GeoDataFrame, crs: CRS, km: np.ndarray) -> None:
@@ -307,8 +309,10 @@ def remember_border_km(geometry: Any, border: gpd.GeoDataFrame, crs: CRS, km: np
     at least the exact distance and at most :data:`_VERTEX_M` / 2 more (its segments are
     at most that long). The join records them; :func:`features_border_km` of the same
     points, lines and CRS then takes them as its bound instead of measuring one
-    (borderwatch never changes a geometry array in place).
+    (inside a run only: :func:`borderwatch._memo.remembering`).
     """
+    if not active():  # only inside a run (borderwatch._memo)
+        return
     _KNOWN[:] = [e for e in _KNOWN if e[0]() is not None and e[0]() is not geometry][-2:]
     _KNOWN.append((weakref.ref(geometry), weakref.ref(border), CRS(crs), np.asarray(km, float)))
 
@@ -316,7 +320,7 @@ def remember_border_km(geometry: Any, border: gpd.GeoDataFrame, crs: CRS, km: np
 def _remembered(
     geometry: Any, border: gpd.GeoDataFrame | gpd.GeoSeries | None, crs: CRS
 ) -> np.ndarray | None:
-    for points, lines, known_crs, km in _KNOWN:
+    for points, lines, known_crs, km in _KNOWN if active() else ():
         same = points() is geometry and lines() is border and known_crs == CRS(crs)
         if same and geometry is not None and len(km) == len(geometry):
             return km

@@ -25,6 +25,8 @@ import shapely
 from pyproj import CRS
 from shapely.errors import GEOSException
 
+from ._memo import active, forget_on_exit
+
 if TYPE_CHECKING:
     import geopandas as gpd
 
@@ -191,6 +193,7 @@ def _snapped_union(arr: np.ndarray, grid_size: float) -> shapely.Geometry:
 
 #: The last few reprojected point arrays: (source array, CRS text, projected array).
 _PROJECTED: list[tuple[weakref.ref[Any], str, Any]] = []
+forget_on_exit(_PROJECTED.clear)
 _KEEP = 3
 
 
@@ -200,17 +203,21 @@ def projected(geo: gpd.GeoSeries, crs: Any) -> gpd.GeoSeries:
     The pipeline hands the same joined incidents to every step, and each step
     reprojects them to the study CRS (cells, stacks, border distances, DBSCAN,
     density, evaluation): the last few projections are remembered, keyed by the
-    identity of the source geometry array (held weakly) and the CRS. Frames are
-    never changed in place in borderwatch, so an array that is still alive still
-    holds the same points.
+    identity of the source geometry array (held weakly) and the CRS, inside a run
+    only (:func:`borderwatch._memo.remembering`: borderwatch never changes a frame in
+    place, but a user may, between two calls).
 
     Examples
     --------
     >>> import geopandas as gpd
     >>> pts = gpd.GeoSeries(gpd.points_from_xy([0.0, 1.0], [0.0, 1.0]), crs=4326)
-    >>> a, b = projected(pts, 3857), projected(pts, 3857)
+    >>> from borderwatch._memo import remembering
+    >>> with remembering():  # as inside analyze(); outside, each call reprojects
+    ...     a, b = projected(pts, 3857), projected(pts, 3857)
     >>> a.array is b.array, round(float(a.x.iloc[1]))
     (True, 111319)
+    >>> projected(pts, 3857).array is a.array
+    False
     """
     import geopandas as gpd
 
@@ -219,7 +226,7 @@ def projected(geo: gpd.GeoSeries, crs: Any) -> gpd.GeoSeries:
         return geo
     source = geo.array
     key = target.to_wkt()
-    for ref, k, arr in _PROJECTED:
+    for ref, k, arr in _PROJECTED if active() else ():
         if ref() is source and k == key and len(arr) == len(geo):
             return gpd.GeoSeries(arr, index=geo.index, crs=target, name=geo.name, copy=False)
     with gc_paused():
@@ -283,6 +290,8 @@ def remember_projection(geo: gpd.GeoSeries, metric: gpd.GeoSeries) -> None:
 
 
 def _remember(source: Any, key: str, arr: Any) -> None:
+    if not active():  # only inside a run (borderwatch._memo)
+        return
     _PROJECTED[:] = [e for e in _PROJECTED if e[0]() is not None and e[0]() is not source][
         -(_KEEP - 1) :
     ]

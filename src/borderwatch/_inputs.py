@@ -16,6 +16,7 @@ from pyproj import CRS
 from ._crs import require_crs, study_crs
 from ._errors import BorderwatchWarning, DataError, format_rows
 from ._geom import projected
+from ._memo import active, forget_on_exit
 
 __all__ = [
     "check_points",
@@ -36,6 +37,8 @@ _KEEP = 4
 _POINTS: list[weakref.ref[Any]] = []
 #: Metric coordinates of geometry arrays: (array, CRS text, read-only (n, 2) xy).
 _XY: list[tuple[weakref.ref[Any], str, np.ndarray]] = []
+forget_on_exit(_POINTS.clear)
+forget_on_exit(_XY.clear)
 
 
 def check_points(incidents: Any, what: str = "incidents") -> gpd.GeoDataFrame:
@@ -45,7 +48,7 @@ def check_points(incidents: Any, what: str = "incidents") -> gpd.GeoDataFrame:
         raise DataError(msg)
     require_crs(incidents, what=what)
     array = incidents.geometry.array
-    if any(ref() is array for ref in _POINTS):  # checked before (arrays never change)
+    if active() and any(ref() is array for ref in _POINTS):  # checked before in this run
         return incidents
     geoms = np.asarray(array, dtype=object)
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
@@ -62,7 +65,7 @@ def remember_points(array: Any) -> None:
     """Record that the geometry ``array`` holds nothing but points (or missing or empty
     ones), as :func:`check_points` finds: it is not checked again (e.g. the join's output,
     built from points already checked)."""
-    if any(ref() is array for ref in _POINTS):
+    if not active() or any(ref() is array for ref in _POINTS):  # only inside a run
         return
     _POINTS[:] = [ref for ref in _POINTS if ref() is not None][-(_KEEP - 1) :]
     _POINTS.append(weakref.ref(array))
@@ -149,8 +152,8 @@ def metric_xy(
     The pipeline hands the same incidents to several steps (point clusters, density
     surface, evaluation), each of which needs their metric coordinates: the last few
     are remembered, keyed by the identity of the geometry array (held weakly, as
-    :func:`borderwatch._geom.projected` does: borderwatch never changes a geometry
-    array in place) and the CRS. Each call gets its own copy.
+    :func:`borderwatch._geom.projected` does) and the CRS, inside a run only
+    (:func:`borderwatch._memo.remembering`). Each call gets its own copy.
 
     >>> import geopandas as gpd
     >>> pts = gpd.GeoSeries(gpd.points_from_xy([0.0, 1.0], [0.0, 1.0]), crs=4326)
@@ -171,7 +174,7 @@ def metric_xy(
     known = _known_target(points, crs)
     if known is not None:
         key = known.to_wkt()
-        for ref, k, kept in _XY:
+        for ref, k, kept in _XY if active() else ():
             if ref() is source and k == key and len(kept) == len(points):
                 return kept.copy(), known
     xy, target = _projected_xy(points, crs, what)
@@ -195,6 +198,8 @@ def remember_xy(array: Any, crs: CRS, xy: np.ndarray) -> None:
     """Record that the points of the geometry ``array`` are at ``xy`` (metres) in ``crs``,
     NaN rows for the unusable ones, as :func:`metric_xy` computes them (e.g. a subset of
     points whose projection is already known). A read-only copy is kept."""
+    if not active():  # only inside a run (borderwatch._memo)
+        return
     kept = np.array(xy, dtype=np.float64, copy=True)
     kept.setflags(write=False)
     key = CRS(crs).to_wkt()

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ._crs import WGS84
+from ._memo import remembering
 from ._result import AnalysisResult
 from ._schema import SYNTHETIC, hotspot_labels
 
@@ -79,15 +80,16 @@ def write_outputs(
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
     try:
-        _write_all(
-            result,
-            tmp,
-            langs=(s if lang is None else s.replace(lang=lang)).languages,
-            tiles=tiles if tiles is not None else s.tiles,
-            static=static if static is not None else s.static,
-            handout=handout if handout is not None else s.handout,
-            say=say,
-        )
+        with remembering():  # results per geometry array, for these files only (_memo)
+            _write_all(
+                result,
+                tmp,
+                langs=(s if lang is None else s.replace(lang=lang)).languages,
+                tiles=tiles if tiles is not None else s.tiles,
+                static=static if static is not None else s.static,
+                handout=handout if handout is not None else s.handout,
+                say=say,
+            )
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700; give the folder the user's usual mode

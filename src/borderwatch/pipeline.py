@@ -38,6 +38,7 @@ from ._dask_pipeline import aggregated
 from ._errors import BorderwatchWarning, DataError
 from ._geom import to_crs_valid
 from ._inputs import located
+from ._memo import remembering
 from ._overlap import statistics
 from ._period import counts_period
 from ._population import PopulationRaster, read_population, unit_population
@@ -136,15 +137,16 @@ def analyze(
     """
     s = (settings or Settings()).replace(**options) if options else settings or Settings()
     say = progress or _quiet
-    with collect_warnings() as caught:
-        staged = aggregated(units, incidents, meetings, s, say, actions=actions)  # dask
-        if staged is None:
-            inputs = _read_inputs(units, incidents, meetings, s, say, actions=actions)
-            space = _study_space(inputs.units, inputs.incidents, s, say)
-            done = statistics(inputs, space, s, say)
-        else:
-            inputs, space, done = staged
-    return _result(inputs, space, done, s, caught, say)
+    with remembering():  # results per geometry array, for this run only (_memo)
+        with collect_warnings() as caught:
+            staged = aggregated(units, incidents, meetings, s, say, actions=actions)  # dask
+            if staged is None:
+                inputs = _read_inputs(units, incidents, meetings, s, say, actions=actions)
+                space = _study_space(inputs.units, inputs.incidents, s, say)
+                done = statistics(inputs, space, s, say)
+            else:
+                inputs, space, done = staged
+        return _result(inputs, space, done, s, caught, say)
 
 
 def analyze_shared(
@@ -188,28 +190,33 @@ def analyze_shared(
 
     s = (settings or Settings()).replace(**options) if options else settings or Settings()
     say = progress or _quiet
-    with collect_warnings() as caught:
-        say("reading units")
-        u = _units(units, s)
-        say("reading shared counts")
-        counts, cell_km = read_shared(shared)
-        points, grid = count_points(counts, u, cell_km=cell_km)
-        s = s.replace(cell_km=float(cell_km), grid="square", scan_null="incidents")
-        inputs = _read_inputs(u, points, meetings, s, _quiet)
-        inputs = replace(inputs, source=f"shared counts ({len(shared)} files)")
-        lon0, lat0, _ = study_centre(u, incidents=points)
-        say("finding international borders")
-        space = Space(
-            crs=LATTICE_CRS,
-            border=border_lines(u, crs=LATTICE_CRS),
-            tolerance_m=float(DEFAULT_TOLERANCE_M),
-            centre={"lon": lon0, "lat": lat0, "from": "shared lattice"},
-            grid=grid,
-        )
-        done = statistics(inputs, space, s, say, points=False)
-    result = _result(inputs, space, done, s, caught, say)
-    result.summary["shared"] = {"files": len(shared), "cell_km": cell_km, "lattice": "EPSG:6933"}
-    return result
+    with remembering():  # results per geometry array, for this run only (_memo)
+        with collect_warnings() as caught:
+            say("reading units")
+            u = _units(units, s)
+            say("reading shared counts")
+            counts, cell_km = read_shared(shared)
+            points, grid = count_points(counts, u, cell_km=cell_km)
+            s = s.replace(cell_km=float(cell_km), grid="square", scan_null="incidents")
+            inputs = _read_inputs(u, points, meetings, s, _quiet)
+            inputs = replace(inputs, source=f"shared counts ({len(shared)} files)")
+            lon0, lat0, _ = study_centre(u, incidents=points)
+            say("finding international borders")
+            space = Space(
+                crs=LATTICE_CRS,
+                border=border_lines(u, crs=LATTICE_CRS),
+                tolerance_m=float(DEFAULT_TOLERANCE_M),
+                centre={"lon": lon0, "lat": lat0, "from": "shared lattice"},
+                grid=grid,
+            )
+            done = statistics(inputs, space, s, say, points=False)
+        result = _result(inputs, space, done, s, caught, say)
+        result.summary["shared"] = {
+            "files": len(shared),
+            "cell_km": cell_km,
+            "lattice": "EPSG:6933",
+        }
+        return result
 
 
 @dataclass(frozen=True)
