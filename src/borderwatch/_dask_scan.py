@@ -42,15 +42,16 @@ def scan_core(
     """The scan's clusters from the cell counts and stack sizes (:func:`spatial_scan`'s
     steps), with the cells' areas or the ``population`` raster as the population at
     risk; None without replicates."""
-    from . import _scan
+    from . import _scan, _scan_windows
     from .scan import _p_values, _population, _table
 
     if s.scan_replicates == 0:
         return None
     cells = grid.cells
     pop, _ = _population(grid, population, counts)
-    lat, qmax = _scan.grid_windows(grid, pop, max_share=s.scan_max_share)
-    best, bq, bc, be = _scan.best_windows(lat, counts, pop, qmax, min_cases=2)
+    lat, qmax, best, bq, bc, be = _scan_windows.scan_windows(
+        grid, counts, pop, max_share=s.scan_max_share, min_cases=2
+    )
     centres = _scan.select_clusters(lat, best, bq)
     if s.scan_null == "incidents":
         sizes = np.ones(int(counts.sum()), dtype=np.int64)
