@@ -271,12 +271,12 @@ def aggregated(
 ) -> tuple[Inputs, Space, _Done] | None:
     """Steps 1 to 8 of ``analyze`` from aggregates; None when ``analyze`` runs them as
     usual (not the dask engine, or input that is not partitioned)."""
-    from ._dask_agg import run_aggregates
+    if s.engine != "dask" or not is_partitioned(incidents):
+        return None
+    from ._dask_agg import run_aggregates  # here: their imports cost the default engine 0.3 s
     from ._dask_plan import late_pass, meetings_first
     from .pipeline import _units
 
-    if s.engine != "dask" or not is_partitioned(incidents):
-        return None
     say("reading units")
     u = _units(units, s)
     files = partition_sources(incidents)

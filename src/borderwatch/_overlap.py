@@ -38,12 +38,13 @@ from ._warnings import resay, withheld
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    from pyproj import CRS
 
     from ._lattice import Grid
     from .pipeline import Found, Hotspots, Inputs, Joined, Judged, Progress, Space, _Done
     from .settings import Settings
 
-__all__ = ["statistics"]
+__all__ = ["border_and_locations", "statistics"]
 
 
 def statistics(
@@ -78,6 +79,32 @@ def statistics(
             joined, inputs.units, space, s, say, grid, points, forked
         )
     return _Done(joined, hot, scanned, _no_clusters() if found is None else found, surface, judged)
+
+
+def border_and_locations(
+    units: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, crs: CRS
+) -> gpd.GeoDataFrame:
+    """The international border lines of ``units`` in ``crs``
+    (:func:`borderwatch.borders.border_lines`), found in a thread while this one finds the
+    incidents' distinct locations for the join (:func:`borderwatch.join.locate_ahead`):
+    both are mostly shapely, which releases the GIL. The border's warnings are withheld
+    there and said here, after it."""
+    from .borders import border_lines
+    from .join import locate_ahead
+
+    def lines() -> tuple[gpd.GeoDataFrame, list[Any]]:
+        with withheld() as said:
+            return border_lines(units, crs=crs), list(said)
+
+    with ThreadPoolExecutor(1) as pool:
+        found = pool.submit(lines)
+        try:
+            locate_ahead(incidents.geometry, crs)
+        finally:
+            border, said = found.result()  # its error first, if both fail
+    for one in said:
+        resay(one)
+    return border
 
 
 def _compiled_modules() -> None:

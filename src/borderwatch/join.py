@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import warnings
+import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -19,6 +20,7 @@ from ._countries import remember_border_km
 from ._crs import require_crs, study_crs
 from ._errors import BorderwatchWarning, DataError
 from ._geom import points_to_crs, projected, remember_projection
+from ._memo import active, forget_on_exit
 from ._schema import TAXONOMY
 from ._stacks import first_rows, same_points
 from .borders import border_lines, distance_to_border
@@ -122,7 +124,7 @@ def join_later(
     order = np.argsort(units["unit_id"].astype(str).to_numpy(), kind="stable")
     u = units.iloc[order].reset_index(drop=True)
     geoms = np.asarray(u.to_crs(metric).geometry.array)
-    at = _Locations.of(points.geometry, metric)
+    at = _located(points.geometry, metric)
     beside = ThreadPoolExecutor(1)
     far = beside.submit(distance_to_border, at.metric, border, crs=metric)
     beside.shutdown(wait=False)  # the thread ends with its one task
@@ -229,6 +231,37 @@ class _Locations:
 
 #: Locations are used instead of rows when there are at most this share of them.
 _DISTINCT_SHARE = 0.95
+
+#: The locations found ahead of the join (:func:`locate_ahead`): (source array, CRS, locations).
+_AHEAD: list[tuple[weakref.ref[Any], str, _Locations]] = []
+forget_on_exit(_AHEAD.clear)
+
+
+def locate_ahead(geo: gpd.GeoSeries, crs: CRS) -> None:
+    """Find the distinct locations of the points ``geo`` and their projection to ``crs``
+    now, for the join of this run to take (:func:`join_later`): the pipeline does it while
+    the border lines are found in a thread. Remembered inside a run only
+    (:func:`borderwatch._memo.remembering`), for the last points given; outside, nothing.
+
+    >>> import geopandas as gpd
+    >>> from borderwatch._memo import remembering
+    >>> pts = gpd.GeoSeries(gpd.points_from_xy([1.0, 1.0], [14.0, 14.0]), crs=4326)
+    >>> with remembering():
+    ...     locate_ahead(pts, CRS(3857))
+    ...     len(_located(pts, CRS(3857)).metric)
+    1
+    """
+    if active():
+        _AHEAD[:] = [(weakref.ref(geo.array), CRS(crs).to_wkt(), _Locations.of(geo, crs))]
+
+
+def _located(geo: gpd.GeoSeries, crs: CRS) -> _Locations:
+    """The locations :func:`locate_ahead` found for ``geo`` and ``crs``, else found now."""
+    key = CRS(crs).to_wkt()
+    for ref, k, at in _AHEAD if active() else ():
+        if ref() is geo.array and k == key:
+            return at
+    return _Locations.of(geo, crs)
 
 
 def _check_join_inputs(

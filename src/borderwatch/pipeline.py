@@ -39,7 +39,7 @@ from ._errors import BorderwatchWarning, DataError
 from ._geom import to_crs_valid
 from ._inputs import located
 from ._memo import remembering
-from ._overlap import statistics
+from ._overlap import border_and_locations, statistics
 from ._period import counts_period
 from ._population import PopulationRaster, read_population, unit_population
 from ._result import AnalysisResult
@@ -418,7 +418,7 @@ def _study_space(
     lon0, lat0, basis = study_centre(units, incidents=incidents)
     metric = centred_crs(lon0, lat0)  # what study_crs(units, incidents=incidents) gives
     say("finding international borders")
-    border = border_lines(units, crs=metric)
+    border = border_and_locations(units, incidents, metric)  # and the join's locations
     return Space(
         crs=metric,
         border=border,
