@@ -107,3 +107,51 @@ def test_default_engine_does_not_import_the_dask_engine() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "geoms",
+    [
+        ["POINT (1.45 14.21)", "POINT (2.11 13.51)", "POINT (1.45 14.21)"],
+        ["POINT (1.45 14.21)", None, "POINT EMPTY", "POINT (1.45 14.21)", "POINT (0.8 14.9)"],
+        ["POINT (1.45 14.21)", "POINT (-1.2 12.3)", "POINT (0.8 14.9)", "POINT (3.9 13.1)"],
+    ],
+)
+def test_join_remembers_the_metric_coordinates(units, geoms) -> None:
+    from borderwatch._inputs import metric_xy
+
+    pts = gpd.GeoDataFrame(
+        {"id": [str(i) for i in range(len(geoms))]},
+        geometry=gpd.GeoSeries.from_wkt(geoms),
+        crs=4326,
+    )
+    crs = CRS(study_crs(units))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with remembering():
+            out, measured = join.join_later(pts, units, crs=crs)
+            measured()
+            got, _ = metric_xy(out, crs)
+        want, _ = metric_xy(out, crs)  # computed afresh outside a run
+    assert got.tobytes() == want.tobytes()
+
+
+def test_join_refuses_other_geometries(units) -> None:
+    """A polygon among the points: named up front (it crashed in the border distances)."""
+    from borderwatch._errors import DataError
+
+    wkt = ["POINT (1.45 14.21)", "POLYGON ((1 14, 1.1 14, 1.1 14.1, 1 14))"]
+    pts = gpd.GeoDataFrame({"id": ["a", "b"]}, geometry=gpd.GeoSeries.from_wkt(wkt), crs=4326)
+    with pytest.raises(DataError, match=r"only points can be joined.*row 2 \(first: Polygon\)"):
+        join.join_units(pts, units)
+
+
+def test_join_empty_points_are_unlocated(units) -> None:
+    """An empty point is a point without a location (GEOS refused its x before)."""
+    wkt = ["POINT (1.45 14.21)", None, "POINT EMPTY", "POINT (1.45 14.21)"]
+    pts = gpd.GeoDataFrame({"id": list("abcd")}, geometry=gpd.GeoSeries.from_wkt(wkt), crs=4326)
+    with pytest.warns(BorderwatchWarning, match="2 of 4 points have no location"):
+        out = join.join_units(pts, units)
+    assert out["join"].tolist() == ["within", "outside", "outside", "within"]
+    assert out["unit_id"].isna().tolist() == [False, True, True, False]
+    assert out["border_km"].isna().tolist() == [False, True, True, False]

@@ -18,7 +18,7 @@ from pyproj import CRS
 from ._coded import taken
 from ._countries import remember_border_km
 from ._crs import require_crs, study_crs
-from ._errors import BorderwatchWarning, DataError
+from ._errors import BorderwatchWarning, DataError, format_rows
 from ._geom import points_to_crs, projected, remember_projection
 from ._memo import active, forget_on_exit
 from ._schema import TAXONOMY
@@ -139,6 +139,7 @@ def join_later(
 
     out = points.copy()
     remember_projection(out.geometry, pm)
+    at.remember_xy(out.geometry.array, metric)  # for the clusters, density, regions, evaluation
     for col, src in (("unit_id", "unit_id"), ("unit_name", "name"), ("country", "country")):
         # None for no unit, else the unit's value
         out[col] = taken(np.r_[None, u[src].to_numpy(dtype=object)], assigned + 1, out.index)
@@ -163,8 +164,8 @@ def _warn_unjoined(
     points: gpd.GeoDataFrame, status: np.ndarray, tolerance_km: float, stacklevel: int
 ) -> None:
     """Warn about the points outside every unit and those without a location."""
-    g = points.geometry.array
-    nowhere = int((~(np.isfinite(shapely.get_x(g)) & np.isfinite(shapely.get_y(g)))).sum())
+    x, y = _point_xy(points.geometry.array)
+    nowhere = int((~(np.isfinite(x) & np.isfinite(y))).sum())
     n_out = int((status == "outside").sum()) - nowhere
     if n_out:
         warnings.warn(
@@ -216,6 +217,23 @@ class _Locations:
             metric = points_to_crs(xs, ys, source=geo.crs, target=crs)
             return cls(gpd.GeoSeries(metric, crs=crs), where)
         return cls(sub.to_crs(crs), where)
+
+    def remember_xy(self, array: Any, crs: CRS) -> None:
+        """Record the metric coordinates of the rows whose points are ``array``
+        (:func:`borderwatch._inputs.remember_xy`), read once per location: the numbers
+        :func:`borderwatch._inputs.metric_xy` reads from the rows' projected points. Not
+        when a location is another geometry (metric_xy refuses those)."""
+        from ._inputs import remember_xy
+
+        g = np.asarray(self.metric.array, dtype=object)
+        kind = shapely.get_type_id(g)
+        if not ((kind == 0) | (kind == -1)).all():
+            return
+        xy = np.full((len(g), 2), np.nan)
+        ok = (kind == 0) & ~shapely.is_empty(g)
+        xy[ok, 0], xy[ok, 1] = shapely.get_x(g[ok]), shapely.get_y(g[ok])
+        xy[~np.isfinite(xy).all(axis=1)] = np.nan
+        remember_xy(array, crs, self.spread(xy))
 
     def spread(self, values: np.ndarray) -> np.ndarray:
         """Per-location values -> per-row values."""
@@ -269,6 +287,16 @@ def _check_join_inputs(
 ) -> None:
     require_crs(points, what="points")
     require_crs(units, what="units")
+    kind = shapely.get_type_id(points.geometry.array)
+    other = np.flatnonzero((kind != 0) & (kind != -1))  # neither a point nor missing
+    if len(other):
+        first = points.geometry.array[other[0]].geom_type
+        msg = (
+            f"join_units: only points can be joined; other geometry types at "
+            f"{format_rows(other + 1)} (first: {first}). Hint: take centroids first, e.g. "
+            "gdf.set_geometry(gdf.centroid)."
+        )
+        raise DataError(msg)
     for col in ("unit_id", "name", "country"):
         if col not in units.columns:
             msg = f"join_units: the units have no '{col}' column. Hint: read them with borderwatch.read_units()."
@@ -278,6 +306,18 @@ def _check_join_inputs(
         raise DataError(msg)
 
 
+def _point_xy(arr: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The x and y of points, NaN for missing and empty ones (GEOS refuses the x of an
+    empty point)."""
+    g = np.asarray(arr, dtype=object)
+    ok = ~(shapely.is_missing(g) | shapely.is_empty(g))
+    if ok.all():
+        return shapely.get_x(g), shapely.get_y(g)
+    x, y = np.full(len(g), np.nan), np.full(len(g), np.nan)
+    x[ok], y[ok] = shapely.get_x(g[ok]), shapely.get_y(g[ok])
+    return x, y
+
+
 def _within(geoms: np.ndarray, pm: gpd.GeoSeries) -> np.ndarray:
     """Index of the first unit (in ``geoms`` order) containing each point, boundary
     included; -1 for points in no unit and for missing points.
@@ -285,8 +325,7 @@ def _within(geoms: np.ndarray, pm: gpd.GeoSeries) -> np.ndarray:
     The points are sorted by x once; each unit then looks only at the run of points
     within its bounding box's x range (two binary searches), not at every point.
     """
-    x = shapely.get_x(pm.array)
-    y = shapely.get_y(pm.array)
+    x, y = _point_xy(pm.array)
     order = np.argsort(x, kind="stable")  # NaN last; -inf and inf outside every box
     xs, ys = x[order], y[order]
     got = np.full(len(pm), -1, dtype=np.int64)  # in the sorted order
@@ -312,8 +351,7 @@ def _snap(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Points in no unit but within the tolerance of one: their positions and the index of
     the nearest unit (ties in distance go to the first unit in ``geoms`` order)."""
-    x = shapely.get_x(pm.array)
-    y = shapely.get_y(pm.array)
+    x, y = _point_xy(pm.array)
     rest = np.flatnonzero(np.isfinite(x) & np.isfinite(y) & (assigned < 0))
     none = np.zeros(0, dtype=np.int64)
     if not len(rest) or tolerance_km <= 0:
