@@ -155,3 +155,39 @@ def test_join_empty_points_are_unlocated(units) -> None:
     assert out["join"].tolist() == ["within", "outside", "outside", "within"]
     assert out["unit_id"].isna().tolist() == [False, True, True, False]
     assert out["border_km"].isna().tolist() == [False, True, True, False]
+
+
+def _quick_run(progress=None):
+    import borderwatch as bw
+    from borderwatch.datasets import demo_incidents, demo_units
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        u = demo_units()
+        inc = demo_incidents(n_background=100, units=u)
+        fast = dict(permutations=0, scan_replicates=0, cluster_replicates=0, cell_km=25)
+        return bw.analyze(u, inc, view="internal", progress=progress, **fast)
+
+
+def test_analyze_freezes_the_collector_only_while_it_runs() -> None:
+    import gc
+
+    seen: list[int] = []
+    _quick_run(progress=lambda msg: seen.append(gc.get_freeze_count()))
+    assert max(seen) > 0  # the inputs were kept out of the collector's walks
+    assert gc.get_freeze_count() == 0  # and given back
+
+
+def test_analyze_leaves_a_callers_frozen_objects_alone() -> None:
+    import gc
+
+    gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        seen: list[int] = []
+        _quick_run(progress=lambda msg: seen.append(gc.get_freeze_count()))
+        # nothing more frozen (objects freed meanwhile leave the count), nothing unfrozen
+        assert max(seen) <= before
+        assert gc.get_freeze_count() > 0.9 * before
+    finally:
+        gc.unfreeze()

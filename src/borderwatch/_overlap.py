@@ -34,6 +34,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ._beside import Beside, numba_threads_started, should_fork
+from ._geom import gc_settle
 from ._warnings import resay, withheld
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ def statistics(
     for one in said:  # the grid's warnings, where they were said before it ran beside
         resay(one)
     measured()  # the incidents' border_km, before any step reads it
+    gc_settle()  # the joined points: out of the collector's walks, here and in the child
     if forked and s.scan_replicates > 0 and not numba_threads_started():
         hot, scanned, found, surface, judged = _scan_beside(
             joined, inputs.units, space, s, say, grid, points

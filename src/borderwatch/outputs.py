@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ._crs import WGS84
+from ._geom import gc_frozen
 from ._memo import remembering
 from ._result import AnalysisResult
 from ._schema import SYNTHETIC, hotspot_labels
@@ -80,7 +81,7 @@ def write_outputs(
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
     try:
-        with remembering():  # results per geometry array, for these files only (_memo)
+        with remembering(), gc_frozen():  # results per geometry array, for these files only
             _write_all(
                 result,
                 tmp,

@@ -36,7 +36,7 @@ from ._crs import WGS84, centred_crs, study_centre
 from ._dask import is_partitioned, join_partitions, load_partitions
 from ._dask_pipeline import aggregated
 from ._errors import BorderwatchWarning, DataError
-from ._geom import to_crs_valid
+from ._geom import gc_frozen, gc_settle, to_crs_valid
 from ._inputs import located
 from ._memo import remembering
 from ._overlap import border_and_locations, statistics
@@ -137,11 +137,12 @@ def analyze(
     """
     s = (settings or Settings()).replace(**options) if options else settings or Settings()
     say = progress or _quiet
-    with remembering():  # results per geometry array, for this run only (_memo)
+    with remembering(), gc_frozen():  # results per geometry array, for this run only (_memo)
         with collect_warnings() as caught:
             staged = aggregated(units, incidents, meetings, s, say, actions=actions)  # dask
             if staged is None:
                 inputs = _read_inputs(units, incidents, meetings, s, say, actions=actions)
+                gc_settle()  # the incidents' points: out of the garbage collector's walks
                 space = _study_space(inputs.units, inputs.incidents, s, say)
                 done = statistics(inputs, space, s, say)
             else:
