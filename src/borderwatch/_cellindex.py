@@ -142,6 +142,8 @@ def lattice_cells(grid: Grid, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return where, settled
     lo = rc_cells[pos].min(axis=0)
     width = int(rc_cells[pos, 1].max() - lo[1]) + 1
+    if grid.shape == "hex" and n >= COMPILED_FROM:  # one compiled pass, the same cells
+        return _compiled(xy, spacing, rc_cells[pos] - lo, pos, (int(lo[0]), int(lo[1])), width)
     keys = (rc_cells[pos, 0] - lo[0]) * width + (rc_cells[pos, 1] - lo[1])
     order = np.argsort(keys, kind="stable")
     keys, pos = keys[order], pos[order]
@@ -154,6 +156,22 @@ def lattice_cells(grid: Grid, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     where[settled] = pos[at[settled]]
     return where, settled
 
+
+def _compiled(
+    xy: np.ndarray, spacing: float, rc: np.ndarray, pos: np.ndarray, lo: tuple[int, int], width: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`lattice_cells` of a hexagonal grid through :func:`borderwatch._cellhex.hex_cells`
+    (``rc``: the unclipped cells' rows and columns less ``lo``, ``pos``: their positions)."""
+    from ._cellhex import hex_cells
+
+    table = np.full((int(rc[:, 0].max()) + 1, width), -1, dtype=np.int64)
+    table[rc[::-1, 0], rc[::-1, 1]] = pos[::-1]  # a repeated cell: the first position
+    where = hex_cells(np.asarray(xy, dtype=float), spacing, table, lo, MARGIN_M)
+    return where, where >= 0
+
+
+#: Points from which :func:`lattice_cells` takes the compiled pass (fewer: NumPy, no numba).
+COMPILED_FROM = 50_000
 
 #: The last few cell look-ups: (the lattice's digest, the points' array, cell of each point).
 _LOOKUPS: list[tuple[str, weakref.ref[Any], np.ndarray]] = []
