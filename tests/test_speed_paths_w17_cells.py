@@ -1,5 +1,6 @@
 """Wave 17: the compiled pass of lattice_cells (hexagonal grids, many points) gives the
-NumPy pass's cells, edge cases included."""
+NumPy pass's cells, and settles more points (in clipped cells, or in none) as the spatial
+index does, edge cases included."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from shapely.geometry import Polygon, box
 
 import borderwatch._cellindex as ci
-from borderwatch.grid import hex_grid, point_cells
+from borderwatch.grid import _point_cells, hex_grid, point_cells
 
 
 def _both(grid, xy, monkeypatch):
@@ -43,9 +44,12 @@ def test_compiled_hex_cells_equal_numpy(area, cell_km, monkeypatch) -> None:
     pts.append(np.column_stack([cx, cy]))  # the centres
     xy = np.vstack(pts)
     (w0, s0), (w1, s1) = _both(grid, xy, monkeypatch)
-    assert np.array_equal(w0, w1)
-    assert np.array_equal(s0, s1)
-    assert s0.any() and not s0.all()
+    assert (s1 | ~s0).all()  # the compiled pass settles every point NumPy settles
+    assert np.array_equal(w0[s0], w1[s0])  # in the same cells
+    # and the more it settles (in clipped cells, or in none) as the spatial index says
+    index = _point_cells(None, grid.cells, gpd.GeoSeries(gpd.points_from_xy(*xy.T), crs=3857))
+    assert np.array_equal(w1[s1], index[s1])
+    assert (s1 & ~s0).any() and not s1.all()
 
 
 def test_point_cells_same_with_the_compiled_pass(monkeypatch) -> None:
@@ -58,3 +62,22 @@ def test_point_cells_same_with_the_compiled_pass(monkeypatch) -> None:
     monkeypatch.setattr(ci, "COMPILED_FROM", 0)
     compiled = point_cells(grid, pts)
     assert np.array_equal(plain, compiled)
+
+
+def test_clipped_shortcut_off_when_a_cell_leaves_its_lattice_cell(monkeypatch) -> None:
+    """A cell reaching beyond its lattice cell: its points go to the spatial index."""
+    grid = hex_grid(gpd.GeoSeries([AREAS[0]], crs=3857), cell_km=10.0)
+    sp = grid.cell_km * 1000.0
+    rc, full = ci._full_cells(grid, sp)
+    assert ci._clipped_inside(grid, rc, full, sp) is not None
+    k = int(np.flatnonzero(~full)[0])
+    cells = grid.cells.copy()
+    cells.loc[cells.index[k], "geometry"] = cells.geometry.iloc[k].buffer(50.0)
+    bad = type(grid)(cells=cells, shape=grid.shape, cell_km=grid.cell_km)
+    assert ci._clipped_inside(bad, rc, full, sp) is None
+    rng = np.random.default_rng(5)
+    xy = rng.uniform(-5_000, 100_000, (5_000, 2))
+    monkeypatch.setattr(ci, "COMPILED_FROM", 0)
+    got = point_cells(bad, gpd.GeoSeries(gpd.points_from_xy(*xy.T), crs=3857))
+    index = _point_cells(None, bad.cells, gpd.GeoSeries(gpd.points_from_xy(*xy.T), crs=3857))
+    assert np.array_equal(got, index)
