@@ -103,7 +103,7 @@ def border_and_locations(
         try:
             locate_ahead(incidents.geometry, crs)
         finally:
-            border, said = found.result()  # its error first, if both fail
+            border, said = found.result()  # waited for even when this thread failed
     for one in said:
         resay(one)
     return border
