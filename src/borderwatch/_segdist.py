@@ -28,7 +28,7 @@ import numpy as np
 import shapely
 from numba import njit
 
-__all__ = ["line_segments", "polyline_distance"]
+__all__ = ["line_segments", "point_xy", "polyline_distance"]
 
 #: Depth of the quadtree: its smallest squares are the points' extent / 2**_LEVELS.
 _LEVELS: Final = 16
@@ -60,6 +60,22 @@ def line_segments(lines: object) -> np.ndarray:
     same = idx[1:] == idx[:-1]
     seg = np.column_stack([coords[:-1][same], coords[1:][same]]).astype(np.float64)
     return np.ascontiguousarray(seg[np.isfinite(seg).all(axis=1)]).reshape(-1, 4)
+
+
+def point_xy(points: np.ndarray) -> np.ndarray:
+    """The ``(n, 2)`` coordinates of an array of points, NaN for missing and empty ones.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> point_xy(np.array([Point(1, 2), None, Point()], dtype=object)).tolist()
+    [[1.0, 2.0], [nan, nan], [nan, nan]]
+    """
+    points = np.asarray(points, dtype=object)
+    xy = np.full((len(points), 2), np.nan)
+    ok = ~(shapely.is_missing(points) | shapely.is_empty(points))
+    xy[ok] = shapely.get_coordinates(points[ok])
+    return xy
 
 
 def polyline_distance(xy: np.ndarray, segments: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ from pyproj import CRS
 from ._crs import WGS84, require_crs, study_crs
 from ._errors import DataError
 from ._geom import projected, robust_union
-from ._segdist import line_segments, polyline_distance
+from ._segdist import line_segments, point_xy, polyline_distance
 
 __all__ = ["DEFAULT_TOLERANCE_M", "border_lines", "distance_to_border", "study_crs"]
 
@@ -247,10 +247,5 @@ def distance_to_border(
         return np.full(n, np.nan)
     g = projected(geo, crs).array
     b = border.to_crs(crs).geometry.array
-    seg = line_segments(b)
-    ok = ~(shapely.is_missing(g) | shapely.is_empty(g))
-    out = np.full(n, np.nan)
-    if ok.any() and len(seg):
-        # non-finite coordinates (POINT (NaN NaN)) come back as NaN
-        out[ok] = polyline_distance(shapely.get_coordinates(g[ok]), seg) / 1000.0
-    return out
+    # NaN for missing, empty and non-finite points, and everywhere without any segment
+    return polyline_distance(point_xy(np.asarray(g, dtype=object)), line_segments(b)) / 1000.0
