@@ -150,8 +150,8 @@ def _work(monkeypatch, n_background: int, units) -> tuple[Counter, int]:
     monkeypatch.setattr(direct_mod, "_kernel", counting_kernel)
     distances = segdist_mod._distances
 
-    def counting_distances(px, py, seg):
-        out = distances(px, py, seg)
+    def counting_distances(xy, seg):
+        out = distances(xy, seg)
         seen["border segment tests"] += int(out[1][0] + out[1][1])  # squares' and points'
         return out
 

@@ -72,9 +72,11 @@ def point_xy(points: np.ndarray) -> np.ndarray:
     [[1.0, 2.0], [nan, nan], [nan, nan]]
     """
     points = np.asarray(points, dtype=object)
+    coords, at = shapely.get_coordinates(points, return_index=True)  # none for missing, empty
+    if len(at) == len(points):
+        return np.asarray(coords, dtype=np.float64)
     xy = np.full((len(points), 2), np.nan)
-    ok = ~(shapely.is_missing(points) | shapely.is_empty(points))
-    xy[ok] = shapely.get_coordinates(points[ok])
+    xy[at] = coords
     return xy
 
 
@@ -92,25 +94,20 @@ def polyline_distance(xy: np.ndarray, segments: np.ndarray) -> np.ndarray:
     """
     xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
     seg = np.ascontiguousarray(np.asarray(segments, dtype=np.float64).reshape(-1, 4))
-    out = np.full(len(xy), np.nan)
-    ok = np.isfinite(xy).all(axis=1)
-    if not ok.any() or not len(seg):
-        return out
-    p = xy[ok]
-    out[ok] = _distances(np.ascontiguousarray(p[:, 0]), np.ascontiguousarray(p[:, 1]), seg)[0]
-    return out
+    if not len(seg):
+        return np.full(len(xy), np.nan)
+    return _distances(np.ascontiguousarray(xy), seg)[0]
 
 
 def distance_work(xy: np.ndarray, segments: np.ndarray) -> np.ndarray:
     """The work of :func:`polyline_distance` (for tests of its scaling): how many
     distances from a square's centre to a segment and from a point to a segment it
     computes, and how many squares it visits."""
-    xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
-    xy = xy[np.isfinite(xy).all(axis=1)]
+    xy = np.ascontiguousarray(np.asarray(xy, dtype=np.float64).reshape(-1, 2))
     seg = np.ascontiguousarray(np.asarray(segments, dtype=np.float64).reshape(-1, 4))
-    if not len(xy) or not len(seg):
+    if not len(seg):
         return np.zeros(3, dtype=np.int64)
-    return _distances(np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1]), seg)[1]
+    return _distances(xy, seg)[1]
 
 
 @njit(cache=True, nogil=True)
@@ -131,19 +128,46 @@ def _seg_dist(px: float, py: float, seg: np.ndarray, j: int) -> float:
 
 
 @njit(cache=True, nogil=True)
-def _morton(px: np.ndarray, py: np.ndarray, x0: float, y0: float, scale: float) -> np.ndarray:
-    """Each point's square at the deepest level, as a Morton code (x in the even bits)."""
+def _morton(xy: np.ndarray, idx: np.ndarray, x0: float, y0: float, scale: float) -> np.ndarray:
+    """The square of each point ``idx`` at the deepest level, as a Morton code (x in the
+    even bits)."""
     top = (1 << _LEVELS) - 1
-    code = np.empty(len(px), dtype=np.int64)
-    for i in range(len(px)):
-        ix = min(max(int((px[i] - x0) * scale), 0), top)
-        iy = min(max(int((py[i] - y0) * scale), 0), top)
+    code = np.empty(len(idx), dtype=np.int64)
+    for k in range(len(idx)):
+        ix = min(max(int((xy[idx[k], 0] - x0) * scale), 0), top)
+        iy = min(max(int((xy[idx[k], 1] - y0) * scale), 0), top)
         c = 0
         for b in range(_LEVELS):
             c |= ((ix >> b) & 1) << (2 * b)
             c |= ((iy >> b) & 1) << (2 * b + 1)
-        code[i] = c
+        code[k] = c
     return code
+
+
+@njit(cache=True, nogil=True)
+def _sorted_points(
+    xy: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float, float, float]:
+    """The finite points in Morton order: their positions in ``xy``, codes, x and y, and
+    the quadtree's corner and side."""
+    idx = np.flatnonzero(np.isfinite(xy[:, 0]) & np.isfinite(xy[:, 1]))
+    if len(idx) == 0:
+        empty = np.empty(0)
+        return idx, idx, empty, empty, 0.0, 0.0, 1.0
+    x0, y0, x1, y1 = np.inf, np.inf, -np.inf, -np.inf
+    for i in idx:
+        x0, x1 = min(x0, xy[i, 0]), max(x1, xy[i, 0])
+        y0, y1 = min(y0, xy[i, 1]), max(y1, xy[i, 1])
+    side = max(x1 - x0, y1 - y0)
+    side = side * (1.0 + 1e-12) if side > 0 else 1.0
+    code = _morton(xy, idx, x0, y0, (1 << _LEVELS) / side)
+    order = _radix_order(code, 2 * _LEVELS)
+    at, sc = np.empty(len(idx), dtype=np.int64), np.empty(len(idx), dtype=np.int64)
+    sx, sy = np.empty(len(idx)), np.empty(len(idx))
+    for k in range(len(idx)):
+        at[k] = i = idx[order[k]]
+        sc[k], sx[k], sy[k] = code[order[k]], xy[i, 0], xy[i, 1]
+    return at, sc, sx, sy, x0, y0, side
 
 
 @njit(cache=True, nogil=True)
@@ -221,30 +245,33 @@ def _candidates(
     1 / (D - h))``, ``g`` the gap between the two unit vectors at ``c``: far from the
     border few segments remain.
     """
-    best, bk = np.inf, start
+    best, bk = np.inf, 0
     for k in range(start, stop):
-        d = _seg_dist(cx, cy, seg, pool[k])
-        near[k - start] = d
+        ox, oy = _seg_offset(cx, cy, seg, pool[k])
+        d = np.sqrt(ox * ox + oy * oy)
+        near[k - start, 0], near[k - start, 1], near[k - start, 2] = d, ox, oy
         if d < best:
-            best, bk = d, k
-    if best > h:
-        ox, oy = _seg_offset(cx, cy, seg, pool[bk])
-        ux, uy = ox / best, oy / best
+            best, bk = d, k - start
     if len(pool) < stop + (stop - start):
         grown = np.empty(2 * len(pool) + (stop - start), dtype=pool.dtype)
         grown[:stop] = pool[:stop]
         pool = grown
+    far = best > h  # the tighter bound applies
+    ux, uy = (near[bk, 1] / best, near[bk, 2] / best) if far else (0.0, 0.0)
+    slack = margin + 1e-9 * (best + 2.0 * h)
     count = 0
     for k in range(start, stop):
-        d = near[k - start]
-        reach = 2.0 * h
-        if best > h and d - best > 1e-6 * reach:  # not a tie with the nearest: the tighter bound
-            ox, oy = _seg_offset(cx, cy, seg, pool[k])
-            gap = np.sqrt((ox / d - ux) ** 2 + (oy / d - uy) ** 2)
-            reach = min(reach, gap * h + 0.5 * h * h * (1.0 / (d - h) + 1.0 / (best - h)))
-        if d - best <= reach + margin + 1e-9 * (best + reach):
-            pool[stop + count] = pool[k]
-            count += 1
+        d = near[k - start, 0]
+        if d - best > 2.0 * h + slack:
+            continue
+        if far and d - best > 1e-6 * h:  # not a tie with the nearest
+            gx, gy = near[k - start, 1] / d - ux, near[k - start, 2] / d - uy
+            reach = np.sqrt(gx * gx + gy * gy) * h
+            reach += 0.5 * h * h * (1.0 / (d - h) + 1.0 / (best - h))
+            if d - best > reach + slack:
+                continue
+        pool[stop + count] = pool[k]
+        count += 1
     return pool, count
 
 
@@ -273,27 +300,27 @@ def _measure(
 
 
 @njit(cache=True, nogil=True)
-def _distances(px: np.ndarray, py: np.ndarray, seg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Exact distances of the (finite) points to the segments (see the module's
-    docstring), and the work: square-to-segment and point-to-segment distances, squares."""
-    n, m = len(px), seg.shape[0]
-    x0, y0 = px.min(), py.min()
-    side = max(px.max() - x0, py.max() - y0)
-    side = side * (1.0 + 1e-12) if side > 0 else 1.0
+def _distances(xy: np.ndarray, seg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Exact distances of the points to the segments (NaN for a non-finite point; see the
+    module's docstring), and the work: square-to-segment and point-to-segment
+    distances, squares."""
+    m = seg.shape[0]
+    out = np.full(xy.shape[0], np.nan)
+    order, sc, sx, sy, x0, y0, side = _sorted_points(xy)
+    n = len(order)
+    work = np.zeros(3, dtype=np.int64)  # square-to-segment, point-to-segment, squares
+    if n == 0 or m == 0:
+        return out, work
     big = max(abs(x0), abs(y0), abs(x0 + side), abs(y0 + side), np.abs(seg).max())
     margin = 1e-9 * big  # rounding of the distances and of the points' squares
-    code = _morton(px, py, x0, y0, (1 << _LEVELS) / side)
-    order = _radix_order(code, 2 * _LEVELS)
-    sc, sx, sy = code[order], px[order], py[order]
-    out = np.empty(n)
     pool = np.empty(4 * m + 64, dtype=np.int32)
     pool[:m] = np.arange(m)
     start = np.zeros(_LEVELS + 3, dtype=np.int64)  # candidates of depth d: start[d]..start[d+1]
     start[1] = m
-    near = np.empty(m)
+    near = np.empty((m, 3))  # a square centre's distance and offset to each candidate
     depth = np.empty(4 * (_LEVELS + 2), dtype=np.int64)  # the stack of squares to visit
     sq = np.empty((4 * (_LEVELS + 2), 5), dtype=np.int64)  # x, y, code, lo, hi
-    top, work = 1, np.zeros(3, dtype=np.int64)  # square-to-segment, point-to-segment, squares
+    top = 1
     bounds = np.empty(5, dtype=np.int64)
     depth[0] = 0
     sq[0, 0], sq[0, 1], sq[0, 2], sq[0, 3], sq[0, 4] = 0, 0, 0, 0, n
