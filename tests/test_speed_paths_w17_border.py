@@ -121,13 +121,18 @@ def _layout(kind: str, rng: np.random.Generator) -> tuple[object, np.ndarray]:
         mid = walk[i] + t * (walk[i + 1] - walk[i])
         xy = np.vstack([walk, mid, np.repeat(walk[:20], 50, axis=0)])
         return LineString(walk), xy + rng.normal(0, 1, xy.shape) * (rng.random((len(xy), 1)) < 0.3)
+    if kind == "detailed":  # few points near a detailed border: each looked up in its box tree
+        walk = np.cumsum(rng.normal(0, 20, (30_000, 2)), axis=0)
+        return LineString(walk), walk[rng.integers(0, len(walk), 300)] + rng.normal(
+            0, 500, (300, 2)
+        )
     # "coarse": few long segments over a large extent, and a dense cluster of points
     return LineString(rng.uniform(-3e6, 3e6, (6, 2))), np.vstack(
         [rng.uniform(-3e6, 3e6, (10_000, 2)), rng.normal(0, 10, (10_000, 2))]
     )
 
 
-@pytest.mark.parametrize("kind", ["wiggly", "segments", "far", "on the line", "coarse"])
+@pytest.mark.parametrize("kind", ["wiggly", "segments", "far", "on the line", "coarse", "detailed"])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_random_layouts_are_shapely(kind: str, seed: int) -> None:
     lines, xy = _layout(kind, np.random.default_rng(seed))

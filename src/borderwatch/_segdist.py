@@ -15,7 +15,10 @@ the *candidate* segments that can be the nearest of some point in it:
 A square with few points, few candidates or at the deepest level measures each of its
 points against each of its candidates: the smallest of these exact point-to-segment
 distances is the exact distance (up to floating-point rounding, ~1e-9 m at metric
-coordinates of ~1e7 m). The work grows with the points and, per square, with the
+coordinates of ~1e7 m). Where a square's parent holds many more candidates than the
+square holds points (sparse points near a detailed border), each point is looked up
+in a box tree of the segments instead (branch and bound: a box farther than the best
+distance so far holds no nearer segment), which is exact too. The work grows with the points and, per square, with the
 border near it; the quadtree's depth is bounded (:data:`_LEVELS`), so identical or
 very close points do not recurse further. Everything runs without the GIL.
 """
@@ -36,6 +39,11 @@ _LEVELS: Final = 16
 _LEAF_POINTS: Final = 8
 #: A square with at most this many candidate segments measures its points against them.
 _LEAF_SEGMENTS: Final = 4
+#: A square whose parent's candidates outnumber its points this many times looks up each
+#: point in the segments' box tree instead (sparse points near a detailed border).
+_PER_POINT: Final = 32
+#: Segments per leaf of the box tree.
+_BOX_SEGMENTS: Final = 4
 
 
 def line_segments(lines: object) -> np.ndarray:
@@ -300,6 +308,83 @@ def _measure(
 
 
 @njit(cache=True, nogil=True)
+def _segment_tree(seg: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """A box tree of the segments: the segments in Morton order of their midpoints,
+    ``_BOX_SEGMENTS`` a leaf, and the boxes of a complete binary tree (node ``b`` has
+    children ``2b + 1`` and ``2b + 2``; its ``k`` leaves start at ``k - 1``)."""
+    m = seg.shape[0]
+    mid = np.empty((m, 2))
+    for j in range(m):
+        mid[j, 0], mid[j, 1] = 0.5 * (seg[j, 0] + seg[j, 2]), 0.5 * (seg[j, 1] + seg[j, 3])
+    x0, y0 = mid[:, 0].min(), mid[:, 1].min()
+    side = max(mid[:, 0].max() - x0, mid[:, 1].max() - y0)
+    side = side * (1.0 + 1e-12) if side > 0 else 1.0
+    order = _radix_order(_morton(mid, np.arange(m), x0, y0, (1 << _LEVELS) / side), 2 * _LEVELS)
+    tseg = np.empty((m, 4))
+    for t in range(m):
+        tseg[t] = seg[order[t]]
+    leaves, k = (m + _BOX_SEGMENTS - 1) // _BOX_SEGMENTS, 1
+    while k < leaves:
+        k *= 2
+    box = np.empty((2 * k - 1, 4))
+    box[:, :2], box[:, 2:] = np.inf, -np.inf  # empty leaves: boxes no point comes near
+    for t in range(m):
+        b = k - 1 + t // _BOX_SEGMENTS
+        box[b, 0] = min(box[b, 0], tseg[t, 0], tseg[t, 2])
+        box[b, 1] = min(box[b, 1], tseg[t, 1], tseg[t, 3])
+        box[b, 2] = max(box[b, 2], tseg[t, 0], tseg[t, 2])
+        box[b, 3] = max(box[b, 3], tseg[t, 1], tseg[t, 3])
+    for b in range(k - 2, -1, -1):
+        for c in range(2):
+            box[b, c] = min(box[2 * b + 1, c], box[2 * b + 2, c])
+            box[b, c + 2] = max(box[2 * b + 1, c + 2], box[2 * b + 2, c + 2])
+    return tseg, box, k
+
+
+@njit(cache=True, nogil=True)
+def _box_dist(px: float, py: float, box: np.ndarray, b: int) -> float:
+    """Distance of ``(px, py)`` to box ``b`` (0 inside; infinite for an empty box)."""
+    dx = max(box[b, 0] - px, 0.0, px - box[b, 2])
+    dy = max(box[b, 1] - py, 0.0, py - box[b, 3])
+    return np.sqrt(dx * dx + dy * dy)
+
+
+@njit(cache=True, nogil=True)
+def _tree_nearest(
+    px: float, py: float, tree: tuple[np.ndarray, np.ndarray, int], t0: int, margin: float
+) -> tuple[float, int, int]:
+    """The exact distance of ``(px, py)`` to the segments of the box tree, branch and
+    bound from segment ``t0`` (a box farther than the best distance so far, plus the
+    rounding ``margin``, holds no nearer segment): the distance, the nearest segment
+    and the boxes and segments looked at."""
+    tseg, box, k = tree
+    m = tseg.shape[0]
+    best, at = _seg_dist(px, py, tseg, t0), t0
+    stack = np.empty(128, dtype=np.int64)
+    top, looked = 1, 0
+    stack[0] = 0
+    while top > 0:
+        top -= 1
+        b = stack[top]
+        looked += 1
+        if _box_dist(px, py, box, b) > best + margin:
+            continue
+        if b >= k - 1:
+            for t in range((b - k + 1) * _BOX_SEGMENTS, min(m, (b - k + 2) * _BOX_SEGMENTS)):
+                d = _seg_dist(px, py, tseg, t)
+                looked += 1
+                if d < best:
+                    best, at = d, t
+            continue
+        near_first = _box_dist(px, py, box, 2 * b + 1) < _box_dist(px, py, box, 2 * b + 2)
+        stack[top], stack[top + 1] = (
+            (2 * b + 2, 2 * b + 1) if near_first else (2 * b + 1, 2 * b + 2)
+        )
+        top += 2
+    return best, at, looked
+
+
+@njit(cache=True, nogil=True)
 def _distances(xy: np.ndarray, seg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Exact distances of the points to the segments (NaN for a non-finite point; see the
     module's docstring), and the work: square-to-segment and point-to-segment
@@ -313,6 +398,7 @@ def _distances(xy: np.ndarray, seg: np.ndarray) -> tuple[np.ndarray, np.ndarray]
         return out, work
     big = max(abs(x0), abs(y0), abs(x0 + side), abs(y0 + side), np.abs(seg).max())
     margin = 1e-9 * big  # rounding of the distances and of the points' squares
+    tree = (seg[:0], np.empty((0, 4)), 0)  # the segments' box tree, built when first needed
     pool = np.empty(4 * m + 64, dtype=np.int32)
     pool[:m] = np.arange(m)
     start = np.zeros(_LEVELS + 3, dtype=np.int64)  # candidates of depth d: start[d]..start[d+1]
@@ -331,6 +417,14 @@ def _distances(xy: np.ndarray, seg: np.ndarray) -> tuple[np.ndarray, np.ndarray]
         size = side / (1 << lev)
         cx, cy = x0 + (ix + 0.5) * size, y0 + (iy + 0.5) * size
         a, b = start[lev], start[lev + 1]
+        if b - a > _PER_POINT * (hi - lo):  # few points, many segments: a look-up each
+            if tree[2] == 0:
+                tree = _segment_tree(seg)
+            t0 = 0
+            for i in range(lo, hi):
+                out[order[i]], t0, looked = _tree_nearest(sx[i], sy[i], tree, t0, margin)
+                work[1] += looked
+            continue
         pool, count = _candidates(pool, a, b, seg, cx, cy, size * np.sqrt(0.5), margin, near)
         work[0] += b - a
         work[2] += 1
