@@ -275,17 +275,17 @@ def test_to_metric_keeps_a_metric_crs_and_projects_a_geographic_one():
 )
 @pytest.mark.usefixtures("in_a_run")
 def test_features_border_km_equals_every_exact_distance(seed, joined, monkeypatch):
-    """The clusters', regions' and scan's border_km measure the exact distance only where
-    the vertex bound (or, for incidents the join has measured against the same lines in
-    the same CRS, the join's distance) cannot rule an incident out: the same figures as
-    measuring all."""
+    """The clusters', regions' and scan's border_km measure shapely's distance only for
+    the incidents nearest in their feature by the compiled exact distance (or, for
+    incidents the join has measured against the same lines in the same CRS, the join's
+    distance): the same figures as measuring all."""
     from borderwatch._countries import (
         feature_border_km,
         features_border_km,
         incident_border_km,
         unit_countries,
-        vertex_distance,
     )
+    from borderwatch._segdist import line_segments, polyline_distance
 
     rng = np.random.default_rng(seed)
     t = np.linspace(0, 200_000, 400)
@@ -303,7 +303,7 @@ def test_features_border_km_equals_every_exact_distance(seed, joined, monkeypatc
     feature[xy[:, 1] < 5_000] = 0
     feature[rng.random(n) < 0.1] = -1  # noise
     k = 80
-    if joined:  # the join's distances (densified segments: at most 50 m too long)
+    if joined:  # the join's distances (exact)
         from borderwatch._countries import _remembered, remember_border_km
         from borderwatch.borders import distance_to_border
 
@@ -326,22 +326,20 @@ def test_features_border_km_equals_every_exact_distance(seed, joined, monkeypatc
         return exact_distance(points, lines)
 
     monkeypatch.setattr(countries, "line_distance", counted)
-    bounded = []
+    compiled = []
     monkeypatch.setattr(
-        countries, "vertex_distance", lambda *a: bounded.append(1) or vertex_distance(*a)
+        countries, "polyline_distance", lambda *a: compiled.append(1) or polyline_distance(*a)
     )
     got = features_border_km(inc, feature, border, CRS(3857), k)
-    assert bool(bounded) is not joined  # the join's distances are the bound
+    assert bool(compiled) is not joined  # the join's distances are taken
     np.testing.assert_array_equal(got, exact)
     assert sum(measured) < 0.1 * len(rows)  # the bound ruled most incidents out
     # one-sided features: exact minimum distances (not 0)
     assert exact[0] == 0.0 and (exact[2:] > 0).all()
-    bound = vertex_distance(np.asarray(inc.geometry.array), wiggly)
+    compiled_m = polyline_distance(xy, line_segments(wiggly))
     exact_m = dist * 1000.0
     ok = np.isfinite(exact_m)
-    assert (bound[ok] >= exact_m[ok] - 1e-6).all() and (
-        bound[ok] <= exact_m[ok] + 50.0 + 1e-6
-    ).all()
+    np.testing.assert_allclose(compiled_m[ok], exact_m[ok], rtol=0, atol=1e-6)
 
 
 def _random_segments(rng: np.random.Generator, n: int, span: float) -> np.ndarray:

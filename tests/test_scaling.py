@@ -6,7 +6,7 @@ evaluation), stacks, border distances, the metric points of the density and the
 clusters, DBSCAN's labelling, its eps-square components and the point pairs their exact
 test compares, the candidate pairs of its compiled engine for few points (observed and
 simulated maps), the lattice arithmetic of the cell look-ups,
-the border distances' vertex bound,
+the exact border distances' segment tests,
 the cheap bound of the simulated maps, the points drawn for the simulated maps, the
 step entry points (scan, clusters, density, evaluation), and the random numbers
 the scan's Monte Carlo draws. The whole pipeline runs, with its Monte Carlo, on two
@@ -32,9 +32,9 @@ import borderwatch._dbscan as dbscan_mod
 import borderwatch._dbscan_direct as direct_mod
 import borderwatch._epsgrid as epsgrid_mod
 import borderwatch._inputs as inputs_mod
-import borderwatch._nearest as nearest_mod
 import borderwatch._scan as scan_engine
 import borderwatch._scan_sparse as scan_sparse
+import borderwatch._segdist as segdist_mod
 import borderwatch._stacks as stacks_mod
 import borderwatch.borders as borders_mod
 import borderwatch.clusters as clusters_mod
@@ -58,9 +58,7 @@ _COUNTED = [
     (grid_mod, "point_cells", [grid_mod, scan_mod, hotspots_mod, emerging_mod, evaluate_mod]),
     (stacks_mod, "stacks", [stacks_mod, scan_mod, clusters_mod, regions_mod]),
     (countries_mod, "line_distance", [countries_mod]),
-    (countries_mod, "vertex_distance", [countries_mod]),
-    (countries_mod, "_coarse_candidates", [countries_mod]),
-    (nearest_mod, "query_nearest", [nearest_mod, borders_mod, countries_mod]),
+    (segdist_mod, "polyline_distance", [segdist_mod, borders_mod, countries_mod]),
     (cellindex_mod, "lattice_cells", [cellindex_mod, grid_mod]),
     (join_mod, "join_units", [join_mod, pipeline_mod, dask_mod]),
     (join_mod, "join_later", [join_mod, pipeline_mod]),  # the pipeline's join
@@ -81,7 +79,6 @@ _ARG = {
     "spatial_scan": 1,
     "uniform_points": 1,
     "lattice_cells": 1,
-    "query_nearest": 1,
 }
 
 
@@ -151,6 +148,14 @@ def _work(monkeypatch, n_background: int, units) -> tuple[Counter, int]:
         return out
 
     monkeypatch.setattr(direct_mod, "_kernel", counting_kernel)
+    distances = segdist_mod._distances
+
+    def counting_distances(xy, seg):
+        out = distances(xy, seg)
+        seen["border segment tests"] += int(out[1][0] + out[1][1])  # squares' and points'
+        return out
+
+    monkeypatch.setattr(segdist_mod, "_distances", counting_distances)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         inc = demo_incidents(n_background=n_background, units=units)
@@ -202,7 +207,7 @@ def test_work_per_incident_does_not_grow(monkeypatch):
         assert per_large <= 1.1 * per_small + 1, (name, per_small, per_large)
     steps = {"spatial_scan", "find_clusters", "density", "evaluate", "join_later"}
     inner = {"point_cells", "stacks", "dbscan_labels", "metric_points", "scan draws"}
-    inner |= {"query_nearest"}  # the border distances' KD-tree queries
+    inner |= {"polyline_distance", "border segment tests"}  # the exact border distances
     assert steps | inner | {"uniform_points"} <= set(small), set(small)
     # the simulated maps of the clusters' test were clustered (9 maps of every incident)
     assert small["dbscan_labels"] >= 9 * 0.9 * n_small

@@ -30,7 +30,7 @@ from pyproj import CRS
 
 from ._geom import projected, robust_union
 from ._memo import active, forget_on_exit
-from ._nearest import query_nearest
+from ._segdist import line_segments, point_xy, polyline_distance
 from ._stacks import unique_rows
 
 __all__ = [
@@ -211,32 +211,10 @@ def incident_border_km(
     return np.full(len(rows), np.nan)
 
 
-#: Vertices of the border lines are this far apart at most (metres) for the cheap bound of
-#: :func:`features_border_km`: a point's nearest vertex is at most half of it further than
-#: the line itself.
-_VERTEX_M = 100.0
-
-
-def vertex_distance(points: np.ndarray, lines: shapely.Geometry) -> np.ndarray:
-    """Distance (metres) of each point to the nearest vertex of ``lines`` densified to
-    :data:`_VERTEX_M`: at least the exact distance to the lines and at most
-    ``_VERTEX_M / 2`` more (NaN for missing points).
-
-    >>> from shapely.geometry import LineString, Point
-    >>> line = LineString([(0, 0), (1000, 0)])
-    >>> vertex_distance(np.array([Point(450, 30), None]), line).round(1).tolist()
-    [58.3, nan]
-    """
-    points = np.asarray(points, dtype=object)
-    out = np.full(len(points), np.nan)
-    ok = np.flatnonzero(~(shapely.is_missing(points) | shapely.is_empty(points)))
-    vertices = shapely.get_coordinates(shapely.segmentize(lines, _VERTEX_M))
-    if len(ok) and len(vertices):
-        from scipy.spatial import cKDTree
-
-        tree = cKDTree(vertices, compact_nodes=False, balanced_tree=False)
-        out[ok] = query_nearest(tree, shapely.get_coordinates(points[ok]), 1)[0]
-    return out
+#: Incidents whose exact distance is within this (metres, plus a billionth of it) of their
+#: feature's smallest are measured again by :func:`line_distance` in
+#: :func:`features_border_km`: a margin against rounding, so its figures stay shapely's.
+_ROUNDING_M = 0.01
 
 
 def features_border_km(
@@ -246,15 +224,16 @@ def features_border_km(
     crs: CRS,
     n: int,
 ) -> np.ndarray:
-    """``border_km`` of ``n`` features (:func:`feature_border_km`), measuring the exact
-    distance only for the incidents that can be the nearest of their feature.
+    """``border_km`` of ``n`` features (:func:`feature_border_km`), measuring shapely's
+    distance (:func:`line_distance`) only for the incidents nearest in their feature.
 
-    The distance to the nearest vertex of the lines densified to 100 m
-    (:func:`vertex_distance`) is at least the exact distance and at most 50 m more. So
-    in each feature only the incidents whose bound is within 50 m of the feature's
-    smallest bound can hold its smallest exact distance: the others are skipped, and
-    features on both sides of a border (0 km) need none. Same result as the exact
-    distance of every incident.
+    The exact distance of every incident of a one-sided feature comes from the join
+    (:func:`remember_border_km`) or, when it has not measured these points against these
+    lines, from :func:`borderwatch._segdist.polyline_distance` (compiled, a fraction of
+    a second per million points). Only the incidents within rounding (1 cm) of their
+    feature's smallest are measured again with shapely, so the figures are exactly
+    those of :func:`line_distance` of every incident; features on both sides of a
+    border (0 km) need none.
 
     Examples
     --------
@@ -281,15 +260,15 @@ def features_border_km(
     rows = rows[~two_sided[feature[rows]]]
     pts = np.asarray(projected(incidents.geometry, crs).array, dtype=object)
     known = _remembered(incidents.geometry.array, border, crs)
-    if known is not None:  # the join's distances: the same kind of bound, already measured
-        bound = known[rows] * 1000.0
+    if known is not None:  # the join's exact distances, already measured
+        exact = known[rows] * 1000.0
     else:
-        rows = rows[_coarse_candidates(pts[rows], feature[rows], lines, n)]
-        bound = vertex_distance(pts[rows], lines)
+        exact = polyline_distance(point_xy(pts[rows]), line_segments(lines))  # NaN: missing
     low = np.full(n, np.inf)
-    fin = np.isfinite(bound)
-    np.minimum.at(low, feature[rows[fin]], bound[fin])
-    near = fin & (bound <= low[feature[rows]] + _VERTEX_M / 2.0 + 0.01)  # 1 cm against rounding
+    fin = np.isfinite(exact)
+    np.minimum.at(low, feature[rows[fin]], exact[fin])
+    top = low[feature[rows]]
+    near = fin & (exact <= top + 1e-9 * top + _ROUNDING_M)
     dist = np.full(len(feature), np.nan)
     dist[rows[near]] = line_distance(pts[rows[near]], lines) / 1000.0
     if both is None:
@@ -305,11 +284,10 @@ forget_on_exit(_KNOWN.clear)
 
 def remember_border_km(geometry: Any, border: gpd.GeoDataFrame, crs: CRS, km: np.ndarray) -> None:
     """Record the distances ``km`` of the points ``geometry`` (a geometry array) to the
-    lines ``border``, measured in ``crs`` by :func:`borderwatch.borders.distance_to_border`:
-    at least the exact distance and at most :data:`_VERTEX_M` / 2 more (its segments are
-    at most that long). The join records them; :func:`features_border_km` of the same
-    points, lines and CRS then takes them as its bound instead of measuring one
-    (inside a run only: :func:`borderwatch._memo.remembering`).
+    lines ``border``, measured in ``crs`` by :func:`borderwatch.borders.distance_to_border`
+    (exact). The join records them; :func:`features_border_km` of the same points, lines
+    and CRS then takes them instead of measuring them again (inside a run only:
+    :func:`borderwatch._memo.remembering`).
     """
     if not active():  # only inside a run (borderwatch._memo)
         return
@@ -325,45 +303,6 @@ def _remembered(
         if same and geometry is not None and len(km) == len(geometry):
             return km
     return None
-
-
-#: Side (metres) of the squares that group the incidents for :func:`_coarse_candidates`.
-_BIN_M = 2000.0
-
-
-def _coarse_candidates(
-    points: np.ndarray, feature: np.ndarray, lines: shapely.Geometry, n: int
-) -> np.ndarray:
-    """Which of ``points`` (of features ``feature``) can be their feature's nearest to ``lines``.
-
-    The points are grouped by squares of :data:`_BIN_M`; a square's centre ``c`` has the
-    vertex bound ``v`` (:func:`vertex_distance`: ``d(c) <= v <= d(c) + 50 m``), and a point
-    within half a diagonal ``h`` of ``c`` lies between ``v - 50 m - h`` and ``v + h`` of the
-    lines. A point whose lower end exceeds the smallest upper end of its feature cannot be
-    the nearest: one vertex look-up per square instead of per point. Missing points: False.
-    """
-    keep = np.zeros(len(points), dtype=bool)
-    idx = np.flatnonzero(~(shapely.is_missing(points) | shapely.is_empty(points)))
-    if not len(idx):
-        return keep
-    square = np.floor(shapely.get_coordinates(points[idx]) / _BIN_M).astype(np.int64)
-    low = square.min(axis=0)
-    cell = square - low
-    _, first, inv = np.unique(
-        cell[:, 0] * (int(cell[:, 1].max()) + 1) + cell[:, 1],
-        return_index=True,
-        return_inverse=True,
-    )
-    centre = (square[first] + 0.5) * _BIN_M
-    bound = vertex_distance(shapely.points(centre), lines)
-    if not np.isfinite(bound).all():
-        keep[idx] = True
-        return keep
-    h = _BIN_M * np.sqrt(0.5)
-    top = np.full(n, np.inf)
-    np.minimum.at(top, feature[idx], bound[inv] + h)
-    keep[idx] = bound[inv] - _VERTEX_M / 2.0 - h <= top[feature[idx]] + 0.01
-    return keep
 
 
 def _border_union(

@@ -102,9 +102,10 @@ def join_later(
     crs: CRS | str | None = None,
     stacklevel: int = 2,
 ) -> tuple[gpd.GeoDataFrame, Callable[[], None]]:
-    """:func:`join_units` whose ``border_km`` is still being measured, in a thread (KD-tree
-    queries, without the GIL): the column holds NaN until ``measured()`` waits for the
-    distances and writes them in. The pipeline grids the incidents meanwhile.
+    """:func:`join_units` whose ``border_km`` is still being measured, in a thread (the
+    exact distances of :func:`~borderwatch.borders.distance_to_border`, compiled, without
+    the GIL): the column holds NaN until ``measured()`` waits for the distances and
+    writes them in. The pipeline grids the incidents meanwhile.
 
     >>> import pandas as pd
     >>> from borderwatch import read_incidents, read_units
