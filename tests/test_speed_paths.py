@@ -2,8 +2,6 @@
 
 * :class:`borderwatch._clustertest.AreaTest` answers as ``shapely.contains_xy`` (so the
   clusters' simulated maps, and their p-values, do not change);
-* :func:`borderwatch._nearest.query_nearest` finds the same neighbours as the KD-tree
-  asked in file order (so ``border_km`` does not change);
 * :func:`borderwatch._stacks.unique_rows` without flags equals ``np.unique(axis=0)``,
   and so do its integer rows with flags (packed column by column);
 * :func:`borderwatch._stacks.stacks` in coordinate order (one sort of keys tagged with
@@ -18,11 +16,9 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from scipy.spatial import cKDTree
 from shapely.geometry import LineString, Polygon, box
 
 from borderwatch._clustertest import AreaTest, uniform_points
-from borderwatch._nearest import query_nearest
 from borderwatch._stacks import unique_rows
 from borderwatch.borders import distance_to_border
 from borderwatch.grid import hex_grid, point_cells
@@ -64,19 +60,6 @@ def test_uniform_points_are_the_same_with_the_area_test() -> None:
     b = uniform_points(area, 5_000, np.random.default_rng(7), test=test)
     np.testing.assert_array_equal(a, b)
     assert shapely.contains_xy(area, b[:, 0], b[:, 1]).all()
-
-
-def test_query_nearest_finds_the_neighbours_of_file_order() -> None:
-    rng = np.random.default_rng(5)
-    data = rng.uniform(0, 1e5, (3_000, 2))
-    tree = cKDTree(data)
-    xy = np.vstack([rng.uniform(-2e4, 1.2e5, (20_000, 2)), data[:50], [[5e4, 5e4]] * 3])
-    d0, i0 = tree.query(xy, k=4)
-    d1, i1 = query_nearest(tree, xy, 4)
-    np.testing.assert_array_equal(d1, d0)
-    np.testing.assert_array_equal(np.sort(i1, axis=1), np.sort(i0, axis=1))
-    d1, i1 = query_nearest(tree, xy[:1], 1)
-    assert d1.shape == (1,) and i1.tolist() == [tree.query(xy[:1], k=1)[1][0]]
 
 
 def test_distance_to_border_is_the_per_point_distance() -> None:
