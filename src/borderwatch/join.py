@@ -7,6 +7,7 @@ import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -129,9 +130,10 @@ def join_later(
     beside = ThreadPoolExecutor(1)
     far = beside.submit(distance_to_border, at.metric, border, crs=metric)
     beside.shutdown(wait=False)  # the thread ends with its one task
-    assigned = _within(geoms, at.metric)
+    x, y = at.xy  # the locations' metric coordinates, read once for the steps below
+    assigned = _within(geoms, x, y)
     how = np.where(assigned >= 0, 0, 1).astype(np.int8)  # within, outside; 2: snapped
-    snapped, nearest = _snap(geoms, at.metric, assigned, tolerance_km=tolerance_km)
+    snapped, nearest = _snap(geoms, at.metric, x, y, assigned, tolerance_km=tolerance_km)
     assigned[snapped] = nearest
     how[snapped] = 2
     assigned, how = at.spread(assigned), at.spread(how)
@@ -151,7 +153,7 @@ def join_later(
         out["country_mismatch"] = (
             rep.notna() & out["country"].notna() & (rep != out["country"])
         ).astype(bool)
-    _warn_unjoined(points, status, tolerance_km, stacklevel + 1)
+    _warn_unjoined(points, status, tolerance_km, stacklevel + 1, nowhere=at.nowhere)
 
     def measured() -> None:
         km = at.spread(far.result())
@@ -162,11 +164,14 @@ def join_later(
 
 
 def _warn_unjoined(
-    points: gpd.GeoDataFrame, status: np.ndarray, tolerance_km: float, stacklevel: int
+    points: gpd.GeoDataFrame,
+    status: np.ndarray,
+    tolerance_km: float,
+    stacklevel: int,
+    *,
+    nowhere: int,
 ) -> None:
-    """Warn about the points outside every unit and those without a location."""
-    x, y = _point_xy(points.geometry.array)
-    nowhere = int((~(np.isfinite(x) & np.isfinite(y))).sum())
+    """Warn about the points outside every unit and the ``nowhere`` without a location."""
     n_out = int((status == "outside").sum()) - nowhere
     if n_out:
         warnings.warn(
@@ -198,6 +203,7 @@ class _Locations:
 
     metric: gpd.GeoSeries  # the locations' points in the metric CRS
     where: np.ndarray | None  # each row's location (None: every row is its own location)
+    nowhere: int  # rows without a location (missing, empty, NaN or infinite coordinates)
 
     @classmethod
     def of(cls, geo: gpd.GeoSeries, crs: CRS) -> _Locations:
@@ -207,17 +213,23 @@ class _Locations:
         point = (shapely.get_type_id(arr) == 0) & ~shapely.is_empty(arr)
         x[point], y[point] = shapely.get_x(arr[point]), shapely.get_y(arr[point])
         rows, where = same_points(x, y)  # other geometries and NaN coordinates: on their own
+        nowhere = int((~(np.isfinite(x) & np.isfinite(y))).sum())
         if len(rows) > _DISTINCT_SHARE * len(geo):  # nearly all distinct: no gain
-            return cls(projected(geo, crs), None)
+            return cls(projected(geo, crs), None, nowhere)
         sub = gpd.GeoSeries(arr[rows], crs=geo.crs)
         if CRS(geo.crs).equals(crs):
-            return cls(sub, where)
+            return cls(sub, where, nowhere)
         xs, ys = x[rows], y[rows]
         if (point[rows] & np.isfinite(xs) & np.isfinite(ys) & ~shapely.has_z(arr[rows])).all():
             # every location a plain point: project its coordinates (the same bits as to_crs)
             metric = points_to_crs(xs, ys, source=geo.crs, target=crs)
-            return cls(gpd.GeoSeries(metric, crs=crs), where)
-        return cls(sub.to_crs(crs), where)
+            return cls(gpd.GeoSeries(metric, crs=crs), where, nowhere)
+        return cls(sub.to_crs(crs), where, nowhere)
+
+    @cached_property
+    def xy(self) -> tuple[np.ndarray, np.ndarray]:
+        """The x and y of the locations in the metric CRS (NaN for those without one)."""
+        return _point_xy(self.metric.array)
 
     def remember_xy(self, array: Any, crs: CRS) -> None:
         """Record the metric coordinates of the rows whose points are ``array``
@@ -226,13 +238,10 @@ class _Locations:
         when a location is another geometry (metric_xy refuses those)."""
         from ._inputs import remember_xy
 
-        g = np.asarray(self.metric.array, dtype=object)
-        kind = shapely.get_type_id(g)
+        kind = shapely.get_type_id(self.metric.array)
         if not ((kind == 0) | (kind == -1)).all():
             return
-        xy = np.full((len(g), 2), np.nan)
-        ok = (kind == 0) & ~shapely.is_empty(g)
-        xy[ok, 0], xy[ok, 1] = shapely.get_x(g[ok]), shapely.get_y(g[ok])
+        xy = np.column_stack(self.xy)
         xy[~np.isfinite(xy).all(axis=1)] = np.nan
         remember_xy(array, crs, self.spread(xy))
 
@@ -319,17 +328,16 @@ def _point_xy(arr: Any) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def _within(geoms: np.ndarray, pm: gpd.GeoSeries) -> np.ndarray:
+def _within(geoms: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Index of the first unit (in ``geoms`` order) containing each point, boundary
     included; -1 for points in no unit and for missing points.
 
     The points are sorted by x once; each unit then looks only at the run of points
     within its bounding box's x range (two binary searches), not at every point.
     """
-    x, y = _point_xy(pm.array)
     order = np.argsort(x, kind="stable")  # NaN last; -inf and inf outside every box
     xs, ys = x[order], y[order]
-    got = np.full(len(pm), -1, dtype=np.int64)  # in the sorted order
+    got = np.full(len(x), -1, dtype=np.int64)  # in the sorted order
     bounds = shapely.bounds(geoms)
     for i, g in enumerate(geoms):  # a loop over units (tens to thousands)
         minx, miny, maxx, maxy = bounds[i]
@@ -348,11 +356,17 @@ def _within(geoms: np.ndarray, pm: gpd.GeoSeries) -> np.ndarray:
 
 
 def _snap(
-    geoms: np.ndarray, pm: gpd.GeoSeries, assigned: np.ndarray, *, tolerance_km: float
+    geoms: np.ndarray,
+    pm: gpd.GeoSeries,
+    x: np.ndarray,
+    y: np.ndarray,
+    assigned: np.ndarray,
+    *,
+    tolerance_km: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Points in no unit but within the tolerance of one: their positions and the index of
-    the nearest unit (ties in distance go to the first unit in ``geoms`` order)."""
-    x, y = _point_xy(pm.array)
+    """Points ``pm`` (at ``x``, ``y``) in no unit but within the tolerance of one: their
+    positions and the index of the nearest unit (ties in distance go to the first unit in
+    ``geoms`` order)."""
     rest = np.flatnonzero(np.isfinite(x) & np.isfinite(y) & (assigned < 0))
     none = np.zeros(0, dtype=np.int64)
     if not len(rest) or tolerance_km <= 0:
