@@ -67,12 +67,14 @@ def lane_blocks(cnt: np.ndarray, width: int) -> LaneBlocks:
 
     Examples
     --------
-    >>> cnt = np.array([[300, 302, 700], [0, 1, 2]], dtype=np.uint16)
-    >>> lb = lane_blocks(cnt, 8)
-    >>> lb.rows.dtype, lb.rows[0, :, :3].tolist(), lb.base.tolist()
-    (dtype('uint8'), [[0, 2, 255], [0, 1, 2]], [[300, 0]])
-    >>> lb.optr.tolist(), lb.olane.tolist(), lb.oadd.tolist()
-    ([[0, 1, 1]], [2], [145])
+    >>> cnt = np.full((8, 16), 3, dtype=np.uint16)
+    >>> cnt[0] = 300
+    >>> cnt[0, 1:3] = [302, 700]
+    >>> lb = lane_blocks(cnt, 16)
+    >>> lb.rows.dtype, lb.rows[0, 0, :3].tolist(), lb.base[0, :2].tolist()
+    (dtype('uint8'), [0, 2, 255], [300, 3])
+    >>> lb.optr[0, :3].tolist(), lb.olane.tolist(), lb.oadd.tolist()
+    ([0, 1, 1], [2], [145])
     """
     n, nb = cnt.shape
     nsub = max(1, -(-nb // width))
