@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit, prange
 
-from . import _scan_cells, _scan_sparse
+from . import _scan_cells, _scan_lanes, _scan_sparse
 
 if TYPE_CHECKING:
     from ._lattice import Grid
@@ -83,8 +83,6 @@ _SPARSE = 8
 LANES = 512
 #: Centres per chunk of :func:`null_maxima`: a chunk's windows, written out, stay in cache.
 CHUNK = 128
-#: Counts below this are exact in float32 (the lanes' screening).
-_EXACT32 = 1 << 24
 
 
 @dataclass(frozen=True, eq=False)
@@ -444,184 +442,6 @@ def _warm(cnt, pop, qmax, total, ptotal, xlx, min_cases, slack):
     return out
 
 
-@njit(cache=True)
-def _walk(c0, c1, base, lut, flat, ring_end, qmax, busy, pop, total, ptotal):
-    """The windows of centres ``c0 .. c1 - 1`` written out once for all lanes: their busy
-    cells in walking order, and the ring ends worth evaluating with their expected counts.
-
-    A ring end is kept only when a busy cell entered since the last one kept: until then
-    every lane's count is the same and the expected count larger, so its LLR is smaller.
-    ``first[c - c0]`` is the first ring end of centre ``c``; a centre's cells end at its
-    last ring end (its window limit is a ring end).
-    """
-    ncell = 0
-    nends = 0
-    for c in range(c0, c1):
-        for q in range(qmax[c]):
-            j = lut[base[c] + flat[q]]
-            ncell += j >= 0 and busy[j]
-            nends += ring_end[q]
-    cells = np.empty(ncell, dtype=np.int32)
-    end_at = np.empty(nends, dtype=np.int64)
-    end_e = np.empty(nends)
-    first = np.empty(c1 - c0 + 1, dtype=np.int64)
-    k = 0
-    m = 0
-    for c in range(c0, c1):
-        first[c - c0] = m
-        pw = 0.0
-        fresh = False
-        for q in range(qmax[c]):
-            j = lut[base[c] + flat[q]]
-            if j >= 0:
-                pw += pop[j]
-                if busy[j]:
-                    cells[k] = j
-                    k += 1
-                    fresh = True
-            if ring_end[q] and fresh:
-                end_at[m] = k
-                end_e[m] = total * pw / ptotal
-                m += 1
-                fresh = False
-    first[c1 - c0] = m
-    return cells, end_at, end_e, first
-
-
-@njit(cache=True)
-def _centre_lanes(
-    block, cells, end_at, end_e, m0, m1, pos, acc, loc, root, flag, total, xlx, min_cases
-):
-    """Walk one centre's windows (ring ends ``m0 .. m1 - 1``, cells from ``pos``) for one
-    block of lanes; the position after its last cell.
-
-    At each ring end, a lane can gain only if ``acc - e > sqrt(loc f)``: the lanes are
-    screened in single precision against a threshold lowered by more than its rounding
-    errors (``root`` holds ``sqrt(loc)`` rounded down), so an unflagged lane cannot gain;
-    the flagged ones, read back eight at a time, are checked and evaluated exactly. (Written
-    out here: a call per ring end cost more than the screen.)
-    """
-    w = len(loc)
-    nw = (w + 7) // 8
-    words = flag.view(np.uint64)
-    screened = total < _EXACT32  # counts are exact in float32: the screen applies
-    acc[:] = 0
-    for m in range(m0, m1):
-        stop = end_at[m]
-        for i in range(pos, stop):
-            row = block[cells[i]]
-            for b in range(w):
-                acc[b] += row[b]
-        pos = stop
-        e = end_e[m]
-        f = e * (total - e) / total
-        lo = np.float32(e - 1.0 - 1e-6 * e) if screened else np.float32(-np.inf)  # -inf: all
-        sf = np.float32(math.sqrt(f) * (1.0 - 1e-5))
-        for b in range(w):
-            flag[b] = np.float32(acc[b]) > lo + sf * root[b]
-        seen = 0
-        for q in range(nw):
-            seen |= words[q]
-        if seen == 0:
-            continue
-        le = math.log(e)
-        lr = math.log(total - e) if total > e else 0.0
-        for q in range(nw):
-            if words[q] == 0:
-                continue
-            for b in range(8 * q, min(w, 8 * q + 8)):
-                k = acc[b]
-                d = k - e
-                if flag[b] and k >= min_cases and d * abs(d) > loc[b] * f:
-                    v = xlx[k] - k * le + xlx[total - k] - (total - k) * lr
-                    if v > loc[b]:
-                        loc[b] = v
-                        root[b] = np.float32(math.sqrt(v) * (1.0 - 1e-5))
-    return pos
-
-
-@njit(cache=True)
-def _lanes(block, cells, end_at, end_e, first, acc, loc, root, flag, total, xlx, min_cases):
-    """One block of lanes over the windows of one chunk of centres (:func:`_walk`);
-    ``flag`` is scratch of at least ``len(acc)`` bytes, a multiple of 8."""
-    pos = 0
-    for c in range(len(first) - 1):
-        pos = _centre_lanes(
-            block,
-            cells,
-            end_at,
-            end_e,
-            first[c],
-            first[c + 1],
-            pos,
-            acc,
-            loc,
-            root,
-            flag,
-            total,
-            xlx,
-            min_cases,
-        )
-
-
-@njit(cache=True, parallel=True)
-def _maxima(
-    base,
-    lut,
-    flat,
-    ring_end,
-    qmax,
-    cnt,
-    busy,
-    acc0,
-    warm,
-    pop,
-    total,
-    ptotal,
-    xlx,
-    min_cases,
-    nchunks,
-):
-    """Largest LLR of each lane: centres in ``nchunks`` chunks (in parallel), each chunk's
-    windows written out once (:func:`_walk`) and walked block of lanes after block, so
-    that a block's count rows stay in cache."""
-    nsub, n, width = cnt.shape
-    nb = len(warm)
-    out = np.zeros((nchunks, nb))
-    size = (n + nchunks - 1) // nchunks
-    for t in prange(nchunks):
-        c0 = min(n, t * size)
-        c1 = min(n, (t + 1) * size)
-        loc = warm.copy()
-        root = np.empty(nb, dtype=np.float32)
-        for b in range(nb):
-            root[b] = np.float32(math.sqrt(loc[b]) * (1.0 - 1e-5))
-        cells, end_at, end_e, first = _walk(
-            c0, c1, base, lut, flat, ring_end, qmax, busy, pop, total, ptotal
-        )
-        acc = np.zeros_like(acc0)
-        flag = np.zeros(-(-len(acc0) // 8) * 8, dtype=np.uint8)
-        for s in range(nsub):
-            lo = s * width
-            hi = min(nb, lo + width)
-            _lanes(
-                cnt[s],
-                cells,
-                end_at,
-                end_e,
-                first,
-                acc[: hi - lo],
-                loc[lo:hi],
-                root[lo:hi],
-                flag,
-                total,
-                xlx,
-                min_cases,
-            )
-        out[t] = loc
-    return out
-
-
 def _slack(xlx: np.ndarray) -> float:
     """More than the rounding of an LLR computed from ``xlx`` (:func:`xlogx_table`): the
     margin below a best LLR under which the chi-square bound may skip a window."""
@@ -635,18 +455,6 @@ def _narrowest(top: int, widest: np.dtype) -> type:
         if top <= np.iinfo(kind).max and np.dtype(kind).itemsize <= np.dtype(widest).itemsize:
             return kind
     return widest  # type: ignore[return-value]
-
-
-def _lane_blocks(cnt: np.ndarray, width: int) -> np.ndarray:
-    """Counts ``(n_cells, n_rep)`` as blocks of ``width`` replicates, ``(blocks, n_cells,
-    width)``, each block contiguous (the last padded with zeros)."""
-    n, nb = cnt.shape
-    nsub = max(1, -(-nb // width))
-    out = np.zeros((nsub, n, width), dtype=cnt.dtype)
-    for s in range(nsub):
-        part = cnt[:, s * width : (s + 1) * width]
-        out[s, :, : part.shape[1]] = part
-    return out
 
 
 def null_maxima(
@@ -701,7 +509,7 @@ def block_maxima(
     holding ``total`` cases.
 
     Two exact paths give the same maxima, bit for bit: the walk of every window with
-    the replicates as lanes (``path="lanes"``, :func:`_maxima`) and the walk of the
+    the replicates as lanes (``path="lanes"``, :func:`borderwatch._scan_lanes.maxima`) and the walk of the
     rings that hold a replicate's cells with a count (``"sparse"``,
     :mod:`borderwatch._scan_sparse`); ``"auto"`` takes the one with the smaller
     estimated work (few cases per replicate: the sparse one).
@@ -738,21 +546,18 @@ def block_maxima(
             nchunks=nchunks,
         )
     else:
-        res = _maxima(
-            lat.base,
-            lat.lut,
-            lat.flat,
-            lat.ring_end,
+        res = _scan_lanes.maxima(
+            (lat.base, lat.lut, lat.flat, lat.ring_end),
             qmax,
-            _lane_blocks(cnt, width),
+            _scan_lanes.lane_blocks(cnt, width),
             busy,
             acc0,
             warm,
             pop,
-            total,
-            ptotal,
-            xlx,
-            int(min_cases),
-            nchunks,
+            total=total,
+            ptotal=ptotal,
+            xlx=xlx,
+            min_cases=int(min_cases),
+            nchunks=nchunks,
         )
     return np.asarray(res.max(axis=0))

@@ -15,7 +15,7 @@ population at each ring end (summed in the walk's order, so every expected count
 the walk's own); per replicate, each cell with a count is placed in its ring by its
 lattice offset from the centre (a look-up table of the offsets' ranks), the rings are
 taken in order, and each one is evaluated with the walk's formula and bound
-(:func:`borderwatch._scan._centre_lanes`). Its cost is the centres times the replicates
+(:func:`borderwatch._scan_lanes._centre_lanes`). Its cost is the centres times the replicates
 times their cells with a count, instead of the windows times the replicates; both
 give the same maxima, bit for bit (``tests/test_scan_sparse.py``).
 :func:`sparse_work` and :func:`dense_work` estimate the two costs.
@@ -102,7 +102,7 @@ def _window(c, base, lut, flat, ring_end, ring_last, qmax, pop, ring_pw, ring_of
 
 @njit(cache=True)
 def _evaluate(acc, e, loc, total, xlx, min_cases):
-    """The walk's exact step (:func:`borderwatch._scan._centre_lanes`) for one lane."""
+    """The walk's exact step (:func:`borderwatch._scan_lanes._centre_lanes`) for one lane."""
     f = e * (total - e) / total
     d = acc - e
     if acc >= min_cases and d * abs(d) > loc * f:
