@@ -14,6 +14,8 @@ runs a scan.
   replicates, with replicate counts of one byte (the usual case) and of two bytes
   (a stack of more than 255 incidents at one place), and the sparse path of
   replicates with only a few incidents (``borderwatch._scan_sparse``);
+* the join's exact border distances (``borderwatch._segdist``) and the compiled pass of
+  the cell look-ups (``borderwatch._cellhex``);
 * esda's conditional-randomisation kernels (``G_Local``, ``Moran_Local``), with
   numba's cache switched on for them as ``tests/test_hotspots.py::esda_jit`` does,
   only when the cache does not hold them yet (:func:`esda_cached`).
@@ -78,6 +80,17 @@ def warm_dbscan() -> None:
     dbscan_labels(xy, eps=1.0, min_samples=3)
 
 
+def warm_join() -> None:
+    """The border distances' and the hexagonal cell look-ups' compiled code."""
+    from borderwatch._cellhex import hex_cells
+    from borderwatch._segdist import polyline_distance
+
+    seg = np.array([[0.0, 0.0, 1_000.0, 0.0], [1_000.0, 0.0, 1_000.0, 900.0]])
+    xy = np.random.default_rng(0).uniform(-500, 1_500, size=(40, 2))
+    polyline_distance(xy, seg)
+    hex_cells(xy, 500.0, np.zeros((3, 3), dtype=np.int64), (0, 0), 0.01, outside=-2)
+
+
 def esda_cached() -> bool:
     """Whether numba's cache already holds esda's G* and local Moran kernels.
 
@@ -120,11 +133,13 @@ def main() -> None:
         warnings.simplefilter("ignore")
         warm_scan()
         warm_dbscan()
+        warm_join()
         scan = time.perf_counter()
         warm_esda()
     end = time.perf_counter()
     print(
-        f"numba cache: scan and DBSCAN kernels {scan - start:.1f} s, esda kernels {end - scan:.1f} s"
+        f"numba cache: scan, DBSCAN and join kernels {scan - start:.1f} s, "
+        f"esda kernels {end - scan:.1f} s"
     )
 
 
