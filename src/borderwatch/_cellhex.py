@@ -79,7 +79,7 @@ def hex_cells(
     ``c`` (:func:`borderwatch._cellindex.lattice_cells` writes there the position of the
     grid's cell, or what to do next); the points ``xy`` are metric and finite.
 
-    >>> table = np.array([[0, 1], [-1, 2]])
+    >>> table = np.array([[0, 1], [2, -1]])  # rows 0 and 1, columns 0 and 1
     >>> xy = np.array([[0.0, 0.0], [1000.0, 0.0], [500.0, 866.0], [500.0, 0.0], [9e4, 0.0]])
     >>> hex_cells(xy, 1000.0, table, (0, 0), 0.01, outside=-2).tolist()
     [0, 1, 2, -1, -2]
