@@ -69,12 +69,12 @@ def test_clipped_shortcut_off_when_a_cell_leaves_its_lattice_cell(monkeypatch) -
     grid = hex_grid(gpd.GeoSeries([AREAS[0]], crs=3857), cell_km=10.0)
     sp = grid.cell_km * 1000.0
     rc, full = ci._full_cells(grid, sp)
-    assert ci._clipped_inside(grid, rc, full, sp) is not None
+    assert ci._clipped_inside(grid, np.asarray(grid.cells.geometry.array), rc, full, sp) is not None
     k = int(np.flatnonzero(~full)[0])
     cells = grid.cells.copy()
     cells.loc[cells.index[k], "geometry"] = cells.geometry.iloc[k].buffer(50.0)
     bad = type(grid)(cells=cells, shape=grid.shape, cell_km=grid.cell_km)
-    assert ci._clipped_inside(bad, rc, full, sp) is None
+    assert ci._clipped_inside(bad, np.asarray(bad.cells.geometry.array), rc, full, sp) is None
     rng = np.random.default_rng(5)
     xy = rng.uniform(-5_000, 100_000, (5_000, 2))
     monkeypatch.setattr(ci, "COMPILED_FROM", 0)

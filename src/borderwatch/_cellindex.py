@@ -171,7 +171,7 @@ def _compiled(
     geoms = np.asarray(grid.cells.geometry.array, dtype=object)
     few = int(len(full) - full.sum()) <= CLIPPED_AT_MOST  # else their checks cost more
     few = few and int(shapely.get_num_coordinates(geoms[~full]).sum()) <= VERTICES_AT_MOST
-    clipped = _clipped_inside(grid, rc, full, spacing) if few else None
+    clipped = _clipped_inside(grid, geoms, rc, full, spacing) if few else None
     use = full | clipped if clipped is not None else full
     pos = np.flatnonzero(use)
     lo = rc[pos].min(axis=0)
@@ -197,7 +197,7 @@ def _compiled(
 
 
 def _clipped_inside(
-    grid: Grid, rc: np.ndarray, full: np.ndarray, spacing: float
+    grid: Grid, geoms: np.ndarray, rc: np.ndarray, full: np.ndarray, spacing: float
 ) -> np.ndarray | None:
     """The clipped cells (not ``full``), when every cell has its own lattice cell (its
     centre on the lattice, no two alike) and every clipped cell lies inside its lattice
@@ -215,9 +215,8 @@ def _clipped_inside(
     if len(idx):
         ring = ring_offsets(spacing, grid.shape)
         own = shapely.polygons(xy[idx, None, :] + ring[None, :, :])
-        geoms = np.asarray(cells.geometry.array, dtype=object)[idx]
         # inside the (convex) lattice cell grown by 2 mm: every vertex within 2 mm of it
-        coords, which = shapely.get_coordinates(geoms, return_index=True)
+        coords, which = shapely.get_coordinates(geoms[idx], return_index=True)
         if (shapely.distance(shapely.points(coords), own[which]) > 0.002).any():
             return None
     return clipped

@@ -235,7 +235,8 @@ class _Locations:
         """Record the metric coordinates of the rows whose points are ``array``
         (:func:`borderwatch._inputs.remember_xy`), read once per location: the numbers
         :func:`borderwatch._inputs.metric_xy` reads from the rows' projected points. Not
-        when a location is another geometry (metric_xy refuses those)."""
+        when a location is another geometry (metric_xy refuses those; the join refuses
+        them first)."""
         from ._inputs import remember_xy
 
         kind = shapely.get_type_id(self.metric.array)
