@@ -68,6 +68,22 @@ def fonts(raw: bytes) -> PdfFonts:
     return PdfFonts(tuple(sorted(names)), files)
 
 
+def font_tables(raw: bytes) -> list[set[str]]:
+    """The table tags of every TrueType font file (``/FontFile2``) embedded in ``raw``."""
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    objs = _objects(raw)
+    out: list[set[str]] = []
+    for body, _ in objs.values():
+        ref = re.search(REF.format(key="FontFile2").encode(), body)
+        if ref is not None:
+            data = objs[int(ref.group(1))][1] or b""
+            out.append(set(TTFont(io.BytesIO(data)).keys()))
+    return out
+
+
 def page_text(raw: bytes) -> str:
     """The text shown on the pages of ``raw``, one line per text object (``BT`` .. ``ET``)."""
     objs = _objects(raw)
