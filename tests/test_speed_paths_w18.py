@@ -72,3 +72,39 @@ def test_a_fonttools_without_the_default_changes_nothing(monkeypatch: pytest.Mon
     monkeypatch.setattr(subset.Options, "_drop_tables_default", None)
     with outline_subsets():
         assert subset.Options._drop_tables_default is None
+
+
+@pytest.mark.parametrize("n_right", [0, 10, 20, 34, 35, 36, 49, 50, 69, 70, 71, 100])
+def test_the_exchanged_test_is_skipped_only_where_it_cannot_refuse(n_right: int) -> None:
+    """The points are tested exchanged only when at most 70 % of them fall inside the
+    units as given: above that, exchanged they cannot fit the units by the margin (30
+    points in 100) more. The decisions are those of both tests together: of 100 points,
+    ``n_right`` inside as given and the rest inside only when exchanged, the file is
+    refused as swapped when at least 30 more fit exchanged and more than half do
+    (``n_right`` <= 35), else as outside the units when more than half miss them."""
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import box
+
+    from borderwatch import DataError, read_incidents, read_units
+
+    units = read_units(
+        gpd.GeoDataFrame(
+            {"unit_id": ["A"], "name": ["a"], "country": ["NER"]},
+            geometry=[box(30, 5, 40, 15)],
+            crs=4326,
+        )
+    )
+    lon = [35.0] * n_right + [10.0] * (100 - n_right)  # (35, 10) inside; (10, 35) only exchanged
+    lat = [10.0] * n_right + [35.0] * (100 - n_right)
+    frame = pd.DataFrame({"lon": lon, "lat": lat})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if n_right <= 35:
+            with pytest.raises(DataError, match="look swapped"):
+                read_incidents(frame, units=units)
+        elif n_right < 50:
+            with pytest.raises(DataError, match="fall outside the study area"):
+                read_incidents(frame, units=units)
+        else:
+            assert len(read_incidents(frame, units=units)) == 100

@@ -38,6 +38,8 @@ class Placed:
     """Shares of points inside the units and in their own country, as given and swapped."""
 
     inside: np.ndarray
+    # None when not tested: a longitude beyond 90 degrees, or at most SWAP_MARGIN of the
+    # points outside the area (exchanged, they could not fit it by SWAP_MARGIN more)
     inside_swapped: np.ndarray | None
     agree: float | None = None
     agree_swapped: float | None = None
@@ -93,7 +95,9 @@ def _place(
     inside = np.asarray(shapely.contains_xy(area, lon, lat), dtype=bool)
     if len(lon) == 0 or not np.all(np.abs(lon) <= 90):
         return Placed(inside, None)
-    inside_sw = np.asarray(shapely.contains_xy(area, lat, lon), dtype=bool)
+    inside_sw = None  # exchanged, they can fit the area by SWAP_MARGIN more only if so many miss it
+    if float(inside.mean()) <= 1.0 - SWAP_MARGIN + 1e-9:
+        inside_sw = np.asarray(shapely.contains_xy(area, lat, lon), dtype=bool)
     if reported is None:
         return Placed(inside, inside_sw)
     own = pd.Series(reported).reset_index(drop=True).to_numpy(dtype=object)
@@ -118,10 +122,11 @@ def _unit_country(units: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray) -> np.n
 def _refuse_swapped(
     p: Placed, table: Table, kind: str, *, names: tuple[str, str], options: tuple[str, str]
 ) -> None:
-    if p.inside_swapped is None:
-        return
     n = len(p.inside)
-    given_in, swapped_in = float(p.inside.mean()), float(p.inside_swapped.mean())
+    given_in = float(p.inside.mean()) if n else 0.0
+    # no exchanged test: at most SWAP_MARGIN of the points miss the area, or they cannot be
+    # exchanged (a longitude beyond 90 degrees; then neither test was made)
+    swapped_in = float(p.inside_swapped.mean()) if p.inside_swapped is not None else 0.0
     by_area = swapped_in - given_in >= SWAP_MARGIN and swapped_in > 0.5
     by_country = (
         p.agree is not None
@@ -132,7 +137,7 @@ def _refuse_swapped(
     if not (by_area or by_country):
         return
     lon_name, lat_name = names
-    if by_area:
+    if by_area and p.inside_swapped is not None:
         moved = p.inside_swapped & ~p.inside
         evidence = (
             f"{int((~p.inside).sum())} of {n} {kind} fall outside the units, but "
