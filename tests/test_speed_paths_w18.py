@@ -108,3 +108,30 @@ def test_the_exchanged_test_is_skipped_only_where_it_cannot_refuse(n_right: int)
                 read_incidents(frame, units=units)
         else:
             assert len(read_incidents(frame, units=units)) == 100
+
+
+@pytest.mark.parametrize(
+    "crs", ["EPSG:3857", "EPSG:32631", "ESRI:102022", "+proj=ortho +lon_0=2 +lat_0=13"]
+)
+def test_the_locations_metric_xy_are_their_points_xy(crs: str) -> None:
+    """The join's locations keep the numbers their metric points were made of: the same
+    x and y, bit for bit, as read back from the points (also where the projection gives
+    infinities or NaN: the far side of an orthographic view)."""
+    import geopandas as gpd
+    import numpy as np
+    from pyproj import CRS
+
+    from borderwatch.join import _Locations, _point_xy
+
+    rng = np.random.default_rng(7)
+    lon = np.r_[rng.uniform(-180, 180, 3000), [2.0, 2.0, 179.9, -179.9, 0.0]]
+    lat = np.r_[rng.uniform(-89, 89, 3000), [13.0, 13.0, -45.0, 89.9, -89.9]]
+    lon, lat = np.r_[lon, lon[:500]], np.r_[lat, lat[:500]]  # repeated locations
+    geo = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=4326)
+    at = _Locations.of(geo, CRS(crs))
+    assert at.projected_xy is not None and at.where is not None
+    x, y = at.xy
+    rx, ry = _point_xy(at.metric.array)
+    assert np.array_equal(x, rx, equal_nan=True) and np.array_equal(y, ry, equal_nan=True)
+    direct = geo.to_crs(crs)  # and the points are those of to_crs
+    assert np.array_equal(at.spread(x), _point_xy(direct.array)[0], equal_nan=True)

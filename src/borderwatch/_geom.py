@@ -37,6 +37,7 @@ __all__ = [
     "grid_size_for",
     "hull_candidates",
     "points_to_crs",
+    "xy_to_crs",
     "projected",
     "remember_projection",
     "robust_overlay",
@@ -316,13 +317,29 @@ def points_to_crs(x: np.ndarray, y: np.ndarray, *, source: Any, target: Any) -> 
     >>> bool(shapely.equals_identical(points_to_crs(x, y, source=4326, target=3857), direct).all())
     True
     """
+    with gc_paused():
+        return np.asarray(shapely.points(*xy_to_crs(x, y, source=source, target=target)))
+
+
+def xy_to_crs(
+    x: np.ndarray, y: np.ndarray, *, source: Any, target: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """The coordinates ``x``, ``y`` (in ``source``) reprojected to ``target`` with the
+    always-xy transformer ``GeoSeries.to_crs`` uses: the x and y of the points of
+    :func:`points_to_crs`, bit for bit.
+
+    >>> x, y = xy_to_crs(np.array([1.5]), np.array([12.25]), source=4326, target=3857)
+    >>> pts = points_to_crs(np.array([1.5]), np.array([12.25]), source=4326, target=3857)
+    >>> bool(x[0] == shapely.get_x(pts[0]) and y[0] == shapely.get_y(pts[0]))
+    True
+    """
     from pyproj import Transformer
 
     src, dst = CRS(source), CRS(target)
-    if not src.is_exact_same(dst):
-        x, y = Transformer.from_crs(src, dst, always_xy=True).transform(x, y)
-    with gc_paused():
-        return np.asarray(shapely.points(x, y))
+    if src.is_exact_same(dst):
+        return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    tx, ty = Transformer.from_crs(src, dst, always_xy=True).transform(x, y)
+    return np.asarray(tx, dtype=float), np.asarray(ty, dtype=float)
 
 
 def remember_projection(geo: gpd.GeoSeries, metric: gpd.GeoSeries) -> None:

@@ -20,7 +20,7 @@ from ._coded import taken
 from ._countries import remember_border_km
 from ._crs import require_crs, study_crs
 from ._errors import BorderwatchWarning, DataError, format_rows
-from ._geom import points_to_crs, projected, remember_projection
+from ._geom import gc_paused, projected, remember_projection, xy_to_crs
 from ._memo import active, forget_on_exit
 from ._schema import TAXONOMY
 from ._stacks import first_rows, same_points
@@ -222,13 +222,20 @@ class _Locations:
         xs, ys = x[rows], y[rows]
         if (point[rows] & np.isfinite(xs) & np.isfinite(ys) & ~shapely.has_z(arr[rows])).all():
             # every location a plain point: project its coordinates (the same bits as to_crs)
-            metric = points_to_crs(xs, ys, source=geo.crs, target=crs)
-            return cls(gpd.GeoSeries(metric, crs=crs), where, nowhere)
+            mx, my = xy_to_crs(xs, ys, source=geo.crs, target=crs)
+            with gc_paused():
+                metric = gpd.GeoSeries(shapely.points(mx, my), crs=crs)
+            return cls(metric, where, nowhere, projected_xy=(mx, my))
         return cls(sub.to_crs(crs), where, nowhere)
+
+    #: The locations' metric x and y when they were projected as numbers (the points' own)
+    projected_xy: tuple[np.ndarray, np.ndarray] | None = None
 
     @cached_property
     def xy(self) -> tuple[np.ndarray, np.ndarray]:
         """The x and y of the locations in the metric CRS (NaN for those without one)."""
+        if self.projected_xy is not None:  # the numbers the points were made of
+            return self.projected_xy
         return _point_xy(self.metric.array)
 
     def remember_xy(self, array: Any, crs: CRS) -> None:
