@@ -37,13 +37,13 @@ __all__ = [
     "grid_size_for",
     "hull_candidates",
     "points_to_crs",
-    "xy_to_crs",
     "projected",
     "remember_projection",
     "robust_overlay",
     "robust_union",
     "to_crs_valid",
     "valid_polygons",
+    "xy_to_crs",
 ]
 
 #: Precision grid of unions in a metric CRS: 1 mm, far below any distance borderwatch reports.
