@@ -25,11 +25,18 @@ def main(n: int) -> None:
     warnings.simplefilter("ignore", bw.BorderwatchWarning)
     units = bw.datasets.demo_units()
     rng = np.random.default_rng(0)
-    df = pd.DataFrame({
-        "lon": rng.uniform(-5, 4, n).round(5), "lat": rng.uniform(11, 18, n).round(5),
-        "date": (pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 700, n), unit="D")).strftime("%Y-%m-%d"),
-        "category": rng.choice(["Vol de bétail", "VBG", "Braquage", "Contrebande", "unknown text"], n),
-    })
+    df = pd.DataFrame(
+        {
+            "lon": rng.uniform(-5, 4, n).round(5),
+            "lat": rng.uniform(11, 18, n).round(5),
+            "date": (
+                pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 700, n), unit="D")
+            ).strftime("%Y-%m-%d"),
+            "category": rng.choice(
+                ["Vol de bétail", "VBG", "Braquage", "Contrebande", "unknown text"], n
+            ),
+        }
+    )
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "incidents.csv"
         df.to_csv(path, index=False)
@@ -48,7 +55,9 @@ def main(n: int) -> None:
     t_dask = time.perf_counter() - t
     print(f"incidents: {n:,}")
     print(f"read_incidents (CSV, detection, validation, study-area check): {t_read:6.2f} s")
-    print(f"join_units (pandas engine):                                   {t_join:6.2f} s  {join_summary(joined)}")
+    print(
+        f"join_units (pandas engine):                                   {t_join:6.2f} s  {join_summary(joined)}"
+    )
     print(f"join (dask engine, {parts} partitions, 2 cores):                 {t_dask:6.2f} s")
 
 

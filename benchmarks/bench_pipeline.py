@@ -46,8 +46,16 @@ import pyarrow.csv as pacsv
 import borderwatch as bw
 
 _CATEGORIES = (
-    "Vol de bétail", "cattle theft", "VBG", "Braquage", "armed robbery", "Contrebande",
-    "smuggling", "Enlèvement", "kidnapping", "unknown text",
+    "Vol de bétail",
+    "cattle theft",
+    "VBG",
+    "Braquage",
+    "armed robbery",
+    "Contrebande",
+    "smuggling",
+    "Enlèvement",
+    "kidnapping",
+    "unknown text",
 )
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
