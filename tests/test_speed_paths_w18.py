@@ -63,6 +63,24 @@ def test_the_layout_tables_are_subset_again_after_the_block() -> None:
     assert subset.Options().drop_tables == before
 
 
+def test_overlapping_blocks_restore_the_default_when_the_last_ends() -> None:
+    """Blocks open in two threads at once (two maps written side by side): the first to
+    end leaves the layout tables dropped for the other, and the last to end restores
+    fontTools' own default, not the other block's."""
+    from fontTools import subset
+
+    from borderwatch.maps._static_files import outline_subsets
+
+    before = list(subset.Options().drop_tables)
+    first, second = outline_subsets(), outline_subsets()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)  # the first block ends while the second is open
+    assert "GPOS" in subset.Options().drop_tables
+    second.__exit__(None, None, None)
+    assert subset.Options().drop_tables == before
+
+
 def test_a_fonttools_without_the_default_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Where fontTools has no ``_drop_tables_default`` list the block does nothing."""
     from fontTools import subset

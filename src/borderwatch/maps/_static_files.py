@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -84,8 +85,9 @@ def outline_subsets() -> Iterator[None]:
     benchmark's map.pdf takes). The glyphs, their widths and the ToUnicode maps (the
     text a viewer's search finds) are the same. It sets the default of
     ``fontTools.subset.Options`` (the one matplotlib's subsetter starts from) for the
-    block, in this process (the printed map is written in a child of its own), and
-    nothing where fontTools has no such default.
+    block, in this process (the printed map is written in a child of its own; blocks
+    open in several threads at once restore it when the last one ends), and nothing
+    where fontTools has no such default.
 
     >>> from fontTools import subset
     >>> with outline_subsets():
@@ -99,15 +101,27 @@ def outline_subsets() -> Iterator[None]:
     except ImportError:  # matplotlib's PDF writer needs fontTools: it will say so
         yield
         return
-    before = getattr(Options, "_drop_tables_default", None)
-    if not isinstance(before, list):
-        yield
-        return
-    Options._drop_tables_default = before + [t for t in LAYOUT_TABLES if t not in before]
+    with _OUTLINES_LOCK:  # blocks may overlap (threads): the first sets, the last restores
+        if _OUTLINES[0] == 0:
+            before = getattr(Options, "_drop_tables_default", None)
+            _OUTLINES[1] = before
+            if isinstance(before, list):
+                Options._drop_tables_default = before + [
+                    t for t in LAYOUT_TABLES if t not in before
+                ]
+        _OUTLINES[0] += 1
     try:
         yield
     finally:
-        Options._drop_tables_default = before
+        with _OUTLINES_LOCK:
+            _OUTLINES[0] -= 1
+            if _OUTLINES[0] == 0 and isinstance(_OUTLINES[1], list):
+                Options._drop_tables_default = _OUTLINES[1]
+
+
+#: How many :func:`outline_subsets` blocks are open, and fontTools' default before the first.
+_OUTLINES: list[Any] = [0, None]
+_OUTLINES_LOCK = threading.Lock()
 
 
 def save_pages(
