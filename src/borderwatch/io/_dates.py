@@ -98,7 +98,8 @@ def _from_distinct(
     hold about a thousand distinct dates), spread back to the rows. The reading decided
     from the distinct values is the one all rows would give; when a value is refused, the
     rows are parsed again so that the message names their lines."""
-    codes, distinct = pd.factorize(s.astype(object), use_na_sentinel=True)
+    text = isinstance(s.dtype, pd.StringDtype)  # pandas' own texts: no Python objects
+    codes, distinct = pd.factorize(s if text else s.astype(object), use_na_sentinel=True)
     if len(distinct) * 2 > len(s):
         return _from_text(s, date_format=date_format, dayfirst=dayfirst, where=where)
     try:

@@ -144,7 +144,7 @@ def read_points(
     idc, ids = _ids(table, id_col, coords.used, kind)
     out = pd.DataFrame(
         {
-            "id": ids.to_numpy(dtype=object),
+            "id": _values(ids),
             "date": dates.to_numpy(),
             "date_precision": precision.to_numpy(dtype=object),
         }
@@ -152,8 +152,9 @@ def read_points(
     for col in table.frame.columns:
         if col in coords.used or col == coords.geom_col or col in out.columns:
             continue
-        out[col] = table.frame[col].to_numpy()
-    out = out.loc[keep].reset_index(drop=True)
+        out[col] = _values(table.frame[col])
+    if not keep.all():
+        out = out.loc[keep].reset_index(drop=True)
     with gc_paused():
         points = gpd.points_from_xy(lon[keep], lat[keep])
     gdf = gpd.GeoDataFrame(out, geometry=points, crs=WGS84)
@@ -398,4 +399,14 @@ def _ids(
         # whole numbers read as floats (because of a blank id): 101, not 101.0
         raw_ids = raw_ids.astype("Int64")
     used.add(idc)
-    return idc, raw_ids.astype("string").fillna("").astype(object)
+    return idc, raw_ids.astype("string").fillna("").astype("str")
+
+
+def _values(column: pd.Series) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """A column's values for the frame of the points: pandas' ``str`` texts as they are
+    (from their Python objects the frame would infer the same ``str`` column again, a
+    pass over every row each way), any other column as its numpy values."""
+    dtype = column.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.na_value is np.nan:
+        return column.array
+    return column.to_numpy()

@@ -1,0 +1,181 @@
+"""Wave 19's speed paths: reading incidents without a round trip through Python objects
+(issue #13).
+
+pandas 3 keeps texts in its ``str`` dtype (arrow-backed). The reader used to turn the
+ids and the other text columns into Python objects and let the new frame infer ``str``
+again, and the dates were factorized as objects; both now stay in pandas' texts. These
+tests read the same inputs both ways and ask for the same frame, dtypes included.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from borderwatch import DataError
+from borderwatch.io import _dates, _points
+from borderwatch.io.incidents import load_incidents
+
+_CSV = (
+    "incident_id,date,longitude,latitude,category,note,count\n"
+    "inc-1,2024-03-02,1.45,14.21,VBG,au marché,3\n"
+    "inc-2,2024-03-09,2.11,13.51,vol,,1\n"
+    ",2024-04-11,1.46,14.22,Braquage,nuit,2\n"
+    "inc-4,,1.47,14.23,VBG,x,5\n"
+    "inc-5,2024-05,1.48,14.24,,y,4\n"
+)
+
+
+def _old_values(column: pd.Series) -> np.ndarray:
+    return column.to_numpy()
+
+
+def _old_ids(*args: Any, **kwargs: Any) -> tuple[str | None, pd.Series]:
+    idc, ids = _new_ids(*args, **kwargs)
+    return idc, ids.astype(object)
+
+
+_new_ids = _points._ids
+
+
+def _frames(source: Any, monkeypatch: pytest.MonkeyPatch, **options: Any) -> tuple[Any, Any]:
+    """The incidents of ``source`` read as now and as before wave 19."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        now = load_incidents(source, **options)
+        with monkeypatch.context() as m:
+            m.setattr(_points, "_values", _old_values)
+            m.setattr(_points, "_ids", _old_ids)
+            before = load_incidents(source, **options)
+    return now, before
+
+
+def _same(now: Any, before: Any) -> None:
+    assert list(now.frame.columns) == list(before.frame.columns)
+    assert now.frame.dtypes.astype(str).tolist() == before.frame.dtypes.astype(str).tolist()
+    pd.testing.assert_frame_equal(now.frame, before.frame, check_exact=True)
+    assert now.dropped == before.dropped
+    assert now.decisions == before.decisions
+
+
+def _mixed_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "lon": [1.45, 2.11, 1.46, 0.0],
+            "lat": [14.21, 13.51, 14.22, 0.0],
+            "id": [101.0, np.nan, 103.0, 104.0],  # whole numbers read as floats
+            "date": ["2024-03-02", "2024-03-09", None, "2024-03-10"],
+            "crime": ["VBG", "vol", None, "vol"],
+            "mixed": np.array([1, "a", None, 2.5], dtype=object),  # stays object
+            "nullable": pd.array(["p", pd.NA, "q", "r"], dtype="string"),  # pd.NA texts
+        }
+    )
+
+
+@pytest.mark.parametrize("on_invalid", ["raise", "drop"])
+def test_a_csv_reads_to_the_same_frame(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, on_invalid: str
+) -> None:
+    """Texts with blanks, a missing id, a missing date, a month-only date and (with drop)
+    an invalid row: the same frame, the same dtypes, the same rows dropped."""
+    text = _CSV + ("inc-6,2024-06-01,abc,14.2,vol,z,1\n" if on_invalid == "drop" else "")
+    path = tmp_path / "incidents.csv"
+    path.write_text(text, encoding="utf-8")
+    now, before = _frames(path, monkeypatch, on_invalid=on_invalid)
+    _same(now, before)
+    assert str(now.frame["id"].dtype) == "str"
+    assert now.frame["id"].tolist() == ["inc-1", "inc-2", "", "inc-4", "inc-5"]
+    assert now.frame["note"].isna().tolist() == [False, True, False, False, False]
+    assert len(now.frame) == 5
+
+
+def test_a_frame_with_object_and_nullable_columns_reads_to_the_same_frame(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Python objects stay objects and pandas' ``string`` (``pd.NA``) columns go the way
+    they went; only the ``str`` texts are passed as they are."""
+    now, before = _frames(_mixed_frame(), monkeypatch, on_invalid="drop")
+    _same(now, before)
+    assert now.frame["id"].tolist() == ["101", "", "103"]  # (0, 0) dropped
+    assert now.frame["mixed"].dtype == object
+
+
+def test_a_parquet_file_reads_to_the_same_frame(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("pyarrow")
+    path = tmp_path / "incidents.parquet"
+    pd.read_csv(pd.io.common.StringIO(_CSV), dtype={"incident_id": str}).to_parquet(path)
+    now, before = _frames(path, monkeypatch)
+    _same(now, before)
+
+
+def test_without_an_id_column_rows_are_named_by_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "incidents.csv"
+    path.write_text("lon,lat,date\n1.45,14.21,2024-03-02\n2.11,13.51,2024-03-09\n")
+    now, before = _frames(path, monkeypatch)
+    _same(now, before)
+    assert now.frame["id"].tolist() == ["row-2", "row-3"]
+
+
+def test_str_texts_are_passed_through_and_others_converted() -> None:
+    """The change itself: a ``str`` column's arrow array is used as it is (no Python
+    objects); a ``string`` (``pd.NA``) or object column gives numpy values as before."""
+    s = pd.Series(["a", None, "b"], dtype="str")
+    assert _points._values(s) is s.array
+    for other in (
+        pd.Series(["a", None], dtype="string"),
+        pd.Series(np.array(["a", 1], dtype=object)),
+        pd.Series([1.5, 2.0]),
+    ):
+        got = _points._values(other)
+        assert isinstance(got, np.ndarray)
+        assert got.dtype == other.to_numpy().dtype
+        assert [str(v) for v in got] == [str(v) for v in other.to_numpy()]
+
+
+_DATE_CASES = [
+    ["2024-03-02", None, "2024-03-02", "2024-03", "2024", "2024-03-02 10:15", "soon"],
+    ["17/10/2008", "09/06/2023", None, "09/06/2023"],
+    ["10/17/2008", "09/06/2023", "09/06/2023"],
+    ["2024-03-02", "20 February 2009", "2024-03-02"],
+    ["", "2024-01-01", "  ", "2024-01-01"],
+]
+
+
+@pytest.mark.parametrize("values", _DATE_CASES)
+@pytest.mark.parametrize("copies", [1, 50])  # 50: few distinct values, parsed once each
+def test_dates_parse_the_same_from_str_and_from_objects(values: list[Any], copies: int) -> None:
+    """:func:`parse_dates` of pandas' ``str`` texts (factorized as they are) equals that of
+    the same texts as Python objects: dates, precision, bad rows and the decision."""
+    rows = values * copies
+    as_str = _dates.parse_dates(
+        pd.Series(rows, dtype="str"), date_format=None, dayfirst=False, column="d"
+    )
+    as_obj = _dates.parse_dates(
+        pd.Series(rows, dtype=object), date_format=None, dayfirst=False, column="d"
+    )
+    pd.testing.assert_series_equal(as_str.dates, as_obj.dates)
+    assert as_str.precision.tolist() == as_obj.precision.tolist()
+    assert as_str.bad.tolist() == as_obj.bad.tolist()
+    assert as_str.format == as_obj.format
+
+
+def test_ambiguous_dates_are_refused_the_same_from_str() -> None:
+    """Day-first and month-first values that disagree: the same refusal, naming the rows."""
+    rows = ["17/10/2008", "10/17/2008"] * 30
+    messages = []
+    for dtype in ("str", object):
+        with pytest.raises(DataError) as err:
+            _dates.parse_dates(
+                pd.Series(rows, dtype=dtype), date_format=None, dayfirst=False, column="d"
+            )
+        messages.append(str(err.value))
+    assert messages[0] == messages[1]
