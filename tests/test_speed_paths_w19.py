@@ -179,3 +179,44 @@ def test_ambiguous_dates_are_refused_the_same_from_str() -> None:
             )
         messages.append(str(err.value))
     assert messages[0] == messages[1]
+
+
+_CATEGORY_CASES = {
+    "spellings": [" VBG", "VBG", "vol ", None, "", "zz", "Braquage", "zz"],
+    "all missing": [None, "", "  ", None, None, "", None, None],
+    "one text": ["vol"] * 8,
+}
+
+
+@pytest.mark.parametrize("case", sorted(_CATEGORY_CASES))
+def test_category_columns_are_made_from_the_distinct_values(
+    case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``category`` and ``category_raw`` made from the distinct values equal the columns
+    made from every row (as before wave 19), blanks, missing and unmatched texts included;
+    so does a frame read again (its ``category_raw`` kept)."""
+    from borderwatch.io import incidents as inc_mod
+
+    values = _CATEGORY_CASES[case]
+    n = len(values)
+    frame = pd.DataFrame(
+        {"lon": np.linspace(1.40, 1.47, n), "lat": np.linspace(14.20, 14.27, n), "crime": values}
+    )
+    frame["crime"] = frame["crime"].astype("str")
+
+    def without_made(*args: Any, **kwargs: Any) -> Any:
+        return original(*args, **kwargs)._replace(made=None)
+
+    original = inc_mod._map_distinct
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        now = load_incidents(frame)
+        again = load_incidents(now.frame)
+        with monkeypatch.context() as m:
+            m.setattr(inc_mod, "_map_distinct", without_made)
+            before = load_incidents(frame)
+            before_again = load_incidents(before.frame)
+    _same(now, before)
+    _same(again, before_again)
+    if case != "all missing":
+        assert str(now.frame["category"].dtype) == "str"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .._coded import text_column
+from .._coded import taken, text_column
 from .._crs import WGS84
 from .._schema import truthy
 from .._stacks import first_rows
@@ -237,8 +239,9 @@ def _categories(
     catc = category_col or find(
         frame, CATEGORY, exclude={"id", "date", "date_precision", "geometry"}
     )
+    made: tuple[pd.Series, pd.Series] | None = None
     if catc is not None:
-        raw, cats, sens, unmatched = _map_distinct(frame[catc], crosswalk=crosswalk)
+        raw, cats, sens, unmatched, made = _map_distinct(frame[catc], crosswalk=crosswalk)
         if unmatched:
             more = " ..." if len(unmatched) > 10 else ""
             warn(
@@ -255,10 +258,13 @@ def _categories(
     if "category_raw" in frame.columns:  # a frame read before: its raw texts stay
         prior = frame.pop("category_raw")
         if catc == "category":
-            raw = prior
-    for at, name, col in ((3, "category", cats), (4, "category_raw", raw)):
-        made = text_column(col.to_numpy(dtype=object), frame.index)
-        frame.insert(at, name, made.array if isinstance(made, pd.Series) else made)
+            raw, made = prior, None
+    for i, (at, name, col) in enumerate(((3, "category", cats), (4, "category_raw", raw))):
+        # the columns made from the distinct values, as text_column makes them from the rows
+        column = (
+            made[i] if made is not None else text_column(col.to_numpy(dtype=object), frame.index)
+        )
+        frame.insert(at, name, column.array if isinstance(column, pd.Series) else column)
     return frame, catc, sens
 
 
@@ -268,9 +274,20 @@ def _clean_categories(values: pd.Series) -> pd.Series:
     return raw.where(raw.notna(), None)
 
 
-def _map_distinct(
-    values: pd.Series, *, crosswalk: Crosswalk
-) -> tuple[pd.Series, pd.Series, pd.Series, list[str]]:
+class _Mapped(NamedTuple):
+    """What :func:`_map_distinct` gives: per row the cleaned texts, the taxonomy keys and
+    the sensitive flags; the unmatched texts; and, for a column of text, the frame's
+    columns of the keys and of the cleaned texts, made from the distinct values (what
+    :func:`borderwatch._coded.text_column` makes of ``cats`` and ``raw``), else None."""
+
+    raw: pd.Series
+    cats: pd.Series
+    sens: pd.Series
+    unmatched: list[str]
+    made: tuple[pd.Series, pd.Series] | None = None
+
+
+def _map_distinct(values: pd.Series, *, crosswalk: Crosswalk) -> _Mapped:
     """:func:`_clean_categories` and :func:`map_categories` of ``values``: the cleaned
     texts, the taxonomy keys, the sensitive flags and the unmatched texts.
 
@@ -281,31 +298,34 @@ def _map_distinct(
 
     Examples
     --------
-    >>> raw, cats, sens, unmatched = _map_distinct(
-    ...     pd.Series([" VBG", None, "VBG", "", "zz"]), crosswalk=None)
-    >>> raw.tolist(), sens.tolist(), unmatched
+    >>> m = _map_distinct(pd.Series([" VBG", None, "VBG", "", "zz"]), crosswalk=None)
+    >>> m.raw.tolist(), m.sens.tolist(), m.unmatched
     (['VBG', None, 'VBG', None, 'zz'], [True, False, True, False, False], ['zz'])
-    >>> cats.tolist()
+    >>> m.cats.tolist()
     ['iccs03_sexual', 'unspecified', 'iccs03_sexual', 'unspecified', 'iccs11_other']
+    >>> m.made[1].tolist()  # the frame's column of the cleaned texts
+    ['VBG', nan, 'VBG', nan, 'zz']
     """
     values = pd.Series(values).reset_index(drop=True)
     if not _is_text(values):
         raw = _clean_categories(values)
         cats, sens, unmatched = map_categories(raw, crosswalk=crosswalk)
-        return raw, cats, sens, unmatched
+        return _Mapped(raw, cats, sens, unmatched)
     codes, _ = pd.factorize(values, use_na_sentinel=True)  # distinct values, in order of appearance
     first = first_rows(codes)  # the first row of each distinct value
     distinct = _clean_categories(values.iloc[first].reset_index(drop=True))
     cats_d, sens_d, unmatched = map_categories(distinct, crosswalk=crosswalk)
     # a missing value (code -1) takes the last entry: None, 'unspecified', not sensitive
-    raw_v = np.append(distinct.to_numpy(dtype=object), np.array([None], dtype=object))[codes]
-    cat_v = np.append(cats_d.to_numpy(dtype=object), "unspecified")[codes]
+    raw_d = np.append(distinct.to_numpy(dtype=object), np.array([None], dtype=object))
+    cat_d = np.append(cats_d.to_numpy(dtype=object), "unspecified")
     sens_v = np.append(sens_d.to_numpy(dtype=bool), False)[codes]
-    return (
-        pd.Series(raw_v, dtype=object),
-        pd.Series(cat_v, dtype=object),
+    at = np.where(codes < 0, len(distinct), codes)
+    return _Mapped(
+        pd.Series(raw_d[codes], dtype=object),
+        pd.Series(cat_d[codes], dtype=object),
         pd.Series(sens_v, dtype=bool),
         unmatched,
+        (taken(cat_d, at, values.index), taken(raw_d, at, values.index)),
     )
 
 
