@@ -220,3 +220,59 @@ def test_category_columns_are_made_from_the_distinct_values(
     _same(again, before_again)
     if case != "all missing":
         assert str(now.frame["category"].dtype) == "str"
+
+
+def _place_cases() -> dict[str, pd.DataFrame]:
+    """Incidents in the Liptako-Gourma units: as given, with the columns exchanged, far
+    away, and with their own (wrong) country."""
+    rng = np.random.default_rng(19)
+    lon, lat = rng.uniform(0.5, 2.5, 300), rng.uniform(12.5, 14.5, 300)
+    return {
+        "given": pd.DataFrame({"lon": lon, "lat": lat}),
+        "swapped": pd.DataFrame({"lon": lat, "lat": lon}),
+        "away": pd.DataFrame({"lon": lon + 40.0, "lat": lat - 30.0}),
+        "country": pd.DataFrame({"lon": lon, "lat": lat, "country": ["GHA"] * 300}),
+    }
+
+
+@pytest.mark.parametrize("case", ["given", "swapped", "away", "country"])
+def test_the_place_check_started_ahead_decides_as_before(
+    case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The area test started in a thread while the columns are made (:class:`Ahead`)
+    gives the check the same answers, the same refusal and the same message as the test
+    made in the check from the points' own coordinates."""
+    from borderwatch.datasets import demo_units
+    from borderwatch.io import _place
+    from borderwatch.io import incidents as inc_mod
+
+    units = demo_units()
+    frame = _place_cases()[case]
+    seen: list[Any] = []
+    check = _place.check_place
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append(kwargs.get("ahead"))
+        return check(*args, **kwargs)
+
+    def read(ahead: bool) -> tuple[str, Any]:
+        with warnings.catch_warnings(), monkeypatch.context() as m:
+            warnings.simplefilter("ignore")
+            m.setattr(inc_mod, "check_place", spy)
+            if not ahead:
+                m.setattr(inc_mod, "Ahead", lambda *a: None)
+            try:
+                return "ok", load_incidents(frame, units=units).frame
+            except DataError as err:
+                return str(err), None
+
+    now, before = read(True), read(False)
+    assert isinstance(seen[0], _place.Ahead) and seen[1] is None
+    assert now[0] == before[0]
+    assert (now[0] == "ok") == (case in ("given", "country"))
+    if now[1] is not None:
+        pd.testing.assert_frame_equal(now[1], before[1])
+    ahead = _place.Ahead(units, frame["lon"].to_numpy(), frame["lat"].to_numpy())
+    area, inside = ahead.result()
+    direct = _place._inside(units, frame["lon"].to_numpy(), frame["lat"].to_numpy())
+    assert area.equals(direct[0]) and inside.tolist() == direct[1].tolist()

@@ -12,6 +12,7 @@ in the message); ``swap_check=False`` turns this off for data that are right.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -25,7 +26,7 @@ from .._errors import DataError
 from .._geom import DEGREE_GRID, robust_union
 from ._table import Table, line_text
 
-__all__ = ["MIN_COUNTRY_ROWS", "SWAP_MARGIN", "Placed", "check_place"]
+__all__ = ["MIN_COUNTRY_ROWS", "SWAP_MARGIN", "Ahead", "Placed", "check_place"]
 
 #: How much better (share of points) the swapped reading must be to refuse the file.
 SWAP_MARGIN = 0.3
@@ -46,6 +47,23 @@ class Placed:
     n_country: int = 0
 
 
+class Ahead:
+    """:func:`check_place`'s test of which points lie in the units' area, started now in a
+    thread (:func:`shapely.contains_xy` releases the GIL) while the reader goes on; the
+    check takes it with the same coordinates."""
+
+    def __init__(self, units: gpd.GeoDataFrame, lon: np.ndarray, lat: np.ndarray) -> None:
+        self.units = _in_degrees(units)
+        self.lon, self.lat = lon, lat
+        pool = ThreadPoolExecutor(1)
+        self._found = pool.submit(_inside, self.units, lon, lat)
+        pool.shutdown(wait=False)  # the thread ends with its one task
+
+    def result(self) -> tuple[shapely.Geometry, np.ndarray]:
+        """The area and whether each point lies in it."""
+        return self._found.result()
+
+
 def check_place(
     points: gpd.GeoDataFrame,
     table: Table,
@@ -56,18 +74,22 @@ def check_place(
     options: tuple[str, str],
     reported: pd.Series | None = None,
     swap_check: bool = True,
+    ahead: Ahead | None = None,
 ) -> Placed:
     """Raise :class:`DataError` when most points fall outside the units, or when swapping
     longitude and latitude would fit the units (or the rows' own countries) far better.
 
     ``names`` are the longitude and latitude columns, ``options`` the settings
-    that name them (for the hint), ``reported`` the ISO3 country of each row.
+    that name them (for the hint), ``reported`` the ISO3 country of each row; ``ahead``
+    the area test of the same units and of the points' own coordinates, started before.
     """
-    require_crs(units, what="units")
-    u = units.to_crs(WGS84) if not CRS(units.crs).equals(WGS84) else units
-    lon = np.asarray(shapely.get_x(points.geometry.array), dtype=float)
-    lat = np.asarray(shapely.get_y(points.geometry.array), dtype=float)
-    placed = _place(u, lon, lat, reported)
+    if ahead is not None:
+        u, lon, lat = ahead.units, ahead.lon, ahead.lat
+    else:
+        u = _in_degrees(units)
+        lon = np.asarray(shapely.get_x(points.geometry.array), dtype=float)
+        lat = np.asarray(shapely.get_y(points.geometry.array), dtype=float)
+    placed = _place(u, lon, lat, reported, found=ahead.result() if ahead is not None else None)
     if swap_check:
         _refuse_swapped(placed, table, kind, names=names, options=options)
     share_out = 1.0 - float(placed.inside.mean()) if len(lon) else 0.0
@@ -85,14 +107,31 @@ def check_place(
     return placed
 
 
-def _place(
-    units: gpd.GeoDataFrame, lon: np.ndarray, lat: np.ndarray, reported: pd.Series | None
-) -> Placed:
+def _in_degrees(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    require_crs(units, what="units")
+    return units.to_crs(WGS84) if not CRS(units.crs).equals(WGS84) else units
+
+
+def _inside(
+    units: gpd.GeoDataFrame, lon: np.ndarray, lat: np.ndarray
+) -> tuple[shapely.Geometry, np.ndarray]:
+    """The units' area (simplified, a tenth of a degree wider) and which points lie in it."""
     area = robust_union(
         shapely.buffer(shapely.simplify(units.geometry.array, 0.01), 0.1), grid_size=DEGREE_GRID
     )
     shapely.prepare(area)
-    inside = np.asarray(shapely.contains_xy(area, lon, lat), dtype=bool)
+    return area, np.asarray(shapely.contains_xy(area, lon, lat), dtype=bool)
+
+
+def _place(
+    units: gpd.GeoDataFrame,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    reported: pd.Series | None,
+    *,
+    found: tuple[shapely.Geometry, np.ndarray] | None = None,
+) -> Placed:
+    area, inside = found if found is not None else _inside(units, lon, lat)
     if len(lon) == 0 or not np.all(np.abs(lon) <= 90):
         return Placed(inside, None)
     inside_sw = None  # exchanged, they can fit the area by SWAP_MARGIN more only if so many miss it

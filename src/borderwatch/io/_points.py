@@ -66,6 +66,8 @@ class Points:
     columns: dict[str, str | None]
     dropped: dict[str, int]
     decisions: dict[str, str | None] = field(default_factory=dict)
+    #: The points' longitudes and latitudes (the numbers they were made of), or None
+    xy: tuple[np.ndarray, np.ndarray] | None = None
 
 
 @dataclass
@@ -155,13 +157,14 @@ def read_points(
         out[col] = _values(table.frame[col])
     if not keep.all():
         out = out.loc[keep].reset_index(drop=True)
+    lon, lat = lon[keep], lat[keep]
     with gc_paused():
-        points = gpd.points_from_xy(lon[keep], lat[keep])
+        points = gpd.points_from_xy(lon, lat)
     gdf = gpd.GeoDataFrame(out, geometry=points, crs=WGS84)
     columns = {"lon": coords.lon_name, "lat": coords.lat_name, "time": when.column, "id": idc}
     if when.month:
         columns["month"] = when.month
-    return Points(gdf, table.with_frame(gdf, keep), columns, dropped, decisions)
+    return Points(gdf, table.with_frame(gdf, keep), columns, dropped, decisions, (lon, lat))
 
 
 # -- coordinates ----------------------------------------------------------------------------

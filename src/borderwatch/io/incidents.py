@@ -15,7 +15,7 @@ from .._stacks import first_rows
 from ._columns import CATEGORY, COUNTRY, SENSITIVE, find, require_column
 from ._loaded import Loaded, warn
 from ._parquet import parquet_columns
-from ._place import check_place
+from ._place import Ahead, check_place
 from ._points import Points, read_points
 from ._table import OnInvalid, Source, TextOptions
 from .categories import Crosswalk, map_categories
@@ -92,6 +92,9 @@ def load_incidents(
         text=TextOptions(sep=sep, decimal=decimal, encoding=encoding),
         sink=sink,
     )
+    ahead = None  # the area test of check_place, in a thread while the columns are made
+    if units is not None and len(pts.frame) and pts.xy is not None:
+        ahead = Ahead(units, *pts.xy)
     frame, catc, sens = _categories(pts, category_col, crosswalk=crosswalk, sink=sink)
     frame, sensc = _sensitive(pts, frame, sensitive_col, sens)
     frame, countryc = _own_country(pts, frame, country_col, sink=sink)
@@ -106,6 +109,7 @@ def load_incidents(
             options=("lon_col", "lat_col"),
             reported=gdf["reported_country"] if "reported_country" in gdf else None,
             swap_check=swap_check,
+            ahead=ahead,
         )
     return Loaded(
         frame=gdf,
