@@ -276,3 +276,48 @@ def test_the_place_check_started_ahead_decides_as_before(
     area, inside = ahead.result()
     direct = _place._inside(units, frame["lon"].to_numpy(), frame["lat"].to_numpy())
     assert area.equals(direct[0]) and inside.tolist() == direct[1].tolist()
+
+
+def test_the_readers_coordinates_serve_the_centre_and_the_join() -> None:
+    """Inside a run, the study centre and the join's locations take the longitudes and
+    latitudes the reader made the points of (no pass over a million geometries), and get
+    what the points give: the same centre, the same locations and projected numbers, bit
+    for bit (``-0.0`` included). A copy of the frame, or any use outside a run, reads the
+    points as before."""
+    from pyproj import CRS
+
+    from borderwatch import join as join_mod
+    from borderwatch._crs import centred_crs, study_centre
+    from borderwatch._geom import remembered_lonlat
+    from borderwatch._memo import remembering
+    from borderwatch.datasets import demo_units
+
+    units = demo_units()
+    rng = np.random.default_rng(7)
+    lon = np.round(rng.uniform(0.5, 2.5, 400), 3)
+    lat = np.round(rng.uniform(12.5, 14.5, 400), 3)
+    lon[:5] = -0.0  # on the meridian, written as -0.0
+    lon[10:100], lat[10:100] = lon[7], lat[7]  # a stack: locations, not rows
+    frame = pd.DataFrame({"lon": lon, "lat": lat})
+    crs = centred_crs(1.5, 13.5)
+
+    def located(inc: Any) -> Any:
+        at = join_mod._Locations.of(inc.geometry, CRS(crs))
+        return at.where, at.projected_xy, study_centre(units, incidents=inc)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        outside = load_incidents(frame, units=units).frame
+        assert remembered_lonlat(outside.geometry.array) is None
+        with remembering():
+            inside = load_incidents(frame, units=units).frame
+            known = remembered_lonlat(inside.geometry.array)
+            assert known is not None and not known[0].flags.writeable
+            assert np.signbit(known[0][:5]).all()
+            assert remembered_lonlat(inside.copy().geometry.array) is None
+            got = located(inside)
+        want = located(outside)
+    assert got[0].tolist() == want[0].tolist()
+    for a, b in zip(got[1], want[1], strict=True):
+        assert a.tobytes() == b.tobytes()
+    assert got[2] == want[2]

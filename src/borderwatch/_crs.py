@@ -128,8 +128,15 @@ def study_centre(
 
 
 def _lonlat(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> np.ndarray:
-    """Every finite vertex of ``gdf`` in longitude, latitude."""
-    geo = gdf.to_crs(WGS84) if not CRS(gdf.crs).equals(WGS84) else gdf
+    """Every finite vertex of ``gdf`` in longitude, latitude (of points a reader made, the
+    numbers it made them of: :func:`borderwatch._geom.remembered_lonlat`)."""
+    from ._geom import remembered_lonlat
+
+    in_degrees = CRS(gdf.crs).equals(WGS84)
+    known = remembered_lonlat(gdf.geometry.array) if in_degrees else None
+    if known is not None:  # finite points, one vertex each
+        return np.column_stack(known)
+    geo = gdf if in_degrees else gdf.to_crs(WGS84)
     xy = shapely.get_coordinates(np.asarray(geo.geometry.array, dtype=object))
     return xy[np.all(np.isfinite(xy), axis=1)]
 

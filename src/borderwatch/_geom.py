@@ -38,7 +38,9 @@ __all__ = [
     "hull_candidates",
     "points_to_crs",
     "projected",
+    "remember_lonlat",
     "remember_projection",
+    "remembered_lonlat",
     "robust_overlay",
     "robust_union",
     "to_crs_valid",
@@ -347,6 +349,46 @@ def remember_projection(geo: gpd.GeoSeries, metric: gpd.GeoSeries) -> None:
     frame built from the points of one already projected: the join's output)."""
     if len(geo) == len(metric) and metric.crs is not None:
         _remember(geo.array, CRS(metric.crs).to_wkt(), metric.array)
+
+
+#: The points a reader made, with the longitudes and latitudes they were made of.
+_LONLAT: list[tuple[weakref.ref[Any], np.ndarray, np.ndarray]] = []
+forget_on_exit(_LONLAT.clear)
+
+
+def remember_lonlat(array: Any, lon: np.ndarray, lat: np.ndarray) -> None:
+    """Record that the points of ``array`` (a geometry array in EPSG:4326) were made of the
+    finite numbers ``lon`` and ``lat``, row by row: the x and y that GEOS gives back, bit
+    for bit. Inside a run only (:mod:`borderwatch._memo`), for the last array given.
+
+    >>> import geopandas as gpd
+    >>> from borderwatch._memo import remembering
+    >>> lon, lat = np.array([1.5, -0.0]), np.array([12.25, 14.0])
+    >>> pts = gpd.points_from_xy(lon, lat)
+    >>> with remembering():
+    ...     remember_lonlat(pts, lon, lat)
+    ...     remembered_lonlat(pts)[0].tolist(), remembered_lonlat(pts[:1])
+    ([1.5, -0.0], None)
+    >>> remembered_lonlat(pts) is None  # outside a run, nothing is remembered
+    True
+    """
+    if not active() or len(array) != len(lon) or len(lon) != len(lat):
+        return
+    lon, lat = np.array(lon, dtype=float), np.array(lat, dtype=float)
+    if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
+        return
+    lon.flags.writeable = False
+    lat.flags.writeable = False
+    _LONLAT[:] = [(weakref.ref(array), lon, lat)]
+
+
+def remembered_lonlat(array: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """The (read-only) longitudes and latitudes the points of ``array`` were made of
+    (:func:`remember_lonlat`), or None."""
+    for ref, lon, lat in _LONLAT if active() else ():
+        if len(lon) == len(array) and ref() is array:
+            return lon, lat
+    return None
 
 
 def _remember(source: Any, key: str, arr: Any) -> None:

@@ -18,9 +18,9 @@ from pyproj import CRS
 
 from ._coded import taken
 from ._countries import remember_border_km
-from ._crs import require_crs, study_crs
+from ._crs import WGS84, require_crs, study_crs
 from ._errors import BorderwatchWarning, DataError, format_rows
-from ._geom import gc_paused, projected, remember_projection, xy_to_crs
+from ._geom import gc_paused, projected, remember_projection, remembered_lonlat, xy_to_crs
 from ._memo import active, forget_on_exit
 from ._schema import TAXONOMY
 from ._stacks import first_rows, same_points
@@ -209,9 +209,16 @@ class _Locations:
     def of(cls, geo: gpd.GeoSeries, crs: CRS) -> _Locations:
         """The locations of the points ``geo`` and their projection to ``crs``."""
         arr = geo.array
-        x, y = np.full(len(arr), np.nan), np.full(len(arr), np.nan)
-        point = (shapely.get_type_id(arr) == 0) & ~shapely.is_empty(arr)
-        x[point], y[point] = shapely.get_x(arr[point]), shapely.get_y(arr[point])
+        known = (
+            remembered_lonlat(arr) if geo.crs is not None and CRS(geo.crs).equals(WGS84) else None
+        )
+        if known is not None:  # finite points a reader made of these numbers
+            x, y = known
+            point = np.ones(len(arr), dtype=bool)
+        else:
+            x, y = np.full(len(arr), np.nan), np.full(len(arr), np.nan)
+            point = (shapely.get_type_id(arr) == 0) & ~shapely.is_empty(arr)
+            x[point], y[point] = shapely.get_x(arr[point]), shapely.get_y(arr[point])
         rows, where = same_points(x, y)  # other geometries and NaN coordinates: on their own
         nowhere = int((~(np.isfinite(x) & np.isfinite(y))).sum())
         if len(rows) > _DISTINCT_SHARE * len(geo):  # nearly all distinct: no gain

@@ -10,6 +10,7 @@ import pandas as pd
 
 from .._coded import taken, text_column
 from .._crs import WGS84
+from .._geom import remember_lonlat
 from .._schema import truthy
 from .._stacks import first_rows
 from ._columns import CATEGORY, COUNTRY, SENSITIVE, find, require_column
@@ -111,6 +112,8 @@ def load_incidents(
             swap_check=swap_check,
             ahead=ahead,
         )
+    if pts.xy is not None:  # for the study area's centre and the join, inside a run
+        remember_lonlat(gdf.geometry.array, *pts.xy)
     return Loaded(
         frame=gdf,
         source=pts.table.source,
