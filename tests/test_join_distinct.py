@@ -18,6 +18,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from borderwatch import join as join_mod
+from borderwatch._coded import text_column
 from borderwatch._stacks import first_rows, same_points
 from borderwatch.io.categories import map_categories
 from borderwatch.io.incidents import _clean_categories, _map_distinct
@@ -113,13 +114,19 @@ def test_same_points_groups_bit_for_bit():
     ],
 )
 def test_categories_per_distinct_text_equal_the_direct_mapping(values):
-    raw, cats, sens, unmatched = _map_distinct(values, crosswalk=None)
+    mapped = _map_distinct(values, crosswalk=None)
     want_raw = _clean_categories(values.reset_index(drop=True))
     want_cats, want_sens, want_unmatched = map_categories(want_raw)
-    assert raw.tolist() == want_raw.tolist()
-    assert cats.tolist() == want_cats.tolist()
-    assert sens.tolist() == want_sens.tolist()
-    assert unmatched == want_unmatched
+    assert mapped.raw.tolist() == want_raw.tolist()
+    assert mapped.cats.tolist() == want_cats.tolist()
+    assert mapped.sens.tolist() == want_sens.tolist()
+    assert mapped.unmatched == want_unmatched
+    if mapped.made is not None:  # the frame's columns, as text_column makes them of the rows
+        index = pd.RangeIndex(len(values))
+        for made, rows in zip(mapped.made, (mapped.cats, mapped.raw), strict=True):
+            want = text_column(rows.to_numpy(dtype=object), index)
+            want = want if isinstance(want, pd.Series) else pd.Series(want, index=index)
+            pd.testing.assert_series_equal(made, want, check_names=False)
 
 
 @pytest.mark.parametrize("period", ["month", "week", "year", None])
