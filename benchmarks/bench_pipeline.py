@@ -17,7 +17,9 @@ For each size, a fresh subprocess (so that peak RSS is that size's own):
   every step's seconds and peak RSS (MiB), the process's peak RSS (``ru_maxrss``), that
   of its largest child (the printed map is drawn in a forked child; its pages shared with
   this process count in both),
-  the end-to-end time and its ratio to the floor, and the size of ``map.html``.
+  the end-to-end time and its ratio to the floor, the size of ``map.html``, and each
+  decision to fork a step beside (``fork_decisions``: the one-minute load average and
+  whether a core was free; a run that did not fork is seconds slower).
 
 Not a test: figures depend on the machine and its load. Record them in docs/performance.md.
 """
@@ -183,9 +185,28 @@ def floor(path: Path, units: gpd.GeoDataFrame) -> dict[str, float]:
     }
 
 
+def _fork_decisions() -> list[dict[str, object]]:
+    """Record each decision to fork a step beside (:func:`borderwatch._beside.should_fork`:
+    a free core by the one-minute load average): a run that did not fork is seconds slower,
+    and its figures say so."""
+    from borderwatch import _beside
+
+    decided: list[dict[str, object]] = []
+    free = _beside._free_core
+
+    def recorded() -> bool:
+        got = free()
+        decided.append({"load_1min": round(os.getloadavg()[0], 2), "forked": got})
+        return got
+
+    _beside._free_core = recorded
+    return decided
+
+
 def one(n: int, engine: str, keep: Path | None) -> dict[str, object]:
     """Benchmark one size in this process."""
     warnings.simplefilter("ignore")
+    forks = _fork_decisions()
     load0 = os.getloadavg()
     units = bw.datasets.demo_units()
     with tempfile.TemporaryDirectory() as d:
@@ -222,6 +243,7 @@ def one(n: int, engine: str, keep: Path | None) -> dict[str, object]:
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10,
         "child_peak_rss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss >> 10,
         "map_html_mb": round(html / 1e6, 2),
+        "fork_decisions": forks,
         "steps": steps.rows,
     }
 
