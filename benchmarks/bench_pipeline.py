@@ -18,8 +18,9 @@ For each size, a fresh subprocess (so that peak RSS is that size's own):
   of its largest child (the printed map is drawn in a forked child; its pages shared with
   this process count in both),
   the end-to-end time and its ratio to the floor, the size of ``map.html``, and each
-  decision to fork a step beside (``fork_decisions``: the one-minute load average and
-  whether a core was free; a run that did not fork is seconds slower).
+  time the pipeline asked whether a core was free to fork a step beside
+  (``fork_decisions``: the one-minute load average and the answer; a run without a free
+  core is seconds slower).
 
 Not a test: figures depend on the machine and its load. Record them in docs/performance.md.
 """
@@ -186,17 +187,19 @@ def floor(path: Path, units: gpd.GeoDataFrame) -> dict[str, float]:
 
 
 def _fork_decisions() -> list[dict[str, object]]:
-    """Record each decision to fork a step beside (:func:`borderwatch._beside.should_fork`:
-    a free core by the one-minute load average): a run that did not fork is seconds slower,
-    and its figures say so."""
+    """Record each time the pipeline asks whether a core is free to fork a step beside
+    (:func:`borderwatch._beside.should_fork`, by the one-minute load average; it forks the
+    scan only with a free core): a run without one is seconds slower, and its figures say
+    so. The load is read just before the answer."""
     from borderwatch import _beside
 
     decided: list[dict[str, object]] = []
     free = _beside._free_core
 
     def recorded() -> bool:
+        load = round(os.getloadavg()[0], 2)
         got = free()
-        decided.append({"load_1min": round(os.getloadavg()[0], 2), "forked": got})
+        decided.append({"load_1min": load, "core_free": got})
         return got
 
     _beside._free_core = recorded

@@ -22,13 +22,13 @@ from borderwatch.io import _dates, _points
 from borderwatch.io.incidents import load_incidents
 
 _CSV = (
-    "incident_id,date,longitude,latitude,category,note,count\n"
-    "inc-1,2024-03-02,1.45,14.21,VBG,au marché,3\n"
-    "inc-2,2024-03-09,2.11,13.51,vol,,1\n"
-    ",2024-04-11,1.46,14.22,Braquage,nuit,2\n"
-    "inc-4,,1.47,14.23,VBG,x,5\n"
-    "inc-5,2024-05,1.48,14.24,,y,4\n"
-)
+    "incident_id,date,longitude,latitude,category,note,count,adm2_pcode\n"
+    "inc-1,2024-03-02,1.45,14.21,VBG,au marché,3,\n"
+    "inc-2,2024-03-09,2.11,13.51,vol,,1,\n"
+    ",2024-04-11,1.46,14.22,Braquage,nuit,2,\n"
+    "inc-4,,1.47,14.23,VBG,x,5,\n"
+    "inc-5,2024-05,1.48,14.24,,y,4,\n"
+)  # adm2_pcode: a code column (read as text) left blank
 
 
 def _old_values(column: pd.Series) -> np.ndarray:
@@ -66,6 +66,8 @@ def _same(now: Any, before: Any) -> None:
 def _mixed_frame() -> pd.DataFrame:
     return pd.DataFrame(
         {
+            "blank": pd.Series([None] * 4, dtype="str"),  # no text at all: object, as before
+            "python": pd.array(["x", "y", None, "z"], dtype=pd.StringDtype("python", np.nan)),
             "lon": [1.45, 2.11, 1.46, 0.0],
             "lat": [14.21, 13.51, 14.22, 0.0],
             "id": [101.0, np.nan, 103.0, 104.0],  # whole numbers read as floats
@@ -92,6 +94,7 @@ def test_a_csv_reads_to_the_same_frame(
     assert now.frame["id"].tolist() == ["inc-1", "inc-2", "", "inc-4", "inc-5"]
     assert now.frame["note"].isna().tolist() == [False, True, False, False, False]
     assert len(now.frame) == 5
+    assert now.frame["adm2_pcode"].dtype == object  # no text at all, as before
 
 
 def test_a_frame_with_object_and_nullable_columns_reads_to_the_same_frame(
@@ -103,6 +106,8 @@ def test_a_frame_with_object_and_nullable_columns_reads_to_the_same_frame(
     _same(now, before)
     assert now.frame["id"].tolist() == ["101", "", "103"]  # (0, 0) dropped
     assert now.frame["mixed"].dtype == object
+    assert now.frame["blank"].dtype == object
+    assert now.frame["python"].dtype == pd.StringDtype("pyarrow", np.nan)
 
 
 def test_a_parquet_file_reads_to_the_same_frame(
@@ -273,9 +278,29 @@ def test_the_place_check_started_ahead_decides_as_before(
     if now[1] is not None:
         pd.testing.assert_frame_equal(now[1], before[1])
     ahead = _place.Ahead(units, frame["lon"].to_numpy(), frame["lat"].to_numpy())
-    area, inside = ahead.result()
+    _, area, inside = ahead.result()
     direct = _place._inside(units, frame["lon"].to_numpy(), frame["lat"].to_numpy())
     assert area.equals(direct[0]) and inside.tolist() == direct[1].tolist()
+
+
+def test_units_without_a_crs_are_refused_after_the_readers_own_errors(
+    tmp_path: Path,
+) -> None:
+    """The area test started ahead checks the units in its thread, so a problem with them
+    is raised where it was before: after a missing column's error, and after the
+    warning about an unmatched category (review of wave 19)."""
+    from borderwatch.datasets import demo_units
+
+    units = demo_units().set_crs(None, allow_override=True)
+    path = tmp_path / "incidents.csv"
+    path.write_text("lon,lat,category\n1.45,14.21,zzz unknown\n1.46,14.22,VBG\n")
+    with pytest.raises(DataError, match="category column 'nope'"):
+        load_incidents(path, units=units, category_col="nope")
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        with pytest.raises(DataError, match="coordinate reference system"):
+            load_incidents(path, units=units)
+    assert any("not in the crosswalk" in str(w.message) for w in shown)
 
 
 def test_the_readers_coordinates_serve_the_centre_and_the_join() -> None:

@@ -49,19 +49,27 @@ class Placed:
 
 class Ahead:
     """:func:`check_place`'s test of which points lie in the units' area, started now in a
-    thread (:func:`shapely.contains_xy` releases the GIL) while the reader goes on; the
-    check takes it with the same coordinates."""
+    thread (the units' union and :func:`shapely.contains_xy` release the GIL) while the
+    reader goes on; the check takes it with the same coordinates. The units are checked
+    there too, so that a problem with them (no CRS) is raised by the check, where it was
+    raised without this thread: after the reader's own errors and warnings."""
 
     def __init__(self, units: gpd.GeoDataFrame, lon: np.ndarray, lat: np.ndarray) -> None:
-        self.units = _in_degrees(units)
         self.lon, self.lat = lon, lat
         pool = ThreadPoolExecutor(1)
-        self._found = pool.submit(_inside, self.units, lon, lat)
+        self._found = pool.submit(_units_inside, units, lon, lat)
         pool.shutdown(wait=False)  # the thread ends with its one task
 
-    def result(self) -> tuple[shapely.Geometry, np.ndarray]:
-        """The area and whether each point lies in it."""
+    def result(self) -> tuple[gpd.GeoDataFrame, shapely.Geometry, np.ndarray]:
+        """The units in degrees, their area and whether each point lies in it."""
         return self._found.result()
+
+
+def _units_inside(
+    units: gpd.GeoDataFrame, lon: np.ndarray, lat: np.ndarray
+) -> tuple[gpd.GeoDataFrame, shapely.Geometry, np.ndarray]:
+    u = _in_degrees(units)
+    return (u, *_inside(u, lon, lat))
 
 
 def check_place(
@@ -83,13 +91,15 @@ def check_place(
     that name them (for the hint), ``reported`` the ISO3 country of each row; ``ahead``
     the area test of the same units and of the points' own coordinates, started before.
     """
-    if ahead is not None:
-        u, lon, lat = ahead.units, ahead.lon, ahead.lat
+    found = None
+    if ahead is not None and len(ahead.lon) == len(points):  # the same points' numbers
+        u, *rest = ahead.result()
+        lon, lat, found = ahead.lon, ahead.lat, (rest[0], rest[1])
     else:
         u = _in_degrees(units)
         lon = np.asarray(shapely.get_x(points.geometry.array), dtype=float)
         lat = np.asarray(shapely.get_y(points.geometry.array), dtype=float)
-    placed = _place(u, lon, lat, reported, found=ahead.result() if ahead is not None else None)
+    placed = _place(u, lon, lat, reported, found=found)
     if swap_check:
         _refuse_swapped(placed, table, kind, names=names, options=options)
     share_out = 1.0 - float(placed.inside.mean()) if len(lon) else 0.0

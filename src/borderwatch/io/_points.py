@@ -406,10 +406,16 @@ def _ids(
 
 
 def _values(column: pd.Series) -> np.ndarray | pd.api.extensions.ExtensionArray:
-    """A column's values for the frame of the points: pandas' ``str`` texts as they are
-    (from their Python objects the frame would infer the same ``str`` column again, a
-    pass over every row each way), any other column as its numpy values."""
+    """A column's values for the frame of the points: pandas' default ``str`` texts (arrow)
+    as they are, when at least one is given (from their Python objects the frame would
+    infer the same column again, a pass over every row each way); any other column, and
+    one with no text at all (inferred as ``object``), as its numpy values."""
     dtype = column.dtype
-    if isinstance(dtype, pd.StringDtype) and dtype.na_value is np.nan:
+    if (
+        isinstance(dtype, pd.StringDtype)
+        and dtype.na_value is np.nan
+        and dtype.storage == "pyarrow"
+        and bool(column.notna().any())
+    ):
         return column.array
     return column.to_numpy()
