@@ -374,10 +374,10 @@ def remember_lonlat(array: Any, lon: np.ndarray, lat: np.ndarray) -> None:
     """
     if not active() or len(array) != len(lon) or len(lon) != len(lat):
         return
-    lon, lat = np.array(lon, dtype=float), np.array(lat, dtype=float)
+    lon, lat = np.asarray(lon, dtype=float).view(), np.asarray(lat, dtype=float).view()
     if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
         return
-    lon.flags.writeable = False
+    lon.flags.writeable = False  # read-only views: no copy of a million numbers
     lat.flags.writeable = False
     _LONLAT[:] = [(weakref.ref(array), lon, lat)]
 

@@ -93,8 +93,8 @@ def check_place(
     """
     found = None
     if ahead is not None and len(ahead.lon) == len(points):  # the same points' numbers
-        u, *rest = ahead.result()
-        lon, lat, found = ahead.lon, ahead.lat, (rest[0], rest[1])
+        u, area, inside = ahead.result()
+        lon, lat, found = ahead.lon, ahead.lat, (area, inside)
     else:
         u = _in_degrees(units)
         lon = np.asarray(shapely.get_x(points.geometry.array), dtype=float)
