@@ -17,7 +17,10 @@ For each size, a fresh subprocess (so that peak RSS is that size's own):
   every step's seconds and peak RSS (MiB), the process's peak RSS (``ru_maxrss``), that
   of its largest child (the printed map is drawn in a forked child; its pages shared with
   this process count in both),
-  the end-to-end time and its ratio to the floor, the size of ``map.html``, and each
+  the end-to-end time and its ratio to the floor, the size of ``map.html``, how much
+  faster two processes do twice one's work before and after the run
+  (``two_core_speedup``: 2.0 is two whole cores; a shared host's two virtual cores may
+  give much less, which slows the steps run beside each other but not the floor), and each
   time the pipeline asked whether a core was free to fork a step beside
   (``fork_decisions``: the one-minute load average and the answer; a run without a free
   core is seconds slower).
@@ -186,6 +189,39 @@ def floor(path: Path, units: gpd.GeoDataFrame) -> dict[str, float]:
     }
 
 
+def _spin(n: int) -> int:
+    """A fixed amount of single-core work (pure Python)."""
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
+
+
+def two_core_speedup(n: int = 3_000_000) -> float:
+    """How much faster two processes do twice the work of one (2.0: two whole cores).
+
+    One process runs :func:`_spin`, then two run it side by side; the figure is twice
+    the first time over the second. On a shared host whose two virtual cores do not
+    give two cores' work it is well below 2, and every step that runs beside another
+    (the scan's child, the printed map's) is slower while the floor (mostly one core)
+    is not: the ratio to the floor depends on it.
+    """
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork")
+    t = time.perf_counter()
+    _spin(n)
+    one_alone = time.perf_counter() - t
+    t = time.perf_counter()
+    procs = [ctx.Process(target=_spin, args=(n,)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    two_beside = time.perf_counter() - t
+    return round(2.0 * one_alone / max(two_beside, 1e-9), 2)
+
+
 def _fork_decisions() -> list[dict[str, object]]:
     """Record each time the pipeline asks whether a core is free to fork a step beside
     (:func:`borderwatch._beside.should_fork`, by the one-minute load average; it forks the
@@ -211,6 +247,7 @@ def one(n: int, engine: str, keep: Path | None) -> dict[str, object]:
     warnings.simplefilter("ignore")
     forks = _fork_decisions()
     load0 = os.getloadavg()
+    speedup0 = two_core_speedup()
     units = bw.datasets.demo_units()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
@@ -238,6 +275,7 @@ def one(n: int, engine: str, keep: Path | None) -> dict[str, object]:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}",
         "load_before": [round(v, 2) for v in load0],
         "load_after": [round(v, 2) for v in os.getloadavg()],
+        "two_core_speedup": [speedup0, two_core_speedup()],
         "generate_s": round(t_gen, 2),
         "floor": fl,
         "analyze_s": round(t_analyze, 2),

@@ -501,6 +501,10 @@ def test_dask_public_view_equals_the_default_engines_public_view(inputs, tmp_pat
     key = ["kind", "area_id"]
     mine_n = my_priorities.set_index(key)["n_incidents"].sort_index()
     assert mine_n.equals(their_priorities.set_index(key)["n_incidents"].sort_index())
+    # the public sources table (wave 20): perturbed with the cell keys of every row, on
+    # the workers, as by the default engine
+    assert res.planning.sources is not None and len(ref.planning.sources)
+    pd.testing.assert_frame_equal(res.planning.sources, ref.planning.sources)
 
 
 def test_dask_public_view_finds_what_is_not_in_the_sample(inputs):

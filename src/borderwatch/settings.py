@@ -345,7 +345,7 @@ class Settings:
     )
     sep: str | None = _opt(
         None,
-        "delimiter of a CSV file: comma, semicolon, tab or pipe (default: detected)",
+        "delimiter of a CSV file: , (comma), ; (semicolon), tab or | (pipe) (default: detected)",
         kind="choice",
         choices=(",", ";", "tab", "|"),
         commands=_IO,
@@ -354,7 +354,7 @@ class Settings:
     )
     decimal: str | None = _opt(
         None,
-        "decimal mark of a CSV file: dot or comma (default: detected)",
+        "decimal mark of a CSV file: . (dot) or , (comma) (default: detected)",
         kind="choice",
         choices=(".", ","),
         commands=_IO,

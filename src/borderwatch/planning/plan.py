@@ -156,11 +156,23 @@ class Planning:
             "n_source_flags": len(self.source_flags),
         }
 
-    def public(self, *, k: int) -> Planning:
+    def public(
+        self,
+        *,
+        k: int,
+        perturber: Any = None,
+        units: pd.DataFrame | None = None,
+        source_column: str | None = None,
+    ) -> Planning:
         """The public view: counts of incidents from 1 to k−1 hidden, sensitive counts only
         from k, dates as months, no action texts, owners, ids or coordinates
-        (:func:`borderwatch.privacy.planning.public_table`)."""
-        from ..privacy.planning import public_table
+        (:func:`borderwatch.privacy.planning.public_table`). The sources table is
+        protected like counts.csv (:func:`borderwatch.privacy.planning.public_sources`:
+        rows below k not listed, counts perturbed with ``perturber``'s cell keys, no row
+        of a unit hidden in the public ``units``; ``source_column`` as given to
+        :func:`~borderwatch.planning.sources.sources`), and the source flags are found
+        again from that public table (a hidden count counts as none)."""
+        from ..privacy.planning import public_sources, public_table
 
         eff = public_table(
             self.effectiveness,
@@ -176,9 +188,10 @@ class Planning:
             eff[c] = pd.to_numeric(eff[c], errors="coerce").round(2).where(~hidden, np.nan)
         for c in ("comparison_ratio", "did", "did_low", "did_high"):
             eff[c] = pd.to_numeric(eff[c], errors="coerce").round(2).where(~cmp_hidden, np.nan)
-        src = None
-        if self.sources is not None:
-            src = public_table(self.sources, k=k, counts=("count",), sensitive=("sensitive",))
+        src = public_sources(
+            self.sources, k=k, perturber=perturber, units=units, column=source_column
+        )
+        flags = source_flags(src, k=k, lang=self.lang) if src is not None else self.source_flags
         actions = public_table(
             self.actions,
             k=k,
@@ -196,7 +209,7 @@ class Planning:
             ),
             effectiveness=eff,
             sources=src,
-            source_flags=public_table(self.source_flags, k=k, drop=("detail",)),
+            source_flags=public_table(flags, k=k, drop=("detail",)),
             view="public",
         )
 

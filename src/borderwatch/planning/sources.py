@@ -27,7 +27,14 @@ from .._schema import fold
 from ..io._columns import find
 from ._sentences import recording_stopped, under_reporting
 
-__all__ = ["SOURCE_NAMES", "SOURCE_TYPES", "classify_source", "source_flags", "sources"]
+__all__ = [
+    "SOURCE_NAMES",
+    "SOURCE_TYPES",
+    "classify_source",
+    "source_flags",
+    "source_rows",
+    "sources",
+]
 
 #: The sources told apart.
 SOURCE_TYPES: Final = ("police", "community", "ngo", "hotline", "other")
@@ -131,8 +138,23 @@ def sources(incidents: pd.DataFrame, *, column: str | None = None) -> pd.DataFra
     return _by_source(incidents, col)
 
 
-def _by_source(incidents: pd.DataFrame, col: str) -> pd.DataFrame:
-    """The incidents by unit, country, quarter and source (the kind of ``col``)."""
+def source_rows(incidents: pd.DataFrame, *, column: str | None = None) -> pd.DataFrame | None:
+    """Each incident's row of :func:`sources`: ``unit_id``, ``country``, ``period``,
+    ``source`` and ``sensitive`` (0 or 1), in the incidents' order; ``counted`` says
+    whether it is counted (a source, a unit and a date). None without a source column.
+
+    The public view keys its perturbation of the table by these rows
+    (:func:`borderwatch.privacy.planning.public_sources`).
+
+    >>> inc = pd.DataFrame({"unit_id": ["a", None], "country": "MLI",
+    ...                     "date": pd.to_datetime(["2024-01-02", "2024-05-01"]),
+    ...                     "reported_by": ["police", "NGO"]})
+    >>> source_rows(inc)[["period", "source", "counted"]].to_dict("records")
+    [{'period': '2024Q1', 'source': 'police', 'counted': True}, {'period': '2024Q2', 'source': 'ngo', 'counted': False}]
+    """
+    col = _column(incidents, column)
+    if col is None:
+        return None
     df = pd.DataFrame(
         {
             "unit_id": incidents["unit_id"].astype(object).to_numpy(),
@@ -145,7 +167,16 @@ def _by_source(incidents: pd.DataFrame, col: str) -> pd.DataFrame:
             .to_numpy(),
         }
     )
-    df = df[df["source"].notna() & df["unit_id"].notna() & (df["period"] != "NaT")]
+    df["counted"] = (
+        df["source"].notna() & df["unit_id"].notna() & (df["period"] != "NaT")
+    ).to_numpy()
+    return df
+
+
+def _by_source(incidents: pd.DataFrame, col: str) -> pd.DataFrame:
+    """The incidents by unit, country, quarter and source (the kind of ``col``)."""
+    rows = source_rows(incidents, column=col)
+    df = rows[rows["counted"]].drop(columns="counted")  # type: ignore[index]
     out = (
         df.groupby(["unit_id", "country", "period", "source"], sort=True)
         .agg(count=("sensitive", "size"), sensitive=("sensitive", "sum"))

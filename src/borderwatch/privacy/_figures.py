@@ -15,7 +15,13 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["FIGURE_KEYS", "SIGNIFICANT", "coarse_figures", "figure_findings"]
+__all__ = ["FIGURE_KEYS", "SIGNIFICANT", "coarse_columns", "coarse_figures", "figure_findings"]
+
+#: Columns of the public scan layer that are figures of incident counts: the expected
+#: count (the total times the window's share), the log-likelihood ratio and the
+#: relative risk. At full precision ``expected`` and ``llr`` give the window's true
+#: count and the true total back, undoing their perturbation.
+SCAN_FIGURES = ("expected", "llr", "relative_risk")
 
 #: Significant digits of a public figure.
 SIGNIFICANT = 2
@@ -81,3 +87,22 @@ def figure_findings(summary: Mapping[str, Any]) -> list[str]:
 
     walk(summary, ())
     return found
+
+
+def coarse_columns(frame: Any, columns: Any = SCAN_FIGURES) -> Any:
+    """A copy of ``frame`` with each of ``columns`` it holds rounded to
+    :data:`SIGNIFICANT` significant digits (missing values stay missing).
+
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"expected": [344.9195597849253], "llr": [4856.96]})
+    >>> coarse_columns(t).to_dict("records")
+    [{'expected': 340.0, 'llr': 4900.0}]
+    """
+    import pandas as pd
+
+    out = frame.copy()
+    for col in columns:
+        if col in out.columns:
+            values = pd.to_numeric(out[col], errors="coerce").astype(float)
+            out[col] = [_round(v) if math.isfinite(v) else v for v in values]
+    return out

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .._result import AnalysisResult
+from ._figures import coarse_columns
 from ._records import FrameRecords, IncidentRecords, RecordsOf, coded
 from .cellkey import PTable, content_keys
 
@@ -121,6 +122,8 @@ def perturb_counts(
         layer, original = out.get(kind), getattr(internal, kind)
         if layer is not None and original is not None and len(layer):
             out[kind] = _perturb_shapes(original, layer, perturber, kind=kind)
+    if out.get("scan") is not None:  # its relative risk from the published count, then coarse
+        out["scan"] = coarse_columns(out["scan"])
     if out.get("summary"):
         out["summary"] = _perturb_summary(out["summary"], perturber)
     return out
@@ -335,6 +338,10 @@ def _perturb_summary(summary: dict[str, Any], p: Perturber) -> dict[str, Any]:
             return obj
         if not _is_count_key(path) or "weights" in path:
             return obj
+        if path == ("n_sensitive",):
+            # not published: between two releases a change of this one count would say
+            # that the incident added or removed was of a sensitive category
+            return None
         if int(obj) == 0:  # a zero would stand out next to a null "0 to k - 1"
             return None
         rows = pd.DataFrame({"g": ["/".join(path)]})

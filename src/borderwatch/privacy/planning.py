@@ -23,7 +23,16 @@ from .cellkey import KEY_BITS
 from .perturb import Perturber
 from .suppress import _as_counts, _small, _suppressed_int
 
-__all__ = ["public_priorities", "public_table"]
+__all__ = [
+    "public_planning",
+    "public_planning_summary",
+    "public_priorities",
+    "public_sources",
+    "public_table",
+]
+
+#: The key columns of a row of the sources table.
+_SOURCE_KEYS = ["unit_id", "country", "period", "source"]
 
 #: Priority columns that count incidents, and those that are not shown in public.
 _PRIORITY_COUNTS = ("n_incidents", "recent_incidents", "earlier_incidents")
@@ -214,3 +223,116 @@ def _trend(recent: pd.Series, earlier: pd.Series) -> list[str | None]:
         else:
             out.append("steady")
     return out
+
+
+def public_sources(
+    sources: pd.DataFrame | None,
+    *,
+    k: int,
+    perturber: Perturber | None = None,
+    units: pd.DataFrame | None = None,
+    column: str | None = None,
+) -> pd.DataFrame | None:
+    """The public table of incidents by source (unit, quarter, source): every row
+    protected like counts.csv.
+
+    * a row's ``count`` and ``sensitive`` are perturbed by the cell-key method: each
+      count's cell key is the sum of the record keys of the incidents it counts (those
+      of the unit, quarter and source; the sensitive ones among them), so the same
+      incidents give the same value in every release and one more moves it by -3..+5,
+      not +1;
+    * a row whose ``count`` is below ``k`` is not listed (a listed row would say that
+      the unit had at least one incident from that source that quarter, which a hidden
+      zero and a hidden 1..k-1 must not tell apart), and ``sensitive`` is null below
+      ``k``;
+    * no row of a unit whose total is hidden in the public ``units`` (its quarters
+      must not rebuild it).
+
+    Without ``perturber`` (or its incidents) the counts are not perturbed but the rows
+    below ``k`` are dropped all the same.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"unit_id": ["a", "a", "b"], "country": "MLI",
+    ...                   "period": "2024Q1", "source": ["police", "ngo", "police"],
+    ...                   "count": [12, 2, 7], "sensitive": [6, 0, 1]})
+    >>> public_sources(t, k=5)[["unit_id", "source", "count", "sensitive"]].to_dict("records")
+    [{'unit_id': 'a', 'source': 'police', 'count': 12, 'sensitive': 6}, {'unit_id': 'b', 'source': 'police', 'count': 7, 'sensitive': None}]
+    """
+    if sources is None:
+        return None
+    out = sources.reset_index(drop=True)
+    if units is not None and {"unit_id", "incidents"} <= set(units.columns):
+        hidden = set(units.loc[units["incidents"].isna(), "unit_id"].astype(str))
+        out = out[~out["unit_id"].astype(str).isin(hidden)].reset_index(drop=True)
+    rows = out[_SOURCE_KEYS].astype(str)
+    for col, only_sensitive in (("count", False), ("sensitive", True)):
+        true = pd.to_numeric(out[col], errors="coerce").fillna(0).to_numpy(dtype=np.int64)
+        if perturber is None:
+            shown = np.where(true >= k, true.astype(float), np.nan)
+        else:
+            records = partial(_source_records, column=column, only_sensitive=only_sensitive)
+            shown = perturber.publish(true, rows=rows, records=records, label=f"sources.{col}")
+        out[col] = pd.array(np.where(np.isfinite(shown), shown, 0), dtype="Int64")
+        out.loc[~np.isfinite(shown), col] = pd.NA
+    return out[out["count"].notna()].reset_index(drop=True)
+
+
+def _source_records(
+    inc: pd.DataFrame, *, column: str | None, only_sensitive: bool
+) -> pd.DataFrame | None:
+    """The sources-table row of each incident ("" for those it does not count)."""
+    from ..planning.sources import source_rows
+
+    got = source_rows(inc, column=column)
+    if got is None:
+        return None
+    keep = got["counted"].to_numpy(dtype=bool, copy=True)
+    if only_sensitive:
+        keep &= got["sensitive"].to_numpy() > 0
+    keys = got[_SOURCE_KEYS].astype(str)
+    keys.loc[~keep, "unit_id"] = ""  # in no row
+    return keys
+
+
+def public_planning_summary(
+    summary: dict[str, Any], planning: Any, priorities: pd.DataFrame | None
+) -> dict[str, Any]:
+    """The ``planning`` part of a public summary, counted from the public tables: the
+    number of source flags and of priorities as published (the internal numbers would
+    say that hidden rows exist)."""
+    out = dict(summary)
+    if planning is not None:
+        out.update(planning.summary())
+    if "n_priorities" in out:
+        out["n_priorities"] = 0 if priorities is None else len(priorities)
+    return out
+
+
+def public_planning(
+    result: Any, layers: dict[str, Any], *, k: int, perturber: Perturber
+) -> tuple[gpd.GeoDataFrame | None, Any]:
+    """The public priorities and planning of an internal ``result``, given its public
+    ``layers`` (their ``hotspots``, ``scan`` and ``units``); the ``summary`` layer's
+    ``planning`` part is counted again from them (:func:`public_planning_summary`)."""
+    planning = result.planning
+    priorities = public_priorities(
+        result.priorities,
+        k=k,
+        hotspots=layers.get("hotspots"),
+        scan=layers.get("scan"),
+        perturber=perturber,
+        as_of=getattr(planning, "as_of", None),
+        window_days=getattr(planning, "window_days", None),
+    )
+    if planning is not None:
+        planning = planning.public(
+            k=k,
+            perturber=perturber,
+            units=layers.get("units"),
+            source_column=getattr(result.settings, "reported_by_col", None),
+        )
+    summary = layers.get("summary")
+    if isinstance(summary, dict) and isinstance(summary.get("planning"), dict):
+        summary["planning"] = public_planning_summary(summary["planning"], planning, priorities)
+    return priorities, planning

@@ -17,7 +17,15 @@ anything out:
   one system with the counts of *both*;
 * **grid intersection**: whether the ``cells`` of both releases lie on the
   fixed lattice (``lattice_id``), and the smallest area a reader can narrow a
-  lone incident to by intersecting them.
+  lone incident to by intersecting them;
+* **each release's other files**: the scan layer's figures (``expected``,
+  ``llr``, ``relative_risk``) at full precision (they give the window's count and
+  the total back), a row of the action plan's ``sources`` sheet with a hidden count
+  (it says that 1..k-1 incidents exist), and a published ``n_sensitive``;
+* **which counts changed**: the published counts of ``units.csv`` that differ
+  between the releases. Perturbation hides by how much a count changed, not
+  whether: a changed count says that an incident added or removed lies in that
+  unit (and category), and the report lists them.
 """
 
 from __future__ import annotations
@@ -90,7 +98,52 @@ def audit_releases(out_a: str | Path, out_b: str | Path) -> ReleaseAudit:
     _density_attack(a, b, lines, risks)
     _table_attack(a, b, k=k, d=d, lines=lines, risks=risks)
     _grid_attack(a, b, lines, risks)
+    for name, folder, summary in (("A", a, sa), ("B", b, sb)):
+        _files_attack(folder, name, summary, k=k, risks=risks)
     return ReleaseAudit(lines=lines, risks=risks)
+
+
+def _files_attack(folder: Path, name: str, summary: dict, *, k: int, risks: list[str]) -> None:
+    """What one public release's other files give away (see the module docstring)."""
+    from ._figures import SCAN_FIGURES, _round
+
+    if summary.get("view") != "public":
+        return
+    if summary.get("n_sensitive") is not None:
+        risks.append(
+            f"summary ({name}): n_sensitive is published; its change between two releases "
+            "says whether the incident added or removed was of a sensitive category"
+        )
+    gpkg = folder / "hotspots.gpkg"
+    if gpkg.is_file():
+        import pyogrio
+
+        layers = {str(row[0]) for row in pyogrio.list_layers(gpkg)}
+        if "scan" in layers:
+            scan = pyogrio.read_dataframe(gpkg, layer="scan", read_geometry=False)
+            for col in SCAN_FIGURES:
+                if col not in scan.columns:
+                    continue
+                values = pd.to_numeric(scan[col], errors="coerce").to_numpy(dtype=float)
+                fine = [float(v) for v in values if math.isfinite(v) and _round(float(v)) != v]
+                if fine:
+                    risks.append(
+                        f"scan ({name}): {col} at full precision ({fine[0]!r}); with the "
+                        "others it gives the window's true count and the true total"
+                    )
+    xlsx = folder / "action_plan.xlsx"
+    if xlsx.is_file():
+        sheets = pd.read_excel(xlsx, sheet_name=None)
+        src = sheets.get("sources")
+        if src is not None and "count" in src.columns and len(src):
+            n = pd.to_numeric(src["count"], errors="coerce")
+            small = int((n.isna() | (n < k)).sum())
+            if small:
+                risks.append(
+                    f"action plan ({name}): {small} rows of the sources sheet have a count "
+                    f"hidden or below {k}; a listed row says that the unit had at least one "
+                    "incident from that source in that quarter"
+                )
 
 
 def _density_attack(a: Path, b: Path, lines: list[str], risks: list[str]) -> None:
@@ -134,18 +187,31 @@ def _table_attack(a: Path, b: Path, *, k: int, d: int, lines: list[str], risks: 
     cols = [c for c in ta.columns if c == "incidents" or str(c).startswith("iccs")]
     m = ta.merge(tb, on="unit_id", suffixes=("_a", "_b"))
     plus_one = 0
+    changed: list[str] = []
     for c in cols:
         if f"{c}_b" in m.columns:
-            plus_one += int(((m[f"{c}_b"] - m[f"{c}_a"]) == 1).sum())
+            va, vb = m[f"{c}_a"], m[f"{c}_b"]
+            plus_one += int(((vb - va).abs() == 1).sum())  # one more, or one fewer
+            moved = ~((va == vb) | (va.isna() & vb.isna()))
+            changed += [f"{u} {c}" for u in m.loc[moved, "unit_id"].astype(str)]
     if plus_one and d == 0:
         risks.append(
-            f"tables: {plus_one} published counts rose by exactly 1 between the releases "
-            "and counts are exact: each is one more incident of that unit and category"
+            f"tables: {plus_one} published counts rose or fell by exactly 1 between the "
+            "releases and counts are exact: each is one incident more or less of that unit "
+            "and category"
         )
     else:
         lines.append(
-            f"tables: {plus_one} counts rose by exactly 1; with perturbation (D = {d}) "
-            "a +1 does not mean one more incident"
+            f"tables: {plus_one} counts rose or fell by exactly 1; with perturbation "
+            f"(D = {d}) a change of 1 does not mean one incident"
+        )
+    if changed:
+        shown = ", ".join(changed[:12]) + (
+            f" and {len(changed) - 12} more" if len(changed) > 12 else ""
+        )
+        lines.append(
+            f"tables: {len(changed)} published counts of units.csv changed ({shown}); each "
+            "says that an incident added or removed lies in that unit (and category)"
         )
     counts = [_read(p) if p.is_file() else None for p in (a / "counts.csv", b / "counts.csv")]
     summaries = [_summary(a), _summary(b)]

@@ -34,7 +34,7 @@ from ._text import public_warning
 from .cellkey import DEMO_KEY, load_key
 from .classed import classed_density, lattice_counts
 from .perturb import Perturber, perturb_counts
-from .planning import public_priorities
+from .planning import public_planning
 from .shapes import MIN_VERTEX_M, _lattice_km, _public_shapes
 from .suppress import Line, _as_counts, _protect, _small, _suppressed_int, public_counts
 
@@ -271,21 +271,14 @@ def public_view(
             period=(result.summary or {}).get("counts_period"),
         )
         layers = _linked_tables(layers, k=k, d=perturber.ptable.D, info=info)
+        priorities, planning = public_planning(result, layers, k=k, perturber=perturber)
         return result.replace(
             **layers,
             incidents=None,
             meetings=_public_meetings(result.meetings, k=k),
             density=_public_surface(result, layers.get("cells"), k=k, perturber=perturber),
-            priorities=public_priorities(
-                result.priorities,
-                k=k,
-                hotspots=layers.get("hotspots"),
-                scan=layers.get("scan"),
-                perturber=perturber,
-                as_of=getattr(result.planning, "as_of", None),
-                window_days=getattr(result.planning, "window_days", None),
-            ),
-            planning=None if result.planning is None else result.planning.public(k=k),
+            priorities=priorities,
+            planning=planning,
             view="public",
             k=k,
             **_unknown_layers(result),

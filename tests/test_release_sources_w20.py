@@ -1,0 +1,267 @@
+"""Wave 20: what a reader of two public releases learned from the files the tables' rules
+did not cover, found by an adversarial review (helper-46):
+
+* the action plan's ``sources`` sheet listed every (unit, quarter, source) with an incident,
+  its count exact or hidden, so a listed row with a hidden count said "1..k-1 incidents
+  here", and removing one incident removed its row (unit, quarter and reporter);
+* the scan layer published ``expected`` and ``llr`` at full precision, which give the
+  window's true count and the true total back;
+* ``n_sensitive`` changed between releases exactly when the changed incident was sensitive;
+* the planning summary counted the internal priorities and source flags;
+* ``borderwatch audit`` looked at none of these and only for counts that rose by 1.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import borderwatch as bw
+from borderwatch.datasets import demo_incidents, demo_units
+from borderwatch.privacy._figures import SCAN_FIGURES, _round
+from borderwatch.privacy.perturb import Perturber
+from borderwatch.privacy.planning import public_sources
+from borderwatch.privacy.releases import audit_releases
+
+K = 5
+FAST = dict(permutations=0, cluster_replicates=0, scan_replicates=9, scan_all=True)
+
+
+@pytest.fixture(scope="module")
+def demo() -> tuple:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        units = demo_units()
+        inc = demo_incidents(units=units)
+    return units, inc
+
+
+def _run(units, inc, tmp: Path, view: str):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return bw.analyze(units, inc, view=view, key_file=tmp / "release.key", **FAST)
+
+
+@pytest.fixture(scope="module")
+def releases(demo, tmp_path_factory) -> dict:
+    """The internal result, and the public view with and without one incident whose unit
+    has fewer than k incidents with a source (a lone case)."""
+    units, inc = demo
+    tmp = tmp_path_factory.mktemp("w20")
+    internal = _run(units, inc, tmp, "internal")
+    src = internal.planning.sources
+    per_unit = src.groupby("unit_id")["count"].sum()
+    small = per_unit[(per_unit >= 1) & (per_unit < K)].index
+    assert len(small), "the demo has a unit with 1..k-1 sourced incidents"
+    joined = internal.incidents
+    rows = np.flatnonzero(joined["unit_id"].astype(str).isin(small.astype(str)).to_numpy())
+    victim = joined["id"].iloc[rows[0]]
+    fewer = inc[inc["incident_id"].astype(str) != str(victim)]
+    assert len(fewer) == len(inc) - 1
+    return {
+        "internal": internal,
+        "a": _run(units, inc, tmp, "public"),
+        "b": _run(units, fewer, tmp, "public"),
+        "tmp": tmp,
+    }
+
+
+# ------------------------------------------------------------------ the sources table
+
+
+def test_public_sources_rules_by_hand():
+    t = pd.DataFrame(
+        {
+            "unit_id": ["a", "a", "a", "b", "c"],
+            "country": "MLI",
+            "period": ["2024Q1", "2024Q1", "2024Q2", "2024Q1", "2024Q1"],
+            "source": ["police", "ngo", "police", "police", "police"],
+            "count": [12, 2, 5, 7, 9],
+            "sensitive": [6, 0, 4, 1, 5],
+        }
+    )
+    units = pd.DataFrame({"unit_id": ["a", "b", "c"], "incidents": [19, 7, pd.NA]})
+    out = public_sources(t, k=K, units=units)
+    # no row below k (a listed row would say 1..k-1), none of a unit hidden in units
+    assert out[["unit_id", "period", "source"]].values.tolist() == [
+        ["a", "2024Q1", "police"],
+        ["a", "2024Q2", "police"],
+        ["b", "2024Q1", "police"],
+    ]
+    assert out["count"].tolist() == [12, 5, 7]
+    assert out["sensitive"].isna().tolist() == [False, True, True]  # 4 and 1: below k
+    assert t["count"].tolist() == [12, 2, 5, 7, 9]  # the caller's frame is not changed
+
+
+def test_public_sources_are_perturbed_by_their_incidents():
+    rng = np.random.default_rng(3)
+    n = 400
+    inc = pd.DataFrame(
+        {
+            "id": [f"r{i}" for i in range(n)],
+            "unit_id": rng.choice(["a", "b"], n),
+            "country": "MLI",
+            "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 360, n), "D"),
+            "reported_by": rng.choice(["police", "community", "NGO"], n),
+            "sensitive": rng.random(n) < 0.3,
+        }
+    )
+    from borderwatch.planning.sources import sources
+
+    table = sources(inc)
+    p = Perturber.of(inc, key=b"k" * 32, k=K)
+    out = public_sources(table, k=K, perturber=p)
+    again = public_sources(table, k=K, perturber=p)
+    pd.testing.assert_frame_equal(out, again)  # the same incidents, the same values
+    merged = table.merge(out, on=["unit_id", "country", "period", "source"], suffixes=("", "_p"))
+    dev = merged["count_p"].astype(int) - merged["count"]
+    assert (dev.abs() <= 2).all() and (merged["count_p"] >= K).all()
+    assert (dev != 0).any()  # perturbed, not copied
+    shown = merged["sensitive_p"].notna()
+    assert (
+        (merged.loc[shown, "sensitive_p"].astype(int) - merged.loc[shown, "sensitive"]).abs() <= 2
+    ).all()
+    # another key: other deviations somewhere
+    other = public_sources(table, k=K, perturber=Perturber.of(inc, key=b"x" * 32, k=K))
+    assert not other["count"].equals(out["count"]) or len(other) != len(out)
+
+
+def test_lone_case_leaves_no_trace_in_the_sources_sheet(releases):
+    a, b = releases["a"].planning, releases["b"].planning
+    pd.testing.assert_frame_equal(a.sources, b.sources)
+    pd.testing.assert_frame_equal(a.source_flags, b.source_flags)
+    for pub in (releases["a"], releases["b"]):
+        src = pub.planning.sources
+        assert (src["count"] >= K).all()
+        hidden = set(pub.units.loc[pub.units["incidents"].isna(), "unit_id"].astype(str))
+        assert not set(src["unit_id"].astype(str)) & hidden
+
+
+def test_internal_sources_keep_every_row(releases):
+    src = releases["internal"].planning.sources
+    assert (src["count"] < K).any()  # the internal view is not protected
+
+
+# ------------------------------------------------------------------ scan, summary, planning
+
+
+def test_public_scan_figures_are_coarse(releases):
+    for name in ("a", "b"):
+        scan = releases[name].scan
+        assert scan is not None and len(scan)
+        for col in SCAN_FIGURES:
+            values = pd.to_numeric(scan[col], errors="coerce").dropna().to_numpy(dtype=float)
+            assert len(values)
+            assert all(_round(float(v)) == v for v in values), (col, values)
+    internal = releases["internal"].scan
+    assert any(_round(float(v)) != v for v in internal["expected"])  # the internal view: exact
+
+
+def test_public_summary_hides_n_sensitive_and_counts_public_planning(releases):
+    internal = releases["internal"]
+    assert internal.summary["n_sensitive"] > 0
+    for name in ("a", "b"):
+        pub = releases[name]
+        assert pub.summary["n_sensitive"] is None
+        plan = pub.summary["planning"]
+        assert plan["n_priorities"] == len(pub.priorities)
+        assert plan["n_source_flags"] == len(pub.planning.source_flags)
+
+
+# ------------------------------------------------------------------ borderwatch audit
+
+
+@pytest.fixture(scope="module")
+def written(releases) -> tuple[Path, Path]:
+    tmp = releases["tmp"]
+    out = []
+    for name in ("a", "b"):
+        d = tmp / f"out_{name}"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            bw.write_outputs(releases[name], d, static=False)
+        out.append(d)
+    return out[0], out[1]
+
+
+def test_audit_of_two_protected_releases_finds_no_risk(written):
+    rep = audit_releases(*written)
+    assert rep.risks == [], rep.text()
+    assert any("rose or fell by exactly 1" in line for line in rep.lines)
+
+
+@pytest.mark.parametrize("doctor", ["n_sensitive", "scan", "sources", "minus_one"])
+def test_audit_reports_each_leak(written, tmp_path, doctor):
+    a, b = written
+    b2 = tmp_path / "b"
+    shutil.copytree(b, b2)
+    if doctor == "n_sensitive":
+        s = json.loads((b2 / "summary.json").read_text())
+        s["n_sensitive"] = 41
+        (b2 / "summary.json").write_text(json.dumps(s))
+        want = "n_sensitive is published"
+    elif doctor == "scan":
+        import geopandas as gpd
+
+        layers = {}
+        import pyogrio
+
+        for name, _ in pyogrio.list_layers(b2 / "hotspots.gpkg"):
+            layers[str(name)] = gpd.read_file(b2 / "hotspots.gpkg", layer=str(name))
+        layers["scan"]["expected"] = 344.9195597849253
+        (b2 / "hotspots.gpkg").unlink()
+        for name, layer in layers.items():
+            layer.to_file(b2 / "hotspots.gpkg", layer=name, driver="GPKG")
+        want = "expected at full precision"
+    elif doctor == "sources":
+        sheets = pd.read_excel(b2 / "action_plan.xlsx", sheet_name=None)
+        src = sheets["sources"]
+        src.loc[len(src)] = ["XX.1", "MLI", "2024Q1", "police", np.nan, np.nan]
+        with pd.ExcelWriter(b2 / "action_plan.xlsx") as xl:
+            for name, sheet in sheets.items():
+                sheet.to_excel(xl, sheet_name=name, index=False)
+        want = "rows of the sources sheet have a count hidden"
+    else:
+        units = pd.read_csv(b2 / "units.csv", dtype={"unit_id": str})
+        i = int(units["incidents"].first_valid_index())
+        units.loc[i, "incidents"] = units.loc[i, "incidents"] - 1
+        units.to_csv(b2 / "units.csv", index=False)
+        rep = audit_releases(a, b2)
+        assert any("1 counts rose or fell by exactly 1" in line for line in rep.lines), rep.text()
+        assert any("published counts of units.csv changed" in line for line in rep.lines)
+        return
+    rep = audit_releases(a, b2)
+    assert any(want in r and "(B)" in r for r in rep.risks), rep.text()
+    assert not any("(A)" in r for r in rep.risks)
+
+
+# ------------------------------------------------------------------ a bare "trafficking"
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "sensitive"),
+    [
+        ("trafficking", "iccs11_other", True),  # of persons or of goods: protected all the same
+        ("Trafficking", "iccs11_other", True),
+        ("trafic", "iccs11_other", True),
+        ("tráfico", "iccs11_other", True),
+        ("traite", "iccs02_harm", True),  # alone, trafficking in persons
+        ("trata", "iccs02_harm", True),
+        ("human trafficking", "iccs02_harm", True),
+        ("drug trafficking", "iccs06_drugs", False),
+        ("arms trafficking", "iccs09_public_safety", False),
+        ("trafic de drogue", "iccs06_drugs", False),
+    ],
+)
+def test_bare_trafficking_is_protected(text, category, sensitive):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matched: no "not in the crosswalk" warning
+        inc = bw.read_incidents(pd.DataFrame({"lon": [1.5], "lat": [14.2], "category": [text]}))
+    assert inc["category"].iloc[0] == category
+    assert bool(inc["sensitive"].iloc[0]) is sensitive
