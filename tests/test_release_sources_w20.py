@@ -247,10 +247,10 @@ def test_audit_reports_each_leak(written, tmp_path, doctor):
 @pytest.mark.parametrize(
     ("text", "category", "sensitive"),
     [
-        ("trafficking", "iccs11_other", True),  # of persons or of goods: protected all the same
-        ("Trafficking", "iccs11_other", True),
-        ("trafic", "iccs11_other", True),
-        ("tráfico", "iccs11_other", True),
+        ("trafficking", "iccs02_harm", True),  # of persons or of goods: protected all the same
+        ("Trafficking", "iccs02_harm", True),
+        ("trafic", "iccs02_harm", True),
+        ("tráfico", "iccs02_harm", True),
         ("traite", "iccs02_harm", True),  # alone, trafficking in persons
         ("trata", "iccs02_harm", True),
         ("human trafficking", "iccs02_harm", True),
@@ -265,3 +265,61 @@ def test_bare_trafficking_is_protected(text, category, sensitive):
         inc = bw.read_incidents(pd.DataFrame({"lon": [1.5], "lat": [14.2], "category": [text]}))
     assert inc["category"].iloc[0] == category
     assert bool(inc["sensitive"].iloc[0]) is sensitive
+
+
+# ------------------------------------------------------------------ the priorities' figures
+
+
+def test_public_priorities_follow_published_counts_only(releases):
+    """Wave 20 review (helper-47): the priorities' relative risks, intersected, gave the
+    true total, and their scores (4 decimals, from the true counts) gave each area's true
+    count and true sensitive count. Now the relative risk follows the published count and
+    the published total, and the areas are scored from their published values."""
+    from borderwatch.privacy.planning import public_priorities
+
+    internal = releases["internal"]
+    n_int = internal.summary["n_incidents"]
+    n_pub = n_int + 3  # a published total other than the true one
+    p = Perturber.of(internal.incidents, key=b"k" * 32, k=K)
+    pub = public_priorities(
+        internal.priorities,
+        k=K,
+        hotspots=internal.hotspots,
+        scan=internal.scan,
+        perturber=p,
+        as_of=internal.planning.as_of,
+        window_days=internal.planning.window_days,
+        totals=(n_int, n_pub),
+        weights=dict(internal.settings.score_weights),
+    )
+    key = ["kind", "area_id"]
+    merged = pub.merge(
+        pd.DataFrame(internal.priorities[[*key, "n_incidents", "relative_risk"]]),
+        on=key,
+        suffixes=("", "_true"),
+    )
+    assert len(merged) == len(pub) > 3
+    assert (merged["n_incidents"] != merged["n_incidents_true"]).any()  # perturbed
+    want = (
+        merged["relative_risk_true"]
+        * merged["n_incidents"].astype(float)
+        / merged["n_incidents_true"]
+        * n_int
+        / n_pub
+    ).round(1)
+    assert np.allclose(merged["relative_risk"].astype(float), want, atol=0.051)
+    # the strength is made of the published relative risks (rounded to 0.1 afterwards)
+    rr = pub["relative_risk"].astype(float).to_numpy()
+    log_rr = np.log(np.where(rr > 1, rr, 1.0))
+    assert np.allclose(pub["score_strength"], log_rr / log_rr.max(), atol=0.01)
+    # ranked by the public score; no sensitive count and no score of the true counts
+    assert pub["rank"].tolist() == list(range(1, len(pub) + 1))
+    assert pub["score"].is_monotonic_decreasing
+    assert "sensitive_incidents" not in pub.columns
+    # the sensitive component: of the areas' perturbed sensitive counts, not the true ones
+    sens = internal.priorities.set_index(key)["sensitive_incidents"].loc[pub.set_index(key).index]
+    sens = np.where(sens.to_numpy(dtype=float) >= K, sens.to_numpy(dtype=float), 0.0)
+    share = sens / pub["n_incidents"].astype(float).to_numpy()
+    assert not np.allclose(pub["score_sensitive"], np.round(share / share.max(), 4))
+    true_scores = internal.priorities.set_index(key)["score"]
+    assert not np.allclose(pub.set_index(key)["score"], true_scores.loc[pub.set_index(key).index])

@@ -313,6 +313,16 @@ def _components(areas: gpd.GeoDataFrame, *, k: int) -> dict[str, np.ndarray]:
     }
 
 
+def score_areas(areas: gpd.GeoDataFrame, weights: dict[str, float], *, k: int) -> gpd.GeoDataFrame:
+    """The areas scored and ranked again from their own columns (``n_incidents``,
+    ``relative_risk``, ``sensitive_incidents``, ``trend_class``, ``cross_border``,
+    ``gap_kind``, ``overdue_actions``, ``population``): ``score``, ``score_<component>``,
+    ``rank`` and ``priority_id`` (any old ones replaced), best first. The public view
+    scores its published counts with it, so that no score is made of the true ones."""
+    old = [c for c in ("rank", "priority_id") if c in areas.columns]
+    return _score(areas.drop(columns=old), weights, k=k)
+
+
 def _score(areas: gpd.GeoDataFrame, weights: dict[str, float], *, k: int) -> gpd.GeoDataFrame:
     """Components, score, rank (ties: more incidents first), best first."""
     out = areas.copy()

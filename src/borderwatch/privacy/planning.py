@@ -97,8 +97,19 @@ def public_priorities(
     perturber: Perturber | None = None,
     as_of: Any = None,
     window_days: int | None = None,
+    totals: tuple[Any, Any] | None = None,
+    weights: dict[str, float] | None = None,
 ) -> gpd.GeoDataFrame | None:
     """The public priorities: each area with its public shape, counts protected, no reason.
+
+    ``totals`` (the true and the published number of incidents) make ``relative_risk``
+    follow the published total as well as the published count, and with ``weights``
+    (the settings' ``score_weights``) the areas are scored and ranked again from their
+    published values (:func:`borderwatch.planning.priorities.score_areas`; the sensitive
+    incidents of an area perturbed like its other counts, below ``k`` none). Otherwise
+    the ``score`` and its components were made of the true counts, and (wave 20 review)
+    they give them back: the strength is a ratio of logarithms of relative risks, the
+    sensitive component a ratio of shares.
 
     With ``perturber`` (and its incidents), ``n_incidents``, ``recent_incidents``
     and ``earlier_incidents`` are perturbed by the cell-key method like every
@@ -120,7 +131,7 @@ def public_priorities(
         return None
     out = priorities.copy()
     if perturber is not None and perturber.records is not None and len(out):
-        out = _perturbed(out, perturber, as_of=as_of, window_days=window_days)
+        out = _perturbed(out, perturber, as_of=as_of, window_days=window_days, totals=totals)
     keep = np.ones(len(out), dtype=bool)
     geoms = out.geometry.to_numpy().copy()
     for kind, layer, id_col in (("hotspot", hotspots, "hotspot_id"), ("scan", scan, "scan_id")):
@@ -139,6 +150,8 @@ def public_priorities(
     n = pd.to_numeric(out["n_incidents"], errors="coerce")
     keep &= (n >= k).fillna(False).to_numpy(dtype=bool)
     out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=out.crs))[keep]
+    if weights is not None and len(out):
+        out = _rescored(out, weights, k=k)
     out = public_table(
         out, k=k, counts=_PRIORITY_COUNTS, drop=_PRIORITY_DROP, dates=("last_meeting",)
     )
@@ -158,8 +171,34 @@ def public_priorities(
     return gpd.GeoDataFrame(out, geometry="geometry", crs=priorities.crs)
 
 
+def _rescored(out: gpd.GeoDataFrame, weights: dict[str, float], *, k: int) -> gpd.GeoDataFrame:
+    """The areas scored and ranked from their published values only."""
+    from ..planning.priorities import score_areas
+
+    work = out.copy()
+    for col in ("n_incidents", "sensitive_incidents", "overdue_actions"):
+        if col in work.columns:
+            work[col] = pd.to_numeric(work[col], errors="coerce").astype(float).fillna(0.0)
+    if "sensitive_incidents" not in work.columns:
+        work["sensitive_incidents"] = 0.0
+    work["relative_risk"] = pd.to_numeric(work["relative_risk"], errors="coerce").astype(float)
+    work["_row"] = np.arange(len(work))
+    got = score_areas(work, weights, k=k)
+    row = got.pop("_row").to_numpy()
+    # the published columns as they were (the score read them as plain numbers)
+    for col in ("n_incidents", "sensitive_incidents", "overdue_actions", "relative_risk"):
+        if col in out.columns:
+            got[col] = out[col].to_numpy()[row]
+    return got
+
+
 def _perturbed(
-    priorities: gpd.GeoDataFrame, p: Perturber, *, as_of: Any, window_days: int | None
+    priorities: gpd.GeoDataFrame,
+    p: Perturber,
+    *,
+    as_of: Any,
+    window_days: int | None,
+    totals: tuple[Any, Any] | None = None,
 ) -> gpd.GeoDataFrame:
     """The incident counts of the priorities perturbed with the cell keys of their incidents."""
     recs = p.records
@@ -169,6 +208,8 @@ def _perturbed(
     cols = ["n_incidents"]
     if "date" in recs.columns and as_of is not None and window_days:
         cols += ["recent_incidents", "earlier_incidents"]
+    if "sensitive" in recs.columns and "sensitive_incidents" in out.columns:
+        cols += ["sensitive_incidents"]
     raw_n = pd.to_numeric(out["n_incidents"], errors="coerce").to_numpy(dtype=float)
     areas = gpd.GeoSeries(out.geometry.to_numpy(), crs=out.crs)
     for col in cols:
@@ -185,8 +226,13 @@ def _perturbed(
     if "relative_risk" in out.columns:
         pub_n = out["n_incidents"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         rr = pd.to_numeric(out["relative_risk"], errors="coerce").to_numpy(dtype=float)
+        scale = 1.0
+        if totals is not None:  # the published total instead of the true one
+            true_total, pub_total = (pd.to_numeric(t, errors="coerce") for t in totals)
+            ok = bool(np.isfinite(true_total) and np.isfinite(pub_total) and pub_total > 0)
+            scale = float(true_total) / float(pub_total) if ok else np.nan
         with np.errstate(divide="ignore", invalid="ignore"):
-            out["relative_risk"] = np.where(raw_n > 0, rr * pub_n / raw_n, np.nan)
+            out["relative_risk"] = np.where(raw_n > 0, rr * pub_n / raw_n * scale, np.nan)
     if {"recent_incidents", "earlier_incidents", "trend"} <= set(out.columns):
         out["trend"] = _trend(out["recent_incidents"], out["earlier_incidents"])
     return out
@@ -200,6 +246,9 @@ def _area_pairs(
     area, rec = pts.sindex.query(areas, predicate="contains")
     if col == "n_incidents":
         return area, rec
+    if col == "sensitive_incidents":
+        flag = inc["sensitive"].fillna(False).astype(bool).to_numpy()[rec]
+        return area[flag], rec[flag]
     dates = pd.to_datetime(inc["date"], errors="coerce")
     end, span = pd.Timestamp(as_of), pd.Timedelta(days=int(window_days or 0))
     if col == "recent_incidents":
@@ -298,12 +347,15 @@ def _source_records(
 def public_planning_summary(
     summary: dict[str, Any], planning: Any, priorities: pd.DataFrame | None
 ) -> dict[str, Any]:
-    """The ``planning`` part of a public summary, counted from the public tables: the
-    number of source flags and of priorities as published (the internal numbers would
-    say that hidden rows exist)."""
+    """The ``planning`` part of a public summary, its counts of rows counted from the
+    public tables: the source flags, the clear drops and the priorities as published (the
+    internal numbers would say that hidden rows exist). The rest stays as it is."""
     out = dict(summary)
     if planning is not None:
-        out.update(planning.summary())
+        public = planning.summary()
+        for key in ("n_source_flags", "n_clear_drops"):
+            if key in out and key in public:
+                out[key] = public[key]
     if "n_priorities" in out:
         out["n_priorities"] = 0 if priorities is None else len(priorities)
     return out
@@ -316,6 +368,8 @@ def public_planning(
     ``layers`` (their ``hotspots``, ``scan`` and ``units``); the ``summary`` layer's
     ``planning`` part is counted again from them (:func:`public_planning_summary`)."""
     planning = result.planning
+    summary = layers.get("summary")
+    settings = getattr(result, "settings", None)
     priorities = public_priorities(
         result.priorities,
         k=k,
@@ -324,6 +378,11 @@ def public_planning(
         perturber=perturber,
         as_of=getattr(planning, "as_of", None),
         window_days=getattr(planning, "window_days", None),
+        totals=(
+            (result.summary or {}).get("n_incidents"),
+            summary.get("n_incidents") if isinstance(summary, dict) else None,
+        ),
+        weights=None if settings is None else dict(settings.score_weights),
     )
     if planning is not None:
         planning = planning.public(
@@ -332,7 +391,6 @@ def public_planning(
             units=layers.get("units"),
             source_column=getattr(result.settings, "reported_by_col", None),
         )
-    summary = layers.get("summary")
     if isinstance(summary, dict) and isinstance(summary.get("planning"), dict):
         summary["planning"] = public_planning_summary(summary["planning"], planning, priorities)
     return priorities, planning
