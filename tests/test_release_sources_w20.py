@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import shutil
 import warnings
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -323,3 +324,94 @@ def test_public_priorities_follow_published_counts_only(releases):
     assert not np.allclose(pub["score_sensitive"], np.round(share / share.max(), 4))
     true_scores = internal.priorities.set_index(key)["score"]
     assert not np.allclose(pub.set_index(key)["score"], true_scores.loc[pub.set_index(key).index])
+
+
+# ------------------------------------------------------------------ the review's findings
+
+
+def _sourced(n: int = 300, seed: int = 5) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "id": [f"s{i}" for i in range(n)],
+            "unit_id": rng.choice(["a", "b", "c"], n),
+            "country": "MLI",
+            "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 360, n), "D"),
+            "reported_by": rng.choice(["police", "community", "NGO"], n),
+            "sensitive": rng.random(n) < 0.3,
+        }
+    )
+
+
+def test_sources_are_keyed_by_their_incidents():
+    """The table's counts are the tallies of the incidents' own rows (cell keys of the
+    incidents, not of the label and value)."""
+    from borderwatch.planning.sources import sources
+    from borderwatch.privacy._records import coded
+    from borderwatch.privacy.planning import _SOURCE_KEYS, _source_records
+
+    inc = _sourced()
+    table = sources(inc)
+    p = Perturber.of(inc, key=b"k" * 32, k=K)
+    for only_sensitive, col in ((False, "count"), (True, "sensitive")):
+        records = partial(_source_records, column=None, only_sensitive=only_sensitive)
+        got = p.records.tally(coded(records, table[_SOURCE_KEYS].astype(str)), len(table), p.key)
+        assert got is not None
+        assert got[0].tolist() == table[col].tolist()
+
+
+def test_a_part_of_the_incidents_with_few_known_sources_is_still_keyed():
+    """A partition (the dask engine's) where most texts name no known source: its rows are
+    keyed by the column the whole data set was read with, not dropped."""
+    from borderwatch.planning.sources import source_rows
+    from borderwatch.privacy.planning import _source_records
+
+    part = _sourced(40)
+    part.loc[part.index[:32], "reported_by"] = "market gossip"  # a source of kind "other"
+    assert source_rows(part) is None  # alone, this part fails the test of a source column
+    got = _source_records(part, column=None, only_sensitive=False)
+    assert got is not None and (got["unit_id"] != "").all()
+    assert (got["source"] == "other").sum() == 32
+
+
+def test_priorities_are_rescored_without_settings_and_without_incidents(releases):
+    from borderwatch.privacy.planning import public_priorities
+
+    internal = releases["internal"]
+    opts = dict(k=K, hotspots=internal.hotspots, scan=internal.scan)
+    key = ["kind", "area_id"]
+    true_scores = internal.priorities.set_index(key)
+    # no settings: the default weights, published values all the same
+    p = Perturber.of(internal.incidents, key=b"k" * 32, k=K)
+    pub = public_priorities(
+        internal.priorities,
+        perturber=p,
+        as_of=internal.planning.as_of,
+        window_days=internal.planning.window_days,
+        totals=(internal.summary["n_incidents"], internal.summary["n_incidents"]),
+        **opts,
+    ).set_index(key)
+    assert not np.allclose(pub["score_sensitive"], true_scores.loc[pub.index, "score_sensitive"])
+    # no incidents to key the counts by: the sensitive component counts none
+    bare = public_priorities(internal.priorities, **opts)
+    assert len(bare) and (bare["score_sensitive"] == 0).all()
+    assert "sensitive_incidents" not in bare.columns
+
+
+def test_scan_areas_take_the_published_expected_count():
+    from borderwatch.privacy.planning import _scan_expected, public_relative_risk
+
+    pr = pd.DataFrame({"kind": ["scan", "hotspot", "scan"], "area_id": ["1", "1", "2"]})
+    scan = pd.DataFrame({"scan_id": [1, 2], "expected": [340.0, 12.0]})
+    e = _scan_expected(pr, scan)
+    assert np.isnan(e[1]) and e[[0, 2]].tolist() == [340.0, 12.0]
+    rr = public_relative_risk(
+        np.array([7.9, 3.0, 2.5]),
+        np.array([2589.0, 50.0, 30.0]),
+        np.array([2586.0, 52.0, 31.0]),
+        totals=(2711, 2710),
+        expected=e,
+    )
+    want0 = (2586 / 340.0) / ((2710 - 2586) / (2710 - 340.0))
+    assert rr[0] == pytest.approx(want0) and rr[2] == pytest.approx((31 / 12) / (2679 / 2698))
+    assert rr[1] == pytest.approx(3.0 * 52 / 50 * 2711 / 2710)

@@ -191,7 +191,7 @@ class Planning:
         src = public_sources(
             self.sources, k=k, perturber=perturber, units=units, column=source_column
         )
-        flags = source_flags(src, k=k, lang=self.lang) if src is not None else self.source_flags
+        flags = source_flags(src, k=k, lang=self.lang)  # from the public table (None: none)
         actions = public_table(
             self.actions,
             k=k,

@@ -31,6 +31,15 @@ __all__ = [
     "public_table",
 ]
 
+#: The columns the score's components read, and their value when a table has none.
+_SCORE_INPUTS: dict[str, Any] = {
+    "relative_risk": np.nan,
+    "trend_class": None,
+    "cross_border": False,
+    "gap_kind": None,
+    "overdue_actions": 0.0,
+    "population": np.nan,
+}
 #: The key columns of a row of the sources table.
 _SOURCE_KEYS = ["unit_id", "country", "period", "source"]
 
@@ -103,13 +112,15 @@ def public_priorities(
     """The public priorities: each area with its public shape, counts protected, no reason.
 
     ``totals`` (the true and the published number of incidents) make ``relative_risk``
-    follow the published total as well as the published count, and with ``weights``
-    (the settings' ``score_weights``) the areas are scored and ranked again from their
-    published values (:func:`borderwatch.planning.priorities.score_areas`; the sensitive
-    incidents of an area perturbed like its other counts, below ``k`` none). Otherwise
-    the ``score`` and its components were made of the true counts, and (wave 20 review)
-    they give them back: the strength is a ratio of logarithms of relative risks, the
-    sensitive component a ratio of shares.
+    follow the published total as well as the published count (a scan area's, Kulldorff's,
+    also the expected count the public ``scan`` layer publishes:
+    :func:`public_relative_risk`). The areas are scored and ranked again from their
+    published values with ``weights`` (the settings' ``score_weights``; default the default
+    settings'; :func:`borderwatch.planning.priorities.score_areas`), the sensitive incidents
+    of an area perturbed like its other counts (below ``k`` none; without ``perturber``'s
+    incidents that component counts none). The internal ``score`` and its components are
+    made of the true counts and (wave 20 review) give them back: the strength is a ratio of
+    logarithms of relative risks, the sensitive component a ratio of shares.
 
     With ``perturber`` (and its incidents), ``n_incidents``, ``recent_incidents``
     and ``earlier_incidents`` are perturbed by the cell-key method like every
@@ -130,8 +141,17 @@ def public_priorities(
     if priorities is None:
         return None
     out = priorities.copy()
-    if perturber is not None and perturber.records is not None and len(out):
-        out = _perturbed(out, perturber, as_of=as_of, window_days=window_days, totals=totals)
+    counted = perturber is not None and perturber.records is not None and len(out) > 0
+    if counted:
+        expected = _scan_expected(out, scan)
+        out = _perturbed(
+            out,
+            perturber,  # type: ignore[arg-type]
+            as_of=as_of,
+            window_days=window_days,
+            totals=totals,
+            expected=expected,
+        )
     keep = np.ones(len(out), dtype=bool)
     geoms = out.geometry.to_numpy().copy()
     for kind, layer, id_col in (("hotspot", hotspots, "hotspot_id"), ("scan", scan, "scan_id")):
@@ -150,8 +170,12 @@ def public_priorities(
     n = pd.to_numeric(out["n_incidents"], errors="coerce")
     keep &= (n >= k).fillna(False).to_numpy(dtype=bool)
     out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=out.crs))[keep]
-    if weights is not None and len(out):
-        out = _rescored(out, weights, k=k)
+    if len(out):
+        if weights is None:
+            from ..settings import Settings
+
+            weights = dict(Settings().score_weights)
+        out = _rescored(out, weights, k=k, sensitive=counted)
     out = public_table(
         out, k=k, counts=_PRIORITY_COUNTS, drop=_PRIORITY_DROP, dates=("last_meeting",)
     )
@@ -171,17 +195,43 @@ def public_priorities(
     return gpd.GeoDataFrame(out, geometry="geometry", crs=priorities.crs)
 
 
-def _rescored(out: gpd.GeoDataFrame, weights: dict[str, float], *, k: int) -> gpd.GeoDataFrame:
-    """The areas scored and ranked from their published values only."""
+def _scan_expected(priorities: pd.DataFrame, scan: pd.DataFrame | None) -> np.ndarray | None:
+    """The published expected count of each scan area (NaN for the other areas)."""
+    if scan is None or "expected" not in scan.columns or "kind" not in priorities.columns:
+        return None
+    by_id = dict(
+        zip(
+            scan["scan_id"].astype(str),
+            pd.to_numeric(scan["expected"], errors="coerce"),
+            strict=True,
+        )
+    )
+    ids = priorities["area_id"].astype(str).to_numpy()
+    is_scan = (priorities["kind"] == "scan").to_numpy()
+    return np.array(
+        [float(by_id.get(a, np.nan)) if s else np.nan for a, s in zip(ids, is_scan, strict=True)]
+    )
+
+
+def _rescored(
+    out: gpd.GeoDataFrame, weights: dict[str, float], *, k: int, sensitive: bool
+) -> gpd.GeoDataFrame:
+    """The areas scored and ranked from their published values only (``sensitive``: the
+    areas' sensitive incidents were perturbed; if not, that component counts none)."""
     from ..planning.priorities import score_areas
 
     work = out.copy()
     for col in ("n_incidents", "sensitive_incidents", "overdue_actions"):
         if col in work.columns:
             work[col] = pd.to_numeric(work[col], errors="coerce").astype(float).fillna(0.0)
-    if "sensitive_incidents" not in work.columns:
+    if "sensitive_incidents" not in work.columns or not sensitive:
         work["sensitive_incidents"] = 0.0
+    # what the components read, where a hand-made table lacks it: nothing to add
+    for col, none in _SCORE_INPUTS.items():
+        if col not in work.columns:
+            work[col] = none
     work["relative_risk"] = pd.to_numeric(work["relative_risk"], errors="coerce").astype(float)
+    work["population"] = pd.to_numeric(work["population"], errors="coerce").astype(float)
     work["_row"] = np.arange(len(work))
     got = score_areas(work, weights, k=k)
     row = got.pop("_row").to_numpy()
@@ -199,8 +249,10 @@ def _perturbed(
     as_of: Any,
     window_days: int | None,
     totals: tuple[Any, Any] | None = None,
+    expected: np.ndarray | None = None,
 ) -> gpd.GeoDataFrame:
-    """The incident counts of the priorities perturbed with the cell keys of their incidents."""
+    """The incident counts of the priorities perturbed with the cell keys of their incidents
+    (``expected``: the published expected count of each scan area, NaN for the others)."""
     recs = p.records
     out = priorities.copy()
     if recs is None or not recs.is_geo:
@@ -226,16 +278,49 @@ def _perturbed(
     if "relative_risk" in out.columns:
         pub_n = out["n_incidents"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         rr = pd.to_numeric(out["relative_risk"], errors="coerce").to_numpy(dtype=float)
-        scale = 1.0
-        if totals is not None:  # the published total instead of the true one
-            true_total, pub_total = (pd.to_numeric(t, errors="coerce") for t in totals)
-            ok = bool(np.isfinite(true_total) and np.isfinite(pub_total) and pub_total > 0)
-            scale = float(true_total) / float(pub_total) if ok else np.nan
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out["relative_risk"] = np.where(raw_n > 0, rr * pub_n / raw_n * scale, np.nan)
+        out["relative_risk"] = public_relative_risk(
+            rr, raw_n, pub_n, totals=totals, expected=expected
+        )
     if {"recent_incidents", "earlier_incidents", "trend"} <= set(out.columns):
         out["trend"] = _trend(out["recent_incidents"], out["earlier_incidents"])
     return out
+
+
+def public_relative_risk(
+    rr: np.ndarray,
+    n: np.ndarray,
+    published: np.ndarray,
+    *,
+    totals: tuple[Any, Any] | None,
+    expected: np.ndarray | None = None,
+) -> np.ndarray:
+    """Relative risks ``rr`` of areas with ``n`` incidents, made again from published
+    values only: their ``published`` counts and the published total (``totals``: true,
+    published; None keeps the true total).
+
+    An area's own relative risk is ``n / (T s)`` (``s`` its share of the study area), so
+    the published one is ``n' / (T' s)``. A scan cluster's (where ``expected`` is given:
+    its expected count as the public scan layer publishes it, 2 significant digits) is
+    Kulldorff's ``(c / e) / ((T - c) / (T - e))``, made of ``n'``, ``T'`` and that ``e``.
+
+    >>> out = public_relative_risk(np.array([4.0, 6.0]), np.array([40.0, 40.0]),
+    ...                            np.array([42.0, 42.0]), totals=(100, 99),
+    ...                            expected=np.array([np.nan, 9.9]))
+    >>> np.round(out, 6).tolist() == [round(42 / 9.9, 6), round((42 / 9.9) / (57 / 89.1), 6)]
+    True
+    """
+    rr, n, pub = (np.asarray(a, dtype=float) for a in (rr, n, published))
+    true_t = pub_t = np.nan
+    if totals is not None:
+        true_t, pub_t = (float(pd.to_numeric(t, errors="coerce")) for t in totals)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = 1.0 if totals is None else true_t / pub_t
+        own = np.where((n > 0) & np.isfinite(scale), rr * pub / n * scale, np.nan)
+        if expected is None:
+            return own
+        e = np.asarray(expected, dtype=float)
+        kulldorff = np.where(pub < pub_t, (pub / e) / ((pub_t - pub) / (pub_t - e)), np.inf)
+        return np.where(np.isfinite(e), np.where(np.isfinite(pub_t), kulldorff, np.nan), own)
 
 
 def _area_pairs(
@@ -331,9 +416,15 @@ def _source_records(
     inc: pd.DataFrame, *, column: str | None, only_sensitive: bool
 ) -> pd.DataFrame | None:
     """The sources-table row of each incident ("" for those it does not count)."""
-    from ..planning.sources import source_rows
+    from ..io._columns import find
+    from ..planning.sources import SOURCE_NAMES, source_rows
 
-    got = source_rows(inc, column=column)
+    # the column by its name alone: the table exists, so the whole data set passed the
+    # test of what a source column holds (a partition of the dask engine's need not)
+    col = column if column is not None else find(inc, SOURCE_NAMES)
+    if col is None:
+        return None
+    got = source_rows(inc, column=col)
     if got is None:
         return None
     keep = got["counted"].to_numpy(dtype=bool, copy=True)
@@ -382,7 +473,7 @@ def public_planning(
             (result.summary or {}).get("n_incidents"),
             summary.get("n_incidents") if isinstance(summary, dict) else None,
         ),
-        weights=None if settings is None else dict(settings.score_weights),
+        weights=None if settings is None else dict(settings.score_weights),  # else the defaults
     )
     if planning is not None:
         planning = planning.public(
