@@ -141,12 +141,13 @@ def public_priorities(
     if priorities is None:
         return None
     out = priorities.copy()
-    counted = perturber is not None and perturber.records is not None and len(out) > 0
-    if counted:
+    counted = False  # the counts perturbed with the cell keys of the incidents
+    if perturber is not None and perturber.records is not None and len(out):
+        counted = True
         expected = _scan_expected(out, scan)
         out = _perturbed(
             out,
-            perturber,  # type: ignore[arg-type]
+            perturber,
             as_of=as_of,
             window_days=window_days,
             totals=totals,
