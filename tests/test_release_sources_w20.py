@@ -415,3 +415,25 @@ def test_scan_areas_take_the_published_expected_count():
     want0 = (2586 / 340.0) / ((2710 - 2586) / (2710 - 340.0))
     assert rr[0] == pytest.approx(want0) and rr[2] == pytest.approx((31 / 12) / (2679 / 2698))
     assert rr[1] == pytest.approx(3.0 * 52 / 50 * 2711 / 2710)
+
+
+# ------------------------------------------------------------------ swapped columns, named
+
+
+def test_swapped_columns_name_the_options_that_read_them(tmp_path, cli):
+    """Every latitude out of range would be a longitude: the message names the fix."""
+    frame = pd.DataFrame({"longitude": [31.7, 31.2, 30.9], "latitude": [-106.4, -106.1, -105.8]})
+    with pytest.raises(bw.DataError, match=r"lat_col='longitude' and lon_col='latitude'"):
+        bw.read_incidents(frame)
+    # one latitude that no swap would mend: the question as before
+    odd = pd.DataFrame({"longitude": [-120.7, 31.2], "latitude": [-106.4, 20.0]})
+    with pytest.raises(bw.DataError, match="are the columns swapped or in projected metres"):
+        bw.read_incidents(odd)
+    csv = tmp_path / "swapped.csv"
+    frame.to_csv(csv, index=False)
+    units = Path(bw.datasets.boundary_path("liptako_gourma"))
+    out = tmp_path / "out"
+    code, _, err = cli("analyze", "--units", units, "--incidents", csv, "--out", out)
+    assert code == 2
+    assert "--lat-col longitude and --lon-col latitude" in " ".join(err.split())
+    assert not out.exists()

@@ -252,6 +252,15 @@ def _check_coordinates(c: _Coords, table: Table) -> tuple[np.ndarray, np.ndarray
         rows["zero_zero"] = (lonv == 0) & (latv == 0)
     both = f"columns '{c.lon_name}'/'{c.lat_name}'"
     projected = looks_projected(lonv, latv)
+    with np.errstate(invalid="ignore"):  # every latitude out of range is a longitude's value
+        fits = rows["lat_range"] & (np.abs(lonv) <= 90) & (np.abs(latv) <= 180)
+    swapped = bool(rows["lat_range"].any()) and int(fits.sum()) == int(rows["lat_range"].sum())
+    lat_hint = (
+        "latitude must be between -90 and 90; the two columns look swapped: read them the "
+        f"other way round with [[lat_col={c.lon_name}]] and [[lon_col={c.lat_name}]]"
+        if swapped
+        else "latitude must be between -90 and 90; are the columns swapped or in projected metres?"
+    )
     metres = (
         "these look like projected metres (e.g. UTM), not degrees: convert them to longitude/"
         "latitude in decimal degrees (EPSG:4326) first, e.g. with geopandas' to_crs(4326)"
@@ -261,9 +270,7 @@ def _check_coordinates(c: _Coords, table: Table) -> tuple[np.ndarray, np.ndarray
         "no_coordinates": (both, "fill in the coordinates or drop these rows"),
         "lat_range": (
             f"column '{c.lat_name}'",
-            metres
-            if projected
-            else "latitude must be between -90 and 90; are the columns swapped or in projected metres?",
+            metres if projected else lat_hint,
         ),
         "lon_range": (
             f"column '{c.lon_name}'",
