@@ -103,12 +103,12 @@ def _given(incidents: pd.DataFrame, column: str) -> str:
     return column
 
 
-def _column(incidents: pd.DataFrame, column: str | None) -> str | None:
+def _column(incidents: pd.DataFrame, column: str | None, *, test: bool = True) -> str | None:
     if column is not None:
         return _given(incidents, column)
     col = find(incidents, SOURCE_NAMES)
-    if col is None:
-        return None
+    if col is None or not test:
+        return col
     kinds = incidents[col].map(classify_source).dropna()
     # a free-text column (e.g. the demo's "SYNTHETIC ..." note) is not a source column
     return col if len(kinds) and (kinds != "other").mean() >= 0.5 else None
@@ -138,13 +138,17 @@ def sources(incidents: pd.DataFrame, *, column: str | None = None) -> pd.DataFra
     return _by_source(incidents, col)
 
 
-def source_rows(incidents: pd.DataFrame, *, column: str | None = None) -> pd.DataFrame | None:
+def source_rows(
+    incidents: pd.DataFrame, *, column: str | None = None, test_column: bool = True
+) -> pd.DataFrame | None:
     """Each incident's row of :func:`sources`: ``unit_id``, ``country``, ``period``,
     ``source`` and ``sensitive`` (0 or 1), in the incidents' order; ``counted`` says
     whether it is counted (a source, a unit and a date). None without a source column.
 
-    The public view keys its perturbation of the table by these rows
-    (:func:`borderwatch.privacy.planning.public_sources`).
+    Without ``test_column`` a column found by its name is taken without the test of what
+    it holds (at least half known sources): for a part of incidents whose whole passed it
+    (the dask engine's partitions). The public view keys its perturbation of the table by
+    these rows (:func:`borderwatch.privacy.planning.public_sources`).
 
     >>> inc = pd.DataFrame({"unit_id": ["a", None], "country": "MLI",
     ...                     "date": pd.to_datetime(["2024-01-02", "2024-05-01"]),
@@ -152,9 +156,12 @@ def source_rows(incidents: pd.DataFrame, *, column: str | None = None) -> pd.Dat
     >>> source_rows(inc)[["period", "source", "counted"]].to_dict("records")
     [{'period': '2024Q1', 'source': 'police', 'counted': True}, {'period': '2024Q2', 'source': 'ngo', 'counted': False}]
     """
-    col = _column(incidents, column)
-    if col is None:
-        return None
+    col = _column(incidents, column, test=test_column)
+    return None if col is None else _rows(incidents, col)
+
+
+def _rows(incidents: pd.DataFrame, col: str) -> pd.DataFrame:
+    """:func:`source_rows` with the source column ``col``."""
     df = pd.DataFrame(
         {
             "unit_id": incidents["unit_id"].astype(object).to_numpy(),
@@ -175,8 +182,8 @@ def source_rows(incidents: pd.DataFrame, *, column: str | None = None) -> pd.Dat
 
 def _by_source(incidents: pd.DataFrame, col: str) -> pd.DataFrame:
     """The incidents by unit, country, quarter and source (the kind of ``col``)."""
-    rows = source_rows(incidents, column=col)
-    df = rows[rows["counted"]].drop(columns="counted")  # type: ignore[index]
+    rows = _rows(incidents, col)
+    df = rows[rows["counted"]].drop(columns="counted")
     out = (
         df.groupby(["unit_id", "country", "period", "source"], sort=True)
         .agg(count=("sensitive", "size"), sensitive=("sensitive", "sum"))

@@ -417,15 +417,11 @@ def _source_records(
     inc: pd.DataFrame, *, column: str | None, only_sensitive: bool
 ) -> pd.DataFrame | None:
     """The sources-table row of each incident ("" for those it does not count)."""
-    from ..io._columns import find
-    from ..planning.sources import SOURCE_NAMES, source_rows
+    from ..planning.sources import source_rows
 
     # the column by its name alone: the table exists, so the whole data set passed the
     # test of what a source column holds (a partition of the dask engine's need not)
-    col = column if column is not None else find(inc, SOURCE_NAMES)
-    if col is None:
-        return None
-    got = source_rows(inc, column=col)
+    got = source_rows(inc, column=column, test_column=False)
     if got is None:
         return None
     keep = got["counted"].to_numpy(dtype=bool, copy=True)
